@@ -1,0 +1,387 @@
+#include "common/plugins/plugin_host.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/core/log.h"
+#include "common/definition/definition_validator.h"
+#include "common/plugins/plugin_abi.h"
+#include "common/plugins/probe_protocol.h"
+#include "common/plugins/probe_runner.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "google/protobuf/unknown_field_set.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace clinic::plugins {
+
+// A plugin library mapped into this process. Closed when the last snapshot
+// that uses it is released; nothing keeps pointers into it, because the
+// definition is copied out at load time.
+class LoadedLibrary {
+ public:
+  explicit LoadedLibrary(void* handle) : handle_(handle) {}
+  LoadedLibrary(const LoadedLibrary&) = delete;
+  LoadedLibrary& operator=(const LoadedLibrary&) = delete;
+  ~LoadedLibrary() {
+    if (handle_ != nullptr) dlclose(handle_);
+  }
+
+ private:
+  void* handle_;
+};
+
+namespace {
+
+using clinic::v1::PluginProblem;
+using clinic::v1::PluginProblemStage;
+using clinic::v1::TreatmentDefinition;
+
+PluginFileResult Refuse(PluginProblem problem, PluginProblemStage stage,
+                        std::vector<std::string> reasons) {
+  PluginFileResult result;
+  problem.set_stage(stage);
+  for (std::string& reason : reasons) problem.add_reasons(std::move(reason));
+  result.problem = std::move(problem);
+  return result;
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool ReadFile(const std::string& path, std::string& contents) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  contents = buffer.str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// Copies the plugin into the staging folder under its content hash. Writing
+// to a temporary name and renaming means a half-written copy is never loaded.
+bool Stage(const std::string& bytes, const std::string& staged_path, std::string& error) {
+  struct stat info;
+  if (stat(staged_path.c_str(), &info) == 0) return true;
+  const std::string temporary = staged_path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+      error = absl::StrCat("cannot copy it to ", temporary, ": ", strerror(errno));
+      return false;
+    }
+  }
+  chmod(temporary.c_str(), 0700);
+  if (rename(temporary.c_str(), staged_path.c_str()) != 0) {
+    error = absl::StrCat("cannot copy it to ", staged_path, ": ", strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+// Field numbers this build of the contracts does not know. A definition from
+// a newer SDK may carry constraints (a new kind of contraindication, say) that
+// this host would silently ignore; in a clinical system that must be refused.
+void CollectUnknownFields(const google::protobuf::Message& message, const std::string& path,
+                          std::vector<std::string>& out) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  const google::protobuf::UnknownFieldSet& unknown = reflection->GetUnknownFields(message);
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    out.push_back(absl::StrCat(path.empty() ? "(top level)" : path, ": field number ",
+                               unknown.field(i).number(),
+                               " is unknown to this host; build the plugin against this "
+                               "host's SDK or upgrade Clinic Core"));
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string field_path = path.empty() ? field->name() : path + "." + field->name();
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        CollectUnknownFields(reflection->GetRepeatedMessage(message, field, i),
+                             absl::StrCat(field_path, "[", i, "]"), out);
+      }
+    } else {
+      CollectUnknownFields(reflection->GetMessage(message, field), field_path, out);
+    }
+  }
+}
+
+std::string MakeStagingDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
+                                     "/clinic-plugins-XXXXXX");
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) return "";
+  return std::string(buffer.data());
+}
+
+void RemoveDirTree(const std::string& dir) {
+  if (dir.empty()) return;
+  if (DIR* handle = opendir(dir.c_str())) {
+    while (dirent* entry = readdir(handle)) {
+      const std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      unlink((dir + "/" + name).c_str());
+    }
+    closedir(handle);
+  }
+  rmdir(dir.c_str());
+}
+
+}  // namespace
+
+std::string DefaultProbePath() {
+  char buffer[4096];
+  const ssize_t length = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (length <= 0) return "clinic-plugin-probe";
+  std::string self(buffer, static_cast<size_t>(length));
+  const size_t slash = self.find_last_of('/');
+  return (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) +
+         "/clinic-plugin-probe";
+}
+
+PluginFileResult LoadPluginFile(const std::string& path, const std::string& staging_dir,
+                                const PluginHostOptions& options) {
+  PluginProblem problem;
+  problem.set_file_name(BaseName(path));
+  *problem.mutable_detected_at() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+
+  std::string bytes;
+  if (!ReadFile(path, bytes)) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN,
+                  {absl::StrCat("cannot be read: ", strerror(errno))});
+  }
+  const std::string sha256 = Sha256Hex(bytes);
+  if (staging_dir.empty()) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN,
+                  {"cannot be staged: the host has no private staging folder (is /tmp "
+                   "writable?)"});
+  }
+  const std::string staged = absl::StrCat(staging_dir, "/", sha256, ".so");
+  std::string stage_error;
+  if (!Stage(bytes, staged, stage_error)) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN, {stage_error});
+  }
+
+  const std::string probe_path =
+      options.probe_path.empty() ? DefaultProbePath() : options.probe_path;
+  ProbeOutcome probe = RunProbe(probe_path, staged, options.load_timeout);
+  if (!probe.ok()) return Refuse(problem, probe.stage, {probe.reason});
+
+  TreatmentDefinition definition;
+  if (!definition.ParseFromString(probe.definition)) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE,
+                  {absl::StrCat("the ", probe.definition.size(),
+                                " definition bytes are not a serialized "
+                                "clinic.v1.TreatmentDefinition")});
+  }
+  problem.set_treatment_type_id(definition.id());
+  std::vector<std::string> unknown;
+  CollectUnknownFields(definition, "", unknown);
+  if (!unknown.empty()) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE, std::move(unknown));
+  }
+  std::vector<FieldViolation> violations = ValidateTreatmentDefinition(definition);
+  if (!violations.empty()) {
+    std::vector<std::string> reasons;
+    reasons.reserve(violations.size());
+    for (const FieldViolation& v : violations) {
+      reasons.push_back(absl::StrCat(v.field, ": ", v.description));
+    }
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_VALIDATION, std::move(reasons));
+  }
+
+  // The probe survived loading this exact file, so loading it here is as safe
+  // as it can be made; the library stays mapped for the snapshot's lifetime.
+  void* handle = dlopen(staged.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* error = dlerror();
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN,
+                  {absl::StrCat("cannot be opened as a shared library: ",
+                                error != nullptr ? error : "unknown error")});
+  }
+  auto library = std::make_shared<LoadedLibrary>(handle);
+  const AbiReadResult entry = ReadPluginEntry(handle);
+  if (entry.code != kProbeOk) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_ABI, {entry.reason});
+  }
+  if (std::string(reinterpret_cast<const char*>(entry.data), entry.size) != probe.definition) {
+    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE,
+                  {"produced a different definition when loaded a second time; a plugin's "
+                   "definition must be constant"});
+  }
+
+  PluginFileResult result;
+  result.accepted = true;
+  result.library = std::move(library);
+  clinic::v1::TreatmentType& type = result.treatment_type;
+  type.set_name(absl::StrCat("treatmentTypes/", definition.id()));
+  *type.mutable_definition() = std::move(definition);
+  clinic::v1::PluginSource* source = type.mutable_source();
+  source->set_file_name(problem.file_name());
+  source->set_sha256(sha256);
+  source->set_abi_version(entry.abi_version);
+  *source->mutable_loaded_at() = problem.detected_at();
+  return result;
+}
+
+CatalogSnapshot::CatalogSnapshot(std::vector<PluginFileResult> accepted,
+                                 std::vector<clinic::v1::PluginProblem> problems,
+                                 absl::Time loaded_at)
+    : problems_(std::move(problems)), loaded_at_(loaded_at) {
+  std::sort(accepted.begin(), accepted.end(),
+            [](const PluginFileResult& a, const PluginFileResult& b) {
+              return a.treatment_type.definition().id() < b.treatment_type.definition().id();
+            });
+  for (PluginFileResult& result : accepted) {
+    types_.push_back(std::move(result.treatment_type));
+    libraries_.push_back(std::move(result.library));
+  }
+  std::sort(problems_.begin(), problems_.end(),
+            [](const PluginProblem& a, const PluginProblem& b) {
+              return a.file_name() < b.file_name();
+            });
+}
+
+const clinic::v1::TreatmentType* CatalogSnapshot::Find(absl::string_view treatment_type_id) const {
+  auto it = std::lower_bound(types_.begin(), types_.end(), treatment_type_id,
+                             [](const clinic::v1::TreatmentType& type, absl::string_view id) {
+                               return absl::string_view(type.definition().id()) < id;
+                             });
+  if (it == types_.end() || it->definition().id() != treatment_type_id) return nullptr;
+  return &*it;
+}
+
+PluginHost::PluginHost(PluginHostOptions options)
+    : options_(std::move(options)),
+      staging_dir_(MakeStagingDir()),
+      current_(std::make_shared<CatalogSnapshot>(std::vector<PluginFileResult>{},
+                                                 std::vector<PluginProblem>{}, absl::Now())) {}
+
+PluginHost::~PluginHost() {
+  // Mapped libraries stay valid after their files are unlinked.
+  RemoveDirTree(staging_dir_);
+}
+
+std::shared_ptr<const CatalogSnapshot> PluginHost::Current() const {
+  std::lock_guard<std::mutex> lock(current_mutex_);
+  return current_;
+}
+
+std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
+  std::lock_guard<std::mutex> reload_lock(reload_mutex_);
+  std::vector<std::string> files;
+  std::vector<PluginProblem> problems;
+  DIR* dir = opendir(options_.plugin_dir.c_str());
+  if (dir == nullptr) {
+    PluginProblem problem;
+    problem.set_file_name(options_.plugin_dir);
+    problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_OPEN);
+    problem.add_reasons(absl::StrCat("the plugin folder '", options_.plugin_dir,
+                                     "' cannot be read: ", strerror(errno)));
+    problems.push_back(std::move(problem));
+  } else {
+    while (dirent* entry = readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (name.empty() || name[0] == '.' || name.size() < 4 ||
+          name.compare(name.size() - 3, 3, ".so") != 0) {
+        continue;
+      }
+      const std::string path = options_.plugin_dir + "/" + name;
+      struct stat info;
+      if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) files.push_back(path);
+    }
+    closedir(dir);
+  }
+  std::sort(files.begin(), files.end());
+
+  // Sorted file order makes the duplicate rule predictable: the first file
+  // (by name) that declares an id keeps it.
+  std::vector<PluginFileResult> accepted;
+  std::map<std::string, size_t> owner_by_id;
+  for (const std::string& path : files) {
+    PluginFileResult result = LoadPluginFile(path, staging_dir_, options_);
+    if (!result.accepted) {
+      problems.push_back(std::move(result.problem));
+      continue;
+    }
+    const std::string& id = result.treatment_type.definition().id();
+    auto [it, inserted] = owner_by_id.emplace(id, accepted.size());
+    if (!inserted) {
+      const clinic::v1::TreatmentType& owner = accepted[it->second].treatment_type;
+      PluginProblem problem;
+      problem.set_file_name(result.treatment_type.source().file_name());
+      problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_DUPLICATE);
+      problem.set_treatment_type_id(id);
+      *problem.mutable_detected_at() = result.treatment_type.source().loaded_at();
+      problem.add_reasons(absl::StrCat(
+          "declares treatment type '", id, "' (version ",
+          result.treatment_type.definition().version(), "), which ",
+          owner.source().file_name(), " already provides (version ",
+          owner.definition().version(), "); remove one of the two files"));
+      problems.push_back(std::move(problem));
+      continue;
+    }
+    accepted.push_back(std::move(result));
+  }
+
+  for (const PluginFileResult& result : accepted) {
+    const clinic::v1::TreatmentType& type = result.treatment_type;
+    Log(LogLevel::kInfo, "plugin loaded",
+        {{"file", type.source().file_name()},
+         {"treatment_type", type.definition().id()},
+         {"version", type.definition().version()},
+         {"sha256", type.source().sha256()}});
+  }
+  for (const PluginProblem& problem : problems) {
+    Log(LogLevel::kWarning, "plugin refused",
+        {{"file", problem.file_name()},
+         {"stage", clinic::v1::PluginProblemStage_Name(problem.stage())},
+         {"reasons", absl::StrJoin(problem.reasons(), "; ")}});
+  }
+
+  auto snapshot =
+      std::make_shared<const CatalogSnapshot>(std::move(accepted), std::move(problems), absl::Now());
+  {
+    std::lock_guard<std::mutex> lock(current_mutex_);
+    current_ = snapshot;
+  }
+  return snapshot;
+}
+
+}  // namespace clinic::plugins

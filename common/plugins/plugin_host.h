@@ -1,0 +1,100 @@
+// The plugin host: finds treatment plugins in the plugin folder, loads each
+// one safely (a child-process probe first, then in this process), validates
+// its definition and publishes the result as an immutable catalog snapshot.
+// Every service reads treatment definitions through Current(); the bootstrap
+// calls Reload() at start-up, on SIGHUP and for the ReloadPlugins RPC.
+#ifndef CLINIC_COMMON_PLUGINS_PLUGIN_HOST_H_
+#define CLINIC_COMMON_PLUGINS_PLUGIN_HOST_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "clinic/v1/treatment_catalog.pb.h"
+
+namespace clinic::plugins {
+
+struct PluginHostOptions {
+  // Folder scanned for *.so files.
+  std::string plugin_dir;
+  // The clinic-plugin-probe program; DefaultProbePath() when empty.
+  std::string probe_path;
+  // How long one plugin may take to load.
+  absl::Duration load_timeout = absl::Seconds(5);
+};
+
+// clinic-plugin-probe next to the running program.
+std::string DefaultProbePath();
+
+class LoadedLibrary;
+
+// One plugin file after loading: accepted with its treatment type, or
+// refused with a problem.
+struct PluginFileResult {
+  bool accepted = false;
+  clinic::v1::TreatmentType treatment_type;
+  clinic::v1::PluginProblem problem;
+  // Keeps the accepted library mapped while anything refers to the result.
+  std::shared_ptr<LoadedLibrary> library;
+};
+
+// Loads and checks one plugin file exactly as the host does, except for the
+// duplicate-id check, which needs the other plugins. `staging_dir` is a
+// private folder where the file is copied before loading, so the bytes that
+// were probed are the bytes that run, and replacing the original file while
+// the process runs cannot crash it.
+PluginFileResult LoadPluginFile(const std::string& path, const std::string& staging_dir,
+                                const PluginHostOptions& options);
+
+// What one load of the plugin folder produced. Immutable once published, so
+// readers need no lock; a reload publishes a new snapshot.
+class CatalogSnapshot {
+ public:
+  CatalogSnapshot(std::vector<PluginFileResult> accepted,
+                  std::vector<clinic::v1::PluginProblem> problems, absl::Time loaded_at);
+
+  // Loaded treatment types, ordered by id.
+  const std::vector<clinic::v1::TreatmentType>& treatment_types() const { return types_; }
+  // Refused plugins, ordered by file name.
+  const std::vector<clinic::v1::PluginProblem>& problems() const { return problems_; }
+  // The loaded treatment type with this id, or nullptr.
+  const clinic::v1::TreatmentType* Find(absl::string_view treatment_type_id) const;
+  absl::Time loaded_at() const { return loaded_at_; }
+
+ private:
+  std::vector<clinic::v1::TreatmentType> types_;
+  std::vector<clinic::v1::PluginProblem> problems_;
+  std::vector<std::shared_ptr<LoadedLibrary>> libraries_;
+  absl::Time loaded_at_;
+};
+
+class PluginHost {
+ public:
+  explicit PluginHost(PluginHostOptions options);
+  ~PluginHost();
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads the plugin folder again and publishes the result. Reloads run one
+  // at a time; readers keep the snapshot they hold until they let it go.
+  std::shared_ptr<const CatalogSnapshot> Reload();
+
+  // The snapshot published last; an empty one before the first Reload().
+  std::shared_ptr<const CatalogSnapshot> Current() const;
+
+  const PluginHostOptions& options() const { return options_; }
+
+ private:
+  PluginHostOptions options_;
+  std::string staging_dir_;
+  std::mutex reload_mutex_;
+  mutable std::mutex current_mutex_;
+  std::shared_ptr<const CatalogSnapshot> current_;
+};
+
+}  // namespace clinic::plugins
+
+#endif  // CLINIC_COMMON_PLUGINS_PLUGIN_HOST_H_

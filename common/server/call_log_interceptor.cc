@@ -1,0 +1,133 @@
+#include "common/server/call_log_interceptor.h"
+
+#include <grpcpp/server_context.h>
+
+#include "absl/random/random.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/core/log.h"
+
+namespace clinic::server {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+absl::string_view CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK:
+      return "OK";
+    case grpc::CANCELLED:
+      return "CANCELLED";
+    case grpc::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+      return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+class CallLogInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : info_(info), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      const auto* metadata = methods->GetRecvInitialMetadata();
+      if (metadata != nullptr) {
+        auto it = metadata->find(kRequestIdKey);
+        if (it != metadata->end()) {
+          const absl::string_view id(it->second.data(), it->second.size());
+          if (IsUsableRequestId(id)) request_id_ = std::string(id);
+        }
+      }
+    }
+    if (request_id_.empty()) request_id_ = NewRequestId();
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace(kRequestIdKey, request_id_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
+      const LogLevel level = status.error_code() == grpc::INTERNAL ||
+                                     status.error_code() == grpc::UNKNOWN ||
+                                     status.error_code() == grpc::DATA_LOSS
+                                 ? LogLevel::kError
+                                 : LogLevel::kInfo;
+      if (LogEnabled(level)) {
+        std::string peer;
+        if (info_->server_context() != nullptr) peer = info_->server_context()->peer();
+        Log(level, "rpc",
+            {{"method", info_->method()},
+             {"code", CodeName(status.error_code())},
+             {"latency_ms", latency_ms},
+             {"request_id", request_id_},
+             {"peer", peer},
+             {"error", status.error_message()}});
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  absl::Time start_;
+  std::string request_id_;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new CallLogInterceptor(info);
+}
+
+bool IsUsableRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  static absl::Mutex mutex(absl::kConstInit);
+  static absl::BitGen* generator = new absl::BitGen();
+  uint64_t high, low;
+  {
+    absl::MutexLock lock(&mutex);
+    high = absl::Uniform<uint64_t>(*generator);
+    low = absl::Uniform<uint64_t>(*generator);
+  }
+  return absl::StrFormat("%016x%016x", high, low);
+}
+
+}  // namespace clinic::server

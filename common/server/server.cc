@@ -1,0 +1,183 @@
+#include "common/server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/core/log.h"
+#include "common/server/call_log_interceptor.h"
+
+namespace clinic::server {
+namespace {
+
+using clinic::config::v1::ServerConfig;
+
+// Adds reflection to one server only, instead of the global plugin
+// registration, so server.reflection_disabled is honoured per server.
+class ReflectionOption : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+  }
+};
+
+absl::Status MakeDirectories(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("data_dir: must not be empty");
+  std::string partial;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    partial = path.substr(0, slash);
+    start = slash + 1;
+    if (partial.empty()) continue;
+    if (mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data_dir: cannot create '", partial, "': ", strerror(errno)));
+    }
+  }
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data_dir: '", path, "' exists but is not a folder"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string temporary = path + ".tmp";
+  FILE* file = std::fopen(temporary.c_str(), "w");
+  if (file == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("port_file: cannot write '", temporary, "': ", strerror(errno)));
+  }
+  std::fprintf(file, "%d\n", port);
+  std::fclose(file);
+  // Renaming makes the file appear complete, so a script polling for it never
+  // reads a half-written port.
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("port_file: cannot write '", path, "': ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerConfig config,
+                                                      const std::vector<ServiceFactory>& factories) {
+  std::unique_ptr<Server> server(new Server());
+  server->config_ = std::move(config);
+  const ServerConfig& cfg = server->config_;
+
+  if (absl::Status status = MakeDirectories(cfg.data_dir()); !status.ok()) return status;
+
+  plugins::PluginHostOptions plugin_options;
+  plugin_options.plugin_dir = cfg.plugin_dir();
+  plugin_options.probe_path = cfg.plugins().probe_path();
+  if (cfg.plugins().load_timeout_ms() > 0) {
+    plugin_options.load_timeout = absl::Milliseconds(cfg.plugins().load_timeout_ms());
+  }
+  server->plugin_host_ = std::make_unique<plugins::PluginHost>(std::move(plugin_options));
+  server->plugin_host_->Reload();
+
+  const ServiceContext context{cfg, *server->plugin_host_};
+  for (const ServiceFactory& factory : factories) {
+    absl::StatusOr<std::unique_ptr<HostedService>> service = factory(context);
+    if (!service.ok()) return service.status();
+    server->services_.push_back(std::move(*service));
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  if (!cfg.server().reflection_disabled()) {
+    builder.SetOption(std::make_unique<ReflectionOption>());
+  }
+  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(),
+                           &server->port_);
+  for (const auto& service : server->services_) builder.RegisterService(service->service());
+
+  const int max_message =
+      cfg.server().max_message_bytes() > 0 ? cfg.server().max_message_bytes() : 4 << 20;
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
+  const int keepalive_s =
+      cfg.server().keepalive_time_seconds() > 0 ? cfg.server().keepalive_time_seconds() : 60;
+  const int keepalive_timeout_s =
+      cfg.server().keepalive_timeout_seconds() > 0 ? cfg.server().keepalive_timeout_seconds() : 20;
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_s * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, keepalive_timeout_s * 1000);
+  // Idle connections from staff tools are normal; keep probing them and let
+  // clients ping every 10 s without being told off.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "listen_address: cannot listen on '", cfg.listen_address(),
+        "': the address is invalid, in use, or not allowed for this user"));
+  }
+
+  grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
+  std::vector<std::string> names;
+  for (const auto& service : server->services_) {
+    names.emplace_back(service->full_name());
+    if (health != nullptr) health->SetServingStatus(std::string(service->full_name()), true);
+  }
+  if (health != nullptr) health->SetServingStatus(true);
+
+  if (!cfg.port_file().empty()) {
+    if (absl::Status status = WritePortFile(cfg.port_file(), server->port_); !status.ok()) {
+      server->Shutdown(absl::ZeroDuration());
+      return status;
+    }
+  }
+  const auto snapshot = server->plugin_host_->Current();
+  Log(LogLevel::kInfo, "server started",
+      {{"listen", cfg.listen_address()},
+       {"port", server->port_},
+       {"services", absl::StrJoin(names, ",")},
+       {"treatment_types", static_cast<int64_t>(snapshot->treatment_types().size())},
+       {"plugin_problems", static_cast<int64_t>(snapshot->problems().size())},
+       {"data_dir", cfg.data_dir()}});
+  return server;
+}
+
+Server::~Server() { Shutdown(absl::ZeroDuration()); }
+
+void Server::Shutdown(absl::Duration grace) {
+  std::call_once(shutdown_once_, [this, grace] {
+    if (server_ == nullptr) return;
+    if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+      // Load balancers stop sending new calls before the listener closes.
+      health->Shutdown();
+    }
+    Log(LogLevel::kInfo, "server shutting down",
+        {{"grace_ms", static_cast<int64_t>(absl::ToInt64Milliseconds(grace))}});
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    Log(LogLevel::kInfo, "server stopped");
+  });
+}
+
+void Server::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+}  // namespace clinic::server

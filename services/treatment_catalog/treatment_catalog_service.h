@@ -1,0 +1,41 @@
+// The TreatmentCatalog gRPC service: reads the plugin host's current catalog
+// snapshot and triggers reloads. Hosted by every Clinic Core process.
+#ifndef CLINIC_SERVICES_TREATMENT_CATALOG_TREATMENT_CATALOG_SERVICE_H_
+#define CLINIC_SERVICES_TREATMENT_CATALOG_TREATMENT_CATALOG_SERVICE_H_
+
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "common/plugins/plugin_host.h"
+#include "common/server/server.h"
+
+namespace clinic::catalog {
+
+class TreatmentCatalogService final : public clinic::v1::TreatmentCatalog::CallbackService {
+ public:
+  explicit TreatmentCatalogService(plugins::PluginHost& host) : host_(host) {}
+
+  grpc::ServerUnaryReactor* ListTreatmentTypes(
+      grpc::CallbackServerContext* context, const clinic::v1::ListTreatmentTypesRequest* request,
+      clinic::v1::ListTreatmentTypesResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetTreatmentType(grpc::CallbackServerContext* context,
+                                             const clinic::v1::GetTreatmentTypeRequest* request,
+                                             clinic::v1::TreatmentType* response) override;
+
+  grpc::ServerUnaryReactor* ListPluginProblems(
+      grpc::CallbackServerContext* context, const clinic::v1::ListPluginProblemsRequest* request,
+      clinic::v1::ListPluginProblemsResponse* response) override;
+
+  grpc::ServerUnaryReactor* ReloadPlugins(grpc::CallbackServerContext* context,
+                                          const clinic::v1::ReloadPluginsRequest* request,
+                                          clinic::v1::ReloadPluginsResponse* response) override;
+
+ private:
+  plugins::PluginHost& host_;
+};
+
+// The factory a main passes to RunServerMain to host the catalog.
+server::ServiceFactory TreatmentCatalogFactory();
+
+}  // namespace clinic::catalog
+
+#endif  // CLINIC_SERVICES_TREATMENT_CATALOG_TREATMENT_CATALOG_SERVICE_H_
