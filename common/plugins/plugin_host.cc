@@ -139,7 +139,7 @@ void CollectUnknownFields(const google::protobuf::Message& message, const std::s
   }
 }
 
-std::string MakeStagingDir() {
+std::string MakeTempDir() {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
                                      "/clinic-plugins-XXXXXX");
@@ -163,6 +163,9 @@ void RemoveDirTree(const std::string& dir) {
 }
 
 }  // namespace
+
+StagingDir::StagingDir() : path_(MakeTempDir()) {}
+StagingDir::~StagingDir() { RemoveDirTree(path_); }
 
 std::string DefaultProbePath() {
   char buffer[4096];
@@ -289,14 +292,10 @@ const clinic::v1::TreatmentType* CatalogSnapshot::Find(absl::string_view treatme
 
 PluginHost::PluginHost(PluginHostOptions options)
     : options_(std::move(options)),
-      staging_dir_(MakeStagingDir()),
       current_(std::make_shared<CatalogSnapshot>(std::vector<PluginFileResult>{},
                                                  std::vector<PluginProblem>{}, absl::Now())) {}
 
-PluginHost::~PluginHost() {
-  // Mapped libraries stay valid after their files are unlinked.
-  RemoveDirTree(staging_dir_);
-}
+PluginHost::~PluginHost() = default;
 
 std::shared_ptr<const CatalogSnapshot> PluginHost::Current() const {
   std::lock_guard<std::mutex> lock(current_mutex_);
@@ -335,7 +334,7 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
   std::vector<PluginFileResult> accepted;
   std::map<std::string, size_t> owner_by_id;
   for (const std::string& path : files) {
-    PluginFileResult result = LoadPluginFile(path, staging_dir_, options_);
+    PluginFileResult result = LoadPluginFile(path, staging_dir_.path(), options_);
     if (!result.accepted) {
       problems.push_back(std::move(result.problem));
       continue;

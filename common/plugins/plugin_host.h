@@ -31,6 +31,21 @@ std::string DefaultProbePath();
 
 class LoadedLibrary;
 
+// A private temporary folder that plugins are copied into before loading;
+// removed with everything in it on destruction. Mapped libraries stay valid
+// after their files are removed. path() is empty when it could not be made.
+class StagingDir {
+ public:
+  StagingDir();
+  ~StagingDir();
+  StagingDir(const StagingDir&) = delete;
+  StagingDir& operator=(const StagingDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // One plugin file after loading: accepted with its treatment type, or
 // refused with a problem.
 struct PluginFileResult {
@@ -89,7 +104,7 @@ class PluginHost {
 
  private:
   PluginHostOptions options_;
-  std::string staging_dir_;
+  StagingDir staging_dir_;
   std::mutex reload_mutex_;
   mutable std::mutex current_mutex_;
   std::shared_ptr<const CatalogSnapshot> current_;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian machine to a running Clinic Core: installs
+# what is missing, builds, and starts clinicd (every service in one process)
+# with the demo chain config, the bundled plugins and data in ./data.
+# Stop it with Ctrl-C; reload plugins with `kill -HUP <pid>`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+bash deploy/build.sh
+build_dir=${CLINIC_BUILD_DIR:-build}
+echo
+echo "Starting clinicd with deploy/config/clinicd.textproto (data in ./data)"
+exec "$build_dir/bin/clinicd" --config=deploy/config/clinicd.textproto \
+  --plugin_dir="$build_dir/plugins" "$@"

@@ -1,0 +1,283 @@
+// A real server on a loopback port hosting the TreatmentCatalog, called over
+// gRPC: listing and paging, getting, errors with field details, plugin
+// problems, reloads, health checking, reflection and request ids.
+#include <grpcpp/grpcpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "clinic/v1/common.pb.h"
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "common/core/status.h"
+#include "common/server/server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
+#include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/testing/test_env.h"
+
+namespace clinic {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+using v1::TreatmentCatalog;
+
+class CatalogServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
+                              plugins_.Join("clinic_microneedling.so"));
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("rf_microneedling"),
+                              plugins_.Join("clinic_rf_microneedling.so"));
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("prp_microneedling"),
+                              plugins_.Join("clinic_prp_microneedling.so"));
+    clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_bad_abi"),
+                              plugins_.Join("test_bad_abi.so"));
+    StartServer();
+  }
+
+  void StartServer() {
+    config::v1::ServerConfig config;
+    config.set_listen_address("127.0.0.1:0");
+    config.set_data_dir(data_.path());
+    config.set_plugin_dir(plugins_.path());
+    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    auto server = server::Server::Start(config, {catalog::TreatmentCatalogFactory()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    ASSERT_GT(server_->port(), 0);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = TreatmentCatalog::NewStub(channel_);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return context;
+  }
+
+  clinic::testing::TempDir data_;
+  clinic::testing::TempDir plugins_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<TreatmentCatalog::Stub> stub_;
+};
+
+TEST_F(CatalogServerTest, ListsLoadedTreatmentTypesInIdOrder) {
+  v1::ListTreatmentTypesRequest request;
+  v1::ListTreatmentTypesResponse response;
+  ASSERT_TRUE(stub_->ListTreatmentTypes(Context().get(), request, &response).ok());
+  std::vector<std::string> names;
+  for (const auto& type : response.treatment_types()) names.push_back(type.name());
+  EXPECT_THAT(names, ElementsAre("treatmentTypes/microneedling", "treatmentTypes/prp_microneedling",
+                                 "treatmentTypes/rf_microneedling"));
+  EXPECT_THAT(response.next_page_token(), IsEmpty());
+  EXPECT_FALSE(response.treatment_types(0).definition().contraindications().empty());
+}
+
+TEST_F(CatalogServerTest, PagesThroughWithOpaqueTokens) {
+  std::vector<std::string> ids;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListTreatmentTypesRequest request;
+    request.set_page_size(1);
+    request.set_page_token(token);
+    v1::ListTreatmentTypesResponse response;
+    grpc::Status status = stub_->ListTreatmentTypes(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(response.treatment_types(), SizeIs(1));
+    ids.push_back(response.treatment_types(0).definition().id());
+    token = response.next_page_token();
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_THAT(ids, ElementsAre("microneedling", "prp_microneedling", "rf_microneedling"));
+}
+
+TEST_F(CatalogServerTest, RefusesForeignAndMalformedPageTokensAndNegativeSizes) {
+  for (const std::string& token : {std::string("garbage!"), std::string("cDF8cGx1Z2luUHJvYmxlbXN8eA")}) {
+    v1::ListTreatmentTypesRequest request;
+    request.set_page_token(token);
+    v1::ListTreatmentTypesResponse response;
+    grpc::Status status = stub_->ListTreatmentTypes(Context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT) << token;
+    EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+  }
+  v1::ListTreatmentTypesRequest request;
+  request.set_page_size(-1);
+  v1::ListTreatmentTypesResponse response;
+  grpc::Status status = stub_->ListTreatmentTypes(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  const auto violations = GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_THAT(violations, SizeIs(1));
+  EXPECT_EQ(violations[0].field, "page_size");
+}
+
+TEST_F(CatalogServerTest, GetsOneTreatmentTypeWithItsSource) {
+  v1::GetTreatmentTypeRequest request;
+  request.set_name("treatmentTypes/rf_microneedling");
+  v1::TreatmentType type;
+  ASSERT_TRUE(stub_->GetTreatmentType(Context().get(), request, &type).ok());
+  EXPECT_EQ(type.definition().id(), "rf_microneedling");
+  EXPECT_EQ(type.source().file_name(), "clinic_rf_microneedling.so");
+  EXPECT_TRUE(type.source().has_loaded_at());
+}
+
+TEST_F(CatalogServerTest, GetErrorsNameTheFieldAndTheReason) {
+  struct Case {
+    std::string name;
+    grpc::StatusCode code;
+    std::string fragment;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", grpc::INVALID_ARGUMENT, "name: is required"},
+           {"microneedling", grpc::INVALID_ARGUMENT, "expected \"treatmentTypes/{id}\""},
+           {"treatmentTypes/", grpc::INVALID_ARGUMENT, "not a treatment type name"},
+           {"treatmentTypes/a/b", grpc::INVALID_ARGUMENT, "not a treatment type name"},
+           {"treatmentTypes/laser_hair_removal", grpc::NOT_FOUND,
+            "treatment type 'laser_hair_removal' is not loaded"}}) {
+    v1::GetTreatmentTypeRequest request;
+    request.set_name(c.name);
+    v1::TreatmentType type;
+    grpc::Status status = stub_->GetTreatmentType(Context().get(), request, &type);
+    EXPECT_EQ(status.error_code(), c.code) << c.name;
+    EXPECT_THAT(status.error_message(), HasSubstr(c.fragment)) << c.name;
+    v1::Status details;
+    ASSERT_TRUE(details.ParseFromString(status.error_details())) << c.name;
+    EXPECT_EQ(details.code(), static_cast<int>(c.code));
+    ASSERT_FALSE(details.details().empty()) << c.name;
+    if (c.code == grpc::INVALID_ARGUMENT) {
+      v1::BadRequest bad_request;
+      ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+      ASSERT_THAT(bad_request.field_violations(), SizeIs(1));
+      EXPECT_EQ(bad_request.field_violations(0).field(), "name");
+    } else {
+      v1::ErrorInfo info;
+      ASSERT_TRUE(details.details(0).UnpackTo(&info));
+      EXPECT_EQ(info.reason(), "TREATMENT_TYPE_NOT_LOADED");
+      EXPECT_EQ(info.domain(), "clinic.v1.TreatmentCatalog");
+    }
+  }
+}
+
+TEST_F(CatalogServerTest, ListsPluginProblems) {
+  v1::ListPluginProblemsRequest request;
+  v1::ListPluginProblemsResponse response;
+  ASSERT_TRUE(stub_->ListPluginProblems(Context().get(), request, &response).ok());
+  ASSERT_THAT(response.problems(), SizeIs(1));
+  EXPECT_EQ(response.problems(0).file_name(), "test_bad_abi.so");
+  EXPECT_EQ(response.problems(0).stage(), v1::PLUGIN_PROBLEM_STAGE_ABI);
+  EXPECT_THAT(response.problems(0).reasons(0), HasSubstr("ABI version 999"));
+}
+
+TEST_F(CatalogServerTest, ReloadServesNewPluginsAndReportsNewProblems) {
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            plugins_.Join("test_alpha.so"));
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_crash_on_load"),
+                            plugins_.Join("test_crash_on_load.so"));
+  ASSERT_EQ(unlink(plugins_.Join("test_bad_abi.so").c_str()), 0);
+  v1::ReloadPluginsResponse reload;
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), v1::ReloadPluginsRequest(), &reload).ok());
+  EXPECT_THAT(reload.loaded_treatment_type_ids(),
+              ElementsAre("microneedling", "prp_microneedling", "rf_microneedling", "test_alpha"));
+  ASSERT_THAT(reload.problems(), SizeIs(1));
+  EXPECT_EQ(reload.problems(0).stage(), v1::PLUGIN_PROBLEM_STAGE_CRASH);
+
+  v1::GetTreatmentTypeRequest request;
+  request.set_name("treatmentTypes/test_alpha");
+  v1::TreatmentType type;
+  EXPECT_TRUE(stub_->GetTreatmentType(Context().get(), request, &type).ok());
+  v1::ListPluginProblemsResponse problems;
+  ASSERT_TRUE(
+      stub_->ListPluginProblems(Context().get(), v1::ListPluginProblemsRequest(), &problems).ok());
+  ASSERT_THAT(problems.problems(), SizeIs(1));
+  EXPECT_EQ(problems.problems(0).file_name(), "test_crash_on_load.so");
+}
+
+TEST_F(CatalogServerTest, HealthReportsEachServiceAndTheProcess) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  for (const std::string& service : {std::string(""), std::string("clinic.v1.TreatmentCatalog")}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = health->Check(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("clinic.v1.NoSuchService");
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_EQ(health->Check(Context().get(), request, &response).error_code(), grpc::NOT_FOUND);
+
+  server_->Shutdown(absl::ZeroDuration());
+  request.set_service("clinic.v1.TreatmentCatalog");
+  EXPECT_FALSE(health->Check(Context().get(), request, &response).ok());
+}
+
+TEST_F(CatalogServerTest, ReflectionListsTheServicesAndDescribesTheContracts) {
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel_);
+  auto context = Context();
+  auto stream = reflection->ServerReflectionInfo(context.get());
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& service : response.list_services_response().service()) {
+    services.push_back(service.name());
+  }
+  EXPECT_THAT(services, ::testing::IsSupersetOf({"clinic.v1.TreatmentCatalog", "grpc.health.v1.Health"}));
+
+  request.set_file_containing_symbol("clinic.v1.TreatmentDefinition");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_TRUE(response.has_file_descriptor_response()) << response.DebugString();
+  EXPECT_FALSE(response.file_descriptor_response().file_descriptor_proto().empty());
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(CatalogServerTest, EchoesTheCallersRequestIdOrMakesOne) {
+  {
+    auto context = Context();
+    context->AddMetadata("x-request-id", "front-desk-42");
+    v1::ListTreatmentTypesResponse response;
+    ASSERT_TRUE(stub_->ListTreatmentTypes(context.get(), {}, &response).ok());
+    auto it = context->GetServerInitialMetadata().find("x-request-id");
+    ASSERT_NE(it, context->GetServerInitialMetadata().end());
+    EXPECT_EQ(std::string(it->second.data(), it->second.size()), "front-desk-42");
+  }
+  {
+    auto context = Context();
+    v1::ListTreatmentTypesResponse response;
+    ASSERT_TRUE(stub_->ListTreatmentTypes(context.get(), {}, &response).ok());
+    auto it = context->GetServerInitialMetadata().find("x-request-id");
+    ASSERT_NE(it, context->GetServerInitialMetadata().end());
+    EXPECT_THAT(std::string(it->second.data(), it->second.size()), SizeIs(32));
+  }
+}
+
+TEST_F(CatalogServerTest, InProcessChannelReachesTheSameServices) {
+  auto stub = TreatmentCatalog::NewStub(server_->InProcessChannel());
+  v1::ListTreatmentTypesResponse response;
+  ASSERT_TRUE(stub->ListTreatmentTypes(Context().get(), {}, &response).ok());
+  EXPECT_THAT(response.treatment_types(), SizeIs(3));
+}
+
+TEST(ServerStartTest, RefusesAnAddressItCannotListenOn) {
+  clinic::testing::TempDir data;
+  config::v1::ServerConfig config;
+  config.set_listen_address("256.1.1.1:99999");
+  config.set_data_dir(data.path());
+  config.set_plugin_dir(data.path());
+  auto server = server::Server::Start(config, {catalog::TreatmentCatalogFactory()});
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr("listen_address"));
+}
+
+}  // namespace
+}  // namespace clinic

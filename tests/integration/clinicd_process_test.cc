@@ -1,0 +1,214 @@
+// clinicd as an operator runs it: a real process started with flags and a
+// config file. Checks that it refuses a bad config with a clear message,
+// serves on the port it reports, reloads plugins on SIGHUP, and drains calls
+// in flight when it receives SIGTERM.
+#include <grpcpp/grpcpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "tests/testing/test_env.h"
+
+extern char** environ;
+
+namespace clinic {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+// A child process with its stdout and stderr captured to files.
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const std::string& log_dir)
+      : out_path_(log_dir + "/stdout.log"), err_path_(log_dir + "/stderr.log") {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> argv;
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Process() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      Wait();
+    }
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  // The exit code, or -signal when it was killed.
+  int Wait() {
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  std::string Stdout() const { return clinic::testing::ReadFile(out_path_); }
+  std::string Stderr() const { return clinic::testing::ReadFile(err_path_); }
+
+ private:
+  std::string out_path_;
+  std::string err_path_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+int WaitForPortFile(const std::string& path) {
+  for (int i = 0; i < 300; ++i) {
+    const std::string text = clinic::testing::ReadFile(path);
+    if (!text.empty()) return std::stoi(text);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return 0;
+}
+
+class ClinicdProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
+                              plugins_.Join("clinic_microneedling.so"));
+  }
+
+  std::vector<std::string> Args(const std::string& config_path) {
+    return {clinic::testing::BinaryPath("clinicd"),
+            "--config=" + config_path,
+            "--listen=127.0.0.1:0",
+            "--data_dir=" + dir_.Join("data"),
+            "--plugin_dir=" + plugins_.path(),
+            "--port_file=" + dir_.Join("port")};
+  }
+
+  std::unique_ptr<v1::TreatmentCatalog::Stub> Connect(int port) {
+    return v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return context;
+  }
+
+  clinic::testing::TempDir dir_;
+  clinic::testing::TempDir plugins_;
+};
+
+TEST_F(ClinicdProcessTest, RefusesAnInvalidConfigNamingTheField) {
+  clinic::testing::WriteFile(dir_.Join("bad.textproto"), R"(
+chain {
+  chain_id: "lumen"
+  display_name: "Lumen Skin Clinics"
+  sites { site_id: "london-soho" display_name: "Soho" time_zone: "Europe/London"
+          currency_code: "GBX" tax_rate_basis_points: 2000 }
+}
+)");
+  Process process(Args(dir_.Join("bad.textproto")), dir_.path());
+  EXPECT_EQ(process.Wait(), 2);
+  EXPECT_THAT(process.Stderr(), HasSubstr("refusing to start"));
+  EXPECT_THAT(process.Stderr(), HasSubstr("chain.sites[0].currency_code"));
+  EXPECT_THAT(process.Stderr(), HasSubstr("GBX"));
+}
+
+TEST_F(ClinicdProcessTest, RefusesAConfigThatDoesNotParse) {
+  clinic::testing::WriteFile(dir_.Join("broken.textproto"), "chain {\n  chain_id: lumen\n");
+  Process process(Args(dir_.Join("broken.textproto")), dir_.path());
+  EXPECT_EQ(process.Wait(), 2);
+  EXPECT_THAT(process.Stderr(), HasSubstr("broken.textproto:2"));
+}
+
+TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
+  Process process(Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto")),
+                  dir_.path());
+  const int port = WaitForPortFile(dir_.Join("port"));
+  ASSERT_GT(port, 0) << process.Stderr();
+  auto stub = Connect(port);
+  v1::ListTreatmentTypesResponse response;
+  ASSERT_TRUE(stub->ListTreatmentTypes(Context().get(), {}, &response).ok()) << process.Stderr();
+  ASSERT_THAT(response.treatment_types(), SizeIs(1));
+  EXPECT_EQ(response.treatment_types(0).definition().id(), "microneedling");
+  process.Signal(SIGINT);
+  EXPECT_EQ(process.Wait(), 0);
+  EXPECT_THAT(process.Stdout(), HasSubstr("listening on"));
+  // One structured line per call, with the method and the outcome.
+  EXPECT_THAT(process.Stderr(),
+              HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\",\"code\":\"OK\""));
+}
+
+TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighup) {
+  Process process(Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto")),
+                  dir_.path());
+  const int port = WaitForPortFile(dir_.Join("port"));
+  ASSERT_GT(port, 0) << process.Stderr();
+  auto stub = Connect(port);
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            plugins_.Join("test_alpha.so"));
+  process.Signal(SIGHUP);
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    v1::GetTreatmentTypeRequest request;
+    request.set_name("treatmentTypes/test_alpha");
+    v1::TreatmentType type;
+    seen = stub->GetTreatmentType(Context().get(), request, &type).ok();
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(seen) << process.Stderr();
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0);
+}
+
+TEST_F(ClinicdProcessTest, SigtermLetsACallInFlightFinish) {
+  // A plugin that hangs makes ReloadPlugins take the whole load timeout: a
+  // real call that is still running when the signal arrives.
+  clinic::testing::WriteFile(dir_.Join("slow.textproto"), R"(
+chain {
+  chain_id: "lumen"
+  display_name: "Lumen Skin Clinics"
+  sites { site_id: "london-soho" display_name: "Soho" time_zone: "Europe/London"
+          currency_code: "GBP" tax_rate_basis_points: 2000 prices_include_tax: true }
+}
+plugins { load_timeout_ms: 2000 }
+server { shutdown_grace_seconds: 20 }
+)");
+  Process process(Args(dir_.Join("slow.textproto")), dir_.path());
+  const int port = WaitForPortFile(dir_.Join("port"));
+  ASSERT_GT(port, 0) << process.Stderr();
+  auto stub = Connect(port);
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_hang_on_load"),
+                            plugins_.Join("test_hang_on_load.so"));
+
+  grpc::Status reload_status;
+  v1::ReloadPluginsResponse reload;
+  std::thread caller([&] {
+    reload_status = stub->ReloadPlugins(Context().get(), v1::ReloadPluginsRequest(), &reload);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  process.Signal(SIGTERM);
+  caller.join();
+  EXPECT_TRUE(reload_status.ok()) << reload_status.error_message();
+  ASSERT_THAT(reload.problems(), SizeIs(1));
+  EXPECT_EQ(reload.problems(0).stage(), v1::PLUGIN_PROBLEM_STAGE_TIMEOUT);
+  EXPECT_EQ(process.Wait(), 0);
+
+  // Once drained the process is gone; new calls fail.
+  v1::ListTreatmentTypesResponse response;
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_FALSE(stub->ListTreatmentTypes(context.get(), {}, &response).ok());
+}
+
+}  // namespace
+}  // namespace clinic

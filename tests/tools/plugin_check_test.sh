@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# clinic-plugin-check as an author uses it: exit 0 and a summary for good
+# plugins; exit 1 and every reason for bad ones; exit 2 on a usage error.
+# Usage: plugin_check_test.sh BIN_DIR PLUGIN_DIR TEST_PLUGIN_DIR
+set -uo pipefail
+bin=$1 plugins=$2 test_plugins=$3
+check="$bin/clinic-plugin-check"
+failures=0
+expect() {  # expect NAME WANTED_EXIT PATTERN -- ARGS...
+  local name=$1 wanted=$2 pattern=$3
+  shift 4
+  local output status
+  output=$("$check" "$@" 2>&1)
+  status=$?
+  if [[ $status -ne $wanted ]]; then
+    echo "FAIL $name: exit $status, wanted $wanted"; echo "$output"; failures=$((failures + 1))
+  elif ! grep -qE -- "$pattern" <<<"$output"; then
+    echo "FAIL $name: output lacks /$pattern/"; echo "$output"; failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+expect bundled-plugins-pass 0 'treatment type: microneedling 1\.0\.0' -- \
+  "$plugins/clinic_microneedling.so" "$plugins/clinic_rf_microneedling.so" \
+  "$plugins/clinic_prp_microneedling.so"
+expect invalid-definition-explained 1 'protocol\.areas\[0\]\.max_depth_um' -- \
+  "$test_plugins/test_invalid.so"
+expect invalid-definition-lists-all 1 'no_such_question' -- "$test_plugins/test_invalid.so"
+expect wrong-abi 1 'ABI version 999' -- "$test_plugins/test_bad_abi.so"
+expect missing-symbol 1 'entry symbol is missing' -- "$test_plugins/test_no_symbol.so"
+expect crash 1 'crashed while loading' -- "$test_plugins/test_crash_on_load.so"
+expect hang 1 'did not finish loading within 1s' -- --timeout_ms=1000 \
+  "$test_plugins/test_hang_on_load.so"
+expect duplicate 1 "declares treatment type 'test_alpha', which .*test_alpha.so also declares" -- \
+  "$test_plugins/test_alpha.so" "$test_plugins/test_alpha_duplicate.so"
+expect one-bad-of-two 1 '1 of 2 plugin\(s\) would be refused' -- \
+  "$test_plugins/test_alpha.so" "$test_plugins/test_garbage_bytes.so"
+expect missing-file 1 'cannot be read' -- "$test_plugins/does-not-exist.so"
+expect usage 2 'usage' --
+
+echo "$failures failed"
+[[ $failures -eq 0 ]]
