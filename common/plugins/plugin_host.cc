@@ -141,8 +141,8 @@ void CollectUnknownFields(const google::protobuf::Message& message, const std::s
 
 std::string MakeTempDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                     "/clinic-plugins-XXXXXX");
+  std::string pattern =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/clinic-plugins-XXXXXX");
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) == nullptr) return "";
@@ -275,10 +275,9 @@ CatalogSnapshot::CatalogSnapshot(std::vector<PluginFileResult> accepted,
     types_.push_back(std::move(result.treatment_type));
     libraries_.push_back(std::move(result.library));
   }
-  std::sort(problems_.begin(), problems_.end(),
-            [](const PluginProblem& a, const PluginProblem& b) {
-              return a.file_name() < b.file_name();
-            });
+  std::sort(problems_.begin(), problems_.end(), [](const PluginProblem& a, const PluginProblem& b) {
+    return a.file_name() < b.file_name();
+  });
 }
 
 const clinic::v1::TreatmentType* CatalogSnapshot::Find(absl::string_view treatment_type_id) const {
@@ -348,11 +347,11 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
       problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_DUPLICATE);
       problem.set_treatment_type_id(id);
       *problem.mutable_detected_at() = result.treatment_type.source().loaded_at();
-      problem.add_reasons(absl::StrCat(
-          "declares treatment type '", id, "' (version ",
-          result.treatment_type.definition().version(), "), which ",
-          owner.source().file_name(), " already provides (version ",
-          owner.definition().version(), "); remove one of the two files"));
+      problem.add_reasons(absl::StrCat("declares treatment type '", id, "' (version ",
+                                       result.treatment_type.definition().version(), "), which ",
+                                       owner.source().file_name(), " already provides (version ",
+                                       owner.definition().version(),
+                                       "); remove one of the two files"));
       problems.push_back(std::move(problem));
       continue;
     }
@@ -374,8 +373,8 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
          {"reasons", absl::StrJoin(problem.reasons(), "; ")}});
   }
 
-  auto snapshot =
-      std::make_shared<const CatalogSnapshot>(std::move(accepted), std::move(problems), absl::Now());
+  auto snapshot = std::make_shared<const CatalogSnapshot>(std::move(accepted), std::move(problems),
+                                                          absl::Now());
   {
     std::lock_guard<std::mutex> lock(current_mutex_);
     current_ = snapshot;

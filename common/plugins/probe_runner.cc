@@ -141,9 +141,8 @@ ProbeOutcome RunProbe(const std::string& probe_path, const std::string& plugin_p
   err_write.Close();
   if (spawn_error != 0) {
     return Failure(v1::PLUGIN_PROBLEM_STAGE_CRASH,
-                   absl::StrCat("could not start the plugin probe '", probe_path,
-                                "': ", strerror(spawn_error),
-                                "; set plugins.probe_path in the config"));
+                   absl::StrCat("could not start the plugin probe '", probe_path, "': ",
+                                strerror(spawn_error), "; set plugins.probe_path in the config"));
   }
 
   std::string out_bytes, err_bytes;
@@ -156,13 +155,18 @@ ProbeOutcome RunProbe(const std::string& probe_path, const std::string& plugin_p
   }
   if (!finished) {
     return Failure(v1::PLUGIN_PROBLEM_STAGE_TIMEOUT,
-                   absl::StrCat("did not finish loading within ",
-                                absl::FormatDuration(timeout), " and was stopped"));
+                   absl::StrCat("did not finish loading within ", absl::FormatDuration(timeout),
+                                " and was stopped"));
   }
   if (WIFSIGNALED(wait_status)) {
     const int sig = WTERMSIG(wait_status);
+    // What the plugin printed before dying is often the only clue (protobuf,
+    // for one, explains its aborts), so it goes into the reason.
+    std::string said = TrimmedStderr(err_bytes);
+    if (said.size() > 600) said = absl::StrCat("...", said.substr(said.size() - 600));
     return Failure(v1::PLUGIN_PROBLEM_STAGE_CRASH,
-                   absl::StrCat("crashed while loading (signal ", sig, ", ", strsignal(sig), ")"));
+                   absl::StrCat("crashed while loading (signal ", sig, ", ", strsignal(sig), ")",
+                                said.empty() ? "" : "; it printed: ", said));
   }
   const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   const std::string reason = TrimmedStderr(err_bytes);
@@ -183,9 +187,9 @@ ProbeOutcome RunProbe(const std::string& probe_path, const std::string& plugin_p
                                   reason.empty() ? "" : ": ", reason));
   }
   if (too_large) {
-    return Failure(v1::PLUGIN_PROBLEM_STAGE_DECODE,
-                   absl::StrCat("the definition is larger than the ", kMaxDefinitionBytes,
-                                "-byte limit"));
+    return Failure(
+        v1::PLUGIN_PROBLEM_STAGE_DECODE,
+        absl::StrCat("the definition is larger than the ", kMaxDefinitionBytes, "-byte limit"));
   }
   ProbeOutcome outcome;
   outcome.definition = std::move(out_bytes);

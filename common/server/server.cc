@@ -72,8 +72,8 @@ absl::Status WritePortFile(const std::string& path, int port) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerConfig config,
-                                                      const std::vector<ServiceFactory>& factories) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    ServerConfig config, const std::vector<ServiceFactory>& factories) {
   std::unique_ptr<Server> server(new Server());
   server->config_ = std::move(config);
   const ServerConfig& cfg = server->config_;
@@ -101,8 +101,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerConfig config,
   if (!cfg.server().reflection_disabled()) {
     builder.SetOption(std::make_unique<ReflectionOption>());
   }
-  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(),
-                           &server->port_);
+  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &server->port_);
   for (const auto& service : server->services_) builder.RegisterService(service->service());
 
   const int max_message =
@@ -126,9 +125,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerConfig config,
 
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "listen_address: cannot listen on '", cfg.listen_address(),
-        "': the address is invalid, in use, or not allowed for this user"));
+    return absl::UnavailableError(
+        absl::StrCat("listen_address: cannot listen on '", cfg.listen_address(),
+                     "': the address is invalid, in use, or not allowed for this user"));
   }
 
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();

@@ -33,9 +33,9 @@ absl::optional<std::string> NonEmpty(const std::string& value) {
 
 int RunServerMain(int argc, char** argv, absl::string_view program_name,
                   const std::vector<ServiceFactory>& factories) {
-  absl::SetProgramUsageMessage(absl::StrCat(
-      program_name, ": a Clinic Core server.\nUsage: ", program_name,
-      " [--config=FILE] [--listen=HOST:PORT] [--data_dir=DIR] [--plugin_dir=DIR]"));
+  absl::SetProgramUsageMessage(
+      absl::StrCat(program_name, ": a Clinic Core server.\nUsage: ", program_name,
+                   " [--config=FILE] [--listen=HOST:PORT] [--data_dir=DIR] [--plugin_dir=DIR]"));
   absl::ParseCommandLine(argc, argv);
 
   config::ConfigOverrides overrides;
@@ -83,7 +83,8 @@ int RunServerMain(int argc, char** argv, absl::string_view program_name,
       (*server)->plugin_host().Reload();
       continue;
     }
-    Log(LogLevel::kInfo, "shutdown requested", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    Log(LogLevel::kInfo, "shutdown requested",
+        {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
     break;
   }
   (*server)->Shutdown(absl::Seconds(grace_seconds));

@@ -61,18 +61,16 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListTreatmentTypes(
     grpc::CallbackServerContext* context, const clinic::v1::ListTreatmentTypesRequest* request,
     clinic::v1::ListTreatmentTypesResponse* response) {
   const auto snapshot = host_.Current();
-  return Finish(
-      context,
-      Page(
-          snapshot->treatment_types(), "treatmentTypes", request->page_size(),
-          request->page_token(),
-          [](const clinic::v1::TreatmentType& type) -> const std::string& {
-            return type.definition().id();
-          },
-          [response](const clinic::v1::TreatmentType& type) {
-            *response->add_treatment_types() = type;
-          },
-          response->mutable_next_page_token()));
+  return Finish(context, Page(
+                             snapshot->treatment_types(), "treatmentTypes", request->page_size(),
+                             request->page_token(),
+                             [](const clinic::v1::TreatmentType& type) -> const std::string& {
+                               return type.definition().id();
+                             },
+                             [response](const clinic::v1::TreatmentType& type) {
+                               *response->add_treatment_types() = type;
+                             },
+                             response->mutable_next_page_token()));
 }
 
 grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
@@ -80,7 +78,8 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
     clinic::v1::TreatmentType* response) {
   const std::string& name = request->name();
   if (name.empty()) {
-    return Finish(context, InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
+    return Finish(context,
+                  InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
   }
   if (!absl::StartsWith(name, kTypeNamePrefix) || name.size() == kTypeNamePrefix.size() ||
       name.find('/', kTypeNamePrefix.size()) != std::string::npos) {
@@ -92,12 +91,11 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
   const auto snapshot = host_.Current();
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {
-    return Finish(context,
-                  WithReason(absl::NotFoundError(absl::StrCat(
-                                 "treatment type '", id,
-                                 "' is not loaded; ListTreatmentTypes shows what is, and "
-                                 "ListPluginProblems shows plugins that were refused")),
-                             "TREATMENT_TYPE_NOT_LOADED", kServiceName));
+    return Finish(context, WithReason(absl::NotFoundError(absl::StrCat(
+                                          "treatment type '", id,
+                                          "' is not loaded; ListTreatmentTypes shows what is, and "
+                                          "ListPluginProblems shows plugins that were refused")),
+                                      "TREATMENT_TYPE_NOT_LOADED", kServiceName));
   }
   *response = *type;
   return Finish(context, absl::OkStatus());
@@ -107,17 +105,16 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListPluginProblems(
     grpc::CallbackServerContext* context, const clinic::v1::ListPluginProblemsRequest* request,
     clinic::v1::ListPluginProblemsResponse* response) {
   const auto snapshot = host_.Current();
-  return Finish(
-      context,
-      Page(
-          snapshot->problems(), "pluginProblems", request->page_size(), request->page_token(),
-          [](const clinic::v1::PluginProblem& problem) -> const std::string& {
-            return problem.file_name();
-          },
-          [response](const clinic::v1::PluginProblem& problem) {
-            *response->add_problems() = problem;
-          },
-          response->mutable_next_page_token()));
+  return Finish(context, Page(
+                             snapshot->problems(), "pluginProblems", request->page_size(),
+                             request->page_token(),
+                             [](const clinic::v1::PluginProblem& problem) -> const std::string& {
+                               return problem.file_name();
+                             },
+                             [response](const clinic::v1::PluginProblem& problem) {
+                               *response->add_problems() = problem;
+                             },
+                             response->mutable_next_page_token()));
 }
 
 grpc::ServerUnaryReactor* TreatmentCatalogService::ReloadPlugins(

@@ -1,8 +1,8 @@
 // A real server on a loopback port hosting the TreatmentCatalog, called over
 // gRPC: listing and paging, getting, errors with field details, plugin
 // problems, reloads, health checking, reflection and request ids.
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "clinic/v1/common.pb.h"
@@ -98,7 +98,8 @@ TEST_F(CatalogServerTest, PagesThroughWithOpaqueTokens) {
 }
 
 TEST_F(CatalogServerTest, RefusesForeignAndMalformedPageTokensAndNegativeSizes) {
-  for (const std::string& token : {std::string("garbage!"), std::string("cDF8cGx1Z2luUHJvYmxlbXN8eA")}) {
+  for (const std::string& token :
+       {std::string("garbage!"), std::string("cDF8cGx1Z2luUHJvYmxlbXN8eA")}) {
     v1::ListTreatmentTypesRequest request;
     request.set_page_token(token);
     v1::ListTreatmentTypesResponse response;
@@ -230,7 +231,8 @@ TEST_F(CatalogServerTest, ReflectionListsTheServicesAndDescribesTheContracts) {
   for (const auto& service : response.list_services_response().service()) {
     services.push_back(service.name());
   }
-  EXPECT_THAT(services, ::testing::IsSupersetOf({"clinic.v1.TreatmentCatalog", "grpc.health.v1.Health"}));
+  EXPECT_THAT(services,
+              ::testing::IsSupersetOf({"clinic.v1.TreatmentCatalog", "grpc.health.v1.Health"}));
 
   request.set_file_containing_symbol("clinic.v1.TreatmentDefinition");
   ASSERT_TRUE(stream->Write(request));

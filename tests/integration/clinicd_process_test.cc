@@ -2,10 +2,10 @@
 // config file. Checks that it refuses a bad config with a clear message,
 // serves on the port it reports, reloads plugins on SIGHUP, and drains calls
 // in flight when it receives SIGTERM.
-#include <grpcpp/grpcpp.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -93,8 +93,8 @@ class ClinicdProcessTest : public ::testing::Test {
   }
 
   std::unique_ptr<v1::TreatmentCatalog::Stub> Connect(int port) {
-    return v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    return v1::TreatmentCatalog::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                             grpc::InsecureChannelCredentials()));
   }
 
   static std::unique_ptr<grpc::ClientContext> Context() {
@@ -144,8 +144,9 @@ TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
   EXPECT_EQ(process.Wait(), 0);
   EXPECT_THAT(process.Stdout(), HasSubstr("listening on"));
   // One structured line per call, with the method and the outcome.
-  EXPECT_THAT(process.Stderr(),
-              HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\",\"code\":\"OK\""));
+  EXPECT_THAT(
+      process.Stderr(),
+      HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\",\"code\":\"OK\""));
 }
 
 TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighup) {

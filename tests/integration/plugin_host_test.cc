@@ -39,8 +39,7 @@ class PluginHostTest : public ::testing::Test {
     for (const auto& type : snapshot.treatment_types()) ids.push_back(type.definition().id());
     return ids;
   }
-  static const PluginProblem* ProblemFor(const CatalogSnapshot& snapshot,
-                                         const std::string& file) {
+  static const PluginProblem* ProblemFor(const CatalogSnapshot& snapshot, const std::string& file) {
     for (const auto& problem : snapshot.problems()) {
       if (problem.file_name() == file) return &problem;
     }
@@ -59,7 +58,8 @@ TEST_F(PluginHostTest, LoadsTheBundledPlugins) {
   for (const auto& problem : snapshot->problems()) {
     ADD_FAILURE() << problem.file_name() << ": " << problem.DebugString();
   }
-  EXPECT_THAT(Ids(*snapshot), ElementsAre("microneedling", "prp_microneedling", "rf_microneedling"));
+  EXPECT_THAT(Ids(*snapshot),
+              ElementsAre("microneedling", "prp_microneedling", "rf_microneedling"));
   const v1::TreatmentType* type = snapshot->Find("microneedling");
   ASSERT_NE(type, nullptr);
   EXPECT_EQ(type->name(), "treatmentTypes/microneedling");
@@ -83,8 +83,7 @@ struct BadPluginCase {
   std::string reason_fragment;
 };
 
-class BadPluginTest : public PluginHostTest,
-                      public ::testing::WithParamInterface<BadPluginCase> {};
+class BadPluginTest : public PluginHostTest, public ::testing::WithParamInterface<BadPluginCase> {};
 
 TEST_P(BadPluginTest, IsRefusedWithItsReasonWhileTheOthersLoad) {
   const BadPluginCase& c = GetParam();
@@ -119,8 +118,20 @@ INSTANTIATE_TEST_SUITE_P(
                       "get_definition reported failure (returned 7)"},
         BadPluginCase{"test_unknown_field", v1::PLUGIN_PROBLEM_STAGE_DECODE,
                       "field number 999 is unknown to this host"},
-        BadPluginCase{"test_invalid", v1::PLUGIN_PROBLEM_STAGE_VALIDATION, "max_depth_um"}),
+        BadPluginCase{"test_invalid", v1::PLUGIN_PROBLEM_STAGE_VALIDATION, "max_depth_um"},
+        BadPluginCase{"test_cpp_throws", v1::PLUGIN_PROBLEM_STAGE_DECODE,
+                      "get_definition reported failure (returned 1)"},
+        BadPluginCase{"test_links_clinic_protos", v1::PLUGIN_PROBLEM_STAGE_CRASH,
+                      "File already exists in database"}),
     [](const ::testing::TestParamInfo<BadPluginCase>& info) { return info.param.target; });
+
+TEST_F(PluginHostTest, PluginWrittenWithTheCppHelperLoads) {
+  AddTestPlugin("test_cpp_helper");
+  PluginHost host(Options());
+  const auto snapshot = host.Reload();
+  EXPECT_TRUE(snapshot->problems().empty());
+  EXPECT_THAT(Ids(*snapshot), ElementsAre("test_beta"));
+}
 
 TEST_F(PluginHostTest, InvalidDefinitionListsEveryProblem) {
   AddTestPlugin("test_invalid");
@@ -131,7 +142,8 @@ TEST_F(PluginHostTest, InvalidDefinitionListsEveryProblem) {
   EXPECT_EQ(problem->treatment_type_id(), "test_invalid");
   std::string all;
   for (const auto& reason : problem->reasons()) all += reason + "\n";
-  EXPECT_THAT(all, AllOf(HasSubstr("protocol.areas[0].max_depth_um"), HasSubstr("no_such_question")));
+  EXPECT_THAT(all,
+              AllOf(HasSubstr("protocol.areas[0].max_depth_um"), HasSubstr("no_such_question")));
 }
 
 TEST_F(PluginHostTest, NotASharedLibraryIsRefused) {

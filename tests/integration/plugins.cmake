@@ -1,5 +1,4 @@
 clinic_add_test(plugin_host_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/plugin_host_test.cc
   LIBS clinic_plugins clinic_testing)
-add_dependencies(plugin_host_test clinic_test_plugins clinic-plugin-probe clinic_microneedling
-                 clinic_rf_microneedling clinic_prp_microneedling)
+add_dependencies(plugin_host_test clinic_test_plugins clinic-plugin-probe clinic_bundled_plugins)

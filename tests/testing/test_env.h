@@ -25,7 +25,7 @@ class TempDir {
 };
 
 // Where the build put things (compile definitions set by tests/CMakeLists.txt).
-std::string TestPluginPath(const std::string& target);  // e.g. "test_alpha" -> .../test_alpha.so
+std::string TestPluginPath(const std::string& target);   // e.g. "test_alpha" -> .../test_alpha.so
 std::string BundledPluginPath(const std::string& name);  // e.g. "microneedling"
 std::string ProbePath();
 std::string BinaryPath(const std::string& program);  // e.g. "clinicd"

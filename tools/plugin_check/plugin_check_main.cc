@@ -56,10 +56,11 @@ void PrintSummary(const clinic::v1::TreatmentType& type) {
   }
   std::printf("  treatment type: %s %s (%s)\n", d.id().c_str(), d.version().c_str(),
               d.display_name().c_str());
-  std::printf("  areas: %d, screening questions: %d, contraindications: %d (%d absolute, %d "
-              "relative), cartridges: %d\n",
-              d.protocol().areas_size(), d.screening_questions_size(), d.contraindications_size(),
-              absolute, relative, d.cartridges_size());
+  std::printf(
+      "  areas: %d, screening questions: %d, contraindications: %d (%d absolute, %d "
+      "relative), cartridges: %d\n",
+      d.protocol().areas_size(), d.screening_questions_size(), d.contraindications_size(), absolute,
+      relative, d.cartridges_size());
   std::printf("  abi version: %u, sha256: %s\n", type.source().abi_version(),
               type.source().sha256().c_str());
 }
@@ -92,9 +93,8 @@ int main(int argc, char** argv) {
       if (!inserted) {
         ++refused;
         std::printf("%s: REFUSED: %s\n  - declares treatment type '%s', which %s also declares\n",
-                    path.c_str(),
-                    StageName(clinic::v1::PLUGIN_PROBLEM_STAGE_DUPLICATE).c_str(), id.c_str(),
-                    it->second.c_str());
+                    path.c_str(), StageName(clinic::v1::PLUGIN_PROBLEM_STAGE_DUPLICATE).c_str(),
+                    id.c_str(), it->second.c_str());
         continue;
       }
       std::printf("%s: OK\n", path.c_str());

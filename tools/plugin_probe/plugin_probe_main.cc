@@ -9,10 +9,32 @@
 
 #include <cstdio>
 
+#include "clinic/config/v1/server_config.pb.h"
+#include "clinic/v1/common.pb.h"
+#include "clinic/v1/medical_facts.pb.h"
+#include "clinic/v1/treatment.pb.h"
+#include "clinic/v1/treatment_catalog.pb.h"
 #include "common/plugins/plugin_abi.h"
 #include "common/plugins/probe_protocol.h"
 
 namespace {
+
+// Referencing one message of every contract file links them all in, so this
+// process has the same protobuf registrations as a server. A plugin that
+// carries its own copy of those messages then fails here, as it would there.
+bool LinkServerRegistrations() {
+  const void* const registrations[] = {
+      &clinic::v1::Money::default_instance(),
+      &clinic::v1::TreatmentDefinition::default_instance(),
+      &clinic::v1::TreatmentType::default_instance(),
+      &clinic::config::v1::ServerConfig::default_instance(),
+      clinic::v1::MedicalFact_descriptor(),
+  };
+  for (const void* registration : registrations) {
+    if (registration == nullptr) return false;
+  }
+  return true;
+}
 
 int Fail(int code, const std::string& reason) {
   std::fputs(reason.c_str(), stderr);
@@ -34,6 +56,9 @@ bool WriteAll(const uint8_t* data, size_t size) {
 int main(int argc, char** argv) {
   if (argc != 2) {
     return Fail(clinic::plugins::kProbeUsage, "usage: clinic-plugin-probe PLUGIN.so");
+  }
+  if (!LinkServerRegistrations()) {
+    return Fail(clinic::plugins::kProbeUsage, "the probe's own protobuf messages are missing");
   }
   void* handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {

@@ -86,18 +86,17 @@ typedef const ClinicTreatmentPlugin* (*ClinicTreatmentPluginEntry)(void);
  *   extern const size_t my_definition_size;
  *   CLINIC_TREATMENT_PLUGIN_FROM_BYTES(my_definition, my_definition_size)
  */
-#define CLINIC_TREATMENT_PLUGIN_FROM_BYTES(bytes, size)                          \
-  static int clinic_plugin_get_definition_(const uint8_t** data, size_t* len) { \
-    *data = (bytes);                                                            \
-    *len = (size);                                                              \
-    return 0;                                                                   \
-  }                                                                             \
-  CLINIC_PLUGIN_EXPORT const ClinicTreatmentPlugin* clinic_treatment_plugin(void) { \
-    static const ClinicTreatmentPlugin plugin = {                              \
-        CLINIC_TREATMENT_PLUGIN_MAGIC, CLINIC_TREATMENT_PLUGIN_ABI_VERSION,     \
-        (uint32_t)sizeof(ClinicTreatmentPlugin), 0u,                            \
-        clinic_plugin_get_definition_};                                         \
-    return &plugin;                                                             \
+#define CLINIC_TREATMENT_PLUGIN_FROM_BYTES(bytes, size)                              \
+  static int clinic_plugin_get_definition_(const uint8_t** data, size_t* len) {      \
+    *data = (bytes);                                                                 \
+    *len = (size);                                                                   \
+    return 0;                                                                        \
+  }                                                                                  \
+  CLINIC_PLUGIN_EXPORT const ClinicTreatmentPlugin* clinic_treatment_plugin(void) {  \
+    static const ClinicTreatmentPlugin plugin = {                                    \
+        CLINIC_TREATMENT_PLUGIN_MAGIC, CLINIC_TREATMENT_PLUGIN_ABI_VERSION,          \
+        (uint32_t)sizeof(ClinicTreatmentPlugin), 0u, clinic_plugin_get_definition_}; \
+    return &plugin;                                                                  \
   }
 
 /* The entry symbol's declaration, so a definition with the wrong type fails to compile. */

@@ -1,0 +1,110 @@
+// Status mapping, page tokens and request ids: the small pieces every RPC
+// relies on.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "clinic/v1/common.pb.h"
+#include "common/core/log.h"
+#include "common/core/paging.h"
+#include "common/core/status.h"
+#include "common/server/call_log_interceptor.h"
+
+namespace clinic {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+TEST(StatusTest, InvalidFieldNamesTheFieldInMessageAndDetails) {
+  const absl::Status status = InvalidField("site.currency_code", "\"GBX\" is not an ISO-4217 code");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "site.currency_code: \"GBX\" is not an ISO-4217 code");
+  const auto violations = GetFieldViolations(status);
+  ASSERT_THAT(violations, SizeIs(1));
+  EXPECT_EQ(violations[0].field, "site.currency_code");
+}
+
+TEST(StatusTest, FieldViolationsSummariseAndKeepEveryViolation) {
+  const absl::Status status = FieldViolations(absl::StatusCode::kFailedPrecondition, "cannot book",
+                                              {{"a", "first"}, {"b", "second"}, {"c", "third"}});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "cannot book: a: first (and 2 more problems)");
+  EXPECT_THAT(GetFieldViolations(status), SizeIs(3));
+}
+
+TEST(StatusTest, GrpcRoundTripKeepsCodeMessageAndDetails) {
+  const absl::Status original =
+      WithReason(InvalidField("name", "is required"), "NAME_MISSING", "clinic.v1.TreatmentCatalog");
+  const grpc::Status wire = ToGrpcStatus(original);
+  EXPECT_EQ(wire.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(wire.error_message(), "name: is required");
+
+  v1::Status details;
+  ASSERT_TRUE(details.ParseFromString(wire.error_details()));
+  EXPECT_EQ(details.code(), 3);
+  ASSERT_THAT(details.details(), SizeIs(2));
+  v1::ErrorInfo info;
+  bool found_info = false;
+  for (const auto& any : details.details()) found_info |= any.UnpackTo(&info);
+  ASSERT_TRUE(found_info);
+  EXPECT_EQ(info.reason(), "NAME_MISSING");
+
+  const absl::Status back = FromGrpcStatus(wire);
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(back.message(), "name: is required");
+  ASSERT_THAT(GetFieldViolations(back), SizeIs(1));
+  EXPECT_EQ(GetFieldViolations(back)[0].field, "name");
+}
+
+TEST(StatusTest, OkMapsToOkAndEveryCodeKeepsItsNumber) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  EXPECT_EQ(ToGrpcStatus(absl::NotFoundError("x")).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(ToGrpcStatus(absl::AbortedError("x")).error_code(), grpc::ABORTED);
+  EXPECT_EQ(ToGrpcStatus(absl::AlreadyExistsError("x")).error_code(), grpc::ALREADY_EXISTS);
+  EXPECT_EQ(ToGrpcStatus(absl::FailedPreconditionError("x")).error_code(),
+            grpc::FAILED_PRECONDITION);
+  EXPECT_EQ(ToGrpcStatus(absl::PermissionDeniedError("x")).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(ToGrpcStatus(absl::UnauthenticatedError("x")).error_code(), grpc::UNAUTHENTICATED);
+}
+
+TEST(PagingTest, PageSizeDefaultsClampsAndRefusesNegatives) {
+  EXPECT_EQ(*NormalizePageSize(0), kDefaultPageSize);
+  EXPECT_EQ(*NormalizePageSize(7), 7);
+  EXPECT_EQ(*NormalizePageSize(100000), kMaxPageSize);
+  const absl::StatusOr<int> negative = NormalizePageSize(-3);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(GetFieldViolations(negative.status())[0].field, "page_size");
+}
+
+TEST(PagingTest, TokensRoundTripOnlyWithinTheirList) {
+  const std::string token = EncodePageToken("treatmentTypes", "microneedling");
+  EXPECT_THAT(token, ::testing::Not(HasSubstr("microneedling")));
+  EXPECT_EQ(*DecodePageToken("treatmentTypes", token), "microneedling");
+  EXPECT_EQ(*DecodePageToken("treatmentTypes", ""), "");
+  EXPECT_FALSE(DecodePageToken("pluginProblems", token).ok());
+  EXPECT_FALSE(DecodePageToken("treatmentTypes", "%%%").ok());
+  EXPECT_FALSE(DecodePageToken("treatmentTypes", token.substr(0, 4)).ok());
+}
+
+TEST(RequestIdTest, AcceptsSaneIdsOnly) {
+  EXPECT_TRUE(server::IsUsableRequestId("front-desk-42"));
+  EXPECT_TRUE(server::IsUsableRequestId(std::string(128, 'a')));
+  EXPECT_FALSE(server::IsUsableRequestId(""));
+  EXPECT_FALSE(server::IsUsableRequestId(std::string(129, 'a')));
+  EXPECT_FALSE(server::IsUsableRequestId("has space"));
+  EXPECT_FALSE(server::IsUsableRequestId("line\nbreak"));
+  const std::string id = server::NewRequestId();
+  EXPECT_THAT(id, SizeIs(32));
+  EXPECT_NE(id, server::NewRequestId());
+}
+
+TEST(LogTest, EscapesJson) {
+  EXPECT_EQ(JsonEscape("a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd\\u0001");
+  LogField number("n", 3);
+  EXPECT_EQ(number.json_value(), "3");
+  LogField text("t", "O'Brien \"Zoë\"");
+  EXPECT_EQ(text.json_value(), "\"O'Brien \\\"Zoë\\\"\"");
+}
+
+}  // namespace
+}  // namespace clinic
