@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "get_definition reported failure (returned 1)"},
         BadPluginCase{"test_links_clinic_protos", v1::PLUGIN_PROBLEM_STAGE_CRASH,
                       "File already exists in database"}),
-    [](const ::testing::TestParamInfo<BadPluginCase>& info) { return info.param.target; });
+    [](const ::testing::TestParamInfo<BadPluginCase>& param_info) { return param_info.param.target; });
 
 TEST_F(PluginHostTest, PluginWrittenWithTheCppHelperLoads) {
   AddTestPlugin("test_cpp_helper");
