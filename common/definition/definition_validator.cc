@@ -145,7 +145,10 @@ class Validator {
       }
       CheckRange(Field(path, "min_depth_um"), area.min_depth_um(), Field(path, "max_depth_um"),
                  area.max_depth_um(), 1, kMaxNeedleDepthUm, "um");
-      int deepest = area.max_depth_um();
+      // Only depths that are themselves valid feed the cartridge check, so one
+      // mistake is reported once rather than again for every cartridge.
+      const bool depth_valid = area.max_depth_um() >= 1 && area.max_depth_um() <= kMaxNeedleDepthUm;
+      int deepest = depth_valid ? area.max_depth_um() : 0;
       std::set<std::string> overridden;
       for (int j = 0; j < area.depth_overrides_size(); ++j) {
         const std::string opath = Index(Field(path, "depth_overrides"), j);
@@ -163,9 +166,9 @@ class Validator {
               absl::StrCat(o.max_depth_um(), " um must be between the area's min_depth_um (",
                            area.min_depth_um(), ") and ", kMaxNeedleDepthUm, " um"));
         }
-        deepest = std::max(deepest, o.max_depth_um());
+        if (o.max_depth_um() <= kMaxNeedleDepthUm) deepest = std::max(deepest, o.max_depth_um());
       }
-      area_deepest_[area.id()] = deepest;
+      area_deepest_.emplace(area.id(), deepest);
       CheckRange(Field(path, "min_passes"), area.min_passes(), Field(path, "max_passes"),
                  area.max_passes(), 1, 20, "passes");
     }
@@ -245,7 +248,9 @@ class Validator {
       for (int j = 0; j < c.area_ids_size(); ++j) {
         const std::string& area_id = c.area_ids(j);
         auto it = area_deepest_.find(area_id);
-        if (it == area_deepest_.end()) {
+        if (!d_.has_protocol()) {
+          continue;  // "protocol: is required" already covers it
+        } else if (it == area_deepest_.end()) {
           Add(Index(Field(path, "area_ids"), j),
               absl::StrCat("refers to area '", area_id, "' which the protocol does not declare"));
         } else if (!listed.insert(area_id).second) {
