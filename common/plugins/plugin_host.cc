@@ -80,7 +80,7 @@ std::string Sha256Hex(const std::string& bytes) {
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(static_cast<size_t>(length) * 2);
   for (unsigned int i = 0; i < length; ++i) {
     hex += kHex[digest[i] >> 4];
     hex += kHex[digest[i] & 0xf];
@@ -155,7 +155,7 @@ void RemoveDirTree(const std::string& dir) {
     while (dirent* entry = readdir(handle)) {
       const std::string name = entry->d_name;
       if (name == "." || name == "..") continue;
-      unlink((dir + "/" + name).c_str());
+      unlink(absl::StrCat(dir, "/", name).c_str());
     }
     closedir(handle);
   }

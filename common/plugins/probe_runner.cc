@@ -22,7 +22,7 @@ namespace {
 
 using clinic::v1::PluginProblemStage;
 
-constexpr size_t kMaxStderrBytes = 16 * 1024;
+constexpr size_t kMaxStderrBytes = size_t{16} * 1024;
 
 class Fd {
  public:
