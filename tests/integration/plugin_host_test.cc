@@ -83,6 +83,9 @@ struct BadPluginCase {
   std::string reason_fragment;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const BadPluginCase& c, std::ostream* os) { *os << c.target; }
+
 class BadPluginTest : public PluginHostTest, public ::testing::WithParamInterface<BadPluginCase> {};
 
 TEST_P(BadPluginTest, IsRefusedWithItsReasonWhileTheOthersLoad) {

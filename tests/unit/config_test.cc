@@ -130,6 +130,9 @@ struct BreakCase {
   std::string fragment;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const BreakCase& c, std::ostream* os) { *os << c.name; }
+
 class ConfigViolationTest : public ::testing::TestWithParam<BreakCase> {};
 
 TEST_P(ConfigViolationTest, NamesTheFieldAndWhy) {

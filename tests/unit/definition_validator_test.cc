@@ -192,6 +192,9 @@ struct RuleCase {
   std::string fragment;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.name; }
+
 class RuleTest : public ::testing::TestWithParam<RuleCase> {};
 
 TEST_P(RuleTest, IsReportedWithFieldAndReason) {
