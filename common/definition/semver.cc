@@ -25,6 +25,23 @@ absl::Status Invalid(absl::string_view text, absl::string_view why) {
       absl::StrCat("\"", text, "\" is not a semantic version (MAJOR.MINOR.PATCH): ", why));
 }
 
+// Checks the dot-separated identifiers of a pre-release or build part, and
+// returns them. `what` names the part in the error.
+absl::StatusOr<std::vector<absl::string_view>> SplitIdentifiers(absl::string_view text,
+                                                                absl::string_view part,
+                                                                absl::string_view what) {
+  std::vector<absl::string_view> ids = absl::StrSplit(part, '.');
+  for (absl::string_view id : ids) {
+    if (id.empty()) return Invalid(text, absl::StrCat(what, " has an empty identifier"));
+    for (char c : id) {
+      if (!IsIdentifierChar(c)) {
+        return Invalid(text, absl::StrCat(what, " has a character other than [0-9A-Za-z-]"));
+      }
+    }
+  }
+  return ids;
+}
+
 }  // namespace
 
 absl::StatusOr<SemanticVersion> ParseSemanticVersion(absl::string_view text) {
@@ -33,25 +50,16 @@ absl::StatusOr<SemanticVersion> ParseSemanticVersion(absl::string_view text) {
   const size_t plus = rest.find('+');
   if (plus != absl::string_view::npos) {
     const absl::string_view build = rest.substr(plus + 1);
-    for (absl::string_view id : absl::StrSplit(build, '.')) {
-      if (id.empty()) return Invalid(text, "build metadata has an empty identifier");
-      for (char c : id) {
-        if (!IsIdentifierChar(c))
-          return Invalid(text, "build metadata has a character other than [0-9A-Za-z-]");
-      }
-    }
+    if (auto ids = SplitIdentifiers(text, build, "build metadata"); !ids.ok()) return ids.status();
     version.build = std::string(build);
     rest = rest.substr(0, plus);
   }
   const size_t dash = rest.find('-');
   if (dash != absl::string_view::npos) {
     const absl::string_view prerelease = rest.substr(dash + 1);
-    for (absl::string_view id : absl::StrSplit(prerelease, '.')) {
-      if (id.empty()) return Invalid(text, "the pre-release has an empty identifier");
-      for (char c : id) {
-        if (!IsIdentifierChar(c))
-          return Invalid(text, "the pre-release has a character other than [0-9A-Za-z-]");
-      }
+    auto ids = SplitIdentifiers(text, prerelease, "the pre-release");
+    if (!ids.ok()) return ids.status();
+    for (absl::string_view id : *ids) {
       if (AllDigits(id) && id.size() > 1 && id[0] == '0') {
         return Invalid(text, "a numeric pre-release identifier has a leading zero");
       }

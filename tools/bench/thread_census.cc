@@ -1,0 +1,79 @@
+// Thread counting for the threading bench, from /proc/self/task.
+#include "tools/bench/thread_census.h"
+
+#include <dirent.h>
+#include <pthread.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace clinic::bench {
+namespace {
+
+// Cheap enough to run every few milliseconds: no file is opened.
+int CountTasks() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return 0;
+  int count = 0;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count;
+}
+
+}  // namespace
+
+void NameBenchThread(const char* name) { pthread_setname_np(pthread_self(), name); }
+
+ThreadCount TakeThreadCount() {
+  ThreadCount count;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return count;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream comm(absl::StrCat("/proc/self/task/", entry->d_name, "/comm"));
+    std::string name;
+    // A thread that ended since readdir has no comm file; skip it.
+    if (!std::getline(comm, name)) continue;
+    ++count.total;
+    if (absl::StartsWith(name, "bench-")) ++count.bench;
+    ++count.by_name[name];
+  }
+  closedir(dir);
+  return count;
+}
+
+PeakThreadSampler::PeakThreadSampler() {
+  peak_ = TakeThreadCount();
+  thread_ = std::thread([this] {
+    NameBenchThread("bench-sampler");
+    int highest_total = 0;
+    while (!stop_.load(std::memory_order_relaxed)) {
+      // Names are read only when the total sets a record, which is rare.
+      if (const int total = CountTasks(); total > highest_total) {
+        highest_total = total;
+        ThreadCount now = TakeThreadCount();
+        absl::MutexLock lock(&mutex_);
+        if (now.grpc() > peak_.grpc()) peak_ = std::move(now);
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  });
+}
+
+PeakThreadSampler::~PeakThreadSampler() {
+  stop_.store(true);
+  thread_.join();
+}
+
+ThreadCount PeakThreadSampler::Peak() {
+  absl::MutexLock lock(&mutex_);
+  return peak_;
+}
+
+}  // namespace clinic::bench
