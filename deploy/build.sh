@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds Clinic Core into ./build (or $CLINIC_BUILD_DIR).
-# Warnings are errors when CI=true.
+# Warnings are errors when CI=true. Arguments name the targets to build;
+# without any, everything (tests included) is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${CLINIC_BUILD_DIR:-build}
@@ -13,4 +14,6 @@ if command -v ccache >/dev/null; then
 fi
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCLINIC_WERROR="$werror" "${launcher[@]}"
-cmake --build "$build_dir" -j "$jobs"
+targets=()
+for target in "$@"; do targets+=(--target "$target"); done
+cmake --build "$build_dir" -j "$jobs" "${targets[@]}"

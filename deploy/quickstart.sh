@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
-bash deploy/build.sh
+bash deploy/build.sh clinicd clinic-plugin-probe clinic-plugin-check clinic_bundled_plugins
 build_dir=${CLINIC_BUILD_DIR:-build}
 echo
 echo "Starting clinicd with deploy/config/clinicd.textproto (data in ./data)"

@@ -21,11 +21,11 @@
 namespace clinic::bench {
 
 struct LoadSpec {
-  int concurrency = 1;             // calls kept outstanding
-  int client_threads = 2;          // threads draining completion queues
-  int64_t max_requests = 20000;    // stop after this many calls...
+  int concurrency = 1;                             // calls kept outstanding
+  int client_threads = 2;                          // threads draining completion queues
+  int64_t max_requests = 20000;                    // stop after this many calls...
   absl::Duration max_duration = absl::Seconds(3);  // ...or this long
-  int work_us = 0;                 // server-side blocking per call
+  int work_us = 0;                                 // server-side blocking per call
   int request_bytes = 64;
   int response_bytes = 512;
 };
