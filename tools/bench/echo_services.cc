@@ -1,13 +1,12 @@
 // The three EchoBench implementations compared by the threading bench.
 #include "tools/bench/echo_services.h"
 
-#include <pthread.h>
-
 #include <string>
 #include <utility>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tools/bench/thread_census.h"
 
 namespace clinic::bench {
 
@@ -39,8 +38,7 @@ grpc::ServerUnaryReactor* CallbackEchoService::Echo(grpc::CallbackServerContext*
 WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
-      // The bench tells its own threads from gRPC's by this name prefix.
-      pthread_setname_np(pthread_self(), "bench-pool");
+      BenchThreadScope scope("bench-pool");
       Loop();
     });
   }

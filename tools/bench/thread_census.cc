@@ -3,8 +3,12 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/types.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +17,9 @@
 
 namespace clinic::bench {
 namespace {
+
+absl::Mutex registry_mutex(absl::kConstInit);
+std::set<pid_t>* bench_threads ABSL_GUARDED_BY(registry_mutex) = nullptr;
 
 // Cheap enough to run every few milliseconds: no file is opened.
 int CountTasks() {
@@ -28,12 +35,23 @@ int CountTasks() {
 
 }  // namespace
 
-void NameBenchThread(const char* name) { pthread_setname_np(pthread_self(), name); }
+BenchThreadScope::BenchThreadScope(const char* name) {
+  pthread_setname_np(pthread_self(), name);
+  absl::MutexLock lock(&registry_mutex);
+  if (bench_threads == nullptr) bench_threads = new std::set<pid_t>();
+  bench_threads->insert(gettid());
+}
+
+BenchThreadScope::~BenchThreadScope() {
+  absl::MutexLock lock(&registry_mutex);
+  bench_threads->erase(gettid());
+}
 
 ThreadCount TakeThreadCount() {
   ThreadCount count;
   DIR* dir = opendir("/proc/self/task");
   if (dir == nullptr) return count;
+  absl::MutexLock lock(&registry_mutex);
   while (const dirent* entry = readdir(dir)) {
     if (entry->d_name[0] == '.') continue;
     std::ifstream comm(absl::StrCat("/proc/self/task/", entry->d_name, "/comm"));
@@ -41,7 +59,12 @@ ThreadCount TakeThreadCount() {
     // A thread that ended since readdir has no comm file; skip it.
     if (!std::getline(comm, name)) continue;
     ++count.total;
-    if (absl::StartsWith(name, "bench-")) ++count.bench;
+    const pid_t tid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (bench_threads != nullptr && bench_threads->count(tid) > 0) {
+      ++count.bench;
+    } else if (absl::StartsWith(name, "bench-")) {
+      name = "(gRPC, not yet named)";
+    }
     ++count.by_name[name];
   }
   closedir(dir);
@@ -51,7 +74,7 @@ ThreadCount TakeThreadCount() {
 PeakThreadSampler::PeakThreadSampler() {
   peak_ = TakeThreadCount();
   thread_ = std::thread([this] {
-    NameBenchThread("bench-sampler");
+    BenchThreadScope scope("bench-sampler");
     int highest_total = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
       // Names are read only when the total sets a record, which is rare.

@@ -1,6 +1,7 @@
 // Counts this process's threads from /proc/self/task while a bench scenario
-// runs, separating gRPC's threads from the bench's own (whose names start with
-// "bench-"). Linux only; used by clinic-grpc-threading-bench.
+// runs, separating gRPC's threads from the bench's own (each of which holds a
+// BenchThreadScope while it lives). Linux only; used by
+// clinic-grpc-threading-bench.
 #ifndef CLINIC_TOOLS_BENCH_THREAD_CENSUS_H_
 #define CLINIC_TOOLS_BENCH_THREAD_CENSUS_H_
 
@@ -13,13 +14,21 @@
 
 namespace clinic::bench {
 
-// Gives the calling thread a name the census counts as the bench's own.
-void NameBenchThread(const char* name);
+// Marks the calling thread as the bench's own until the scope ends, and names
+// it. Threads are told apart by id, not by name, because a new thread inherits
+// its creator's name until it sets its own, and gRPC starts threads from ours.
+class BenchThreadScope {
+ public:
+  explicit BenchThreadScope(const char* name);
+  ~BenchThreadScope();
+  BenchThreadScope(const BenchThreadScope&) = delete;
+  BenchThreadScope& operator=(const BenchThreadScope&) = delete;
+};
 
 // The threads alive at one moment, by name (/proc/self/task/*/comm).
 struct ThreadCount {
   int total = 0;
-  int bench = 0;  // named "bench-..."
+  int bench = 0;  // inside a BenchThreadScope
   std::map<std::string, int> by_name;
 
   int grpc() const { return total - bench; }

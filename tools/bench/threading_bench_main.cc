@@ -6,6 +6,7 @@
 // holds every handler in a long blocking call and times cheap calls and
 // health checks sent meanwhile. Evidence for
 // docs/decisions/0001-server-threading-model.md; not installed.
+#include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
@@ -245,7 +246,7 @@ bool RunBlocking(const std::vector<Model>& models) {
     PeakThreadSampler sampler;
     LoadResult result;
     std::thread load([&] {
-      NameBenchThread("bench-load");
+      BenchThreadScope scope("bench-load");
       result = client.Run(spec);
       stop.store(true);
     });
@@ -253,7 +254,7 @@ bool RunBlocking(const std::vector<Model>& models) {
     int64_t health_failed = 0;
     LatencySummary echo_probe;
     std::thread echo([&] {
-      NameBenchThread("bench-probe");
+      BenchThreadScope scope("bench-probe");
       echo_probe =
           RunProbe(server.target(), ProbeKind::kEcho, stop, absl::Milliseconds(20), &echo_failed);
     });
@@ -292,7 +293,7 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Compares gRPC's synchronous and callback server APIs under the same load.");
   absl::ParseCommandLine(argc, argv);
-  NameBenchThread("bench-main");
+  BenchThreadScope main_thread("bench-main");
 
   std::vector<Model> models;
   for (const std::string& name : absl::GetFlag(FLAGS_models)) {
@@ -328,15 +329,17 @@ int Main(int argc, char** argv) {
       absl::GetFlag(FLAGS_client_threads), absl::GetFlag(FLAGS_request_bytes),
       absl::GetFlag(FLAGS_response_bytes), absl::GetFlag(FLAGS_requests),
       absl::GetFlag(FLAGS_seconds));
+  // Keeps gRPC initialised between scenarios, as in a server process;
+  // otherwise its global threads stop and restart with every scenario.
+  grpc_init();
   const absl::Time began = absl::Now();
-  if (!RunGrid(models, concurrencies, works)) return 1;
-  if (absl::GetFlag(FLAGS_blocking)) {
-    std::vector<Model> blocking_models = {Model::kSync, Model::kSyncQuota, Model::kCallback,
-                                          Model::kOffload};
-    if (!RunBlocking(blocking_models)) return 1;
+  bool ok = RunGrid(models, concurrencies, works);
+  if (ok && absl::GetFlag(FLAGS_blocking)) {
+    ok = RunBlocking({Model::kSync, Model::kSyncQuota, Model::kCallback, Model::kOffload});
   }
   absl::PrintF("\nTotal %.1f s\n", absl::ToDoubleSeconds(absl::Now() - began));
-  return 0;
+  grpc_shutdown();
+  return ok ? 0 : 1;
 }
 
 }  // namespace

@@ -1,0 +1,152 @@
+#include "common/storage/database.h"
+
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace clinic::storage {
+namespace {
+
+std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path,
+                                                 const Database::Options& options, bool read_only) {
+  const int flags =
+      read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  auto db = std::make_unique<SQLite::Database>(path, flags | SQLite::OPEN_NOMUTEX,
+                                               options.busy_timeout_ms);
+  db->exec("PRAGMA foreign_keys = ON");
+  db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  return db;
+}
+
+}  // namespace
+
+SQLite::Statement& Connection::Prepare(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+  } else {
+    it->second->reset();
+    it->second->clearBindings();
+  }
+  return *it->second;
+}
+
+void Connection::ResetStatements() {
+  for (auto& [sql, statement] : statements_) statement->reset();
+}
+
+absl::Status StatusFromException(const std::exception& e, const char* doing) {
+  if (const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e)) {
+    const int code = sqlite->getErrorCode();
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+      return absl::UnavailableError(
+          absl::StrCat("the database is busy while ", doing, "; retry the call"));
+    }
+    if (code == SQLITE_FULL) {
+      return absl::ResourceExhaustedError(absl::StrCat("the disk is full while ", doing));
+    }
+    if (code == SQLITE_CONSTRAINT) {
+      return absl::InternalError(
+          absl::StrCat("a database constraint failed while ", doing, ": ", sqlite->what()));
+    }
+    return absl::InternalError(absl::StrCat("database error while ", doing, ": ", sqlite->what()));
+  }
+  return absl::InternalError(absl::StrCat("unexpected error while ", doing, ": ", e.what()));
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         const Options& options) {
+  std::unique_ptr<Database> database(new Database());
+  database->path_ = path;
+  database->options_ = options;
+  try {
+    auto writer = OpenConnection(path, options, /*read_only=*/false);
+    // WAL is a property of the file; set once by the writer, readers inherit it.
+    writer->exec("PRAGMA journal_mode = WAL");
+    database->writer_ = std::make_unique<Connection>(std::move(writer));
+    for (int i = 0; i < options.reader_connections; ++i) {
+      database->readers_.push_back(
+          std::make_unique<Connection>(OpenConnection(path, options, /*read_only=*/true)));
+    }
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open database ", path, ": ", e.what()));
+  }
+  return database;
+}
+
+absl::Status Database::Write(absl::FunctionRef<absl::Status(Connection&)> work) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  Connection& connection = *writer_;
+  try {
+    connection.Exec("BEGIN IMMEDIATE");
+  } catch (const std::exception& e) {
+    return StatusFromException(e, "starting a write");
+  }
+  absl::Status status;
+  try {
+    status = work(connection);
+    connection.ResetStatements();
+    if (status.ok()) {
+      connection.Exec("COMMIT");
+      return absl::OkStatus();
+    }
+  } catch (const std::exception& e) {
+    status = StatusFromException(e, "writing");
+    connection.ResetStatements();
+  }
+  try {
+    connection.Exec("ROLLBACK");
+  } catch (const std::exception&) {
+    // SQLite rolls back by itself after some errors; nothing is left to undo.
+  }
+  return status;
+}
+
+absl::Status Database::Read(absl::FunctionRef<absl::Status(Connection&)> work) {
+  std::unique_ptr<Connection> reader;
+  try {
+    reader = BorrowReader();
+  } catch (const std::exception& e) {
+    return StatusFromException(e, "opening a read connection");
+  }
+  absl::Status status;
+  try {
+    reader->Exec("BEGIN");
+    status = work(*reader);
+    reader->ResetStatements();
+    reader->Exec("COMMIT");
+  } catch (const std::exception& e) {
+    status = StatusFromException(e, "reading");
+    reader->ResetStatements();
+    try {
+      reader->Exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // Already rolled back.
+    }
+  }
+  ReturnReader(std::move(reader));
+  return status;
+}
+
+std::unique_ptr<Connection> Database::BorrowReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mutex_);
+    if (!readers_.empty()) {
+      std::unique_ptr<Connection> reader = std::move(readers_.back());
+      readers_.pop_back();
+      return reader;
+    }
+  }
+  // Every pooled reader is busy: open another rather than queue; it joins the
+  // pool afterwards, so the pool grows to the real concurrency.
+  return std::make_unique<Connection>(OpenConnection(path_, options_, /*read_only=*/true));
+}
+
+void Database::ReturnReader(std::unique_ptr<Connection> reader) {
+  std::lock_guard<std::mutex> lock(readers_mutex_);
+  readers_.push_back(std::move(reader));
+}
+
+}  // namespace clinic::storage

@@ -1,0 +1,101 @@
+// A service's SQLite database: the one place SQLiteCpp is used and the one
+// place its exceptions are caught. Opens the file with the settings every
+// store needs (WAL, foreign keys, busy timeout, durability), keeps prepared
+// statements for reuse, and runs each unit of work in one transaction:
+// Write() for everything that changes data, Read() for a consistent snapshot.
+// Stores (services/*/..._store.cc) are its only callers.
+#ifndef CLINIC_COMMON_STORAGE_DATABASE_H_
+#define CLINIC_COMMON_STORAGE_DATABASE_H_
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace clinic::storage {
+
+// One SQLite connection with its statement cache. Only used inside the
+// function given to Database::Write or Database::Read, on one thread.
+class Connection {
+ public:
+  explicit Connection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+  // The prepared statement for `sql`, reset and with its bindings cleared.
+  // Pass the named SQL constants of a store; each is compiled once.
+  SQLite::Statement& Prepare(const char* sql);
+
+  // For statements that return nothing and run rarely (schema changes).
+  void Exec(const char* sql) { db_->exec(sql); }
+
+  // Resets every cached statement. A statement left mid-result keeps its read
+  // transaction open past COMMIT and pins an old snapshot, so this runs at the
+  // end of every unit of work.
+  void ResetStatements();
+
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int Changes() const { return db_->getChanges(); }
+
+  SQLite::Database& raw() { return *db_; }
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+class Database {
+ public:
+  struct Options {
+    // synchronous=FULL: an acknowledged write survives a power cut. For money
+    // and stock ledgers, and for clinical records. NORMAL is safe against
+    // process crashes only.
+    bool synchronous_full = true;
+    // How long a connection waits for another writer before giving up.
+    int busy_timeout_ms = 5000;
+    // Connections for reads, which WAL lets run beside the writer.
+    int reader_connections = 4;
+  };
+
+  // Opens (creating if needed) the database file. FAILED_PRECONDITION names
+  // the file when it cannot be opened.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        const Options& options);
+
+  // Runs `work` in one IMMEDIATE transaction on the writer connection and
+  // commits when it returns OK; rolls back otherwise and returns its status.
+  // SQLite errors become UNAVAILABLE (busy, locked: retryable) or INTERNAL.
+  absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> work);
+
+  // Runs `work` in a read transaction on a reader connection, so everything
+  // it reads comes from one snapshot.
+  absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> work);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Database() = default;
+  std::unique_ptr<Connection> BorrowReader();
+  void ReturnReader(std::unique_ptr<Connection> reader);
+
+  std::string path_;
+  Options options_;
+  std::mutex writer_mutex_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+// Maps an exception thrown by SQLiteCpp or the standard library to a status.
+// Exposed for the rare store code that must catch one itself.
+absl::Status StatusFromException(const std::exception& e, const char* doing);
+
+}  // namespace clinic::storage
+
+#endif  // CLINIC_COMMON_STORAGE_DATABASE_H_

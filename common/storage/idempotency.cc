@@ -1,0 +1,97 @@
+#include "common/storage/idempotency.h"
+
+#include <openssl/sha.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/core/status.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace clinic::storage {
+namespace {
+
+constexpr char kFindSql[] =
+    "SELECT fingerprint, response FROM request_log WHERE method = ? AND request_id = ?";
+constexpr char kInsertSql[] =
+    "INSERT INTO request_log (method, request_id, fingerprint, response, created_at_ms) "
+    "VALUES (?, ?, ?, ?, ?)";
+
+// Deterministic serialization, so map fields in any order fingerprint alike.
+std::string Fingerprint(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+}
+
+}  // namespace
+
+absl::Status ValidateRequestId(absl::string_view request_id, bool required) {
+  if (request_id.empty()) {
+    return required ? InvalidField("request_id",
+                                   "is required so a retry cannot act twice; send a new UUID "
+                                   "per call and the same one when retrying")
+                    : absl::OkStatus();
+  }
+  if (request_id.size() > 128) {
+    return InvalidField("request_id", absl::StrCat("is ", request_id.size(),
+                                                   " characters long; at most 128 are allowed"));
+  }
+  for (char c : request_id) {
+    if (c <= ' ' || c > '~') {
+      return InvalidField("request_id", "may hold only printable ASCII characters, no spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+IdempotentCall::IdempotentCall(absl::string_view method, absl::string_view request_id,
+                               const google::protobuf::Message& request)
+    : method_(method), request_id_(request_id), fingerprint_(Fingerprint(request)) {}
+
+absl::StatusOr<bool> IdempotentCall::Replay(Connection& connection,
+                                            google::protobuf::Message* response) const {
+  if (request_id_.empty()) return false;
+  SQLite::Statement& find = connection.Prepare(kFindSql);
+  find.bind(1, method_);
+  find.bind(2, request_id_);
+  if (!find.executeStep()) return false;
+  const SQLite::Column fingerprint = find.getColumn(0);
+  const std::string stored(static_cast<const char*>(fingerprint.getBlob()),
+                           static_cast<size_t>(fingerprint.getBytes()));
+  if (stored != fingerprint_) {
+    return InvalidField("request_id",
+                        absl::StrCat("\"", request_id_,
+                                     "\" was already used for a different request; use a new "
+                                     "request_id for a new request"));
+  }
+  const SQLite::Column bytes = find.getColumn(1);
+  if (!response->ParseFromArray(bytes.getBlob(), bytes.getBytes())) {
+    return absl::DataLossError(
+        absl::StrCat("the stored response for request_id \"", request_id_, "\" is unreadable"));
+  }
+  return true;
+}
+
+absl::Status IdempotentCall::Remember(Connection& connection,
+                                      const google::protobuf::Message& response) const {
+  if (request_id_.empty()) return absl::OkStatus();
+  const std::string bytes = response.SerializeAsString();
+  SQLite::Statement& insert = connection.Prepare(kInsertSql);
+  insert.bind(1, method_);
+  insert.bind(2, request_id_);
+  insert.bind(3, fingerprint_.data(), static_cast<int>(fingerprint_.size()));
+  insert.bind(4, bytes.data(), static_cast<int>(bytes.size()));
+  insert.bind(5, static_cast<int64_t>(absl::ToUnixMillis(absl::Now())));
+  insert.exec();
+  return absl::OkStatus();
+}
+
+}  // namespace clinic::storage

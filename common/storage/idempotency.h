@@ -1,0 +1,57 @@
+// Idempotency by request_id: a retried call returns the response of the first
+// one and writes nothing new; the same request_id with a different request is
+// refused. The request and its response are recorded in the same transaction
+// as the write itself, so a crash can never leave one without the other.
+// Stores use it inside Database::Write for every create and state change.
+#ifndef CLINIC_COMMON_STORAGE_IDEMPOTENCY_H_
+#define CLINIC_COMMON_STORAGE_IDEMPOTENCY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/storage/database.h"
+#include "google/protobuf/message.h"
+
+namespace clinic::storage {
+
+// The table every store that takes request ids creates in its migrations.
+inline constexpr char kRequestLogSchema[] = R"sql(
+CREATE TABLE request_log (
+  method TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  response BLOB NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (method, request_id)
+) WITHOUT ROWID;
+)sql";
+
+// Checks a request_id field: 1 to 128 printable ASCII characters without
+// spaces (a UUID is typical). Empty is allowed only when not `required`.
+absl::Status ValidateRequestId(absl::string_view request_id, bool required);
+
+class IdempotentCall {
+ public:
+  // `method` scopes the id (e.g. "clinic.v1.ClientRecords/CreateClient");
+  // `request` is fingerprinted as a whole, request_id included.
+  IdempotentCall(absl::string_view method, absl::string_view request_id,
+                 const google::protobuf::Message& request);
+
+  // True, with `response` filled in, when this exact request was done before.
+  // INVALID_ARGUMENT naming request_id when the id was used for a different
+  // request. Always false when the request_id is empty.
+  absl::StatusOr<bool> Replay(Connection& connection, google::protobuf::Message* response) const;
+
+  // Records the response; call last, in the same transaction as the write.
+  absl::Status Remember(Connection& connection, const google::protobuf::Message& response) const;
+
+ private:
+  std::string method_;
+  std::string request_id_;
+  std::string fingerprint_;
+};
+
+}  // namespace clinic::storage
+
+#endif  // CLINIC_COMMON_STORAGE_IDEMPOTENCY_H_

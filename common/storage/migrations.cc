@@ -1,0 +1,56 @@
+#include "common/storage/migrations.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/core/log.h"
+
+namespace clinic::storage {
+
+absl::StatusOr<int> SchemaVersion(Database& database) {
+  int version = 0;
+  absl::Status status = database.Write([&version](Connection& connection) {
+    SQLite::Statement& query = connection.Prepare("PRAGMA user_version");
+    if (query.executeStep()) version = query.getColumn(0).getInt();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return version;
+}
+
+absl::Status Migrate(Database& database, absl::string_view store_name,
+                     const std::vector<Migration>& migrations) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(store_name, " migrations must be numbered 1, 2, 3, ...; entry ", i,
+                       " is version ", migrations[i].version));
+    }
+  }
+  const int newest = static_cast<int>(migrations.size());
+  absl::StatusOr<int> current = SchemaVersion(database);
+  if (!current.ok()) return current.status();
+  if (*current > newest) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", store_name, " database ", database.path(), " is at schema version ", *current,
+        ", newer than the newest this build knows (", newest,
+        "); it was written by a newer Clinic Core. Run that version or restore a backup"));
+  }
+  for (int version = *current + 1; version <= newest; ++version) {
+    const Migration& migration = migrations[version - 1];
+    absl::Status status = database.Write([&](Connection& connection) {
+      connection.Exec(migration.sql);
+      // PRAGMA takes no bound parameters; the version is a trusted integer.
+      connection.Exec(absl::StrCat("PRAGMA user_version = ", version).c_str());
+      return absl::OkStatus();
+    });
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat(store_name, " migration ", version, " (",
+                                       migration.description, ") failed: ", status.message()));
+    }
+    Log(LogLevel::kInfo, "schema migrated",
+        {{"store", store_name}, {"version", version}, {"step", migration.description}});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace clinic::storage

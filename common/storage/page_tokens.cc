@@ -1,0 +1,77 @@
+#include "common/storage/page_tokens.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/core/status.h"
+
+namespace clinic::storage {
+namespace {
+
+constexpr size_t kMacBytes = 16;
+constexpr char kSelectKeySql[] = "SELECT value FROM store_meta WHERE key = 'page_token_key'";
+constexpr char kInsertKeySql[] = "INSERT INTO store_meta (key, value) VALUES ('page_token_key', ?)";
+
+std::string Mac(const std::string& key, absl::string_view scope, absl::string_view query,
+                absl::string_view cursor) {
+  // Lengths are part of the signed text, so fields cannot bleed into each other.
+  const std::string text =
+      absl::StrCat(scope.size(), ":", scope, "|", query.size(), ":", query, "|", cursor);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+  return std::string(reinterpret_cast<char*>(digest), kMacBytes);
+}
+
+absl::Status BadToken() {
+  return InvalidField("page_token",
+                      "is not a token returned by this method for this query; start again with "
+                      "an empty page_token");
+}
+
+}  // namespace
+
+absl::StatusOr<PageTokens> PageTokens::ForDatabase(Database& database) {
+  std::string key;
+  absl::Status status = database.Write([&key](Connection& connection) {
+    SQLite::Statement& select = connection.Prepare(kSelectKeySql);
+    if (select.executeStep()) {
+      const SQLite::Column value = select.getColumn(0);
+      key.assign(static_cast<const char*>(value.getBlob()), static_cast<size_t>(value.getBytes()));
+      return absl::OkStatus();
+    }
+    key.resize(32);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), 32) != 1) {
+      return absl::InternalError("cannot make a page token key: no randomness available");
+    }
+    SQLite::Statement& insert = connection.Prepare(kInsertKeySql);
+    insert.bind(1, key.data(), static_cast<int>(key.size()));
+    insert.exec();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return PageTokens(std::move(key));
+}
+
+std::string PageTokens::Encode(absl::string_view scope, absl::string_view query,
+                               absl::string_view cursor) const {
+  return absl::WebSafeBase64Escape(absl::StrCat(Mac(key_, scope, query, cursor), cursor));
+}
+
+absl::StatusOr<std::string> PageTokens::Decode(absl::string_view scope, absl::string_view query,
+                                               absl::string_view token) const {
+  if (token.empty()) return std::string();
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kMacBytes) return BadToken();
+  const std::string cursor = raw.substr(kMacBytes);
+  const std::string expected = Mac(key_, scope, query, cursor);
+  if (CRYPTO_memcmp(expected.data(), raw.data(), kMacBytes) != 0) return BadToken();
+  return cursor;
+}
+
+}  // namespace clinic::storage

@@ -1,0 +1,3 @@
+clinic_add_test(storage_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/storage_test.cc
+  LIBS clinic_storage clinic_testing)
