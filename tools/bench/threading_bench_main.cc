@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -58,17 +59,18 @@ namespace {
 enum class Model { kSync, kSyncQuota, kCallback, kOffload };
 
 bool ParseModel(absl::string_view name, Model* model) {
-  if (name == "sync")
-    *model = Model::kSync;
-  else if (name == "sync-quota")
-    *model = Model::kSyncQuota;
-  else if (name == "callback")
-    *model = Model::kCallback;
-  else if (name == "offload")
-    *model = Model::kOffload;
-  else
-    return false;
-  return true;
+  static constexpr std::pair<absl::string_view, Model> kModels[] = {
+      {"sync", Model::kSync},
+      {"sync-quota", Model::kSyncQuota},
+      {"callback", Model::kCallback},
+      {"offload", Model::kOffload}};
+  for (const auto& [known, value] : kModels) {
+    if (name == known) {
+      *model = value;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string ModelName(Model model) {
