@@ -33,21 +33,7 @@ int CountTasks() {
   return count;
 }
 
-}  // namespace
-
-BenchThreadScope::BenchThreadScope(const char* name) {
-  pthread_setname_np(pthread_self(), name);
-  absl::MutexLock lock(&registry_mutex);
-  if (bench_threads == nullptr) bench_threads = new std::set<pid_t>();
-  bench_threads->insert(gettid());
-}
-
-BenchThreadScope::~BenchThreadScope() {
-  absl::MutexLock lock(&registry_mutex);
-  bench_threads->erase(gettid());
-}
-
-ThreadCount TakeThreadCount() {
+ThreadCount TakeOneThreadCount() {
   ThreadCount count;
   DIR* dir = opendir("/proc/self/task");
   if (dir == nullptr) return count;
@@ -63,11 +49,34 @@ ThreadCount TakeThreadCount() {
     if (bench_threads != nullptr && bench_threads->count(tid) > 0) {
       ++count.bench;
     } else if (absl::StartsWith(name, "bench-")) {
-      name = "(gRPC, not yet named)";
+      ++count.unsettled;
     }
     ++count.by_name[name];
   }
   closedir(dir);
+  return count;
+}
+
+}  // namespace
+
+BenchThreadScope::BenchThreadScope(const char* name) {
+  pthread_setname_np(pthread_self(), name);
+  absl::MutexLock lock(&registry_mutex);
+  if (bench_threads == nullptr) bench_threads = new std::set<pid_t>();
+  bench_threads->insert(gettid());
+}
+
+BenchThreadScope::~BenchThreadScope() {
+  absl::MutexLock lock(&registry_mutex);
+  bench_threads->erase(gettid());
+}
+
+ThreadCount TakeThreadCount() {
+  ThreadCount count = TakeOneThreadCount();
+  for (int attempt = 0; count.unsettled > 0 && attempt < 100; ++attempt) {
+    absl::SleepFor(absl::Milliseconds(1));
+    count = TakeOneThreadCount();
+  }
   return count;
 }
 
@@ -77,12 +86,15 @@ PeakThreadSampler::PeakThreadSampler() {
     BenchThreadScope scope("bench-sampler");
     int highest_total = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
-      // Names are read only when the total sets a record, which is rare.
+      // Names are read only when the total sets a record, which is rare. A
+      // record taken while threads are unsettled is taken again next time.
       if (const int total = CountTasks(); total > highest_total) {
-        highest_total = total;
-        ThreadCount now = TakeThreadCount();
-        absl::MutexLock lock(&mutex_);
-        if (now.grpc() > peak_.grpc()) peak_ = std::move(now);
+        ThreadCount now = TakeOneThreadCount();
+        if (now.unsettled == 0) {
+          highest_total = total;
+          absl::MutexLock lock(&mutex_);
+          if (now.grpc() > peak_.grpc()) peak_ = std::move(now);
+        }
       }
       absl::SleepFor(absl::Milliseconds(2));
     }

@@ -29,11 +29,15 @@ class BenchThreadScope {
 struct ThreadCount {
   int total = 0;
   int bench = 0;  // inside a BenchThreadScope
+  // Just started and still wearing a bench thread's inherited name: either
+  // ours before its BenchThreadScope, or gRPC's before it names itself.
+  int unsettled = 0;
   std::map<std::string, int> by_name;
 
   int grpc() const { return total - bench; }
 };
 
+// Waits (briefly) until no thread is unsettled, so the count is exact.
 ThreadCount TakeThreadCount();
 
 // Samples the thread count every few milliseconds from a thread of its own

@@ -1,0 +1,62 @@
+// A bounded pool of threads for handlers that block: store calls (SQLite),
+// file I/O, calls to other services. gRPC's callback handlers run on a small
+// fixed set of threads shared with the health service (two on a 2-core
+// machine), so a handler that blocks there stalls every call in the process;
+// docs/decisions/0001-server-threading-model.md has the measurements. A
+// service owns one pool sized to its database connections and finishes each
+// call from it with RunBlocking().
+#ifndef CLINIC_COMMON_SERVER_WORK_POOL_H_
+#define CLINIC_COMMON_SERVER_WORK_POOL_H_
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/core/status.h"
+
+namespace clinic::server {
+
+class WorkPool {
+ public:
+  explicit WorkPool(int threads);
+  // Finishes the queued work, then joins the threads.
+  ~WorkPool();
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  // Queues `work`; it runs on one of the pool's threads, in order of arrival.
+  void Submit(std::function<void()> work);
+
+ private:
+  void Loop();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Runs `handler` (returning absl::Status) on `pool` and finishes the call
+// with its status. Use as the whole body of a callback method:
+//   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
+template <typename Handler>
+grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,
+                                      Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  pool.Submit([reactor, handler = std::move(handler)]() mutable {
+    reactor->Finish(ToGrpcStatus(handler()));
+  });
+  return reactor;
+}
+
+}  // namespace clinic::server
+
+#endif  // CLINIC_COMMON_SERVER_WORK_POOL_H_
