@@ -1,0 +1,303 @@
+// The chart RPCs of ClientRecords: medical history, consents and treatment
+// records. See client_records_service.h.
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/core/status.h"
+#include "common/server/principal.h"
+#include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
+#include "services/client_records/client_records_service.h"
+#include "services/client_records/client_validation.h"
+
+namespace clinic::client_records {
+namespace {
+
+constexpr char kServiceName[] = "clinic.v1.ClientRecords";
+// Clocks on tablets drift; a signature "a minute from now" is not a mistake.
+constexpr absl::Duration kClockSkew = absl::Minutes(5);
+
+absl::Status Violations(std::vector<FieldViolation> violations) {
+  if (violations.empty()) return absl::OkStatus();
+  return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
+}
+
+void AddRequestId(absl::string_view request_id, std::vector<FieldViolation>& out) {
+  if (absl::Status s = storage::ValidateRequestId(request_id, true); !s.ok()) {
+    for (FieldViolation& v : GetFieldViolations(s)) out.push_back(std::move(v));
+  }
+}
+
+absl::StatusOr<std::string> ParseHistoryName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 3 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1]) ||
+      parts[2] != "medicalHistory") {
+    return InvalidField(field, absl::StrCat("\"", name,
+                                            "\" is not of the form "
+                                            "\"clients/{client_id}/medicalHistory\""));
+  }
+  return std::string(parts[1]);
+}
+
+void ValidateTimeNotFuture(const google::protobuf::Timestamp& time, bool present, absl::Time now,
+                           absl::string_view field, std::vector<FieldViolation>& out) {
+  if (!present) {
+    out.push_back({std::string(field), "is required"});
+    return;
+  }
+  if (time.seconds() < 0 || time.nanos() < 0 || time.nanos() > 999999999) {
+    out.push_back({std::string(field), "is not a valid time"});
+    return;
+  }
+  if (FromTimestamp(time) > now + kClockSkew) {
+    out.push_back({std::string(field), "is in the future"});
+  }
+}
+
+int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d.day(); }
+
+}  // namespace
+
+absl::Status ClientRecordsService::DoGetMedicalHistory(grpc::CallbackServerContext* context,
+                                                       const v1::GetMedicalHistoryRequest* request,
+                                                       v1::MedicalHistory* response) {
+  absl::StatusOr<std::string> client_id = ParseHistoryName(request->name(), "name");
+  if (!client_id.ok()) return client_id.status();
+  if (request->version() < 0) {
+    return InvalidField("version", "must not be negative (0 means current)");
+  }
+  absl::StatusOr<v1::MedicalHistory> history =
+      store_->GetMedicalHistory(*client_id, request->version());
+  if (history.ok()) *response = std::move(*history);
+  return history.status();
+}
+
+absl::Status ClientRecordsService::DoUpdateMedicalHistory(
+    grpc::CallbackServerContext* context, const v1::UpdateMedicalHistoryRequest* request,
+    v1::MedicalHistory* response) {
+  const v1::MedicalHistory& in = request->medical_history();
+  absl::StatusOr<std::string> client_id = ParseHistoryName(in.name(), "medical_history.name");
+  if (!client_id.ok()) return client_id.status();
+  std::vector<FieldViolation> violations;
+  std::set<int> seen;
+  for (int i = 0; i < in.facts_size(); ++i) {
+    const v1::MedicalFactEntry& entry = in.facts(i);
+    const std::string path = absl::StrCat("medical_history.facts[", i, "]");
+    if (entry.fact() == v1::MEDICAL_FACT_UNSPECIFIED) {
+      violations.push_back({path + ".fact", "is required"});
+    } else if (!v1::MedicalFact_IsValid(entry.fact())) {
+      violations.push_back({path + ".fact", absl::StrCat(entry.fact(),
+                                                         " is not a known medical fact; see "
+                                                         "docs/medical-facts.md")});
+    } else if (!seen.insert(entry.fact()).second) {
+      violations.push_back(
+          {path + ".fact", absl::StrCat(v1::MedicalFact_Name(entry.fact()),
+                                        " is listed twice; keep one entry per fact")});
+    }
+    if (entry.has_start_date()) ValidateDate(entry.start_date(), path + ".start_date", violations);
+    if (entry.has_end_date()) ValidateDate(entry.end_date(), path + ".end_date", violations);
+    if (entry.has_start_date() && entry.has_end_date() &&
+        DateOrder(entry.end_date()) < DateOrder(entry.start_date())) {
+      violations.push_back({path + ".end_date", "is before start_date"});
+    }
+    ValidateText(entry.detail(), path + ".detail", false, 500, violations);
+  }
+  ValidateText(in.notes(), "medical_history.notes", false, 5000, violations);
+  AddRequestId(request->request_id(), violations);
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+
+  v1::MedicalHistory history;
+  history.mutable_facts()->CopyFrom(in.facts());
+  std::sort(history.mutable_facts()->begin(), history.mutable_facts()->end(),
+            [](const v1::MedicalFactEntry& a, const v1::MedicalFactEntry& b) {
+              return a.fact() < b.fact();
+            });
+  history.set_notes(in.notes());
+  history.set_recorded_by(server::CallerPrincipal(*context));
+  *history.mutable_record_time() = ToTimestamp(absl::Now());
+  absl::StatusOr<v1::MedicalHistory> stored =
+      store_->AppendMedicalHistory(*request, *client_id, std::move(history));
+  if (stored.ok()) *response = std::move(*stored);
+  return stored.status();
+}
+
+absl::Status ClientRecordsService::DoListMedicalHistoryVersions(
+    grpc::CallbackServerContext* context, const v1::ListMedicalHistoryVersionsRequest* request,
+    v1::ListMedicalHistoryVersionsResponse* response) {
+  absl::StatusOr<std::string> client_id = ParseHistoryName(request->name(), "name");
+  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> listed =
+      store_->ListMedicalHistoryVersions(*client_id, *request);
+  if (listed.ok()) *response = std::move(*listed);
+  return listed.status();
+}
+
+absl::Status ClientRecordsService::DoRecordConsent(grpc::CallbackServerContext* context,
+                                                   const v1::RecordConsentRequest* request,
+                                                   v1::Consent* response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+  if (!client_id.ok()) return client_id.status();
+  const absl::Time now = absl::Now();
+  const v1::Consent& in = request->consent();
+  std::vector<FieldViolation> violations;
+  if (in.treatment_type_id().empty()) {
+    violations.push_back({"consent.treatment_type_id", "is required"});
+  } else if (plugins_.Current()->Find(in.treatment_type_id()) == nullptr) {
+    violations.push_back(
+        {"consent.treatment_type_id",
+         absl::StrCat("treatment type '", in.treatment_type_id(), "' is not loaded")});
+  }
+  ValidateText(in.form_version(), "consent.form_version", true, 64, violations);
+  ValidateTimeNotFuture(in.sign_time(), in.has_sign_time(), now, "consent.sign_time", violations);
+  if (in.site_id().empty()) {
+    violations.push_back({"consent.site_id", "is required"});
+  } else if (site_ids_.count(in.site_id()) == 0) {
+    violations.push_back(
+        {"consent.site_id", absl::StrCat("\"", in.site_id(), "\" is not a site of this chain")});
+  }
+  ValidateText(in.witness(), "consent.witness", false, 200, violations);
+  AddRequestId(request->request_id(), violations);
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+
+  const std::string consent_id = storage::NewId();
+  v1::Consent consent;
+  consent.set_name(absl::StrCat("clients/", *client_id, "/consents/", consent_id));
+  consent.set_treatment_type_id(in.treatment_type_id());
+  consent.set_form_version(in.form_version());
+  *consent.mutable_sign_time() = in.sign_time();
+  consent.set_site_id(in.site_id());
+  consent.set_witness(in.witness());
+  consent.set_state(v1::CONSENT_STATE_ACTIVE);
+  consent.set_recorded_by(server::CallerPrincipal(*context));
+  absl::StatusOr<v1::Consent> stored =
+      store_->RecordConsent(*request, *client_id, consent_id, consent);
+  if (stored.ok()) *response = std::move(*stored);
+  return stored.status();
+}
+
+absl::Status ClientRecordsService::DoWithdrawConsent(grpc::CallbackServerContext* context,
+                                                     const v1::WithdrawConsentRequest* request,
+                                                     v1::Consent* response) {
+  auto ids = ParseChildName(request->name(), "consents", "name");
+  if (!ids.ok()) return ids.status();
+  std::vector<FieldViolation> violations;
+  ValidateText(request->reason(), "reason", true, 500, violations);
+  AddRequestId(request->request_id(), violations);
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  absl::StatusOr<v1::Consent> withdrawn =
+      store_->WithdrawConsent(*request, ids->first, ids->second, absl::Now());
+  if (withdrawn.ok()) *response = std::move(*withdrawn);
+  return withdrawn.status();
+}
+
+absl::Status ClientRecordsService::DoListConsents(grpc::CallbackServerContext* context,
+                                                  const v1::ListConsentsRequest* request,
+                                                  v1::ListConsentsResponse* response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<v1::ListConsentsResponse> listed = store_->ListConsents(*client_id, *request);
+  if (listed.ok()) *response = std::move(*listed);
+  return listed.status();
+}
+
+absl::Status ClientRecordsService::DoCreateTreatmentRecord(
+    grpc::CallbackServerContext* context, const v1::CreateTreatmentRecordRequest* request,
+    v1::TreatmentRecord* response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+  if (!client_id.ok()) return client_id.status();
+  const absl::Time now = absl::Now();
+  const v1::TreatmentRecord& in = request->treatment_record();
+  // The definition is read once; the snapshot keeps it stable while checked.
+  const auto catalog = plugins_.Current();
+  const v1::TreatmentType* type =
+      in.treatment_type_id().empty() ? nullptr : catalog->Find(in.treatment_type_id());
+  std::vector<FieldViolation> violations;
+  if (in.treatment_type_id().empty()) {
+    violations.push_back({"treatment_record.treatment_type_id", "is required"});
+  } else if (type == nullptr) {
+    violations.push_back(
+        {"treatment_record.treatment_type_id",
+         absl::StrCat("treatment type '", in.treatment_type_id(), "' is not loaded")});
+  }
+  if (in.site_id().empty()) {
+    violations.push_back({"treatment_record.site_id", "is required"});
+  } else if (site_ids_.count(in.site_id()) == 0) {
+    violations.push_back({"treatment_record.site_id",
+                          absl::StrCat("\"", in.site_id(), "\" is not a site of this chain")});
+  }
+  ValidateText(in.practitioner(), "treatment_record.practitioner", true, 200, violations);
+  ValidateTimeNotFuture(in.perform_time(), in.has_perform_time(), now,
+                        "treatment_record.perform_time", violations);
+  if (type != nullptr) {
+    ValidateTreatedAreas(type->definition(), in.areas(), "treatment_record.areas", violations);
+    ValidateCartridgeUse(type->definition(), in.cartridge(), in.areas(),
+                         "treatment_record.cartridge", violations);
+  }
+  if (!in.has_cartridge()) violations.push_back({"treatment_record.cartridge", "is required"});
+  ValidateText(in.screening(), "treatment_record.screening", false, 200, violations);
+  ValidateText(in.notes(), "treatment_record.notes", false, 10000, violations);
+  ValidateAdverseEvents(in.adverse_events(), now, "treatment_record.adverse_events", violations);
+  AddRequestId(request->request_id(), violations);
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+
+  const std::string record_id = storage::NewId();
+  v1::TreatmentRecord record = in;
+  record.set_name(absl::StrCat("clients/", *client_id, "/treatmentRecords/", record_id));
+  record.set_definition_version(type->definition().version());
+  record.clear_addenda();
+  record.set_recorded_by(server::CallerPrincipal(*context));
+  *record.mutable_create_time() = ToTimestamp(now);
+  absl::StatusOr<v1::TreatmentRecord> stored =
+      store_->CreateTreatmentRecord(*request, *client_id, record_id, record);
+  if (stored.ok()) *response = std::move(*stored);
+  return stored.status();
+}
+
+absl::Status ClientRecordsService::DoGetTreatmentRecord(
+    grpc::CallbackServerContext* context, const v1::GetTreatmentRecordRequest* request,
+    v1::TreatmentRecord* response) {
+  auto ids = ParseChildName(request->name(), "treatmentRecords", "name");
+  if (!ids.ok()) return ids.status();
+  absl::StatusOr<v1::TreatmentRecord> record = store_->GetTreatmentRecord(ids->first, ids->second);
+  if (record.ok()) *response = std::move(*record);
+  return record.status();
+}
+
+absl::Status ClientRecordsService::DoListTreatmentRecords(
+    grpc::CallbackServerContext* context, const v1::ListTreatmentRecordsRequest* request,
+    v1::ListTreatmentRecordsResponse* response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<v1::ListTreatmentRecordsResponse> listed =
+      store_->ListTreatmentRecords(*client_id, *request);
+  if (listed.ok()) *response = std::move(*listed);
+  return listed.status();
+}
+
+absl::Status ClientRecordsService::DoAddTreatmentRecordAddendum(
+    grpc::CallbackServerContext* context, const v1::AddTreatmentRecordAddendumRequest* request,
+    v1::TreatmentRecord* response) {
+  auto ids = ParseChildName(request->name(), "treatmentRecords", "name");
+  if (!ids.ok()) return ids.status();
+  const absl::Time now = absl::Now();
+  std::vector<FieldViolation> violations;
+  ValidateText(request->addendum().text(), "addendum.text", true, 10000, violations);
+  ValidateAdverseEvents(request->addendum().adverse_events(), now, "addendum.adverse_events",
+                        violations);
+  AddRequestId(request->request_id(), violations);
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  v1::Addendum addendum;
+  addendum.set_text(request->addendum().text());
+  addendum.mutable_adverse_events()->CopyFrom(request->addendum().adverse_events());
+  addendum.set_author(server::CallerPrincipal(*context));
+  *addendum.mutable_create_time() = ToTimestamp(now);
+  absl::StatusOr<v1::TreatmentRecord> record =
+      store_->AddAddendum(*request, ids->first, ids->second, addendum);
+  if (record.ok()) *response = std::move(*record);
+  return record.status();
+}
+
+}  // namespace clinic::client_records

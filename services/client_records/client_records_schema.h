@@ -1,0 +1,131 @@
+// The ClientRecords database schema, one migration per version. Append new
+// versions at the end; never edit one that has shipped. Only the SQLite store
+// includes it.
+#ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SCHEMA_H_
+#define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SCHEMA_H_
+
+#include <string>
+#include <vector>
+
+#include "common/storage/idempotency.h"
+#include "common/storage/migrations.h"
+#include "common/storage/page_tokens.h"
+
+namespace clinic::client_records {
+
+// Version 2: clients, with the columns lists and searches filter on beside
+// the full record, and a full-text index of names. unicode61 with
+// remove_diacritics folds case and accents ("zoe" finds "Zoë"); prefix
+// indexes keep prefix queries fast at a million clients.
+inline constexpr char kClientsSchema[] = R"sql(
+CREATE TABLE clients (
+  row_id INTEGER PRIMARY KEY,
+  client_id TEXT NOT NULL UNIQUE,
+  home_site_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  family_name TEXT NOT NULL,
+  given_name TEXT NOT NULL,
+  date_of_birth TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  email TEXT NOT NULL,
+  search_names TEXT NOT NULL,
+  update_ms INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX clients_by_state ON clients (state, client_id);
+CREATE INDEX clients_by_site ON clients (state, home_site_id, client_id);
+CREATE INDEX clients_by_update ON clients (update_ms);
+CREATE INDEX clients_by_phone ON clients (phone) WHERE phone <> '';
+CREATE INDEX clients_by_email ON clients (email) WHERE email <> '';
+CREATE INDEX clients_by_birth ON clients (date_of_birth);
+CREATE INDEX clients_by_name ON clients (family_name COLLATE NOCASE, given_name COLLATE NOCASE,
+                                         client_id);
+CREATE VIRTUAL TABLE client_names USING fts5(
+  search_names, content = 'clients', content_rowid = 'row_id',
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');
+CREATE TRIGGER clients_names_insert AFTER INSERT ON clients BEGIN
+  INSERT INTO client_names (rowid, search_names) VALUES (new.row_id, new.search_names);
+END;
+CREATE TRIGGER clients_names_update AFTER UPDATE OF search_names ON clients BEGIN
+  INSERT INTO client_names (client_names, rowid, search_names)
+    VALUES ('delete', old.row_id, old.search_names);
+  INSERT INTO client_names (rowid, search_names) VALUES (new.row_id, new.search_names);
+END;
+CREATE TRIGGER clients_never_deleted BEFORE DELETE ON clients BEGIN
+  SELECT RAISE(ABORT, 'clients are archived, never deleted');
+END;
+)sql";
+
+// Version 3: the chart. Medical history versions, treatment records and
+// addenda are append-only; triggers make the database itself refuse an edit.
+inline constexpr char kChartSchema[] = R"sql(
+CREATE TABLE medical_history (
+  client_id TEXT NOT NULL REFERENCES clients (client_id),
+  version INTEGER NOT NULL,
+  record_ms INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (client_id, version)
+) WITHOUT ROWID;
+CREATE TRIGGER medical_history_append_only_u BEFORE UPDATE ON medical_history BEGIN
+  SELECT RAISE(ABORT, 'medical history versions are never changed');
+END;
+CREATE TRIGGER medical_history_append_only_d BEFORE DELETE ON medical_history BEGIN
+  SELECT RAISE(ABORT, 'medical history versions are never deleted');
+END;
+
+CREATE TABLE consents (
+  consent_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients (client_id),
+  state INTEGER NOT NULL,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX consents_by_client ON consents (client_id, consent_id);
+
+CREATE TABLE treatment_records (
+  record_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients (client_id),
+  treatment_type_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  lot_number TEXT NOT NULL,
+  perform_ms INTEGER NOT NULL,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX treatment_records_by_client ON treatment_records (client_id, perform_ms, record_id);
+CREATE INDEX treatment_records_by_lot ON treatment_records (lot_number);
+CREATE TRIGGER treatment_records_append_only_u BEFORE UPDATE ON treatment_records BEGIN
+  SELECT RAISE(ABORT, 'treatment records are corrected by addenda, never changed');
+END;
+CREATE TRIGGER treatment_records_append_only_d BEFORE DELETE ON treatment_records BEGIN
+  SELECT RAISE(ABORT, 'treatment records are never deleted');
+END;
+
+CREATE TABLE addenda (
+  addendum_id TEXT PRIMARY KEY,
+  record_id TEXT NOT NULL REFERENCES treatment_records (record_id),
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX addenda_by_record ON addenda (record_id, addendum_id);
+CREATE TRIGGER addenda_append_only_u BEFORE UPDATE ON addenda BEGIN
+  SELECT RAISE(ABORT, 'addenda are never changed');
+END;
+CREATE TRIGGER addenda_append_only_d BEFORE DELETE ON addenda BEGIN
+  SELECT RAISE(ABORT, 'addenda are never deleted');
+END;
+)sql";
+
+inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
+  // The shared tables every store has, from common/storage.
+  static const auto* base =
+      new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchema);
+  static const auto* migrations = new std::vector<storage::Migration>{
+      {1, "store settings and request log", base->c_str()},
+      {2, "clients and the name search index", kClientsSchema},
+      {3, "medical history, consents, treatment records and addenda", kChartSchema},
+  };
+  return *migrations;
+}
+
+}  // namespace clinic::client_records
+
+#endif  // CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SCHEMA_H_

@@ -1,0 +1,458 @@
+#include "services/client_records/client_records_service.h"
+
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/core/status.h"
+#include "common/server/principal.h"
+#include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_validation.h"
+
+namespace clinic::client_records {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr char kServiceName[] = "clinic.v1.ClientRecords";
+constexpr size_t kMaxNameChars = 100;
+
+// Fields UpdateClient may change, by update_mask path.
+const std::map<std::string, std::function<void(const v1::Client&, v1::Client&)>>&
+UpdatableFields() {
+  static const auto* fields = new std::map<std::string,
+                                           std::function<void(const v1::Client&, v1::Client&)>>{
+      {"home_site_id",
+       [](const v1::Client& f, v1::Client& t) { t.set_home_site_id(f.home_site_id()); }},
+      {"given_name", [](const v1::Client& f, v1::Client& t) { t.set_given_name(f.given_name()); }},
+      {"family_name",
+       [](const v1::Client& f, v1::Client& t) { t.set_family_name(f.family_name()); }},
+      {"preferred_name",
+       [](const v1::Client& f, v1::Client& t) { t.set_preferred_name(f.preferred_name()); }},
+      {"date_of_birth",
+       [](const v1::Client& f, v1::Client& t) { *t.mutable_date_of_birth() = f.date_of_birth(); }},
+      {"phone", [](const v1::Client& f, v1::Client& t) { t.set_phone(f.phone()); }},
+      {"email", [](const v1::Client& f, v1::Client& t) { t.set_email(NormalizeEmail(f.email())); }},
+      {"address", [](const v1::Client& f, v1::Client& t) { *t.mutable_address() = f.address(); }},
+      {"fitzpatrick_type",
+       [](const v1::Client& f, v1::Client& t) { t.set_fitzpatrick_type(f.fitzpatrick_type()); }},
+      {"emergency_contact",
+       [](const v1::Client& f, v1::Client& t) {
+         *t.mutable_emergency_contact() = f.emergency_contact();
+       }},
+  };
+  return *fields;
+}
+
+// Every rule a stored client must satisfy, whether new or updated.
+void ValidateClient(const v1::Client& client, bool has_date_of_birth,
+                    const std::set<std::string>& site_ids, absl::Time now,
+                    std::vector<FieldViolation>& out) {
+  if (client.home_site_id().empty()) {
+    out.push_back({"client.home_site_id", "is required"});
+  } else if (site_ids.count(client.home_site_id()) == 0) {
+    out.push_back({"client.home_site_id",
+                   absl::StrCat("\"", client.home_site_id(), "\" is not a site of this chain")});
+  }
+  ValidateText(client.given_name(), "client.given_name", true, kMaxNameChars, out);
+  ValidateText(client.family_name(), "client.family_name", true, kMaxNameChars, out);
+  ValidateText(client.preferred_name(), "client.preferred_name", false, kMaxNameChars, out);
+  ValidateDateOfBirth(client.date_of_birth(), has_date_of_birth, now, "client.date_of_birth", out);
+  ValidatePhone(client.phone(), "client.phone", false, out);
+  ValidateEmail(client.email(), "client.email", false, out);
+  const v1::PostalAddress& address = client.address();
+  for (int i = 0; i < address.lines_size(); ++i) {
+    ValidateText(address.lines(i), absl::StrCat("client.address.lines[", i, "]"), false, 200, out);
+  }
+  ValidateText(address.locality(), "client.address.locality", false, 100, out);
+  ValidateText(address.region(), "client.address.region", false, 100, out);
+  ValidateText(address.postal_code(), "client.address.postal_code", false, 20, out);
+  ValidateCountryCode(address.country_code(), "client.address.country_code", out);
+  if (!v1::FitzpatrickType_IsValid(client.fitzpatrick_type())) {
+    out.push_back({"client.fitzpatrick_type",
+                   absl::StrCat(client.fitzpatrick_type(), " is not a Fitzpatrick type")});
+  }
+  const v1::EmergencyContact& contact = client.emergency_contact();
+  ValidateText(contact.name(), "client.emergency_contact.name", false, kMaxNameChars, out);
+  ValidateText(contact.relationship(), "client.emergency_contact.relationship", false, 50, out);
+  ValidatePhone(contact.phone(), "client.emergency_contact.phone", false, out);
+}
+
+absl::Status Violations(std::vector<FieldViolation> violations) {
+  if (violations.empty()) return absl::OkStatus();
+  return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
+}
+
+}  // namespace
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(timestamp));
+}
+
+absl::StatusOr<std::string> ParseClientName(absl::string_view name, absl::string_view field) {
+  if (name.empty()) return InvalidField(field, "is required, e.g. \"clients/01J9Z...\"");
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1])) {
+    return InvalidField(field, absl::StrCat("\"", name,
+                                            "\" is not a client name of the form "
+                                            "\"clients/{client_id}\""));
+  }
+  return std::string(parts[1]);
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(absl::string_view name,
+                                                                   absl::string_view collection,
+                                                                   absl::string_view field) {
+  const std::string shape = absl::StrCat("\"clients/{client_id}/", collection, "/{id}\"");
+  if (name.empty()) return InvalidField(field, absl::StrCat("is required, of the form ", shape));
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1]) ||
+      parts[2] != collection || !storage::IsWellFormedId(parts[3])) {
+    return InvalidField(field, absl::StrCat("\"", name, "\" is not of the form ", shape));
+  }
+  return std::make_pair(std::string(parts[1]), std::string(parts[3]));
+}
+
+ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> store,
+                                           std::set<std::string> site_ids,
+                                           plugins::PluginHost& plugins)
+    : store_(std::move(store)), site_ids_(std::move(site_ids)), plugins_(plugins) {}
+
+absl::Status ClientRecordsService::DoCreateClient(grpc::CallbackServerContext* context,
+                                                  const v1::CreateClientRequest* request,
+                                                  v1::CreateClientResponse* response) {
+  const absl::Time now = absl::Now();
+  std::vector<FieldViolation> violations;
+  if (!request->has_client()) violations.push_back({"client", "is required"});
+  ValidateClient(request->client(), request->client().has_date_of_birth(), site_ids_, now,
+                 violations);
+  if (absl::Status s = storage::ValidateRequestId(request->request_id(), true); !s.ok()) {
+    for (FieldViolation& v : GetFieldViolations(s)) violations.push_back(std::move(v));
+  }
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+
+  v1::Client client = request->client();
+  const std::string id = storage::NewId();
+  client.set_client_id(id);
+  client.set_name(absl::StrCat("clients/", id));
+  client.set_email(NormalizeEmail(client.email()));
+  client.set_state(v1::CLIENT_STATE_ACTIVE);
+  *client.mutable_create_time() = ToTimestamp(now);
+  *client.mutable_update_time() = ToTimestamp(now);
+  client.clear_etag();
+  absl::StatusOr<v1::CreateClientResponse> created = store_->CreateClient(*request, client);
+  if (created.ok()) *response = std::move(*created);
+  return created.status();
+}
+
+absl::Status ClientRecordsService::DoGetClient(grpc::CallbackServerContext* context,
+                                               const v1::GetClientRequest* request,
+                                               v1::Client* response) {
+  absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
+  if (!id.ok()) return id.status();
+  absl::StatusOr<v1::Client> client = store_->GetClient(*id);
+  if (client.ok()) *response = std::move(*client);
+  return client.status();
+}
+
+absl::Status ClientRecordsService::DoUpdateClient(grpc::CallbackServerContext* context,
+                                                  const v1::UpdateClientRequest* request,
+                                                  v1::Client* response) {
+  absl::StatusOr<std::string> id = ParseClientName(request->client().name(), "client.name");
+  if (!id.ok()) return id.status();
+  std::vector<FieldViolation> violations;
+  std::vector<std::string> paths(request->update_mask().paths().begin(),
+                                 request->update_mask().paths().end());
+  if (paths.empty()) {
+    violations.push_back({"update_mask", "is required: name the fields to change, or \"*\""});
+  }
+  if (paths.size() == 1 && paths[0] == "*") {
+    paths.clear();
+    for (const auto& [path, copy] : UpdatableFields()) paths.push_back(path);
+  }
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (UpdatableFields().count(paths[i]) == 0) {
+      violations.push_back(
+          {absl::StrCat("update_mask.paths[", i, "]"),
+           absl::StrCat(
+               "\"", paths[i], "\" cannot be updated; updatable fields are ",
+               absl::StrJoin(UpdatableFields(), ", ", [](std::string* out, const auto& entry) {
+                 out->append(entry.first);
+               }))});
+    }
+  }
+  if (request->client().etag().empty()) {
+    violations.push_back({"client.etag", "is required: read the client and send its etag"});
+  }
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+
+  const absl::Time now = absl::Now();
+  const std::set<std::string>& sites = site_ids_;
+  absl::StatusOr<v1::Client> updated = store_->UpdateClient(
+      *id, request->client().etag(), now, [&](v1::Client& client) -> absl::Status {
+        for (const std::string& path : paths) UpdatableFields().at(path)(request->client(), client);
+        std::vector<FieldViolation> problems;
+        ValidateClient(client, client.has_date_of_birth(), sites, now, problems);
+        return Violations(std::move(problems));
+      });
+  if (updated.ok()) *response = std::move(*updated);
+  return updated.status();
+}
+
+absl::Status ClientRecordsService::DoListClients(grpc::CallbackServerContext* context,
+                                                 const v1::ListClientsRequest* request,
+                                                 v1::ListClientsResponse* response) {
+  if (!request->home_site_id().empty() && site_ids_.count(request->home_site_id()) == 0) {
+    return InvalidField("home_site_id", absl::StrCat("\"", request->home_site_id(),
+                                                     "\" is not a site of this chain"));
+  }
+  if (!v1::ClientState_IsValid(request->state())) {
+    return InvalidField("state", absl::StrCat(request->state(), " is not a client state"));
+  }
+  absl::StatusOr<v1::ListClientsResponse> listed = store_->ListClients(*request);
+  if (listed.ok()) *response = std::move(*listed);
+  return listed.status();
+}
+
+absl::Status ClientRecordsService::DoSearchClients(grpc::CallbackServerContext* context,
+                                                   const v1::SearchClientsRequest* request,
+                                                   v1::SearchClientsResponse* response) {
+  std::vector<FieldViolation> violations;
+  v1::SearchClientsRequest normalized = *request;
+  normalized.set_email(NormalizeEmail(request->email()));
+  if (request->name_prefix().empty() && request->phone().empty() && request->email().empty() &&
+      !request->has_date_of_birth()) {
+    violations.push_back(
+        {"name_prefix", "at least one of name_prefix, phone, email or date_of_birth is required"});
+  }
+  ValidateText(request->name_prefix(), "name_prefix", false, kMaxNameChars, violations);
+  ValidatePhone(request->phone(), "phone", false, violations);
+  ValidateEmail(normalized.email(), "email", false, violations);
+  if (request->has_date_of_birth()) {
+    ValidateDate(request->date_of_birth(), "date_of_birth", violations);
+  }
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  absl::StatusOr<v1::SearchClientsResponse> found = store_->SearchClients(normalized);
+  if (found.ok()) *response = std::move(*found);
+  return found.status();
+}
+
+absl::Status ClientRecordsService::DoArchiveClient(grpc::CallbackServerContext* context,
+                                                   const v1::ArchiveClientRequest* request,
+                                                   v1::Client* response) {
+  absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
+  if (!id.ok()) return id.status();
+  std::vector<FieldViolation> violations;
+  if (request->etag().empty()) violations.push_back({"etag", "is required"});
+  ValidateText(request->reason(), "reason", false, 500, violations);
+  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  absl::StatusOr<v1::Client> updated = store_->UpdateClient(
+      *id, request->etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
+        if (client.state() == v1::CLIENT_STATE_ARCHIVED) {
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(request->name(), " is already archived")),
+              "ALREADY_ARCHIVED", kServiceName);
+        }
+        client.set_state(v1::CLIENT_STATE_ARCHIVED);
+        return absl::OkStatus();
+      });
+  if (updated.ok()) *response = std::move(*updated);
+  return updated.status();
+}
+
+absl::Status ClientRecordsService::DoRestoreClient(grpc::CallbackServerContext* context,
+                                                   const v1::RestoreClientRequest* request,
+                                                   v1::Client* response) {
+  absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
+  if (!id.ok()) return id.status();
+  if (request->etag().empty()) return InvalidField("etag", "is required");
+  absl::StatusOr<v1::Client> updated = store_->UpdateClient(
+      *id, request->etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
+        if (client.state() != v1::CLIENT_STATE_ARCHIVED) {
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(request->name(), " is not archived")),
+              "NOT_ARCHIVED", kServiceName);
+        }
+        client.set_state(v1::CLIENT_STATE_ACTIVE);
+        return absl::OkStatus();
+      });
+  if (updated.ok()) *response = std::move(*updated);
+  return updated.status();
+}
+
+// Every method runs on the service's work pool: they all touch SQLite, which
+// blocks, and gRPC's callback threads must never block.
+grpc::ServerUnaryReactor* ClientRecordsService::CreateClient(grpc::CallbackServerContext* context,
+                                                             const v1::CreateClientRequest* request,
+                                                             v1::CreateClientResponse* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoCreateClient(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::GetClient(grpc::CallbackServerContext* context,
+                                                          const v1::GetClientRequest* request,
+                                                          v1::Client* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoGetClient(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::UpdateClient(grpc::CallbackServerContext* context,
+                                                             const v1::UpdateClientRequest* request,
+                                                             v1::Client* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoUpdateClient(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::ListClients(grpc::CallbackServerContext* context,
+                                                            const v1::ListClientsRequest* request,
+                                                            v1::ListClientsResponse* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoListClients(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::SearchClients(
+    grpc::CallbackServerContext* context, const v1::SearchClientsRequest* request,
+    v1::SearchClientsResponse* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoSearchClients(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::ArchiveClient(
+    grpc::CallbackServerContext* context, const v1::ArchiveClientRequest* request,
+    v1::Client* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoArchiveClient(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::RestoreClient(
+    grpc::CallbackServerContext* context, const v1::RestoreClientRequest* request,
+    v1::Client* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoRestoreClient(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::GetMedicalHistory(
+    grpc::CallbackServerContext* context, const v1::GetMedicalHistoryRequest* request,
+    v1::MedicalHistory* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoGetMedicalHistory(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::UpdateMedicalHistory(
+    grpc::CallbackServerContext* context, const v1::UpdateMedicalHistoryRequest* request,
+    v1::MedicalHistory* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoUpdateMedicalHistory(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::ListMedicalHistoryVersions(
+    grpc::CallbackServerContext* context, const v1::ListMedicalHistoryVersionsRequest* request,
+    v1::ListMedicalHistoryVersionsResponse* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoListMedicalHistoryVersions(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::RecordConsent(
+    grpc::CallbackServerContext* context, const v1::RecordConsentRequest* request,
+    v1::Consent* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoRecordConsent(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::WithdrawConsent(
+    grpc::CallbackServerContext* context, const v1::WithdrawConsentRequest* request,
+    v1::Consent* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoWithdrawConsent(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::ListConsents(grpc::CallbackServerContext* context,
+                                                             const v1::ListConsentsRequest* request,
+                                                             v1::ListConsentsResponse* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoListConsents(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::CreateTreatmentRecord(
+    grpc::CallbackServerContext* context, const v1::CreateTreatmentRecordRequest* request,
+    v1::TreatmentRecord* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoCreateTreatmentRecord(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::GetTreatmentRecord(
+    grpc::CallbackServerContext* context, const v1::GetTreatmentRecordRequest* request,
+    v1::TreatmentRecord* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoGetTreatmentRecord(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::ListTreatmentRecords(
+    grpc::CallbackServerContext* context, const v1::ListTreatmentRecordsRequest* request,
+    v1::ListTreatmentRecordsResponse* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoListTreatmentRecords(context, request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* ClientRecordsService::AddTreatmentRecordAddendum(
+    grpc::CallbackServerContext* context, const v1::AddTreatmentRecordAddendumRequest* request,
+    v1::TreatmentRecord* response) {
+  return server::RunBlocking(pool_, context, [this, context, request, response] {
+    return DoAddTreatmentRecordAddendum(context, request, response);
+  });
+}
+
+namespace {
+
+class ClientRecordsHostedService : public server::HostedService {
+ public:
+  explicit ClientRecordsHostedService(std::unique_ptr<ClientRecordsService> service)
+      : service_(std::move(service)) {}
+  absl::string_view full_name() const override { return kServiceName; }
+  grpc::Service* service() override { return service_.get(); }
+
+ private:
+  std::unique_ptr<ClientRecordsService> service_;
+};
+
+}  // namespace
+
+server::ServiceFactory ClientRecordsFactory() {
+  return [](const server::ServiceContext& context)
+             -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
+    absl::StatusOr<std::unique_ptr<ClientRecordsStore>> store =
+        OpenSqliteClientRecordsStore(context.config.data_dir() + "/client_records.db");
+    if (!store.ok()) return store.status();
+    std::set<std::string> sites;
+    for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
+    return std::make_unique<ClientRecordsHostedService>(std::make_unique<ClientRecordsService>(
+        std::move(*store), std::move(sites), context.plugin_host));
+  };
+}
+
+}  // namespace clinic::client_records

@@ -1,0 +1,102 @@
+// The ClientRecords store: every read and write of client data, behind an
+// interface so a second engine (PostgreSQL) can be added for chains that
+// outgrow one node. The service validates requests and fills in what the
+// server decides (ids, times, authors); the store persists, enforces etags
+// and request ids, and pages. Only client_records_service.cc calls it.
+#ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_STORE_H_
+#define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "clinic/v1/clients.pb.h"
+
+namespace clinic::client_records {
+
+// A change to apply to a client under its etag; returns non-OK to refuse.
+using ClientMutation = std::function<absl::Status(v1::Client&)>;
+
+class ClientRecordsStore {
+ public:
+  virtual ~ClientRecordsStore() = default;
+
+  // Stores `client` (id, name, state and times already set), reporting
+  // possible duplicates. A retry of `request` replays the first response.
+  virtual absl::StatusOr<v1::CreateClientResponse> CreateClient(
+      const v1::CreateClientRequest& request, const v1::Client& client) = 0;
+
+  // NOT_FOUND when there is no such client.
+  virtual absl::StatusOr<v1::Client> GetClient(const std::string& client_id) = 0;
+
+  // Reads the client, checks `etag` (required), applies `mutation`, sets
+  // update_time to `now` and stores it with a new etag, in one transaction.
+  virtual absl::StatusOr<v1::Client> UpdateClient(const std::string& client_id,
+                                                  const std::string& etag, absl::Time now,
+                                                  const ClientMutation& mutation) = 0;
+
+  // ListClients with a validated request.
+  virtual absl::StatusOr<v1::ListClientsResponse> ListClients(
+      const v1::ListClientsRequest& request) = 0;
+
+  // SearchClients with a validated request.
+  virtual absl::StatusOr<v1::SearchClientsResponse> SearchClients(
+      const v1::SearchClientsRequest& request) = 0;
+
+  // The current medical history (version 0 and no facts when none was
+  // recorded), or `version` when non-zero. NOT_FOUND for an unknown client or
+  // version.
+  virtual absl::StatusOr<v1::MedicalHistory> GetMedicalHistory(const std::string& client_id,
+                                                               int64_t version) = 0;
+
+  // Appends `history` as the next version when request.medical_history.etag
+  // is the current version's etag (empty when there is none yet).
+  virtual absl::StatusOr<v1::MedicalHistory> AppendMedicalHistory(
+      const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
+      v1::MedicalHistory history) = 0;
+
+  virtual absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> ListMedicalHistoryVersions(
+      const std::string& client_id, const v1::ListMedicalHistoryVersionsRequest& request) = 0;
+
+  // Stores a consent (name, state and author already set).
+  virtual absl::StatusOr<v1::Consent> RecordConsent(const v1::RecordConsentRequest& request,
+                                                    const std::string& client_id,
+                                                    const std::string& consent_id,
+                                                    const v1::Consent& consent) = 0;
+
+  // Marks a consent withdrawn. FAILED_PRECONDITION when it already is.
+  virtual absl::StatusOr<v1::Consent> WithdrawConsent(const v1::WithdrawConsentRequest& request,
+                                                      const std::string& client_id,
+                                                      const std::string& consent_id,
+                                                      absl::Time now) = 0;
+
+  virtual absl::StatusOr<v1::ListConsentsResponse> ListConsents(
+      const std::string& client_id, const v1::ListConsentsRequest& request) = 0;
+
+  // Stores a treatment record (name, author, times and definition version
+  // already set). Records are append-only.
+  virtual absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
+      const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
+      const std::string& record_id, const v1::TreatmentRecord& record) = 0;
+
+  virtual absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
+                                                                 const std::string& record_id) = 0;
+
+  virtual absl::StatusOr<v1::ListTreatmentRecordsResponse> ListTreatmentRecords(
+      const std::string& client_id, const v1::ListTreatmentRecordsRequest& request) = 0;
+
+  // Appends an addendum (author and time already set) and returns the record.
+  virtual absl::StatusOr<v1::TreatmentRecord> AddAddendum(
+      const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
+      const std::string& record_id, const v1::Addendum& addendum) = 0;
+};
+
+// The SQLite store in `path`, migrated to the current schema.
+absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(
+    const std::string& path);
+
+}  // namespace clinic::client_records
+
+#endif  // CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_STORE_H_

@@ -1,0 +1,422 @@
+// The chart in SQLite: medical history versions, consents, treatment records
+// and their addenda. See sqlite_store.h.
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/core/paging.h"
+#include "common/core/status.h"
+#include "common/storage/etag.h"
+#include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/client_records/sqlite_store.h"
+
+namespace clinic::client_records {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using storage::Connection;
+
+constexpr char kUpdateHistoryMethod[] = "clinic.v1.ClientRecords/UpdateMedicalHistory";
+constexpr char kRecordConsentMethod[] = "clinic.v1.ClientRecords/RecordConsent";
+constexpr char kWithdrawConsentMethod[] = "clinic.v1.ClientRecords/WithdrawConsent";
+constexpr char kCreateRecordMethod[] = "clinic.v1.ClientRecords/CreateTreatmentRecord";
+constexpr char kAddAddendumMethod[] = "clinic.v1.ClientRecords/AddTreatmentRecordAddendum";
+
+constexpr char kLatestHistorySql[] =
+    "SELECT data, version FROM medical_history WHERE client_id = ? ORDER BY version DESC LIMIT 1";
+constexpr char kHistoryVersionSql[] =
+    "SELECT data, version FROM medical_history WHERE client_id = ? AND version = ?";
+constexpr char kInsertHistorySql[] =
+    "INSERT INTO medical_history (client_id, version, record_ms, data) VALUES (?, ?, ?, ?)";
+constexpr char kListHistorySql[] =
+    "SELECT data, version FROM medical_history WHERE client_id = ? AND version < ? "
+    "ORDER BY version DESC LIMIT ?";
+
+constexpr char kInsertConsentSql[] =
+    "INSERT INTO consents (consent_id, client_id, state, data) VALUES (?, ?, ?, ?)";
+constexpr char kSelectConsentSql[] =
+    "SELECT data FROM consents WHERE consent_id = ? AND client_id = ?";
+constexpr char kUpdateConsentSql[] =
+    "UPDATE consents SET state = ?, data = ? WHERE consent_id = ? AND client_id = ?";
+constexpr char kListConsentsSql[] =
+    "SELECT data, consent_id FROM consents WHERE client_id = ? AND consent_id < ? "
+    "ORDER BY consent_id DESC LIMIT ?";
+
+constexpr char kInsertRecordSql[] =
+    "INSERT INTO treatment_records (record_id, client_id, treatment_type_id, site_id, lot_number, "
+    "perform_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr char kSelectRecordSql[] =
+    "SELECT data FROM treatment_records WHERE record_id = ? AND client_id = ?";
+constexpr char kSelectAddendaSql[] =
+    "SELECT data FROM addenda WHERE record_id = ? ORDER BY addendum_id";
+constexpr char kInsertAddendumSql[] =
+    "INSERT INTO addenda (addendum_id, record_id, data) VALUES (?, ?, ?)";
+constexpr char kListRecordsFirstSql[] =
+    "SELECT data, perform_ms, record_id FROM treatment_records WHERE client_id = ? "
+    "ORDER BY perform_ms DESC, record_id DESC LIMIT ?";
+constexpr char kListRecordsAfterSql[] =
+    "SELECT data, perform_ms, record_id FROM treatment_records WHERE client_id = ? "
+    "AND (perform_ms, record_id) < (?, ?) ORDER BY perform_ms DESC, record_id DESC LIMIT ?";
+
+// Keys that sort after every real id, for the first page of a descending list.
+constexpr char kAfterEveryId[] = "~";
+
+std::string HistoryName(const std::string& client_id) {
+  return absl::StrCat("clients/", client_id, "/medicalHistory");
+}
+
+absl::StatusOr<v1::MedicalHistory> ReadHistory(SQLite::Statement& row,
+                                               const std::string& client_id) {
+  v1::MedicalHistory history;
+  if (absl::Status s = ParseStored(row.getColumn(0), history, "medical history"); !s.ok()) {
+    return s;
+  }
+  history.set_etag(storage::MakeEtag(HistoryName(client_id), row.getColumn(1).getInt64()));
+  return history;
+}
+
+void BindBlob(SQLite::Statement& statement, int index, const std::string& bytes) {
+  statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+}
+
+// Loads a record and its addenda, inside a transaction.
+absl::StatusOr<v1::TreatmentRecord> LoadRecord(Connection& connection, const std::string& client_id,
+                                               const std::string& record_id) {
+  SQLite::Statement& select = connection.Prepare(kSelectRecordSql);
+  select.bind(1, record_id);
+  select.bind(2, client_id);
+  if (!select.executeStep()) {
+    return NotFound(absl::StrCat("clients/", client_id, "/treatmentRecords/", record_id));
+  }
+  v1::TreatmentRecord record;
+  if (absl::Status s = ParseStored(select.getColumn(0), record, "treatment record"); !s.ok()) {
+    return s;
+  }
+  SQLite::Statement& addenda = connection.Prepare(kSelectAddendaSql);
+  addenda.bind(1, record_id);
+  while (addenda.executeStep()) {
+    if (absl::Status s = ParseStored(addenda.getColumn(0), *record.add_addenda(), "addendum");
+        !s.ok()) {
+      return s;
+    }
+  }
+  return record;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::GetMedicalHistory(
+    const std::string& client_id, int64_t version) {
+  v1::MedicalHistory history;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    SQLite::Statement& select =
+        connection.Prepare(version == 0 ? kLatestHistorySql : kHistoryVersionSql);
+    select.bind(1, client_id);
+    if (version != 0) select.bind(2, static_cast<int64_t>(version));
+    if (!select.executeStep()) {
+      if (version != 0) {
+        return NotFound(absl::StrCat(HistoryName(client_id), " version ", version));
+      }
+      history.set_name(HistoryName(client_id));
+      return absl::OkStatus();  // nothing recorded yet: version 0, no etag
+    }
+    absl::StatusOr<v1::MedicalHistory> read = ReadHistory(select, client_id);
+    if (!read.ok()) return read.status();
+    history = std::move(*read);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return history;
+}
+
+absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistory(
+    const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
+    v1::MedicalHistory history) {
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    const storage::IdempotentCall call(kUpdateHistoryMethod, request.request_id(), request);
+    absl::StatusOr<bool> replayed = call.Replay(connection, &history);
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed) return absl::OkStatus();
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+
+    const std::string name = HistoryName(client_id);
+    int64_t current = 0;
+    SQLite::Statement& latest = connection.Prepare(kLatestHistorySql);
+    latest.bind(1, client_id);
+    if (latest.executeStep()) current = latest.getColumn(1).getInt64();
+    const std::string& etag = request.medical_history().etag();
+    if (current == 0 && !etag.empty()) {
+      return WithReason(absl::AbortedError(
+                            absl::StrCat(name, " has no recorded version yet; send an empty etag")),
+                        "ETAG_MISMATCH", kDomain);
+    }
+    if (current > 0) {
+      if (absl::Status s = storage::CheckEtag(etag, name, current, /*required=*/true, kDomain);
+          !s.ok()) {
+        return s;
+      }
+    }
+    history.set_name(name);
+    history.set_version(current + 1);
+    history.clear_etag();
+    SQLite::Statement& insert = connection.Prepare(kInsertHistorySql);
+    insert.bind(1, client_id);
+    insert.bind(2, static_cast<int64_t>(current + 1));
+    insert.bind(3, static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(history.record_time())));
+    BindBlob(insert, 4, history.SerializeAsString());
+    insert.exec();
+    history.set_etag(storage::MakeEtag(name, current + 1));
+    return call.Remember(connection, history);
+  });
+  if (!status.ok()) return status;
+  return history;
+}
+
+absl::StatusOr<v1::ListMedicalHistoryVersionsResponse>
+SqliteClientRecordsStore::ListMedicalHistoryVersions(
+    const std::string& client_id, const v1::ListMedicalHistoryVersionsRequest& request) {
+  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<std::string> cursor =
+      tokens_.Decode("ListMedicalHistoryVersions", client_id, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  int64_t before = INT64_MAX;
+  if (!cursor->empty() && !absl::SimpleAtoi(*cursor, &before)) {
+    return InvalidField("page_token", "is damaged");
+  }
+  v1::ListMedicalHistoryVersionsResponse response;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    SQLite::Statement& select = connection.Prepare(kListHistorySql);
+    select.bind(1, client_id);
+    select.bind(2, static_cast<int64_t>(before));
+    select.bind(3, *page_size + 1);
+    while (select.executeStep()) {
+      if (response.versions_size() == *page_size) {
+        response.set_next_page_token(tokens_.Encode(
+            "ListMedicalHistoryVersions", client_id,
+            absl::StrCat(response.versions(response.versions_size() - 1).version())));
+        break;
+      }
+      absl::StatusOr<v1::MedicalHistory> history = ReadHistory(select, client_id);
+      if (!history.ok()) return history.status();
+      *response.add_versions() = std::move(*history);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::Consent> SqliteClientRecordsStore::RecordConsent(
+    const v1::RecordConsentRequest& request, const std::string& client_id,
+    const std::string& consent_id, const v1::Consent& consent) {
+  v1::Consent stored;
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    const storage::IdempotentCall call(kRecordConsentMethod, request.request_id(), request);
+    absl::StatusOr<bool> replayed = call.Replay(connection, &stored);
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed) return absl::OkStatus();
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    SQLite::Statement& insert = connection.Prepare(kInsertConsentSql);
+    insert.bind(1, consent_id);
+    insert.bind(2, client_id);
+    insert.bind(3, static_cast<int>(consent.state()));
+    BindBlob(insert, 4, consent.SerializeAsString());
+    insert.exec();
+    stored = consent;
+    return call.Remember(connection, stored);
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<v1::Consent> SqliteClientRecordsStore::WithdrawConsent(
+    const v1::WithdrawConsentRequest& request, const std::string& client_id,
+    const std::string& consent_id, absl::Time now) {
+  v1::Consent consent;
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    const storage::IdempotentCall call(kWithdrawConsentMethod, request.request_id(), request);
+    absl::StatusOr<bool> replayed = call.Replay(connection, &consent);
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed) return absl::OkStatus();
+    SQLite::Statement& select = connection.Prepare(kSelectConsentSql);
+    select.bind(1, consent_id);
+    select.bind(2, client_id);
+    if (!select.executeStep()) return NotFound(request.name());
+    if (absl::Status s = ParseStored(select.getColumn(0), consent, "consent"); !s.ok()) return s;
+    if (consent.state() == v1::CONSENT_STATE_WITHDRAWN) {
+      return WithReason(
+          absl::FailedPreconditionError(absl::StrCat(request.name(), " was already withdrawn")),
+          "CONSENT_ALREADY_WITHDRAWN", kDomain);
+    }
+    consent.set_state(v1::CONSENT_STATE_WITHDRAWN);
+    *consent.mutable_withdraw_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+    consent.set_withdrawal_reason(request.reason());
+    SQLite::Statement& update = connection.Prepare(kUpdateConsentSql);
+    update.bind(1, static_cast<int>(consent.state()));
+    BindBlob(update, 2, consent.SerializeAsString());
+    update.bind(3, consent_id);
+    update.bind(4, client_id);
+    update.exec();
+    return call.Remember(connection, consent);
+  });
+  if (!status.ok()) return status;
+  return consent;
+}
+
+absl::StatusOr<v1::ListConsentsResponse> SqliteClientRecordsStore::ListConsents(
+    const std::string& client_id, const v1::ListConsentsRequest& request) {
+  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<std::string> cursor =
+      tokens_.Decode("ListConsents", client_id, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  v1::ListConsentsResponse response;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    SQLite::Statement& select = connection.Prepare(kListConsentsSql);
+    select.bind(1, client_id);
+    select.bind(2, cursor->empty() ? std::string(kAfterEveryId) : *cursor);
+    select.bind(3, *page_size + 1);
+    std::string last_id;
+    while (select.executeStep()) {
+      if (response.consents_size() == *page_size) {
+        response.set_next_page_token(tokens_.Encode("ListConsents", client_id, last_id));
+        break;
+      }
+      if (absl::Status s = ParseStored(select.getColumn(0), *response.add_consents(), "consent");
+          !s.ok()) {
+        return s;
+      }
+      last_id = select.getColumn(1).getString();
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRecord(
+    const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
+    const std::string& record_id, const v1::TreatmentRecord& record) {
+  v1::TreatmentRecord stored;
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    const storage::IdempotentCall call(kCreateRecordMethod, request.request_id(), request);
+    absl::StatusOr<bool> replayed = call.Replay(connection, &stored);
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed) return absl::OkStatus();
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    SQLite::Statement& insert = connection.Prepare(kInsertRecordSql);
+    insert.bind(1, record_id);
+    insert.bind(2, client_id);
+    insert.bind(3, record.treatment_type_id());
+    insert.bind(4, record.site_id());
+    insert.bind(5, record.cartridge().lot_number());
+    insert.bind(6, static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(record.perform_time())));
+    BindBlob(insert, 7, record.SerializeAsString());
+    insert.exec();
+    stored = record;
+    return call.Remember(connection, stored);
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::GetTreatmentRecord(
+    const std::string& client_id, const std::string& record_id) {
+  absl::StatusOr<v1::TreatmentRecord> record;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    record = LoadRecord(connection, client_id, record_id);
+    return record.status();
+  });
+  if (!status.ok()) return status;
+  return record;
+}
+
+absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListTreatmentRecords(
+    const std::string& client_id, const v1::ListTreatmentRecordsRequest& request) {
+  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<std::string> cursor =
+      tokens_.Decode("ListTreatmentRecords", client_id, request.page_token());
+  if (!cursor.ok()) return cursor.status();
+  int64_t after_ms = 0;
+  std::string after_id;
+  if (!cursor->empty()) {
+    std::vector<std::string> parts = absl::StrSplit(*cursor, '/');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms)) {
+      return InvalidField("page_token", "is damaged");
+    }
+    after_id = parts[1];
+  }
+  v1::ListTreatmentRecordsResponse response;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    std::vector<std::pair<int64_t, std::string>> keys;
+    {
+      SQLite::Statement& select =
+          connection.Prepare(cursor->empty() ? kListRecordsFirstSql : kListRecordsAfterSql);
+      int index = 1;
+      select.bind(index++, client_id);
+      if (!cursor->empty()) {
+        select.bind(index++, static_cast<int64_t>(after_ms));
+        select.bind(index++, after_id);
+      }
+      select.bind(index, *page_size + 1);
+      while (select.executeStep()) {
+        keys.emplace_back(select.getColumn(1).getInt64(), select.getColumn(2).getString());
+      }
+      select.reset();
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (static_cast<int>(i) == *page_size) {
+        const auto& last = keys[i - 1];
+        response.set_next_page_token(tokens_.Encode("ListTreatmentRecords", client_id,
+                                                    absl::StrCat(last.first, "/", last.second)));
+        break;
+      }
+      absl::StatusOr<v1::TreatmentRecord> record =
+          LoadRecord(connection, client_id, keys[i].second);
+      if (!record.ok()) return record.status();
+      *response.add_treatment_records() = std::move(*record);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::AddAddendum(
+    const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
+    const std::string& record_id, const v1::Addendum& addendum) {
+  v1::TreatmentRecord record;
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    const storage::IdempotentCall call(kAddAddendumMethod, request.request_id(), request);
+    absl::StatusOr<bool> replayed = call.Replay(connection, &record);
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed) return absl::OkStatus();
+    {
+      absl::StatusOr<v1::TreatmentRecord> existing = LoadRecord(connection, client_id, record_id);
+      if (!existing.ok()) return existing.status();
+    }
+    SQLite::Statement& insert = connection.Prepare(kInsertAddendumSql);
+    insert.bind(1, storage::NewId());
+    insert.bind(2, record_id);
+    BindBlob(insert, 3, addendum.SerializeAsString());
+    insert.exec();
+    absl::StatusOr<v1::TreatmentRecord> updated = LoadRecord(connection, client_id, record_id);
+    if (!updated.ok()) return updated.status();
+    record = std::move(*updated);
+    return call.Remember(connection, record);
+  });
+  if (!status.ok()) return status;
+  return record;
+}
+
+}  // namespace clinic::client_records

@@ -1,0 +1,80 @@
+// The SQLite implementation of ClientRecordsStore. Clients and search live in
+// sqlite_clients.cc, the chart (medical history, consents, treatment
+// records) in sqlite_chart.cc. Internal to this folder.
+#ifndef CLINIC_SERVICES_CLIENT_RECORDS_SQLITE_STORE_H_
+#define CLINIC_SERVICES_CLIENT_RECORDS_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "common/storage/database.h"
+#include "common/storage/page_tokens.h"
+#include "services/client_records/client_records_store.h"
+
+namespace clinic::client_records {
+
+inline constexpr char kDomain[] = "clinic.v1.ClientRecords";
+
+class SqliteClientRecordsStore final : public ClientRecordsStore {
+ public:
+  SqliteClientRecordsStore(std::unique_ptr<storage::Database> db, storage::PageTokens tokens)
+      : db_(std::move(db)), tokens_(std::move(tokens)) {}
+
+  absl::StatusOr<v1::CreateClientResponse> CreateClient(const v1::CreateClientRequest& request,
+                                                        const v1::Client& client) override;
+  absl::StatusOr<v1::Client> GetClient(const std::string& client_id) override;
+  absl::StatusOr<v1::Client> UpdateClient(const std::string& client_id, const std::string& etag,
+                                          absl::Time now, const ClientMutation& mutation) override;
+  absl::StatusOr<v1::ListClientsResponse> ListClients(
+      const v1::ListClientsRequest& request) override;
+  absl::StatusOr<v1::SearchClientsResponse> SearchClients(
+      const v1::SearchClientsRequest& request) override;
+
+  absl::StatusOr<v1::MedicalHistory> GetMedicalHistory(const std::string& client_id,
+                                                       int64_t version) override;
+  absl::StatusOr<v1::MedicalHistory> AppendMedicalHistory(
+      const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
+      v1::MedicalHistory history) override;
+  absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> ListMedicalHistoryVersions(
+      const std::string& client_id, const v1::ListMedicalHistoryVersionsRequest& request) override;
+  absl::StatusOr<v1::Consent> RecordConsent(const v1::RecordConsentRequest& request,
+                                            const std::string& client_id,
+                                            const std::string& consent_id,
+                                            const v1::Consent& consent) override;
+  absl::StatusOr<v1::Consent> WithdrawConsent(const v1::WithdrawConsentRequest& request,
+                                              const std::string& client_id,
+                                              const std::string& consent_id,
+                                              absl::Time now) override;
+  absl::StatusOr<v1::ListConsentsResponse> ListConsents(
+      const std::string& client_id, const v1::ListConsentsRequest& request) override;
+  absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
+      const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
+      const std::string& record_id, const v1::TreatmentRecord& record) override;
+  absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
+                                                         const std::string& record_id) override;
+  absl::StatusOr<v1::ListTreatmentRecordsResponse> ListTreatmentRecords(
+      const std::string& client_id, const v1::ListTreatmentRecordsRequest& request) override;
+  absl::StatusOr<v1::TreatmentRecord> AddAddendum(
+      const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
+      const std::string& record_id, const v1::Addendum& addendum) override;
+
+ private:
+  std::unique_ptr<storage::Database> db_;
+  storage::PageTokens tokens_;
+};
+
+// Helpers shared by the two halves.
+
+// NOT_FOUND naming the resource.
+absl::Status NotFound(absl::string_view resource_name);
+
+// Whether the client exists, inside a transaction.
+bool ClientExists(storage::Connection& connection, const std::string& client_id);
+
+// Parses a stored message; DATA_LOSS when the bytes are damaged.
+absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message& message,
+                         absl::string_view what);
+
+}  // namespace clinic::client_records
+
+#endif  // CLINIC_SERVICES_CLIENT_RECORDS_SQLITE_STORE_H_

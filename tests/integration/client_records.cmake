@@ -1,0 +1,4 @@
+clinic_add_test(client_records_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_records_test.cc
+  LIBS clinic_client_records clinic_treatment_catalog clinic_server clinic_storage clinic_testing)
+add_dependencies(client_records_test clinic-plugin-probe clinic_bundled_plugins)

@@ -1,0 +1,586 @@
+// ClientRecords over real gRPC on loopback with a real SQLite file: every RPC,
+// paging, etags under concurrency, retried requests, restarts, migrations,
+// names in many scripts, and bad input.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "clinic/v1/clients.grpc.pb.h"
+#include "common/core/status.h"
+#include "common/server/server.h"
+#include "common/storage/database.h"
+#include "common/storage/migrations.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_records_schema.h"
+#include "services/client_records/client_records_service.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
+#include "tests/testing/test_env.h"
+
+namespace clinic {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+using v1::ClientRecords;
+
+class ClientRecordsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
+                              plugins_.Join("clinic_microneedling.so"));
+    Start();
+  }
+
+  void Start() {
+    config::v1::ServerConfig config;
+    config.set_listen_address("127.0.0.1:0");
+    config.set_data_dir(data_.path());
+    config.set_plugin_dir(plugins_.path());
+    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    for (const char* site : {"london-soho", "new-york-soho"}) {
+      auto* s = config.mutable_chain()->add_sites();
+      s->set_site_id(site);
+    }
+    auto server = server::Server::Start(
+        config, {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = ClientRecords::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  }
+
+  void Restart() {
+    server_->Shutdown(absl::Seconds(1));
+    server_.reset();
+    Start();
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    context->AddMetadata("x-clinic-principal", "staff/jane-doe");
+    return context;
+  }
+
+  static v1::Client NewClient(const std::string& given, const std::string& family,
+                              int year = 1990) {
+    v1::Client client;
+    client.set_home_site_id("london-soho");
+    client.set_given_name(given);
+    client.set_family_name(family);
+    client.mutable_date_of_birth()->set_year(year);
+    client.mutable_date_of_birth()->set_month(4);
+    client.mutable_date_of_birth()->set_day(12);
+    return client;
+  }
+
+  v1::CreateClientResponse Create(const v1::Client& client, const std::string& request_id = "") {
+    v1::CreateClientRequest request;
+    *request.mutable_client() = client;
+    request.set_request_id(request_id.empty() ? "req-" + std::to_string(++requests_) : request_id);
+    v1::CreateClientResponse response;
+    grpc::Status status = stub_->CreateClient(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  grpc::Status Call(std::function<grpc::Status(grpc::ClientContext*)> call) {
+    return call(Context().get());
+  }
+
+  static std::vector<std::string> Fields(const grpc::Status& status) {
+    std::vector<std::string> fields;
+    for (const auto& v : GetFieldViolations(FromGrpcStatus(status))) fields.push_back(v.field);
+    return fields;
+  }
+
+  std::vector<std::string> SearchNames(const v1::SearchClientsRequest& request) {
+    v1::SearchClientsResponse response;
+    grpc::Status status = stub_->SearchClients(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> names;
+    for (const auto& c : response.clients())
+      names.push_back(c.given_name() + " " + c.family_name());
+    return names;
+  }
+
+  std::vector<std::string> SearchByName(const std::string& prefix) {
+    v1::SearchClientsRequest request;
+    request.set_name_prefix(prefix);
+    return SearchNames(request);
+  }
+
+  v1::TreatmentRecord Record(const std::string& area, int depth, int passes = 2) {
+    v1::TreatmentRecord record;
+    record.set_treatment_type_id("microneedling");
+    record.set_site_id("london-soho");
+    record.set_practitioner("staff/jane-doe");
+    *record.mutable_perform_time() = TimeUtil::GetCurrentTime();
+    auto* a = record.add_areas();
+    a->set_area_id(area);
+    a->set_needle_depth_um(depth);
+    a->set_passes(passes);
+    record.mutable_cartridge()->set_lot_number("LOT-2026-0042");
+    record.mutable_cartridge()->set_product("36-pin cartridge");
+    return record;
+  }
+
+  clinic::testing::TempDir data_;
+  clinic::testing::TempDir plugins_;
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<ClientRecords::Stub> stub_;
+  int requests_ = 0;
+};
+
+TEST_F(ClientRecordsTest, CreatesAndGetsAClient) {
+  v1::Client in = NewClient("Zoë", "O'Brien");
+  in.set_phone("+447700900123");
+  in.set_email("Zoe.OBrien@Example.com");
+  in.set_fitzpatrick_type(v1::FITZPATRICK_TYPE_III);
+  const v1::CreateClientResponse created = Create(in);
+  const v1::Client& client = created.client();
+  EXPECT_THAT(client.name(), HasSubstr("clients/"));
+  EXPECT_EQ(client.state(), v1::CLIENT_STATE_ACTIVE);
+  EXPECT_EQ(client.email(), "zoe.obrien@example.com");
+  EXPECT_FALSE(client.etag().empty());
+  EXPECT_TRUE(client.has_create_time());
+  EXPECT_THAT(created.possible_duplicates(), IsEmpty());
+
+  v1::GetClientRequest get;
+  get.set_name(client.name());
+  v1::Client got;
+  ASSERT_TRUE(stub_->GetClient(Context().get(), get, &got).ok());
+  EXPECT_EQ(got.given_name(), "Zoë");
+  EXPECT_EQ(got.etag(), client.etag());
+}
+
+TEST_F(ClientRecordsTest, ReportsPossibleDuplicatesWithoutRefusing) {
+  v1::Client first = NewClient("Aisha", "Khan");
+  first.set_phone("+447700900001");
+  Create(first);
+  v1::Client same_person = NewClient("AISHA", "khan");
+  const auto by_name = Create(same_person);
+  ASSERT_THAT(by_name.possible_duplicates(), SizeIs(1));
+  EXPECT_THAT(by_name.possible_duplicates(0).reasons(), ElementsAre("same name and date of birth"));
+  v1::Client same_phone = NewClient("Someone", "Else", 1970);
+  same_phone.set_phone("+447700900001");
+  const auto by_phone = Create(same_phone);
+  ASSERT_THAT(by_phone.possible_duplicates(), SizeIs(1));
+  EXPECT_THAT(by_phone.possible_duplicates(0).reasons(), ElementsAre("same phone"));
+}
+
+TEST_F(ClientRecordsTest, RetriedCreateWritesOnceAndReusedIdIsRefused) {
+  const v1::Client in = NewClient("Retry", "Safe");
+  const auto first = Create(in, "create-retry-1");
+  const auto second = Create(in, "create-retry-1");
+  EXPECT_EQ(first.client().name(), second.client().name());
+  v1::SearchClientsRequest search;
+  search.set_name_prefix("Retry");
+  EXPECT_THAT(SearchNames(search), SizeIs(1));
+
+  v1::CreateClientRequest different;
+  *different.mutable_client() = NewClient("Other", "Person");
+  different.set_request_id("create-retry-1");
+  v1::CreateClientResponse response;
+  grpc::Status status = stub_->CreateClient(Context().get(), different, &response);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(status), ElementsAre("request_id"));
+}
+
+TEST_F(ClientRecordsTest, UpdateUsesTheMaskAndTheEtag) {
+  const v1::Client client = Create(NewClient("Maria", "Garcia")).client();
+  v1::UpdateClientRequest update;
+  *update.mutable_client() = client;
+  update.mutable_client()->set_phone("+34600123456");
+  update.mutable_client()->set_given_name("Ignored");
+  update.mutable_update_mask()->add_paths("phone");
+  v1::Client updated;
+  ASSERT_TRUE(stub_->UpdateClient(Context().get(), update, &updated).ok());
+  EXPECT_EQ(updated.phone(), "+34600123456");
+  EXPECT_EQ(updated.given_name(), "Maria");
+  EXPECT_NE(updated.etag(), client.etag());
+
+  // The old etag is stale now.
+  grpc::Status stale = stub_->UpdateClient(Context().get(), update, &updated);
+  EXPECT_EQ(stale.error_code(), grpc::ABORTED);
+
+  update.mutable_client()->set_etag(updated.etag());
+  update.mutable_update_mask()->set_paths(0, "state");
+  grpc::Status bad_path = stub_->UpdateClient(Context().get(), update, &updated);
+  EXPECT_EQ(bad_path.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(bad_path), ElementsAre("update_mask.paths[0]"));
+
+  update.mutable_update_mask()->set_paths(0, "home_site_id");
+  update.mutable_client()->set_home_site_id("paris");
+  grpc::Status bad_site = stub_->UpdateClient(Context().get(), update, &updated);
+  EXPECT_EQ(bad_site.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(bad_site), ElementsAre("client.home_site_id"));
+}
+
+TEST_F(ClientRecordsTest, ConcurrentUpdatesWithTheSameEtagOneWinsOneIsAborted) {
+  const v1::Client client = Create(NewClient("Race", "Condition")).client();
+  std::atomic<int> ok{0}, aborted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      v1::UpdateClientRequest update;
+      *update.mutable_client() = client;
+      update.mutable_client()->set_preferred_name(i == 0 ? "First" : "Second");
+      update.mutable_update_mask()->add_paths("preferred_name");
+      v1::Client updated;
+      grpc::Status status = stub_->UpdateClient(Context().get(), update, &updated);
+      if (status.ok()) ++ok;
+      if (status.error_code() == grpc::ABORTED) ++aborted;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(aborted.load(), 1);
+}
+
+TEST_F(ClientRecordsTest, ListsNewestFirstAcrossPagesWithFilters) {
+  std::vector<std::string> created;
+  for (int i = 0; i < 7; ++i) {
+    v1::Client c = NewClient("Page" + std::to_string(i), "Client");
+    if (i % 2 == 1) c.set_home_site_id("new-york-soho");
+    created.push_back(Create(c).client().name());
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    v1::ListClientsRequest request;
+    request.set_page_size(3);
+    request.set_page_token(token);
+    v1::ListClientsResponse response;
+    grpc::Status status = stub_->ListClients(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_LE(response.clients_size(), 3);
+    for (const auto& c : response.clients()) seen.push_back(c.name());
+    token = response.next_page_token();
+  } while (!token.empty());
+  std::vector<std::string> expected(created.rbegin(), created.rend());
+  EXPECT_EQ(seen, expected);
+
+  v1::ListClientsRequest by_site;
+  by_site.set_home_site_id("new-york-soho");
+  v1::ListClientsResponse response;
+  ASSERT_TRUE(stub_->ListClients(Context().get(), by_site, &response).ok());
+  EXPECT_THAT(response.clients(), SizeIs(3));
+
+  // A token is tied to its filters.
+  v1::ListClientsRequest first;
+  first.set_page_size(2);
+  ASSERT_TRUE(stub_->ListClients(Context().get(), first, &response).ok());
+  by_site.set_page_token(response.next_page_token());
+  grpc::Status mixed = stub_->ListClients(Context().get(), by_site, &response);
+  EXPECT_EQ(mixed.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(mixed), ElementsAre("page_token"));
+}
+
+TEST_F(ClientRecordsTest, SearchFindsNamesInManyScriptsIgnoringCaseAndAccents) {
+  Create(NewClient("Zoë", "Dubois"));
+  Create(NewClient("Seán", "O'Brien"));
+  Create(NewClient("小龙", "李"));
+  Create(NewClient("عائشة", "الحسن"));
+  Create(NewClient("José-María", "Núñez"));
+  EXPECT_THAT(SearchByName("zoe"), ElementsAre("Zoë Dubois"));
+  EXPECT_THAT(SearchByName("ZOË"), ElementsAre("Zoë Dubois"));
+  EXPECT_THAT(SearchByName("obrien"), ElementsAre("Seán O'Brien"));
+  EXPECT_THAT(SearchByName("O'Brien"), ElementsAre("Seán O'Brien"));
+  EXPECT_THAT(SearchByName("sean o"), ElementsAre("Seán O'Brien"));
+  EXPECT_THAT(SearchByName("李"), ElementsAre("小龙 李"));
+  EXPECT_THAT(SearchByName("عائشة"), ElementsAre("عائشة الحسن"));
+  EXPECT_THAT(SearchByName("nunez"), ElementsAre("José-María Núñez"));
+  EXPECT_THAT(SearchByName("josemaria"), ElementsAre("José-María Núñez"));
+  EXPECT_THAT(SearchByName("\"quoted\" OR *"), IsEmpty());
+}
+
+TEST_F(ClientRecordsTest, SearchByPhoneEmailAndBirthDateAndPages) {
+  v1::Client a = NewClient("Anna", "Smith", 1985);
+  a.set_phone("+15551234567");
+  a.set_email("anna@example.com");
+  Create(a);
+  for (int i = 0; i < 5; ++i) Create(NewClient("Smithy" + std::to_string(i), "Smith", 1985));
+  v1::SearchClientsRequest by_phone;
+  by_phone.set_phone("+15551234567");
+  EXPECT_THAT(SearchNames(by_phone), ElementsAre("Anna Smith"));
+  v1::SearchClientsRequest by_email;
+  by_email.set_email("ANNA@example.com");
+  EXPECT_THAT(SearchNames(by_email), ElementsAre("Anna Smith"));
+  v1::SearchClientsRequest by_birth;
+  *by_birth.mutable_date_of_birth() = a.date_of_birth();
+  by_birth.set_page_size(4);
+  v1::SearchClientsResponse page;
+  ASSERT_TRUE(stub_->SearchClients(Context().get(), by_birth, &page).ok());
+  EXPECT_THAT(page.clients(), SizeIs(4));
+  ASSERT_FALSE(page.next_page_token().empty());
+  by_birth.set_page_token(page.next_page_token());
+  ASSERT_TRUE(stub_->SearchClients(Context().get(), by_birth, &page).ok());
+  EXPECT_THAT(page.clients(), SizeIs(2));
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  v1::SearchClientsRequest nothing;
+  v1::SearchClientsResponse response;
+  EXPECT_EQ(stub_->SearchClients(Context().get(), nothing, &response).error_code(),
+            grpc::INVALID_ARGUMENT);
+}
+
+TEST_F(ClientRecordsTest, ArchiveHidesAndRestoreBringsBack) {
+  const v1::Client client = Create(NewClient("Archie", "Ved")).client();
+  v1::ArchiveClientRequest archive;
+  archive.set_name(client.name());
+  archive.set_etag(client.etag());
+  archive.set_reason("moved abroad");
+  v1::Client archived;
+  ASSERT_TRUE(stub_->ArchiveClient(Context().get(), archive, &archived).ok());
+  EXPECT_EQ(archived.state(), v1::CLIENT_STATE_ARCHIVED);
+  EXPECT_THAT(SearchByName("archie"), IsEmpty());
+  v1::SearchClientsRequest with_archived;
+  with_archived.set_name_prefix("archie");
+  with_archived.set_include_archived(true);
+  EXPECT_THAT(SearchNames(with_archived), SizeIs(1));
+
+  archive.set_etag(archived.etag());
+  EXPECT_EQ(stub_->ArchiveClient(Context().get(), archive, &archived).error_code(),
+            grpc::FAILED_PRECONDITION);
+  v1::RestoreClientRequest restore;
+  restore.set_name(client.name());
+  restore.set_etag(archived.etag());
+  v1::Client restored;
+  ASSERT_TRUE(stub_->RestoreClient(Context().get(), restore, &restored).ok());
+  EXPECT_EQ(restored.state(), v1::CLIENT_STATE_ACTIVE);
+}
+
+TEST_F(ClientRecordsTest, MedicalHistoryIsVersionedAndOldVersionsStayReadable) {
+  const v1::Client client = Create(NewClient("Hist", "Ory")).client();
+  const std::string name = client.name() + "/medicalHistory";
+  v1::GetMedicalHistoryRequest get;
+  get.set_name(name);
+  v1::MedicalHistory empty;
+  ASSERT_TRUE(stub_->GetMedicalHistory(Context().get(), get, &empty).ok());
+  EXPECT_EQ(empty.version(), 0);
+
+  v1::UpdateMedicalHistoryRequest update;
+  update.mutable_medical_history()->set_name(name);
+  auto* fact = update.mutable_medical_history()->add_facts();
+  fact->set_fact(v1::ISOTRETINOIN);
+  fact->set_present(false);
+  fact->mutable_end_date()->set_year(2026);
+  fact->mutable_end_date()->set_month(6);
+  fact->mutable_end_date()->set_day(1);
+  fact->set_detail("Roaccutane 20 mg");
+  update.set_request_id("history-1");
+  v1::MedicalHistory first;
+  ASSERT_TRUE(stub_->UpdateMedicalHistory(Context().get(), update, &first).ok());
+  EXPECT_EQ(first.version(), 1);
+  EXPECT_EQ(first.recorded_by(), "staff/jane-doe");
+
+  // A retry returns the same version.
+  v1::MedicalHistory retried;
+  ASSERT_TRUE(stub_->UpdateMedicalHistory(Context().get(), update, &retried).ok());
+  EXPECT_EQ(retried.version(), 1);
+
+  update.mutable_medical_history()->set_etag(first.etag());
+  update.mutable_medical_history()->add_facts()->set_fact(v1::PREGNANT);
+  update.mutable_medical_history()->mutable_facts(1)->set_present(true);
+  update.set_request_id("history-2");
+  v1::MedicalHistory second;
+  ASSERT_TRUE(stub_->UpdateMedicalHistory(Context().get(), update, &second).ok());
+  EXPECT_EQ(second.version(), 2);
+
+  // Based on a stale version: refused.
+  update.set_request_id("history-3");
+  v1::MedicalHistory stale;
+  EXPECT_EQ(stub_->UpdateMedicalHistory(Context().get(), update, &stale).error_code(),
+            grpc::ABORTED);
+
+  get.set_version(1);
+  v1::MedicalHistory old;
+  ASSERT_TRUE(stub_->GetMedicalHistory(Context().get(), get, &old).ok());
+  EXPECT_THAT(old.facts(), SizeIs(1));
+  v1::ListMedicalHistoryVersionsRequest list;
+  list.set_name(name);
+  v1::ListMedicalHistoryVersionsResponse versions;
+  ASSERT_TRUE(stub_->ListMedicalHistoryVersions(Context().get(), list, &versions).ok());
+  ASSERT_THAT(versions.versions(), SizeIs(2));
+  EXPECT_EQ(versions.versions(0).version(), 2);
+}
+
+TEST_F(ClientRecordsTest, ConsentsAreRecordedWithdrawnAndListed) {
+  const v1::Client client = Create(NewClient("Con", "Sent")).client();
+  v1::RecordConsentRequest record;
+  record.set_parent(client.name());
+  record.mutable_consent()->set_treatment_type_id("microneedling");
+  record.mutable_consent()->set_form_version("2026-03");
+  *record.mutable_consent()->mutable_sign_time() = TimeUtil::GetCurrentTime();
+  record.mutable_consent()->set_site_id("london-soho");
+  record.mutable_consent()->set_witness("Jane Doe");
+  record.set_request_id("consent-1");
+  v1::Consent consent;
+  ASSERT_TRUE(stub_->RecordConsent(Context().get(), record, &consent).ok());
+  EXPECT_EQ(consent.state(), v1::CONSENT_STATE_ACTIVE);
+
+  v1::WithdrawConsentRequest withdraw;
+  withdraw.set_name(consent.name());
+  withdraw.set_reason("changed her mind");
+  withdraw.set_request_id("withdraw-1");
+  v1::Consent withdrawn;
+  ASSERT_TRUE(stub_->WithdrawConsent(Context().get(), withdraw, &withdrawn).ok());
+  EXPECT_EQ(withdrawn.state(), v1::CONSENT_STATE_WITHDRAWN);
+  withdraw.set_request_id("withdraw-2");
+  EXPECT_EQ(stub_->WithdrawConsent(Context().get(), withdraw, &withdrawn).error_code(),
+            grpc::FAILED_PRECONDITION);
+
+  record.mutable_consent()->set_treatment_type_id("tattoo_removal");
+  record.set_request_id("consent-2");
+  grpc::Status unknown = stub_->RecordConsent(Context().get(), record, &consent);
+  EXPECT_EQ(unknown.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(unknown), ElementsAre("consent.treatment_type_id"));
+
+  v1::ListConsentsRequest list;
+  list.set_parent(client.name());
+  v1::ListConsentsResponse consents;
+  ASSERT_TRUE(stub_->ListConsents(Context().get(), list, &consents).ok());
+  EXPECT_THAT(consents.consents(), SizeIs(1));
+}
+
+TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
+  const v1::Client client = Create(NewClient("Treat", "Ment")).client();
+  v1::CreateTreatmentRecordRequest request;
+  request.set_parent(client.name());
+  *request.mutable_treatment_record() = Record("cheeks", 1200);
+  request.set_request_id("record-1");
+  v1::TreatmentRecord record;
+  grpc::Status status = stub_->CreateTreatmentRecord(Context().get(), request, &record);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(record.definition_version(), "1.0.0");
+  EXPECT_EQ(record.recorded_by(), "staff/jane-doe");
+
+  struct Bad {
+    std::string area;
+    int depth;
+    std::string field;
+  };
+  for (const Bad& bad :
+       std::vector<Bad>{{"lips", 500, "treatment_record.areas[0].area_id"},
+                        {"forehead", 1500, "treatment_record.areas[0].needle_depth_um"},
+                        {"cheeks", 1800, "treatment_record.areas[0].needle_depth_um"}}) {
+    *request.mutable_treatment_record() = Record(bad.area, bad.depth);
+    request.set_request_id("record-bad-" + bad.area + std::to_string(bad.depth));
+    grpc::Status refused = stub_->CreateTreatmentRecord(Context().get(), request, &record);
+    EXPECT_EQ(refused.error_code(), grpc::INVALID_ARGUMENT) << bad.area;
+    EXPECT_THAT(Fields(refused), ElementsAre(bad.field)) << refused.error_message();
+  }
+
+  // Acne scars on the cheeks may go deeper.
+  *request.mutable_treatment_record() = Record("cheeks", 1800);
+  request.mutable_treatment_record()->mutable_areas(0)->set_indication_id("acne_scars");
+  request.set_request_id("record-2");
+  ASSERT_TRUE(stub_->CreateTreatmentRecord(Context().get(), request, &record).ok());
+
+  v1::AddTreatmentRecordAddendumRequest addendum;
+  addendum.set_name(record.name());
+  addendum.mutable_addendum()->set_text("Depth was 1.8 mm on the left cheek only.");
+  addendum.set_request_id("addendum-1");
+  v1::TreatmentRecord with_addendum;
+  ASSERT_TRUE(stub_->AddTreatmentRecordAddendum(Context().get(), addendum, &with_addendum).ok());
+  ASSERT_THAT(with_addendum.addenda(), SizeIs(1));
+  EXPECT_EQ(with_addendum.addenda(0).author(), "staff/jane-doe");
+  EXPECT_EQ(with_addendum.areas(0).needle_depth_um(), 1800);
+
+  v1::ListTreatmentRecordsRequest list;
+  list.set_parent(client.name());
+  list.set_page_size(1);
+  v1::ListTreatmentRecordsResponse page;
+  ASSERT_TRUE(stub_->ListTreatmentRecords(Context().get(), list, &page).ok());
+  ASSERT_THAT(page.treatment_records(), SizeIs(1));
+  EXPECT_FALSE(page.next_page_token().empty());
+  list.set_page_token(page.next_page_token());
+  ASSERT_TRUE(stub_->ListTreatmentRecords(Context().get(), list, &page).ok());
+  EXPECT_THAT(page.treatment_records(), SizeIs(1));
+  EXPECT_TRUE(page.next_page_token().empty());
+}
+
+TEST_F(ClientRecordsTest, BadInputNamesEveryFieldAndWritesNothing) {
+  v1::CreateClientRequest request;
+  v1::Client* c = request.mutable_client();
+  c->set_home_site_id("atlantis");
+  c->set_given_name("");
+  c->set_family_name("Ok");
+  c->mutable_date_of_birth()->set_year(2999);
+  c->mutable_date_of_birth()->set_month(1);
+  c->mutable_date_of_birth()->set_day(1);
+  c->set_phone("07700 900123");
+  c->set_email("not-an-email");
+  v1::CreateClientResponse response;
+  grpc::Status status = stub_->CreateClient(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(status), ::testing::IsSupersetOf({"client.home_site_id", "client.given_name",
+                                                       "client.date_of_birth", "client.phone",
+                                                       "client.email", "request_id"}));
+  v1::ListClientsResponse list;
+  ASSERT_TRUE(stub_->ListClients(Context().get(), {}, &list).ok());
+  EXPECT_THAT(list.clients(), IsEmpty());
+
+  v1::GetClientRequest get;
+  v1::Client client;
+  for (const char* name : {"", "clients", "clients/abc", "patients/01J00000000000000000000000"}) {
+    get.set_name(name);
+    EXPECT_EQ(stub_->GetClient(Context().get(), get, &client).error_code(), grpc::INVALID_ARGUMENT)
+        << name;
+  }
+  get.set_name("clients/01J00000000000000000000000");
+  EXPECT_EQ(stub_->GetClient(Context().get(), get, &client).error_code(), grpc::NOT_FOUND);
+}
+
+TEST_F(ClientRecordsTest, DataSurvivesARestart) {
+  const v1::Client client = Create(NewClient("Dur", "Able")).client();
+  Restart();
+  v1::GetClientRequest get;
+  get.set_name(client.name());
+  v1::Client got;
+  ASSERT_TRUE(stub_->GetClient(Context().get(), get, &got).ok());
+  EXPECT_EQ(got.family_name(), "Able");
+  EXPECT_EQ(got.etag(), client.etag());
+}
+
+TEST(ClientRecordsMigrationTest, UpgradesAnOlderFileAndRefusesANewerOne) {
+  clinic::testing::TempDir data;
+  const std::string path = data.Join("client_records.db");
+  {
+    auto db = storage::Database::Open(path, storage::Database::Options());
+    ASSERT_TRUE(db.ok());
+    const auto& all = client_records::ClientRecordsMigrations();
+    std::vector<storage::Migration> older(all.begin(), all.begin() + 2);
+    ASSERT_TRUE(storage::Migrate(**db, "client records", older).ok());
+  }
+  auto store = client_records::OpenSqliteClientRecordsStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store->reset();
+  {
+    auto db = storage::Database::Open(path, storage::Database::Options());
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(*storage::SchemaVersion(**db),
+              static_cast<int>(client_records::ClientRecordsMigrations().size()));
+    ASSERT_TRUE((*db)
+                    ->Write([](storage::Connection& c) {
+                      c.Exec("PRAGMA user_version = 99");
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  auto newer = client_records::OpenSqliteClientRecordsStore(path);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_THAT(std::string(newer.status().message()), HasSubstr("schema version 99"));
+}
+
+}  // namespace
+}  // namespace clinic
