@@ -114,6 +114,16 @@ CREATE TRIGGER addenda_append_only_d BEFORE DELETE ON addenda BEGIN
 END;
 )sql";
 
+// Version 4: the partial phone and email indexes of version 2 could not be
+// used for "phone = ?" (SQLite cannot prove a bound value is not empty), so
+// phone searches scanned the table. Plain indexes replace them.
+inline constexpr char kSearchIndexFix[] = R"sql(
+DROP INDEX clients_by_phone;
+DROP INDEX clients_by_email;
+CREATE INDEX clients_by_phone ON clients (phone);
+CREATE INDEX clients_by_email ON clients (email);
+)sql";
+
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
   // The shared tables every store has, from common/storage.
   static const auto* base =
@@ -122,6 +132,7 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
       {1, "store settings and request log", base->c_str()},
       {2, "clients and the name search index", kClientsSchema},
       {3, "medical history, consents, treatment records and addenda", kChartSchema},
+      {4, "phone and email indexes usable with bound parameters", kSearchIndexFix},
   };
   return *migrations;
 }

@@ -68,6 +68,15 @@ constexpr const char* kListClientsSql[2][2][2] = {
 // way whatever else is present.
 constexpr char kSearchSelect[] =
     "SELECT c.data, c.revision, c.family_name, c.given_name, c.client_id FROM clients c WHERE 1";
+// For a name prefix that matches many clients: walk the name index in result
+// order and stop at the page's end, instead of sorting every match.
+constexpr char kSearchSelectInNameOrder[] =
+    "SELECT c.data, c.revision, c.family_name, c.given_name, c.client_id "
+    "FROM clients c INDEXED BY clients_by_name WHERE 1";
+constexpr char kCountNameMatchesSql[] =
+    "SELECT count(*) FROM (SELECT rowid FROM client_names WHERE client_names MATCH ? LIMIT ?)";
+// Above this many matches, walking the name index beats sorting the matches.
+constexpr int kManyNameMatches = 2000;
 constexpr char kSearchByName[] =
     " AND c.row_id IN (SELECT rowid FROM client_names WHERE client_names MATCH ?1)";
 constexpr char kSearchByPhone[] = " AND c.phone = ?2";
@@ -328,17 +337,25 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
     if (after.size() != 3) return InvalidField("page_token", "is damaged");
   }
 
-  std::string sql = kSearchSelect;
-  if (!request.name_prefix().empty()) sql += kSearchByName;
-  if (!request.phone().empty()) sql += kSearchByPhone;
-  if (!request.email().empty()) sql += kSearchByEmail;
-  if (request.has_date_of_birth()) sql += kSearchByBirth;
-  if (!request.include_archived()) sql += kSearchActiveOnly;
-  if (!after.empty()) sql += kSearchAfter;
-  sql += kSearchOrder;
-
   v1::SearchClientsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    bool many_name_matches = false;
+    if (!request.name_prefix().empty() && request.phone().empty() && request.email().empty() &&
+        !request.has_date_of_birth()) {
+      SQLite::Statement& count = connection.Prepare(kCountNameMatchesSql);
+      count.bind(1, NameQuery(request.name_prefix()));
+      count.bind(2, kManyNameMatches);
+      many_name_matches = count.executeStep() && count.getColumn(0).getInt() >= kManyNameMatches;
+    }
+    std::string sql = many_name_matches ? kSearchSelectInNameOrder : kSearchSelect;
+    if (!request.name_prefix().empty()) sql += kSearchByName;
+    if (!request.phone().empty()) sql += kSearchByPhone;
+    if (!request.email().empty()) sql += kSearchByEmail;
+    if (request.has_date_of_birth()) sql += kSearchByBirth;
+    if (!request.include_archived()) sql += kSearchActiveOnly;
+    if (!after.empty()) sql += kSearchAfter;
+    sql += kSearchOrder;
+
     SQLite::Statement& select = connection.Prepare(sql.c_str());
     if (!request.name_prefix().empty()) select.bind(1, NameQuery(request.name_prefix()));
     if (!request.phone().empty()) select.bind(2, request.phone());
