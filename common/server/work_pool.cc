@@ -2,7 +2,7 @@
 
 namespace clinic::server {
 
-WorkPool::WorkPool(int threads) {
+WorkPool::WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < (threads > 0 ? threads : 1); ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -15,12 +15,14 @@ WorkPool::~WorkPool() {
   for (std::thread& thread : threads_) thread.join();
 }
 
-void WorkPool::Submit(std::function<void()> work) {
+bool WorkPool::Submit(std::function<void()> work) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(work));
   }
   wake_.notify_one();
+  return true;
 }
 
 void WorkPool::Loop() {

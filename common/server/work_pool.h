@@ -25,14 +25,17 @@ namespace clinic::server {
 
 class WorkPool {
  public:
-  explicit WorkPool(int threads);
+  // `max_queued` bounds the calls waiting for a thread; beyond it new work is
+  // refused, so overload shows as a clear error instead of growing latency.
+  explicit WorkPool(int threads, size_t max_queued = 1024);
   // Finishes the queued work, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
   // Queues `work`; it runs on one of the pool's threads, in order of arrival.
-  void Submit(std::function<void()> work);
+  // False, without queuing, when the queue is full.
+  bool Submit(std::function<void()> work);
 
  private:
   void Loop();
@@ -40,20 +43,32 @@ class WorkPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;
+  size_t max_queued_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
 
 // Runs `handler` (returning absl::Status) on `pool` and finishes the call
-// with its status. Use as the whole body of a callback method:
+// with its status. A call cancelled (or past its deadline) while it waited
+// is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use as
+// the whole body of a callback method:
 //   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
 template <typename Handler>
 grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,
                                       Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool.Submit([reactor, handler = std::move(handler)]() mutable {
+  const bool queued = pool.Submit([reactor, context, handler = std::move(handler)]() mutable {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::CANCELLED, "the call was cancelled while it waited"));
+      return;
+    }
     reactor->Finish(ToGrpcStatus(handler()));
   });
+  if (!queued) {
+    reactor->Finish(ToGrpcStatus(
+        WithReason(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"),
+                   "SERVER_OVERLOADED", "clinic.v1")));
+  }
   return reactor;
 }
 

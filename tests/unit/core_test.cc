@@ -3,11 +3,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
 #include "clinic/v1/common.pb.h"
 #include "common/core/log.h"
 #include "common/core/paging.h"
 #include "common/core/status.h"
 #include "common/server/call_log_interceptor.h"
+#include "common/server/work_pool.h"
 
 namespace clinic {
 namespace {
@@ -96,6 +101,38 @@ TEST(RequestIdTest, AcceptsSaneIdsOnly) {
   const std::string id = server::NewRequestId();
   EXPECT_THAT(id, SizeIs(32));
   EXPECT_NE(id, server::NewRequestId());
+}
+
+TEST(WorkPoolTest, RunsEverythingQueuedAndRefusesBeyondItsBound) {
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  std::atomic<int> ran{0};
+  {
+    server::WorkPool pool(1, /*max_queued=*/2);
+    // The one thread blocks on the first item; two more fit in the queue.
+    bool started = false;
+    ASSERT_TRUE(pool.Submit([&] {
+      std::unique_lock<std::mutex> lock(mutex);
+      started = true;
+      released.notify_all();
+      released.wait(lock, [&] { return release; });
+      ++ran;
+    }));
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      released.wait(lock, [&] { return started; });
+    }
+    ASSERT_TRUE(pool.Submit([&] { ++ran; }));
+    ASSERT_TRUE(pool.Submit([&] { ++ran; }));
+    EXPECT_FALSE(pool.Submit([&] { ++ran; }));
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      release = true;
+    }
+    released.notify_all();
+  }  // The destructor finishes what was queued.
+  EXPECT_EQ(ran.load(), 3);
 }
 
 TEST(LogTest, EscapesJson) {
