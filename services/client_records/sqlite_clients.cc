@@ -68,21 +68,14 @@ constexpr const char* kListClientsSql[2][2][2] = {
 // way whatever else is present.
 constexpr char kSearchSelect[] =
     "SELECT c.data, c.revision, c.family_name, c.given_name, c.client_id FROM clients c WHERE 1";
-// For a name prefix that matches many clients: walk the name index in result
-// order and stop at the page's end, instead of sorting every match.
-constexpr char kSearchSelectInNameOrder[] =
-    "SELECT c.data, c.revision, c.family_name, c.given_name, c.client_id "
-    "FROM clients c INDEXED BY clients_by_name WHERE 1";
-constexpr char kCountNameMatchesSql[] =
-    "SELECT count(*) FROM (SELECT rowid FROM client_names WHERE client_names MATCH ? LIMIT ?)";
-// Above this many matches, walking the name index beats sorting the matches.
-constexpr int kManyNameMatches = 2000;
 constexpr char kSearchByName[] =
     " AND c.row_id IN (SELECT rowid FROM client_names WHERE client_names MATCH ?1)";
 constexpr char kSearchByPhone[] = " AND c.phone = ?2";
 constexpr char kSearchByEmail[] = " AND c.email = ?3";
 constexpr char kSearchByBirth[] = " AND c.date_of_birth = ?4";
-constexpr char kSearchActiveOnly[] = " AND c.state = 1";
+// The unary + keeps the planner from driving the search off the state index
+// (nearly every client is active, so it would scan them all).
+constexpr char kSearchActiveOnly[] = " AND +c.state = 1";
 constexpr char kSearchAfter[] =
     " AND (c.family_name COLLATE NOCASE, c.given_name COLLATE NOCASE, c.client_id) > "
     "(?5, ?6, ?7)";
@@ -339,15 +332,7 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
 
   v1::SearchClientsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
-    bool many_name_matches = false;
-    if (!request.name_prefix().empty() && request.phone().empty() && request.email().empty() &&
-        !request.has_date_of_birth()) {
-      SQLite::Statement& count = connection.Prepare(kCountNameMatchesSql);
-      count.bind(1, NameQuery(request.name_prefix()));
-      count.bind(2, kManyNameMatches);
-      many_name_matches = count.executeStep() && count.getColumn(0).getInt() >= kManyNameMatches;
-    }
-    std::string sql = many_name_matches ? kSearchSelectInNameOrder : kSearchSelect;
+    std::string sql = kSearchSelect;
     if (!request.name_prefix().empty()) sql += kSearchByName;
     if (!request.phone().empty()) sql += kSearchByPhone;
     if (!request.email().empty()) sql += kSearchByEmail;
