@@ -1,0 +1,107 @@
+// The ClientRecords SQLite store below the service: the database itself
+// refuses to edit or delete clinical history, and damaged rows are reported
+// as data loss rather than read as something else.
+#include "services/client_records/client_records_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/storage/database.h"
+#include "common/storage/ids.h"
+#include "google/protobuf/util/time_util.h"
+#include "tests/testing/test_env.h"
+
+namespace clinic::client_records {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ClientRecordsStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = OpenSqliteClientRecordsStore(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    client_id_ = storage::NewId();
+    v1::Client client;
+    client.set_client_id(client_id_);
+    client.set_name("clients/" + client_id_);
+    client.set_home_site_id("london-soho");
+    client.set_given_name("Ada");
+    client.set_family_name("Lovelace");
+    client.mutable_date_of_birth()->set_year(1990);
+    client.mutable_date_of_birth()->set_month(12);
+    client.mutable_date_of_birth()->set_day(10);
+    client.set_state(v1::CLIENT_STATE_ACTIVE);
+    v1::CreateClientRequest request;
+    request.set_request_id("create-ada");
+    ASSERT_TRUE(store_->CreateClient(request, client).ok());
+
+    v1::TreatmentRecord record;
+    record.set_treatment_type_id("microneedling");
+    record.set_site_id("london-soho");
+    record.mutable_cartridge()->set_lot_number("LOT-1");
+    *record.mutable_perform_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    record_id_ = storage::NewId();
+    v1::CreateTreatmentRecordRequest create_record;
+    create_record.set_request_id("record-ada");
+    ASSERT_TRUE(store_->CreateTreatmentRecord(create_record, client_id_, record_id_, record).ok());
+  }
+
+  // Runs raw SQL on the same file, as a careless tool or person might.
+  absl::Status RawWrite(const std::string& sql) {
+    auto db = storage::Database::Open(path_, storage::Database::Options());
+    if (!db.ok()) return db.status();
+    return (*db)->Write([&](storage::Connection& c) {
+      c.Exec(sql.c_str());
+      return absl::OkStatus();
+    });
+  }
+
+  clinic::testing::TempDir dir_;
+  std::string path_ = dir_.Join("client_records.db");
+  std::unique_ptr<ClientRecordsStore> store_;
+  std::string client_id_;
+  std::string record_id_;
+};
+
+TEST_F(ClientRecordsStoreTest, TreatmentRecordsCannotBeEditedOrDeleted) {
+  absl::Status edit = RawWrite("UPDATE treatment_records SET lot_number = 'forged'");
+  EXPECT_FALSE(edit.ok());
+  EXPECT_THAT(std::string(edit.message()), HasSubstr("corrected by addenda"));
+  EXPECT_FALSE(RawWrite("DELETE FROM treatment_records").ok());
+  auto record = store_->GetTreatmentRecord(client_id_, record_id_);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->cartridge().lot_number(), "LOT-1");
+}
+
+TEST_F(ClientRecordsStoreTest, ClientsAndHistoryCannotBeDeleted) {
+  EXPECT_FALSE(RawWrite("DELETE FROM clients").ok());
+  v1::UpdateMedicalHistoryRequest request;
+  request.set_request_id("history-ada");
+  v1::MedicalHistory history;
+  history.add_facts()->set_fact(v1::ECZEMA);
+  ASSERT_TRUE(store_->AppendMedicalHistory(request, client_id_, history).ok());
+  EXPECT_FALSE(RawWrite("UPDATE medical_history SET version = 9").ok());
+  EXPECT_FALSE(RawWrite("DELETE FROM medical_history").ok());
+}
+
+TEST_F(ClientRecordsStoreTest, DamagedRowsAreReportedAsDataLoss) {
+  ASSERT_TRUE(RawWrite("UPDATE clients SET data = x'ffffffff'").ok());
+  auto client = store_->GetClient(client_id_);
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(ClientRecordsStoreTest, UnknownClientsAreNotFoundEverywhere) {
+  const std::string nobody = storage::NewId();
+  EXPECT_EQ(store_->GetClient(nobody).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetMedicalHistory(nobody, 0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetTreatmentRecord(nobody, record_id_).status().code(),
+            absl::StatusCode::kNotFound);
+  v1::ListConsentsRequest list;
+  EXPECT_EQ(store_->ListConsents(nobody, list).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace clinic::client_records
