@@ -61,9 +61,9 @@ int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d
 
 }  // namespace
 
-absl::Status ClientRecordsService::DoGetMedicalHistory(grpc::CallbackServerContext* context,
-                                                       const v1::GetMedicalHistoryRequest* request,
-                                                       v1::MedicalHistory* response) {
+absl::Status ClientRecordsService::DoGetMedicalHistory(
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::GetMedicalHistoryRequest* request, v1::MedicalHistory* response) {
   absl::StatusOr<std::string> client_id = ParseHistoryName(request->name(), "name");
   if (!client_id.ok()) return client_id.status();
   if (request->version() < 0) {
@@ -76,8 +76,8 @@ absl::Status ClientRecordsService::DoGetMedicalHistory(grpc::CallbackServerConte
 }
 
 absl::Status ClientRecordsService::DoUpdateMedicalHistory(
-    grpc::CallbackServerContext* context, const v1::UpdateMedicalHistoryRequest* request,
-    v1::MedicalHistory* response) {
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::UpdateMedicalHistoryRequest* request, v1::MedicalHistory* response) {
   const v1::MedicalHistory& in = request->medical_history();
   absl::StatusOr<std::string> client_id = ParseHistoryName(in.name(), "medical_history.name");
   if (!client_id.ok()) return client_id.status();
@@ -125,7 +125,8 @@ absl::Status ClientRecordsService::DoUpdateMedicalHistory(
 }
 
 absl::Status ClientRecordsService::DoListMedicalHistoryVersions(
-    grpc::CallbackServerContext* context, const v1::ListMedicalHistoryVersionsRequest* request,
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::ListMedicalHistoryVersionsRequest* request,
     v1::ListMedicalHistoryVersionsResponse* response) {
   absl::StatusOr<std::string> client_id = ParseHistoryName(request->name(), "name");
   if (!client_id.ok()) return client_id.status();
@@ -135,9 +136,9 @@ absl::Status ClientRecordsService::DoListMedicalHistoryVersions(
   return listed.status();
 }
 
-absl::Status ClientRecordsService::DoRecordConsent(grpc::CallbackServerContext* context,
-                                                   const v1::RecordConsentRequest* request,
-                                                   v1::Consent* response) {
+absl::Status ClientRecordsService::DoRecordConsent(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::RecordConsentRequest* request,
+    v1::Consent* response) {
   absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   const absl::Time now = absl::Now();
@@ -178,9 +179,9 @@ absl::Status ClientRecordsService::DoRecordConsent(grpc::CallbackServerContext* 
   return stored.status();
 }
 
-absl::Status ClientRecordsService::DoWithdrawConsent(grpc::CallbackServerContext* context,
-                                                     const v1::WithdrawConsentRequest* request,
-                                                     v1::Consent* response) {
+absl::Status ClientRecordsService::DoWithdrawConsent(
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::WithdrawConsentRequest* request, v1::Consent* response) {
   auto ids = ParseChildName(request->name(), "consents", "name");
   if (!ids.ok()) return ids.status();
   std::vector<FieldViolation> violations;
@@ -193,9 +194,9 @@ absl::Status ClientRecordsService::DoWithdrawConsent(grpc::CallbackServerContext
   return withdrawn.status();
 }
 
-absl::Status ClientRecordsService::DoListConsents(grpc::CallbackServerContext* context,
-                                                  const v1::ListConsentsRequest* request,
-                                                  v1::ListConsentsResponse* response) {
+absl::Status ClientRecordsService::DoListConsents(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ListConsentsRequest* request,
+    v1::ListConsentsResponse* response) {
   absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   absl::StatusOr<v1::ListConsentsResponse> listed = store_->ListConsents(*client_id, *request);
@@ -204,8 +205,8 @@ absl::Status ClientRecordsService::DoListConsents(grpc::CallbackServerContext* c
 }
 
 absl::Status ClientRecordsService::DoCreateTreatmentRecord(
-    grpc::CallbackServerContext* context, const v1::CreateTreatmentRecordRequest* request,
-    v1::TreatmentRecord* response) {
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::CreateTreatmentRecordRequest* request, v1::TreatmentRecord* response) {
   absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   const absl::Time now = absl::Now();
@@ -257,8 +258,8 @@ absl::Status ClientRecordsService::DoCreateTreatmentRecord(
 }
 
 absl::Status ClientRecordsService::DoGetTreatmentRecord(
-    grpc::CallbackServerContext* context, const v1::GetTreatmentRecordRequest* request,
-    v1::TreatmentRecord* response) {
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::GetTreatmentRecordRequest* request, v1::TreatmentRecord* response) {
   auto ids = ParseChildName(request->name(), "treatmentRecords", "name");
   if (!ids.ok()) return ids.status();
   absl::StatusOr<v1::TreatmentRecord> record = store_->GetTreatmentRecord(ids->first, ids->second);
@@ -267,8 +268,8 @@ absl::Status ClientRecordsService::DoGetTreatmentRecord(
 }
 
 absl::Status ClientRecordsService::DoListTreatmentRecords(
-    grpc::CallbackServerContext* context, const v1::ListTreatmentRecordsRequest* request,
-    v1::ListTreatmentRecordsResponse* response) {
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::ListTreatmentRecordsRequest* request, v1::ListTreatmentRecordsResponse* response) {
   absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   absl::StatusOr<v1::ListTreatmentRecordsResponse> listed =
@@ -278,8 +279,8 @@ absl::Status ClientRecordsService::DoListTreatmentRecords(
 }
 
 absl::Status ClientRecordsService::DoAddTreatmentRecordAddendum(
-    grpc::CallbackServerContext* context, const v1::AddTreatmentRecordAddendumRequest* request,
-    v1::TreatmentRecord* response) {
+    [[maybe_unused]] grpc::CallbackServerContext* context,
+    const v1::AddTreatmentRecordAddendumRequest* request, v1::TreatmentRecord* response) {
   auto ids = ParseChildName(request->name(), "treatmentRecords", "name");
   if (!ids.ok()) return ids.status();
   const absl::Time now = absl::Now();

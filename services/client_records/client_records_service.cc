@@ -127,9 +127,9 @@ ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> s
                                            plugins::PluginHost& plugins)
     : store_(std::move(store)), site_ids_(std::move(site_ids)), plugins_(plugins) {}
 
-absl::Status ClientRecordsService::DoCreateClient(grpc::CallbackServerContext* context,
-                                                  const v1::CreateClientRequest* request,
-                                                  v1::CreateClientResponse* response) {
+absl::Status ClientRecordsService::DoCreateClient(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::CreateClientRequest* request,
+    v1::CreateClientResponse* response) {
   const absl::Time now = absl::Now();
   std::vector<FieldViolation> violations;
   if (!request->has_client()) violations.push_back({"client", "is required"});
@@ -154,9 +154,9 @@ absl::Status ClientRecordsService::DoCreateClient(grpc::CallbackServerContext* c
   return created.status();
 }
 
-absl::Status ClientRecordsService::DoGetClient(grpc::CallbackServerContext* context,
-                                               const v1::GetClientRequest* request,
-                                               v1::Client* response) {
+absl::Status ClientRecordsService::DoGetClient(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::GetClientRequest* request,
+    v1::Client* response) {
   absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::Client> client = store_->GetClient(*id);
@@ -164,9 +164,9 @@ absl::Status ClientRecordsService::DoGetClient(grpc::CallbackServerContext* cont
   return client.status();
 }
 
-absl::Status ClientRecordsService::DoUpdateClient(grpc::CallbackServerContext* context,
-                                                  const v1::UpdateClientRequest* request,
-                                                  v1::Client* response) {
+absl::Status ClientRecordsService::DoUpdateClient(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::UpdateClientRequest* request,
+    v1::Client* response) {
   absl::StatusOr<std::string> id = ParseClientName(request->client().name(), "client.name");
   if (!id.ok()) return id.status();
   std::vector<FieldViolation> violations;
@@ -208,9 +208,9 @@ absl::Status ClientRecordsService::DoUpdateClient(grpc::CallbackServerContext* c
   return updated.status();
 }
 
-absl::Status ClientRecordsService::DoListClients(grpc::CallbackServerContext* context,
-                                                 const v1::ListClientsRequest* request,
-                                                 v1::ListClientsResponse* response) {
+absl::Status ClientRecordsService::DoListClients(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
+    v1::ListClientsResponse* response) {
   if (!request->home_site_id().empty() && site_ids_.count(request->home_site_id()) == 0) {
     return InvalidField("home_site_id", absl::StrCat("\"", request->home_site_id(),
                                                      "\" is not a site of this chain"));
@@ -223,9 +223,9 @@ absl::Status ClientRecordsService::DoListClients(grpc::CallbackServerContext* co
   return listed.status();
 }
 
-absl::Status ClientRecordsService::DoSearchClients(grpc::CallbackServerContext* context,
-                                                   const v1::SearchClientsRequest* request,
-                                                   v1::SearchClientsResponse* response) {
+absl::Status ClientRecordsService::DoSearchClients(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::SearchClientsRequest* request,
+    v1::SearchClientsResponse* response) {
   std::vector<FieldViolation> violations;
   v1::SearchClientsRequest normalized = *request;
   normalized.set_email(NormalizeEmail(request->email()));
@@ -246,9 +246,9 @@ absl::Status ClientRecordsService::DoSearchClients(grpc::CallbackServerContext* 
   return found.status();
 }
 
-absl::Status ClientRecordsService::DoArchiveClient(grpc::CallbackServerContext* context,
-                                                   const v1::ArchiveClientRequest* request,
-                                                   v1::Client* response) {
+absl::Status ClientRecordsService::DoArchiveClient(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ArchiveClientRequest* request,
+    v1::Client* response) {
   absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
   if (!id.ok()) return id.status();
   std::vector<FieldViolation> violations;
@@ -269,9 +269,9 @@ absl::Status ClientRecordsService::DoArchiveClient(grpc::CallbackServerContext* 
   return updated.status();
 }
 
-absl::Status ClientRecordsService::DoRestoreClient(grpc::CallbackServerContext* context,
-                                                   const v1::RestoreClientRequest* request,
-                                                   v1::Client* response) {
+absl::Status ClientRecordsService::DoRestoreClient(
+    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::RestoreClientRequest* request,
+    v1::Client* response) {
   absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
   if (!id.ok()) return id.status();
   if (request->etag().empty()) return InvalidField("etag", "is required");
