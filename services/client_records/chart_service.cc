@@ -16,11 +16,10 @@
 namespace clinic::client_records {
 namespace {
 
-constexpr char kServiceName[] = "clinic.v1.ClientRecords";
 // Clocks on tablets drift; a signature "a minute from now" is not a mistake.
 constexpr absl::Duration kClockSkew = absl::Minutes(5);
 
-absl::Status Violations(std::vector<FieldViolation> violations) {
+absl::Status Violations(const std::vector<FieldViolation>& violations) {
   if (violations.empty()) return absl::OkStatus();
   return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
 }
@@ -107,7 +106,7 @@ absl::Status ClientRecordsService::DoUpdateMedicalHistory(
   }
   ValidateText(in.notes(), "medical_history.notes", false, 5000, violations);
   AddRequestId(request->request_id(), violations);
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   v1::MedicalHistory history;
   history.mutable_facts()->CopyFrom(in.facts());
@@ -161,7 +160,7 @@ absl::Status ClientRecordsService::DoRecordConsent(
   }
   ValidateText(in.witness(), "consent.witness", false, 200, violations);
   AddRequestId(request->request_id(), violations);
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const std::string consent_id = storage::NewId();
   v1::Consent consent;
@@ -187,7 +186,7 @@ absl::Status ClientRecordsService::DoWithdrawConsent(
   std::vector<FieldViolation> violations;
   ValidateText(request->reason(), "reason", true, 500, violations);
   AddRequestId(request->request_id(), violations);
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Consent> withdrawn =
       store_->WithdrawConsent(*request, ids->first, ids->second, absl::Now());
   if (withdrawn.ok()) *response = std::move(*withdrawn);
@@ -242,7 +241,7 @@ absl::Status ClientRecordsService::DoCreateTreatmentRecord(
   ValidateText(in.notes(), "treatment_record.notes", false, 10000, violations);
   ValidateAdverseEvents(in.adverse_events(), now, "treatment_record.adverse_events", violations);
   AddRequestId(request->request_id(), violations);
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const std::string record_id = storage::NewId();
   v1::TreatmentRecord record = in;
@@ -289,7 +288,7 @@ absl::Status ClientRecordsService::DoAddTreatmentRecordAddendum(
   ValidateAdverseEvents(request->addendum().adverse_events(), now, "addendum.adverse_events",
                         violations);
   AddRequestId(request->request_id(), violations);
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
   v1::Addendum addendum;
   addendum.set_text(request->addendum().text());
   addendum.mutable_adverse_events()->CopyFrom(request->addendum().adverse_events());

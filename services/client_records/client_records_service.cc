@@ -83,7 +83,7 @@ void ValidateClient(const v1::Client& client, bool has_date_of_birth,
   ValidatePhone(contact.phone(), "client.emergency_contact.phone", false, out);
 }
 
-absl::Status Violations(std::vector<FieldViolation> violations) {
+absl::Status Violations(const std::vector<FieldViolation>& violations) {
   if (violations.empty()) return absl::OkStatus();
   return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
 }
@@ -138,7 +138,7 @@ absl::Status ClientRecordsService::DoCreateClient(
   if (absl::Status s = storage::ValidateRequestId(request->request_id(), true); !s.ok()) {
     for (FieldViolation& v : GetFieldViolations(s)) violations.push_back(std::move(v));
   }
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   v1::Client client = request->client();
   const std::string id = storage::NewId();
@@ -193,7 +193,7 @@ absl::Status ClientRecordsService::DoUpdateClient(
   if (request->client().etag().empty()) {
     violations.push_back({"client.etag", "is required: read the client and send its etag"});
   }
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const absl::Time now = absl::Now();
   const std::set<std::string>& sites = site_ids_;
@@ -202,7 +202,7 @@ absl::Status ClientRecordsService::DoUpdateClient(
         for (const std::string& path : paths) UpdatableFields().at(path)(request->client(), client);
         std::vector<FieldViolation> problems;
         ValidateClient(client, client.has_date_of_birth(), sites, now, problems);
-        return Violations(std::move(problems));
+        return Violations(problems);
       });
   if (updated.ok()) *response = std::move(*updated);
   return updated.status();
@@ -240,7 +240,7 @@ absl::Status ClientRecordsService::DoSearchClients(
   if (request->has_date_of_birth()) {
     ValidateDate(request->date_of_birth(), "date_of_birth", violations);
   }
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::SearchClientsResponse> found = store_->SearchClients(normalized);
   if (found.ok()) *response = std::move(*found);
   return found.status();
@@ -254,7 +254,7 @@ absl::Status ClientRecordsService::DoArchiveClient(
   std::vector<FieldViolation> violations;
   if (request->etag().empty()) violations.push_back({"etag", "is required"});
   ValidateText(request->reason(), "reason", false, 500, violations);
-  if (absl::Status s = Violations(std::move(violations)); !s.ok()) return s;
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
       *id, request->etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
         if (client.state() == v1::CLIENT_STATE_ARCHIVED) {
