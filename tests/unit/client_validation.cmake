@@ -1,0 +1,3 @@
+clinic_add_test(client_validation_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_validation_test.cc
+  LIBS clinic_client_validation)
