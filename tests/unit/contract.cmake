@@ -1,0 +1,3 @@
+clinic_add_test(contract_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/contract_test.cc
+  LIBS clinic_proto absl::strings)

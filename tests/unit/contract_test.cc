@@ -1,0 +1,63 @@
+// Checks over every RPC of every service, taken from the descriptors so a new
+// RPC is covered without touching this file: each declares the permission it
+// needs, and a declared site field exists and is a string.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_split.h"
+#include "clinic/v1/clients.grpc.pb.h"
+#include "clinic/v1/options.pb.h"
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "google/protobuf/descriptor.h"
+
+namespace clinic {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::MethodDescriptor;
+
+// The files that define services, reached through one of their messages so
+// the linker keeps them; every service in them is checked.
+std::vector<const MethodDescriptor*> EveryMethod() {
+  std::vector<const MethodDescriptor*> methods;
+  for (const google::protobuf::FileDescriptor* file :
+       {v1::TreatmentType::descriptor()->file(), v1::Client::descriptor()->file()}) {
+    EXPECT_GT(file->service_count(), 0) << file->name();
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int m = 0; m < file->service(s)->method_count(); ++m) {
+        methods.push_back(file->service(s)->method(m));
+      }
+    }
+  }
+  return methods;
+}
+
+TEST(ContractTest, EveryRpcDeclaresItsPermission) {
+  const auto methods = EveryMethod();
+  EXPECT_GE(methods.size(), 21u);
+  for (const MethodDescriptor* method : methods) {
+    const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+    EXPECT_NE(policy.permission(), v1::PERMISSION_UNSPECIFIED)
+        << method->full_name() << " declares no permission";
+    EXPECT_TRUE(v1::Permission_IsValid(policy.permission())) << method->full_name();
+  }
+}
+
+TEST(ContractTest, DeclaredSiteFieldsAreStringFieldsOfTheRequest) {
+  for (const MethodDescriptor* method : EveryMethod()) {
+    const std::string& path = method->options().GetExtension(v1::policy).site_field();
+    if (path.empty()) continue;
+    const google::protobuf::Descriptor* message = method->input_type();
+    const FieldDescriptor* field = nullptr;
+    for (absl::string_view part : absl::StrSplit(path, '.')) {
+      ASSERT_NE(message, nullptr) << method->full_name() << ": " << path;
+      field = message->FindFieldByName(std::string(part));
+      ASSERT_NE(field, nullptr) << method->full_name() << ": no field " << part << " in " << path;
+      message = field->message_type();
+    }
+    EXPECT_EQ(field->type(), FieldDescriptor::TYPE_STRING) << method->full_name() << ": " << path;
+  }
+}
+
+}  // namespace
+}  // namespace clinic
