@@ -15,6 +15,7 @@
 #include "common/storage/migrations.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
@@ -550,6 +551,58 @@ TEST_F(ClientRecordsTest, DataSurvivesARestart) {
   ASSERT_TRUE(stub_->GetClient(Context().get(), get, &got).ok());
   EXPECT_EQ(got.family_name(), "Able");
   EXPECT_EQ(got.etag(), client.etag());
+}
+
+TEST_F(ClientRecordsTest, HealthAnswersWhileAWriteWaitsForTheDatabase) {
+  // Another process holds the database's write lock, so CreateClient waits
+  // (up to busy_timeout) on the service's work pool. gRPC's own threads must
+  // stay free: health checks and reads answer at once meanwhile.
+  auto blocker =
+      storage::Database::Open(data_.Join("client_records.db"), storage::Database::Options());
+  ASSERT_TRUE(blocker.ok());
+  std::atomic<bool> locked{false};
+  std::atomic<bool> release{false};
+  std::thread holder([&] {
+    ASSERT_TRUE((*blocker)
+                    ->Write([&](storage::Connection&) {
+                      locked = true;
+                      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  std::vector<std::thread> writers;
+  std::atomic<int> written{0};
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&, i] {
+      v1::CreateClientRequest request;
+      *request.mutable_client() = NewClient("Waiting" + std::to_string(i), "Writer");
+      request.set_request_id("waiting-writer-" + std::to_string(i));
+      v1::CreateClientResponse response;
+      if (stub_->CreateClient(Context().get(), request, &response).ok()) ++written;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 5; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service("clinic.v1.ClientRecords");
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = health->Check(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+  release = true;
+  holder.join();
+  for (auto& writer : writers) writer.join();
+  // The writers waited for the lock rather than failing.
+  EXPECT_EQ(written.load(), 4);
 }
 
 TEST(ClientRecordsMigrationTest, UpgradesAnOlderFileAndRefusesANewerOne) {
