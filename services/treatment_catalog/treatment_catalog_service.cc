@@ -1,7 +1,5 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 
-#include <thread>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/paging.h"
@@ -120,19 +118,14 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListPluginProblems(
 grpc::ServerUnaryReactor* TreatmentCatalogService::ReloadPlugins(
     grpc::CallbackServerContext* context, const clinic::v1::ReloadPluginsRequest* /*request*/,
     clinic::v1::ReloadPluginsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // A reload probes every plugin in a child process and may take seconds; it
-  // must not hold one of gRPC's callback threads meanwhile. The server waits
-  // for this call to finish before it shuts down, so the host outlives it.
-  std::thread([this, reactor, response] {
+  return server::RunBlocking(reload_pool_, context, [this, response] {
     const auto snapshot = host_.Reload();
     for (const auto& type : snapshot->treatment_types()) {
       response->add_loaded_treatment_type_ids(type.definition().id());
     }
     for (const auto& problem : snapshot->problems()) *response->add_problems() = problem;
-    reactor->Finish(grpc::Status::OK);
-  }).detach();
-  return reactor;
+    return absl::OkStatus();
+  });
 }
 
 server::ServiceFactory TreatmentCatalogFactory() {

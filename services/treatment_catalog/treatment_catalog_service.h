@@ -6,6 +6,7 @@
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
+#include "common/server/work_pool.h"
 
 namespace clinic::catalog {
 
@@ -31,6 +32,9 @@ class TreatmentCatalogService final : public clinic::v1::TreatmentCatalog::Callb
 
  private:
   plugins::PluginHost& host_;
+  // Reloads probe every plugin in a child process and take seconds; they run
+  // here, one at a time, never on gRPC's threads.
+  server::WorkPool reload_pool_{1, /*max_queued=*/8};
 };
 
 // The factory a main passes to RunServerMain to host the catalog.
