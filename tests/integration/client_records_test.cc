@@ -542,6 +542,87 @@ TEST_F(ClientRecordsTest, BadInputNamesEveryFieldAndWritesNothing) {
   EXPECT_EQ(stub_->GetClient(Context().get(), get, &client).error_code(), grpc::NOT_FOUND);
 }
 
+TEST_F(ClientRecordsTest, BadChartInputNamesTheFieldsAndWritesNothing) {
+  const v1::Client client = Create(NewClient("Bad", "Chart")).client();
+  const std::string history_name = client.name() + "/medicalHistory";
+
+  v1::UpdateMedicalHistoryRequest history;
+  history.mutable_medical_history()->set_name(history_name);
+  auto* first = history.mutable_medical_history()->add_facts();
+  first->set_fact(v1::ECZEMA);
+  *first->mutable_start_date() = NewClient("", "").date_of_birth();
+  first->mutable_end_date()->set_year(1980);
+  first->mutable_end_date()->set_month(1);
+  first->mutable_end_date()->set_day(1);
+  history.mutable_medical_history()->add_facts()->set_fact(v1::ECZEMA);
+  history.mutable_medical_history()->add_facts()->set_fact(static_cast<v1::MedicalFact>(999));
+  v1::MedicalHistory stored;
+  grpc::Status status = stub_->UpdateMedicalHistory(Context().get(), history, &stored);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(status),
+              ElementsAre("medical_history.facts[0].end_date", "medical_history.facts[1].fact",
+                          "medical_history.facts[2].fact", "request_id"));
+  history.mutable_medical_history()->set_name("clients/x/medicalHistory");
+  EXPECT_THAT(Fields(stub_->UpdateMedicalHistory(Context().get(), history, &stored)),
+              ElementsAre("medical_history.name"));
+
+  v1::RecordConsentRequest consent;
+  consent.set_parent(client.name());
+  consent.mutable_consent()->set_site_id("paris");
+  *consent.mutable_consent()->mutable_sign_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  consent.set_request_id("bad-consent");
+  v1::Consent recorded;
+  status = stub_->RecordConsent(Context().get(), consent, &recorded);
+  EXPECT_THAT(Fields(status), ElementsAre("consent.treatment_type_id", "consent.form_version",
+                                          "consent.sign_time", "consent.site_id"));
+
+  v1::WithdrawConsentRequest withdraw;
+  withdraw.set_name(client.name() + "/consents/01J00000000000000000000000");
+  withdraw.set_request_id("bad-withdraw");
+  EXPECT_THAT(Fields(stub_->WithdrawConsent(Context().get(), withdraw, &recorded)),
+              ElementsAre("reason"));
+  withdraw.set_reason("no longer wanted");
+  EXPECT_EQ(stub_->WithdrawConsent(Context().get(), withdraw, &recorded).error_code(),
+            grpc::NOT_FOUND);
+
+  v1::CreateTreatmentRecordRequest record;
+  record.set_parent(client.name());
+  record.mutable_treatment_record()->set_treatment_type_id("microneedling");
+  record.set_request_id("bad-record");
+  v1::TreatmentRecord created;
+  status = stub_->CreateTreatmentRecord(Context().get(), record, &created);
+  EXPECT_THAT(Fields(status),
+              ElementsAre("treatment_record.site_id", "treatment_record.practitioner",
+                          "treatment_record.perform_time", "treatment_record.areas",
+                          "treatment_record.cartridge.lot_number", "treatment_record.cartridge"));
+
+  v1::AddTreatmentRecordAddendumRequest addendum;
+  addendum.set_name(client.name() + "/treatmentRecords/01J00000000000000000000000");
+  addendum.set_request_id("bad-addendum");
+  EXPECT_THAT(Fields(stub_->AddTreatmentRecordAddendum(Context().get(), addendum, &created)),
+              ElementsAre("addendum.text"));
+  addendum.mutable_addendum()->set_text("Late note.");
+  EXPECT_EQ(stub_->AddTreatmentRecordAddendum(Context().get(), addendum, &created).error_code(),
+            grpc::NOT_FOUND);
+
+  // None of it was written.
+  v1::ListTreatmentRecordsRequest list_records;
+  list_records.set_parent(client.name());
+  v1::ListTreatmentRecordsResponse records;
+  ASSERT_TRUE(stub_->ListTreatmentRecords(Context().get(), list_records, &records).ok());
+  EXPECT_THAT(records.treatment_records(), IsEmpty());
+  v1::ListConsentsRequest list_consents;
+  list_consents.set_parent(client.name());
+  v1::ListConsentsResponse consents;
+  ASSERT_TRUE(stub_->ListConsents(Context().get(), list_consents, &consents).ok());
+  EXPECT_THAT(consents.consents(), IsEmpty());
+  v1::GetMedicalHistoryRequest get_history;
+  get_history.set_name(history_name);
+  ASSERT_TRUE(stub_->GetMedicalHistory(Context().get(), get_history, &stored).ok());
+  EXPECT_EQ(stored.version(), 0);
+}
+
 TEST_F(ClientRecordsTest, DataSurvivesARestart) {
   const v1::Client client = Create(NewClient("Dur", "Able")).client();
   Restart();
