@@ -94,4 +94,18 @@ absl::Status IdempotentCall::Remember(Connection& connection,
   return absl::OkStatus();
 }
 
+absl::Status WriteOnce(Database& database, absl::string_view method, absl::string_view request_id,
+                       const google::protobuf::Message& request,
+                       google::protobuf::Message* response,
+                       absl::FunctionRef<absl::Status(Connection&)> body) {
+  const IdempotentCall call(method, request_id, request);
+  return database.Write([&](Connection& connection) -> absl::Status {
+    absl::StatusOr<bool> replayed = call.Replay(connection, response);
+    if (!replayed.ok()) return replayed.status();
+    if (*replayed) return absl::OkStatus();
+    if (absl::Status status = body(connection); !status.ok()) return status;
+    return call.Remember(connection, *response);
+  });
+}
+
 }  // namespace clinic::storage

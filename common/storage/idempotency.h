@@ -52,6 +52,14 @@ class IdempotentCall {
   std::string fingerprint_;
 };
 
+// The usual shape of an idempotent write: in one transaction, replay the
+// earlier response when this request was already done; otherwise run `body`,
+// which fills `response`, and record it. A store method is then just its body.
+absl::Status WriteOnce(Database& database, absl::string_view method, absl::string_view request_id,
+                       const google::protobuf::Message& request,
+                       google::protobuf::Message* response,
+                       absl::FunctionRef<absl::Status(Connection&)> body);
+
 }  // namespace clinic::storage
 
 #endif  // CLINIC_COMMON_STORAGE_IDEMPOTENCY_H_

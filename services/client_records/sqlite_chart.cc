@@ -137,42 +137,42 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::GetMedicalHistory(
 absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistory(
     const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
     v1::MedicalHistory history) {
-  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    const storage::IdempotentCall call(kUpdateHistoryMethod, request.request_id(), request);
-    absl::StatusOr<bool> replayed = call.Replay(connection, &history);
-    if (!replayed.ok()) return replayed.status();
-    if (*replayed) return absl::OkStatus();
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+  absl::Status status = storage::WriteOnce(
+      *db_, kUpdateHistoryMethod, request.request_id(), request, &history,
+      [&](Connection& connection) -> absl::Status {
+        if (!ClientExists(connection, client_id))
+          return NotFound(absl::StrCat("clients/", client_id));
 
-    const std::string name = HistoryName(client_id);
-    int64_t current = 0;
-    SQLite::Statement& latest = connection.Prepare(kLatestHistorySql);
-    latest.bind(1, client_id);
-    if (latest.executeStep()) current = latest.getColumn(1).getInt64();
-    const std::string& etag = request.medical_history().etag();
-    if (current == 0 && !etag.empty()) {
-      return WithReason(absl::AbortedError(
-                            absl::StrCat(name, " has no recorded version yet; send an empty etag")),
-                        "ETAG_MISMATCH", kDomain);
-    }
-    if (current > 0) {
-      if (absl::Status s = storage::CheckEtag(etag, name, current, /*required=*/true, kDomain);
-          !s.ok()) {
-        return s;
-      }
-    }
-    history.set_name(name);
-    history.set_version(current + 1);
-    history.clear_etag();
-    SQLite::Statement& insert = connection.Prepare(kInsertHistorySql);
-    insert.bind(1, client_id);
-    insert.bind(2, static_cast<int64_t>(current + 1));
-    insert.bind(3, static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(history.record_time())));
-    BindBlob(insert, 4, history.SerializeAsString());
-    insert.exec();
-    history.set_etag(storage::MakeEtag(name, current + 1));
-    return call.Remember(connection, history);
-  });
+        const std::string name = HistoryName(client_id);
+        int64_t current = 0;
+        SQLite::Statement& latest = connection.Prepare(kLatestHistorySql);
+        latest.bind(1, client_id);
+        if (latest.executeStep()) current = latest.getColumn(1).getInt64();
+        const std::string& etag = request.medical_history().etag();
+        if (current == 0 && !etag.empty()) {
+          return WithReason(absl::AbortedError(absl::StrCat(
+                                name, " has no recorded version yet; send an empty etag")),
+                            "ETAG_MISMATCH", kDomain);
+        }
+        if (current > 0) {
+          if (absl::Status s = storage::CheckEtag(etag, name, current, /*required=*/true, kDomain);
+              !s.ok()) {
+            return s;
+          }
+        }
+        history.set_name(name);
+        history.set_version(current + 1);
+        history.clear_etag();
+        SQLite::Statement& insert = connection.Prepare(kInsertHistorySql);
+        insert.bind(1, client_id);
+        insert.bind(2, static_cast<int64_t>(current + 1));
+        insert.bind(3,
+                    static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(history.record_time())));
+        BindBlob(insert, 4, history.SerializeAsString());
+        insert.exec();
+        history.set_etag(storage::MakeEtag(name, current + 1));
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   return history;
 }
@@ -217,21 +217,20 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::RecordConsent(
     const v1::RecordConsentRequest& request, const std::string& client_id,
     const std::string& consent_id, const v1::Consent& consent) {
   v1::Consent stored;
-  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    const storage::IdempotentCall call(kRecordConsentMethod, request.request_id(), request);
-    absl::StatusOr<bool> replayed = call.Replay(connection, &stored);
-    if (!replayed.ok()) return replayed.status();
-    if (*replayed) return absl::OkStatus();
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
-    SQLite::Statement& insert = connection.Prepare(kInsertConsentSql);
-    insert.bind(1, consent_id);
-    insert.bind(2, client_id);
-    insert.bind(3, static_cast<int>(consent.state()));
-    BindBlob(insert, 4, consent.SerializeAsString());
-    insert.exec();
-    stored = consent;
-    return call.Remember(connection, stored);
-  });
+  absl::Status status =
+      storage::WriteOnce(*db_, kRecordConsentMethod, request.request_id(), request, &stored,
+                         [&](Connection& connection) -> absl::Status {
+                           if (!ClientExists(connection, client_id))
+                             return NotFound(absl::StrCat("clients/", client_id));
+                           SQLite::Statement& insert = connection.Prepare(kInsertConsentSql);
+                           insert.bind(1, consent_id);
+                           insert.bind(2, client_id);
+                           insert.bind(3, static_cast<int>(consent.state()));
+                           BindBlob(insert, 4, consent.SerializeAsString());
+                           insert.exec();
+                           stored = consent;
+                           return absl::OkStatus();
+                         });
   if (!status.ok()) return status;
   return stored;
 }
@@ -240,32 +239,32 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::WithdrawConsent(
     const v1::WithdrawConsentRequest& request, const std::string& client_id,
     const std::string& consent_id, absl::Time now) {
   v1::Consent consent;
-  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    const storage::IdempotentCall call(kWithdrawConsentMethod, request.request_id(), request);
-    absl::StatusOr<bool> replayed = call.Replay(connection, &consent);
-    if (!replayed.ok()) return replayed.status();
-    if (*replayed) return absl::OkStatus();
-    SQLite::Statement& select = connection.Prepare(kSelectConsentSql);
-    select.bind(1, consent_id);
-    select.bind(2, client_id);
-    if (!select.executeStep()) return NotFound(request.name());
-    if (absl::Status s = ParseStored(select.getColumn(0), consent, "consent"); !s.ok()) return s;
-    if (consent.state() == v1::CONSENT_STATE_WITHDRAWN) {
-      return WithReason(
-          absl::FailedPreconditionError(absl::StrCat(request.name(), " was already withdrawn")),
-          "CONSENT_ALREADY_WITHDRAWN", kDomain);
-    }
-    consent.set_state(v1::CONSENT_STATE_WITHDRAWN);
-    *consent.mutable_withdraw_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
-    consent.set_withdrawal_reason(request.reason());
-    SQLite::Statement& update = connection.Prepare(kUpdateConsentSql);
-    update.bind(1, static_cast<int>(consent.state()));
-    BindBlob(update, 2, consent.SerializeAsString());
-    update.bind(3, consent_id);
-    update.bind(4, client_id);
-    update.exec();
-    return call.Remember(connection, consent);
-  });
+  absl::Status status = storage::WriteOnce(
+      *db_, kWithdrawConsentMethod, request.request_id(), request, &consent,
+      [&](Connection& connection) -> absl::Status {
+        SQLite::Statement& select = connection.Prepare(kSelectConsentSql);
+        select.bind(1, consent_id);
+        select.bind(2, client_id);
+        if (!select.executeStep()) return NotFound(request.name());
+        if (absl::Status s = ParseStored(select.getColumn(0), consent, "consent"); !s.ok())
+          return s;
+        if (consent.state() == v1::CONSENT_STATE_WITHDRAWN) {
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(request.name(), " was already withdrawn")),
+              "CONSENT_ALREADY_WITHDRAWN", kDomain);
+        }
+        consent.set_state(v1::CONSENT_STATE_WITHDRAWN);
+        *consent.mutable_withdraw_time() =
+            TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+        consent.set_withdrawal_reason(request.reason());
+        SQLite::Statement& update = connection.Prepare(kUpdateConsentSql);
+        update.bind(1, static_cast<int>(consent.state()));
+        BindBlob(update, 2, consent.SerializeAsString());
+        update.bind(3, consent_id);
+        update.bind(4, client_id);
+        update.exec();
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   return consent;
 }
@@ -306,24 +305,24 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRec
     const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
     const std::string& record_id, const v1::TreatmentRecord& record) {
   v1::TreatmentRecord stored;
-  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    const storage::IdempotentCall call(kCreateRecordMethod, request.request_id(), request);
-    absl::StatusOr<bool> replayed = call.Replay(connection, &stored);
-    if (!replayed.ok()) return replayed.status();
-    if (*replayed) return absl::OkStatus();
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
-    SQLite::Statement& insert = connection.Prepare(kInsertRecordSql);
-    insert.bind(1, record_id);
-    insert.bind(2, client_id);
-    insert.bind(3, record.treatment_type_id());
-    insert.bind(4, record.site_id());
-    insert.bind(5, record.cartridge().lot_number());
-    insert.bind(6, static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(record.perform_time())));
-    BindBlob(insert, 7, record.SerializeAsString());
-    insert.exec();
-    stored = record;
-    return call.Remember(connection, stored);
-  });
+  absl::Status status = storage::WriteOnce(
+      *db_, kCreateRecordMethod, request.request_id(), request, &stored,
+      [&](Connection& connection) -> absl::Status {
+        if (!ClientExists(connection, client_id))
+          return NotFound(absl::StrCat("clients/", client_id));
+        SQLite::Statement& insert = connection.Prepare(kInsertRecordSql);
+        insert.bind(1, record_id);
+        insert.bind(2, client_id);
+        insert.bind(3, record.treatment_type_id());
+        insert.bind(4, record.site_id());
+        insert.bind(5, record.cartridge().lot_number());
+        insert.bind(6,
+                    static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(record.perform_time())));
+        BindBlob(insert, 7, record.SerializeAsString());
+        insert.exec();
+        stored = record;
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   return stored;
 }
@@ -396,25 +395,24 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::AddAddendum(
     const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
     const std::string& record_id, const v1::Addendum& addendum) {
   v1::TreatmentRecord record;
-  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    const storage::IdempotentCall call(kAddAddendumMethod, request.request_id(), request);
-    absl::StatusOr<bool> replayed = call.Replay(connection, &record);
-    if (!replayed.ok()) return replayed.status();
-    if (*replayed) return absl::OkStatus();
-    {
-      absl::StatusOr<v1::TreatmentRecord> existing = LoadRecord(connection, client_id, record_id);
-      if (!existing.ok()) return existing.status();
-    }
-    SQLite::Statement& insert = connection.Prepare(kInsertAddendumSql);
-    insert.bind(1, storage::NewId());
-    insert.bind(2, record_id);
-    BindBlob(insert, 3, addendum.SerializeAsString());
-    insert.exec();
-    absl::StatusOr<v1::TreatmentRecord> updated = LoadRecord(connection, client_id, record_id);
-    if (!updated.ok()) return updated.status();
-    record = std::move(*updated);
-    return call.Remember(connection, record);
-  });
+  absl::Status status = storage::WriteOnce(
+      *db_, kAddAddendumMethod, request.request_id(), request, &record,
+      [&](Connection& connection) -> absl::Status {
+        {
+          absl::StatusOr<v1::TreatmentRecord> existing =
+              LoadRecord(connection, client_id, record_id);
+          if (!existing.ok()) return existing.status();
+        }
+        SQLite::Statement& insert = connection.Prepare(kInsertAddendumSql);
+        insert.bind(1, storage::NewId());
+        insert.bind(2, record_id);
+        BindBlob(insert, 3, addendum.SerializeAsString());
+        insert.exec();
+        absl::StatusOr<v1::TreatmentRecord> updated = LoadRecord(connection, client_id, record_id);
+        if (!updated.ok()) return updated.status();
+        record = std::move(*updated);
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   return record;
 }

@@ -193,40 +193,39 @@ absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore
 absl::StatusOr<v1::CreateClientResponse> SqliteClientRecordsStore::CreateClient(
     const v1::CreateClientRequest& request, const v1::Client& client) {
   v1::CreateClientResponse response;
-  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    const storage::IdempotentCall call(kCreateMethod, request.request_id(), request);
-    absl::StatusOr<bool> replayed = call.Replay(connection, &response);
-    if (!replayed.ok()) return replayed.status();
-    if (*replayed) return absl::OkStatus();
+  absl::Status status =
+      storage::WriteOnce(*db_, kCreateMethod, request.request_id(), request, &response,
+                         [&](Connection& connection) -> absl::Status {
+                           SQLite::Statement& duplicates = connection.Prepare(kDuplicatesSql);
+                           duplicates.bind(1, client.family_name());
+                           duplicates.bind(2, client.given_name());
+                           duplicates.bind(3, DateKey(client.date_of_birth()));
+                           duplicates.bind(4, client.phone());
+                           duplicates.bind(5, client.email());
+                           while (duplicates.executeStep()) {
+                             absl::StatusOr<v1::Client> existing = ReadClient(duplicates);
+                             if (!existing.ok()) return existing.status();
+                             v1::PossibleDuplicate* duplicate = response.add_possible_duplicates();
+                             *duplicate->mutable_client() = std::move(*existing);
+                             if (duplicates.getColumn(2).getInt() != 0) {
+                               duplicate->add_reasons("same name and date of birth");
+                             }
+                             if (duplicates.getColumn(3).getInt() != 0)
+                               duplicate->add_reasons("same phone");
+                             if (duplicates.getColumn(4).getInt() != 0)
+                               duplicate->add_reasons("same email");
+                           }
 
-    SQLite::Statement& duplicates = connection.Prepare(kDuplicatesSql);
-    duplicates.bind(1, client.family_name());
-    duplicates.bind(2, client.given_name());
-    duplicates.bind(3, DateKey(client.date_of_birth()));
-    duplicates.bind(4, client.phone());
-    duplicates.bind(5, client.email());
-    while (duplicates.executeStep()) {
-      absl::StatusOr<v1::Client> existing = ReadClient(duplicates);
-      if (!existing.ok()) return existing.status();
-      v1::PossibleDuplicate* duplicate = response.add_possible_duplicates();
-      *duplicate->mutable_client() = std::move(*existing);
-      if (duplicates.getColumn(2).getInt() != 0) {
-        duplicate->add_reasons("same name and date of birth");
-      }
-      if (duplicates.getColumn(3).getInt() != 0) duplicate->add_reasons("same phone");
-      if (duplicates.getColumn(4).getInt() != 0) duplicate->add_reasons("same email");
-    }
-
-    SQLite::Statement& insert = connection.Prepare(kInsertClientSql);
-    insert.bind(1, client.client_id());
-    BindClientColumns(insert, client, 2);
-    const std::string data = client.SerializeAsString();
-    insert.bind(11, data.data(), static_cast<int>(data.size()));
-    insert.exec();
-    *response.mutable_client() = client;
-    response.mutable_client()->set_etag(storage::MakeEtag(client.name(), 1));
-    return call.Remember(connection, response);
-  });
+                           SQLite::Statement& insert = connection.Prepare(kInsertClientSql);
+                           insert.bind(1, client.client_id());
+                           BindClientColumns(insert, client, 2);
+                           const std::string data = client.SerializeAsString();
+                           insert.bind(11, data.data(), static_cast<int>(data.size()));
+                           insert.exec();
+                           *response.mutable_client() = client;
+                           response.mutable_client()->set_etag(storage::MakeEtag(client.name(), 1));
+                           return absl::OkStatus();
+                         });
   if (!status.ok()) return status;
   return response;
 }
