@@ -149,6 +149,41 @@ TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
       HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\",\"code\":\"OK\""));
 }
 
+TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
+  Process server(Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto")), dir_.path());
+  const int port = WaitForPortFile(dir_.Join("port"));
+  ASSERT_GT(port, 0) << server.Stderr();
+  const std::string address = "--server=127.0.0.1:" + std::to_string(port);
+  clinic::testing::TempDir logs;
+  {
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "treatment-types"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("microneedling\t1.0.0\t"));
+  }
+  {
+    Process ctl(
+        {clinic::testing::BinaryPath("clinicctl"), address, "treatment-type", "microneedling"},
+        logs.path());
+    EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("isotretinoin_6_months"));
+  }
+  {
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "get-client", "nobody"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 1);
+    EXPECT_THAT(ctl.Stderr(), HasSubstr("INVALID_ARGUMENT"));
+    EXPECT_THAT(ctl.Stderr(), HasSubstr("  name: "));
+  }
+  {
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "no-such-command"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 2);
+  }
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+}
+
 TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighup) {
   Process process(Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto")),
                   dir_.path());
