@@ -1,127 +1,286 @@
+// The rules a treatment definition must keep; see definition_validator.h and,
+// for the full list with example messages, docs/definition-rules.md.
 #include "common/definition/definition_validator.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
-#include <set>
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/definition/semver.h"
 #include "google/protobuf/duration.pb.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace clinic {
 namespace {
 
 using google::protobuf::Duration;
+using google::protobuf::util::TimeUtil;
 
-constexpr int64_t kMaxLookbackSeconds = 20LL * 366 * 24 * 3600;  // 20 years
-constexpr int64_t kMinValiditySeconds = 3600;                    // 1 hour
-constexpr int64_t kMaxValiditySeconds = 366LL * 24 * 3600;       // 366 days
-constexpr size_t kMaxDisplayNameLength = 200;
+constexpr int kMaxPasses = 20;
+constexpr int kMaxSessions = 52;
+constexpr int kMaxIntervalDays = 730;
+constexpr int kMaxDowntimeDays = 90;
+constexpr int kMaxApplicationMinutes = 240;
+constexpr int kMaxNeedleCount = 100;
+constexpr size_t kMaxNameCharacters = 200;
+constexpr int64_t kSecondsPerDay = 24 * 3600;
+// Twenty years of 365.25 days: the longest look-back a rule may ask about.
+constexpr int64_t kMaxLookbackSeconds = 7305 * kSecondsPerDay;
+constexpr int64_t kMinValiditySeconds = 3600;
+constexpr int64_t kMaxValiditySeconds = 366 * kSecondsPerDay;
+constexpr char kIdShape[] =
+    " must be 2 to 63 lowercase letters, digits or underscores, starting with a letter";
 
-// The protobuf Duration invariants: nanos within a second, same sign as seconds.
-bool IsValidDuration(const Duration& d) {
-  if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000) return false;
-  return !((d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0));
+// How a quantity reads in a sentence: "1 pass", "3 passes", "the 20-pass limit".
+struct Unit {
+  absl::string_view one;
+  absl::string_view many;
+  bool hyphenate;  // "20-pass limit" but "3000 um limit"
+};
+constexpr Unit kMicrometres{"um", "um", false};
+constexpr Unit kPasses{"pass", "passes", true};
+constexpr Unit kSessions{"session", "sessions", true};
+constexpr Unit kDays{"day", "days", true};
+constexpr Unit kHours{"hour", "hours", true};
+constexpr Unit kMinutes{"minute", "minutes", true};
+constexpr Unit kSeconds{"second", "seconds", true};
+
+std::string Amount(int64_t n, const Unit& unit) {
+  return absl::StrCat(n, " ", n == 1 ? unit.one : unit.many);
+}
+std::string Bound(int64_t n, const Unit& unit) {
+  return absl::StrCat(n, unit.hyphenate ? "-" : " ", unit.one);
 }
 
-std::string Index(absl::string_view path, int i) { return absl::StrCat(path, "[", i, "]"); }
+// The inclusive range a number field must lie in; `above` says how exceeding
+// it reads ("deeper than" for depths).
+struct Limits {
+  int64_t floor;
+  int64_t ceiling;
+  Unit unit;
+  absl::string_view above = "more than";
+};
+constexpr Limits kDepthLimits{1, kMaxNeedleDepthUm, kMicrometres, "deeper than"};
+
+// Values taken from the definition, escaped so a stray control character or
+// quote cannot garble a message, and cut short so a huge value cannot flood it.
+std::string Escaped(absl::string_view value) {
+  constexpr size_t kShown = 80;
+  if (value.size() <= kShown) return absl::CHexEscape(value);
+  return absl::StrCat(absl::CHexEscape(value.substr(0, kShown)), "...");
+}
+std::string Quoted(absl::string_view value) { return absl::StrCat("\"", Escaped(value), "\""); }
+std::string Named(absl::string_view value) { return absl::StrCat("'", Escaped(value), "'"); }
+
 std::string Field(absl::string_view path, absl::string_view name) {
   return path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
 }
+std::string Index(absl::string_view path, int i) { return absl::StrCat(path, "[", i, "]"); }
+
+bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
 
 bool IsIdentifier(absl::string_view id) {
   if (id.size() < 2 || id.size() > 63) return false;
   if (!absl::ascii_islower(static_cast<unsigned char>(id[0]))) return false;
-  for (char c : id) {
+  return std::all_of(id.begin(), id.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
-    if (!absl::ascii_islower(u) && !absl::ascii_isdigit(u) && c != '_') return false;
+    return absl::ascii_islower(u) || absl::ascii_isdigit(u) || c == '_';
+  });
+}
+
+// "1" to "100" as written on a cartridge box: digits only, no leading zero.
+bool IsNeedleCount(absl::string_view text) {
+  int count = 0;
+  return !text.empty() && text.size() <= 3 && text[0] != '0' &&
+         std::all_of(text.begin(), text.end(),
+                     [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }) &&
+         absl::SimpleAtoi(text, &count) && count <= kMaxNeedleCount;
+}
+
+// Characters as a reader counts them: UTF-8 continuation bytes do not start one.
+size_t CharacterCount(absl::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// What breaks the google.protobuf.Duration invariants, empty when nothing
+// does; TimeUtil assumes them.
+absl::string_view DurationProblem(const Duration& d) {
+  if (d.seconds() < TimeUtil::kDurationMinSeconds || d.seconds() > TimeUtil::kDurationMaxSeconds) {
+    return "seconds must lie within 10000 years either side of zero";
   }
-  return true;
+  if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000) {
+    return "nanos must lie between -999999999 and 999999999";
+  }
+  if ((d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0)) {
+    return "seconds and nanos must have the same sign";
+  }
+  return "";
+}
+bool IsPositive(const Duration& d) {
+  return d.seconds() > 0 || (d.seconds() == 0 && d.nanos() > 0);
+}
+// Whether a valid d is longer than `seconds` whole seconds; compared field by
+// field because nanoseconds of the longest durations overflow int64.
+bool IsLongerThan(const Duration& d, int64_t seconds) {
+  return d.seconds() > seconds || (d.seconds() == seconds && d.nanos() > 0);
+}
+
+// A duration in the largest whole unit, as an author would write it: "180 days".
+std::string Readable(const Duration& d) {
+  if (d.nanos() != 0) return TimeUtil::ToString(d);
+  const int64_t s = d.seconds();
+  if (s != 0 && s % kSecondsPerDay == 0) return Amount(s / kSecondsPerDay, kDays);
+  if (s != 0 && s % 3600 == 0) return Amount(s / 3600, kHours);
+  if (s != 0 && s % 60 == 0) return Amount(s / 60, kMinutes);
+  return Amount(s, kSeconds);
+}
+
+absl::string_view KindOfQuestion(v1::AnswerType type) {
+  switch (type) {
+    case v1::ANSWER_TYPE_YES_NO:
+      return "a yes/no question (ANSWER_TYPE_YES_NO)";
+    case v1::ANSWER_TYPE_CHOICE:
+      return "a choice question (ANSWER_TYPE_CHOICE)";
+    case v1::ANSWER_TYPE_NUMBER:
+      return "a number question (ANSWER_TYPE_NUMBER)";
+    case v1::ANSWER_TYPE_DATE:
+      return "a date question (ANSWER_TYPE_DATE)";
+    default:
+      return "another kind of question";
+  }
 }
 
 class Validator {
  public:
-  explicit Validator(const v1::TreatmentDefinition& d) : d_(d) {}
+  explicit Validator(const v1::TreatmentDefinition& definition) : d_(definition) {}
 
-  std::vector<FieldViolation> Run() {
+  std::vector<FieldViolation> Run() && {
     CheckIdentity();
     CheckIndications();
     CheckProtocol();
     CheckPainManagement();
     CheckCartridges();
     CheckQuestions();
-    CheckRules();
-    CheckValidity();
+    CheckContraindications();
+    CheckScreeningValidity();
     return std::move(out_);
   }
 
  private:
+  // Id -> path of the element that declared it first.
+  using IdIndex = std::map<std::string, std::string>;
+
+  // The deepest depth an area allows, and the indication that allows it
+  // (empty for the area's own max_depth_um).
+  struct Reach {
+    int depth_um = 0;
+    std::string indication;
+  };
+
   void Add(std::string field, std::string description) {
     out_.push_back(FieldViolation{std::move(field), std::move(description)});
   }
 
-  // An id field: well-formed and unique among `seen` (id -> path of first use).
-  void CheckId(const std::string& path, const std::string& id,
-               std::map<std::string, std::string>& seen) {
+  // The id of the element at `element`: present, well-formed, and not used by
+  // an earlier element of `seen`.
+  void CheckId(const std::string& element, const std::string& id, IdIndex& seen) {
+    const std::string path = Field(element, "id");
     if (id.empty()) {
       Add(path, "is required");
-      return;
+    } else if (!IsIdentifier(id)) {
+      Add(path, absl::StrCat(Quoted(id), kIdShape));
+    } else if (auto [first, inserted] = seen.emplace(id, element); !inserted) {
+      Add(path, absl::StrCat(Quoted(id), " duplicates the id of ", first->second));
     }
-    if (!IsIdentifier(id)) {
-      Add(path, absl::StrCat("\"", id,
-                             "\" must be 2 to 63 lowercase letters, digits or underscores, "
-                             "starting with a letter"));
-      return;
-    }
-    auto [it, inserted] = seen.emplace(id, path);
-    if (!inserted) Add(path, absl::StrCat("\"", id, "\" duplicates the id of ", it->second));
   }
 
-  void CheckDisplayName(const std::string& path, const std::string& name) {
-    if (absl::StripAsciiWhitespace(name).empty()) {
+  void CheckName(const std::string& path, const std::string& name) {
+    if (IsBlank(name)) {
       Add(path, "is required");
-    } else if (name.size() > kMaxDisplayNameLength) {
-      Add(path, absl::StrCat("is ", name.size(), " bytes long; at most ", kMaxDisplayNameLength,
-                             " are allowed"));
+    } else if (const size_t n = CharacterCount(name); n > kMaxNameCharacters) {
+      Add(path, absl::StrCat("is ", n, " characters long; the limit is ", kMaxNameCharacters));
     }
   }
 
-  void CheckRange(const std::string& min_path, int64_t min, const std::string& max_path,
-                  int64_t max, int64_t floor, int64_t ceiling, absl::string_view unit) {
-    if (min < floor || min > ceiling) {
-      Add(min_path, absl::StrCat(min, " ", unit, " is outside the allowed ", floor, " to ", ceiling,
-                                 " ", unit));
+  void CheckText(const std::string& path, const std::string& text, absl::string_view why = "") {
+    if (IsBlank(text)) Add(path, absl::StrCat("is required", why));
+  }
+
+  // Whether value lies within limits; reports it when it does not.
+  bool CheckBounded(const std::string& path, int64_t value, const Limits& limits) {
+    const Unit& u = limits.unit;
+    if (value == 0 && limits.floor > 0) {
+      Add(path, absl::StrCat("is not set (0); it must be at least ", Amount(limits.floor, u)));
+    } else if (value < limits.floor) {
+      Add(path, limits.floor == 0 ? absl::StrCat(Amount(value, u), " must not be negative")
+                                  : absl::StrCat(Amount(value, u), " is less than the ",
+                                                 Bound(limits.floor, u), " minimum"));
+    } else if (value > limits.ceiling) {
+      Add(path, absl::StrCat(Amount(value, u), " is ", limits.above, " the ",
+                             Bound(limits.ceiling, u), " limit"));
+    } else {
+      return true;
     }
-    if (max < floor || max > ceiling) {
-      Add(max_path, absl::StrCat(max, " ", unit, " is outside the allowed ", floor, " to ", ceiling,
-                                 " ", unit));
-    } else if (max < min && min >= floor && min <= ceiling) {
-      Add(max_path, absl::StrCat(max, " ", unit, " is less than ", min_path, " (", min, ")"));
+    return false;
+  }
+
+  // A min/max pair within `parent`: each within limits, and min <= max.
+  void CheckRange(const std::string& parent, absl::string_view min_name, int64_t min,
+                  absl::string_view max_name, int64_t max, const Limits& limits) {
+    const bool min_ok = CheckBounded(Field(parent, min_name), min, limits);
+    const bool max_ok = CheckBounded(Field(parent, max_name), max, limits);
+    if (min_ok && max_ok && max < min) {
+      Add(Field(parent, max_name), absl::StrCat(Amount(max, limits.unit), " is less than ",
+                                                min_name, " (", Amount(min, limits.unit), ")"));
+    }
+  }
+
+  // A look-back for within_last / active_within: positive, at most 20 years.
+  void CheckLookback(const std::string& path, const Duration& d) {
+    if (absl::string_view problem = DurationProblem(d); !problem.empty()) {
+      Add(path, absl::StrCat("is not a valid duration: ", problem));
+    } else if (!IsPositive(d)) {
+      Add(path, "must be positive, e.g. { seconds: 15552000 } for 180 days");
+    } else if (IsLongerThan(d, kMaxLookbackSeconds)) {
+      Add(path, absl::StrCat(Readable(d), " is longer than the 20-year limit (",
+                             kMaxLookbackSeconds / kSecondsPerDay, " days)"));
     }
   }
 
   void CheckIdentity() {
-    std::map<std::string, std::string> seen;
-    CheckId("id", d_.id(), seen);
-    CheckDisplayName("display_name", d_.display_name());
+    IdIndex unused;
+    CheckId("", d_.id(), unused);
+    CheckName("display_name", d_.display_name());
     if (d_.version().empty()) {
       Add("version", "is required, e.g. \"1.0.0\"");
-    } else if (absl::StatusOr<SemanticVersion> v = ParseSemanticVersion(d_.version()); !v.ok()) {
-      Add("version", std::string(v.status().message()));
+    } else if (auto version = ParseSemanticVersion(d_.version()); !version.ok()) {
+      Add("version", std::string(version.status().message()));
     }
   }
 
   void CheckIndications() {
-    if (d_.indications().empty()) Add("indications", "at least one indication is required");
-    std::map<std::string, std::string> seen;
+    if (d_.indications().empty()) {
+      Add("indications",
+          "at least one indication is required, e.g. { id: \"acne_scars\" display_name: \"Acne "
+          "scars\" }");
+    }
+    IdIndex seen;
     for (int i = 0; i < d_.indications_size(); ++i) {
       const std::string path = Index("indications", i);
-      const v1::Indication& indication = d_.indications(i);
-      CheckId(Field(path, "id"), indication.id(), seen);
-      CheckDisplayName(Field(path, "display_name"), indication.display_name());
-      indication_ids_.insert(indication.id());
+      CheckId(path, d_.indications(i).id(), seen);
+      CheckName(Field(path, "display_name"), d_.indications(i).display_name());
+      // References resolve against every declared id, even a malformed one,
+      // so a bad id is reported where it is declared and not again where used.
+      indications_.emplace(d_.indications(i).id(), path);
     }
   }
 
@@ -132,297 +291,284 @@ class Validator {
     }
     const v1::Protocol& p = d_.protocol();
     if (p.areas().empty()) Add("protocol.areas", "at least one treatable area is required");
-    std::map<std::string, std::string> seen;
-    for (int i = 0; i < p.areas_size(); ++i) {
-      const std::string path = Index("protocol.areas", i);
-      const v1::TreatmentArea& area = p.areas(i);
-      CheckId(Field(path, "id"), area.id(), seen);
-      CheckDisplayName(Field(path, "display_name"), area.display_name());
-      if (area.region() == v1::BODY_REGION_UNSPECIFIED) {
-        Add(Field(path, "region"), "is required");
-      } else if (!v1::BodyRegion_IsValid(area.region())) {
-        Add(Field(path, "region"), absl::StrCat(area.region(), " is not a known body region"));
-      }
-      CheckRange(Field(path, "min_depth_um"), area.min_depth_um(), Field(path, "max_depth_um"),
-                 area.max_depth_um(), 1, kMaxNeedleDepthUm, "um");
-      // Only depths that are themselves valid feed the cartridge check, so one
-      // mistake is reported once rather than again for every cartridge.
-      const bool depth_valid = area.max_depth_um() >= 1 && area.max_depth_um() <= kMaxNeedleDepthUm;
-      int deepest = depth_valid ? area.max_depth_um() : 0;
-      std::set<std::string> overridden;
-      for (int j = 0; j < area.depth_overrides_size(); ++j) {
-        const std::string opath = Index(Field(path, "depth_overrides"), j);
-        const v1::DepthOverride& o = area.depth_overrides(j);
-        if (indication_ids_.count(o.indication_id()) == 0) {
-          Add(Field(opath, "indication_id"),
-              absl::StrCat("refers to indication '", o.indication_id(),
-                           "' which the definition does not declare"));
-        } else if (!overridden.insert(o.indication_id()).second) {
-          Add(Field(opath, "indication_id"), absl::StrCat("indication '", o.indication_id(),
-                                                          "' already has a limit in this area"));
-        }
-        if (o.max_depth_um() < area.min_depth_um() || o.max_depth_um() > kMaxNeedleDepthUm) {
-          Add(Field(opath, "max_depth_um"),
-              absl::StrCat(o.max_depth_um(), " um must be between the area's min_depth_um (",
-                           area.min_depth_um(), ") and ", kMaxNeedleDepthUm, " um"));
-        }
-        if (o.max_depth_um() <= kMaxNeedleDepthUm) deepest = std::max(deepest, o.max_depth_um());
-      }
-      area_deepest_.emplace(area.id(), deepest);
-      CheckRange(Field(path, "min_passes"), area.min_passes(), Field(path, "max_passes"),
-                 area.max_passes(), 1, 20, "passes");
-    }
+    IdIndex seen;
+    for (int i = 0; i < p.areas_size(); ++i)
+      CheckArea(Index("protocol.areas", i), p.areas(i), seen);
 
     if (!p.has_course()) {
       Add("protocol.course", "is required");
     } else {
       const v1::Course& c = p.course();
-      CheckRange("protocol.course.min_sessions", c.min_sessions(), "protocol.course.max_sessions",
-                 c.max_sessions(), 1, 52, "sessions");
-      CheckRange("protocol.course.min_interval_days", c.min_interval_days(),
-                 "protocol.course.max_interval_days", c.max_interval_days(), 1, 730, "days");
+      CheckRange("protocol.course", "min_sessions", c.min_sessions(), "max_sessions",
+                 c.max_sessions(), {1, kMaxSessions, kSessions});
+      CheckRange("protocol.course", "min_interval_days", c.min_interval_days(), "max_interval_days",
+                 c.max_interval_days(), {1, kMaxIntervalDays, kDays});
     }
     if (!p.has_downtime()) {
-      Add("protocol.downtime", "is required (use min_days: 0 and max_days: 0 for none)");
+      Add("protocol.downtime", "is required (write { min_days: 0 max_days: 0 } for none)");
     } else {
-      CheckRange("protocol.downtime.min_days", p.downtime().min_days(),
-                 "protocol.downtime.max_days", p.downtime().max_days(), 0, 90, "days");
+      CheckRange("protocol.downtime", "min_days", p.downtime().min_days(), "max_days",
+                 p.downtime().max_days(), {0, kMaxDowntimeDays, kDays});
     }
-    std::map<std::string, std::string> aftercare_ids;
+    IdIndex aftercare_ids;
     for (int i = 0; i < p.aftercare_size(); ++i) {
       const std::string path = Index("protocol.aftercare", i);
       const v1::AftercareInstruction& a = p.aftercare(i);
-      CheckId(Field(path, "id"), a.id(), aftercare_ids);
-      if (absl::StripAsciiWhitespace(a.text()).empty()) Add(Field(path, "text"), "is required");
+      CheckId(path, a.id(), aftercare_ids);
+      CheckText(Field(path, "text"), a.text());
       if (a.duration_hours() < 0) {
         Add(Field(path, "duration_hours"),
-            absl::StrCat(a.duration_hours(), " must not be negative (0 means no end)"));
+            absl::StrCat(a.duration_hours(), " hours must not be negative (0 means no end)"));
       }
     }
+  }
+
+  void CheckArea(const std::string& path, const v1::TreatmentArea& area, IdIndex& seen) {
+    CheckId(path, area.id(), seen);
+    CheckName(Field(path, "display_name"), area.display_name());
+    if (area.region() == v1::BODY_REGION_UNSPECIFIED) {
+      Add(Field(path, "region"), "is required, e.g. BODY_REGION_FACE");
+    } else if (!v1::BodyRegion_IsValid(area.region())) {
+      Add(Field(path, "region"),
+          absl::StrCat(static_cast<int>(area.region()), " is not a body region this host knows"));
+    }
+    const bool min_ok =
+        CheckBounded(Field(path, "min_depth_um"), area.min_depth_um(), kDepthLimits);
+    const bool max_ok =
+        CheckBounded(Field(path, "max_depth_um"), area.max_depth_um(), kDepthLimits);
+    if (min_ok && max_ok && area.max_depth_um() < area.min_depth_um()) {
+      Add(Field(path, "max_depth_um"), absl::StrCat(area.max_depth_um(), " um is less than ",
+                                                    "min_depth_um (", area.min_depth_um(), " um)"));
+    }
+
+    // Only depths that are valid themselves feed the cartridge check, so one
+    // mistake is not reported again for every cartridge.
+    Reach reach;
+    if (max_ok) reach.depth_um = area.max_depth_um();
+    std::map<std::string, int> overridden;  // indication id -> first override index
+    for (int j = 0; j < area.depth_overrides_size(); ++j) {
+      const std::string opath = Index(Field(path, "depth_overrides"), j);
+      const v1::DepthOverride& o = area.depth_overrides(j);
+      const std::string& indication = o.indication_id();
+      if (indication.empty()) {
+        Add(Field(opath, "indication_id"), "is required");
+      } else if (indications_.count(indication) == 0) {
+        Add(Field(opath, "indication_id"), absl::StrCat("refers to indication ", Named(indication),
+                                                        " which the definition does not declare"));
+      } else if (auto [first, inserted] = overridden.emplace(indication, j); !inserted) {
+        Add(Field(opath, "indication_id"),
+            absl::StrCat("indication ", Named(indication),
+                         " already has a depth limit in this area, at depth_overrides[",
+                         first->second, "]"));
+      }
+      const std::string max_path = Field(opath, "max_depth_um");
+      if (min_ok && o.max_depth_um() < area.min_depth_um()) {
+        Add(max_path, absl::StrCat(o.max_depth_um(), " um is shallower than the area's ",
+                                   "min_depth_um (", area.min_depth_um(), " um)"));
+      } else if (CheckBounded(max_path, o.max_depth_um(), kDepthLimits) &&
+                 o.max_depth_um() > reach.depth_um) {
+        reach = Reach{o.max_depth_um(), indication};
+      }
+    }
+    if (!area.id().empty()) areas_.emplace(area.id(), std::move(reach));
+    CheckRange(path, "min_passes", area.min_passes(), "max_passes", area.max_passes(),
+               {1, kMaxPasses, kPasses});
   }
 
   void CheckPainManagement() {
     const v1::PainManagement& pm = d_.pain_management();
-    if (!pm.topical_anaesthetic()) return;
-    if (absl::StripAsciiWhitespace(pm.agent()).empty()) {
-      Add("pain_management.agent", "is required when topical_anaesthetic is true");
+    if (!pm.topical_anaesthetic()) {
+      // Application times without an anaesthetic mean the flag was forgotten.
+      if (pm.min_application_minutes() != 0 || pm.max_application_minutes() != 0) {
+        Add("pain_management.topical_anaesthetic",
+            "is false, yet application minutes are set; set it to true, or clear "
+            "min_application_minutes and max_application_minutes");
+      }
+      return;
     }
-    CheckRange("pain_management.min_application_minutes", pm.min_application_minutes(),
-               "pain_management.max_application_minutes", pm.max_application_minutes(), 1, 240,
-               "minutes");
+    if (IsBlank(pm.agent())) {
+      Add("pain_management.agent",
+          "is required when topical_anaesthetic is true, e.g. \"Lidocaine 4% cream\"");
+    }
+    CheckRange("pain_management", "min_application_minutes", pm.min_application_minutes(),
+               "max_application_minutes", pm.max_application_minutes(),
+               {1, kMaxApplicationMinutes, kMinutes});
   }
 
   void CheckCartridges() {
-    if (d_.cartridges().empty())
+    if (d_.cartridges().empty()) {
       Add("cartridges", "at least one cartridge requirement is required");
-    std::map<std::string, std::string> seen;
+    }
+    IdIndex seen;
     for (int i = 0; i < d_.cartridges_size(); ++i) {
-      const std::string path = Index("cartridges", i);
-      const v1::CartridgeRequirement& c = d_.cartridges(i);
-      CheckId(Field(path, "id"), c.id(), seen);
-      CheckDisplayName(Field(path, "display_name"), c.display_name());
-      if (c.needle_configurations().empty()) {
-        Add(Field(path, "needle_configurations"), "at least one needle configuration is required");
+      CheckCartridge(Index("cartridges", i), d_.cartridges(i), seen);
+    }
+  }
+
+  void CheckNeedleConfigurations(const std::string& path, const v1::CartridgeRequirement& c) {
+    if (c.needle_configurations().empty()) {
+      Add(path, "at least one needle configuration is required, e.g. \"36\" or \"nano\"");
+    }
+    std::map<std::string, int> listed;  // configuration -> first index
+    for (int j = 0; j < c.needle_configurations_size(); ++j) {
+      const std::string& config = c.needle_configurations(j);
+      if (config != "nano" && !IsNeedleCount(config)) {
+        Add(Index(path, j), absl::StrCat(Quoted(config), " must be a needle count from \"1\" to \"",
+                                         kMaxNeedleCount, "\" without leading zeros, or \"nano\""));
+      } else if (auto [first, inserted] = listed.emplace(config, j); !inserted) {
+        Add(Index(path, j), absl::StrCat(Quoted(config), " is already listed at ",
+                                         "needle_configurations[", first->second, "]"));
       }
-      for (int j = 0; j < c.needle_configurations_size(); ++j) {
-        const std::string& config = c.needle_configurations(j);
-        int count = 0;
-        const bool numeric = !config.empty() && config.size() <= 3 &&
-                             config.find_first_not_of("0123456789") == std::string::npos &&
-                             config[0] != '0';
-        if (numeric) count = std::stoi(config);
-        if (config != "nano" && (!numeric || count < 1 || count > 100)) {
-          Add(Index(Field(path, "needle_configurations"), j),
-              absl::StrCat("\"", config,
-                           "\" must be a needle count from \"1\" to \"100\" or \"nano\""));
-        }
+    }
+  }
+
+  void CheckCartridge(const std::string& path, const v1::CartridgeRequirement& c, IdIndex& seen) {
+    CheckId(path, c.id(), seen);
+    CheckName(Field(path, "display_name"), c.display_name());
+    CheckNeedleConfigurations(Field(path, "needle_configurations"), c);
+
+    // The deepest depth among the areas the cartridge covers.
+    Reach deepest;
+    std::string deepest_area;
+    auto consider = [&](const std::string& area_id) {
+      const Reach& reach = areas_.at(area_id);
+      if (reach.depth_um > deepest.depth_um) {
+        deepest = reach;
+        deepest_area = area_id;
       }
-      if (c.quantity_per_session() < 1) {
-        Add(Field(path, "quantity_per_session"),
-            absl::StrCat(c.quantity_per_session(), " must be at least 1"));
+    };
+    std::map<std::string, int> listed;  // area id -> first index
+    for (int j = 0; j < c.area_ids_size() && d_.has_protocol(); ++j) {
+      const std::string& area_id = c.area_ids(j);
+      const std::string area_path = Index(Field(path, "area_ids"), j);
+      if (area_id.empty()) {
+        Add(area_path, "is empty; name an area of the protocol (no area_ids means every area)");
+      } else if (areas_.count(area_id) == 0) {
+        Add(area_path, absl::StrCat("refers to area ", Named(area_id),
+                                    " which the protocol does not declare"));
+      } else if (auto [first, inserted] = listed.emplace(area_id, j); !inserted) {
+        Add(area_path, absl::StrCat("area ", Named(area_id), " is already listed at area_ids[",
+                                    first->second, "]"));
+      } else {
+        consider(area_id);
       }
-      // Which areas the cartridge must be able to reach.
-      int deepest = 0;
-      std::string deepest_area;
-      std::set<std::string> listed;
-      for (int j = 0; j < c.area_ids_size(); ++j) {
-        const std::string& area_id = c.area_ids(j);
-        auto it = area_deepest_.find(area_id);
-        if (!d_.has_protocol()) {
-          continue;  // "protocol: is required" already covers it
-        } else if (it == area_deepest_.end()) {
-          Add(Index(Field(path, "area_ids"), j),
-              absl::StrCat("refers to area '", area_id, "' which the protocol does not declare"));
-        } else if (!listed.insert(area_id).second) {
-          Add(Index(Field(path, "area_ids"), j), absl::StrCat("lists area '", area_id, "' twice"));
-        } else if (it->second > deepest) {
-          deepest = it->second;
-          deepest_area = area_id;
-        }
+    }
+    if (c.area_ids().empty()) {
+      for (const v1::TreatmentArea& area : d_.protocol().areas()) {
+        if (!area.id().empty()) consider(area.id());
       }
-      if (c.area_ids().empty()) {
-        for (const auto& [area_id, depth] : area_deepest_) {
-          if (depth > deepest) {
-            deepest = depth;
-            deepest_area = area_id;
-          }
-        }
-      }
-      const std::string length_path = Field(path, "min_needle_length_um");
-      if (c.min_needle_length_um() < 1 || c.min_needle_length_um() > kMaxNeedleDepthUm) {
-        Add(length_path, absl::StrCat(c.min_needle_length_um(), " um is outside the allowed 1 to ",
-                                      kMaxNeedleDepthUm, " um"));
-      } else if (c.min_needle_length_um() < deepest) {
-        Add(length_path,
-            absl::StrCat(c.min_needle_length_um(), " um cannot reach the ", deepest,
-                         " um allowed in area '", deepest_area, "' that this cartridge covers"));
-      }
+    }
+
+    const std::string length_path = Field(path, "min_needle_length_um");
+    if (CheckBounded(length_path, c.min_needle_length_um(),
+                     {1, kMaxNeedleDepthUm, kMicrometres, "longer than"}) &&
+        c.min_needle_length_um() < deepest.depth_um) {
+      Add(length_path,
+          absl::StrCat(
+              c.min_needle_length_um(), " um cannot reach the ", deepest.depth_um, " um that area ",
+              Named(deepest_area), " allows",
+              deepest.indication.empty()
+                  ? ""
+                  : absl::StrCat(" for indication ", Named(deepest.indication)),
+              c.area_ids().empty() ? " (a cartridge without area_ids covers every area)" : ""));
+    }
+    if (c.quantity_per_session() < 1) {
+      Add(Field(path, "quantity_per_session"),
+          c.quantity_per_session() == 0
+              ? std::string("is not set (0); it must be at least 1")
+              : absl::StrCat(c.quantity_per_session(), " must be at least 1"));
     }
   }
 
   void CheckQuestions() {
     if (d_.screening_questions().empty()) {
-      Add("screening_questions", "at least one screening question is required");
+      Add("screening_questions",
+          "at least one screening question is required; every treatment screens its clients");
     }
-    std::map<std::string, std::string> seen;
+    IdIndex seen;
     for (int i = 0; i < d_.screening_questions_size(); ++i) {
-      const std::string path = Index("screening_questions", i);
-      const v1::ScreeningQuestion& q = d_.screening_questions(i);
-      CheckId(Field(path, "id"), q.id(), seen);
-      questions_.emplace(q.id(), &q);
-      if (absl::StripAsciiWhitespace(q.text()).empty()) Add(Field(path, "text"), "is required");
-      if (q.answer_type() == v1::ANSWER_TYPE_UNSPECIFIED) {
-        Add(Field(path, "answer_type"), "is required");
-      } else if (!v1::AnswerType_IsValid(q.answer_type())) {
-        Add(Field(path, "answer_type"),
-            absl::StrCat(q.answer_type(), " is not a known answer type"));
+      CheckQuestion(Index("screening_questions", i), d_.screening_questions(i), seen);
+    }
+  }
+
+  void CheckQuestion(const std::string& path, const v1::ScreeningQuestion& q, IdIndex& seen) {
+    CheckId(path, q.id(), seen);
+    if (!q.id().empty()) questions_.emplace(q.id(), &q);
+    CheckText(Field(path, "text"), q.text());
+    const v1::AnswerType type = q.answer_type();
+    const bool type_ok = type != v1::ANSWER_TYPE_UNSPECIFIED && v1::AnswerType_IsValid(type);
+    if (type == v1::ANSWER_TYPE_UNSPECIFIED) {
+      Add(Field(path, "answer_type"), "is required, e.g. ANSWER_TYPE_YES_NO");
+    } else if (!type_ok) {
+      Add(Field(path, "answer_type"),
+          absl::StrCat(static_cast<int>(type), " is not an answer type this host knows"));
+    }
+
+    // With the type missing or unknown, options and bounds cannot be judged;
+    // the type's own violation says what to fix first.
+    const std::string options_path = Field(path, "options");
+    if (type == v1::ANSWER_TYPE_CHOICE) {
+      if (q.options_size() < 2) {
+        Add(options_path, absl::StrCat("a choice question needs at least two options; it has ",
+                                       q.options_size()));
       }
-      if (q.answer_type() == v1::ANSWER_TYPE_CHOICE) {
-        if (q.options_size() < 2) {
-          Add(Field(path, "options"), "a choice question needs at least two options");
-        }
-        std::map<std::string, std::string> option_ids;
-        for (int j = 0; j < q.options_size(); ++j) {
-          const std::string opath = Index(Field(path, "options"), j);
-          CheckId(Field(opath, "id"), q.options(j).id(), option_ids);
-          CheckDisplayName(Field(opath, "label"), q.options(j).label());
-        }
-      } else if (q.options_size() > 0) {
-        Add(Field(path, "options"), "only choice questions have options");
+      IdIndex option_ids;
+      for (int j = 0; j < q.options_size(); ++j) {
+        const std::string opath = Index(options_path, j);
+        CheckId(opath, q.options(j).id(), option_ids);
+        CheckName(Field(opath, "label"), q.options(j).label());
       }
-      if (q.has_number_bounds()) {
-        const v1::NumberBounds& b = q.number_bounds();
-        if (q.answer_type() != v1::ANSWER_TYPE_NUMBER) {
-          Add(Field(path, "number_bounds"), "only number questions have number bounds");
-        } else if (!std::isfinite(b.min()) || !std::isfinite(b.max())) {
-          Add(Field(path, "number_bounds"), "min and max must be finite numbers");
-        } else if (b.max() < b.min()) {
-          Add(Field(path, "number_bounds.max"),
-              absl::StrCat(b.max(), " is less than number_bounds.min (", b.min(), ")"));
-        }
+    } else if (type_ok && q.options_size() > 0) {
+      Add(options_path, absl::StrCat("only choice questions have options; this one is ",
+                                     v1::AnswerType_Name(type)));
+    }
+
+    if (!q.has_number_bounds()) return;
+    const v1::NumberBounds& b = q.number_bounds();
+    const std::string bounds_path = Field(path, "number_bounds");
+    if (type_ok && type != v1::ANSWER_TYPE_NUMBER) {
+      Add(bounds_path, absl::StrCat("only number questions have number_bounds; this one is ",
+                                    v1::AnswerType_Name(type)));
+    } else if (type == v1::ANSWER_TYPE_NUMBER) {
+      if (!std::isfinite(b.min())) Add(Field(bounds_path, "min"), "must be a finite number");
+      if (!std::isfinite(b.max())) Add(Field(bounds_path, "max"), "must be a finite number");
+      if (std::isfinite(b.min()) && std::isfinite(b.max()) && b.max() < b.min()) {
+        Add(Field(bounds_path, "max"),
+            absl::StrCat(b.max(), " is less than number_bounds.min (", b.min(), ")"));
       }
     }
   }
 
-  void CheckLookback(const std::string& path, const Duration& duration) {
-    if (!IsValidDuration(duration) || duration.nanos() < 0 ||
-        (duration.seconds() == 0 && duration.nanos() == 0) || duration.seconds() < 0) {
-      Add(path, "must be a positive duration, e.g. { seconds: 15552000 } for 180 days");
-    } else if (duration.seconds() > kMaxLookbackSeconds) {
-      Add(path, absl::StrCat(duration.seconds(), " seconds is longer than the 20-year limit"));
+  void CheckContraindications() {
+    if (d_.contraindications().empty()) {
+      Add("contraindications", "at least one contraindication rule is required");
     }
-  }
-
-  void CheckAnswerTest(const std::string& path, const v1::AnswerTest& test) {
-    auto it = questions_.find(test.question_id());
-    if (test.question_id().empty()) {
-      Add(Field(path, "question_id"), "is required");
-      return;
-    }
-    if (it == questions_.end()) {
-      Add(Field(path, "question_id"), absl::StrCat("refers to question '", test.question_id(),
-                                                   "' which the definition does not declare"));
-      return;
-    }
-    const v1::ScreeningQuestion& q = *it->second;
-    auto mismatch = [&](absl::string_view comparison, absl::string_view wants) {
-      Add(Field(path, comparison),
-          absl::StrCat("cannot test question '", q.id(), "', which takes ",
-                       v1::AnswerType_Name(q.answer_type()), "; ", comparison, " needs ", wants));
-    };
-    switch (test.comparison_case()) {
-      case v1::AnswerTest::kEquals:
-        if (q.answer_type() != v1::ANSWER_TYPE_YES_NO) mismatch("equals", "a yes/no question");
-        break;
-      case v1::AnswerTest::kOneOf: {
-        if (q.answer_type() != v1::ANSWER_TYPE_CHOICE) {
-          mismatch("one_of", "a choice question");
-          break;
-        }
-        if (test.one_of().option_ids().empty()) {
-          Add(Field(path, "one_of.option_ids"), "at least one option id is required");
-        }
-        for (int i = 0; i < test.one_of().option_ids_size(); ++i) {
-          const std::string& option = test.one_of().option_ids(i);
-          bool found = false;
-          for (const auto& o : q.options()) found |= o.id() == option;
-          if (!found) {
-            Add(Index(Field(path, "one_of.option_ids"), i),
-                absl::StrCat("refers to option '", option, "' which question '", q.id(),
-                             "' does not offer"));
-          }
-        }
-        break;
+    IdIndex seen;
+    for (int i = 0; i < d_.contraindications_size(); ++i) {
+      const std::string path = Index("contraindications", i);
+      const v1::ContraindicationRule& rule = d_.contraindications(i);
+      CheckId(path, rule.id(), seen);
+      CheckName(Field(path, "display_name"), rule.display_name());
+      if (rule.severity() == v1::SEVERITY_UNSPECIFIED) {
+        Add(Field(path, "severity"), "is required: SEVERITY_ABSOLUTE or SEVERITY_RELATIVE");
+      } else if (!v1::Severity_IsValid(rule.severity())) {
+        Add(Field(path, "severity"),
+            absl::StrCat(static_cast<int>(rule.severity()), " is not a severity this host knows"));
       }
-      case v1::AnswerTest::kAtLeast:
-      case v1::AnswerTest::kAtMost: {
-        const bool least = test.comparison_case() == v1::AnswerTest::kAtLeast;
-        if (q.answer_type() != v1::ANSWER_TYPE_NUMBER) {
-          mismatch(least ? "at_least" : "at_most", "a number question");
-        } else if (!std::isfinite(least ? test.at_least() : test.at_most())) {
-          Add(Field(path, least ? "at_least" : "at_most"), "must be a finite number");
-        }
-        break;
+      if (!rule.has_condition()) {
+        Add(Field(path, "condition"), "is required");
+      } else {
+        CheckCondition(Field(path, "condition"), rule.condition(), 1);
       }
-      case v1::AnswerTest::kWithinLast:
-        if (q.answer_type() != v1::ANSWER_TYPE_DATE) {
-          mismatch("within_last", "a date question");
-        } else {
-          CheckLookback(Field(path, "within_last"), test.within_last());
-        }
-        break;
-      case v1::AnswerTest::COMPARISON_NOT_SET:
-        Add(path, absl::StrCat("sets no comparison; set one of equals, one_of, at_least, at_most "
-                               "or within_last to suit question '",
-                               q.id(), "'"));
-        break;
-    }
-  }
-
-  void CheckFactTest(const std::string& path, const v1::FactTest& test) {
-    if (test.fact() == v1::MEDICAL_FACT_UNSPECIFIED) {
-      Add(Field(path, "fact"), "is required");
-    } else if (!v1::MedicalFact_IsValid(test.fact())) {
-      Add(Field(path, "fact"), absl::StrCat(test.fact(),
-                                            " is not a medical fact this host knows; see "
-                                            "docs/medical-facts.md"));
-    }
-    switch (test.comparison_case()) {
-      case v1::FactTest::kPresent:
-        break;
-      case v1::FactTest::kActiveWithin:
-        CheckLookback(Field(path, "active_within"), test.active_within());
-        break;
-      case v1::FactTest::COMPARISON_NOT_SET:
-        Add(path, "sets no comparison; set present or active_within");
-        break;
+      CheckText(Field(path, "rationale"), rule.rationale(),
+                ": a clinician must be able to read why");
     }
   }
 
   void CheckCondition(const std::string& path, const v1::Condition& condition, int depth) {
     if (depth > kMaxConditionDepth) {
-      Add(path,
-          absl::StrCat("nests deeper than ", kMaxConditionDepth, " levels; simplify the rule"));
+      Add(path, absl::StrCat("nests deeper than ", kMaxConditionDepth,
+                             " levels of conditions; flatten the rule"));
       return;
     }
     auto check_list = [&](absl::string_view name, const v1::Conditions& list) {
@@ -456,51 +602,140 @@ class Validator {
     }
   }
 
-  void CheckRules() {
-    if (d_.contraindications().empty()) {
-      Add("contraindications", "at least one contraindication rule is required");
+  void CheckAnswerTest(const std::string& path, const v1::AnswerTest& test) {
+    const std::string question_path = Field(path, "question_id");
+    const v1::ScreeningQuestion* q = nullptr;
+    if (test.question_id().empty()) {
+      Add(question_path, "is required");
+    } else if (auto it = questions_.find(test.question_id()); it == questions_.end()) {
+      Add(question_path, absl::StrCat("refers to question ", Named(test.question_id()),
+                                      " which the definition does not declare"));
+    } else {
+      q = it->second;
     }
-    std::map<std::string, std::string> seen;
-    for (int i = 0; i < d_.contraindications_size(); ++i) {
-      const std::string path = Index("contraindications", i);
-      const v1::ContraindicationRule& rule = d_.contraindications(i);
-      CheckId(Field(path, "id"), rule.id(), seen);
-      CheckDisplayName(Field(path, "display_name"), rule.display_name());
-      if (rule.severity() == v1::SEVERITY_UNSPECIFIED) {
-        Add(Field(path, "severity"), "is required: SEVERITY_ABSOLUTE or SEVERITY_RELATIVE");
-      } else if (!v1::Severity_IsValid(rule.severity())) {
-        Add(Field(path, "severity"), absl::StrCat(rule.severity(), " is not a known severity"));
+    // Whether the comparison can be matched against the question's type: not
+    // when the question is missing or its type is itself reported.
+    bool typed = q != nullptr && q->answer_type() != v1::ANSWER_TYPE_UNSPECIFIED &&
+                 v1::AnswerType_IsValid(q->answer_type());
+    if (typed && q->answer_type() == v1::ANSWER_TYPE_TEXT) {
+      Add(question_path, absl::StrCat("refers to question ", Named(q->id()),
+                                      ", which takes free text (ANSWER_TYPE_TEXT); rules cannot "
+                                      "test free text"));
+      typed = false;
+    }
+    // Whether the question has the type `comparison` needs; reports it when not.
+    auto fits = [&](absl::string_view comparison, v1::AnswerType wanted) {
+      if (!typed) return false;
+      if (q->answer_type() == wanted) return true;
+      Add(Field(path, comparison),
+          absl::StrCat("cannot test question ", Named(q->id()), ", which is ",
+                       KindOfQuestion(q->answer_type()), "; ", comparison, " needs ",
+                       KindOfQuestion(wanted)));
+      return false;
+    };
+
+    switch (test.comparison_case()) {
+      case v1::AnswerTest::kEquals:
+        fits("equals", v1::ANSWER_TYPE_YES_NO);
+        break;
+      case v1::AnswerTest::kOneOf:
+        if (fits("one_of", v1::ANSWER_TYPE_CHOICE)) CheckOptionSet(path, *q, test.one_of());
+        break;
+      case v1::AnswerTest::kAtLeast:
+      case v1::AnswerTest::kAtMost: {
+        const bool at_least = test.comparison_case() == v1::AnswerTest::kAtLeast;
+        const absl::string_view name = at_least ? "at_least" : "at_most";
+        const double value = at_least ? test.at_least() : test.at_most();
+        if (!std::isfinite(value)) {
+          Add(Field(path, name), "must be a finite number");
+        } else if (fits(name, v1::ANSWER_TYPE_NUMBER) && q->has_number_bounds()) {
+          // A threshold outside what may be answered matches every answer or
+          // none: usually a unit mix-up (mmol/mol for %).
+          const v1::NumberBounds& b = q->number_bounds();
+          if (std::isfinite(b.min()) && std::isfinite(b.max()) && b.min() <= b.max() &&
+              (value < b.min() || value > b.max())) {
+            Add(Field(path, name),
+                absl::StrCat(value, " is outside the range question ", Named(q->id()), " accepts (",
+                             b.min(), " to ", b.max(),
+                             b.unit().empty() ? "" : absl::StrCat(" ", Escaped(b.unit())),
+                             "), so the test would match every answer or none"));
+          }
+        }
+        break;
       }
-      if (absl::StripAsciiWhitespace(rule.rationale()).empty()) {
-        Add(Field(path, "rationale"), "is required: a clinician must be able to read why");
-      }
-      if (!rule.has_condition()) {
-        Add(Field(path, "condition"), "is required");
-      } else {
-        CheckCondition(Field(path, "condition"), rule.condition(), 1);
+      case v1::AnswerTest::kWithinLast:
+        fits("within_last", v1::ANSWER_TYPE_DATE);
+        CheckLookback(Field(path, "within_last"), test.within_last());
+        break;
+      case v1::AnswerTest::COMPARISON_NOT_SET:
+        Add(path,
+            "sets no comparison; set one of equals, one_of, at_least, at_most or within_last");
+        break;
+    }
+  }
+
+  void CheckOptionSet(const std::string& path, const v1::ScreeningQuestion& q,
+                      const v1::OptionSet& set) {
+    const std::string ids_path = Field(path, "one_of.option_ids");
+    if (set.option_ids().empty()) Add(ids_path, "at least one option id is required");
+    std::map<std::string, int> listed;  // option id -> first index
+    for (int i = 0; i < set.option_ids_size(); ++i) {
+      const std::string& option = set.option_ids(i);
+      const bool offered = std::any_of(q.options().begin(), q.options().end(),
+                                       [&](const v1::ChoiceOption& o) { return o.id() == option; });
+      if (!offered) {
+        Add(Index(ids_path, i), absl::StrCat("refers to option ", Named(option), " which question ",
+                                             Named(q.id()), " does not offer"));
+      } else if (auto [first, inserted] = listed.emplace(option, i); !inserted) {
+        Add(Index(ids_path, i),
+            absl::StrCat("option ", Named(option), " is already listed at option_ids[",
+                         first->second, "]"));
       }
     }
   }
 
-  void CheckValidity() {
+  void CheckFactTest(const std::string& path, const v1::FactTest& test) {
+    if (test.fact() == v1::MEDICAL_FACT_UNSPECIFIED) {
+      Add(Field(path, "fact"), "is required, e.g. ISOTRETINOIN");
+    } else if (!v1::MedicalFact_IsValid(test.fact())) {
+      Add(Field(path, "fact"), absl::StrCat(static_cast<int>(test.fact()),
+                                            " is not a medical fact this host knows; see "
+                                            "docs/medical-facts.md"));
+    }
+    switch (test.comparison_case()) {
+      case v1::FactTest::kPresent:
+        break;
+      case v1::FactTest::kActiveWithin:
+        CheckLookback(Field(path, "active_within"), test.active_within());
+        break;
+      case v1::FactTest::COMPARISON_NOT_SET:
+        Add(path, "sets no comparison; set present or active_within");
+        break;
+    }
+  }
+
+  void CheckScreeningValidity() {
+    const std::string path = "screening_validity";
     if (!d_.has_screening_validity()) {
-      Add("screening_validity", "is required, e.g. { seconds: 2592000 } for 30 days");
+      Add(path, "is required, e.g. { seconds: 2592000 } for 30 days");
       return;
     }
     const Duration& v = d_.screening_validity();
-    if (!IsValidDuration(v) || v.seconds() < kMinValiditySeconds ||
-        v.seconds() > kMaxValiditySeconds ||
-        (v.seconds() == kMaxValiditySeconds && v.nanos() > 0)) {
-      Add("screening_validity", absl::StrCat(v.seconds(),
-                                             " seconds is outside the allowed 1 hour (3600) to "
-                                             "366 days (31622400)"));
+    if (absl::string_view problem = DurationProblem(v); !problem.empty()) {
+      Add(path, absl::StrCat("is not a valid duration: ", problem));
+    } else if (!IsPositive(v)) {
+      Add(path, "must be positive: between 1 hour and 366 days");
+    } else if (v.seconds() < kMinValiditySeconds) {
+      Add(path, absl::StrCat(Readable(v), " is shorter than the 1-hour minimum"));
+    } else if (IsLongerThan(v, kMaxValiditySeconds)) {
+      Add(path, absl::StrCat(Readable(v), " is longer than the 366-day limit"));
     }
   }
 
   const v1::TreatmentDefinition& d_;
   std::vector<FieldViolation> out_;
-  std::set<std::string> indication_ids_;
-  std::map<std::string, int> area_deepest_;
+  IdIndex indications_;
+  std::map<std::string, Reach> areas_;
   std::map<std::string, const v1::ScreeningQuestion*> questions_;
 };
 

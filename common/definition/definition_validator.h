@@ -1,6 +1,7 @@
 // Checks a treatment definition declared by a plugin before the host serves
-// it. Every rule is listed in docs/definition-rules.md. Called by the plugin
-// host and by clinic-plugin-check; pure function, no I/O.
+// it. docs/definition-rules.md lists every rule with an example message. Called
+// by the plugin host and by clinic-plugin-check; a pure function without I/O,
+// safe to call from any thread.
 #ifndef CLINIC_COMMON_DEFINITION_DEFINITION_VALIDATOR_H_
 #define CLINIC_COMMON_DEFINITION_DEFINITION_VALIDATOR_H_
 
@@ -11,14 +12,18 @@
 
 namespace clinic {
 
-// Deepest needle depth any definition may allow, in micrometres.
+// Deepest needle depth any definition may allow, in micrometres (3.0 mm).
 inline constexpr int kMaxNeedleDepthUm = 3000;
-// Deepest nesting of all_of / any_of / none_of.
+// Deepest nesting of conditions: a rule's own condition is level 1, each
+// all_of / any_of / none_of adds one.
 inline constexpr int kMaxConditionDepth = 8;
 
-// Every problem with the definition, each naming the field by its path (e.g.
-// "protocol.areas[2].max_depth_um") with a sentence an author understands.
-// Empty when the definition is valid.
+// Every problem with the definition, in field order, each naming the field by
+// its path with the proto's field names and list indexes (e.g.
+// "protocol.areas[2].max_depth_um") and saying what is wrong in a sentence a
+// plugin author understands. A mistake is reported once, where it was made,
+// not again for every field that depends on it. Empty when the definition is
+// valid.
 std::vector<FieldViolation> ValidateTreatmentDefinition(const v1::TreatmentDefinition& definition);
 
 }  // namespace clinic

@@ -1,6 +1,10 @@
+// Semantic Versioning 2.0.0 parsing and precedence; see semver.h.
 #include "common/definition/semver.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -10,71 +14,110 @@ namespace {
 
 bool AllDigits(absl::string_view s) {
   if (s.empty()) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
 }
 
 bool IsIdentifierChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-';
 }
 
-absl::Status Invalid(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("\"", text, "\" is not a semantic version (MAJOR.MINOR.PATCH): ", why));
+// Quotes text for a message; escaping keeps control characters and quotes
+// from garbling the sentence.
+std::string Quote(absl::string_view text) {
+  return absl::StrCat("\"", absl::CHexEscape(text), "\"");
 }
 
-// Checks the dot-separated identifiers of a pre-release or build part, and
-// returns them. `what` names the part in the error.
-absl::StatusOr<std::vector<absl::string_view>> SplitIdentifiers(absl::string_view text,
-                                                                absl::string_view part,
-                                                                absl::string_view what) {
-  std::vector<absl::string_view> ids = absl::StrSplit(part, '.');
+absl::Status Invalid(absl::string_view text, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(Quote(text), " is not a semantic version: ", why));
+}
+
+// Checks the dot-separated identifiers of a pre-release (`part` is
+// "pre-release") or of build metadata ("build metadata").
+absl::Status CheckIdentifiers(absl::string_view text, absl::string_view part,
+                              const std::vector<absl::string_view>& ids) {
+  const bool prerelease = part == "pre-release";
+  if (ids.size() == 1 && ids[0].empty()) {
+    return Invalid(text,
+                   absl::StrCat("the ", part, " after '", prerelease ? "-" : "+", "' is empty"));
+  }
   for (absl::string_view id : ids) {
-    if (id.empty()) return Invalid(text, absl::StrCat(what, " has an empty identifier"));
-    for (char c : id) {
-      if (!IsIdentifierChar(c)) {
-        return Invalid(text, absl::StrCat(what, " has a character other than [0-9A-Za-z-]"));
-      }
+    if (id.empty()) {
+      return Invalid(text, absl::StrCat("the ", part,
+                                        " has an empty identifier (two dots in a row, or a dot "
+                                        "at one end)"));
+    }
+    if (!std::all_of(id.begin(), id.end(), IsIdentifierChar)) {
+      return Invalid(text, absl::StrCat(part, " identifier ", Quote(id),
+                                        " may only use ASCII letters, digits and '-'"));
+    }
+    // Build metadata may have leading zeros ("build.007"); pre-release numbers
+    // may not, because they take part in precedence.
+    if (prerelease && AllDigits(id) && id.size() > 1 && id[0] == '0') {
+      return Invalid(
+          text, absl::StrCat("numeric pre-release identifier ", Quote(id), " has a leading zero"));
     }
   }
-  return ids;
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<SemanticVersion> ParseSemanticVersion(absl::string_view text) {
+  if (text.empty()) return Invalid(text, "it is empty; write MAJOR.MINOR.PATCH, such as \"1.0.0\"");
+  if (text[0] == 'v' || text[0] == 'V') {
+    return Invalid(text, "drop the leading 'v'; write MAJOR.MINOR.PATCH, such as \"1.0.0\"");
+  }
+
+  // The build metadata starts at the first '+', the pre-release at the first
+  // '-' before it; neither MAJOR.MINOR.PATCH nor the pre-release can hold a
+  // '+', and the version core cannot hold a '-'.
+  absl::string_view core = text;
+  absl::string_view prerelease;
+  absl::string_view build;
+  bool has_prerelease = false;
+  bool has_build = false;
+  if (const size_t plus = core.find('+'); plus != absl::string_view::npos) {
+    build = core.substr(plus + 1);
+    core = core.substr(0, plus);
+    has_build = true;
+  }
+  if (const size_t dash = core.find('-'); dash != absl::string_view::npos) {
+    prerelease = core.substr(dash + 1);
+    core = core.substr(0, dash);
+    has_prerelease = true;
+  }
+
   SemanticVersion version;
-  absl::string_view rest = text;
-  const size_t plus = rest.find('+');
-  if (plus != absl::string_view::npos) {
-    const absl::string_view build = rest.substr(plus + 1);
-    if (auto ids = SplitIdentifiers(text, build, "build metadata"); !ids.ok()) return ids.status();
-    version.build = std::string(build);
-    rest = rest.substr(0, plus);
+  const std::vector<absl::string_view> numbers = absl::StrSplit(core, '.');
+  if (numbers.size() != 3) {
+    return Invalid(text, "it needs three numbers, MAJOR.MINOR.PATCH, such as \"1.4.0\"");
   }
-  const size_t dash = rest.find('-');
-  if (dash != absl::string_view::npos) {
-    const absl::string_view prerelease = rest.substr(dash + 1);
-    auto ids = SplitIdentifiers(text, prerelease, "the pre-release");
-    if (!ids.ok()) return ids.status();
-    for (absl::string_view id : *ids) {
-      if (AllDigits(id) && id.size() > 1 && id[0] == '0') {
-        return Invalid(text, "a numeric pre-release identifier has a leading zero");
-      }
-      version.prerelease.emplace_back(id);
-    }
-    rest = rest.substr(0, dash);
-  }
-  const std::vector<absl::string_view> parts = absl::StrSplit(rest, '.');
-  if (parts.size() != 3) return Invalid(text, "it needs exactly three numbers separated by dots");
-  uint64_t* fields[3] = {&version.major, &version.minor, &version.patch};
+  constexpr absl::string_view kNames[3] = {"MAJOR", "MINOR", "PATCH"};
+  uint64_t* const fields[3] = {&version.major, &version.minor, &version.patch};
   for (size_t i = 0; i < 3; ++i) {
-    if (!AllDigits(parts[i])) return Invalid(text, "MAJOR, MINOR and PATCH must be whole numbers");
-    if (parts[i].size() > 1 && parts[i][0] == '0')
-      return Invalid(text, "a number has a leading zero");
-    if (!absl::SimpleAtoi(parts[i], fields[i])) return Invalid(text, "a number is too large");
+    const absl::string_view number = numbers[i];
+    if (number.empty()) return Invalid(text, absl::StrCat(kNames[i], " is empty"));
+    if (!AllDigits(number)) {
+      return Invalid(text, absl::StrCat(kNames[i], " ", Quote(number), " is not a whole number"));
+    }
+    if (number.size() > 1 && number[0] == '0') {
+      return Invalid(text, absl::StrCat(kNames[i], " ", Quote(number), " has a leading zero"));
+    }
+    if (!absl::SimpleAtoi(number, fields[i])) {
+      return Invalid(text, absl::StrCat(kNames[i], " ", Quote(number), " is too large"));
+    }
+  }
+
+  if (has_prerelease) {
+    const std::vector<absl::string_view> ids = absl::StrSplit(prerelease, '.');
+    if (absl::Status s = CheckIdentifiers(text, "pre-release", ids); !s.ok()) return s;
+    for (absl::string_view id : ids) version.prerelease.emplace_back(id);
+  }
+  if (has_build) {
+    const std::vector<absl::string_view> ids = absl::StrSplit(build, '.');
+    if (absl::Status s = CheckIdentifiers(text, "build metadata", ids); !s.ok()) return s;
+    version.build = std::string(build);
   }
   return version;
 }
@@ -88,21 +131,24 @@ int CompareSemanticVersions(const SemanticVersion& a, const SemanticVersion& b) 
     if (a.prerelease.empty() && b.prerelease.empty()) return 0;
     return a.prerelease.empty() ? 1 : -1;
   }
-  const size_t n = std::min(a.prerelease.size(), b.prerelease.size());
-  for (size_t i = 0; i < n; ++i) {
+  const size_t common = std::min(a.prerelease.size(), b.prerelease.size());
+  for (size_t i = 0; i < common; ++i) {
     const std::string& x = a.prerelease[i];
     const std::string& y = b.prerelease[i];
-    const bool x_num = AllDigits(x);
-    const bool y_num = AllDigits(y);
-    if (x_num && y_num) {
+    const bool x_numeric = AllDigits(x);
+    const bool y_numeric = AllDigits(y);
+    if (x_numeric && y_numeric) {
+      // Without leading zeros the longer number is the larger, and equal
+      // lengths compare digit by digit; no overflow for long identifiers.
       if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
       if (x != y) return x < y ? -1 : 1;
-    } else if (x_num != y_num) {
-      return x_num ? -1 : 1;  // numeric identifiers rank below alphanumeric ones
+    } else if (x_numeric != y_numeric) {
+      return x_numeric ? -1 : 1;  // numeric identifiers rank below alphanumeric ones
     } else if (x != y) {
-      return x < y ? -1 : 1;
+      return x < y ? -1 : 1;  // ASCII order
     }
   }
+  // A longer list of otherwise equal identifiers ranks higher.
   if (a.prerelease.size() == b.prerelease.size()) return 0;
   return a.prerelease.size() < b.prerelease.size() ? -1 : 1;
 }
