@@ -1,21 +1,54 @@
+// Field checks for ClientRecords requests, called by the ClientRecords service
+// before anything is stored. See client_validation.h for the rules.
 #include "services/client_records/client_validation.h"
 
+#include <cstdint>
 #include <map>
 #include <set>
+#include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
+#include "absl/time/civil_time.h"
 
 namespace clinic::client_records {
 namespace {
 
-// Tablets' clocks drift; a time "a minute from now" is not a mistake.
+// Tablets' clocks drift; an event reported "a minute from now" is not a
+// mistake.
 constexpr absl::Duration kClockSkew = absl::Minutes(5);
 
-std::string Join(absl::string_view field, absl::string_view child) {
-  return absl::StrCat(field, ".", child);
+// The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999999Z.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+
+// A refused value is quoted back, but cut short so one huge field cannot
+// swamp the error details.
+constexpr size_t kMaxQuotedChars = 64;
+
+// Messages list the valid ids only when the list is short enough to read.
+constexpr size_t kMaxListedIds = 12;
+
+constexpr int kMaxAgeYears = 130;
+constexpr size_t kMaxEmailBytes = 254;
+constexpr size_t kMaxEmailLocalBytes = 64;
+constexpr size_t kMaxLotNumberChars = 64;
+constexpr size_t kMaxProductChars = 200;
+constexpr size_t kMaxAdverseEventChars = 2000;
+
+constexpr const char* kMonthNames[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
+
+std::string Child(absl::string_view field, absl::string_view name) {
+  if (field.empty()) return std::string(name);
+  return absl::StrCat(field, ".", name);
+}
+
+std::string Indexed(absl::string_view field, int index) {
+  return absl::StrCat(field, "[", index, "]");
 }
 
 bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
@@ -59,23 +92,143 @@ size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t& code_point) {
   return length;
 }
 
+// Unicode's control characters (general category Cc): C0, DEL and C1.
+bool IsControl(uint32_t c) { return c < 0x20 || (c >= 0x7f && c < 0xa0); }
+
+// Unicode's white space outside the control characters, which a pasted
+// address can carry invisibly.
+bool IsSpace(uint32_t c) {
+  return c == ' ' || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+std::string CodePointName(uint32_t c) {
+  return absl::StrCat("U+", absl::AsciiStrToUpper(absl::StrCat(absl::Hex(c, absl::kZeroPad4))));
+}
+
+// The value between `mark`s, for a message. Bytes that are not UTF-8 and
+// control characters are escaped, so the message is always printable, valid
+// UTF-8 (it travels in a proto3 string); long values are cut short.
+std::string Quote(absl::string_view value, char mark) {
+  std::string quoted(1, mark);
+  size_t chars = 0;
+  for (size_t i = 0; i < value.size(); ++chars) {
+    if (chars == kMaxQuotedChars) {
+      quoted += "...";
+      break;
+    }
+    uint32_t c = 0;
+    size_t length = DecodeUtf8(value, i, c);
+    if (length == 0) {
+      absl::StrAppend(&quoted, "\\x",
+                      absl::Hex(static_cast<unsigned char>(value[i]), absl::kZeroPad2));
+      length = 1;
+    } else if (c == '\\' || c == static_cast<unsigned char>(mark)) {
+      absl::StrAppend(&quoted, "\\", value.substr(i, 1));
+    } else if (c == '\n') {
+      quoted += "\\n";
+    } else if (c == '\t') {
+      quoted += "\\t";
+    } else if (c == '\r') {
+      quoted += "\\r";
+    } else if (IsControl(c)) {
+      absl::StrAppend(&quoted, "\\u", absl::Hex(c, absl::kZeroPad4));
+    } else {
+      quoted.append(value.data() + i, length);
+    }
+    i += length;
+  }
+  quoted += mark;
+  return quoted;
+}
+
+// " (areas: forehead, cheeks)", or nothing when the list is empty or too
+// long to help.
+std::string ListIfShort(absl::string_view noun, const std::vector<std::string>& ids) {
+  if (ids.empty() || ids.size() > kMaxListedIds) return "";
+  return absl::StrCat(" (", noun, ": ", absl::StrJoin(ids, ", "), ")");
+}
+
+// Why `phone` is not E.164, or empty when it is.
+std::string PhoneProblem(absl::string_view phone) {
+  if (phone[0] != '+') return "it must start with '+' and the country code";
+  const absl::string_view digits = phone.substr(1);
+  for (char c : digits) {
+    if (!absl::ascii_isdigit(c)) return "only digits may follow the '+', without spaces or dashes";
+  }
+  if (digits.size() < 8 || digits.size() > 15) {
+    return absl::StrCat("it has ", digits.size(), " digits; E.164 numbers have 8 to 15");
+  }
+  if (digits[0] == '0') return "country codes do not start with 0";
+  return "";
+}
+
+// Why `email` is not a plausible address, or empty when it is.
+std::string EmailProblem(absl::string_view email) {
+  if (email.size() > kMaxEmailBytes) {
+    return absl::StrCat("it is ", email.size(), " bytes long; the limit is ", kMaxEmailBytes);
+  }
+  for (size_t i = 0; i < email.size();) {
+    uint32_t c = 0;
+    const size_t length = DecodeUtf8(email, i, c);
+    if (length == 0) return "it is not valid UTF-8";
+    if (IsSpace(c) || (c < 0x80 && absl::ascii_isspace(static_cast<unsigned char>(c)))) {
+      return "it contains white space";
+    }
+    if (IsControl(c)) return absl::StrCat("it contains the control character ", CodePointName(c));
+    i += length;
+  }
+  const size_t at = email.find('@');
+  if (at == absl::string_view::npos) return "it has no '@'";
+  if (email.find('@', at + 1) != absl::string_view::npos) return "it has more than one '@'";
+  if (at == 0) return "nothing comes before the '@'";
+  if (at > kMaxEmailLocalBytes) {
+    return absl::StrCat("the part before the '@' is ", at, " bytes long; the limit is ",
+                        kMaxEmailLocalBytes);
+  }
+  const absl::string_view domain = email.substr(at + 1);
+  if (domain.empty()) return "nothing comes after the '@'";
+  if (domain.find('.') == absl::string_view::npos) {
+    return "the domain has no dot, as in \"example.com\"";
+  }
+  if (domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != absl::string_view::npos) {
+    return "the domain has an empty label (a dot at the start or end, or two dots together)";
+  }
+  return "";
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
 }  // namespace
 
 void ValidateDate(const v1::Date& date, absl::string_view field, std::vector<FieldViolation>& out) {
-  if (date.year() < 1 || date.year() > 9999) {
+  const bool year_ok = date.year() >= 1 && date.year() <= 9999;
+  const bool month_ok = date.month() >= 1 && date.month() <= 12;
+  if (!year_ok) {
     out.push_back(
-        {Join(field, "year"), absl::StrCat(date.year(), " is not a year from 1 to 9999")});
-    return;
+        {Child(field, "year"), absl::StrCat(date.year(), " is not a year from 1 to 9999")});
   }
-  if (date.month() < 1 || date.month() > 12) {
+  if (!month_ok) {
     out.push_back(
-        {Join(field, "month"), absl::StrCat(date.month(), " is not a month from 1 to 12")});
-    return;
+        {Child(field, "month"), absl::StrCat(date.month(), " is not a month from 1 to 12")});
   }
-  const int days = DaysInMonth(date.year(), date.month());
-  if (date.day() < 1 || date.day() > days) {
-    out.push_back({Join(field, "day"), absl::StrCat(date.day(), " is not a day of ", date.year(),
-                                                    "-", date.month(), " (1 to ", days, ")")});
+  if (year_ok && month_ok) {
+    const int days = DaysInMonth(date.year(), date.month());
+    if (date.day() < 1 || date.day() > days) {
+      out.push_back({Child(field, "day"),
+                     absl::StrCat(date.day(), " is not a day of ", kMonthNames[date.month() - 1],
+                                  " ", date.year(), ", which has ", days, " days")});
+    }
+  } else if (date.day() < 1 || date.day() > 31) {
+    // The month is unknown, but no month has this day.
+    out.push_back({Child(field, "day"), absl::StrCat(date.day(), " is not a day from 1 to 31")});
   }
 }
 
@@ -88,12 +241,23 @@ void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
   const size_t before = out.size();
   ValidateDate(date, field, out);
   if (out.size() != before) return;
+  // A date of birth has no time zone; UTC keeps the answer the same on every
+  // server.
   const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
   const absl::CivilDay born(date.year(), date.month(), date.day());
+  // On 29 February the earliest day normalizes to 1 March, which is right:
+  // someone born on 28 February 130 years before is then 130 years and a day
+  // old.
+  const absl::CivilDay earliest(today.year() - kMaxAgeYears, today.month(), today.day());
   if (born > today) {
-    out.push_back({std::string(field), "is in the future"});
-  } else if (born < absl::CivilDay(today.year() - 130, today.month(), today.day())) {
-    out.push_back({std::string(field), "is more than 130 years ago"});
+    out.push_back({std::string(field),
+                   absl::StrCat(absl::FormatCivilTime(born), " is in the future (today is ",
+                                absl::FormatCivilTime(today), " in UTC)")});
+  } else if (born < earliest) {
+    out.push_back(
+        {std::string(field), absl::StrCat(absl::FormatCivilTime(born), " is more than ",
+                                          kMaxAgeYears, " years ago (the earliest accepted is ",
+                                          absl::FormatCivilTime(earliest), ")")});
   }
 }
 
@@ -103,13 +267,12 @@ void ValidatePhone(absl::string_view phone, absl::string_view field, bool requir
     if (required) out.push_back({std::string(field), "is required"});
     return;
   }
-  bool ok = phone.size() >= 9 && phone.size() <= 16 && phone[0] == '+' && phone[1] != '0';
-  for (size_t i = 1; ok && i < phone.size(); ++i) ok = absl::ascii_isdigit(phone[i]);
-  if (!ok) {
-    out.push_back(
-        {std::string(field), absl::StrCat("\"", phone,
-                                          "\" is not a phone number in E.164 form such as "
-                                          "\"+447700900123\"")});
+  const std::string problem = PhoneProblem(phone);
+  if (!problem.empty()) {
+    out.push_back({std::string(field),
+                   absl::StrCat(Quote(phone, '"'),
+                                " is not a phone number in E.164 form such as \"+447700900123\": ",
+                                problem)});
   }
 }
 
@@ -123,44 +286,44 @@ void ValidateEmail(absl::string_view email, absl::string_view field, bool requir
     if (required) out.push_back({std::string(field), "is required"});
     return;
   }
-  const size_t at = email.find('@');
-  bool ok = email.size() <= 254 && at != absl::string_view::npos && at > 0 && at <= 64 &&
-            email.find('@', at + 1) == absl::string_view::npos;
-  for (char c : email) ok = ok && static_cast<unsigned char>(c) > ' ' && c != 0x7f;
-  if (ok) {
-    const absl::string_view domain = email.substr(at + 1);
-    ok = domain.find('.') != absl::string_view::npos && domain.front() != '.' &&
-         domain.back() != '.' && domain.find("..") == absl::string_view::npos;
-  }
-  if (!ok) {
-    out.push_back({std::string(field), absl::StrCat("\"", email, "\" is not an email address")});
+  const std::string problem = EmailProblem(email);
+  if (!problem.empty()) {
+    out.push_back({std::string(field),
+                   absl::StrCat(Quote(email, '"'), " is not an email address: ", problem)});
   }
 }
 
 void ValidateText(absl::string_view text, absl::string_view field, bool required, size_t max_chars,
                   std::vector<FieldViolation>& out) {
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    if (required) out.push_back({std::string(field), "is required"});
+  if (required && absl::StripAsciiWhitespace(text).empty()) {
+    out.push_back({std::string(field), "is required"});
     return;
   }
+  const bool multiline = max_chars > kMaxSingleLineChars;
   size_t chars = 0;
-  for (size_t i = 0; i < text.size();) {
+  for (size_t i = 0; i < text.size(); ++chars) {
     uint32_t code_point = 0;
     const size_t length = DecodeUtf8(text, i, code_point);
     if (length == 0) {
-      out.push_back({std::string(field), "is not valid UTF-8 text"});
+      out.push_back({std::string(field),
+                     absl::StrCat("is not valid UTF-8: byte 0x",
+                                  absl::Hex(static_cast<unsigned char>(text[i]), absl::kZeroPad2),
+                                  " at byte ", i, " does not belong to a well-formed character")});
       return;
     }
-    if (code_point < 0x20 || (code_point >= 0x7f && code_point < 0xa0)) {
-      // Line breaks are fine in notes but never in names; one rule keeps the
-      // stored text printable everywhere it is shown.
-      if (!(max_chars > 500 && (code_point == '\n' || code_point == '\t'))) {
-        out.push_back({std::string(field), "contains a control character"});
+    if (IsControl(code_point)) {
+      // Line breaks belong in notes but never in names: one line keeps a
+      // name printable everywhere it is shown.
+      const bool layout = code_point == '\n' || code_point == '\r' || code_point == '\t';
+      if (!(multiline && layout)) {
+        out.push_back({std::string(field),
+                       absl::StrCat("contains the control character ", CodePointName(code_point),
+                                    " at character ", chars + 1,
+                                    multiline ? "" : "; it must be a single line of text")});
         return;
       }
     }
     i += length;
-    ++chars;
   }
   if (chars > max_chars) {
     out.push_back({std::string(field), absl::StrCat("is ", chars, " characters long; at most ",
@@ -171,10 +334,12 @@ void ValidateText(absl::string_view text, absl::string_view field, bool required
 void ValidateCountryCode(absl::string_view code, absl::string_view field,
                          std::vector<FieldViolation>& out) {
   if (code.empty()) return;
-  if (code.size() != 2 || !absl::ascii_isupper(code[0]) || !absl::ascii_isupper(code[1])) {
-    out.push_back(
-        {std::string(field),
-         absl::StrCat("\"", code, "\" is not an ISO 3166-1 alpha-2 code such as \"GB\"")});
+  if (code.size() != 2 || !absl::ascii_isupper(static_cast<unsigned char>(code[0])) ||
+      !absl::ascii_isupper(static_cast<unsigned char>(code[1]))) {
+    out.push_back({std::string(field),
+                   absl::StrCat(Quote(code, '"'),
+                                " is not an ISO 3166-1 alpha-2 country code: two upper-case "
+                                "letters such as \"GB\"")});
   }
 }
 
@@ -186,57 +351,79 @@ void ValidateTreatedAreas(const v1::TreatmentDefinition& definition,
     return;
   }
   std::map<std::string, const v1::TreatmentArea*> by_id;
-  std::vector<std::string> ids;
-  for (const auto& area : definition.protocol().areas()) {
-    by_id[area.id()] = &area;
-    ids.push_back(area.id());
+  std::vector<std::string> area_ids;
+  for (const v1::TreatmentArea& area : definition.protocol().areas()) {
+    by_id.emplace(area.id(), &area);
+    area_ids.push_back(area.id());
   }
   std::set<std::string> indications;
-  for (const auto& indication : definition.indications()) indications.insert(indication.id());
-  std::set<std::string> seen;
+  std::vector<std::string> indication_ids;
+  for (const v1::Indication& indication : definition.indications()) {
+    indications.insert(indication.id());
+    indication_ids.push_back(indication.id());
+  }
+  const std::string type = absl::StrCat("treatment type '", definition.id(), "'");
+  std::map<std::string, int> first_charted;
   for (int i = 0; i < areas.size(); ++i) {
     const v1::TreatedArea& treated = areas.Get(i);
-    const std::string path = absl::StrCat(field, "[", i, "]");
-    auto it = by_id.find(treated.area_id());
+    const std::string path = Indexed(field, i);
     if (treated.area_id().empty()) {
-      out.push_back({path + ".area_id", "is required"});
+      out.push_back({Child(path, "area_id"), absl::StrCat("is required: an area of ", type,
+                                                          ListIfShort("areas", area_ids))});
       continue;
     }
+    const auto it = by_id.find(treated.area_id());
     if (it == by_id.end()) {
-      out.push_back({path + ".area_id",
-                     absl::StrCat("'", treated.area_id(), "' is not an area of treatment type '",
-                                  definition.id(), "' (areas: ", absl::StrJoin(ids, ", "), ")")});
+      out.push_back({Child(path, "area_id"),
+                     absl::StrCat(Quote(treated.area_id(), '\''), " is not an area of ", type,
+                                  ListIfShort("areas", area_ids))});
       continue;
-    }
-    if (!seen.insert(treated.area_id()).second) {
-      out.push_back({path + ".area_id",
-                     absl::StrCat("'", treated.area_id(), "' is listed twice; chart it once")});
     }
     const v1::TreatmentArea& area = *it->second;
-    int max_depth = area.max_depth_um();
-    std::string overrides;
-    for (const auto& o : area.depth_overrides()) {
-      if (o.indication_id() == treated.indication_id()) max_depth = o.max_depth_um();
-      absl::StrAppend(&overrides, overrides.empty() ? " (up to " : ", up to ", o.max_depth_um(),
-                      " um for ", o.indication_id());
+    const auto [first, inserted] = first_charted.emplace(area.id(), i);
+    if (!inserted) {
+      out.push_back({Child(path, "area_id"),
+                     absl::StrCat("'", area.id(), "' is charted twice (first at ",
+                                  Indexed(field, first->second), "); chart each area once")});
     }
-    if (!overrides.empty()) overrides += ")";
-    if (!treated.indication_id().empty() && indications.count(treated.indication_id()) == 0) {
-      out.push_back(
-          {path + ".indication_id",
-           absl::StrCat("'", treated.indication_id(), "' is not an indication of treatment type '",
-                        definition.id(), "'")});
+
+    const std::string& indication = treated.indication_id();
+    const bool known_indication = !indication.empty() && indications.count(indication) > 0;
+    if (!indication.empty() && !known_indication) {
+      out.push_back({Child(path, "indication_id"),
+                     absl::StrCat(Quote(indication, '\''), " is not an indication of ", type,
+                                  ListIfShort("indications", indication_ids))});
     }
-    if (treated.needle_depth_um() < area.min_depth_um() || treated.needle_depth_um() > max_depth) {
-      out.push_back(
-          {path + ".needle_depth_um",
-           absl::StrCat(treated.needle_depth_um(), " um is outside the ", area.min_depth_um(),
-                        " to ", max_depth, " um allowed on '", area.id(), "'", overrides)});
+
+    const v1::DepthOverride* in_effect = nullptr;
+    if (known_indication) {
+      for (const v1::DepthOverride& o : area.depth_overrides()) {
+        if (o.indication_id() == indication) in_effect = &o;
+      }
     }
+    const int depth = treated.needle_depth_um();
+    const int max_depth = in_effect != nullptr ? in_effect->max_depth_um() : area.max_depth_um();
+    if (depth < area.min_depth_um() || depth > max_depth) {
+      std::string message = absl::StrCat(depth, " um is outside the ", area.min_depth_um(), " to ",
+                                         max_depth, " um allowed on '", area.id(), "'");
+      if (in_effect != nullptr) {
+        absl::StrAppend(&message, " for ", indication);
+      } else if (depth > max_depth) {
+        // Too deep may be right for another indication: say which, so the
+        // practitioner can chart the indication rather than lower the depth.
+        std::vector<std::string> others;
+        for (const v1::DepthOverride& o : area.depth_overrides()) {
+          others.push_back(absl::StrCat("up to ", o.max_depth_um(), " um for ", o.indication_id()));
+        }
+        if (!others.empty()) absl::StrAppend(&message, " (", absl::StrJoin(others, ", "), ")");
+      }
+      out.push_back({Child(path, "needle_depth_um"), std::move(message)});
+    }
+
     if (treated.passes() < area.min_passes() || treated.passes() > area.max_passes()) {
-      out.push_back({path + ".passes",
-                     absl::StrCat(treated.passes(), " passes is outside the ", area.min_passes(),
-                                  " to ", area.max_passes(), " allowed on '", area.id(), "'")});
+      out.push_back({Child(path, "passes"),
+                     absl::StrCat(treated.passes(), " is outside the ", area.min_passes(), " to ",
+                                  area.max_passes(), " passes allowed on '", area.id(), "'")});
     }
   }
 }
@@ -245,37 +432,57 @@ void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
                           const v1::CartridgeUse& cartridge,
                           const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
                           absl::string_view field, std::vector<FieldViolation>& out) {
-  const std::string lot_field = Join(field, "lot_number");
-  if (cartridge.lot_number().empty()) {
+  const std::string lot_field = Child(field, "lot_number");
+  const std::string& lot = cartridge.lot_number();
+  if (absl::StripAsciiWhitespace(lot).empty()) {
     out.push_back({lot_field, "is required: every cartridge must be traceable to its lot"});
   } else {
-    bool printable = cartridge.lot_number().size() <= 64;
-    for (char c : cartridge.lot_number()) printable = printable && c >= ' ' && c <= '~';
+    bool printable = true;
+    for (char c : lot) printable = printable && c >= ' ' && c <= '~';
     if (!printable) {
-      out.push_back({lot_field, "must be 1 to 64 printable ASCII characters, as on the box"});
+      out.push_back({lot_field, absl::StrCat(Quote(lot, '"'),
+                                             " is not a lot number: it must be printable ASCII "
+                                             "characters, as printed on the box")});
+    } else if (lot.size() > kMaxLotNumberChars) {
+      out.push_back({lot_field, absl::StrCat("is ", lot.size(), " characters long; at most ",
+                                             kMaxLotNumberChars, " are allowed")});
     }
   }
-  ValidateText(cartridge.product(), Join(field, "product"), false, 200, out);
+  ValidateText(cartridge.product(), Child(field, "product"), false, kMaxProductChars, out);
+
   if (cartridge.requirement_id().empty()) return;
+  const std::string requirement_field = Child(field, "requirement_id");
   const v1::CartridgeRequirement* requirement = nullptr;
-  for (const auto& r : definition.cartridges()) {
+  std::vector<std::string> requirement_ids;
+  for (const v1::CartridgeRequirement& r : definition.cartridges()) {
     if (r.id() == cartridge.requirement_id()) requirement = &r;
+    requirement_ids.push_back(r.id());
   }
   if (requirement == nullptr) {
-    out.push_back({Join(field, "requirement_id"),
-                   absl::StrCat("'", cartridge.requirement_id(),
-                                "' is not a cartridge requirement of treatment type '",
-                                definition.id(), "'")});
+    out.push_back(
+        {requirement_field,
+         absl::StrCat(Quote(cartridge.requirement_id(), '\''),
+                      " is not a cartridge requirement of treatment type '", definition.id(), "'",
+                      ListIfShort("requirements", requirement_ids))});
     return;
   }
-  if (requirement->area_ids().empty()) return;
+  if (requirement->area_ids().empty()) return;  // Fits every area.
   const std::set<std::string> fits(requirement->area_ids().begin(), requirement->area_ids().end());
-  for (const auto& treated : areas) {
-    if (!treated.area_id().empty() && fits.count(treated.area_id()) == 0) {
-      out.push_back({Join(field, "requirement_id"),
-                     absl::StrCat("cartridge '", requirement->id(), "' is not for area '",
-                                  treated.area_id(), "'")});
+  std::set<std::string> protocol_areas;
+  for (const v1::TreatmentArea& area : definition.protocol().areas()) {
+    protocol_areas.insert(area.id());
+  }
+  std::set<std::string> reported;
+  for (const v1::TreatedArea& treated : areas) {
+    const std::string& area_id = treated.area_id();
+    // Areas that are not in the protocol are reported by ValidateTreatedAreas.
+    if (protocol_areas.count(area_id) == 0 || fits.count(area_id) > 0 ||
+        !reported.insert(area_id).second) {
+      continue;
     }
+    out.push_back({requirement_field, absl::StrCat("'", requirement->id(), "' is a cartridge for ",
+                                                   absl::StrJoin(requirement->area_ids(), ", "),
+                                                   ", not for area '", area_id, "'")});
   }
 }
 
@@ -284,19 +491,29 @@ void ValidateAdverseEvents(const google::protobuf::RepeatedPtrField<v1::AdverseE
                            std::vector<FieldViolation>& out) {
   for (int i = 0; i < events.size(); ++i) {
     const v1::AdverseEvent& event = events.Get(i);
-    const std::string path = absl::StrCat(field, "[", i, "]");
-    ValidateText(event.description(), path + ".description", true, 2000, out);
+    const std::string path = Indexed(field, i);
+    ValidateText(event.description(), Child(path, "description"), true, kMaxAdverseEventChars, out);
     if (event.severity() == v1::ADVERSE_EVENT_SEVERITY_UNSPECIFIED) {
-      out.push_back({path + ".severity", "is required"});
+      out.push_back({Child(path, "severity"),
+                     "is required: ADVERSE_EVENT_SEVERITY_MILD, ADVERSE_EVENT_SEVERITY_MODERATE or "
+                     "ADVERSE_EVENT_SEVERITY_SEVERE"});
     } else if (!v1::AdverseEventSeverity_IsValid(event.severity())) {
-      out.push_back({path + ".severity", absl::StrCat(event.severity(), " is not a severity")});
+      out.push_back({Child(path, "severity"),
+                     absl::StrCat(static_cast<int>(event.severity()),
+                                  " is not an adverse event severity this service knows")});
     }
-    if (event.has_onset_time()) {
-      const auto& onset = event.onset_time();
-      if (onset.nanos() < 0 || onset.nanos() > 999999999 ||
-          absl::FromUnixSeconds(onset.seconds()) > now + kClockSkew) {
-        out.push_back({path + ".onset_time", "is not a valid time in the past"});
-      }
+    if (!event.has_onset_time()) continue;
+    const google::protobuf::Timestamp& onset = event.onset_time();
+    if (onset.seconds() < kMinTimestampSeconds || onset.seconds() > kMaxTimestampSeconds ||
+        onset.nanos() < 0 || onset.nanos() > 999999999) {
+      out.push_back({Child(path, "onset_time"),
+                     absl::StrCat("seconds ", onset.seconds(), " and nanos ", onset.nanos(),
+                                  " are not a valid timestamp (years 1 to 9999, nanos 0 to "
+                                  "999999999)")});
+    } else if (FromTimestamp(onset) > now + kClockSkew) {
+      out.push_back({Child(path, "onset_time"),
+                     absl::StrCat(FormatUtc(FromTimestamp(onset)), " is in the future (now is ",
+                                  FormatUtc(now), ")")});
     }
   }
 }

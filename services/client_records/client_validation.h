@@ -1,10 +1,18 @@
 // Field checks for ClientRecords requests: dates, phones, emails, free text,
-// and a charted treatment against its treatment type's protocol. Pure
-// functions; each appends every problem it finds, naming the field by its
-// path under `field`. Called by the ClientRecords service.
+// and a charted treatment against its treatment type's protocol. Called by the
+// ClientRecords service (client_records_service.cc, chart_service.cc) before
+// anything is stored.
+//
+// Every function is pure: it appends one FieldViolation per problem found to
+// `out` and never clears it, so a request's checks collect every problem in
+// one pass. Field paths are proto field names under the `field` argument, with
+// indexes, e.g. "treatment_record.areas[1].needle_depth_um". Descriptions are
+// sentences that quote the refused value (escaped and shortened, so they stay
+// valid UTF-8 in the error details) and say why it was refused.
 #ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_VALIDATION_H_
 #define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_VALIDATION_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -17,48 +25,68 @@
 
 namespace clinic::client_records {
 
-// A real calendar date (leap years included).
+// Text allowed more characters than this is free text (notes, descriptions)
+// and may hold line breaks and tabs; anything shorter (names, reasons, lot
+// numbers) must be a single line.
+inline constexpr size_t kMaxSingleLineChars = 500;
+
+// A real calendar date: year 1 to 9999, month 1 to 12, and a day of that
+// month (29 February only in leap years).
 void ValidateDate(const v1::Date& date, absl::string_view field, std::vector<FieldViolation>& out);
 
-// Required, a real date, not in the future, not more than 130 years ago.
+// Required (`present` false means the field was not sent), a real date, not
+// after today in UTC, and not more than 130 years before it.
 void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
                          absl::string_view field, std::vector<FieldViolation>& out);
 
-// E.164: '+' then 8 to 15 digits, the first not 0.
+// E.164: '+' then 8 to 15 digits, the first not 0. Empty passes unless
+// `required`.
 void ValidatePhone(absl::string_view phone, absl::string_view field, bool required,
                    std::vector<FieldViolation>& out);
 
-// A plausible address: one '@', a local part, a dotted domain, no spaces.
+// A plausible address, not RFC 5322 in full: at most 254 bytes of valid UTF-8
+// without white space or control characters, exactly one '@', 1 to 64 bytes
+// before it, and a domain with at least one dot and no empty label. Empty
+// passes unless `required`.
 void ValidateEmail(absl::string_view email, absl::string_view field, bool required,
                    std::vector<FieldViolation>& out);
 
-// Trimmed and lower-cased, as emails are stored and compared.
+// Trimmed of ASCII white space and with ASCII letters lower-cased, as emails
+// are stored and compared.
 std::string NormalizeEmail(absl::string_view email);
 
-// Valid UTF-8 without control characters, at most `max_chars` characters;
-// `required` means not blank.
+// Well-formed UTF-8 (no overlong forms, surrogates or stray bytes) with no
+// control characters, at most `max_chars` Unicode code points. Line breaks
+// and tabs are accepted only when `max_chars` exceeds kMaxSingleLineChars.
+// `required` means not empty once ASCII white space is trimmed.
 void ValidateText(absl::string_view text, absl::string_view field, bool required, size_t max_chars,
                   std::vector<FieldViolation>& out);
 
-// Empty, or two upper-case letters (ISO 3166-1 alpha-2).
+// Empty, or two upper-case ASCII letters (ISO 3166-1 alpha-2, e.g. "GB").
 void ValidateCountryCode(absl::string_view code, absl::string_view field,
                          std::vector<FieldViolation>& out);
 
-// The treated areas against the definition's protocol: known areas, each
-// once, depths and passes within the area's ranges (or the indication's
-// depth override).
+// The treated areas against the definition's protocol: at least one; each an
+// area of the protocol, charted once; the indication, when set, one of the
+// definition's; the needle depth within the area's range, whose maximum is
+// the indication's depth override when the area has one; the passes within
+// the area's range.
 void ValidateTreatedAreas(const v1::TreatmentDefinition& definition,
                           const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
                           absl::string_view field, std::vector<FieldViolation>& out);
 
-// The cartridge: a lot number, and a requirement of the definition that fits
-// every treated area.
+// The cartridge: a lot number (1 to 64 printable ASCII characters, as on the
+// box), an optional product name (at most 200 characters), and, when
+// requirement_id is set, a cartridge requirement of the definition that is
+// meant for every treated area.
 void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
                           const v1::CartridgeUse& cartridge,
                           const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
                           absl::string_view field, std::vector<FieldViolation>& out);
 
-// Adverse events: a description, a severity, an onset not in the future.
+// Adverse events: a description (at most 2000 characters), a known severity,
+// and an onset time, when set, that is a valid timestamp no more than five
+// minutes after `now` (tablets' clocks drift).
 void ValidateAdverseEvents(const google::protobuf::RepeatedPtrField<v1::AdverseEvent>& events,
                            absl::Time now, absl::string_view field,
                            std::vector<FieldViolation>& out);

@@ -1,218 +1,862 @@
-// Field checks of ClientRecords requests: dates, phones, emails, text in many
-// scripts, and charted treatments against a protocol.
+// Unit tests of the ClientRecords field checks (client_validation.h): every
+// rule with values that pass and values that fail, the exact field path of
+// each violation and the phrase that says why.
 #include "services/client_records/client_validation.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "clinic/v1/common.pb.h"
 #include "google/protobuf/text_format.h"
 
-namespace clinic::client_records {
-namespace {
+namespace clinic {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-
-std::vector<std::string> Fields(const std::vector<FieldViolation>& violations) {
-  std::vector<std::string> fields;
-  for (const auto& v : violations) fields.push_back(v.field);
-  return fields;
+// Lets failing expectations show violations readably.
+void PrintTo(const FieldViolation& violation, std::ostream* os) {
+  *os << "{" << violation.field << ": " << violation.description << "}";
 }
 
-v1::Date MakeDate(int y, int m, int d) {
+namespace client_records {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Matcher;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+using Violations = std::vector<FieldViolation>;
+
+Matcher<const FieldViolation&> Violation(const std::string& field, const std::string& phrase) {
+  return AllOf(Field(&FieldViolation::field, field),
+               Field(&FieldViolation::description, HasSubstr(phrase)));
+}
+
+// Descriptions travel in clinic.v1.BadRequest, a proto3 message whose string
+// fields must be valid UTF-8 or the caller cannot parse the error.
+bool SurvivesTheWire(const Violations& violations) {
+  v1::BadRequest request;
+  for (const FieldViolation& v : violations) {
+    auto* out = request.add_field_violations();
+    out->set_field(v.field);
+    out->set_description(v.description);
+  }
+  v1::BadRequest parsed;
+  return parsed.ParseFromString(request.SerializeAsString());
+}
+
+v1::Date MakeDate(int year, int month, int day) {
   v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
+  date.set_year(year);
+  date.set_month(month);
+  date.set_day(day);
   return date;
 }
 
-const absl::Time kNow =
-    absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::UTCTimeZone());
+absl::Time Utc(int year, int month, int day, int hour = 12, int minute = 0) {
+  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, 0), absl::UTCTimeZone());
+}
 
-TEST(ClientValidationTest, Dates) {
-  std::vector<FieldViolation> out;
-  ValidateDate(MakeDate(2024, 2, 29), "d", out);
-  EXPECT_THAT(out, IsEmpty());
+const absl::Time kNow = Utc(2026, 11, 25);
+
+Violations CheckDate(int year, int month, int day) {
+  Violations out;
+  ValidateDate(MakeDate(year, month, day), "client.date_of_birth", out);
+  return out;
+}
+
+Violations CheckBirth(int year, int month, int day, absl::Time now = kNow) {
+  Violations out;
+  ValidateDateOfBirth(MakeDate(year, month, day), true, now, "client.date_of_birth", out);
+  return out;
+}
+
+Violations CheckPhone(absl::string_view phone, bool required = false) {
+  Violations out;
+  ValidatePhone(phone, "client.phone", required, out);
+  return out;
+}
+
+Violations CheckEmail(absl::string_view email, bool required = false) {
+  Violations out;
+  ValidateEmail(email, "client.email", required, out);
+  return out;
+}
+
+Violations CheckName(absl::string_view name, bool required = true, size_t max_chars = 100) {
+  Violations out;
+  ValidateText(name, "client.given_name", required, max_chars, out);
+  return out;
+}
+
+Violations CheckCountry(absl::string_view code) {
+  Violations out;
+  ValidateCountryCode(code, "client.address.country_code", out);
+  return out;
+}
+
+// --- Dates ---
+
+TEST(ClientValidationDateTest, RealDatesPass) {
+  EXPECT_THAT(CheckDate(2024, 2, 29), IsEmpty());  // leap year
+  EXPECT_THAT(CheckDate(2000, 2, 29), IsEmpty());  // divisible by 400
+  EXPECT_THAT(CheckDate(2023, 2, 28), IsEmpty());
+  EXPECT_THAT(CheckDate(2023, 4, 30), IsEmpty());
+  EXPECT_THAT(CheckDate(2023, 12, 31), IsEmpty());
+  EXPECT_THAT(CheckDate(1, 1, 1), IsEmpty());
+  EXPECT_THAT(CheckDate(9999, 12, 31), IsEmpty());
+}
+
+TEST(ClientValidationDateTest, TwentyNinthOfFebruaryOnlyInLeapYears) {
+  EXPECT_THAT(CheckDate(2023, 2, 29),
+              ElementsAre(Violation("client.date_of_birth.day",
+                                    "29 is not a day of February 2023, which has 28 days")));
+  EXPECT_THAT(CheckDate(1900, 2, 29),
+              ElementsAre(Violation("client.date_of_birth.day", "28 days")));
+  EXPECT_THAT(CheckDate(2100, 2, 29),
+              ElementsAre(Violation("client.date_of_birth.day", "28 days")));
+  EXPECT_THAT(CheckDate(2024, 2, 30),
+              ElementsAre(Violation("client.date_of_birth.day", "29 days")));
+}
+
+TEST(ClientValidationDateTest, DaysOutsideTheMonthFail) {
+  EXPECT_THAT(CheckDate(2023, 4, 31),
+              ElementsAre(Violation("client.date_of_birth.day",
+                                    "31 is not a day of April 2023, which has 30 days")));
+  EXPECT_THAT(CheckDate(2023, 1, 0), ElementsAre(Violation("client.date_of_birth.day", "0 is")));
+  EXPECT_THAT(CheckDate(2023, 1, 32), ElementsAre(Violation("client.date_of_birth.day", "32 is")));
+  EXPECT_THAT(CheckDate(2023, 1, -1), ElementsAre(Violation("client.date_of_birth.day", "-1 is")));
+}
+
+TEST(ClientValidationDateTest, MonthsAndYearsOutOfRangeFail) {
+  EXPECT_THAT(CheckDate(2023, 13, 1), ElementsAre(Violation("client.date_of_birth.month",
+                                                            "13 is not a month from 1 to 12")));
+  EXPECT_THAT(CheckDate(2023, 0, 1), ElementsAre(Violation("client.date_of_birth.month", "0 is")));
+  EXPECT_THAT(CheckDate(0, 1, 1), ElementsAre(Violation("client.date_of_birth.year",
+                                                        "0 is not a year from 1 to 9999")));
+  EXPECT_THAT(CheckDate(10000, 1, 1),
+              ElementsAre(Violation("client.date_of_birth.year", "10000 is")));
+}
+
+TEST(ClientValidationDateTest, ReportsEveryWrongPart) {
+  EXPECT_THAT(CheckDate(0, 0, 0), ElementsAre(Violation("client.date_of_birth.year", "0 is"),
+                                              Violation("client.date_of_birth.month", "0 is"),
+                                              Violation("client.date_of_birth.day", "1 to 31")));
+  // With the month unknown, a day that fits some month is not blamed.
+  EXPECT_THAT(CheckDate(2023, 13, 31), ElementsAre(Violation("client.date_of_birth.month", "13")));
+}
+
+TEST(ClientValidationDateTest, EmptyPrefixNamesTheBareField) {
+  Violations out;
+  ValidateDate(MakeDate(2023, 2, 29), "", out);
+  EXPECT_THAT(out, ElementsAre(Violation("day", "29")));
+}
+
+TEST(ClientValidationDateTest, AppendsWithoutClearing) {
+  Violations out = {{"earlier", "an earlier problem"}};
   ValidateDate(MakeDate(2023, 2, 29), "d", out);
-  ValidateDate(MakeDate(2023, 13, 1), "d", out);
-  ValidateDate(MakeDate(0, 1, 1), "d", out);
-  ValidateDate(MakeDate(2023, 4, 31), "d", out);
-  EXPECT_THAT(Fields(out), ElementsAre("d.day", "d.month", "d.year", "d.day"));
+  EXPECT_THAT(out, ElementsAre(Violation("earlier", "earlier"), Violation("d.day", "29")));
 }
 
-TEST(ClientValidationTest, DateOfBirth) {
-  std::vector<FieldViolation> out;
-  ValidateDateOfBirth(MakeDate(1990, 4, 12), true, kNow, "dob", out);
-  ValidateDateOfBirth(MakeDate(2026, 11, 25), true, kNow, "dob", out);
-  EXPECT_THAT(out, IsEmpty());
-  ValidateDateOfBirth(MakeDate(2026, 11, 26), true, kNow, "dob", out);
-  ValidateDateOfBirth(MakeDate(1890, 1, 1), true, kNow, "dob", out);
-  ValidateDateOfBirth(v1::Date(), false, kNow, "dob", out);
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_THAT(out[0].description, HasSubstr("future"));
-  EXPECT_THAT(out[1].description, HasSubstr("130 years"));
-  EXPECT_THAT(out[2].description, HasSubstr("required"));
+// --- Date of birth ---
+
+TEST(ClientValidationDateOfBirthTest, IsRequired) {
+  Violations out;
+  ValidateDateOfBirth(v1::Date(), false, kNow, "client.date_of_birth", out);
+  EXPECT_THAT(out, ElementsAre(Violation("client.date_of_birth", "is required")));
 }
 
-TEST(ClientValidationTest, Phones) {
-  std::vector<FieldViolation> out;
-  for (const char* ok : {"+447700900123", "+15551234567", "+8613800138000", ""}) {
-    ValidatePhone(ok, "phone", false, out);
+TEST(ClientValidationDateOfBirthTest, PastDatesAndTodayPass) {
+  EXPECT_THAT(CheckBirth(1990, 4, 12), IsEmpty());
+  EXPECT_THAT(CheckBirth(2026, 11, 25), IsEmpty());  // born today
+  EXPECT_THAT(CheckBirth(2024, 2, 29), IsEmpty());
+}
+
+TEST(ClientValidationDateOfBirthTest, FutureDatesFail) {
+  EXPECT_THAT(CheckBirth(2026, 11, 26),
+              ElementsAre(Violation("client.date_of_birth",
+                                    "2026-11-26 is in the future (today is 2026-11-25 in UTC)")));
+  EXPECT_THAT(CheckBirth(2030, 1, 1), ElementsAre(Violation("client.date_of_birth", "future")));
+}
+
+TEST(ClientValidationDateOfBirthTest, TodayIsTheUtcDay) {
+  // 23:30 UTC on the 25th is already the 26th east of UTC, but not here.
+  EXPECT_THAT(CheckBirth(2026, 11, 26, Utc(2026, 11, 25, 23, 30)),
+              ElementsAre(Violation("client.date_of_birth", "future")));
+  EXPECT_THAT(CheckBirth(2026, 11, 26, Utc(2026, 11, 26, 0, 30)), IsEmpty());
+}
+
+TEST(ClientValidationDateOfBirthTest, AtMostOneHundredAndThirtyYearsAgo) {
+  EXPECT_THAT(CheckBirth(1896, 11, 25), IsEmpty());
+  EXPECT_THAT(CheckBirth(1896, 11, 24),
+              ElementsAre(Violation("client.date_of_birth",
+                                    "1896-11-24 is more than 130 years ago (the earliest accepted "
+                                    "is 1896-11-25)")));
+  EXPECT_THAT(CheckBirth(1890, 1, 1), ElementsAre(Violation("client.date_of_birth", "130 years")));
+}
+
+TEST(ClientValidationDateOfBirthTest, OnALeapDayTheLimitIsTheFirstOfMarch) {
+  const absl::Time leap_day = Utc(2024, 2, 29);
+  EXPECT_THAT(CheckBirth(1894, 3, 1, leap_day), IsEmpty());
+  EXPECT_THAT(CheckBirth(1894, 2, 28, leap_day),
+              ElementsAre(Violation("client.date_of_birth", "130 years")));
+}
+
+TEST(ClientValidationDateOfBirthTest, InvalidDatesAreReportedOnThePartOnly) {
+  EXPECT_THAT(CheckBirth(2023, 2, 29), ElementsAre(Violation("client.date_of_birth.day", "29")));
+  EXPECT_THAT(CheckBirth(1990, 14, 1), ElementsAre(Violation("client.date_of_birth.month", "14")));
+  EXPECT_THAT(CheckBirth(0, 1, 1), ElementsAre(Violation("client.date_of_birth.year", "0")));
+}
+
+// --- Phones ---
+
+TEST(ClientValidationPhoneTest, E164NumbersPass) {
+  for (const char* phone : {"+447700900123", "+15551234567", "+8613800138000", "+12345678",
+                            "+123456789012345", "+33612345678"}) {
+    EXPECT_THAT(CheckPhone(phone), IsEmpty()) << phone;
   }
+}
+
+TEST(ClientValidationPhoneTest, EmptyPassesUnlessRequired) {
+  EXPECT_THAT(CheckPhone(""), IsEmpty());
+  EXPECT_THAT(CheckPhone("", true), ElementsAre(Violation("client.phone", "is required")));
+}
+
+TEST(ClientValidationPhoneTest, MessageQuotesTheValue) {
+  EXPECT_THAT(CheckPhone("+44 7700"),
+              ElementsAre(Violation(
+                  "client.phone",
+                  "\"+44 7700\" is not a phone number in E.164 form such as \"+447700900123\"")));
+}
+
+TEST(ClientValidationPhoneTest, OtherFormsFailWithTheReason) {
+  struct Case {
+    const char* phone;
+    const char* why;
+  };
+  for (const Case& c :
+       {Case{"07700900123", "start with '+'"}, Case{"447700900123", "start with '+'"},
+        Case{"+44 7700 900123", "only digits"}, Case{"+44-7700-900123", "only digits"},
+        Case{"++447700900123", "only digits"}, Case{"+1234567", "7 digits"},
+        Case{"+1234567890123456", "16 digits"}, Case{"+", "0 digits"},
+        Case{"+0447700900", "do not start with 0"},
+        Case{"+\xd9\xa4\xd9\xa4\xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0\xd9\xa9\xd9\xa0",
+             "only digits"}}) {  // Arabic-Indic digits
+    EXPECT_THAT(CheckPhone(c.phone, true), ElementsAre(Violation("client.phone", c.why)))
+        << c.phone;
+  }
+}
+
+TEST(ClientValidationPhoneTest, BadBytesAreEscapedInTheMessage) {
+  const Violations out = CheckPhone("+44\xff");
+  EXPECT_THAT(out, ElementsAre(Violation("client.phone", "\"+44\\xff\"")));
+  EXPECT_TRUE(SurvivesTheWire(out));
+}
+
+// --- Emails ---
+
+TEST(ClientValidationEmailTest, PlausibleAddressesPass) {
+  for (const std::string& email :
+       {std::string("zoe@example.com"), std::string("o'brien+clinic@mail.example.co.uk"),
+        std::string("ZOE@EXAMPLE.COM"), std::string("zoë@exämple.de"), std::string("李@例子.中国"),
+        std::string(64, 'a') + "@example.com",
+        std::string(64, 'a') + "@" + std::string(185, 'b') + ".com"}) {  // 254 bytes
+    EXPECT_THAT(CheckEmail(email), IsEmpty()) << email;
+  }
+}
+
+TEST(ClientValidationEmailTest, EmptyPassesUnlessRequired) {
+  EXPECT_THAT(CheckEmail(""), IsEmpty());
+  EXPECT_THAT(CheckEmail("", true), ElementsAre(Violation("client.email", "is required")));
+}
+
+TEST(ClientValidationEmailTest, MalformedAddressesFailWithTheReason) {
+  struct Case {
+    std::string email;
+    const char* why;
+  };
+  for (const Case& c : {
+           Case{"not-an-email", "\"not-an-email\" is not an email address: it has no '@'"},
+           Case{"a@@b.com", "more than one '@'"},
+           Case{"a@b@c.com", "more than one '@'"},
+           Case{"@example.com", "nothing comes before the '@'"},
+           Case{"zoe@", "nothing comes after the '@'"},
+           Case{"zoe@localhost", "the domain has no dot"},
+           Case{"zoe@.example.com", "empty label"},
+           Case{"zoe@example.com.", "empty label"},
+           Case{"zoe@example..com", "empty label"},
+           Case{"zoe @example.com", "white space"},
+           Case{" zoe@example.com", "white space"},
+           Case{"zoe@example.com\n", "white space"},
+           Case{"zoe\xc2\xa0smith@example.com", "white space"},  // no-break space
+           Case{"zoe\x01@example.com", "control character U+0001"},
+           Case{"zoe\x7f@example.com", "control character U+007F"},
+           Case{"zo\xff@example.com", "not valid UTF-8"},
+           Case{std::string(65, 'a') + "@example.com",
+                "the part before the '@' is 65 bytes long; the limit is 64"},
+           Case{std::string(64, 'a') + "@" + std::string(186, 'b') + ".com",
+                "255 bytes long; the limit is 254"},
+       }) {
+    const Violations out = CheckEmail(c.email);
+    EXPECT_THAT(out, ElementsAre(Violation("client.email", c.why))) << c.email;
+    EXPECT_TRUE(SurvivesTheWire(out)) << c.email;
+  }
+}
+
+TEST(ClientValidationEmailTest, LongValuesAreShortenedInTheMessage) {
+  const Violations out = CheckEmail(std::string(300, 'x'));
+  ASSERT_THAT(out, SizeIs(1));
+  EXPECT_THAT(out[0].description, HasSubstr("...\""));
+  EXPECT_LT(out[0].description.size(), 150u);
+}
+
+TEST(ClientValidationEmailTest, NormalizeTrimsAndLowerCasesAscii) {
+  EXPECT_EQ(NormalizeEmail("  Zoe.OBrien@Example.COM \t\r\n"), "zoe.obrien@example.com");
+  EXPECT_EQ(NormalizeEmail("zoe@example.com"), "zoe@example.com");
+  EXPECT_EQ(NormalizeEmail(""), "");
+  EXPECT_EQ(NormalizeEmail("   "), "");
+  // Only ASCII letters change: other scripts' case rules are not ours to
+  // apply, and the address stays the one the client gave.
+  EXPECT_EQ(NormalizeEmail("ZOË@EXÄMPLE.DE"), "zoË@exÄmple.de");
+  // Inner white space is kept, so the address still fails validation.
+  EXPECT_EQ(NormalizeEmail(" Zoe Smith@x.com "), "zoe smith@x.com");
+}
+
+// --- Text ---
+
+TEST(ClientValidationTextTest, NamesInManyScriptsPass) {
+  for (const char* name : {
+           "Zoë",          // Latin with diaeresis, precomposed
+           "Zoe\xcc\x88",  // the same, with a combining diaeresis
+           "O'Brien",      // apostrophe
+           "José-María",   // hyphen and accents
+           "Åsa",          // Swedish
+           "Nguyễn",       // Vietnamese, stacked diacritics
+           "Łukasz",       // Polish
+           "李",           // Chinese, one character
+           "さくら",       // Japanese hiragana
+           "김민준",       // Korean
+           "عائشة",        // Arabic, right to left
+           "שרה",          // Hebrew
+           "Ελένη",        // Greek
+           "Ђорђе",        // Serbian Cyrillic
+           "प्रिया",        // Devanagari with combining signs
+           "ชนิดา",         // Thai
+           "Anne-Marie d'Arc",
+           "Zoë 🌸",  // four-byte UTF-8
+       }) {
+    EXPECT_THAT(CheckName(name), IsEmpty()) << name;
+  }
+}
+
+TEST(ClientValidationTextTest, RequiredMeansNotBlank) {
+  EXPECT_THAT(CheckName(""), ElementsAre(Violation("client.given_name", "is required")));
+  EXPECT_THAT(CheckName("   "), ElementsAre(Violation("client.given_name", "is required")));
+  EXPECT_THAT(CheckName(" \t\r\n "), ElementsAre(Violation("client.given_name", "is required")));
+  EXPECT_THAT(CheckName("", false), IsEmpty());
+  EXPECT_THAT(CheckName("  ", false), IsEmpty());
+}
+
+TEST(ClientValidationTextTest, LengthCountsCodePointsNotBytes) {
+  EXPECT_THAT(CheckName("李李李", true, 3), IsEmpty());  // 9 bytes
+  EXPECT_THAT(CheckName("🌸🌸", true, 2), IsEmpty());      // 8 bytes
+  EXPECT_THAT(
+      CheckName("ëëëë", true, 3),
+      ElementsAre(Violation("client.given_name", "is 4 characters long; at most 3 are allowed")));
+  EXPECT_THAT(CheckName(std::string(100, 'a')), IsEmpty());
+  EXPECT_THAT(CheckName(std::string(101, 'a')),
+              ElementsAre(Violation("client.given_name", "is 101 characters long")));
+}
+
+TEST(ClientValidationTextTest, MalformedUtf8Fails) {
+  struct Case {
+    std::string bytes;
+    const char* what;
+  };
+  for (const Case& c : {
+           Case{"\xff\xfe", "not a UTF-8 byte at all"},
+           Case{"\x80", "a lone continuation byte"},
+           Case{"Zo\xc3", "a sequence cut short at the end"},
+           Case{"Zo\xc3"
+                "e",
+                "a lead byte without its continuation"},
+           Case{"\xc0\xaf", "an overlong '/'"},
+           Case{"\xe0\x80\xaf", "an overlong '/' in three bytes"},
+           Case{"\xf0\x80\x80\xaf", "an overlong '/' in four bytes"},
+           Case{"\xed\xa0\x80", "a high surrogate"},
+           Case{"\xed\xbf\xbf", "a low surrogate"},
+           Case{"\xf4\x90\x80\x80", "beyond U+10FFFF"},
+           Case{"\xf8\x88\x80\x80\x80", "a five-byte form"},
+           Case{"Jos\xe9", "Latin-1, not UTF-8"},
+       }) {
+    const Violations out = CheckName(c.bytes);
+    EXPECT_THAT(out, ElementsAre(Violation("client.given_name", "is not valid UTF-8"))) << c.what;
+    EXPECT_TRUE(SurvivesTheWire(out)) << c.what;
+  }
+}
+
+TEST(ClientValidationTextTest, MalformedUtf8MessageSaysWhere) {
+  EXPECT_THAT(CheckName("Zo\xff"),
+              ElementsAre(Violation("client.given_name", "byte 0xff at byte 2")));
+}
+
+TEST(ClientValidationTextTest, InvalidBytesFailEvenWhenOptional) {
+  EXPECT_THAT(CheckName("\xff", false), ElementsAre(Violation("client.given_name", "UTF-8")));
+}
+
+TEST(ClientValidationTextTest, ControlCharactersFailInNames) {
+  struct Case {
+    std::string text;
+    const char* code;
+  };
+  for (const Case& c : {
+           Case{"Zoë\tSmith", "U+0009 at character 4"}, Case{"Zoë\nSmith", "U+000A"},
+           Case{"Zoë\rSmith", "U+000D"}, Case{std::string("Zo\0e", 4), "U+0000 at character 3"},
+           Case{"Zoe\x7f", "U+007F"}, Case{"Zoe\xc2\x85", "U+0085"},  // C1 "next line"
+           Case{"\x1b[31mZoe", "U+001B"},                             // a terminal escape
+       }) {
+    const Violations out = CheckName(c.text, false);
+    EXPECT_THAT(out, ElementsAre(Violation("client.given_name", "contains the control character")))
+        << c.code;
+    EXPECT_THAT(out, ElementsAre(Violation("client.given_name", c.code)));
+  }
+}
+
+TEST(ClientValidationTextTest, FreeTextMayHaveLineBreaksAndTabs) {
+  Violations out;
+  ValidateText("Line one\nline two\r\n\tindented", "treatment_record.notes", false, 10000, out);
   EXPECT_THAT(out, IsEmpty());
-  for (const char* bad :
-       {"07700900123", "+44 7700 900123", "+0447700900", "+1234567", "+1234567890123456"}) {
-    ValidatePhone(bad, "phone", false, out);
-  }
-  EXPECT_EQ(out.size(), 5u);
-  EXPECT_THAT(out[0].description, HasSubstr("E.164"));
+  ValidateText("Bell\a", "treatment_record.notes", false, 10000, out);
+  EXPECT_THAT(out, ElementsAre(Violation("treatment_record.notes", "U+0007")));
+}
+
+TEST(ClientValidationTextTest, SingleLineUpToTheThreshold) {
+  Violations out;
+  ValidateText("a\nb", "reason", false, kMaxSingleLineChars, out);
+  EXPECT_THAT(out, ElementsAre(Violation("reason", "single line")));
   out.clear();
-  ValidatePhone("", "phone", true, out);
-  EXPECT_THAT(Fields(out), ElementsAre("phone"));
+  ValidateText("a\nb", "notes", false, kMaxSingleLineChars + 1, out);
+  EXPECT_THAT(out, IsEmpty());
 }
 
-TEST(ClientValidationTest, Emails) {
-  std::vector<FieldViolation> out;
-  for (const char* ok : {"zoe@example.com", "o'brien+clinic@mail.example.co.uk", ""}) {
-    ValidateEmail(ok, "email", false, out);
+// --- Country codes ---
+
+TEST(ClientValidationCountryCodeTest, EmptyOrTwoUpperCaseLettersPass) {
+  for (const char* code : {"", "GB", "US", "DE", "JP"}) {
+    EXPECT_THAT(CheckCountry(code), IsEmpty()) << code;
   }
-  EXPECT_THAT(out, IsEmpty());
-  for (const char* bad :
-       {"not-an-email", "@example.com", "a@b", "a@@b.com", "a b@c.com", "a@.com", "a@b..com"}) {
-    ValidateEmail(bad, "email", false, out);
+}
+
+TEST(ClientValidationCountryCodeTest, OtherFormsFail) {
+  for (const char* code : {"gb", "Gb", "GBR", "G", "G1", "12", " GB", "ÅL", "U\xff"}) {
+    const Violations out = CheckCountry(code);
+    EXPECT_THAT(out, ElementsAre(Violation("client.address.country_code",
+                                           "is not an ISO 3166-1 alpha-2 country code")))
+        << code;
+    EXPECT_TRUE(SurvivesTheWire(out)) << code;
   }
-  EXPECT_EQ(out.size(), 7u);
-  EXPECT_EQ(NormalizeEmail("  Zoe.OBrien@Example.COM "), "zoe.obrien@example.com");
+  EXPECT_THAT(CheckCountry("gb"), ElementsAre(Violation("client.address.country_code", "\"gb\"")));
 }
 
-TEST(ClientValidationTest, TextInManyScriptsAndBadBytes) {
-  std::vector<FieldViolation> out;
-  for (const char* name : {"Zoë", "O'Brien", "李", "عائشة", "José-María", "Åsa", "Nguyễn"}) {
-    ValidateText(name, "name", true, 100, out);
+// --- Treated areas and cartridges ---
+
+constexpr absl::string_view kDefinition = R"pb(
+  id: "microneedling"
+  version: "1.0.0"
+  indications { id: "acne_scars" display_name: "Acne scars" }
+  indications { id: "texture" display_name: "Texture" }
+  protocol {
+    areas { id: "forehead" min_depth_um: 250 max_depth_um: 500 min_passes: 1 max_passes: 3 }
+    areas {
+      id: "cheeks"
+      min_depth_um: 500
+      max_depth_um: 1500
+      min_passes: 2
+      max_passes: 4
+      depth_overrides { indication_id: "acne_scars" max_depth_um: 2000 }
+    }
+    areas {
+      id: "neck"
+      min_depth_um: 250
+      max_depth_um: 1000
+      min_passes: 1
+      max_passes: 3
+      depth_overrides { indication_id: "texture" max_depth_um: 750 }
+      depth_overrides { indication_id: "acne_scars" max_depth_um: 1200 }
+    }
   }
-  EXPECT_THAT(out, IsEmpty());
-  ValidateText("  ", "name", true, 100, out);
-  ValidateText("\xff\xfe", "name", true, 100, out);
-  ValidateText("\xc0\xaf", "name", true, 100, out);      // overlong '/'
-  ValidateText("\xed\xa0\x80", "name", true, 100, out);  // a surrogate
-  ValidateText("tab\there", "name", true, 100, out);
-  ValidateText("ëëëë", "name", true, 3, out);
-  ASSERT_EQ(out.size(), 6u);
-  EXPECT_THAT(out[0].description, HasSubstr("required"));
-  EXPECT_THAT(out[1].description, HasSubstr("UTF-8"));
-  EXPECT_THAT(out[4].description, HasSubstr("control"));
-  EXPECT_THAT(out[5].description, HasSubstr("4 characters"));
-  out.clear();
-  ValidateText("line one\nline two", "notes", false, 10000, out);
-  EXPECT_THAT(out, IsEmpty());
-}
+  cartridges { id: "face_36" area_ids: "forehead" area_ids: "cheeks" }
+  cartridges { id: "neck_12" area_ids: "neck" }
+  cartridges { id: "any_12" }
+)pb";
 
-TEST(ClientValidationTest, CountryCodes) {
-  std::vector<FieldViolation> out;
-  ValidateCountryCode("", "c", out);
-  ValidateCountryCode("GB", "c", out);
-  EXPECT_THAT(out, IsEmpty());
-  ValidateCountryCode("gb", "c", out);
-  ValidateCountryCode("GBR", "c", out);
-  EXPECT_EQ(out.size(), 2u);
-}
-
-class TreatmentCheckTest : public ::testing::Test {
- protected:
+class TreatmentValidationTest : public ::testing::Test {
+ public:
   void SetUp() override {
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-        R"pb(
-          id: "microneedling"
-          indications { id: "acne_scars" display_name: "Acne scars" }
-          indications { id: "texture" display_name: "Texture" }
-          protocol {
-            areas { id: "forehead" min_depth_um: 250 max_depth_um: 500 min_passes: 1 max_passes: 3 }
-            areas {
-              id: "cheeks"
-              min_depth_um: 500
-              max_depth_um: 1500
-              min_passes: 2
-              max_passes: 4
-              depth_overrides { indication_id: "acne_scars" max_depth_um: 2000 }
-            }
-          }
-          cartridges { id: "face_36" area_ids: "cheeks" }
-          cartridges { id: "any" }
-        )pb",
-        &definition_));
+    ASSERT_TRUE(
+        google::protobuf::TextFormat::ParseFromString(std::string(kDefinition), &definition_));
   }
-  v1::TreatedArea* Add(const std::string& area, int depth, int passes,
-                       const std::string& indication = "") {
+
+  TreatmentValidationTest& Add(const std::string& area, int depth, int passes,
+                               const std::string& indication = "") {
     v1::TreatedArea* a = areas_.Add();
     a->set_area_id(area);
     a->set_needle_depth_um(depth);
     a->set_passes(passes);
     a->set_indication_id(indication);
-    return a;
+    return *this;
   }
-  std::vector<FieldViolation> CheckAreas() {
-    std::vector<FieldViolation> out;
-    ValidateTreatedAreas(definition_, areas_, "areas", out);
+
+  Violations CheckAreas() const {
+    Violations out;
+    ValidateTreatedAreas(definition_, areas_, "treatment_record.areas", out);
     return out;
   }
+
+  Violations CheckCartridge() const {
+    Violations out;
+    ValidateCartridgeUse(definition_, cartridge_, areas_, "treatment_record.cartridge", out);
+    return out;
+  }
+
   v1::TreatmentDefinition definition_;
   google::protobuf::RepeatedPtrField<v1::TreatedArea> areas_;
+  v1::CartridgeUse cartridge_;
 };
 
-TEST_F(TreatmentCheckTest, AreasWithinTheProtocolPass) {
-  Add("forehead", 250, 1);
-  Add("cheeks", 1800, 3, "acne_scars");
+TEST_F(TreatmentValidationTest, AreasWithinTheProtocolPass) {
+  Add("forehead", 250, 1).Add("cheeks", 1500, 4).Add("neck", 1000, 3);
   EXPECT_THAT(CheckAreas(), IsEmpty());
 }
 
-TEST_F(TreatmentCheckTest, EachWayToChartWrongly) {
-  Add("lips", 500, 2);                 // not an area
-  Add("forehead", 600, 2);             // too deep
-  Add("cheeks", 1800, 3);              // deep enough only for acne scars
-  Add("cheeks", 1000, 5, "wrinkles");  // twice, unknown indication, too many passes
-  const auto out = CheckAreas();
-  EXPECT_THAT(Fields(out), ElementsAre("areas[0].area_id", "areas[1].needle_depth_um",
-                                       "areas[2].needle_depth_um", "areas[3].area_id",
-                                       "areas[3].indication_id", "areas[3].passes"));
-  EXPECT_THAT(out[0].description, HasSubstr("areas: forehead, cheeks"));
-  EXPECT_THAT(out[2].description, HasSubstr("up to 2000 um for acne_scars"));
+TEST_F(TreatmentValidationTest, AtLeastOneArea) {
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas", "at least one")));
+}
+
+TEST_F(TreatmentValidationTest, DepthOverrideAllowsDeeperForItsIndicationOnly) {
+  Add("cheeks", 1800, 3, "acne_scars");
+  EXPECT_THAT(CheckAreas(), IsEmpty());
   areas_.Clear();
-  EXPECT_THAT(Fields(CheckAreas()), ElementsAre("areas"));
+  Add("cheeks", 2000, 3, "acne_scars");
+  EXPECT_THAT(CheckAreas(), IsEmpty());
+
+  areas_.Clear();
+  Add("cheeks", 1800, 3);
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas[0].needle_depth_um",
+                                                  "1800 um is outside the 500 to 1500 um allowed "
+                                                  "on 'cheeks' (up to 2000 um for acne_scars)")));
+
+  // An indication of the definition without an override on this area gets
+  // the area's own limit.
+  areas_.Clear();
+  Add("cheeks", 1800, 3, "texture");
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas[0].needle_depth_um",
+                                                  "up to 2000 um for acne_scars")));
 }
 
-TEST_F(TreatmentCheckTest, Cartridges) {
-  Add("forehead", 300, 2);
-  v1::CartridgeUse cartridge;
-  std::vector<FieldViolation> out;
-  ValidateCartridgeUse(definition_, cartridge, areas_, "cartridge", out);
-  EXPECT_THAT(Fields(out), ElementsAre("cartridge.lot_number"));
-  out.clear();
-  cartridge.set_lot_number("LOT-42");
-  cartridge.set_requirement_id("any");
-  ValidateCartridgeUse(definition_, cartridge, areas_, "cartridge", out);
-  EXPECT_THAT(out, IsEmpty());
-  cartridge.set_requirement_id("face_36");
-  ValidateCartridgeUse(definition_, cartridge, areas_, "cartridge", out);
-  cartridge.set_requirement_id("body_99");
-  ValidateCartridgeUse(definition_, cartridge, areas_, "cartridge", out);
-  EXPECT_THAT(Fields(out), ElementsAre("cartridge.requirement_id", "cartridge.requirement_id"));
-  EXPECT_THAT(out[0].description, HasSubstr("not for area 'forehead'"));
+TEST_F(TreatmentValidationTest, DeeperThanTheOverrideFails) {
+  Add("cheeks", 2100, 3, "acne_scars");
+  const Violations out = CheckAreas();
+  EXPECT_THAT(out, ElementsAre(Violation("treatment_record.areas[0].needle_depth_um",
+                                         "2100 um is outside the 500 to 2000 um allowed on "
+                                         "'cheeks' for acne_scars")));
+  EXPECT_THAT(out[0].description, Not(HasSubstr("(up to")));
 }
 
-TEST(ClientValidationTest, AdverseEvents) {
-  google::protobuf::RepeatedPtrField<v1::AdverseEvent> events;
-  v1::AdverseEvent* ok = events.Add();
-  ok->set_description("Prolonged redness");
-  ok->set_severity(v1::ADVERSE_EVENT_SEVERITY_MILD);
-  v1::AdverseEvent* bad = events.Add();
-  bad->mutable_onset_time()->set_seconds(absl::ToUnixSeconds(kNow + absl::Hours(2)));
-  std::vector<FieldViolation> out;
-  ValidateAdverseEvents(events, kNow, "events", out);
-  EXPECT_THAT(Fields(out),
-              ElementsAre("events[1].description", "events[1].severity", "events[1].onset_time"));
+TEST_F(TreatmentValidationTest, OverridesMayBeShallower) {
+  Add("neck", 900, 2, "texture");
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas[0].needle_depth_um",
+                                                  "900 um is outside the 250 to 750 um allowed "
+                                                  "on 'neck' for texture")));
+  areas_.Clear();
+  Add("neck", 1100, 2);
+  EXPECT_THAT(CheckAreas(),
+              ElementsAre(Violation("treatment_record.areas[0].needle_depth_um",
+                                    "(up to 750 um for texture, up to 1200 um for acne_scars)")));
+}
+
+TEST_F(TreatmentValidationTest, TooShallowFails) {
+  Add("forehead", 200, 1).Add("cheeks", 400, 2, "acne_scars");
+  const Violations out = CheckAreas();
+  EXPECT_THAT(out, ElementsAre(Violation("treatment_record.areas[0].needle_depth_um",
+                                         "200 um is outside the 250 to 500 um allowed on "
+                                         "'forehead'"),
+                               Violation("treatment_record.areas[1].needle_depth_um",
+                                         "400 um is outside the 500 to 2000 um")));
+  // Overrides only raise the ceiling; they do not help a shallow pass.
+  EXPECT_THAT(out[0].description, Not(HasSubstr("up to")));
+}
+
+TEST_F(TreatmentValidationTest, UnknownAreaNamesTheTypeAndItsAreas) {
+  Add("lips", 500, 2);
+  EXPECT_THAT(CheckAreas(),
+              ElementsAre(Violation("treatment_record.areas[0].area_id",
+                                    "'lips' is not an area of treatment type 'microneedling' "
+                                    "(areas: forehead, cheeks, neck)")));
+}
+
+TEST_F(TreatmentValidationTest, LongAreaListsAreLeftOut) {
+  for (int i = 0; i < 13; ++i) {
+    v1::TreatmentArea* area = definition_.mutable_protocol()->add_areas();
+    area->set_id(absl::StrCat("zone_", i));
+  }
+  Add("lips", 500, 2);
+  const Violations out = CheckAreas();
+  EXPECT_THAT(out, ElementsAre(Violation("treatment_record.areas[0].area_id",
+                                         "'lips' is not an area of treatment type")));
+  EXPECT_THAT(out[0].description, Not(HasSubstr("areas:")));
+}
+
+TEST_F(TreatmentValidationTest, AreaIdIsRequired) {
+  Add("", 500, 2);
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas[0].area_id",
+                                                  "is required: an area of treatment type")));
+}
+
+TEST_F(TreatmentValidationTest, UnknownAreaIdIsEscaped) {
+  Add("li\xffps\n", 500, 2);
+  const Violations out = CheckAreas();
+  EXPECT_THAT(out, ElementsAre(Violation("treatment_record.areas[0].area_id", "'li\\xffps\\n'")));
+  EXPECT_TRUE(SurvivesTheWire(out));
+}
+
+TEST_F(TreatmentValidationTest, EachAreaOnce) {
+  Add("cheeks", 1000, 2).Add("forehead", 300, 1).Add("cheeks", 1200, 3);
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas[2].area_id",
+                                                  "'cheeks' is charted twice (first at "
+                                                  "treatment_record.areas[0])")));
+}
+
+TEST_F(TreatmentValidationTest, IndicationMustBeOneOfTheDefinitions) {
+  Add("forehead", 300, 1, "wrinkles");
+  EXPECT_THAT(CheckAreas(), ElementsAre(Violation("treatment_record.areas[0].indication_id",
+                                                  "'wrinkles' is not an indication of treatment "
+                                                  "type 'microneedling' (indications: acne_scars, "
+                                                  "texture)")));
+}
+
+TEST_F(TreatmentValidationTest, PassesWithinTheAreaRange) {
+  Add("cheeks", 1000, 2).Add("forehead", 300, 3);
+  EXPECT_THAT(CheckAreas(), IsEmpty());
+  areas_.Clear();
+  Add("cheeks", 1000, 5).Add("forehead", 300, 0);
+  EXPECT_THAT(CheckAreas(),
+              ElementsAre(Violation("treatment_record.areas[0].passes",
+                                    "5 is outside the 2 to 4 passes allowed on 'cheeks'"),
+                          Violation("treatment_record.areas[1].passes",
+                                    "0 is outside the 1 to 3 passes allowed on 'forehead'")));
+}
+
+TEST_F(TreatmentValidationTest, ReportsEveryProblemInOrder) {
+  Add("lips", 500, 2)                       // not an area
+      .Add("forehead", 600, 2)              // too deep
+      .Add("cheeks", 1800, 3)               // deep enough only for acne scars
+      .Add("cheeks", 1000, 5, "wrinkles");  // twice, unknown indication, too many passes
+  EXPECT_THAT(CheckAreas(),
+              ElementsAre(Violation("treatment_record.areas[0].area_id", "'lips'"),
+                          Violation("treatment_record.areas[1].needle_depth_um", "600 um"),
+                          Violation("treatment_record.areas[2].needle_depth_um", "1800 um"),
+                          Violation("treatment_record.areas[3].area_id", "twice"),
+                          Violation("treatment_record.areas[3].indication_id", "'wrinkles'"),
+                          Violation("treatment_record.areas[3].passes", "5 is")));
+}
+
+TEST_F(TreatmentValidationTest, CartridgeWithLotAndMatchingRequirementPasses) {
+  Add("forehead", 300, 1).Add("cheeks", 1000, 2);
+  cartridge_.set_lot_number("LOT-2026-0042");
+  cartridge_.set_product("Dermapen 4 36-pin");
+  EXPECT_THAT(CheckCartridge(), IsEmpty());
+  cartridge_.set_requirement_id("face_36");
+  EXPECT_THAT(CheckCartridge(), IsEmpty());
+  cartridge_.set_requirement_id("any_12");
+  EXPECT_THAT(CheckCartridge(), IsEmpty());
+}
+
+TEST_F(TreatmentValidationTest, LotNumberIsRequired) {
+  EXPECT_THAT(CheckCartridge(),
+              ElementsAre(Violation("treatment_record.cartridge.lot_number", "is required")));
+  cartridge_.set_lot_number("   ");
+  EXPECT_THAT(CheckCartridge(),
+              ElementsAre(Violation("treatment_record.cartridge.lot_number", "is required")));
+}
+
+TEST_F(TreatmentValidationTest, LotNumberIsShortPrintableAscii) {
+  cartridge_.set_lot_number(std::string(64, '7'));
+  EXPECT_THAT(CheckCartridge(), IsEmpty());
+  cartridge_.set_lot_number("LOT 42/B");
+  EXPECT_THAT(CheckCartridge(), IsEmpty());
+  cartridge_.set_lot_number(std::string(65, '7'));
+  EXPECT_THAT(CheckCartridge(), ElementsAre(Violation("treatment_record.cartridge.lot_number",
+                                                      "is 65 characters long; at most 64")));
+  for (const char* lot : {"LOT\t42", "LÖT-42", "LOT\x7f", "LOT\xff"}) {
+    cartridge_.set_lot_number(lot);
+    const Violations out = CheckCartridge();
+    EXPECT_THAT(out,
+                ElementsAre(Violation("treatment_record.cartridge.lot_number", "printable ASCII")))
+        << lot;
+    EXPECT_TRUE(SurvivesTheWire(out)) << lot;
+  }
+}
+
+TEST_F(TreatmentValidationTest, ProductIsOptionalShortText) {
+  cartridge_.set_lot_number("LOT-1");
+  cartridge_.set_product(std::string(200, 'p'));
+  EXPECT_THAT(CheckCartridge(), IsEmpty());
+  cartridge_.set_product(std::string(201, 'p'));
+  EXPECT_THAT(CheckCartridge(), ElementsAre(Violation("treatment_record.cartridge.product",
+                                                      "is 201 characters long")));
+  cartridge_.set_product("Pen\xff");
+  EXPECT_THAT(CheckCartridge(),
+              ElementsAre(Violation("treatment_record.cartridge.product", "not valid UTF-8")));
+}
+
+TEST_F(TreatmentValidationTest, RequirementMustBeTheDefinitions) {
+  Add("forehead", 300, 1);
+  cartridge_.set_lot_number("LOT-1");
+  cartridge_.set_requirement_id("body_99");
+  EXPECT_THAT(CheckCartridge(),
+              ElementsAre(Violation("treatment_record.cartridge.requirement_id",
+                                    "'body_99' is not a cartridge requirement of treatment type "
+                                    "'microneedling' (requirements: face_36, neck_12, any_12)")));
+}
+
+TEST_F(TreatmentValidationTest, RequirementMustFitEveryTreatedArea) {
+  Add("forehead", 300, 1).Add("neck", 500, 2).Add("cheeks", 1000, 2);
+  cartridge_.set_lot_number("LOT-1");
+  cartridge_.set_requirement_id("face_36");
+  EXPECT_THAT(CheckCartridge(), ElementsAre(Violation("treatment_record.cartridge.requirement_id",
+                                                      "'face_36' is a cartridge for forehead, "
+                                                      "cheeks, not for area 'neck'")));
+  cartridge_.set_requirement_id("neck_12");
+  EXPECT_THAT(CheckCartridge(),
+              ElementsAre(Violation("treatment_record.cartridge.requirement_id", "'forehead'"),
+                          Violation("treatment_record.cartridge.requirement_id", "'cheeks'")));
+}
+
+TEST_F(TreatmentValidationTest, CartridgeLeavesUnknownAndRepeatedAreasToTheAreaCheck) {
+  Add("lips", 500, 2).Add("neck", 500, 2).Add("neck", 600, 2).Add("", 500, 2);
+  cartridge_.set_lot_number("LOT-1");
+  cartridge_.set_requirement_id("face_36");
+  EXPECT_THAT(CheckCartridge(),
+              ElementsAre(Violation("treatment_record.cartridge.requirement_id", "'neck'")));
+}
+
+// --- Adverse events ---
+
+class AdverseEventValidationTest : public ::testing::Test {
+ protected:
+  v1::AdverseEvent& Add(const std::string& description, v1::AdverseEventSeverity severity) {
+    v1::AdverseEvent* event = events_.Add();
+    event->set_description(description);
+    event->set_severity(severity);
+    return *event;
+  }
+
+  static void SetOnset(v1::AdverseEvent& event, absl::Time time) {
+    const int64_t seconds = absl::ToUnixSeconds(time);
+    event.mutable_onset_time()->set_seconds(seconds);
+    event.mutable_onset_time()->set_nanos(
+        static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  }
+
+  Violations Check() const {
+    Violations out;
+    ValidateAdverseEvents(events_, kNow, "treatment_record.adverse_events", out);
+    return out;
+  }
+
+  google::protobuf::RepeatedPtrField<v1::AdverseEvent> events_;
+};
+
+TEST_F(AdverseEventValidationTest, NoneIsFine) { EXPECT_THAT(Check(), IsEmpty()); }
+
+TEST_F(AdverseEventValidationTest, CompleteEventsPass) {
+  SetOnset(Add("Prolonged redness", v1::ADVERSE_EVENT_SEVERITY_MILD), kNow - absl::Hours(1));
+  Add("Infection on the left cheek;\nprescribed antibiotics.", v1::ADVERSE_EVENT_SEVERITY_MODERATE);
+  SetOnset(Add("Scarring", v1::ADVERSE_EVENT_SEVERITY_SEVERE), kNow);
+  EXPECT_THAT(Check(), IsEmpty());
+}
+
+TEST_F(AdverseEventValidationTest, DescriptionIsRequiredAndBounded) {
+  Add("", v1::ADVERSE_EVENT_SEVERITY_MILD);
+  Add("  ", v1::ADVERSE_EVENT_SEVERITY_MILD);
+  Add(std::string(2000, 'x'), v1::ADVERSE_EVENT_SEVERITY_MILD);
+  Add(std::string(2001, 'x'), v1::ADVERSE_EVENT_SEVERITY_MILD);
+  Add("Redness\xff", v1::ADVERSE_EVENT_SEVERITY_MILD);
+  EXPECT_THAT(
+      Check(),
+      ElementsAre(Violation("treatment_record.adverse_events[0].description", "is required"),
+                  Violation("treatment_record.adverse_events[1].description", "is required"),
+                  Violation("treatment_record.adverse_events[3].description",
+                            "is 2001 characters long; at most 2000"),
+                  Violation("treatment_record.adverse_events[4].description", "UTF-8")));
+}
+
+TEST_F(AdverseEventValidationTest, SeverityIsRequiredAndKnown) {
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_UNSPECIFIED);
+  Add("Redness", static_cast<v1::AdverseEventSeverity>(7));
+  EXPECT_THAT(Check(),
+              ElementsAre(Violation("treatment_record.adverse_events[0].severity", "is required"),
+                          Violation("treatment_record.adverse_events[1].severity",
+                                    "7 is not an adverse event severity")));
+}
+
+TEST_F(AdverseEventValidationTest, OnsetMayBeAFewMinutesAhead) {
+  SetOnset(Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD), kNow + absl::Minutes(5));
+  EXPECT_THAT(Check(), IsEmpty());
+  SetOnset(Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD),
+           kNow + absl::Minutes(5) + absl::Nanoseconds(1));
+  EXPECT_THAT(Check(),
+              ElementsAre(Violation("treatment_record.adverse_events[1].onset_time", "future")));
+}
+
+TEST_F(AdverseEventValidationTest, FutureOnsetFails) {
+  SetOnset(Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD), kNow + absl::Hours(2));
+  EXPECT_THAT(Check(), ElementsAre(Violation("treatment_record.adverse_events[0].onset_time",
+                                             "2026-11-25T14:00:00Z is in the future (now is "
+                                             "2026-11-25T12:00:00Z)")));
+}
+
+TEST_F(AdverseEventValidationTest, OnsetMustBeAValidTimestamp) {
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD).mutable_onset_time()->set_nanos(-1);
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD).mutable_onset_time()->set_nanos(1000000000);
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD)
+      .mutable_onset_time()
+      ->set_seconds(-62135596801);  // the second before year 1
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD)
+      .mutable_onset_time()
+      ->set_seconds(-62135596800);  // year 1 itself is fine
+  EXPECT_THAT(
+      Check(),
+      ElementsAre(
+          Violation("treatment_record.adverse_events[0].onset_time", "not a valid timestamp"),
+          Violation("treatment_record.adverse_events[1].onset_time", "not a valid timestamp"),
+          Violation("treatment_record.adverse_events[2].onset_time", "not a valid timestamp")));
+}
+
+TEST_F(AdverseEventValidationTest, ReportsEveryProblemOfAnEvent) {
+  SetOnset(Add("", v1::ADVERSE_EVENT_SEVERITY_UNSPECIFIED), kNow + absl::Hours(1));
+  EXPECT_THAT(Check(),
+              ElementsAre(Violation("treatment_record.adverse_events[0].description", "required"),
+                          Violation("treatment_record.adverse_events[0].severity", "required"),
+                          Violation("treatment_record.adverse_events[0].onset_time", "future")));
+}
+
+// The round trip that SurvivesTheWire relies on really refuses bad bytes.
+TEST(ClientValidationWireTest, InvalidUtf8DoesNotSurvive) {
+  EXPECT_FALSE(SurvivesTheWire({{"field", "bad \xff"}}));
+  EXPECT_TRUE(SurvivesTheWire({{"field", "fine: Zoë"}}));
 }
 
 }  // namespace
-}  // namespace clinic::client_records
+}  // namespace client_records
+}  // namespace clinic
