@@ -1,16 +1,22 @@
+// Loading, defaulting and validating clinic.config.v1.ServerConfig; see
+// config.h. Only the bootstrap and tests call in here.
 #include "common/config/config.h"
 
+#include <arpa/inet.h>
+
 #include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <set>
-#include <sstream>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/config/currency.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -19,26 +25,33 @@
 namespace clinic::config {
 namespace {
 
-constexpr char kDefaultListen[] = "127.0.0.1:50051";
-constexpr char kDefaultDataDir[] = "./data";
-constexpr char kDefaultPluginDir[] = "./plugins";
+constexpr absl::string_view kDefaultListenAddress = "127.0.0.1:50051";
+constexpr absl::string_view kDefaultDataDir = "./data";
 constexpr int kDefaultMaxMessageBytes = 4 << 20;
-constexpr int kDefaultKeepaliveSeconds = 60;
+constexpr int kDefaultKeepaliveTimeSeconds = 60;
 constexpr int kDefaultKeepaliveTimeoutSeconds = 20;
 constexpr int kDefaultShutdownGraceSeconds = 15;
 constexpr int kDefaultPluginLoadTimeoutMs = 5000;
 
-// Collects text-format parse errors with file, line and column.
-class ErrorCollector : public google::protobuf::io::ErrorCollector {
+// A config is a page of text; anything far larger is the wrong file (or a
+// device such as /dev/zero) and is refused before it fills memory.
+constexpr size_t kMaxConfigFileBytes = 16 << 20;
+
+// Turns the parser's zero-based positions into the one-based FILE:LINE:COL
+// form that editors and terminals recognise.
+class LocatingErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
-  explicit ErrorCollector(std::string file) : file_(std::move(file)) {}
-  void AddError(int line, int column, const std::string& message) override {
-    // The parser counts from zero; editors count from one.
-    errors_.push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
+  explicit LocatingErrorCollector(absl::string_view file) : file_(file) {}
+
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (line < 0) {
+      errors_.push_back(absl::StrCat(file_, ": ", message));
+    } else {
+      errors_.push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
+    }
   }
-  void AddWarning(int line, int column, const std::string& message) override {
-    AddError(line, column, message);
-  }
+
   const std::vector<std::string>& errors() const { return errors_; }
 
  private:
@@ -46,7 +59,88 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
   std::vector<std::string> errors_;
 };
 
-bool IsSlug(absl::string_view id) {
+absl::Status ReadConfigFile(const std::string& path, std::string& contents) {
+  const std::string what = absl::StrCat("config file ", path, " cannot be read");
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::ErrnoToStatus(errno, what);
+  char buffer[8192];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
+    contents.append(buffer, read);
+    if (contents.size() > kMaxConfigFileBytes) {
+      std::fclose(file);
+      return absl::FailedPreconditionError(
+          absl::StrCat("config file ", path, " is larger than ", kMaxConfigFileBytes >> 20,
+                       " MiB, which no configuration is; is it the right file?"));
+    }
+  }
+  // A folder opens fine and fails on the first read (EISDIR).
+  const bool failed = std::ferror(file) != 0;
+  const int error = errno;
+  std::fclose(file);
+  if (failed) return absl::ErrnoToStatus(error, what);
+  return absl::OkStatus();
+}
+
+absl::Status ParseConfigText(absl::string_view file, const std::string& text,
+                             v1::ServerConfig& config) {
+  google::protobuf::TextFormat::Parser parser;
+  LocatingErrorCollector errors(file);
+  parser.RecordErrorsTo(&errors);
+  if (parser.ParseFromString(text, &config)) return absl::OkStatus();
+  if (errors.errors().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", file, " is not a text-format clinic.config.v1.ServerConfig"));
+  }
+  return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
+}
+
+// Applies the flags; a flag that cannot be applied becomes a violation, so it
+// is reported together with the file's problems.
+std::vector<FieldViolation> ApplyOverrides(const ConfigOverrides& overrides,
+                                           v1::ServerConfig& config) {
+  std::vector<FieldViolation> problems;
+  if (overrides.listen_address) config.set_listen_address(*overrides.listen_address);
+  if (overrides.data_dir) config.set_data_dir(*overrides.data_dir);
+  if (overrides.plugin_dir) config.set_plugin_dir(*overrides.plugin_dir);
+  if (overrides.port_file) config.set_port_file(*overrides.port_file);
+  if (overrides.log_level) {
+    absl::StatusOr<LogLevel> level = ParseLogLevel(*overrides.log_level);
+    if (level.ok()) {
+      config.set_log_level(ToProtoLogLevel(*level));
+    } else {
+      problems.push_back(
+          {"log_level", absl::StrCat("\"", *overrides.log_level,
+                                     "\" given on the command line is not a log level; use "
+                                     "debug, info, warning or error")});
+    }
+  }
+  return problems;
+}
+
+absl::Status InvalidConfig(absl::string_view path, const std::vector<FieldViolation>& violations) {
+  const std::string source =
+      path.empty() ? "no config file was given, and the configuration from flags and defaults"
+                   : absl::StrCat("config file ", path);
+  // The first line is the usual one-line summary; the rest lists every
+  // problem, because the process prints this message and exits, and an
+  // operator should fix everything in one pass.
+  const absl::Status summary = FieldViolations(absl::StatusCode::kInvalidArgument,
+                                               absl::StrCat(source, " is invalid"), violations);
+  std::string message(summary.message());
+  for (const FieldViolation& violation : violations) {
+    absl::StrAppend(&message, "\n  ", violation.field, ": ", violation.description);
+  }
+  absl::Status status(absl::StatusCode::kInvalidArgument, message);
+  summary.ForEachPayload([&status](absl::string_view type_url, const absl::Cord& payload) {
+    status.SetPayload(type_url, payload);
+  });
+  return status;
+}
+
+// Lowercase letters, digits and hyphens, starting with a letter, 1 to 63
+// characters: safe in resource names, file names and URLs without escaping.
+bool IsIdentifier(absl::string_view id) {
   if (id.empty() || id.size() > 63 || !absl::ascii_islower(static_cast<unsigned char>(id[0]))) {
     return false;
   }
@@ -57,56 +151,209 @@ bool IsSlug(absl::string_view id) {
   return true;
 }
 
-// Accepts host:port with an IPv4 address, a host name, or [IPv6]; an empty
-// host means every interface. Also unix:/path. Explains what is wrong.
+void CheckIdentifier(std::vector<FieldViolation>& out, const std::string& field,
+                     absl::string_view id, absl::string_view example) {
+  if (id.empty()) {
+    out.push_back({field, absl::StrCat("is required, e.g. \"", example, "\"")});
+  } else if (!IsIdentifier(id)) {
+    out.push_back({field, absl::StrCat("\"", id,
+                                       "\" must be 1 to 63 lowercase letters, digits and hyphens, "
+                                       "starting with a letter, e.g. \"",
+                                       example, "\"")});
+  }
+}
+
+void CheckRequiredText(std::vector<FieldViolation>& out, const std::string& field,
+                       absl::string_view value, absl::string_view example) {
+  if (absl::StripAsciiWhitespace(value).empty()) {
+    out.push_back({field, absl::StrCat("is required, e.g. \"", example, "\"")});
+  }
+}
+
+bool IsHostName(absl::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  size_t label_length = 0;
+  char previous = '.';
+  for (char c : host) {
+    if (c == '.') {
+      if (label_length == 0 || previous == '-') return false;
+      label_length = 0;
+    } else if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-') {
+      if (label_length == 0 && c == '-') return false;
+      if (++label_length > 63) return false;
+    } else {
+      return false;
+    }
+    previous = c;
+  }
+  return label_length > 0 && previous != '-';
+}
+
+bool IsIpv4Address(absl::string_view host) {
+  in_addr parsed;
+  return inet_pton(AF_INET, std::string(host).c_str(), &parsed) == 1;
+}
+
+bool IsIpv6Address(absl::string_view host) {
+  // A link-local address may carry a zone, e.g. "fe80::1%eth0".
+  const size_t zone = host.find('%');
+  if (zone != absl::string_view::npos) {
+    if (zone + 1 == host.size()) return false;
+    host = host.substr(0, zone);
+  }
+  in6_addr parsed;
+  return inet_pton(AF_INET6, std::string(host).c_str(), &parsed) == 1;
+}
+
+// What is wrong with a listen address, or nullopt when gRPC can listen on it:
+// IPv4:port, hostname:port, [IPv6]:port or unix:path.
 absl::optional<std::string> ListenAddressProblem(absl::string_view address) {
-  if (address.empty()) return "is required, e.g. \"127.0.0.1:50051\"";
-  if (absl::StartsWith(address, "unix:")) {
-    if (address.size() == 5) return "needs a socket path after \"unix:\"";
+  if (address.empty()) return std::string("is required, e.g. \"127.0.0.1:50051\"");
+  const std::string quoted = absl::StrCat("\"", address, "\"");
+  absl::string_view rest = address;
+  if (absl::ConsumePrefix(&rest, "unix:")) {
+    if (rest.empty()) {
+      return absl::StrCat(quoted, " needs a socket path, e.g. \"unix:/run/clinic/clinicd.sock\"");
+    }
     return absl::nullopt;
   }
+
   absl::string_view host;
   absl::string_view port;
-  if (address[0] == '[') {
-    const size_t close = address.find(']');
-    if (close == absl::string_view::npos || close + 1 >= address.size() ||
-        address[close + 1] != ':') {
-      return absl::StrCat("\"", address, "\" is not [IPv6]:port");
+  if (absl::ConsumePrefix(&rest, "[")) {
+    const size_t close = rest.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::StrCat(quoted, " opens \"[\" without closing it; write \"[::1]:50051\"");
     }
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-    if (host.empty()) return absl::StrCat("\"", address, "\" has an empty IPv6 address");
+    host = rest.substr(0, close);
+    rest.remove_prefix(close + 1);
+    if (!absl::ConsumePrefix(&rest, ":")) {
+      return absl::StrCat(quoted,
+                          " needs \":PORT\" after the bracketed address, e.g. "
+                          "\"[::1]:50051\"");
+    }
+    port = rest;
+    if (!IsIpv6Address(host)) {
+      return absl::StrCat(quoted, ": \"", host, "\" is not an IPv6 address");
+    }
   } else {
-    const size_t colon = address.rfind(':');
+    const size_t colon = rest.rfind(':');
     if (colon == absl::string_view::npos) {
-      return absl::StrCat("\"", address, "\" has no port; use host:port, e.g. \"127.0.0.1:50051\"");
+      return absl::StrCat(quoted, " has no port; write host:port, e.g. \"127.0.0.1:50051\"");
     }
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-    if (host.find(':') != absl::string_view::npos) {
-      return absl::StrCat("\"", address,
-                          "\": write IPv6 addresses in brackets, e.g. \"[::1]:50051\"");
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+    if (host.empty()) {
+      return absl::StrCat(quoted,
+                          " has no host; use \"0.0.0.0:PORT\" for every IPv4 interface or "
+                          "\"[::]:PORT\" for every interface");
     }
-    for (char c : host) {
-      const auto u = static_cast<unsigned char>(c);
-      if (!absl::ascii_isalnum(u) && c != '.' && c != '-' && c != '_') {
-        return absl::StrCat("\"", address, "\" has an invalid host name");
-      }
+    if (absl::StrContains(host, ':')) {
+      return absl::StrCat(quoted, ": write an IPv6 address in brackets, e.g. \"[::1]:50051\"");
+    }
+    const bool looks_numeric = host.find_first_not_of("0123456789.") == absl::string_view::npos;
+    if (looks_numeric ? !IsIpv4Address(host) : !IsHostName(host)) {
+      return absl::StrCat(quoted, ": \"", host, "\" is not an IPv4 address or a host name");
     }
   }
-  int port_number = 0;
-  if (port.empty() || port.size() > 5 || !absl::SimpleAtoi(port, &port_number) || port_number < 0 ||
-      port_number > 65535 || port.find_first_not_of("0123456789") != absl::string_view::npos) {
-    return absl::StrCat("\"", address, "\" has port \"", port, "\"; a port is 0 to 65535");
+
+  uint32_t port_number = 0;
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != absl::string_view::npos ||
+      !absl::SimpleAtoi(port, &port_number) || port_number > 65535) {
+    return absl::StrCat(quoted, " has port \"", port,
+                        "\"; a port is a number from 0 to 65535 (0 picks a free one)");
   }
   return absl::nullopt;
 }
 
-void CheckIntRange(std::vector<FieldViolation>& out, const std::string& field, int64_t value,
-                   int64_t min, int64_t max, absl::string_view unit) {
+// IANA names are letters, digits and "/_-+". Anything else is refused before
+// it reaches the time zone loader, which would also accept file paths,
+// "localtime" and fixed offsets, none of which name a place.
+bool LooksLikeIanaZoneName(absl::string_view name) {
+  if (name.empty() || name.front() == '/' || name.back() == '/' || absl::StrContains(name, "//") ||
+      name == "localtime") {
+    return false;
+  }
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!absl::ascii_isalnum(u) && c != '/' && c != '_' && c != '-' && c != '+') return false;
+  }
+  return !absl::StartsWith(name, "Fixed/");
+}
+
+absl::optional<std::string> TimeZoneProblem(const std::string& name) {
+  if (name.empty()) return std::string("is required, e.g. \"Europe/London\"");
+  absl::TimeZone zone;
+  if (!LooksLikeIanaZoneName(name) || !absl::LoadTimeZone(name, &zone)) {
+    return absl::StrCat("\"", name,
+                        "\" is not an IANA time zone known to this machine's time zone "
+                        "database, e.g. \"Europe/London\"");
+  }
+  return absl::nullopt;
+}
+
+absl::optional<std::string> CurrencyProblem(const std::string& code) {
+  if (code.empty()) return std::string("is required, e.g. \"GBP\"");
+  if (IsIsoCurrency(code)) return absl::nullopt;
+  const std::string upper = absl::AsciiStrToUpper(code);
+  if (IsIsoCurrency(upper)) {
+    return absl::StrCat("\"", code, "\" is not an ISO-4217 currency code; codes are upper case: \"",
+                        upper, "\"");
+  }
+  return absl::StrCat("\"", code, "\" is not an ISO-4217 currency code");
+}
+
+void CheckRange(std::vector<FieldViolation>& out, const std::string& field, int64_t value,
+                int64_t min, int64_t max, absl::string_view unit) {
   if (value < min || value > max) {
-    out.push_back(
-        {field, absl::StrCat(value, " is outside the allowed ", min, " to ", max, " ", unit)});
+    out.push_back({field, absl::StrCat("must be ", min, " to ", max, " ", unit, "; got ", value)});
+  }
+}
+
+// For tuning fields, where zero means "use the default".
+void CheckRangeOrDefault(std::vector<FieldViolation>& out, const std::string& field, int64_t value,
+                         int64_t min, int64_t max, absl::string_view unit, int64_t default_value) {
+  if (value != 0 && (value < min || value > max)) {
+    out.push_back({field, absl::StrCat("must be ", min, " to ", max, " ", unit, ", or 0 for the ",
+                                       "default of ", default_value, "; got ", value)});
+  }
+}
+
+void ValidateSites(const v1::Chain& chain, std::vector<FieldViolation>& out) {
+  if (chain.sites().empty()) {
+    out.push_back({"chain.sites", "must list at least one site"});
+    return;
+  }
+  std::map<std::string, int> first_index_of_id;
+  for (int i = 0; i < chain.sites_size(); ++i) {
+    const clinic::v1::Site& site = chain.sites(i);
+    const std::string path = absl::StrCat("chain.sites[", i, "]");
+
+    CheckIdentifier(out, path + ".site_id", site.site_id(), "london-soho");
+    if (IsIdentifier(site.site_id())) {
+      const auto [earlier, inserted] = first_index_of_id.emplace(site.site_id(), i);
+      if (!inserted) {
+        out.push_back({path + ".site_id",
+                       absl::StrCat("\"", site.site_id(), "\" is already the id of chain.sites[",
+                                    earlier->second, "]; site ids must be unique")});
+      }
+    }
+    const std::string resource_name = absl::StrCat("sites/", site.site_id());
+    if (!site.name().empty() && site.name() != resource_name) {
+      out.push_back({path + ".name",
+                     absl::StrCat("is output only and must be \"", resource_name,
+                                  "\" when given; got \"", site.name(), "\" (leave it out)")});
+    }
+    CheckRequiredText(out, path + ".display_name", site.display_name(), "Lumen Skin - Soho");
+    if (auto problem = TimeZoneProblem(site.time_zone())) {
+      out.push_back({path + ".time_zone", *problem});
+    }
+    if (auto problem = CurrencyProblem(site.currency_code())) {
+      out.push_back({path + ".currency_code", *problem});
+    }
+    CheckRange(out, path + ".tax_rate_basis_points", site.tax_rate_basis_points(), 0, 10000,
+               "basis points (0% to 100%)");
   }
 }
 
@@ -131,29 +378,49 @@ LogLevel ToLogLevel(v1::LogLevel level) {
       return LogLevel::kWarning;
     case v1::LOG_LEVEL_ERROR:
       return LogLevel::kError;
+    case v1::LOG_LEVEL_INFO:
+    case v1::LOG_LEVEL_UNSPECIFIED:
     default:
       return LogLevel::kInfo;
   }
 }
 
+v1::LogLevel ToProtoLogLevel(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return v1::LOG_LEVEL_DEBUG;
+    case LogLevel::kInfo:
+      return v1::LOG_LEVEL_INFO;
+    case LogLevel::kWarning:
+      return v1::LOG_LEVEL_WARNING;
+    case LogLevel::kError:
+      return v1::LOG_LEVEL_ERROR;
+  }
+  return v1::LOG_LEVEL_INFO;
+}
+
 void ApplyDefaults(v1::ServerConfig& config) {
-  if (config.listen_address().empty()) config.set_listen_address(kDefaultListen);
-  if (config.data_dir().empty()) config.set_data_dir(kDefaultDataDir);
-  if (config.plugin_dir().empty()) config.set_plugin_dir(kDefaultPluginDir);
+  if (config.listen_address().empty()) {
+    config.set_listen_address(std::string(kDefaultListenAddress));
+  }
+  if (config.data_dir().empty()) config.set_data_dir(std::string(kDefaultDataDir));
   if (config.log_level() == v1::LOG_LEVEL_UNSPECIFIED) config.set_log_level(v1::LOG_LEVEL_INFO);
+
   v1::ServerTuning& server = *config.mutable_server();
   if (server.max_message_bytes() == 0) server.set_max_message_bytes(kDefaultMaxMessageBytes);
-  if (server.keepalive_time_seconds() == 0)
-    server.set_keepalive_time_seconds(kDefaultKeepaliveSeconds);
+  if (server.keepalive_time_seconds() == 0) {
+    server.set_keepalive_time_seconds(kDefaultKeepaliveTimeSeconds);
+  }
   if (server.keepalive_timeout_seconds() == 0) {
     server.set_keepalive_timeout_seconds(kDefaultKeepaliveTimeoutSeconds);
   }
   if (server.shutdown_grace_seconds() == 0) {
     server.set_shutdown_grace_seconds(kDefaultShutdownGraceSeconds);
   }
-  if (config.plugins().load_timeout_ms() == 0) {
-    config.mutable_plugins()->set_load_timeout_ms(kDefaultPluginLoadTimeoutMs);
-  }
+
+  v1::PluginLoading& plugins = *config.mutable_plugins();
+  if (plugins.load_timeout_ms() == 0) plugins.set_load_timeout_ms(kDefaultPluginLoadTimeoutMs);
+
   for (clinic::v1::Site& site : *config.mutable_chain()->mutable_sites()) {
     if (site.name().empty() && !site.site_id().empty()) {
       site.set_name(absl::StrCat("sites/", site.site_id()));
@@ -166,126 +433,50 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
   if (auto problem = ListenAddressProblem(config.listen_address())) {
     out.push_back({"listen_address", *problem});
   }
-  if (config.data_dir().empty()) out.push_back({"data_dir", "is required"});
-  if (config.plugin_dir().empty()) out.push_back({"plugin_dir", "is required"});
+  CheckRequiredText(out, "data_dir", config.data_dir(), kDefaultDataDir);
+  CheckRequiredText(out, "plugin_dir", config.plugin_dir(), "./build/plugins");
   if (!v1::LogLevel_IsValid(config.log_level())) {
-    out.push_back({"log_level", absl::StrCat(config.log_level(), " is not a log level")});
+    out.push_back(
+        {"log_level", absl::StrCat(config.log_level(),
+                                   " is not a log level; use LOG_LEVEL_DEBUG, "
+                                   "LOG_LEVEL_INFO, LOG_LEVEL_WARNING or LOG_LEVEL_ERROR")});
   }
 
   const v1::Chain& chain = config.chain();
-  if (chain.chain_id().empty()) {
-    out.push_back({"chain.chain_id", "is required, e.g. \"lumen\""});
-  } else if (!IsSlug(chain.chain_id())) {
-    out.push_back(
-        {"chain.chain_id", absl::StrCat("\"", chain.chain_id(),
-                                        "\" must be 1 to 63 lowercase letters, digits or hyphens, "
-                                        "starting with a letter")});
-  }
-  if (absl::StripAsciiWhitespace(chain.display_name()).empty()) {
-    out.push_back({"chain.display_name", "is required"});
-  }
-  if (chain.sites().empty()) out.push_back({"chain.sites", "at least one site is required"});
-  std::set<std::string> site_ids;
-  for (int i = 0; i < chain.sites_size(); ++i) {
-    const clinic::v1::Site& site = chain.sites(i);
-    const std::string path = absl::StrCat("chain.sites[", i, "]");
-    if (site.site_id().empty()) {
-      out.push_back({path + ".site_id", "is required, e.g. \"london-soho\""});
-    } else if (!IsSlug(site.site_id())) {
-      out.push_back({path + ".site_id",
-                     absl::StrCat("\"", site.site_id(),
-                                  "\" must be 1 to 63 lowercase letters, digits or hyphens, "
-                                  "starting with a letter")});
-    } else if (!site_ids.insert(site.site_id()).second) {
-      out.push_back(
-          {path + ".site_id", absl::StrCat("\"", site.site_id(), "\" is used by an earlier site")});
-    }
-    if (!site.name().empty() && site.name() != absl::StrCat("sites/", site.site_id())) {
-      out.push_back(
-          {path + ".name", absl::StrCat("is output only; leave it out (it would be \"sites/",
-                                        site.site_id(), "\")")});
-    }
-    if (absl::StripAsciiWhitespace(site.display_name()).empty()) {
-      out.push_back({path + ".display_name", "is required"});
-    }
-    absl::TimeZone zone;
-    if (site.time_zone().empty()) {
-      out.push_back({path + ".time_zone", "is required, e.g. \"Europe/London\""});
-    } else if (!absl::LoadTimeZone(site.time_zone(), &zone)) {
-      out.push_back({path + ".time_zone",
-                     absl::StrCat("\"", site.time_zone(), "\" is not an IANA time zone")});
-    }
-    if (site.currency_code().empty()) {
-      out.push_back({path + ".currency_code", "is required, e.g. \"GBP\""});
-    } else if (!IsIsoCurrency(site.currency_code())) {
-      out.push_back({path + ".currency_code", absl::StrCat("\"", site.currency_code(),
-                                                           "\" is not an ISO-4217 currency code")});
-    }
-    CheckIntRange(out, path + ".tax_rate_basis_points", site.tax_rate_basis_points(), 0, 10000,
-                  "basis points (0% to 100%)");
-  }
+  CheckIdentifier(out, "chain.chain_id", chain.chain_id(), "lumen");
+  CheckRequiredText(out, "chain.display_name", chain.display_name(), "Lumen Skin Clinics");
+  ValidateSites(chain, out);
 
   const v1::ServerTuning& server = config.server();
-  CheckIntRange(out, "server.max_message_bytes", server.max_message_bytes(), 1024, 64 << 20,
-                "bytes");
-  CheckIntRange(out, "server.keepalive_time_seconds", server.keepalive_time_seconds(), 1, 86400,
-                "seconds");
-  CheckIntRange(out, "server.keepalive_timeout_seconds", server.keepalive_timeout_seconds(), 1,
-                3600, "seconds");
-  CheckIntRange(out, "server.shutdown_grace_seconds", server.shutdown_grace_seconds(), 0, 300,
-                "seconds");
-  CheckIntRange(out, "plugins.load_timeout_ms", config.plugins().load_timeout_ms(), 100, 60000,
-                "milliseconds");
+  CheckRangeOrDefault(out, "server.max_message_bytes", server.max_message_bytes(), 1 << 10,
+                      64 << 20, "bytes (1 KiB to 64 MiB)", kDefaultMaxMessageBytes);
+  CheckRangeOrDefault(out, "server.keepalive_time_seconds", server.keepalive_time_seconds(), 1,
+                      24 * 3600, "seconds", kDefaultKeepaliveTimeSeconds);
+  CheckRangeOrDefault(out, "server.keepalive_timeout_seconds", server.keepalive_timeout_seconds(),
+                      1, 3600, "seconds", kDefaultKeepaliveTimeoutSeconds);
+  CheckRangeOrDefault(out, "server.shutdown_grace_seconds", server.shutdown_grace_seconds(), 1, 300,
+                      "seconds", kDefaultShutdownGraceSeconds);
+  CheckRangeOrDefault(out, "plugins.load_timeout_ms", config.plugins().load_timeout_ms(), 100,
+                      60000, "milliseconds", kDefaultPluginLoadTimeoutMs);
   return out;
 }
 
 absl::StatusOr<v1::ServerConfig> LoadServerConfig(absl::string_view path,
                                                   const ConfigOverrides& overrides) {
   v1::ServerConfig config;
-  const std::string file(path);
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) {
-      return absl::NotFoundError(
-          absl::StrCat("config file ", file, " cannot be read: ", strerror(errno)));
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    google::protobuf::TextFormat::Parser parser;
-    ErrorCollector errors(file);
-    parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(text.str(), &config)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("config file ", file, " is not a valid clinic.config.v1.ServerConfig:\n  ",
-                       absl::StrJoin(errors.errors(), "\n  ")));
-    }
+  if (!path.empty()) {
+    const std::string file(path);
+    std::string text;
+    if (absl::Status read = ReadConfigFile(file, text); !read.ok()) return read;
+    if (absl::Status parsed = ParseConfigText(file, text, config); !parsed.ok()) return parsed;
   }
-  if (overrides.listen_address) config.set_listen_address(*overrides.listen_address);
-  if (overrides.data_dir) config.set_data_dir(*overrides.data_dir);
-  if (overrides.plugin_dir) config.set_plugin_dir(*overrides.plugin_dir);
-  if (overrides.port_file) config.set_port_file(*overrides.port_file);
-  if (overrides.log_level) {
-    absl::StatusOr<LogLevel> level = ParseLogLevel(*overrides.log_level);
-    if (!level.ok()) return level.status();
-    config.set_log_level(static_cast<v1::LogLevel>(static_cast<int>(*level)));
-  }
+  std::vector<FieldViolation> violations = ApplyOverrides(overrides, config);
   ApplyDefaults(config);
-  std::vector<FieldViolation> violations = ValidateServerConfig(config);
-  if (violations.empty()) return config;
-
-  const std::string source =
-      file.empty() ? "the configuration" : absl::StrCat("config file ", file);
-  std::string message = absl::StrCat(source, " is invalid (", violations.size(), " problem",
-                                     violations.size() == 1 ? "" : "s", "):");
-  for (const FieldViolation& v : violations) {
-    absl::StrAppend(&message, "\n  ", v.field, ": ", v.description);
+  for (FieldViolation& violation : ValidateServerConfig(config)) {
+    violations.push_back(std::move(violation));
   }
-  absl::Status status = FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
-  absl::Status result(absl::StatusCode::kInvalidArgument, message);
-  status.ForEachPayload([&result](absl::string_view url, const absl::Cord& payload) {
-    result.SetPayload(url, payload);
-  });
-  return result;
+  if (!violations.empty()) return InvalidConfig(path, violations);
+  return config;
 }
 
 }  // namespace clinic::config

@@ -1,6 +1,8 @@
+// The ISO-4217 table behind currency.h.
 #include "common/config/currency.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <iterator>
 
 namespace clinic {
@@ -11,8 +13,11 @@ struct Currency {
   int digits;
 };
 
-// Sorted by code for binary search. Source: the ISO-4217 list of current
-// currencies, without fund codes, precious metals and testing codes.
+// ISO-4217 List One (current currencies) as published in May 2025, less the
+// fund codes, metals, bond-market units, units of account (XAD, XDR, XSU, XUA)
+// and XTS/XXX. Edit it when the list changes, e.g. when BGN is withdrawn
+// after Bulgaria adopts the euro. Sorted by code for binary search; the
+// shape is checked at compile time below.
 constexpr Currency kCurrencies[] = {
     {"AED", 2}, {"AFN", 2}, {"ALL", 2}, {"AMD", 2}, {"AOA", 2}, {"ARS", 2}, {"AUD", 2}, {"AWG", 2},
     {"AZN", 2}, {"BAM", 2}, {"BBD", 2}, {"BDT", 2}, {"BGN", 2}, {"BHD", 3}, {"BIF", 0}, {"BMD", 2},
@@ -35,6 +40,33 @@ constexpr Currency kCurrencies[] = {
     {"VND", 0}, {"VUV", 0}, {"WST", 2}, {"XAF", 0}, {"XCD", 2}, {"XCG", 2}, {"XOF", 0}, {"XPF", 0},
     {"YER", 2}, {"ZAR", 2}, {"ZMW", 2}, {"ZWG", 2},
 };
+
+constexpr bool IsUpperCaseCode(const char* code) {
+  for (int i = 0; i < 3; ++i) {
+    if (code[i] < 'A' || code[i] > 'Z') return false;
+  }
+  return code[3] == '\0';
+}
+
+constexpr bool Precedes(const char* a, const char* b) {
+  for (int i = 0; i < 3; ++i) {
+    if (a[i] != b[i]) return a[i] < b[i];
+  }
+  return false;
+}
+
+// A typo in the table would make lookups silently miss, so the table proves
+// its own shape: three upper-case letters, strictly ascending, sane digits.
+constexpr bool TableIsWellFormed() {
+  for (size_t i = 0; i < std::size(kCurrencies); ++i) {
+    const Currency& currency = kCurrencies[i];
+    if (!IsUpperCaseCode(currency.code)) return false;
+    if (currency.digits != 0 && currency.digits != 2 && currency.digits != 3) return false;
+    if (i > 0 && !Precedes(kCurrencies[i - 1].code, currency.code)) return false;
+  }
+  return true;
+}
+static_assert(TableIsWellFormed(), "kCurrencies must hold sorted, unique ISO-4217 codes");
 
 }  // namespace
 
