@@ -2,35 +2,86 @@
 
 #include <openssl/sha.h>
 
+#include <set>
+
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/storage/migrations.h"
+#include "common/storage/page_tokens.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace clinic::audit {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
+// The filter columns repeat fields of the event bytes so lists need no
+// decoding; verification checks they still agree with the bytes.
 constexpr char kSchema[] = R"sql(
 CREATE TABLE audit_events (
   sequence INTEGER PRIMARY KEY,
+  event_ms INTEGER NOT NULL,
+  principal TEXT NOT NULL,
+  on_behalf_of TEXT NOT NULL,
+  site_id TEXT NOT NULL,
   event BLOB NOT NULL,
   hash BLOB NOT NULL
 );
+CREATE INDEX audit_events_by_principal ON audit_events (principal, sequence);
+CREATE INDEX audit_events_by_on_behalf_of ON audit_events (on_behalf_of, sequence);
+CREATE INDEX audit_events_by_time ON audit_events (event_ms);
+CREATE TABLE audit_clients (
+  client TEXT NOT NULL,
+  sequence INTEGER NOT NULL REFERENCES audit_events (sequence),
+  PRIMARY KEY (client, sequence)
+) WITHOUT ROWID;
+CREATE INDEX audit_clients_by_sequence ON audit_clients (sequence, client);
 CREATE TRIGGER audit_events_append_only_u BEFORE UPDATE ON audit_events BEGIN
   SELECT RAISE(ABORT, 'audit events are never changed');
 END;
 CREATE TRIGGER audit_events_append_only_d BEFORE DELETE ON audit_events BEGIN
   SELECT RAISE(ABORT, 'audit events are never deleted');
 END;
+CREATE TRIGGER audit_clients_append_only_u BEFORE UPDATE ON audit_clients BEGIN
+  SELECT RAISE(ABORT, 'audit events are never changed');
+END;
+CREATE TRIGGER audit_clients_append_only_d BEFORE DELETE ON audit_clients BEGIN
+  SELECT RAISE(ABORT, 'audit events are never deleted');
+END;
 )sql";
 
 constexpr char kLastSql[] =
     "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1";
-constexpr char kInsertSql[] = "INSERT INTO audit_events (sequence, event, hash) VALUES (?, ?, ?)";
+constexpr char kInsertSql[] =
+    "INSERT INTO audit_events (sequence, event_ms, principal, on_behalf_of, site_id, event, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr char kInsertClientSql[] = "INSERT INTO audit_clients (client, sequence) VALUES (?, ?)";
 constexpr char kReadSql[] =
-    "SELECT sequence, event, hash FROM audit_events WHERE sequence > ? ORDER BY sequence LIMIT ?";
-constexpr char kAllSql[] = "SELECT sequence, event, hash FROM audit_events ORDER BY sequence";
+    "SELECT sequence, event FROM audit_events WHERE sequence > ? ORDER BY sequence LIMIT ?";
+constexpr char kAllSql[] =
+    "SELECT sequence, event_ms, principal, on_behalf_of, site_id, event, hash FROM audit_events "
+    "ORDER BY sequence";
+constexpr char kAllClientsSql[] =
+    "SELECT sequence, client FROM audit_clients ORDER BY sequence, client";
+constexpr char kQuerySql[] =
+    "SELECT e.sequence, e.event FROM audit_events e "
+    "WHERE (?1 = 0 OR e.sequence < ?1) "
+    "AND (?2 = '' OR e.principal = ?2 OR e.on_behalf_of = ?2) "
+    "AND (?3 = '' OR e.site_id = ?3) "
+    "AND (?4 IS NULL OR e.event_ms >= ?4) AND (?5 IS NULL OR e.event_ms < ?5) "
+    "ORDER BY e.sequence DESC LIMIT ?6";
+// With a client, the client index drives the scan, so a rarely seen client
+// is found without reading the whole trail.
+constexpr char kQueryByClientSql[] =
+    "SELECT e.sequence, e.event FROM audit_clients c "
+    "JOIN audit_events e ON e.sequence = c.sequence "
+    "WHERE c.client = ?7 AND (?1 = 0 OR c.sequence < ?1) "
+    "AND (?2 = '' OR e.principal = ?2 OR e.on_behalf_of = ?2) "
+    "AND (?3 = '' OR e.site_id = ?3) "
+    "AND (?4 IS NULL OR e.event_ms >= ?4) AND (?5 IS NULL OR e.event_ms < ?5) "
+    "ORDER BY c.sequence DESC LIMIT ?6";
 
 // The chain: each hash covers the previous hash and the event's bytes, which
 // include its own sequence number.
@@ -52,14 +103,48 @@ std::string Serialize(const v1::AuditEvent& event) {
   return bytes;
 }
 
+int64_t EventMillis(const v1::AuditEvent& event) {
+  return TimeUtil::TimestampToMilliseconds(event.event_time());
+}
+
+std::set<std::string> ClientsOf(const v1::AuditEvent& event) {
+  std::set<std::string> clients;
+  for (const std::string& name : event.resource_names()) {
+    std::string client = ClientOf(name);
+    if (!client.empty()) clients.insert(std::move(client));
+  }
+  return clients;
+}
+
+void BindOptionalMillis(SQLite::Statement& statement, int index,
+                        const absl::optional<absl::Time>& time) {
+  if (time) {
+    statement.bind(index, static_cast<int64_t>(absl::ToUnixMillis(*time)));
+  } else {
+    statement.bind(index);
+  }
+}
+
 }  // namespace
+
+std::string ClientOf(absl::string_view resource_name) {
+  constexpr absl::string_view kPrefix = "clients/";
+  if (!absl::StartsWith(resource_name, kPrefix) || resource_name.size() == kPrefix.size()) {
+    return "";
+  }
+  const size_t slash = resource_name.find('/', kPrefix.size());
+  return std::string(resource_name.substr(0, slash));
+}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
   storage::Database::Options options;
   options.synchronous_full = true;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(path, options);
   if (!db.ok()) return db.status();
-  if (absl::Status status = storage::Migrate(**db, "audit", {{1, "hash-chained events", kSchema}});
+  if (absl::Status status =
+          storage::Migrate(**db, "audit",
+                           {{1, "store settings", storage::kStoreMetaSchema},
+                            {2, "hash-chained events and their client index", kSchema}});
       !status.ok()) {
     return status;
   }
@@ -80,60 +165,136 @@ absl::StatusOr<v1::AuditEvent> AuditLog::Append(v1::AuditEvent event) {
     const std::string hash = ChainHash(previous, bytes);
     SQLite::Statement& insert = connection.Prepare(kInsertSql);
     insert.bind(1, static_cast<int64_t>(last + 1));
-    insert.bind(2, bytes.data(), static_cast<int>(bytes.size()));
-    insert.bind(3, hash.data(), static_cast<int>(hash.size()));
+    insert.bind(2, static_cast<int64_t>(EventMillis(event)));
+    insert.bind(3, event.principal());
+    insert.bind(4, event.on_behalf_of());
+    insert.bind(5, event.site_id());
+    insert.bind(6, bytes.data(), static_cast<int>(bytes.size()));
+    insert.bind(7, hash.data(), static_cast<int>(hash.size()));
     insert.exec();
+    for (const std::string& client : ClientsOf(event)) {
+      SQLite::Statement& link = connection.Prepare(kInsertClientSql);
+      link.bind(1, client);
+      link.bind(2, static_cast<int64_t>(last + 1));
+      link.exec();
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return event;
 }
 
+namespace {
+
+absl::Status ReadEvents(SQLite::Statement& select, std::vector<v1::AuditEvent>& events) {
+  while (select.executeStep()) {
+    v1::AuditEvent event;
+    const SQLite::Column bytes = select.getColumn(1);
+    if (!event.ParseFromArray(bytes.getBlob(), bytes.getBytes())) {
+      return absl::DataLossError(
+          absl::StrCat("audit event ", select.getColumn(0).getInt64(), " is unreadable"));
+    }
+    events.push_back(std::move(event));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::AuditEvent>> AuditLog::Read(int64_t after, int limit) {
   std::vector<v1::AuditEvent> events;
-  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+  absl::Status status = db_->Read([&](Connection& connection) {
     SQLite::Statement& select = connection.Prepare(kReadSql);
     select.bind(1, static_cast<int64_t>(after));
     select.bind(2, limit);
-    while (select.executeStep()) {
-      v1::AuditEvent event;
-      const SQLite::Column bytes = select.getColumn(1);
-      if (!event.ParseFromArray(bytes.getBlob(), bytes.getBytes())) {
-        return absl::DataLossError(
-            absl::StrCat("audit event ", select.getColumn(0).getInt64(), " is unreadable"));
-      }
-      events.push_back(std::move(event));
-    }
-    return absl::OkStatus();
+    return ReadEvents(select, events);
   });
   if (!status.ok()) return status;
   return events;
 }
 
-absl::Status AuditLog::Verify() {
-  return db_->Read([&](Connection& connection) -> absl::Status {
+absl::StatusOr<std::vector<v1::AuditEvent>> AuditLog::Query(const AuditQuery& query) {
+  std::vector<v1::AuditEvent> events;
+  absl::Status status = db_->Read([&](Connection& connection) {
+    SQLite::Statement& select =
+        connection.Prepare(query.client.empty() ? kQuerySql : kQueryByClientSql);
+    select.bind(1, static_cast<int64_t>(query.before_sequence));
+    select.bind(2, query.principal);
+    select.bind(3, query.site_id);
+    BindOptionalMillis(select, 4, query.start_time);
+    BindOptionalMillis(select, 5, query.end_time);
+    select.bind(6, query.limit);
+    if (!query.client.empty()) select.bind(7, query.client);
+    return ReadEvents(select, events);
+  });
+  if (!status.ok()) return status;
+  return events;
+}
+
+absl::StatusOr<Verification> AuditLog::VerifyChain() {
+  Verification result;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& all = connection.Prepare(kAllSql);
+    SQLite::Statement& links = connection.Prepare(kAllClientsSql);
+    bool more_links = links.executeStep();
     std::string previous;
     int64_t expected = 1;
+    auto broken = [&](int64_t sequence, std::string problem) {
+      result.intact = false;
+      result.first_broken_sequence = sequence;
+      result.problem = std::move(problem);
+    };
     while (all.executeStep()) {
       const int64_t sequence = all.getColumn(0).getInt64();
-      const std::string bytes = Blob(all.getColumn(1));
-      const std::string hash = Blob(all.getColumn(2));
-      v1::AuditEvent event;
+      const std::string bytes = Blob(all.getColumn(5));
+      const std::string hash = Blob(all.getColumn(6));
+      ++result.event_count;
       if (sequence != expected) {
-        return absl::DataLossError(absl::StrCat("the audit log is broken at event ", expected,
-                                                ": events are missing or were inserted"));
+        broken(expected, "events are missing or were inserted");
+        return absl::OkStatus();
       }
+      v1::AuditEvent event;
       if (!event.ParseFromString(bytes) || event.sequence() != sequence ||
           ChainHash(previous, bytes) != hash) {
-        return absl::DataLossError(absl::StrCat("the audit log is broken at event ", sequence,
-                                                ": it was changed, or an earlier event was"));
+        broken(sequence, "it was changed, or an earlier event was");
+        return absl::OkStatus();
+      }
+      std::set<std::string> linked;
+      while (more_links && links.getColumn(0).getInt64() <= sequence) {
+        if (links.getColumn(0).getInt64() < sequence) {
+          broken(links.getColumn(0).getInt64(), "its client index names an event out of order");
+          return absl::OkStatus();
+        }
+        linked.insert(links.getColumn(1).getString());
+        more_links = links.executeStep();
+      }
+      if (all.getColumn(1).getInt64() != EventMillis(event) ||
+          all.getColumn(2).getString() != event.principal() ||
+          all.getColumn(3).getString() != event.on_behalf_of() ||
+          all.getColumn(4).getString() != event.site_id() || linked != ClientsOf(event)) {
+        broken(sequence, "its search columns or client index were changed");
+        return absl::OkStatus();
       }
       previous = hash;
       ++expected;
     }
+    if (more_links) {
+      broken(links.getColumn(0).getInt64(), "its client index names an event that is missing");
+      return absl::OkStatus();
+    }
+    result.head_hash = absl::BytesToHexString(previous);
     return absl::OkStatus();
   });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::Status AuditLog::Verify() {
+  absl::StatusOr<Verification> result = VerifyChain();
+  if (!result.ok()) return result.status();
+  if (result->intact) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("the audit log is broken at event ",
+                                          result->first_broken_sequence, ": ", result->problem));
 }
 
 absl::StatusOr<std::pair<int64_t, std::string>> AuditLog::Head() {

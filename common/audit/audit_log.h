@@ -1,8 +1,8 @@
 // The tamper-evident audit log: an append-only SQLite table in which every
 // event carries the SHA-256 of the previous event's hash and its own bytes.
 // Editing, inserting or removing an event breaks the chain from that point,
-// and Verify() names the first broken event. The server's audit step appends;
-// the Audit service reads and verifies.
+// and verification names the first broken event. The server's access step
+// appends; the Audit service lists and verifies.
 #ifndef CLINIC_COMMON_AUDIT_AUDIT_LOG_H_
 #define CLINIC_COMMON_AUDIT_AUDIT_LOG_H_
 
@@ -11,10 +11,32 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "clinic/v1/audit.pb.h"
 #include "common/storage/database.h"
 
 namespace clinic::audit {
+
+// Filters of AuditLog::Query; empty fields do not filter.
+struct AuditQuery {
+  std::string client;     // "clients/{id}": events naming it or its records
+  std::string principal;  // as caller or as the person acted for
+  std::string site_id;
+  absl::optional<absl::Time> start_time;  // inclusive
+  absl::optional<absl::Time> end_time;    // exclusive
+  int64_t before_sequence = 0;            // 0: from the newest event
+  int limit = 100;
+};
+
+// The outcome of checking the whole chain.
+struct Verification {
+  bool intact = true;
+  int64_t event_count = 0;
+  std::string head_hash;  // hex
+  int64_t first_broken_sequence = 0;
+  std::string problem;
+};
 
 class AuditLog {
  public:
@@ -28,8 +50,15 @@ class AuditLog {
   // Events with sequence > `after`, oldest first, at most `limit`.
   absl::StatusOr<std::vector<v1::AuditEvent>> Read(int64_t after, int limit);
 
-  // OK when every event is intact and in order; DATA_LOSS naming the first
-  // event whose content, order or predecessor does not match its hash.
+  // Events matching `query`, newest first.
+  absl::StatusOr<std::vector<v1::AuditEvent>> Query(const AuditQuery& query);
+
+  // Checks every event against its hash and its neighbours, and the
+  // filter columns against the events they were taken from.
+  absl::StatusOr<Verification> VerifyChain();
+
+  // OK when VerifyChain finds the chain intact; DATA_LOSS naming the first
+  // broken event otherwise.
   absl::Status Verify();
 
   // The number of events and the hash of the last one (hex), for anchoring
@@ -37,10 +66,16 @@ class AuditLog {
   // comparing against an anchor kept elsewhere.
   absl::StatusOr<std::pair<int64_t, std::string>> Head();
 
+  storage::Database& database() { return *db_; }
+
  private:
   explicit AuditLog(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
   std::unique_ptr<storage::Database> db_;
 };
+
+// The client a resource name belongs to ("clients/X/treatmentRecords/Y" ->
+// "clients/X"), or "" when it names no client's record.
+std::string ClientOf(absl::string_view resource_name);
 
 }  // namespace clinic::audit
 

@@ -104,6 +104,10 @@ std::vector<FieldViolation> ApplyOverrides(const ConfigOverrides& overrides,
   if (overrides.data_dir) config.set_data_dir(*overrides.data_dir);
   if (overrides.plugin_dir) config.set_plugin_dir(*overrides.plugin_dir);
   if (overrides.port_file) config.set_port_file(*overrides.port_file);
+  if (overrides.bootstrap_admin_token_file) {
+    config.mutable_security()->set_bootstrap_admin_token_file(
+        *overrides.bootstrap_admin_token_file);
+  }
   if (overrides.log_level) {
     absl::StatusOr<LogLevel> level = ParseLogLevel(*overrides.log_level);
     if (level.ok()) {
@@ -421,6 +425,14 @@ void ApplyDefaults(v1::ServerConfig& config) {
   v1::PluginLoading& plugins = *config.mutable_plugins();
   if (plugins.load_timeout_ms() == 0) plugins.set_load_timeout_ms(kDefaultPluginLoadTimeoutMs);
 
+  v1::Security& security = *config.mutable_security();
+  if (security.access_database().empty() && !config.data_dir().empty()) {
+    security.set_access_database(absl::StrCat(config.data_dir(), "/access.db"));
+  }
+  if (security.audit_database().empty() && !config.data_dir().empty()) {
+    security.set_audit_database(absl::StrCat(config.data_dir(), "/audit.db"));
+  }
+
   for (clinic::v1::Site& site : *config.mutable_chain()->mutable_sites()) {
     if (site.name().empty() && !site.site_id().empty()) {
       site.set_name(absl::StrCat("sites/", site.site_id()));
@@ -458,6 +470,21 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
                       "seconds", kDefaultShutdownGraceSeconds);
   CheckRangeOrDefault(out, "plugins.load_timeout_ms", config.plugins().load_timeout_ms(), 100,
                       60000, "milliseconds", kDefaultPluginLoadTimeoutMs);
+
+  const v1::Tls& tls = config.tls();
+  if (tls.cert_file().empty() != tls.key_file().empty()) {
+    out.push_back({tls.cert_file().empty() ? "tls.cert_file" : "tls.key_file",
+                   "is required when the other of tls.cert_file and tls.key_file is set"});
+  }
+  if (tls.cert_file().empty() && !tls.client_ca_file().empty()) {
+    out.push_back({"tls.client_ca_file",
+                   "needs tls.cert_file and tls.key_file: client certificates are only "
+                   "checked over TLS"});
+  }
+  if (tls.require_client_certificate() && tls.client_ca_file().empty()) {
+    out.push_back({"tls.require_client_certificate",
+                   "needs tls.client_ca_file, the CA that signs client certificates"});
+  }
   return out;
 }
 

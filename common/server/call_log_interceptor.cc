@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/core/log.h"
+#include "common/server/principal.h"
 
 namespace clinic::server {
 namespace {
@@ -57,7 +58,10 @@ absl::string_view CodeName(grpc::StatusCode code) {
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()) {}
+      : info_(info), start_(absl::Now()), record_(CallRecordFor(info->server_context())) {
+    record_->start_time = start_;
+  }
+  ~CallLogInterceptor() override { ForgetCallRecord(info_->server_context()); }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -70,7 +74,10 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
         }
       }
     }
-    if (request_id_.empty()) request_id_ = NewRequestId();
+    if (request_id_.empty()) {
+      request_id_ = NewRequestId();
+    }
+    record_->request_id = request_id_;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       methods->GetSendInitialMetadata()->emplace(kRequestIdKey, request_id_);
     }
@@ -101,6 +108,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* info_;
   absl::Time start_;
   std::string request_id_;
+  std::shared_ptr<CallRecord> record_;
 };
 
 }  // namespace

@@ -1,22 +1,56 @@
-// Who is calling: the name recorded as the author of changes (recorded_by,
-// author fields) and, later, checked by authorization. Until authentication
-// is in place this reads the x-clinic-principal request header, which any
-// caller can set; authentication will replace the body of this one function
-// so every service picks it up at once.
+// Who is calling. The authentication and authorization step
+// (auth_interceptor.h) records, for every call, the authenticated identity
+// and the decision the RPC's declared policy gave; handlers read it here.
+// gRPC's C++ server interceptors cannot end a call themselves, so the
+// handler runners (RunBlocking, FinishInline) call Admit() before any work:
+// a call without a recorded, positive decision never reaches service code.
+// Services contain no other access code.
 #ifndef CLINIC_COMMON_SERVER_PRINCIPAL_H_
 #define CLINIC_COMMON_SERVER_PRINCIPAL_H_
 
 #include <grpcpp/server_context.h>
 
+#include <memory>
 #include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/auth/authorizer.h"
 
 namespace clinic::server {
 
-// The metadata key naming the caller until authentication exists.
-inline constexpr char kPrincipalKey[] = "x-clinic-principal";
+// What is known about one call, shared by the interceptors and the handler.
+struct CallRecord {
+  // Set by the call-log interceptor when the call arrives.
+  std::string request_id;
+  absl::Time start_time;
 
-// The caller's principal name, e.g. "staff/jane-doe"; "anonymous" when none.
+  // Set by the auth interceptor before the handler runs.
+  bool authenticated = false;
+  auth::Identity identity;
+  std::string site_id;
+  absl::Status admission =
+      absl::PermissionDeniedError("no access decision was recorded for this call");
+};
+
+// The record of the call `context` belongs to, created on first use.
+std::shared_ptr<CallRecord> CallRecordFor(const grpc::ServerContextBase* context);
+
+// Drops the record when the call ends; the interceptors call this.
+void ForgetCallRecord(const grpc::ServerContextBase* context);
+
+// OK when the call was authenticated and authorized; otherwise the
+// UNAUTHENTICATED or PERMISSION_DENIED status to finish it with.
+absl::Status Admit(const grpc::ServerContextBase& context);
+
+// The principal the call acts for, recorded as author of changes
+// (recorded_by, author): the person when a service acts on someone's
+// behalf, otherwise the caller. Empty for a call that was not admitted.
 std::string CallerPrincipal(const grpc::ServerContextBase& context);
+
+// The identity of an admitted call; nullptr otherwise.
+std::shared_ptr<const CallRecord> AdmittedCall(const grpc::ServerContextBase& context);
 
 }  // namespace clinic::server
 

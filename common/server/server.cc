@@ -3,7 +3,9 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/server_builder_option.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/core/log.h"
+#include "common/server/auth_interceptor.h"
 #include "common/server/call_log_interceptor.h"
 
 namespace clinic::server {
@@ -70,15 +73,105 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ReadPem(absl::string_view field, const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": cannot read '", path, "': ", strerror(errno)));
+  }
+  std::string contents;
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof(buffer), file)) > 0) contents.append(buffer, read);
+  std::fclose(file);
+  if (contents.find("-----BEGIN ") == std::string::npos) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": '", path, "' is not a PEM file"));
+  }
+  return contents;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const clinic::config::v1::Tls& tls) {
+  if (tls.cert_file().empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options;
+  absl::StatusOr<std::string> cert = ReadPem("tls.cert_file", tls.cert_file());
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("tls.key_file", tls.key_file());
+  if (!key.ok()) return key.status();
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!tls.client_ca_file().empty()) {
+    absl::StatusOr<std::string> ca = ReadPem("tls.client_ca_file", tls.client_ca_file());
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request =
+        tls.require_client_certificate()
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// Writes the first admin's token where quickstart and clinicctl expect it,
+// readable by the owner only, replacing the file atomically.
+absl::Status WriteSecretFile(const std::string& path, const std::string& secret) {
+  const std::string temporary = path + ".tmp";
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "security.bootstrap_admin_token_file: cannot write '", temporary, "': ", strerror(errno)));
+  }
+  const std::string line = secret + "\n";
+  const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "security.bootstrap_admin_token_file: cannot write '", path, "': ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     ServerConfig config, const std::vector<ServiceFactory>& factories) {
   std::unique_ptr<Server> server(new Server());
   server->config_ = std::move(config);
+  clinic::config::v1::Security& security = *server->config_.mutable_security();
+  if (security.access_database().empty()) {
+    security.set_access_database(server->config_.data_dir() + "/access.db");
+  }
+  if (security.audit_database().empty()) {
+    security.set_audit_database(server->config_.data_dir() + "/audit.db");
+  }
   const ServerConfig& cfg = server->config_;
 
   if (absl::Status status = MakeDirectories(cfg.data_dir()); !status.ok()) return status;
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(cfg.tls());
+  if (!credentials.ok()) return credentials.status();
+
+  absl::StatusOr<std::unique_ptr<auth::AccessStore>> access =
+      auth::AccessStore::Open(security.access_database());
+  if (!access.ok()) return access.status();
+  server->access_ = std::move(*access);
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit =
+      audit::AuditLog::Open(security.audit_database());
+  if (!audit.ok()) return audit.status();
+  server->audit_ = std::move(*audit);
+  if (!security.bootstrap_admin_token_file().empty()) {
+    absl::StatusOr<absl::optional<auth::IssuedToken>> first =
+        server->access_->Bootstrap("staff/admin", absl::Now());
+    if (!first.ok()) return first.status();
+    if (first->has_value()) {
+      if (absl::Status status =
+              WriteSecretFile(security.bootstrap_admin_token_file(), (*first)->secret);
+          !status.ok()) {
+        return status;
+      }
+      Log(LogLevel::kWarning, "new installation: created chain admin staff/admin",
+          {{"token_file", security.bootstrap_admin_token_file()}});
+    }
+  }
 
   plugins::PluginHostOptions plugin_options;
   plugin_options.plugin_dir = cfg.plugin_dir();
@@ -89,7 +182,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->plugin_host_ = std::make_unique<plugins::PluginHost>(std::move(plugin_options));
   server->plugin_host_->Reload();
 
-  const ServiceContext context{cfg, *server->plugin_host_};
+  const ServiceContext context{cfg, *server->plugin_host_, *server->access_, *server->audit_};
   for (const ServiceFactory& factory : factories) {
     absl::StatusOr<std::unique_ptr<HostedService>> service = factory(context);
     if (!service.ok()) return service.status();
@@ -101,7 +194,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!cfg.server().reflection_disabled()) {
     builder.SetOption(std::make_unique<ReflectionOption>());
   }
-  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(cfg.listen_address(), *credentials, &server->port_);
   for (const auto& service : server->services_) builder.RegisterService(service->service());
 
   const int max_message =
@@ -121,6 +214,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
+  interceptors.push_back(
+      std::make_unique<AuthInterceptorFactory>(*server->access_, *server->audit_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server->server_ = builder.BuildAndStart();
@@ -151,7 +246,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
        {"services", absl::StrJoin(names, ",")},
        {"treatment_types", static_cast<int64_t>(snapshot->treatment_types().size())},
        {"plugin_problems", static_cast<int64_t>(snapshot->problems().size())},
-       {"data_dir", cfg.data_dir()}});
+       {"data_dir", cfg.data_dir()},
+       {"tls", !cfg.tls().cert_file().empty()},
+       {"client_certificates", cfg.tls().client_ca_file().empty()
+                                   ? "none"
+                                   : (cfg.tls().require_client_certificate() ? "required"
+                                                                             : "accepted")}});
   return server;
 }
 

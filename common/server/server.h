@@ -17,6 +17,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "clinic/config/v1/server_config.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access_store.h"
 #include "common/plugins/plugin_host.h"
 
 namespace clinic::server {
@@ -25,6 +27,8 @@ namespace clinic::server {
 struct ServiceContext {
   const clinic::config::v1::ServerConfig& config;
   plugins::PluginHost& plugin_host;
+  auth::AccessStore& access;
+  audit::AuditLog& audit;
 };
 
 // A service hosted by the process: its gRPC implementation and the full proto
@@ -44,6 +48,9 @@ class Server {
  public:
   // Validates nothing: pass a config from LoadServerConfig. Loads the plugins,
   // builds every service and starts listening.
+  // Every Clinic Core RPC is authenticated, authorized and audited
+  // (auth_interceptor.h) with the access database and audit trail named in
+  // config.security.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       clinic::config::v1::ServerConfig config, const std::vector<ServiceFactory>& factories);
 
@@ -62,6 +69,8 @@ class Server {
   void Wait();
 
   plugins::PluginHost& plugin_host() { return *plugin_host_; }
+  auth::AccessStore& access() { return *access_; }
+  audit::AuditLog& audit() { return *audit_; }
   const clinic::config::v1::ServerConfig& config() const { return config_; }
 
   // A channel to this server that skips the network, for co-hosted services
@@ -73,6 +82,8 @@ class Server {
 
   clinic::config::v1::ServerConfig config_;
   std::unique_ptr<plugins::PluginHost> plugin_host_;
+  std::unique_ptr<auth::AccessStore> access_;
+  std::unique_ptr<audit::AuditLog> audit_;
   std::vector<std::unique_ptr<HostedService>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -20,6 +20,9 @@ ABSL_FLAG(std::string, data_dir, "", "Overrides data_dir.");
 ABSL_FLAG(std::string, plugin_dir, "", "Overrides plugin_dir.");
 ABSL_FLAG(std::string, log_level, "", "Overrides log_level: debug, info, warning or error.");
 ABSL_FLAG(std::string, port_file, "", "Overrides port_file: where the bound port is written.");
+ABSL_FLAG(std::string, bootstrap_admin_token, "",
+          "Overrides security.bootstrap_admin_token_file: on a new installation, where the "
+          "first chain admin's token is written.");
 
 namespace clinic::server {
 namespace {
@@ -44,6 +47,7 @@ int RunServerMain(int argc, char** argv, absl::string_view program_name,
   overrides.plugin_dir = NonEmpty(absl::GetFlag(FLAGS_plugin_dir));
   overrides.log_level = NonEmpty(absl::GetFlag(FLAGS_log_level));
   overrides.port_file = NonEmpty(absl::GetFlag(FLAGS_port_file));
+  overrides.bootstrap_admin_token_file = NonEmpty(absl::GetFlag(FLAGS_bootstrap_admin_token));
   absl::StatusOr<clinic::config::v1::ServerConfig> config =
       config::LoadServerConfig(absl::GetFlag(FLAGS_config), overrides);
   if (!config.ok()) {

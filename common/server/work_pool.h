@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "common/core/status.h"
+#include "common/server/principal.h"
 
 namespace clinic::server {
 
@@ -49,14 +50,19 @@ class WorkPool {
 };
 
 // Runs `handler` (returning absl::Status) on `pool` and finishes the call
-// with its status. A call cancelled (or past its deadline) while it waited
-// is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use as
+// with its status. A call the access step did not admit is finished with
+// its refusal and never runs (principal.h). A call cancelled (or past its
+// deadline) while it waited is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use as
 // the whole body of a callback method:
 //   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
 template <typename Handler>
 grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,
                                       Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = Admit(*context); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   const bool queued = pool.Submit([reactor, context, handler = std::move(handler)]() mutable {
     if (context->IsCancelled()) {
       reactor->Finish(grpc::Status(grpc::CANCELLED, "the call was cancelled while it waited"));
@@ -69,6 +75,19 @@ grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContex
         WithReason(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"),
                    "SERVER_OVERLOADED", "clinic.v1")));
   }
+  return reactor;
+}
+
+// Runs `handler` (returning absl::Status) on the calling thread and finishes
+// the call with its status; for handlers that never block (reading
+// in-memory state). A call the access step did not admit is finished with
+// its refusal and never runs.
+template <typename Handler>
+grpc::ServerUnaryReactor* RunInline(grpc::CallbackServerContext* context, Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = Admit(*context);
+  if (status.ok()) status = handler();
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

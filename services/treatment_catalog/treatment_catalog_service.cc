@@ -11,12 +11,6 @@ namespace {
 constexpr absl::string_view kServiceName = "clinic.v1.TreatmentCatalog";
 constexpr absl::string_view kTypeNamePrefix = "treatmentTypes/";
 
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 // Pages through an ordered list by the key of its last item, so a reload
 // between two pages neither repeats nor skips items that stayed loaded.
 template <typename Item, typename KeyFn, typename AddFn>
@@ -58,8 +52,9 @@ class CatalogHostedService : public server::HostedService {
 grpc::ServerUnaryReactor* TreatmentCatalogService::ListTreatmentTypes(
     grpc::CallbackServerContext* context, const clinic::v1::ListTreatmentTypesRequest* request,
     clinic::v1::ListTreatmentTypesResponse* response) {
-  const auto snapshot = host_.Current();
-  return Finish(context, Page(
+  return server::RunInline(context, [this, request, response] {
+    const auto snapshot = host_.Current();
+    return Page(
                              snapshot->treatment_types(), "treatmentTypes", request->page_size(),
                              request->page_token(),
                              [](const clinic::v1::TreatmentType& type) -> const std::string& {
@@ -68,20 +63,27 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListTreatmentTypes(
                              [response](const clinic::v1::TreatmentType& type) {
                                *response->add_treatment_types() = type;
                              },
-                             response->mutable_next_page_token()));
+                             response->mutable_next_page_token());
+  });
 }
 
 grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
     grpc::CallbackServerContext* context, const clinic::v1::GetTreatmentTypeRequest* request,
     clinic::v1::TreatmentType* response) {
+  return server::RunInline(context, [this, request, response] { return DoGetTreatmentType(*request, response); });
+}
+
+absl::Status TreatmentCatalogService::DoGetTreatmentType(const clinic::v1::GetTreatmentTypeRequest& request_ref,
+    clinic::v1::TreatmentType* response) {
+  const clinic::v1::GetTreatmentTypeRequest* request = &request_ref;
   const std::string& name = request->name();
   if (name.empty()) {
-    return Finish(context,
+    return (
                   InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
   }
   if (!absl::StartsWith(name, kTypeNamePrefix) || name.size() == kTypeNamePrefix.size() ||
       name.find('/', kTypeNamePrefix.size()) != std::string::npos) {
-    return Finish(context, InvalidField("name", absl::StrCat("\"", name,
+    return (InvalidField("name", absl::StrCat("\"", name,
                                                              "\" is not a treatment type name; "
                                                              "expected \"treatmentTypes/{id}\"")));
   }
@@ -89,21 +91,22 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
   const auto snapshot = host_.Current();
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {
-    return Finish(context, WithReason(absl::NotFoundError(absl::StrCat(
+    return (WithReason(absl::NotFoundError(absl::StrCat(
                                           "treatment type '", id,
                                           "' is not loaded; ListTreatmentTypes shows what is, and "
                                           "ListPluginProblems shows plugins that were refused")),
                                       "TREATMENT_TYPE_NOT_LOADED", kServiceName));
   }
   *response = *type;
-  return Finish(context, absl::OkStatus());
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* TreatmentCatalogService::ListPluginProblems(
     grpc::CallbackServerContext* context, const clinic::v1::ListPluginProblemsRequest* request,
     clinic::v1::ListPluginProblemsResponse* response) {
-  const auto snapshot = host_.Current();
-  return Finish(context, Page(
+  return server::RunInline(context, [this, request, response] {
+    const auto snapshot = host_.Current();
+    return Page(
                              snapshot->problems(), "pluginProblems", request->page_size(),
                              request->page_token(),
                              [](const clinic::v1::PluginProblem& problem) -> const std::string& {
@@ -112,7 +115,8 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListPluginProblems(
                              [response](const clinic::v1::PluginProblem& problem) {
                                *response->add_problems() = problem;
                              },
-                             response->mutable_next_page_token()));
+                             response->mutable_next_page_token());
+  });
 }
 
 grpc::ServerUnaryReactor* TreatmentCatalogService::ReloadPlugins(

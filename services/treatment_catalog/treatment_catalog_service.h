@@ -31,6 +31,9 @@ class TreatmentCatalogService final : public clinic::v1::TreatmentCatalog::Callb
                                           clinic::v1::ReloadPluginsResponse* response) override;
 
  private:
+  absl::Status DoGetTreatmentType(const clinic::v1::GetTreatmentTypeRequest& request,
+                                  clinic::v1::TreatmentType* response);
+
   plugins::PluginHost& host_;
   // Reloads probe every plugin in a child process and take seconds; they run
   // here, one at a time, never on gRPC's threads.

@@ -1,3 +1,3 @@
-clinic_add_test(token_store_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/token_store_test.cc
+clinic_add_test(access_store_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_store_test.cc
   LIBS clinic_auth clinic_testing)

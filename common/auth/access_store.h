@@ -1,0 +1,105 @@
+// Principals, the roles they hold and their bearer tokens, in one SQLite
+// file that several processes of a chain may share. A token's secret is
+// shown once, when it is issued; only its SHA-256 is stored, so a copy of the
+// database does not let anyone in. The server's authentication step and the
+// Access service are the callers.
+#ifndef CLINIC_COMMON_AUTH_ACCESS_STORE_H_
+#define CLINIC_COMMON_AUTH_ACCESS_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "clinic/v1/access.pb.h"
+#include "common/storage/database.h"
+
+namespace clinic::auth {
+
+// What is known about a token; never its secret.
+struct TokenInfo {
+  std::string token_id;     // time-ordered id, safe to show and log
+  std::string principal;    // e.g. "staff/jane-doe", "service/billing"
+  std::string description;  // why it was issued, e.g. "front desk tablet 3"
+  absl::Time create_time;
+  absl::optional<absl::Time> expire_time;
+  absl::optional<absl::Time> revoke_time;
+};
+
+// A newly issued token: the secret is returned this once.
+struct IssuedToken {
+  TokenInfo info;
+  std::string secret;
+};
+
+// The bearer-token secret prefix, so a leaked secret is easy to recognise in
+// logs and by secret scanners.
+inline constexpr char kTokenSecretPrefix[] = "clk_";
+
+class AccessStore {
+ public:
+  // Opens (creating and migrating) the access database at `path`.
+  static absl::StatusOr<std::unique_ptr<AccessStore>> Open(const std::string& path);
+
+  // Stores a new principal (name, display_name, roles, disabled,
+  // certificate_common_name are taken from `principal`). The caller has
+  // validated the fields. ALREADY_EXISTS when the name, or the certificate
+  // name, is taken.
+  absl::StatusOr<v1::Principal> CreatePrincipal(const v1::Principal& principal, absl::Time now);
+
+  // NOT_FOUND when there is no principal by that name.
+  absl::StatusOr<v1::Principal> GetPrincipal(absl::string_view name);
+
+  // The principal whose certificate_common_name is `common_name`.
+  absl::StatusOr<v1::Principal> FindByCertificate(absl::string_view common_name);
+
+  // Principals ordered by name, after `after_name`, at most `limit`.
+  absl::StatusOr<std::vector<v1::Principal>> ListPrincipals(absl::string_view after_name,
+                                                            int limit);
+
+  // Replaces the stored principal of the same name with `principal` when
+  // `etag` is its current etag (ABORTED otherwise). FAILED_PRECONDITION when
+  // the change would leave no enabled chain-wide chain admin.
+  absl::StatusOr<v1::Principal> UpdatePrincipal(const v1::Principal& principal,
+                                                absl::string_view etag, absl::Time now);
+
+  // Issues a token for an existing, enabled principal; `ttl` of zero means it
+  // does not expire.
+  absl::StatusOr<IssuedToken> Issue(absl::string_view principal, absl::string_view description,
+                                    absl::Duration ttl, absl::Time now);
+
+  // The token a secret belongs to, and its principal. UNAUTHENTICATED, with
+  // the same message whatever the reason, when the token is unknown, revoked
+  // or expired, or its principal is disabled, so a caller learns nothing
+  // about other tokens.
+  absl::StatusOr<std::pair<TokenInfo, v1::Principal>> Verify(absl::string_view secret,
+                                                             absl::Time now);
+
+  // Revokes a token by id and returns it. NOT_FOUND for an unknown id;
+  // revoking twice keeps the first revocation time.
+  absl::StatusOr<TokenInfo> Revoke(absl::string_view token_id, absl::Time now);
+
+  // Tokens newest first, only `principal`'s when it is not empty, older than
+  // `before_token_id` when that is not empty, at most `limit`.
+  absl::StatusOr<std::vector<TokenInfo>> ListTokens(absl::string_view principal,
+                                                    absl::string_view before_token_id, int limit);
+
+  // For a new installation: when no principal exists yet, creates `name` as
+  // an enabled chain-wide chain admin and issues it a token, returned.
+  // Returns nullopt when principals already exist, so running it again is
+  // harmless.
+  absl::StatusOr<absl::optional<IssuedToken>> Bootstrap(absl::string_view name, absl::Time now);
+
+  storage::Database& database() { return *db_; }
+
+ private:
+  explicit AccessStore(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<storage::Database> db_;
+};
+
+}  // namespace clinic::auth
+
+#endif  // CLINIC_COMMON_AUTH_ACCESS_STORE_H_

@@ -1,0 +1,251 @@
+#include "common/server/auth_interceptor.h"
+
+#include <grpcpp/server_context.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/core/log.h"
+#include "common/core/status.h"
+#include "common/server/principal.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace clinic::server {
+namespace {
+
+using google::protobuf::Message;
+using grpc::experimental::InterceptionHookPoints;
+
+// Enough for a page of 100 records with their children; a larger response
+// is still audited, with the first names.
+constexpr size_t kMaxAuditedNames = 500;
+constexpr size_t kMaxStatusMessage = 300;
+
+absl::optional<absl::string_view> Metadata(const grpc::ServerContextBase& context,
+                                           absl::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return absl::nullopt;
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+std::string Property(const grpc::AuthContext& auth, const char* name) {
+  std::vector<grpc::string_ref> values = auth.FindPropertyValues(name);
+  if (values.empty()) return "";
+  return std::string(values.front().data(), values.front().size());
+}
+
+absl::Status NoCredentials() {
+  return absl::UnauthenticatedError(
+      "no credentials: send \"authorization: Bearer <token>\" (clinicctl reads --token_file) "
+      "or connect with a client certificate");
+}
+
+class AuthInterceptor : public grpc::experimental::Interceptor {
+ public:
+  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, auth::AccessStore& access,
+                  audit::AuditLog& audit, absl::optional<auth::MethodPolicy> method)
+      : info_(info),
+        access_(access),
+        audit_(audit),
+        method_(std::move(method)),
+        record_(CallRecordFor(info->server_context())) {
+    audited_ = !method_ || !method_->policy.audit_exempt();
+  }
+
+  ~AuthInterceptor() override {
+    // A call that ended without sending a status (the caller went away) is
+    // still audited: its handler may have read or changed records.
+    if (audited_ && !written_) {
+      absl::Status ignored = Write(grpc::Status(grpc::CANCELLED, "the call was cancelled"));
+    }
+    ForgetCallRecord(info_->server_context());
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        !decided_) {
+      decided_ = true;
+      Decide(static_cast<const Message*>(methods->GetRecvMessage()));
+    }
+    bool drop_message = !record_->admission.ok();
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      grpc::Status status = methods->GetSendStatus();
+      if (!record_->admission.ok()) {
+        const grpc::Status refused = ToGrpcStatus(record_->admission);
+        if (status.error_code() != refused.error_code()) {
+          status = refused;
+          methods->ModifySendStatus(status);
+        }
+      }
+      if (audited_ && !written_) {
+        // The response message of a unary call travels in this same batch,
+        // so its resource names are collected first.
+        if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
+            !drop_message) {
+          CollectResponse(methods->GetSendMessage());
+        }
+        if (absl::Status written = Write(status); !written.ok()) {
+          Log(LogLevel::kError, "audit event not written; the call is refused",
+              {{"method", info_->method()},
+               {"request_id", record_->request_id},
+               {"error", written.ToString()}});
+          methods->ModifySendStatus(grpc::Status(
+              grpc::UNAVAILABLE,
+              "the audit trail could not be written, so the answer is withheld; retry later"));
+          drop_message = true;
+        }
+      }
+    } else if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
+               !drop_message && audited_) {
+      CollectResponse(methods->GetSendMessage());
+    }
+    if (drop_message &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
+        methods->GetSendMessage() != nullptr) {
+      empty_.reset(static_cast<const Message*>(methods->GetSendMessage())->New());
+      methods->ModifySendMessage(empty_.get());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Decide(const Message* request) {
+    if (request != nullptr && audited_) {
+      auth::CollectResourceNames(*request, kMaxAuditedNames, resource_names_);
+    }
+    if (!method_) {
+      record_->admission = absl::PermissionDeniedError(
+          absl::StrCat(info_->method(), " is not a Clinic Core RPC this server knows"));
+      return;
+    }
+    absl::StatusOr<auth::Identity> identity = Authenticate();
+    if (!identity.ok()) {
+      record_->admission = identity.status();
+      return;
+    }
+    record_->authenticated = true;
+    record_->identity = *std::move(identity);
+    auth::Decision decision = auth::Authorize(record_->identity, *method_, request);
+    record_->site_id = decision.site_id;
+    record_->admission = decision.status;
+  }
+
+  absl::StatusOr<auth::Identity> Authenticate() {
+    const grpc::ServerContextBase& context = *info_->server_context();
+    std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+    const bool over_tls = auth != nullptr && Property(*auth, "transport_security_type") == "ssl";
+    auth::Identity identity;
+    if (absl::optional<absl::string_view> header = Metadata(context, "authorization")) {
+      absl::string_view value = *header;
+      if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+        return absl::UnauthenticatedError(
+            "the authorization header must be \"Bearer <token>\"");
+      }
+      if (!over_tls && !IsLocalPeer(context.peer())) {
+        return WithReason(
+            absl::UnauthenticatedError(absl::StrCat(
+                "bearer tokens are accepted only over TLS or from this machine; ",
+                context.peer(), " connected without TLS. Configure tls on the server")),
+            "TOKEN_OVER_PLAINTEXT", "clinic.v1");
+      }
+      absl::StatusOr<std::pair<auth::TokenInfo, v1::Principal>> verified =
+          access_.Verify(absl::StripAsciiWhitespace(value.substr(7)), absl::Now());
+      if (!verified.ok()) return verified.status();
+      identity.principal = std::move(verified->second);
+      identity.authenticated_by = "token";
+    } else if (over_tls && auth->IsPeerAuthenticated()) {
+      const std::string common_name = Property(*auth, "x509_common_name");
+      if (common_name.empty()) {
+        return absl::UnauthenticatedError("the client certificate has no common name");
+      }
+      absl::StatusOr<v1::Principal> principal = access_.FindByCertificate(common_name);
+      if (!principal.ok()) return principal.status();
+      if (principal->disabled()) {
+        return absl::UnauthenticatedError(
+            absl::StrCat("the principal of client certificate \"", common_name,
+                         "\" is disabled"));
+      }
+      identity.principal = *std::move(principal);
+      identity.authenticated_by = "certificate";
+    } else {
+      return NoCredentials();
+    }
+    if (absl::optional<absl::string_view> person = Metadata(context, kOnBehalfOfKey)) {
+      absl::StatusOr<v1::Principal> found = access_.GetPrincipal(*person);
+      if (!found.ok() || found->disabled()) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            kOnBehalfOfKey, " names \"", person->substr(0, 80),
+            "\", which is not an enabled principal"));
+      }
+      identity.on_behalf_of = *std::move(found);
+    }
+    return identity;
+  }
+
+  void CollectResponse(const void* message) {
+    if (message == nullptr) return;
+    auth::CollectResourceNames(*static_cast<const Message*>(message), kMaxAuditedNames,
+                               resource_names_);
+  }
+
+  absl::Status Write(const grpc::Status& status) {
+    written_ = true;
+    v1::AuditEvent event;
+    *event.mutable_event_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+        absl::ToUnixMillis(record_->start_time == absl::Time() ? absl::Now()
+                                                               : record_->start_time));
+    if (record_->authenticated) {
+      event.set_principal(record_->identity.principal.name());
+      if (record_->identity.on_behalf_of) {
+        event.set_on_behalf_of(record_->identity.on_behalf_of->name());
+      }
+    }
+    event.set_site_id(record_->site_id);
+    event.set_method(info_->method());
+    for (std::string& name : resource_names_) event.add_resource_names(std::move(name));
+    resource_names_.clear();
+    event.set_status_code(status.error_code());
+    if (!status.ok()) {
+      event.set_status_message(status.error_message().substr(0, kMaxStatusMessage));
+    }
+    event.set_request_id(record_->request_id);
+    event.set_peer(info_->server_context()->peer());
+    return audit_.Append(std::move(event)).status();
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  auth::AccessStore& access_;
+  audit::AuditLog& audit_;
+  absl::optional<auth::MethodPolicy> method_;
+  std::shared_ptr<CallRecord> record_;
+  bool audited_ = true;
+  bool decided_ = false;
+  bool written_ = false;
+  std::vector<std::string> resource_names_;
+  std::unique_ptr<Message> empty_;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  if (IsPublicMethod(info->method())) return nullptr;
+  return new AuthInterceptor(info, access_, audit_, auth::FindMethodPolicy(info->method()));
+}
+
+bool IsLocalPeer(absl::string_view peer) {
+  return absl::StartsWith(peer, "ipv4:127.") || absl::StartsWith(peer, "ipv6:[::1]:") ||
+         absl::StartsWith(peer, "ipv6:[::ffff:127.") || absl::StartsWith(peer, "unix:") ||
+         absl::StartsWith(peer, "unix-abstract:") || peer == "inproc" ||
+         absl::StartsWith(peer, "inproc:");
+}
+
+bool IsPublicMethod(absl::string_view method) {
+  return absl::StartsWith(method, "/grpc.health.v1.Health/") ||
+         absl::StartsWith(method, "/grpc.reflection.v1alpha.ServerReflection/") ||
+         absl::StartsWith(method, "/grpc.reflection.v1.ServerReflection/");
+}
+
+}  // namespace clinic::server

@@ -1,0 +1,54 @@
+// The server interceptor chain's access link, after the call log: for every
+// Clinic Core RPC it
+//   - authenticates the caller: a bearer token ("authorization: Bearer
+//     clk_..."), accepted only over TLS or from loopback, or else a verified
+//     TLS client certificate whose common name a principal claims;
+//   - honours x-clinic-on-behalf-of for callers allowed to act for others;
+//   - authorizes the call against the RPC's declared policy
+//     (clinic.v1.policy) and the site the request names (authorizer.h);
+//   - records the outcome for Admit() (principal.h), replaces the response
+//     of a refused call if a handler ever produced one;
+//   - appends one audit event per call, refused calls included, before the
+//     caller sees the response, unless the RPC is audit_exempt. A call whose
+//     event cannot be written fails with UNAVAILABLE instead of answering.
+// Health checking and reflection are open to everyone: they show nothing
+// about clients.
+#ifndef CLINIC_COMMON_SERVER_AUTH_INTERCEPTOR_H_
+#define CLINIC_COMMON_SERVER_AUTH_INTERCEPTOR_H_
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/string_view.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access_store.h"
+
+namespace clinic::server {
+
+// The metadata key a service sets to name the person it acts for.
+inline constexpr char kOnBehalfOfKey[] = "x-clinic-on-behalf-of";
+
+class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  // Both must outlive the server.
+  AuthInterceptorFactory(auth::AccessStore& access, audit::AuditLog& audit)
+      : access_(access), audit_(audit) {}
+
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  auth::AccessStore& access_;
+  audit::AuditLog& audit_;
+};
+
+// Whether a gRPC peer string ("ipv4:127.0.0.1:5000", "unix:/run/x.sock")
+// is on this machine, where a plaintext bearer token cannot be sniffed.
+bool IsLocalPeer(absl::string_view peer);
+
+// Whether anyone may call `method` unauthenticated: health checks and
+// reflection.
+bool IsPublicMethod(absl::string_view method);
+
+}  // namespace clinic::server
+
+#endif  // CLINIC_COMMON_SERVER_AUTH_INTERCEPTOR_H_

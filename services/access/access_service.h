@@ -1,0 +1,99 @@
+// The Access and Audit services, hosted by every Clinic Core process next
+// to the treatment catalog: principals, roles and tokens in the process's
+// access database, and the audit trail it writes.
+#ifndef CLINIC_SERVICES_ACCESS_ACCESS_SERVICE_H_
+#define CLINIC_SERVICES_ACCESS_ACCESS_SERVICE_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "clinic/v1/access.grpc.pb.h"
+#include "clinic/v1/audit.grpc.pb.h"
+#include "common/core/status.h"
+#include "common/server/server.h"
+#include "common/server/work_pool.h"
+
+namespace clinic::access {
+
+class AccessService final : public v1::Access::CallbackService {
+ public:
+  AccessService(auth::AccessStore& store, std::set<std::string> site_ids)
+      : store_(store), site_ids_(std::move(site_ids)) {}
+
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
+                                   const v1::WhoAmIRequest* request,
+                                   v1::WhoAmIResponse* response) override;
+  grpc::ServerUnaryReactor* CreatePrincipal(grpc::CallbackServerContext* context,
+                                            const v1::CreatePrincipalRequest* request,
+                                            v1::Principal* response) override;
+  grpc::ServerUnaryReactor* GetPrincipal(grpc::CallbackServerContext* context,
+                                         const v1::GetPrincipalRequest* request,
+                                         v1::Principal* response) override;
+  grpc::ServerUnaryReactor* ListPrincipals(grpc::CallbackServerContext* context,
+                                           const v1::ListPrincipalsRequest* request,
+                                           v1::ListPrincipalsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdatePrincipal(grpc::CallbackServerContext* context,
+                                            const v1::UpdatePrincipalRequest* request,
+                                            v1::Principal* response) override;
+  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
+                                       const v1::IssueTokenRequest* request,
+                                       v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* context,
+                                       const v1::ListTokensRequest* request,
+                                       v1::ListTokensResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
+                                        const v1::RevokeTokenRequest* request,
+                                        v1::AccessToken* response) override;
+
+ private:
+  absl::Status DoCreatePrincipal(const v1::CreatePrincipalRequest& request,
+                                 v1::Principal* response);
+  absl::Status DoUpdatePrincipal(const v1::UpdatePrincipalRequest& request,
+                                 v1::Principal* response);
+  absl::Status DoIssueToken(const v1::IssueTokenRequest& request,
+                            v1::IssueTokenResponse* response);
+  absl::Status DoListTokens(const v1::ListTokensRequest& request,
+                            v1::ListTokensResponse* response);
+  absl::Status DoListPrincipals(const v1::ListPrincipalsRequest& request,
+                                v1::ListPrincipalsResponse* response);
+
+  // Checks every settable field of a principal.
+  void ValidatePrincipal(const v1::Principal& principal, std::vector<FieldViolation>& out) const;
+
+  auth::AccessStore& store_;
+  std::set<std::string> site_ids_;
+  server::WorkPool pool_{2, /*max_queued=*/256};
+};
+
+class AuditService final : public v1::Audit::CallbackService {
+ public:
+  explicit AuditService(audit::AuditLog& log) : log_(log) {}
+
+  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
+                                            const v1::ListAuditEventsRequest* request,
+                                            v1::ListAuditEventsResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyAuditLog(grpc::CallbackServerContext* context,
+                                           const v1::VerifyAuditLogRequest* request,
+                                           v1::VerifyAuditLogResponse* response) override;
+
+ private:
+  absl::Status DoListAuditEvents(const v1::ListAuditEventsRequest& request,
+                                 v1::ListAuditEventsResponse* response);
+
+  audit::AuditLog& log_;
+  // Verification reads the whole trail; one at a time is plenty.
+  server::WorkPool pool_{2, /*max_queued=*/64};
+};
+
+// The factories a main passes to RunServerMain.
+server::ServiceFactory AccessFactory();
+server::ServiceFactory AuditFactory();
+
+// "{kind}/{id}" with kind staff, service or tool and id 1 to 64 lowercase
+// letters, digits, dots and hyphens starting with a letter or digit.
+bool IsPrincipalName(absl::string_view name);
+
+}  // namespace clinic::access
+
+#endif  // CLINIC_SERVICES_ACCESS_ACCESS_SERVICE_H_
