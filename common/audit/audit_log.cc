@@ -34,7 +34,7 @@ CREATE INDEX audit_events_by_on_behalf_of ON audit_events (on_behalf_of, sequenc
 CREATE INDEX audit_events_by_time ON audit_events (event_ms);
 CREATE TABLE audit_clients (
   client TEXT NOT NULL,
-  sequence INTEGER NOT NULL REFERENCES audit_events (sequence),
+  sequence INTEGER NOT NULL,
   PRIMARY KEY (client, sequence)
 ) WITHOUT ROWID;
 CREATE INDEX audit_clients_by_sequence ON audit_clients (sequence, client);

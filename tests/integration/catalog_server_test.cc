@@ -12,6 +12,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -48,6 +49,8 @@ class CatalogServerTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     ASSERT_GT(server_->port(), 0);
+    token_ = clinic::testing::IssueTestToken(data_.path(), "staff/admin",
+                                             {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                    grpc::InsecureChannelCredentials());
     stub_ = TreatmentCatalog::NewStub(channel_);
@@ -56,12 +59,14 @@ class CatalogServerTest : public ::testing::Test {
   std::unique_ptr<grpc::ClientContext> Context() {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    clinic::testing::AddToken(*context, token_);
     return context;
   }
 
   clinic::testing::TempDir data_;
   clinic::testing::TempDir plugins_;
   std::unique_ptr<server::Server> server_;
+  std::string token_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<TreatmentCatalog::Stub> stub_;
 };

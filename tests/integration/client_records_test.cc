@@ -19,6 +19,7 @@
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
+#include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -54,6 +55,8 @@ class ClientRecordsTest : public ::testing::Test {
         config, {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
+    token_ = clinic::testing::IssueTestToken(data_.path(), "staff/jane-doe",
+                                             {clinic::testing::Binding(v1::ROLE_PRACTITIONER)});
     stub_ = ClientRecords::NewStub(grpc::CreateChannel(
         "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
   }
@@ -67,7 +70,7 @@ class ClientRecordsTest : public ::testing::Test {
   static std::unique_ptr<grpc::ClientContext> Context() {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context->AddMetadata("x-clinic-principal", "staff/jane-doe");
+    clinic::testing::AddToken(*context, token_);
     return context;
   }
 
@@ -138,6 +141,7 @@ class ClientRecordsTest : public ::testing::Test {
   clinic::testing::TempDir plugins_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<ClientRecords::Stub> stub_;
+  inline static std::string token_;
   int requests_ = 0;
 };
 

@@ -28,10 +28,12 @@ using ::testing::SizeIs;
 // A child process with its stdout and stderr captured to files.
 class Process {
  public:
-  Process(const std::vector<std::string>& args, const std::string& log_dir)
+  Process(const std::vector<std::string>& args, const std::string& log_dir,
+          const std::string& working_dir = "")
       : out_path_(log_dir + "/stdout.log"), err_path_(log_dir + "/stderr.log") {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
@@ -81,6 +83,7 @@ class ClinicdProcessTest : public ::testing::Test {
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
                               plugins_.Join("clinic_microneedling.so"));
+    token_file_ = dir_.Join("data/admin.token");
   }
 
   std::vector<std::string> Args(const std::string& config_path) {
@@ -89,7 +92,8 @@ class ClinicdProcessTest : public ::testing::Test {
             "--listen=127.0.0.1:0",
             "--data_dir=" + dir_.Join("data"),
             "--plugin_dir=" + plugins_.path(),
-            "--port_file=" + dir_.Join("port")};
+            "--port_file=" + dir_.Join("port"),
+            "--bootstrap_admin_token=" + dir_.Join("data/admin.token")};
   }
 
   std::unique_ptr<v1::TreatmentCatalog::Stub> Connect(int port) {
@@ -97,12 +101,17 @@ class ClinicdProcessTest : public ::testing::Test {
                                                              grpc::InsecureChannelCredentials()));
   }
 
+  // Authenticated as the first admin, whose token the server wrote.
   static std::unique_ptr<grpc::ClientContext> Context() {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    std::string token = clinic::testing::ReadFile(token_file_);
+    while (!token.empty() && token.back() == '\n') token.pop_back();
+    context->AddMetadata("authorization", "Bearer " + token);
     return context;
   }
 
+  inline static std::string token_file_;
   clinic::testing::TempDir dir_;
   clinic::testing::TempDir plugins_;
 };
@@ -156,20 +165,24 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
   const std::string address = "--server=127.0.0.1:" + std::to_string(port);
   clinic::testing::TempDir logs;
   {
+    // Run from the folder holding data/, as after quickstart: clinicctl
+    // finds the first admin's token there by itself.
     Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "treatment-types"},
-                logs.path());
+                logs.path(), dir_.path());
     EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
     EXPECT_THAT(ctl.Stdout(), HasSubstr("microneedling\t1.0.0\t"));
   }
   {
     Process ctl(
-        {clinic::testing::BinaryPath("clinicctl"), address, "treatment-type", "microneedling"},
+        {clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
+         "treatment-type", "microneedling"},
         logs.path());
     EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
     EXPECT_THAT(ctl.Stdout(), HasSubstr("isotretinoin_6_months"));
   }
   {
-    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "get-client", "nobody"},
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
+                 "get-client", "nobody"},
                 logs.path());
     EXPECT_EQ(ctl.Wait(), 1);
     EXPECT_THAT(ctl.Stderr(), HasSubstr("INVALID_ARGUMENT"));
@@ -179,6 +192,46 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
     Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "no-such-command"},
                 logs.path());
     EXPECT_EQ(ctl.Wait(), 2);
+  }
+  {
+    // Without a token, nothing is served.
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=/dev/null",
+                 "treatment-types"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 1);
+    EXPECT_THAT(ctl.Stderr(), HasSubstr("UNAUTHENTICATED"));
+  }
+  {
+    // The admin creates a front-desk principal and a token for it; the
+    // front desk may look clients up but not reload plugins.
+    const std::string token = "--token_file=" + token_file_;
+    Process create({clinic::testing::BinaryPath("clinicctl"), address, token,
+                    "--roles=front_desk@london-soho", "create-principal", "staff/ana"},
+                   logs.path());
+    ASSERT_EQ(create.Wait(), 0) << create.Stderr();
+    Process issue({clinic::testing::BinaryPath("clinicctl"), address, token, "issue-token",
+                   "staff/ana", "reception tablet"},
+                  logs.path());
+    ASSERT_EQ(issue.Wait(), 0) << issue.Stderr();
+    clinic::testing::WriteFile(dir_.Join("ana.token"), issue.Stdout());
+    const std::string ana = "--token_file=" + dir_.Join("ana.token");
+    Process whoami({clinic::testing::BinaryPath("clinicctl"), address, ana, "whoami"},
+                   logs.path());
+    EXPECT_EQ(whoami.Wait(), 0) << whoami.Stderr();
+    EXPECT_THAT(whoami.Stdout(), HasSubstr("principal: \"staff/ana\""));
+    Process reload({clinic::testing::BinaryPath("clinicctl"), address, ana, "reload-plugins"},
+                   logs.path());
+    EXPECT_EQ(reload.Wait(), 1);
+    EXPECT_THAT(reload.Stderr(), HasSubstr("PERMISSION_DENIED"));
+    Process events({clinic::testing::BinaryPath("clinicctl"), address, token, "--by=staff/ana",
+                    "audit-events"},
+                   logs.path());
+    EXPECT_EQ(events.Wait(), 0) << events.Stderr();
+    EXPECT_THAT(events.Stdout(), HasSubstr("/clinic.v1.TreatmentCatalog/ReloadPlugins"));
+    Process verify({clinic::testing::BinaryPath("clinicctl"), address, token, "verify-audit"},
+                   logs.path());
+    EXPECT_EQ(verify.Wait(), 0) << verify.Stderr();
+    EXPECT_THAT(verify.Stdout(), HasSubstr("intact: true"));
   }
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);

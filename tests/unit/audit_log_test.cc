@@ -37,6 +37,8 @@ class AuditLogTest : public ::testing::Test {
                     ->Write([&](storage::Connection& c) {
                       c.Exec("DROP TRIGGER audit_events_append_only_u");
                       c.Exec("DROP TRIGGER audit_events_append_only_d");
+                      c.Exec("DROP TRIGGER audit_clients_append_only_u");
+                      c.Exec("DROP TRIGGER audit_clients_append_only_d");
                       c.Exec(sql.c_str());
                       return absl::OkStatus();
                     })
@@ -99,12 +101,86 @@ TEST_F(AuditLogTest, DetectsARemovedAndRenumberedEvent) {
 TEST_F(AuditLogTest, RemovingTheTailIsCaughtByAnAnchoredHead) {
   auto anchored = log_->Head();
   ASSERT_TRUE(anchored.ok());
-  Tamper("DELETE FROM audit_events WHERE sequence = 5");
+  Tamper(
+      "DELETE FROM audit_events WHERE sequence = 5; "
+      "DELETE FROM audit_clients WHERE sequence = 5");
   // The chain that is left is consistent; only the anchor shows the loss.
   EXPECT_TRUE(log_->Verify().ok());
   auto head = log_->Head();
   ASSERT_TRUE(head.ok());
   EXPECT_NE(*head, *anchored);
+}
+
+TEST_F(AuditLogTest, DetectsAnEditedSearchColumn) {
+  // Hiding an event from a principal filter without touching its bytes.
+  Tamper("UPDATE audit_events SET principal = 'staff/someone-else' WHERE sequence = 2");
+  auto result = log_->VerifyChain();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->intact);
+  EXPECT_EQ(result->first_broken_sequence, 2);
+  EXPECT_THAT(result->problem, HasSubstr("search columns"));
+}
+
+TEST_F(AuditLogTest, DetectsARemovedClientIndexRow) {
+  Tamper("DELETE FROM audit_clients WHERE sequence = 4");
+  auto result = log_->VerifyChain();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->intact);
+  EXPECT_EQ(result->first_broken_sequence, 4);
+}
+
+TEST_F(AuditLogTest, QueriesByClientPrincipalSiteAndTimeNewestFirst) {
+  v1::AuditEvent event;
+  event.set_principal("service/screening");
+  event.set_on_behalf_of("staff/ana");
+  event.set_site_id("london-soho");
+  event.mutable_event_time()->set_seconds(2000);
+  event.add_resource_names("clients/3/treatmentRecords/9");
+  ASSERT_TRUE(log_->Append(event).ok());
+
+  AuditQuery by_client;
+  by_client.client = "clients/3";
+  auto found = log_->Query(by_client);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(2));
+  EXPECT_EQ((*found)[0].sequence(), 6);
+  EXPECT_EQ((*found)[1].sequence(), 4);
+
+  AuditQuery by_person;
+  by_person.principal = "staff/ana";
+  found = log_->Query(by_person);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(1));
+
+  AuditQuery by_site_and_time;
+  by_site_and_time.site_id = "london-soho";
+  by_site_and_time.start_time = absl::FromUnixSeconds(2000);
+  by_site_and_time.end_time = absl::FromUnixSeconds(2001);
+  found = log_->Query(by_site_and_time);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(1));
+  by_site_and_time.end_time = absl::FromUnixSeconds(2000);
+  found = log_->Query(by_site_and_time);
+  ASSERT_TRUE(found.ok());
+  EXPECT_THAT(*found, SizeIs(0));
+
+  AuditQuery paged;
+  paged.limit = 2;
+  paged.before_sequence = 5;
+  found = log_->Query(paged);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(2));
+  EXPECT_EQ((*found)[0].sequence(), 4);
+  EXPECT_EQ((*found)[1].sequence(), 3);
+  EXPECT_TRUE(log_->Verify().ok());
+}
+
+TEST(AuditClientOfTest, FindsTheClientOfAResourceName) {
+  EXPECT_EQ(ClientOf("clients/01J9"), "clients/01J9");
+  EXPECT_EQ(ClientOf("clients/01J9/treatmentRecords/7"), "clients/01J9");
+  EXPECT_EQ(ClientOf("clients/"), "");
+  EXPECT_EQ(ClientOf("tokens/01J9"), "");
+  EXPECT_EQ(ClientOf("staff/jane"), "");
 }
 
 }  // namespace

@@ -8,15 +8,30 @@
 //   clinicctl reload-plugins
 //   clinicctl search-clients NAME_PREFIX
 //   clinicctl get-client clients/ID
+//   clinicctl whoami | principals | create-principal | issue-token | ...
+//
+// It authenticates with a bearer token: --token_file, else $CLINIC_TOKEN,
+// else $CLINIC_TOKEN_FILE, else ./data/admin.token (the first admin's token
+// that quickstart creates). Tokens are secrets, so there is no flag that
+// takes one on the command line, where other users could read it.
 #include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "clinic/v1/access.grpc.pb.h"
+#include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/core/status.h"
@@ -24,8 +39,30 @@
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Address of a Clinic Core process.");
 ABSL_FLAG(int, timeout_s, 30, "Deadline for each call, in seconds.");
-ABSL_FLAG(std::string, principal, "",
-          "Who is acting, e.g. staff/jane-doe (sent as x-clinic-principal).");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding the bearer token. Default: $CLINIC_TOKEN, else $CLINIC_TOKEN_FILE, else "
+          "./data/admin.token when it exists.");
+ABSL_FLAG(std::string, on_behalf_of, "",
+          "For service principals: the principal to act for (x-clinic-on-behalf-of).");
+ABSL_FLAG(bool, tls, false, "Connect with TLS (implied by --tls_ca and --tls_cert).");
+ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA that signed the server's certificate.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for mutual TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name to check the server certificate against, when --server is an address.");
+ABSL_FLAG(std::string, display_name, "", "create-principal: the name shown to people.");
+ABSL_FLAG(std::string, roles, "",
+          "create-principal, set-roles: comma-separated ROLE or ROLE@SITE, e.g. "
+          "practitioner@london-soho,front_desk");
+ABSL_FLAG(std::string, certificate_common_name, "",
+          "create-principal: the client certificate common name that authenticates it.");
+ABSL_FLAG(std::string, ttl, "", "issue-token: how long the token works, e.g. 8h, 720h.");
+ABSL_FLAG(std::string, client, "", "audit-events: only events about clients/ID.");
+ABSL_FLAG(std::string, by, "", "audit-events: only events by this principal.");
+ABSL_FLAG(std::string, site, "", "audit-events: only events at this site.");
+ABSL_FLAG(std::string, since, "", "audit-events: from this RFC 3339 time.");
+ABSL_FLAG(std::string, until, "", "audit-events: before this RFC 3339 time.");
+ABSL_FLAG(int, limit, 100, "audit-events: most events to print.");
 
 namespace {
 
@@ -37,16 +74,121 @@ constexpr char kUsage[] =
     "  plugin-problems            list refused plugins and why\n"
     "  reload-plugins             reload the plugin folder\n"
     "  search-clients PREFIX      find clients by name prefix\n"
-    "  get-client clients/ID      show one client\n";
+    "  get-client clients/ID      show one client\n"
+    "  whoami                     who the token belongs to, and its roles\n"
+    "  principals                 list principals\n"
+    "  principal NAME             show one principal\n"
+    "  create-principal NAME      create staff/..., service/... or tool/... with --roles,\n"
+    "                             --display_name, --certificate_common_name\n"
+    "  set-roles NAME             replace a principal's roles with --roles\n"
+    "  disable-principal NAME     refuse a principal's tokens and certificates\n"
+    "  enable-principal NAME      accept them again\n"
+    "  issue-token NAME DESCRIPTION   issue a token (--ttl); prints the secret once\n"
+    "  tokens [NAME]              list tokens, newest first\n"
+    "  revoke-token tokens/ID     revoke a token\n"
+    "  audit-events               list audit events (--client, --by, --site, --since,\n"
+    "                             --until, --limit)\n"
+    "  verify-audit               check the audit trail's hash chain\n";
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return "";
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(contents.str()));
+}
+
+bool Exists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+// The bearer token, found as the file comment at the top describes.
+std::string Token() {
+  static const std::string* token = [] {
+    std::string path = absl::GetFlag(FLAGS_token_file);
+    if (path.empty()) {
+      if (const char* value = std::getenv("CLINIC_TOKEN"); value != nullptr && *value != 0) {
+        return new std::string(absl::StripAsciiWhitespace(value));
+      }
+      if (const char* file = std::getenv("CLINIC_TOKEN_FILE"); file != nullptr && *file != 0) {
+        path = file;
+      } else if (Exists("data/admin.token")) {
+        path = "data/admin.token";
+      }
+    }
+    if (path.empty()) return new std::string();
+    std::string read = ReadFileOrEmpty(path);
+    if (read.empty()) std::fprintf(stderr, "warning: no token in %s\n", path.c_str());
+    return new std::string(read);
+  }();
+  return *token;
+}
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(absl::GetFlag(FLAGS_timeout_s)));
-  if (!absl::GetFlag(FLAGS_principal).empty()) {
-    context->AddMetadata("x-clinic-principal", absl::GetFlag(FLAGS_principal));
+  if (!Token().empty()) context->AddMetadata("authorization", "Bearer " + Token());
+  if (!absl::GetFlag(FLAGS_on_behalf_of).empty()) {
+    context->AddMetadata("x-clinic-on-behalf-of", absl::GetFlag(FLAGS_on_behalf_of));
   }
   return context;
+}
+
+std::shared_ptr<grpc::Channel> Channel() {
+  const bool tls = absl::GetFlag(FLAGS_tls) || !absl::GetFlag(FLAGS_tls_ca).empty() ||
+                   !absl::GetFlag(FLAGS_tls_cert).empty();
+  if (!tls) {
+    return grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions options;
+  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+    options.pem_root_certs = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_ca));
+  }
+  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+    options.pem_cert_chain = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_cert));
+    options.pem_private_key = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_key));
+  }
+  grpc::ChannelArguments arguments;
+  if (!absl::GetFlag(FLAGS_tls_server_name).empty()) {
+    arguments.SetSslTargetNameOverride(absl::GetFlag(FLAGS_tls_server_name));
+  }
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), grpc::SslCredentials(options),
+                                   arguments);
+}
+
+// "practitioner@london-soho,front_desk" -> bindings; false on a bad role.
+bool ParseRoles(const std::string& text,
+                google::protobuf::RepeatedPtrField<clinic::v1::RoleBinding>* out) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::vector<std::string> parts = absl::StrSplit(item, absl::MaxSplits('@', 1));
+    clinic::v1::Role role;
+    std::string name = "ROLE_" + absl::AsciiStrToUpper(absl::StripAsciiWhitespace(parts[0]));
+    if (!clinic::v1::Role_Parse(name, &role) || role == clinic::v1::ROLE_UNSPECIFIED) {
+      std::fprintf(stderr,
+                   "error: \"%s\" is not a role; use chain_admin, site_manager, practitioner, "
+                   "front_desk, billing_clerk, inventory_clerk, auditor or service\n",
+                   parts[0].c_str());
+      return false;
+    }
+    auto* binding = out->Add();
+    binding->set_role(role);
+    if (parts.size() == 2) binding->set_site_id(parts[1]);
+  }
+  return true;
+}
+
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    std::fprintf(stderr, "error: \"%s\" is not an RFC 3339 time: %s\n", text.c_str(),
+                 error.c_str());
+    return false;
+  }
+  out->set_seconds(absl::ToUnixSeconds(time));
+  return true;
 }
 
 int Print(const grpc::Status& status, const google::protobuf::Message& response) {
@@ -77,10 +219,11 @@ int main(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) return Usage();
   const std::string command = args[1];
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  auto channel = Channel();
   auto catalog = clinic::v1::TreatmentCatalog::NewStub(channel);
   auto clients = clinic::v1::ClientRecords::NewStub(channel);
+  auto access = clinic::v1::Access::NewStub(channel);
+  auto audit = clinic::v1::Audit::NewStub(channel);
 
   if (command == "treatment-types" && args.size() == 2) {
     // Every page, so scripts see the whole catalog.
@@ -122,6 +265,160 @@ int main(int argc, char** argv) {
     request.set_name(args[2]);
     clinic::v1::Client response;
     return Print(clients->GetClient(Context().get(), request, &response), response);
+  }
+  if (command == "whoami" && args.size() == 2) {
+    clinic::v1::WhoAmIResponse response;
+    return Print(access->WhoAmI(Context().get(), {}, &response), response);
+  }
+  if (command == "principals" && args.size() == 2) {
+    clinic::v1::ListPrincipalsRequest request;
+    do {
+      clinic::v1::ListPrincipalsResponse response;
+      grpc::Status status = access->ListPrincipals(Context().get(), request, &response);
+      if (!status.ok()) return Print(status, response);
+      for (const auto& principal : response.principals()) {
+        std::string roles;
+        for (const auto& binding : principal.roles()) {
+          if (!roles.empty()) roles += ",";
+          roles += absl::AsciiStrToLower(clinic::v1::Role_Name(binding.role()).substr(5));
+          if (!binding.site_id().empty()) roles += "@" + binding.site_id();
+        }
+        std::printf("%s\t%s\t%s%s\n", principal.name().c_str(), roles.c_str(),
+                    principal.display_name().c_str(), principal.disabled() ? "\t(disabled)" : "");
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return 0;
+  }
+  if (command == "principal" && args.size() == 3) {
+    clinic::v1::GetPrincipalRequest request;
+    request.set_name(args[2]);
+    clinic::v1::Principal response;
+    return Print(access->GetPrincipal(Context().get(), request, &response), response);
+  }
+  if (command == "create-principal" && args.size() == 3) {
+    clinic::v1::CreatePrincipalRequest request;
+    request.mutable_principal()->set_name(args[2]);
+    request.mutable_principal()->set_display_name(absl::GetFlag(FLAGS_display_name));
+    request.mutable_principal()->set_certificate_common_name(
+        absl::GetFlag(FLAGS_certificate_common_name));
+    if (!ParseRoles(absl::GetFlag(FLAGS_roles), request.mutable_principal()->mutable_roles())) {
+      return 2;
+    }
+    clinic::v1::Principal response;
+    return Print(access->CreatePrincipal(Context().get(), request, &response), response);
+  }
+  if ((command == "set-roles" || command == "disable-principal" ||
+       command == "enable-principal") &&
+      args.size() == 3) {
+    clinic::v1::GetPrincipalRequest get;
+    get.set_name(args[2]);
+    clinic::v1::Principal current;
+    grpc::Status status = access->GetPrincipal(Context().get(), get, &current);
+    if (!status.ok()) return Print(status, current);
+    clinic::v1::UpdatePrincipalRequest request;
+    *request.mutable_principal() = current;
+    if (command == "set-roles") {
+      request.mutable_principal()->clear_roles();
+      if (!ParseRoles(absl::GetFlag(FLAGS_roles), request.mutable_principal()->mutable_roles())) {
+        return 2;
+      }
+      request.mutable_update_mask()->add_paths("roles");
+    } else {
+      request.mutable_principal()->set_disabled(command == "disable-principal");
+      request.mutable_update_mask()->add_paths("disabled");
+    }
+    clinic::v1::Principal response;
+    return Print(access->UpdatePrincipal(Context().get(), request, &response), response);
+  }
+  if (command == "issue-token" && args.size() == 4) {
+    clinic::v1::IssueTokenRequest request;
+    request.set_principal(args[2]);
+    request.set_description(args[3]);
+    if (!absl::GetFlag(FLAGS_ttl).empty()) {
+      absl::Duration ttl;
+      if (!absl::ParseDuration(absl::GetFlag(FLAGS_ttl), &ttl)) {
+        std::fprintf(stderr, "error: --ttl=%s is not a duration such as 8h or 90m\n",
+                     absl::GetFlag(FLAGS_ttl).c_str());
+        return 2;
+      }
+      request.mutable_ttl()->set_seconds(absl::ToInt64Seconds(ttl));
+    }
+    clinic::v1::IssueTokenResponse response;
+    grpc::Status status = access->IssueToken(Context().get(), request, &response);
+    if (!status.ok()) return Print(status, response);
+    // The secret alone on stdout, so a script can redirect it into a file.
+    std::fprintf(stderr, "issued %s for %s; the secret below is shown only once\n",
+                 response.token().name().c_str(), response.token().principal().c_str());
+    std::printf("%s\n", response.secret().c_str());
+    return 0;
+  }
+  if (command == "tokens" && (args.size() == 2 || args.size() == 3)) {
+    clinic::v1::ListTokensRequest request;
+    if (args.size() == 3) request.set_principal(args[2]);
+    do {
+      clinic::v1::ListTokensResponse response;
+      grpc::Status status = access->ListTokens(Context().get(), request, &response);
+      if (!status.ok()) return Print(status, response);
+      for (const auto& token : response.tokens()) {
+        std::printf("%s\t%s\t%s%s\n", token.name().c_str(), token.principal().c_str(),
+                    token.description().c_str(), token.has_revoke_time() ? "\t(revoked)" : "");
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return 0;
+  }
+  if (command == "revoke-token" && args.size() == 3) {
+    clinic::v1::RevokeTokenRequest request;
+    request.set_name(args[2]);
+    clinic::v1::AccessToken response;
+    return Print(access->RevokeToken(Context().get(), request, &response), response);
+  }
+  if (command == "audit-events" && args.size() == 2) {
+    clinic::v1::ListAuditEventsRequest request;
+    request.set_client(absl::GetFlag(FLAGS_client));
+    request.set_principal(absl::GetFlag(FLAGS_by));
+    request.set_site_id(absl::GetFlag(FLAGS_site));
+    if (!absl::GetFlag(FLAGS_since).empty() &&
+        !ParseTime(absl::GetFlag(FLAGS_since), request.mutable_start_time())) {
+      return 2;
+    }
+    if (!absl::GetFlag(FLAGS_until).empty() &&
+        !ParseTime(absl::GetFlag(FLAGS_until), request.mutable_end_time())) {
+      return 2;
+    }
+    int left = absl::GetFlag(FLAGS_limit);
+    do {
+      request.set_page_size(std::min(left, 500));
+      clinic::v1::ListAuditEventsResponse response;
+      grpc::Status status = audit->ListAuditEvents(Context().get(), request, &response);
+      if (!status.ok()) return Print(status, response);
+      for (const auto& event : response.events()) {
+        std::string names;
+        for (const auto& name : event.resource_names()) names += (names.empty() ? "" : ",") + name;
+        std::printf("%lld\t%s\t%s%s\t%s\t%s\tcode=%d\t%s\n",
+                    static_cast<long long>(event.sequence()),
+                    absl::FormatTime(absl::RFC3339_sec,
+                                     absl::FromUnixSeconds(event.event_time().seconds()),
+                                     absl::UTCTimeZone())
+                        .c_str(),
+                    event.principal().c_str(),
+                    event.on_behalf_of().empty() ? ""
+                                                 : (" for " + event.on_behalf_of()).c_str(),
+                    event.method().c_str(), names.c_str(), event.status_code(),
+                    event.site_id().c_str());
+        --left;
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty() && left > 0);
+    return 0;
+  }
+  if (command == "verify-audit" && args.size() == 2) {
+    clinic::v1::VerifyAuditLogResponse response;
+    grpc::Status status = audit->VerifyAuditLog(Context().get(), {}, &response);
+    const int printed = Print(status, response);
+    if (printed != 0) return printed;
+    return response.intact() ? 0 : 3;
   }
   return Usage();
 }
