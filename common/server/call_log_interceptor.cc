@@ -94,6 +94,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
         if (info_->server_context() != nullptr) peer = info_->server_context()->peer();
         Log(level, "rpc",
             {{"method", info_->method()},
+             {"principal", record_->authenticated ? record_->identity.principal.name() : ""},
              {"code", CodeName(status.error_code())},
              {"latency_ms", latency_ms},
              {"request_id", request_id_},

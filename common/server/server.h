@@ -68,6 +68,14 @@ class Server {
   // Blocks until Shutdown has completed.
   void Wait();
 
+  // The full proto names of the services this server hosts, e.g.
+  // "clinic.v1.ClientRecords".
+  std::vector<std::string> service_names() const {
+    std::vector<std::string> names;
+    for (const auto& service : services_) names.emplace_back(service->full_name());
+    return names;
+  }
+
   plugins::PluginHost& plugin_host() { return *plugin_host_; }
   auth::AccessStore& access() { return *access_; }
   audit::AuditLog& audit() { return *audit_; }

@@ -155,7 +155,8 @@ TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
   // One structured line per call, with the method and the outcome.
   EXPECT_THAT(
       process.Stderr(),
-      HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\",\"code\":\"OK\""));
+      HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\","
+                "\"principal\":\"staff/admin\",\"code\":\"OK\""));
 }
 
 TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {

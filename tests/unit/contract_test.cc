@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_split.h"
+#include "clinic/v1/access.grpc.pb.h"
+#include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
 #include "clinic/v1/options.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
@@ -21,7 +23,8 @@ using google::protobuf::MethodDescriptor;
 std::vector<const MethodDescriptor*> EveryMethod() {
   std::vector<const MethodDescriptor*> methods;
   for (const google::protobuf::FileDescriptor* file :
-       {v1::TreatmentType::descriptor()->file(), v1::Client::descriptor()->file()}) {
+       {v1::TreatmentType::descriptor()->file(), v1::Client::descriptor()->file(),
+        v1::Principal::descriptor()->file(), v1::AuditEvent::descriptor()->file()}) {
     EXPECT_GT(file->service_count(), 0) << file->name();
     for (int s = 0; s < file->service_count(); ++s) {
       for (int m = 0; m < file->service(s)->method_count(); ++m) {
@@ -56,6 +59,55 @@ TEST(ContractTest, DeclaredSiteFieldsAreStringFieldsOfTheRequest) {
       message = field->message_type();
     }
     EXPECT_EQ(field->type(), FieldDescriptor::TYPE_STRING) << method->full_name() << ": " << path;
+  }
+}
+
+TEST(ContractTest, EverySiteScopeFlagHasASiteField) {
+  for (const MethodDescriptor* method : EveryMethod()) {
+    const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+    if (policy.empty_site_means_every_site()) {
+      EXPECT_FALSE(policy.site_field().empty()) << method->full_name();
+    }
+  }
+}
+
+// Only reads that show nothing about clients, stock, money or access may
+// skip the audit trail.
+TEST(ContractTest, OnlyHarmlessRpcsAreExemptFromAudit) {
+  for (const MethodDescriptor* method : EveryMethod()) {
+    const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+    if (!policy.audit_exempt()) continue;
+    EXPECT_TRUE(policy.permission() == v1::PERMISSION_CATALOG_READ ||
+                policy.permission() == v1::PERMISSION_AUTHENTICATED)
+        << method->full_name() << " is audit_exempt but needs "
+        << v1::Permission_Name(policy.permission());
+  }
+}
+
+// The audit trail lists the records a call touched by the fields marked
+// resource_name; a request's name or parent that is not marked would be
+// missing from it.
+TEST(ContractTest, RequestNamesAndParentsAreMarkedAsResourceNames) {
+  for (const MethodDescriptor* method : EveryMethod()) {
+    for (const char* field_name : {"name", "parent"}) {
+      const FieldDescriptor* field = method->input_type()->FindFieldByName(field_name);
+      if (field == nullptr) continue;
+      EXPECT_TRUE(field->options().GetExtension(v1::resource_name))
+          << method->input_type()->full_name() << "." << field_name;
+    }
+  }
+}
+
+TEST(ContractTest, EveryRoleGrantsSomething) {
+  const auto* roles = v1::Role_descriptor();
+  for (int i = 0; i < roles->value_count(); ++i) {
+    const auto* value = roles->value(i);
+    const auto& grants = value->options().GetExtension(v1::grants);
+    if (value->number() == v1::ROLE_UNSPECIFIED) {
+      EXPECT_EQ(grants.permissions_size(), 0);
+    } else {
+      EXPECT_GT(grants.permissions_size(), 0) << value->name();
+    }
   }
 }
 

@@ -1,0 +1,446 @@
+// Authorization and audit over every RPC of every hosted service, taken from
+// the server's own list and the descriptors, so a new RPC is covered (and
+// must be placed in the table below) without anything else changing:
+//   every role, held at the caller's own site, at another site, or
+//   chain-wide, is allowed exactly where the table says, and refused with
+//   PERMISSION_DENIED elsewhere; no token, a revoked token or a forged one is
+//   UNAUTHENTICATED everywhere. Also: services acting for a person, and the
+//   audit trail a read leaves.
+#include <gmock/gmock.h>
+#include <google/protobuf/dynamic_message.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "clinic/v1/access.grpc.pb.h"
+#include "clinic/v1/audit.grpc.pb.h"
+#include "clinic/v1/clients.grpc.pb.h"
+#include "common/auth/access_store.h"
+#include "common/server/server.h"
+#include "services/access/access_service.h"
+#include "services/client_records/client_records_service.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
+#include "tests/testing/access_env.h"
+#include "tests/testing/test_env.h"
+
+namespace clinic {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::MethodDescriptor;
+using ::testing::Contains;
+using ::testing::SizeIs;
+
+constexpr char kOwnSite[] = "london-soho";
+constexpr char kOtherSite[] = "new-york-soho";
+
+const std::vector<v1::Role>& EveryRole() {
+  static const auto* roles = new std::vector<v1::Role>{
+      v1::ROLE_CHAIN_ADMIN,   v1::ROLE_SITE_MANAGER,    v1::ROLE_PRACTITIONER,
+      v1::ROLE_FRONT_DESK,    v1::ROLE_BILLING_CLERK,   v1::ROLE_INVENTORY_CLERK,
+      v1::ROLE_AUDITOR,       v1::ROLE_SERVICE};
+  return *roles;
+}
+
+// Who may call what: the intent, written out independently of the grants in
+// access.proto, so a change to either shows up here.
+const std::map<std::string, std::set<v1::Role>>& Intended() {
+  using R = v1::Role;
+  const std::set<R> everyone(EveryRole().begin(), EveryRole().end());
+  const std::set<R> admin = {v1::ROLE_CHAIN_ADMIN};
+  const std::set<R> find_clients = {v1::ROLE_CHAIN_ADMIN, v1::ROLE_SITE_MANAGER,
+                                    v1::ROLE_PRACTITIONER, v1::ROLE_FRONT_DESK,
+                                    v1::ROLE_BILLING_CLERK};
+  const std::set<R> edit_clients = {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER,
+                                    v1::ROLE_FRONT_DESK};
+  const std::set<R> clinical = {v1::ROLE_PRACTITIONER};
+  const std::set<R> audit = {v1::ROLE_CHAIN_ADMIN, v1::ROLE_SITE_MANAGER, v1::ROLE_AUDITOR};
+  static const auto* table = new std::map<std::string, std::set<R>>{
+      {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", everyone},
+      {"clinic.v1.TreatmentCatalog.GetTreatmentType", everyone},
+      {"clinic.v1.TreatmentCatalog.ListPluginProblems", everyone},
+      {"clinic.v1.TreatmentCatalog.ReloadPlugins", admin},
+      {"clinic.v1.Access.WhoAmI", everyone},
+      {"clinic.v1.Access.CreatePrincipal", admin},
+      {"clinic.v1.Access.GetPrincipal", admin},
+      {"clinic.v1.Access.ListPrincipals", admin},
+      {"clinic.v1.Access.UpdatePrincipal", admin},
+      {"clinic.v1.Access.IssueToken", admin},
+      {"clinic.v1.Access.ListTokens", admin},
+      {"clinic.v1.Access.RevokeToken", admin},
+      {"clinic.v1.Audit.ListAuditEvents", audit},
+      {"clinic.v1.Audit.VerifyAuditLog", audit},
+      {"clinic.v1.ClientRecords.CreateClient", edit_clients},
+      {"clinic.v1.ClientRecords.GetClient", find_clients},
+      {"clinic.v1.ClientRecords.UpdateClient", edit_clients},
+      {"clinic.v1.ClientRecords.ListClients", find_clients},
+      {"clinic.v1.ClientRecords.SearchClients", find_clients},
+      {"clinic.v1.ClientRecords.ArchiveClient", edit_clients},
+      {"clinic.v1.ClientRecords.RestoreClient", edit_clients},
+      {"clinic.v1.ClientRecords.GetMedicalHistory", clinical},
+      {"clinic.v1.ClientRecords.UpdateMedicalHistory", clinical},
+      {"clinic.v1.ClientRecords.ListMedicalHistoryVersions", clinical},
+      {"clinic.v1.ClientRecords.RecordConsent", clinical},
+      {"clinic.v1.ClientRecords.WithdrawConsent", clinical},
+      {"clinic.v1.ClientRecords.ListConsents", {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER,
+                                                v1::ROLE_FRONT_DESK}},
+      {"clinic.v1.ClientRecords.CreateTreatmentRecord", clinical},
+      {"clinic.v1.ClientRecords.GetTreatmentRecord", clinical},
+      {"clinic.v1.ClientRecords.ListTreatmentRecords", clinical},
+      {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", clinical},
+  };
+  return *table;
+}
+
+enum class Scope { kAtOwnSite, kAtOtherSite, kChainWide };
+
+std::string ScopeName(Scope scope) {
+  switch (scope) {
+    case Scope::kAtOwnSite:
+      return "own site";
+    case Scope::kAtOtherSite:
+      return "other site";
+    case Scope::kChainWide:
+      return "chain-wide";
+  }
+  return "";
+}
+
+// Sets the string field at dotted `path`, creating messages on the way.
+void SetField(Message& message, const std::string& path, const std::string& value) {
+  Message* current = &message;
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const FieldDescriptor* field = current->GetDescriptor()->FindFieldByName(parts[i]);
+    ASSERT_NE(field, nullptr) << path;
+    if (i + 1 == parts.size()) {
+      current->GetReflection()->SetString(current, field, value);
+    } else {
+      current = current->GetReflection()->MutableMessage(current, field);
+    }
+  }
+}
+
+class AccessMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
+                              plugins_.Join("clinic_microneedling.so"));
+    config::v1::ServerConfig config;
+    config.set_listen_address("127.0.0.1:0");
+    config.set_data_dir(data_.path());
+    config.set_plugin_dir(plugins_.path());
+    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    for (const char* site : {kOwnSite, kOtherSite}) {
+      config.mutable_chain()->add_sites()->set_site_id(site);
+    }
+    auto server = server::Server::Start(
+        config, {catalog::TreatmentCatalogFactory(), access::AccessFactory(),
+                 access::AuditFactory(), client_records::ClientRecordsFactory()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    generic_ = std::make_unique<grpc::GenericStub>(channel_);
+  }
+
+  std::string Token(const std::string& principal, const std::vector<v1::RoleBinding>& roles) {
+    return clinic::testing::IssueTestToken(data_.path(), principal, roles);
+  }
+
+  // Calls `method` with `request` as the holder of `token` (none when
+  // empty), optionally on behalf of `person`.
+  grpc::Status Call(const MethodDescriptor* method, const Message& request,
+                    const std::string& token, const std::string& person = "") {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (!token.empty()) clinic::testing::AddToken(context, token);
+    if (!person.empty()) context.AddMetadata("x-clinic-on-behalf-of", person);
+    std::string bytes;
+    request.SerializeToString(&bytes);
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    grpc::ByteBuffer response;
+    std::promise<grpc::Status> done;
+    generic_->UnaryCall(&context,
+                        "/" + method->service()->full_name() + "/" + method->name(),
+                        grpc::StubOptions(), &buffer, &response,
+                        [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    return done.get_future().get();
+  }
+
+  // Every RPC of every hosted service.
+  std::vector<const MethodDescriptor*> Methods() {
+    std::vector<const MethodDescriptor*> methods;
+    for (const std::string& name : server_->service_names()) {
+      const auto* service =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+      EXPECT_NE(service, nullptr) << name;
+      if (service == nullptr) continue;
+      for (int i = 0; i < service->method_count(); ++i) methods.push_back(service->method(i));
+    }
+    return methods;
+  }
+
+  std::unique_ptr<Message> Request(const MethodDescriptor* method, const std::string& site) {
+    std::unique_ptr<Message> request(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(method->input_type())
+            ->New());
+    const std::string& site_field = method->options().GetExtension(v1::policy).site_field();
+    if (!site_field.empty()) SetField(*request, site_field, site);
+    return request;
+  }
+
+  clinic::testing::TempDir data_;
+  clinic::testing::TempDir plugins_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::GenericStub> generic_;
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(AccessMatrixTest, EveryRpcEveryRoleEverySite) {
+  const auto methods = Methods();
+  ASSERT_GE(methods.size(), Intended().size());
+  std::set<std::string> covered;
+  int calls = 0;
+  for (v1::Role role : EveryRole()) {
+    for (Scope scope : {Scope::kAtOwnSite, Scope::kAtOtherSite, Scope::kChainWide}) {
+      // The caller holds the role at kOwnSite (or chain-wide); the request
+      // names kOwnSite or kOtherSite.
+      const std::string principal =
+          "staff/" + absl::AsciiStrToLower(v1::Role_Name(role).substr(5)) +
+          (scope == Scope::kChainWide ? "-chain" : "-site");
+      std::string& token = tokens_[principal];
+      if (token.empty()) {
+        token = Token(principal, {clinic::testing::Binding(
+                                     role, scope == Scope::kChainWide ? "" : kOwnSite)});
+      }
+      const std::string site = scope == Scope::kAtOtherSite ? kOtherSite : kOwnSite;
+      for (const MethodDescriptor* method : methods) {
+        auto intended = Intended().find(method->full_name());
+        if (intended == Intended().end()) {
+          ADD_FAILURE() << method->full_name()
+                        << " is not in the access matrix: add who may call it to Intended()";
+          continue;
+        }
+        covered.insert(method->full_name());
+        const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+        ASSERT_NE(policy.permission(), v1::PERMISSION_UNSPECIFIED) << method->full_name();
+        const bool role_may = intended->second.count(role) > 0;
+        const bool site_bound = !policy.site_field().empty();
+        const bool allowed = role_may && !(scope == Scope::kAtOtherSite && site_bound);
+        const grpc::Status status = Call(method, *Request(method, site), token);
+        ++calls;
+        const std::string where = method->full_name() + " as " + v1::Role_Name(role) + " (" +
+                                  ScopeName(scope) + "): " + status.error_message();
+        if (allowed) {
+          EXPECT_NE(status.error_code(), grpc::PERMISSION_DENIED) << where;
+          EXPECT_NE(status.error_code(), grpc::UNAUTHENTICATED) << where;
+        } else {
+          EXPECT_EQ(status.error_code(), grpc::PERMISSION_DENIED) << where;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(covered.size(), Intended().size()) << "the matrix lists RPCs no service hosts";
+  EXPECT_GT(calls, 500);
+}
+
+TEST_F(AccessMatrixTest, MissingRevokedAndForgedTokensAreUnauthenticatedEverywhere) {
+  const std::string revoked = Token("staff/gone", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  {
+    auto store = auth::AccessStore::Open(data_.Join("access.db"));
+    ASSERT_TRUE(store.ok());
+    auto tokens = (*store)->ListTokens("staff/gone", "", 10);
+    ASSERT_TRUE(tokens.ok());
+    ASSERT_THAT(*tokens, SizeIs(1));
+    ASSERT_TRUE((*store)->Revoke((*tokens)[0].token_id, absl::Now()).ok());
+  }
+  for (const MethodDescriptor* method : Methods()) {
+    const auto request = Request(method, kOwnSite);
+    for (const std::string& token :
+         {std::string(), revoked, std::string("clk_forged-token-that-was-never-issued")}) {
+      const grpc::Status status = Call(method, *request, token);
+      EXPECT_EQ(status.error_code(), grpc::UNAUTHENTICATED)
+          << method->full_name() << " with token \"" << token.substr(0, 8)
+          << "...\": " << status.error_message();
+    }
+  }
+}
+
+TEST_F(AccessMatrixTest, AServiceActsOnlyWhereThePersonMay) {
+  const std::string service =
+      Token("service/screening", {clinic::testing::Binding(v1::ROLE_SERVICE)});
+  const std::string nurse_token =
+      Token("staff/nurse", {clinic::testing::Binding(v1::ROLE_PRACTITIONER, kOwnSite)});
+  Token("staff/reception", {clinic::testing::Binding(v1::ROLE_FRONT_DESK, kOwnSite)});
+  const auto* records = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      "clinic.v1.ClientRecords");
+  ASSERT_NE(records, nullptr);
+  const auto* history = records->FindMethodByName("GetMedicalHistory");
+  const auto* chart = records->FindMethodByName("CreateTreatmentRecord");
+  const auto request = Request(history, kOwnSite);
+
+  // For the nurse the service may read a history; for the receptionist not.
+  EXPECT_NE(Call(history, *request, service, "staff/nurse").error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(Call(history, *request, service, "staff/reception").error_code(),
+            grpc::PERMISSION_DENIED);
+  // The nurse's site limits the service too.
+  EXPECT_NE(Call(chart, *Request(chart, kOwnSite), service, "staff/nurse").error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(Call(chart, *Request(chart, kOtherSite), service, "staff/nurse").error_code(),
+            grpc::PERMISSION_DENIED);
+  // Without the person, the service alone may not read clinical records.
+  EXPECT_EQ(Call(history, *request, service).error_code(), grpc::PERMISSION_DENIED);
+  // Only services may act for someone else, and only for real principals.
+  EXPECT_EQ(Call(history, *request, nurse_token, "staff/reception").error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(Call(history, *request, service, "staff/nobody").error_code(),
+            grpc::PERMISSION_DENIED);
+
+  // The audit trail names both.
+  auto events = server_->audit().Query({});
+  ASSERT_TRUE(events.ok());
+  bool seen = false;
+  for (const v1::AuditEvent& event : *events) {
+    if (event.principal() == "service/screening" && event.on_behalf_of() == "staff/nurse" &&
+        event.method() == "/clinic.v1.ClientRecords/GetMedicalHistory") {
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+// A refused call never reaches the service: a write that would have been
+// valid leaves nothing behind.
+TEST_F(AccessMatrixTest, ARefusedWriteChangesNothing) {
+  const std::string clerk =
+      Token("staff/clerk", {clinic::testing::Binding(v1::ROLE_BILLING_CLERK, kOwnSite)});
+  const std::string nurse =
+      Token("staff/nurse", {clinic::testing::Binding(v1::ROLE_PRACTITIONER, kOwnSite)});
+  auto stub = v1::ClientRecords::NewStub(channel_);
+  v1::CreateClientRequest create;
+  create.mutable_client()->set_home_site_id(kOwnSite);
+  create.mutable_client()->set_given_name("Refused");
+  create.mutable_client()->set_family_name("Write");
+  create.mutable_client()->mutable_date_of_birth()->set_year(1985);
+  create.mutable_client()->mutable_date_of_birth()->set_month(1);
+  create.mutable_client()->mutable_date_of_birth()->set_day(1);
+  create.set_request_id("refused-write");
+  v1::CreateClientResponse created;
+  {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, clerk);
+    EXPECT_EQ(stub->CreateClient(&context, create, &created).error_code(),
+              grpc::PERMISSION_DENIED);
+  }
+  EXPECT_FALSE(created.has_client());
+  grpc::ClientContext context;
+  clinic::testing::AddToken(context, nurse);
+  v1::ListClientsResponse clients;
+  ASSERT_TRUE(stub->ListClients(&context, {}, &clients).ok());
+  EXPECT_THAT(clients.clients(), SizeIs(0));
+}
+
+TEST_F(AccessMatrixTest, ReadingAClientLeavesExactlyOneEventNamingTheReader) {
+  const std::string nurse =
+      Token("staff/nurse", {clinic::testing::Binding(v1::ROLE_PRACTITIONER, kOwnSite)});
+  const std::string reception =
+      Token("staff/reception", {clinic::testing::Binding(v1::ROLE_FRONT_DESK, kOwnSite)});
+  auto stub = v1::ClientRecords::NewStub(channel_);
+
+  v1::CreateClientRequest create;
+  create.mutable_client()->set_home_site_id(kOwnSite);
+  create.mutable_client()->set_given_name("Zoë");
+  create.mutable_client()->set_family_name("Adams");
+  create.mutable_client()->mutable_date_of_birth()->set_year(1990);
+  create.mutable_client()->mutable_date_of_birth()->set_month(4);
+  create.mutable_client()->mutable_date_of_birth()->set_day(2);
+  create.set_request_id("create-zoe");
+  v1::CreateClientResponse created;
+  {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, nurse);
+    ASSERT_TRUE(stub->CreateClient(&context, create, &created).ok());
+  }
+  const std::string name = created.client().name();
+  {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, reception);
+    v1::GetClientRequest get;
+    get.set_name(name);
+    v1::Client client;
+    ASSERT_TRUE(stub->GetClient(&context, get, &client).ok());
+  }
+  // The receptionist may not read the medical history: refused, and that
+  // attempt is on the record too.
+  {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, reception);
+    v1::GetMedicalHistoryRequest get;
+    get.set_name(name + "/medicalHistory");
+    v1::MedicalHistory history;
+    EXPECT_EQ(stub->GetMedicalHistory(&context, get, &history).error_code(),
+              grpc::PERMISSION_DENIED);
+  }
+
+  auto audit = v1::Audit::NewStub(channel_);
+  const std::string auditor = Token("staff/auditor", {clinic::testing::Binding(v1::ROLE_AUDITOR)});
+  v1::ListAuditEventsRequest list;
+  list.set_client(name);
+  v1::ListAuditEventsResponse events;
+  {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, auditor);
+    ASSERT_TRUE(audit->ListAuditEvents(&context, list, &events).ok());
+  }
+  std::vector<v1::AuditEvent> reads;
+  for (const v1::AuditEvent& event : events.events()) {
+    if (event.method() == "/clinic.v1.ClientRecords/GetClient") reads.push_back(event);
+  }
+  ASSERT_THAT(reads, SizeIs(1));
+  EXPECT_EQ(reads[0].principal(), "staff/reception");
+  EXPECT_EQ(reads[0].status_code(), 0);
+  EXPECT_THAT(reads[0].resource_names(), Contains(name));
+  EXPECT_FALSE(reads[0].request_id().empty());
+  ASSERT_THAT(events.events(), SizeIs(3));  // create, read, refused history read
+  EXPECT_EQ(events.events(0).method(), "/clinic.v1.ClientRecords/GetMedicalHistory");
+  EXPECT_EQ(events.events(0).status_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(events.events(2).method(), "/clinic.v1.ClientRecords/CreateClient");
+  EXPECT_EQ(events.events(2).principal(), "staff/nurse");
+
+  // A site auditor sees its own site's events only; chain-wide lists need a
+  // chain-wide role.
+  const std::string manager =
+      Token("staff/manager", {clinic::testing::Binding(v1::ROLE_SITE_MANAGER, kOwnSite)});
+  for (const auto& [site, code] : std::vector<std::pair<std::string, grpc::StatusCode>>{
+           {kOwnSite, grpc::OK}, {kOtherSite, grpc::PERMISSION_DENIED},
+           {"", grpc::PERMISSION_DENIED}}) {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, manager);
+    v1::ListAuditEventsRequest by_site;
+    by_site.set_site_id(site);
+    v1::ListAuditEventsResponse page;
+    EXPECT_EQ(audit->ListAuditEvents(&context, by_site, &page).error_code(), code) << site;
+  }
+
+  grpc::ClientContext context;
+  clinic::testing::AddToken(context, auditor);
+  v1::VerifyAuditLogResponse verified;
+  ASSERT_TRUE(audit->VerifyAuditLog(&context, {}, &verified).ok());
+  EXPECT_TRUE(verified.intact());
+  EXPECT_GE(verified.event_count(), 7);
+}
+
+}  // namespace
+}  // namespace clinic
