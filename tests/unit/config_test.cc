@@ -235,6 +235,39 @@ TEST(ConfigFileTest, FolderInsteadOfFileNamesThePath) {
   EXPECT_THAT(MessageOf(config.status()), HasSubstr(dir.path()));
 }
 
+TEST(ConfigValidateTest, TlsNeedsCertificateAndKeyTogether) {
+  v1::ServerConfig config = ValidConfig();
+  config.mutable_tls()->set_cert_file("/etc/clinic/server.crt");
+  EXPECT_THAT(Fields(ValidateServerConfig(config)), Contains("tls.key_file"));
+  config.mutable_tls()->set_key_file("/etc/clinic/server.key");
+  EXPECT_THAT(ValidateServerConfig(config), IsEmpty());
+  config.mutable_tls()->clear_cert_file();
+  EXPECT_THAT(Fields(ValidateServerConfig(config)), Contains("tls.cert_file"));
+}
+
+TEST(ConfigValidateTest, ClientCertificatesNeedTlsAndACa) {
+  v1::ServerConfig config = ValidConfig();
+  config.mutable_tls()->set_client_ca_file("/etc/clinic/clients-ca.crt");
+  EXPECT_THAT(Fields(ValidateServerConfig(config)), Contains("tls.client_ca_file"));
+  config.mutable_tls()->set_cert_file("/etc/clinic/server.crt");
+  config.mutable_tls()->set_key_file("/etc/clinic/server.key");
+  EXPECT_THAT(ValidateServerConfig(config), IsEmpty());
+  config.mutable_tls()->clear_client_ca_file();
+  config.mutable_tls()->set_require_client_certificate(true);
+  EXPECT_THAT(Fields(ValidateServerConfig(config)), Contains("tls.require_client_certificate"));
+}
+
+TEST(ConfigDefaultsTest, SecurityDatabasesDefaultToTheDataFolder) {
+  v1::ServerConfig sample = ValidConfig();
+  sample.set_data_dir("/var/lib/clinic");
+  ApplyDefaults(sample);
+  EXPECT_EQ(sample.security().access_database(), "/var/lib/clinic/access.db");
+  EXPECT_EQ(sample.security().audit_database(), "/var/lib/clinic/audit.db");
+  sample.mutable_security()->set_audit_database("/srv/audit/chain.db");
+  ApplyDefaults(sample);
+  EXPECT_EQ(sample.security().audit_database(), "/srv/audit/chain.db");
+}
+
 TEST(ConfigValidateTest, ValidConfigHasNoViolations) {
   EXPECT_THAT(ValidateServerConfig(ValidConfig()), IsEmpty());
 }
