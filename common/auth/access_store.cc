@@ -41,8 +41,7 @@ CREATE INDEX tokens_by_principal ON tokens(principal, token_id);
 constexpr char kInsertPrincipalSql[] =
     "INSERT INTO principals (name, certificate_common_name, revision, principal) "
     "VALUES (?, ?, 1, ?)";
-constexpr char kSelectPrincipalSql[] =
-    "SELECT revision, principal FROM principals WHERE name = ?";
+constexpr char kSelectPrincipalSql[] = "SELECT revision, principal FROM principals WHERE name = ?";
 constexpr char kSelectByCertificateSql[] =
     "SELECT revision, principal FROM principals WHERE certificate_common_name = ?";
 constexpr char kListPrincipalsSql[] =
@@ -130,16 +129,16 @@ absl::Status NotAuthenticated() {
 // Maps a UNIQUE constraint failure on insert to ALREADY_EXISTS naming what
 // is taken; SQLiteCpp reports it as an exception the Database turns into
 // INTERNAL, so the store checks first, inside the same transaction.
-absl::Status CheckFree(Connection& connection, const v1::Principal& principal,
-                       bool check_name) {
+absl::Status CheckFree(Connection& connection, const v1::Principal& principal, bool check_name) {
   if (check_name) {
     SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
     select.bind(1, principal.name());
     if (select.executeStep()) {
-      return WithReason(FieldViolations(absl::StatusCode::kAlreadyExists, "",
-                                        {{"principal.name", absl::StrCat("\"", principal.name(),
-                                                                         "\" already exists")}}),
-                        "PRINCIPAL_EXISTS", "clinic.v1");
+      return WithReason(
+          FieldViolations(
+              absl::StatusCode::kAlreadyExists, "",
+              {{"principal.name", absl::StrCat("\"", principal.name(), "\" already exists")}}),
+          "PRINCIPAL_EXISTS", "clinic.v1");
     }
   }
   if (!principal.certificate_common_name().empty()) {
@@ -149,11 +148,10 @@ absl::Status CheckFree(Connection& connection, const v1::Principal& principal,
       absl::StatusOr<v1::Principal> holder = ReadPrincipal(select);
       if (!holder.ok()) return holder.status();
       if (holder->name() != principal.name()) {
-        return FieldViolations(
-            absl::StatusCode::kAlreadyExists, "",
-            {{"principal.certificate_common_name",
-              absl::StrCat("\"", principal.certificate_common_name(), "\" already belongs to ",
-                           holder->name())}});
+        return FieldViolations(absl::StatusCode::kAlreadyExists, "",
+                               {{"principal.certificate_common_name",
+                                 absl::StrCat("\"", principal.certificate_common_name(),
+                                              "\" already belongs to ", holder->name())}});
       }
     }
   }
@@ -166,10 +164,9 @@ absl::StatusOr<std::unique_ptr<AccessStore>> AccessStore::Open(const std::string
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(path, storage::Database::Options());
   if (!db.ok()) return db.status();
-  if (absl::Status status =
-          storage::Migrate(**db, "access",
-                           {{1, "store settings", storage::kStoreMetaSchema},
-                            {2, "principals and bearer tokens", kSchema}});
+  if (absl::Status status = storage::Migrate(**db, "access",
+                                             {{1, "store settings", storage::kStoreMetaSchema},
+                                              {2, "principals and bearer tokens", kSchema}});
       !status.ok()) {
     return status;
   }
@@ -197,8 +194,8 @@ absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(const v1::Principal& 
 }
 
 absl::StatusOr<v1::Principal> AccessStore::GetPrincipal(absl::string_view name) {
-  absl::StatusOr<v1::Principal> found = absl::NotFoundError(
-      absl::StrCat("principal \"", name, "\" does not exist"));
+  absl::StatusOr<v1::Principal> found =
+      absl::NotFoundError(absl::StrCat("principal \"", name, "\" does not exist"));
   absl::Status status = db_->Read([&](Connection& connection) {
     SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
     select.bind(1, std::string(name));
@@ -222,8 +219,8 @@ absl::StatusOr<v1::Principal> AccessStore::FindByCertificate(absl::string_view c
   return found;
 }
 
-absl::StatusOr<std::vector<v1::Principal>> AccessStore::ListPrincipals(
-    absl::string_view after_name, int limit) {
+absl::StatusOr<std::vector<v1::Principal>> AccessStore::ListPrincipals(absl::string_view after_name,
+                                                                       int limit) {
   std::vector<v1::Principal> principals;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kListPrincipalsSql);
@@ -241,8 +238,7 @@ absl::StatusOr<std::vector<v1::Principal>> AccessStore::ListPrincipals(
 }
 
 absl::StatusOr<v1::Principal> AccessStore::UpdatePrincipal(const v1::Principal& principal,
-                                                           absl::string_view etag,
-                                                           absl::Time now) {
+                                                           absl::string_view etag, absl::Time now) {
   v1::Principal stored = principal;
   int64_t revision = 0;
   absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
@@ -343,7 +339,7 @@ absl::StatusOr<IssuedToken> AccessStore::Issue(absl::string_view principal,
 }
 
 absl::StatusOr<std::pair<TokenInfo, v1::Principal>> AccessStore::Verify(absl::string_view secret,
-                                                                         absl::Time now) {
+                                                                        absl::Time now) {
   if (!absl::StartsWith(secret, kTokenSecretPrefix)) return NotAuthenticated();
   const std::string hash = Sha256(secret);
   absl::optional<std::pair<TokenInfo, v1::Principal>> found;
@@ -362,8 +358,7 @@ absl::StatusOr<std::pair<TokenInfo, v1::Principal>> AccessStore::Verify(absl::st
   });
   if (!status.ok()) return status;
   if (!found || found->first.revoke_time ||
-      (found->first.expire_time && *found->first.expire_time <= now) ||
-      found->second.disabled()) {
+      (found->first.expire_time && *found->first.expire_time <= now) || found->second.disabled()) {
     return NotAuthenticated();
   }
   return *std::move(found);

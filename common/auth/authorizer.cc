@@ -154,22 +154,19 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
 
   const std::string& permission = v1::Permission_Name(policy.permission());
   const std::string scope = ScopeText(decision.site_id, chain_wide);
-  if (identity.on_behalf_of &&
-      !Holds(identity.principal.roles(), v1::PERMISSION_ACT_ON_BEHALF, decision.site_id,
-             chain_wide)) {
-    decision.status =
-        WithReason(absl::PermissionDeniedError(absl::StrCat(
-                       identity.principal.name(), " may not act on behalf of ",
-                       identity.on_behalf_of->name(), " ", scope,
-                       ": that needs PERMISSION_ACT_ON_BEHALF (the service role)")),
-                   "PERMISSION_MISSING", "clinic.v1");
+  if (identity.on_behalf_of && !Holds(identity.principal.roles(), v1::PERMISSION_ACT_ON_BEHALF,
+                                      decision.site_id, chain_wide)) {
+    decision.status = WithReason(
+        absl::PermissionDeniedError(absl::StrCat(
+            identity.principal.name(), " may not act on behalf of ", identity.on_behalf_of->name(),
+            " ", scope, ": that needs PERMISSION_ACT_ON_BEHALF (the service role)")),
+        "PERMISSION_MISSING", "clinic.v1");
     return decision;
   }
   if (!Holds(identity.effective().roles(), policy.permission(), decision.site_id, chain_wide)) {
     decision.status = WithReason(
-        absl::PermissionDeniedError(absl::StrCat(identity.effective().name(), " lacks ",
-                                                 permission, " ", scope, ", which ", rpc,
-                                                 " needs")),
+        absl::PermissionDeniedError(absl::StrCat(identity.effective().name(), " lacks ", permission,
+                                                 " ", scope, ", which ", rpc, " needs")),
         "PERMISSION_MISSING", "clinic.v1");
   }
   return decision;

@@ -55,7 +55,7 @@ bool Holds(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
 // message on the way is unset). INTERNAL when the path does not name a string
 // field, which contract_test rules out.
 absl::StatusOr<std::string> FieldAt(const google::protobuf::Message& request,
-                                     absl::string_view path);
+                                    absl::string_view path);
 
 // What Authorize decided, for the audit trail.
 struct Decision {

@@ -140,14 +140,13 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     if (absl::optional<absl::string_view> header = Metadata(context, "authorization")) {
       absl::string_view value = *header;
       if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
-        return absl::UnauthenticatedError(
-            "the authorization header must be \"Bearer <token>\"");
+        return absl::UnauthenticatedError("the authorization header must be \"Bearer <token>\"");
       }
       if (!over_tls && !IsLocalPeer(context.peer())) {
         return WithReason(
             absl::UnauthenticatedError(absl::StrCat(
-                "bearer tokens are accepted only over TLS or from this machine; ",
-                context.peer(), " connected without TLS. Configure tls on the server")),
+                "bearer tokens are accepted only over TLS or from this machine; ", context.peer(),
+                " connected without TLS. Configure tls on the server")),
             "TOKEN_OVER_PLAINTEXT", "clinic.v1");
       }
       absl::StatusOr<std::pair<auth::TokenInfo, v1::Principal>> verified =
@@ -164,8 +163,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
       if (!principal.ok()) return principal.status();
       if (principal->disabled()) {
         return absl::UnauthenticatedError(
-            absl::StrCat("the principal of client certificate \"", common_name,
-                         "\" is disabled"));
+            absl::StrCat("the principal of client certificate \"", common_name, "\" is disabled"));
       }
       identity.principal = *std::move(principal);
       identity.authenticated_by = "certificate";
@@ -175,9 +173,9 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     if (absl::optional<absl::string_view> person = Metadata(context, kOnBehalfOfKey)) {
       absl::StatusOr<v1::Principal> found = access_.GetPrincipal(*person);
       if (!found.ok() || found->disabled()) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            kOnBehalfOfKey, " names \"", person->substr(0, 80),
-            "\", which is not an enabled principal"));
+        return absl::PermissionDeniedError(absl::StrCat(kOnBehalfOfKey, " names \"",
+                                                        person->substr(0, 80),
+                                                        "\", which is not an enabled principal"));
       }
       identity.on_behalf_of = *std::move(found);
     }
@@ -193,9 +191,9 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   absl::Status Write(const grpc::Status& status) {
     written_ = true;
     v1::AuditEvent event;
-    *event.mutable_event_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-        absl::ToUnixMillis(record_->start_time == absl::Time() ? absl::Now()
-                                                               : record_->start_time));
+    *event.mutable_event_time() =
+        google::protobuf::util::TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(
+            record_->start_time == absl::Time() ? absl::Now() : record_->start_time));
     if (record_->authenticated) {
       event.set_principal(record_->identity.principal.name());
       if (record_->identity.on_behalf_of) {

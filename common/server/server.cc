@@ -1,9 +1,9 @@
 #include "common/server/server.h"
 
+#include <fcntl.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/server_builder_option.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,8 +85,7 @@ absl::StatusOr<std::string> ReadPem(absl::string_view field, const std::string& 
   while ((read = std::fread(buffer, 1, sizeof(buffer), file)) > 0) contents.append(buffer, read);
   std::fclose(file);
   if (contents.find("-----BEGIN ") == std::string::npos) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(field, ": '", path, "' is not a PEM file"));
+    return absl::FailedPreconditionError(absl::StrCat(field, ": '", path, "' is not a PEM file"));
   }
   return contents;
 }
@@ -248,10 +247,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
        {"plugin_problems", static_cast<int64_t>(snapshot->problems().size())},
        {"data_dir", cfg.data_dir()},
        {"tls", !cfg.tls().cert_file().empty()},
-       {"client_certificates", cfg.tls().client_ca_file().empty()
-                                   ? "none"
-                                   : (cfg.tls().require_client_certificate() ? "required"
-                                                                             : "accepted")}});
+       {"client_certificates",
+        cfg.tls().client_ca_file().empty()
+            ? "none"
+            : (cfg.tls().require_client_certificate() ? "required" : "accepted")}});
   return server;
 }
 

@@ -52,8 +52,8 @@ class WorkPool {
 // Runs `handler` (returning absl::Status) on `pool` and finishes the call
 // with its status. A call the access step did not admit is finished with
 // its refusal and never runs (principal.h). A call cancelled (or past its
-// deadline) while it waited is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use as
-// the whole body of a callback method:
+// deadline) while it waited is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use
+// as the whole body of a callback method:
 //   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
 template <typename Handler>
 grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,

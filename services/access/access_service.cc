@@ -100,16 +100,16 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal,
   client_records::ValidateText(principal.display_name(), "principal.display_name", false,
                                kMaxDisplayName, out);
   if (principal.roles_size() > kMaxRoles) {
-    out.push_back({"principal.roles", absl::StrCat("has ", principal.roles_size(),
-                                                   " bindings; at most ", kMaxRoles)});
+    out.push_back({"principal.roles",
+                   absl::StrCat("has ", principal.roles_size(), " bindings; at most ", kMaxRoles)});
   }
   std::set<std::pair<int, std::string>> seen;
   for (int i = 0; i < principal.roles_size() && i < kMaxRoles; ++i) {
     const v1::RoleBinding& binding = principal.roles(i);
     const std::string field = absl::StrCat("principal.roles[", i, "]");
     if (binding.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(binding.role())) {
-      out.push_back({field + ".role", absl::StrCat(binding.role(),
-                                                   " is not a role; see clinic.v1.Role")});
+      out.push_back(
+          {field + ".role", absl::StrCat(binding.role(), " is not a role; see clinic.v1.Role")});
       continue;
     }
     if (!binding.site_id().empty() && site_ids_.count(binding.site_id()) == 0) {
@@ -117,10 +117,10 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal,
                      absl::StrCat(Quoted(binding.site_id()), " is not a site of this chain")});
     }
     if (!seen.emplace(binding.role(), binding.site_id()).second) {
-      out.push_back({field, absl::StrCat(v1::Role_Name(binding.role()), " at ",
-                                         binding.site_id().empty() ? "every site"
-                                                                   : Quoted(binding.site_id()),
-                                         " is listed twice")});
+      out.push_back(
+          {field, absl::StrCat(v1::Role_Name(binding.role()), " at ",
+                               binding.site_id().empty() ? "every site" : Quoted(binding.site_id()),
+                               " is listed twice")});
     }
   }
   const std::string& common_name = principal.certificate_common_name();
@@ -157,9 +157,8 @@ grpc::ServerUnaryReactor* AccessService::WhoAmI(grpc::CallbackServerContext* con
 grpc::ServerUnaryReactor* AccessService::CreatePrincipal(grpc::CallbackServerContext* context,
                                                          const v1::CreatePrincipalRequest* request,
                                                          v1::Principal* response) {
-  return server::RunBlocking(pool_, context, [this, request, response] {
-    return DoCreatePrincipal(*request, response);
-  });
+  return server::RunBlocking(
+      pool_, context, [this, request, response] { return DoCreatePrincipal(*request, response); });
 }
 
 absl::Status AccessService::DoCreatePrincipal(const v1::CreatePrincipalRequest& request,
@@ -200,9 +199,8 @@ grpc::ServerUnaryReactor* AccessService::GetPrincipal(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AccessService::ListPrincipals(grpc::CallbackServerContext* context,
                                                         const v1::ListPrincipalsRequest* request,
                                                         v1::ListPrincipalsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, request, response] {
-    return DoListPrincipals(*request, response);
-  });
+  return server::RunBlocking(
+      pool_, context, [this, request, response] { return DoListPrincipals(*request, response); });
 }
 
 absl::Status AccessService::DoListPrincipals(const v1::ListPrincipalsRequest& request,
@@ -225,9 +223,8 @@ absl::Status AccessService::DoListPrincipals(const v1::ListPrincipalsRequest& re
 grpc::ServerUnaryReactor* AccessService::UpdatePrincipal(grpc::CallbackServerContext* context,
                                                          const v1::UpdatePrincipalRequest* request,
                                                          v1::Principal* response) {
-  return server::RunBlocking(pool_, context, [this, request, response] {
-    return DoUpdatePrincipal(*request, response);
-  });
+  return server::RunBlocking(
+      pool_, context, [this, request, response] { return DoUpdatePrincipal(*request, response); });
 }
 
 absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& request,
@@ -238,8 +235,8 @@ absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& 
     violations.push_back({"principal.etag", "is required; read the principal first"});
   }
   if (request.update_mask().paths().empty()) {
-    violations.push_back({"update_mask",
-                          "is required: name the fields to change, e.g. \"roles\", or \"*\""});
+    violations.push_back(
+        {"update_mask", "is required: name the fields to change, e.g. \"roles\", or \"*\""});
   }
   bool display_name = false, roles = false, disabled = false, common_name = false;
   for (const std::string& path : request.update_mask().paths()) {
@@ -254,10 +251,10 @@ absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& 
     } else if (path == "certificate_common_name") {
       common_name = true;
     } else {
-      violations.push_back({"update_mask",
-                            absl::StrCat(Quoted(path),
-                                         " cannot be changed; use display_name, roles, "
-                                         "disabled, certificate_common_name or *")});
+      violations.push_back(
+          {"update_mask", absl::StrCat(Quoted(path),
+                                       " cannot be changed; use display_name, roles, "
+                                       "disabled, certificate_common_name or *")});
     }
   }
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
@@ -282,9 +279,8 @@ absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& 
 grpc::ServerUnaryReactor* AccessService::IssueToken(grpc::CallbackServerContext* context,
                                                     const v1::IssueTokenRequest* request,
                                                     v1::IssueTokenResponse* response) {
-  return server::RunBlocking(pool_, context, [this, request, response] {
-    return DoIssueToken(*request, response);
-  });
+  return server::RunBlocking(
+      pool_, context, [this, request, response] { return DoIssueToken(*request, response); });
 }
 
 absl::Status AccessService::DoIssueToken(const v1::IssueTokenRequest& request,
@@ -323,9 +319,8 @@ absl::Status AccessService::DoIssueToken(const v1::IssueTokenRequest& request,
 grpc::ServerUnaryReactor* AccessService::ListTokens(grpc::CallbackServerContext* context,
                                                     const v1::ListTokensRequest* request,
                                                     v1::ListTokensResponse* response) {
-  return server::RunBlocking(pool_, context, [this, request, response] {
-    return DoListTokens(*request, response);
-  });
+  return server::RunBlocking(
+      pool_, context, [this, request, response] { return DoListTokens(*request, response); });
 }
 
 absl::Status AccessService::DoListTokens(const v1::ListTokensRequest& request,

@@ -51,10 +51,8 @@ class AccessService final : public v1::Access::CallbackService {
                                  v1::Principal* response);
   absl::Status DoUpdatePrincipal(const v1::UpdatePrincipalRequest& request,
                                  v1::Principal* response);
-  absl::Status DoIssueToken(const v1::IssueTokenRequest& request,
-                            v1::IssueTokenResponse* response);
-  absl::Status DoListTokens(const v1::ListTokensRequest& request,
-                            v1::ListTokensResponse* response);
+  absl::Status DoIssueToken(const v1::IssueTokenRequest& request, v1::IssueTokenResponse* response);
+  absl::Status DoListTokens(const v1::ListTokensRequest& request, v1::ListTokensResponse* response);
   absl::Status DoListPrincipals(const v1::ListPrincipalsRequest& request,
                                 v1::ListPrincipalsResponse* response);
 

@@ -1,11 +1,11 @@
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/paging.h"
+#include "common/storage/ids.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/access/access_service.h"
-#include "common/storage/ids.h"
-#include "absl/strings/match.h"
 
 namespace clinic::access {
 namespace {
@@ -25,9 +25,8 @@ absl::optional<absl::Time> TimeOf(const google::protobuf::Timestamp& timestamp, 
 grpc::ServerUnaryReactor* AuditService::ListAuditEvents(grpc::CallbackServerContext* context,
                                                         const v1::ListAuditEventsRequest* request,
                                                         v1::ListAuditEventsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, request, response] {
-    return DoListAuditEvents(*request, response);
-  });
+  return server::RunBlocking(
+      pool_, context, [this, request, response] { return DoListAuditEvents(*request, response); });
 }
 
 absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& request,

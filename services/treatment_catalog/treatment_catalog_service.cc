@@ -55,47 +55,46 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListTreatmentTypes(
   return server::RunInline(context, [this, request, response] {
     const auto snapshot = host_.Current();
     return Page(
-                             snapshot->treatment_types(), "treatmentTypes", request->page_size(),
-                             request->page_token(),
-                             [](const clinic::v1::TreatmentType& type) -> const std::string& {
-                               return type.definition().id();
-                             },
-                             [response](const clinic::v1::TreatmentType& type) {
-                               *response->add_treatment_types() = type;
-                             },
-                             response->mutable_next_page_token());
+        snapshot->treatment_types(), "treatmentTypes", request->page_size(), request->page_token(),
+        [](const clinic::v1::TreatmentType& type) -> const std::string& {
+          return type.definition().id();
+        },
+        [response](const clinic::v1::TreatmentType& type) {
+          *response->add_treatment_types() = type;
+        },
+        response->mutable_next_page_token());
   });
 }
 
 grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
     grpc::CallbackServerContext* context, const clinic::v1::GetTreatmentTypeRequest* request,
     clinic::v1::TreatmentType* response) {
-  return server::RunInline(context, [this, request, response] { return DoGetTreatmentType(*request, response); });
+  return server::RunInline(
+      context, [this, request, response] { return DoGetTreatmentType(*request, response); });
 }
 
-absl::Status TreatmentCatalogService::DoGetTreatmentType(const clinic::v1::GetTreatmentTypeRequest& request_ref,
-    clinic::v1::TreatmentType* response) {
+absl::Status TreatmentCatalogService::DoGetTreatmentType(
+    const clinic::v1::GetTreatmentTypeRequest& request_ref, clinic::v1::TreatmentType* response) {
   const clinic::v1::GetTreatmentTypeRequest* request = &request_ref;
   const std::string& name = request->name();
   if (name.empty()) {
-    return (
-                  InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
+    return (InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
   }
   if (!absl::StartsWith(name, kTypeNamePrefix) || name.size() == kTypeNamePrefix.size() ||
       name.find('/', kTypeNamePrefix.size()) != std::string::npos) {
     return (InvalidField("name", absl::StrCat("\"", name,
-                                                             "\" is not a treatment type name; "
-                                                             "expected \"treatmentTypes/{id}\"")));
+                                              "\" is not a treatment type name; "
+                                              "expected \"treatmentTypes/{id}\"")));
   }
   const absl::string_view id = absl::string_view(name).substr(kTypeNamePrefix.size());
   const auto snapshot = host_.Current();
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {
-    return (WithReason(absl::NotFoundError(absl::StrCat(
-                                          "treatment type '", id,
-                                          "' is not loaded; ListTreatmentTypes shows what is, and "
-                                          "ListPluginProblems shows plugins that were refused")),
-                                      "TREATMENT_TYPE_NOT_LOADED", kServiceName));
+    return (WithReason(
+        absl::NotFoundError(absl::StrCat("treatment type '", id,
+                                         "' is not loaded; ListTreatmentTypes shows what is, and "
+                                         "ListPluginProblems shows plugins that were refused")),
+        "TREATMENT_TYPE_NOT_LOADED", kServiceName));
   }
   *response = *type;
   return absl::OkStatus();
@@ -107,15 +106,14 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::ListPluginProblems(
   return server::RunInline(context, [this, request, response] {
     const auto snapshot = host_.Current();
     return Page(
-                             snapshot->problems(), "pluginProblems", request->page_size(),
-                             request->page_token(),
-                             [](const clinic::v1::PluginProblem& problem) -> const std::string& {
-                               return problem.file_name();
-                             },
-                             [response](const clinic::v1::PluginProblem& problem) {
-                               *response->add_problems() = problem;
-                             },
-                             response->mutable_next_page_token());
+        snapshot->problems(), "pluginProblems", request->page_size(), request->page_token(),
+        [](const clinic::v1::PluginProblem& problem) -> const std::string& {
+          return problem.file_name();
+        },
+        [response](const clinic::v1::PluginProblem& problem) {
+          *response->add_problems() = problem;
+        },
+        response->mutable_next_page_token());
   });
 }
 

@@ -43,9 +43,8 @@ constexpr char kOtherSite[] = "new-york-soho";
 
 const std::vector<v1::Role>& EveryRole() {
   static const auto* roles = new std::vector<v1::Role>{
-      v1::ROLE_CHAIN_ADMIN,   v1::ROLE_SITE_MANAGER,    v1::ROLE_PRACTITIONER,
-      v1::ROLE_FRONT_DESK,    v1::ROLE_BILLING_CLERK,   v1::ROLE_INVENTORY_CLERK,
-      v1::ROLE_AUDITOR,       v1::ROLE_SERVICE};
+      v1::ROLE_CHAIN_ADMIN,   v1::ROLE_SITE_MANAGER,    v1::ROLE_PRACTITIONER, v1::ROLE_FRONT_DESK,
+      v1::ROLE_BILLING_CLERK, v1::ROLE_INVENTORY_CLERK, v1::ROLE_AUDITOR,      v1::ROLE_SERVICE};
   return *roles;
 }
 
@@ -89,8 +88,8 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.ClientRecords.ListMedicalHistoryVersions", clinical},
       {"clinic.v1.ClientRecords.RecordConsent", clinical},
       {"clinic.v1.ClientRecords.WithdrawConsent", clinical},
-      {"clinic.v1.ClientRecords.ListConsents", {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER,
-                                                v1::ROLE_FRONT_DESK}},
+      {"clinic.v1.ClientRecords.ListConsents",
+       {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER, v1::ROLE_FRONT_DESK}},
       {"clinic.v1.ClientRecords.CreateTreatmentRecord", clinical},
       {"clinic.v1.ClientRecords.GetTreatmentRecord", clinical},
       {"clinic.v1.ClientRecords.ListTreatmentRecords", clinical},
@@ -169,8 +168,7 @@ class AccessMatrixTest : public ::testing::Test {
     grpc::ByteBuffer buffer(&slice, 1);
     grpc::ByteBuffer response;
     std::promise<grpc::Status> done;
-    generic_->UnaryCall(&context,
-                        "/" + method->service()->full_name() + "/" + method->name(),
+    generic_->UnaryCall(&context, "/" + method->service()->full_name() + "/" + method->name(),
                         grpc::StubOptions(), &buffer, &response,
                         [&done](grpc::Status status) { done.set_value(std::move(status)); });
     return done.get_future().get();
@@ -190,10 +188,9 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   std::unique_ptr<Message> Request(const MethodDescriptor* method, const std::string& site) {
-    std::unique_ptr<Message> request(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(method->input_type())
-            ->New());
+    std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
+                                         ->GetPrototype(method->input_type())
+                                         ->New());
     const std::string& site_field = method->options().GetExtension(v1::policy).site_field();
     if (!site_field.empty()) SetField(*request, site_field, site);
     return request;
@@ -216,13 +213,13 @@ TEST_F(AccessMatrixTest, EveryRpcEveryRoleEverySite) {
     for (Scope scope : {Scope::kAtOwnSite, Scope::kAtOtherSite, Scope::kChainWide}) {
       // The caller holds the role at kOwnSite (or chain-wide); the request
       // names kOwnSite or kOtherSite.
-      const std::string principal =
-          "staff/" + absl::AsciiStrToLower(v1::Role_Name(role).substr(5)) +
-          (scope == Scope::kChainWide ? "-chain" : "-site");
+      const std::string principal = "staff/" +
+                                    absl::AsciiStrToLower(v1::Role_Name(role).substr(5)) +
+                                    (scope == Scope::kChainWide ? "-chain" : "-site");
       std::string& token = tokens_[principal];
       if (token.empty()) {
-        token = Token(principal, {clinic::testing::Binding(
-                                     role, scope == Scope::kChainWide ? "" : kOwnSite)});
+        token = Token(principal,
+                      {clinic::testing::Binding(role, scope == Scope::kChainWide ? "" : kOwnSite)});
       }
       const std::string site = scope == Scope::kAtOtherSite ? kOtherSite : kOwnSite;
       for (const MethodDescriptor* method : methods) {
@@ -291,8 +288,7 @@ TEST_F(AccessMatrixTest, AServiceActsOnlyWhereThePersonMay) {
   const auto request = Request(history, kOwnSite);
 
   // For the nurse the service may read a history; for the receptionist not.
-  EXPECT_NE(Call(history, *request, service, "staff/nurse").error_code(),
-            grpc::PERMISSION_DENIED);
+  EXPECT_NE(Call(history, *request, service, "staff/nurse").error_code(), grpc::PERMISSION_DENIED);
   EXPECT_EQ(Call(history, *request, service, "staff/reception").error_code(),
             grpc::PERMISSION_DENIED);
   // The nurse's site limits the service too.
@@ -305,8 +301,7 @@ TEST_F(AccessMatrixTest, AServiceActsOnlyWhereThePersonMay) {
   // Only services may act for someone else, and only for real principals.
   EXPECT_EQ(Call(history, *request, nurse_token, "staff/reception").error_code(),
             grpc::PERMISSION_DENIED);
-  EXPECT_EQ(Call(history, *request, service, "staff/nobody").error_code(),
-            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(Call(history, *request, service, "staff/nobody").error_code(), grpc::PERMISSION_DENIED);
 
   // The audit trail names both.
   auto events = server_->audit().Query({});
@@ -341,8 +336,7 @@ TEST_F(AccessMatrixTest, ARefusedWriteChangesNothing) {
   {
     grpc::ClientContext context;
     clinic::testing::AddToken(context, clerk);
-    EXPECT_EQ(stub->CreateClient(&context, create, &created).error_code(),
-              grpc::PERMISSION_DENIED);
+    EXPECT_EQ(stub->CreateClient(&context, create, &created).error_code(), grpc::PERMISSION_DENIED);
   }
   EXPECT_FALSE(created.has_client());
   grpc::ClientContext context;
@@ -423,9 +417,10 @@ TEST_F(AccessMatrixTest, ReadingAClientLeavesExactlyOneEventNamingTheReader) {
   // chain-wide role.
   const std::string manager =
       Token("staff/manager", {clinic::testing::Binding(v1::ROLE_SITE_MANAGER, kOwnSite)});
-  for (const auto& [site, code] : std::vector<std::pair<std::string, grpc::StatusCode>>{
-           {kOwnSite, grpc::OK}, {kOtherSite, grpc::PERMISSION_DENIED},
-           {"", grpc::PERMISSION_DENIED}}) {
+  for (const auto& [site, code] :
+       std::vector<std::pair<std::string, grpc::StatusCode>>{{kOwnSite, grpc::OK},
+                                                             {kOtherSite, grpc::PERMISSION_DENIED},
+                                                             {"", grpc::PERMISSION_DENIED}}) {
     grpc::ClientContext context;
     clinic::testing::AddToken(context, manager);
     v1::ListAuditEventsRequest by_site;

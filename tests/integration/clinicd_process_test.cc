@@ -153,10 +153,9 @@ TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
   EXPECT_EQ(process.Wait(), 0);
   EXPECT_THAT(process.Stdout(), HasSubstr("listening on"));
   // One structured line per call, with the method and the outcome.
-  EXPECT_THAT(
-      process.Stderr(),
-      HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\","
-                "\"principal\":\"staff/admin\",\"code\":\"OK\""));
+  EXPECT_THAT(process.Stderr(),
+              HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\","
+                        "\"principal\":\"staff/admin\",\"code\":\"OK\""));
 }
 
 TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
@@ -168,16 +167,15 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
   {
     // Run from the folder holding data/, as after quickstart: clinicctl
     // finds the first admin's token there by itself.
-    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "treatment-types"},
-                logs.path(), dir_.path());
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "treatment-types"}, logs.path(),
+                dir_.path());
     EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
     EXPECT_THAT(ctl.Stdout(), HasSubstr("microneedling\t1.0.0\t"));
   }
   {
-    Process ctl(
-        {clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
-         "treatment-type", "microneedling"},
-        logs.path());
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
+                 "treatment-type", "microneedling"},
+                logs.path());
     EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
     EXPECT_THAT(ctl.Stdout(), HasSubstr("isotretinoin_6_months"));
   }
@@ -216,8 +214,7 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
     ASSERT_EQ(issue.Wait(), 0) << issue.Stderr();
     clinic::testing::WriteFile(dir_.Join("ana.token"), issue.Stdout());
     const std::string ana = "--token_file=" + dir_.Join("ana.token");
-    Process whoami({clinic::testing::BinaryPath("clinicctl"), address, ana, "whoami"},
-                   logs.path());
+    Process whoami({clinic::testing::BinaryPath("clinicctl"), address, ana, "whoami"}, logs.path());
     EXPECT_EQ(whoami.Wait(), 0) << whoami.Stderr();
     EXPECT_THAT(whoami.Stdout(), HasSubstr("principal: \"staff/ana\""));
     Process reload({clinic::testing::BinaryPath("clinicctl"), address, ana, "reload-plugins"},

@@ -100,22 +100,19 @@ TEST_F(AccessStoreTest, TokensNeedAnEnabledPrincipal) {
 }
 
 TEST_F(AccessStoreTest, NamesAndCertificateNamesAreUnique) {
-  EXPECT_EQ(store_->CreatePrincipal(Principal("staff/admin", v1::ROLE_AUDITOR), now_)
-                .status()
-                .code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      store_->CreatePrincipal(Principal("staff/admin", v1::ROLE_AUDITOR), now_).status().code(),
+      absl::StatusCode::kAlreadyExists);
   v1::Principal service = Principal("service/screening", v1::ROLE_SERVICE);
   service.set_certificate_common_name("screening.clinic.internal");
   ASSERT_TRUE(store_->CreatePrincipal(service, now_).ok());
   v1::Principal copy = Principal("service/copy", v1::ROLE_SERVICE);
   copy.set_certificate_common_name("screening.clinic.internal");
-  EXPECT_EQ(store_->CreatePrincipal(copy, now_).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->CreatePrincipal(copy, now_).status().code(), absl::StatusCode::kAlreadyExists);
   auto found = store_->FindByCertificate("screening.clinic.internal");
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->name(), "service/screening");
-  EXPECT_EQ(store_->FindByCertificate("other").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->FindByCertificate("other").status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(AccessStoreTest, UpdatesNeedTheCurrentEtag) {

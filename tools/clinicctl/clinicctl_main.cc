@@ -308,8 +308,7 @@ int main(int argc, char** argv) {
     clinic::v1::Principal response;
     return Print(access->CreatePrincipal(Context().get(), request, &response), response);
   }
-  if ((command == "set-roles" || command == "disable-principal" ||
-       command == "enable-principal") &&
+  if ((command == "set-roles" || command == "disable-principal" || command == "enable-principal") &&
       args.size() == 3) {
     clinic::v1::GetPrincipalRequest get;
     get.set_name(args[2]);
@@ -396,17 +395,14 @@ int main(int argc, char** argv) {
       for (const auto& event : response.events()) {
         std::string names;
         for (const auto& name : event.resource_names()) names += (names.empty() ? "" : ",") + name;
-        std::printf("%lld\t%s\t%s%s\t%s\t%s\tcode=%d\t%s\n",
-                    static_cast<long long>(event.sequence()),
-                    absl::FormatTime(absl::RFC3339_sec,
-                                     absl::FromUnixSeconds(event.event_time().seconds()),
-                                     absl::UTCTimeZone())
-                        .c_str(),
-                    event.principal().c_str(),
-                    event.on_behalf_of().empty() ? ""
-                                                 : (" for " + event.on_behalf_of()).c_str(),
-                    event.method().c_str(), names.c_str(), event.status_code(),
-                    event.site_id().c_str());
+        std::printf(
+            "%lld\t%s\t%s%s\t%s\t%s\tcode=%d\t%s\n", static_cast<long long>(event.sequence()),
+            absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(event.event_time().seconds()),
+                             absl::UTCTimeZone())
+                .c_str(),
+            event.principal().c_str(),
+            event.on_behalf_of().empty() ? "" : (" for " + event.on_behalf_of()).c_str(),
+            event.method().c_str(), names.c_str(), event.status_code(), event.site_id().c_str());
         --left;
       }
       request.set_page_token(response.next_page_token());
