@@ -6,11 +6,14 @@
 //   PERMISSION_DENIED elsewhere; no token, a revoked token or a forged one is
 //   UNAUTHENTICATED everywhere. Also: services acting for a person, and the
 //   audit trail a read leaves.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/dynamic_message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 
 #include <future>
 #include <map>
@@ -22,6 +25,7 @@
 #include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
 #include "common/auth/access_store.h"
+#include "common/server/auth_interceptor.h"
 #include "common/server/server.h"
 #include "services/access/access_service.h"
 #include "services/client_records/client_records_service.h"
@@ -435,6 +439,66 @@ TEST_F(AccessMatrixTest, ReadingAClientLeavesExactlyOneEventNamingTheReader) {
   ASSERT_TRUE(audit->VerifyAuditLog(&context, {}, &verified).ok());
   EXPECT_TRUE(verified.intact());
   EXPECT_GE(verified.event_count(), 7);
+}
+
+// An address of this machine other than loopback, or "" when it has none.
+std::string NonLoopbackAddress() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* entry = list; entry != nullptr && found.empty(); entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    const auto* address = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &address->sin_addr, text, sizeof(text));
+    if (std::string(text).rfind("127.", 0) != 0) found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+TEST(PlaintextTokenTest, AValidTokenIsRefusedOverPlaintextFromAnotherAddress) {
+  const std::string address = NonLoopbackAddress();
+  if (address.empty()) GTEST_SKIP() << "this machine has no address besides loopback";
+  clinic::testing::TempDir data;
+  clinic::testing::TempDir plugins;
+  config::v1::ServerConfig config;
+  config.set_listen_address("0.0.0.0:0");
+  config.set_data_dir(data.path());
+  config.set_plugin_dir(plugins.path());
+  config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+  config.mutable_chain()->add_sites()->set_site_id(kOwnSite);
+  auto server = server::Server::Start(config, {access::AccessFactory()});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string token = clinic::testing::IssueTestToken(
+      data.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  auto call = [&](const std::string& host) {
+    auto stub = v1::Access::NewStub(grpc::CreateChannel(
+        host + ":" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    clinic::testing::AddToken(context, token);
+    v1::WhoAmIResponse response;
+    return stub->WhoAmI(&context, {}, &response);
+  };
+  EXPECT_TRUE(call("127.0.0.1").ok());
+  const grpc::Status remote = call(address);
+  EXPECT_EQ(remote.error_code(), grpc::UNAUTHENTICATED) << remote.error_message();
+  EXPECT_THAT(remote.error_message(), ::testing::HasSubstr("only over TLS"));
+}
+
+TEST(LocalPeerTest, OnlyThisMachineCountsAsLocal) {
+  EXPECT_TRUE(server::IsLocalPeer("ipv4:127.0.0.1:50321"));
+  EXPECT_TRUE(server::IsLocalPeer("ipv6:[::1]:50321"));
+  EXPECT_TRUE(server::IsLocalPeer("ipv6:[::ffff:127.0.0.1]:50321"));
+  EXPECT_TRUE(server::IsLocalPeer("unix:/run/clinic.sock"));
+  EXPECT_FALSE(server::IsLocalPeer("ipv4:10.0.4.17:50321"));
+  EXPECT_FALSE(server::IsLocalPeer("ipv4:128.0.0.1:50321"));
+  EXPECT_FALSE(server::IsLocalPeer("ipv6:[::ffff:10.0.0.1]:50321"));
+  EXPECT_FALSE(server::IsLocalPeer("ipv6:[2001:db8::1]:50321"));
+  EXPECT_TRUE(server::IsPublicMethod("/grpc.health.v1.Health/Check"));
+  EXPECT_FALSE(server::IsPublicMethod("/clinic.v1.ClientRecords/GetClient"));
+  EXPECT_FALSE(server::IsPublicMethod("/grpc.health.v1.HealthX/Check"));
 }
 
 }  // namespace
