@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
   libprotobuf-dev protobuf-compiler
-  libabsl-dev libsqlitecpp-dev libsqlite3-dev libssl-dev
+  libabsl-dev libsqlitecpp-dev libsqlite3-dev libssl-dev openssl
   libgtest-dev libgmock-dev
   tzdata ca-certificates
 )
