@@ -1,173 +1,412 @@
-// TLS and mutual TLS over loopback with certificates made here by openssl:
-// tokens over TLS, client certificates as identities, a required client
-// certificate, and a missing certificate file refused at start-up.
+// TLS and mutual TLS on a real server over loopback, with certificates made
+// here by the openssl program: bearer tokens over TLS, client certificates
+// as identities when they are optional and when they are required, refused
+// certificates, a missing certificate file at start-up, and health checks
+// that need no credentials.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include <cstdlib>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "clinic/v1/access.grpc.pb.h"
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/auth/access_store.h"
 #include "common/server/server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/access/access_service.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
+
+extern char** environ;
 
 namespace clinic {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
-void RunOpenssl(const std::string& command) {
-  ASSERT_EQ(std::system((command + " >/dev/null 2>&1").c_str()), 0)
-      << "failed (is openssl installed? deploy/install-deps.sh installs it): " << command;
+constexpr char kScreeningName[] = "screening.clinic.internal";
+
+// One file for every openssl step, so nothing depends on the machine's own
+// openssl.cnf (its defaults differ between distributions).
+constexpr char kOpensslConfig[] = R"(
+[req]
+distinguished_name = dn
+prompt = no
+
+[dn]
+CN = unused
+
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+
+[server]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+)";
+
+// Runs openssl with `args` in `dir`, appending its output to dir/openssl.log.
+// Returns an empty string on success, otherwise what went wrong.
+std::string RunOpenssl(const std::string& dir, const std::vector<std::string>& args) {
+  const std::string log = dir + "/openssl.log";
+  std::vector<std::string> command = {"openssl"};
+  command.insert(command.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = -1;
+  const int spawned = posix_spawnp(&pid, "openssl", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned == ENOENT) {
+    return "the openssl program is not installed (not found on PATH); these tests make their "
+           "certificates with it. Run deploy/install-deps.sh, which installs it.";
+  }
+  if (spawned != 0) return std::string("cannot run openssl: ") + std::strerror(spawned);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string joined;
+    for (const std::string& arg : command) joined += arg + " ";
+    return "failed: " + joined + "\n" + clinic::testing::ReadFile(log);
+  }
+  return "";
 }
+
+// Makes, in `dir`: a CA (ca.crt), a server certificate for localhost signed
+// by it (server.*), CA-signed client certificates for the screening service
+// (client.*) and for a name no principal claims (stranger.*), and a
+// self-signed certificate (rogue.*) that copies the screening service's name
+// but was never signed by the CA. EC keys keep this fast.
+std::string MakeCertificates(const std::string& dir) {
+  clinic::testing::WriteFile(dir + "/openssl.cnf", kOpensslConfig);
+  const std::vector<std::string> ec_key = {"-newkey", "ec", "-pkeyopt",
+                                           "ec_paramgen_curve:prime256v1", "-nodes"};
+  auto request = [&](const std::vector<std::string>& head, const std::string& name,
+                     const std::string& common_name) {
+    std::vector<std::string> args = head;
+    args.insert(args.end(), ec_key.begin(), ec_key.end());
+    args.insert(args.end(), {"-config", "openssl.cnf", "-subj", "/CN=" + common_name, "-keyout",
+                             name + ".key"});
+    return args;
+  };
+  auto sign = [&](const std::string& name, const std::string& extensions) {
+    return RunOpenssl(dir, {"x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey",
+                            "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "openssl.cnf",
+                            "-extensions", extensions, "-out", name + ".crt"});
+  };
+
+  std::vector<std::string> ca =
+      request({"req", "-x509", "-new", "-days", "2"}, "ca", "Clinic Test CA");
+  ca.insert(ca.end(), {"-extensions", "ca", "-out", "ca.crt"});
+  if (std::string error = RunOpenssl(dir, ca); !error.empty()) return error;
+
+  const std::vector<std::pair<std::string, std::string>> signed_by_ca = {
+      {"server", "localhost"},
+      {"client", kScreeningName},
+      {"stranger", "stranger.clinic.internal"}};
+  for (const auto& [name, common_name] : signed_by_ca) {
+    std::vector<std::string> csr = request({"req", "-new"}, name, common_name);
+    csr.insert(csr.end(), {"-out", name + ".csr"});
+    if (std::string error = RunOpenssl(dir, csr); !error.empty()) return error;
+    if (std::string error = sign(name, name == "server" ? "server" : "client"); !error.empty()) {
+      return error;
+    }
+  }
+
+  std::vector<std::string> rogue =
+      request({"req", "-x509", "-new", "-days", "2"}, "rogue", kScreeningName);
+  rogue.insert(rogue.end(), {"-extensions", "client", "-out", "rogue.crt"});
+  return RunOpenssl(dir, rogue);
+}
+
+enum class ClientCertificates { kNone, kAccepted, kRequired };
 
 class TlsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const std::string d = certs_.path();
-    const std::string ext = d + "/server.ext";
-    clinic::testing::WriteFile(ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    RunOpenssl("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout " + d +
-               "/ca.key -out " + d + "/ca.crt");
-    for (const std::string& name :
-         {std::string("server"), std::string("client"), std::string("stranger")}) {
-      const std::string cn = name == "server"   ? "localhost"
-                             : name == "client" ? "screening.clinic.internal"
-                                                : "stranger.clinic.internal";
-      RunOpenssl("openssl req -newkey rsa:2048 -nodes -subj /CN=" + cn + " -keyout " + d + "/" +
-                 name + ".key -out " + d + "/" + name + ".csr");
-    }
-    RunOpenssl("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.crt -CAkey " + d +
-               "/ca.key -CAcreateserial -days 2 -extfile " + ext + " -out " + d + "/server.crt");
-    RunOpenssl("openssl x509 -req -in " + d + "/client.csr -CA " + d + "/ca.crt -CAkey " + d +
-               "/ca.key -CAcreateserial -days 2 -out " + d + "/client.crt");
-    // Signed by itself, not by the CA the server trusts.
-    RunOpenssl("openssl x509 -req -in " + d + "/stranger.csr -signkey " + d +
-               "/stranger.key -days 2 -out " + d + "/stranger.crt");
+  // Key generation is the slow part, so one set serves every test of a run.
+  static void SetUpTestSuite() {
+    certs_ = new clinic::testing::TempDir();
+    certs_error_ = new std::string(MakeCertificates(certs_->path()));
+  }
+  static void TearDownTestSuite() {
+    delete certs_;
+    certs_ = nullptr;
+    delete certs_error_;
+    certs_error_ = nullptr;
   }
 
-  void Start(bool client_ca, bool require) {
+  void SetUp() override {
+    ASSERT_TRUE(certs_error_->empty()) << "cannot make the test certificates: " << *certs_error_;
+  }
+
+  config::v1::ServerConfig Config(ClientCertificates client_certificates) const {
     config::v1::ServerConfig config;
     config.set_listen_address("127.0.0.1:0");
     config.set_data_dir(data_.path());
     config.set_plugin_dir(plugins_.path());
     config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
-    config.mutable_tls()->set_cert_file(certs_.Join("server.crt"));
-    config.mutable_tls()->set_key_file(certs_.Join("server.key"));
-    if (client_ca) config.mutable_tls()->set_client_ca_file(certs_.Join("ca.crt"));
-    config.mutable_tls()->set_require_client_certificate(require);
-    auto server = server::Server::Start(config, {access::AccessFactory()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    auto store = auth::AccessStore::Open(data_.Join("access.db"));
-    ASSERT_TRUE(store.ok());
-    if (!(*store)->GetPrincipal("service/screening").ok()) {
-      v1::Principal service;
-      service.set_name("service/screening");
-      service.set_certificate_common_name("screening.clinic.internal");
-      service.add_roles()->set_role(v1::ROLE_SERVICE);
-      ASSERT_TRUE((*store)->CreatePrincipal(service, absl::Now()).ok());
+    config.mutable_tls()->set_cert_file(certs_->Join("server.crt"));
+    config.mutable_tls()->set_key_file(certs_->Join("server.key"));
+    if (client_certificates != ClientCertificates::kNone) {
+      config.mutable_tls()->set_client_ca_file(certs_->Join("ca.crt"));
+      config.mutable_tls()->set_require_client_certificate(client_certificates ==
+                                                           ClientCertificates::kRequired);
     }
-    token_ = clinic::testing::IssueTestToken(data_.path(), "staff/admin",
-                                             {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+    return config;
   }
 
-  // WhoAmI over TLS, with the named client certificate ("" for none) and
-  // optionally the token.
-  grpc::Status WhoAmI(const std::string& certificate, bool with_token,
-                      v1::WhoAmIResponse* response) {
+  // Starts the server, then gives it a chain admin with a token and the
+  // screening service, which authenticates by its certificate's name only.
+  void StartServer(ClientCertificates client_certificates) {
+    auto server = server::Server::Start(
+        Config(client_certificates), {access::AccessFactory(), catalog::TreatmentCatalogFactory()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    ASSERT_GT(server_->port(), 0);
+
+    admin_token_ = clinic::testing::IssueTestToken(
+        data_.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+    ASSERT_THAT(admin_token_, ::testing::Not(IsEmpty()));
+    auto store = auth::AccessStore::Open(data_.Join("access.db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    v1::Principal screening;
+    screening.set_name("service/screening");
+    screening.set_certificate_common_name(kScreeningName);
+    *screening.add_roles() = clinic::testing::Binding(v1::ROLE_SERVICE);
+    auto created = store_->CreatePrincipal(screening, absl::Now());
+    ASSERT_TRUE(created.ok()) << created.status();
+  }
+
+  // A TLS channel trusting the test CA, presenting the client certificate
+  // `client` ("client", "stranger", "rogue") or none when it is empty.
+  std::shared_ptr<grpc::Channel> TlsChannel(const std::string& client = "") const {
     grpc::SslCredentialsOptions options;
-    options.pem_root_certs = clinic::testing::ReadFile(certs_.Join("ca.crt"));
-    if (!certificate.empty()) {
-      options.pem_cert_chain = clinic::testing::ReadFile(certs_.Join(certificate + ".crt"));
-      options.pem_private_key = clinic::testing::ReadFile(certs_.Join(certificate + ".key"));
+    options.pem_root_certs = clinic::testing::ReadFile(certs_->Join("ca.crt"));
+    if (!client.empty()) {
+      options.pem_cert_chain = clinic::testing::ReadFile(certs_->Join(client + ".crt"));
+      options.pem_private_key = clinic::testing::ReadFile(certs_->Join(client + ".key"));
     }
     grpc::ChannelArguments arguments;
     arguments.SetSslTargetNameOverride("localhost");
-    auto stub = v1::Access::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(server_->port()), grpc::SslCredentials(options), arguments));
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    if (with_token) clinic::testing::AddToken(context, token_);
-    return stub->WhoAmI(&context, {}, response);
+    // gRPC shares connections between channels to the same address by
+    // default; each channel here must make its own handshake with its own
+    // certificate, or one test case could ride on another's connection.
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel(Address(), grpc::SslCredentials(options), arguments);
   }
 
-  clinic::testing::TempDir certs_;
+  std::string Address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+
+  static std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "") {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!token.empty()) clinic::testing::AddToken(*context, token);
+    return context;
+  }
+
+  static grpc::Status WhoAmI(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& token, v1::WhoAmIResponse* response) {
+    return v1::Access::NewStub(channel)->WhoAmI(Context(token).get(), {}, response);
+  }
+
+  static clinic::testing::TempDir* certs_;
+  static std::string* certs_error_;
+
   clinic::testing::TempDir data_;
   clinic::testing::TempDir plugins_;
   std::unique_ptr<server::Server> server_;
-  std::string token_;
+  std::unique_ptr<auth::AccessStore> store_;
+  std::string admin_token_;
 };
 
-TEST_F(TlsTest, TokensWorkOverTlsAndPlaintextClientsAreNotServed) {
-  Start(false, false);
+clinic::testing::TempDir* TlsTest::certs_ = nullptr;
+std::string* TlsTest::certs_error_ = nullptr;
+
+TEST_F(TlsTest, TokenOverTlsAuthenticatesItsPrincipal) {
+  StartServer(ClientCertificates::kNone);
   v1::WhoAmIResponse response;
-  const grpc::Status status = WhoAmI("", true, &response);
+  const grpc::Status status = WhoAmI(TlsChannel(), admin_token_, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.principal(), "staff/admin");
+  EXPECT_EQ(response.authenticated_by(), "token");
+}
+
+TEST_F(TlsTest, PlaintextClientIsNotServedOnATlsPort) {
+  StartServer(ClientCertificates::kNone);
+  // The token would be accepted from loopback over plaintext, so only the
+  // transport can be what refuses this call.
+  auto channel = grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials());
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(channel, admin_token_, &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, OptionalClientCertificateAuthenticatesThePrincipalThatClaimsItsName) {
+  StartServer(ClientCertificates::kAccepted);
+  auto channel = TlsChannel("client");
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(channel, "", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.principal(), "service/screening");
+  EXPECT_EQ(response.authenticated_by(), "certificate");
+  ASSERT_EQ(response.roles_size(), 1);
+  EXPECT_EQ(response.roles(0).role(), v1::ROLE_SERVICE);
+  EXPECT_THAT(response.roles(0).site_id(), IsEmpty());
+
+  // The certificate's principal gets its own roles and no more: a service
+  // reads the catalog but cannot administer access.
+  v1::ListTreatmentTypesResponse types;
+  const grpc::Status catalog =
+      v1::TreatmentCatalog::NewStub(channel)->ListTreatmentTypes(Context().get(), {}, &types);
+  EXPECT_TRUE(catalog.ok()) << catalog.error_message();
+  v1::ListPrincipalsResponse principals;
+  EXPECT_EQ(
+      v1::Access::NewStub(channel)->ListPrincipals(Context().get(), {}, &principals).error_code(),
+      grpc::PERMISSION_DENIED);
+}
+
+TEST_F(TlsTest, OptionalClientCertificateStillAcceptsTokens) {
+  StartServer(ClientCertificates::kAccepted);
+  v1::WhoAmIResponse response;
+  grpc::Status status = WhoAmI(TlsChannel(), admin_token_, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.principal(), "staff/admin");
   EXPECT_EQ(response.authenticated_by(), "token");
 
-  auto plain = v1::Access::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  clinic::testing::AddToken(context, token_);
-  EXPECT_FALSE(plain->WhoAmI(&context, {}, &response).ok());
+  // A token names its principal explicitly, so it wins over the connection's
+  // certificate.
+  status = WhoAmI(TlsChannel("client"), admin_token_, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.principal(), "staff/admin");
+  EXPECT_EQ(response.authenticated_by(), "token");
 }
 
-TEST_F(TlsTest, AClientCertificateIdentifiesItsPrincipal) {
-  Start(true, false);
+TEST_F(TlsTest, OptionalClientCertificateWithNoCertificateAndNoTokenIsUnauthenticated) {
+  StartServer(ClientCertificates::kAccepted);
   v1::WhoAmIResponse response;
-  grpc::Status status = WhoAmI("client", false, &response);
+  const grpc::Status status = WhoAmI(TlsChannel(), "", &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAUTHENTICATED) << status.error_message();
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, CertificateWhoseNameNoPrincipalClaimsIsUnauthenticated) {
+  StartServer(ClientCertificates::kAccepted);
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(TlsChannel("stranger"), "", &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAUTHENTICATED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("stranger.clinic.internal"));
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, CertificateOfADisabledPrincipalIsUnauthenticated) {
+  StartServer(ClientCertificates::kAccepted);
+  auto channel = TlsChannel("client");
+  v1::WhoAmIResponse response;
+  ASSERT_TRUE(WhoAmI(channel, "", &response).ok());
+
+  auto screening = store_->GetPrincipal("service/screening");
+  ASSERT_TRUE(screening.ok()) << screening.status();
+  screening->set_disabled(true);
+  auto updated = store_->UpdatePrincipal(*screening, screening->etag(), absl::Now());
+  ASSERT_TRUE(updated.ok()) << updated.status();
+
+  // The same connection is refused from the next call on: the certificate
+  // is checked against the principal on every call, not once per handshake.
+  response.Clear();
+  const grpc::Status status = WhoAmI(channel, "", &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAUTHENTICATED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("disabled"));
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, OptionalClientCertificateRefusesASelfSignedCertificateCopyingAClaimedName) {
+  StartServer(ClientCertificates::kAccepted);
+  // The rogue certificate carries the screening service's name; only the CA
+  // signature tells them apart, so this must never reach the principal.
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(TlsChannel("rogue"), "", &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, RequiredClientCertificateRefusesAClientWithOnlyAToken) {
+  StartServer(ClientCertificates::kRequired);
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(TlsChannel(), admin_token_, &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, RequiredClientCertificateRefusesASelfSignedCertificate) {
+  StartServer(ClientCertificates::kRequired);
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(TlsChannel("rogue"), admin_token_, &response);
+  EXPECT_EQ(status.error_code(), grpc::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(response.principal(), IsEmpty());
+}
+
+TEST_F(TlsTest, RequiredClientCertificateAcceptsACaSignedCertificate) {
+  StartServer(ClientCertificates::kRequired);
+  v1::WhoAmIResponse response;
+  const grpc::Status status = WhoAmI(TlsChannel("client"), "", &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.principal(), "service/screening");
   EXPECT_EQ(response.authenticated_by(), "certificate");
-
-  // Neither certificate nor token.
-  EXPECT_EQ(WhoAmI("", false, &response).error_code(), grpc::UNAUTHENTICATED);
-  // A token still works beside optional certificates.
-  EXPECT_TRUE(WhoAmI("", true, &response).ok());
-  // A certificate the CA did not sign never gets that far.
-  EXPECT_FALSE(WhoAmI("stranger", false, &response).ok());
-
-  // Disabling the principal refuses its certificate at once.
-  auto store = auth::AccessStore::Open(data_.Join("access.db"));
-  ASSERT_TRUE(store.ok());
-  auto principal = (*store)->GetPrincipal("service/screening");
-  ASSERT_TRUE(principal.ok());
-  principal->set_disabled(true);
-  ASSERT_TRUE((*store)->UpdatePrincipal(*principal, principal->etag(), absl::Now()).ok());
-  status = WhoAmI("client", false, &response);
-  EXPECT_EQ(status.error_code(), grpc::UNAUTHENTICATED);
-  EXPECT_THAT(status.error_message(), HasSubstr("disabled"));
 }
 
-TEST_F(TlsTest, ARequiredClientCertificateIsRequiredEvenWithAToken) {
-  Start(true, true);
-  v1::WhoAmIResponse response;
-  EXPECT_FALSE(WhoAmI("", true, &response).ok());
-  EXPECT_FALSE(WhoAmI("stranger", true, &response).ok());
-  const grpc::Status status = WhoAmI("client", false, &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.principal(), "service/screening");
-}
-
-TEST_F(TlsTest, AMissingCertificateFileStopsStartUp) {
-  config::v1::ServerConfig config;
-  config.set_listen_address("127.0.0.1:0");
-  config.set_data_dir(data_.path());
-  config.set_plugin_dir(plugins_.path());
-  config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
-  config.mutable_tls()->set_cert_file(certs_.Join("missing.crt"));
-  config.mutable_tls()->set_key_file(certs_.Join("server.key"));
+TEST_F(TlsTest, MissingCertificateFileStopsStartUp) {
+  config::v1::ServerConfig config = Config(ClientCertificates::kNone);
+  config.mutable_tls()->set_cert_file(certs_->Join("missing.crt"));
   auto server = server::Server::Start(config, {access::AccessFactory()});
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("tls.cert_file"));
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr("missing.crt"));
+}
+
+TEST_F(TlsTest, HealthChecksNeedNoCredentials) {
+  StartServer(ClientCertificates::kAccepted);
+  // Load balancers probe with neither a token nor a client certificate.
+  auto health = grpc::health::v1::Health::NewStub(TlsChannel());
+  for (const std::string& service : {std::string(""), std::string("clinic.v1.Access")}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    const grpc::Status status = health->Check(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
 }
 
 }  // namespace
