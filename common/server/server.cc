@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/config/config.h"
 #include "common/core/log.h"
 #include "common/server/auth_interceptor.h"
 #include "common/server/call_log_interceptor.h"
@@ -136,13 +137,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     ServerConfig config, const std::vector<ServiceFactory>& factories) {
   std::unique_ptr<Server> server(new Server());
   server->config_ = std::move(config);
-  clinic::config::v1::Security& security = *server->config_.mutable_security();
-  if (security.access_database().empty()) {
-    security.set_access_database(server->config_.data_dir() + "/access.db");
-  }
-  if (security.audit_database().empty()) {
-    security.set_audit_database(server->config_.data_dir() + "/audit.db");
-  }
+  // Tests pass configs that did not come through LoadServerConfig; the same
+  // defaults apply to them (the access and audit database paths among them).
+  config::ApplyDefaults(server->config_);
+  const clinic::config::v1::Security& security = server->config_.security();
   const ServerConfig& cfg = server->config_;
 
   if (absl::Status status = MakeDirectories(cfg.data_dir()); !status.ok()) return status;
