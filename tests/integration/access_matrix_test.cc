@@ -25,6 +25,7 @@
 #include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
 #include "common/auth/access_store.h"
+#include "common/core/status.h"
 #include "common/server/auth_interceptor.h"
 #include "common/server/server.h"
 #include "services/access/access_service.h"
@@ -439,6 +440,98 @@ TEST_F(AccessMatrixTest, ReadingAClientLeavesExactlyOneEventNamingTheReader) {
   ASSERT_TRUE(audit->VerifyAuditLog(&context, {}, &verified).ok());
   EXPECT_TRUE(verified.intact());
   EXPECT_GE(verified.event_count(), 7);
+}
+
+// Bad input to the Access and Audit services: INVALID_ARGUMENT naming the
+// field, and nothing stored.
+TEST_F(AccessMatrixTest, AccessAndAuditRefuseBadInputNamingTheField) {
+  const std::string admin = Token("staff/root", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  auto access = v1::Access::NewStub(channel_);
+  auto audit = v1::Audit::NewStub(channel_);
+  auto context = [&] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    clinic::testing::AddToken(*c, admin);
+    return c;
+  };
+  auto expect_field = [](const grpc::Status& status, grpc::StatusCode code,
+                         const std::string& field) {
+    EXPECT_EQ(status.error_code(), code) << field << ": " << status.error_message();
+    std::vector<std::string> fields;
+    for (const auto& v : GetFieldViolations(FromGrpcStatus(status))) fields.push_back(v.field);
+    EXPECT_THAT(fields, Contains(field)) << status.error_message();
+  };
+
+  v1::Principal principal;
+  v1::CreatePrincipalRequest create;
+  create.mutable_principal()->set_name("Jane Doe");
+  expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::INVALID_ARGUMENT,
+               "principal.name");
+  create.mutable_principal()->set_name("staff/jane");
+  create.mutable_principal()->add_roles()->set_role(v1::ROLE_UNSPECIFIED);
+  expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::INVALID_ARGUMENT,
+               "principal.roles[0].role");
+  create.mutable_principal()->mutable_roles(0)->set_role(v1::ROLE_PRACTITIONER);
+  create.mutable_principal()->mutable_roles(0)->set_site_id("paris");
+  expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::INVALID_ARGUMENT,
+               "principal.roles[0].site_id");
+  v1::GetPrincipalRequest get;
+  get.set_name("staff/jane");
+  EXPECT_EQ(access->GetPrincipal(context().get(), get, &principal).error_code(), grpc::NOT_FOUND);
+  create.mutable_principal()->mutable_roles(0)->set_site_id(kOwnSite);
+  ASSERT_TRUE(access->CreatePrincipal(context().get(), create, &principal).ok());
+  expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::ALREADY_EXISTS,
+               "principal.name");
+
+  v1::UpdatePrincipalRequest update;
+  *update.mutable_principal() = principal;
+  update.mutable_update_mask()->add_paths("name");
+  expect_field(access->UpdatePrincipal(context().get(), update, &principal), grpc::INVALID_ARGUMENT,
+               "update_mask");
+  update.mutable_update_mask()->set_paths(0, "display_name");
+  update.mutable_principal()->set_etag("W/\"stale\"");
+  EXPECT_EQ(access->UpdatePrincipal(context().get(), update, &principal).error_code(),
+            grpc::ABORTED);
+
+  v1::IssueTokenRequest issue;
+  issue.set_principal("staff/jane");
+  v1::IssueTokenResponse issued;
+  expect_field(access->IssueToken(context().get(), issue, &issued), grpc::INVALID_ARGUMENT,
+               "description");
+  issue.set_description("tablet");
+  issue.mutable_ttl()->set_seconds(5);
+  expect_field(access->IssueToken(context().get(), issue, &issued), grpc::INVALID_ARGUMENT, "ttl");
+  issue.clear_ttl();
+  issue.set_principal("staff/nobody");
+  expect_field(access->IssueToken(context().get(), issue, &issued), grpc::FAILED_PRECONDITION,
+               "principal");
+  v1::RevokeTokenRequest revoke;
+  revoke.set_name("01J00000000000000000000000");
+  v1::AccessToken token;
+  expect_field(access->RevokeToken(context().get(), revoke, &token), grpc::INVALID_ARGUMENT,
+               "name");
+  revoke.set_name("tokens/01J00000000000000000000000");
+  EXPECT_EQ(access->RevokeToken(context().get(), revoke, &token).error_code(), grpc::NOT_FOUND);
+
+  v1::ListAuditEventsRequest list;
+  v1::ListAuditEventsResponse events;
+  list.set_client("patients/1");
+  expect_field(audit->ListAuditEvents(context().get(), list, &events), grpc::INVALID_ARGUMENT,
+               "client");
+  list.clear_client();
+  list.mutable_start_time()->set_seconds(2000);
+  list.mutable_end_time()->set_seconds(1000);
+  expect_field(audit->ListAuditEvents(context().get(), list, &events), grpc::INVALID_ARGUMENT,
+               "end_time");
+  list.clear_start_time();
+  list.clear_end_time();
+  list.set_page_token("forged");
+  expect_field(audit->ListAuditEvents(context().get(), list, &events), grpc::INVALID_ARGUMENT,
+               "page_token");
+
+  // Only the one valid principal was stored, besides the admin.
+  v1::ListPrincipalsResponse principals;
+  ASSERT_TRUE(access->ListPrincipals(context().get(), {}, &principals).ok());
+  EXPECT_THAT(principals.principals(), SizeIs(2));
 }
 
 // An address of this machine other than loopback, or "" when it has none.
