@@ -35,16 +35,6 @@ constexpr char kUpdateClientSql[] =
     "date_of_birth = ?, phone = ?, email = ?, search_names = ?, update_ms = ?, "
     "family_key = ?, given_key = ?, revision = revision + 1, data = ? "
     "WHERE client_id = ? AND revision = ?";
-// Possible duplicates of a new client: the same folded name keys and date of
-// birth (clients_by_name_key), or the same phone or email. Each branch of the
-// OR is an index lookup and the LIMIT bounds the rest, so a create never
-// scans the clients.
-constexpr char kDuplicatesSql[] =
-    "SELECT data, revision, family_key = ?1 AND given_key = ?2 AND date_of_birth = ?3, "
-    "phone <> '' AND phone = ?4, email <> '' AND email = ?5 "
-    "FROM clients WHERE (family_key = ?1 AND given_key = ?2 AND date_of_birth = ?3) "
-    "OR (phone <> '' AND phone = ?4) OR (email <> '' AND email = ?5) "
-    "ORDER BY client_id LIMIT 20";
 constexpr char kExistsSql[] = "SELECT 1 FROM clients WHERE client_id = ?";
 
 // ListClients: one statement per combination of filters, chosen (never
