@@ -21,8 +21,8 @@ constexpr char kFoldRules[] =
     "NFC; Any-Latin; Latin-ASCII; NFD; [:Nonspacing Mark:] Remove; Lower; NFC";
 
 // Creating a transliterator parses its rules and costs milliseconds, so it is
-// built once. transliterate() keeps state in the object and is not safe to
-// share between threads; each thread works on its own clone.
+// built once. ICU does not promise that one transliterator may be used by
+// several threads at once, so each thread works on its own clone.
 const icu::Transliterator* Prototype() {
   static const icu::Transliterator* const prototype = []() -> const icu::Transliterator* {
     UErrorCode status = U_ZERO_ERROR;

@@ -87,8 +87,8 @@ TEST(SearchKeyTest, VeryLongInputIsHandledInBoundedTime) {
   EXPECT_EQ(NormalizeName(long_name).size(), long_name.size() - 1);
 }
 
-// Each thread uses its own transliterator; shared, they would corrupt each
-// other's output.
+// Keys are computed on the server's worker threads at once, each with its own
+// transliterator clone; the key must not depend on the thread.
 TEST(SearchKeyTest, ManyThreadsAtOnceGetTheSameKeys) {
   std::vector<std::thread> threads;
   std::vector<int> wrong(8, 0);
