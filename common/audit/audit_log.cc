@@ -17,8 +17,9 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
-// The filter columns repeat fields of the event bytes so lists need no
-// decoding; verification checks they still agree with the bytes.
+// Version 2, exactly as it shipped; never edit it. The filter columns repeat
+// fields of the event bytes so lists need no decoding; verification checks
+// they still agree with the bytes.
 constexpr char kSchema[] = R"sql(
 CREATE TABLE audit_events (
   sequence INTEGER PRIMARY KEY,
@@ -34,7 +35,7 @@ CREATE INDEX audit_events_by_on_behalf_of ON audit_events (on_behalf_of, sequenc
 CREATE INDEX audit_events_by_time ON audit_events (event_ms);
 CREATE TABLE audit_clients (
   client TEXT NOT NULL,
-  sequence INTEGER NOT NULL,
+  sequence INTEGER NOT NULL REFERENCES audit_events (sequence),
   PRIMARY KEY (client, sequence)
 ) WITHOUT ROWID;
 CREATE INDEX audit_clients_by_sequence ON audit_clients (sequence, client);
@@ -44,6 +45,31 @@ END;
 CREATE TRIGGER audit_events_append_only_d BEFORE DELETE ON audit_events BEGIN
   SELECT RAISE(ABORT, 'audit events are never deleted');
 END;
+CREATE TRIGGER audit_clients_append_only_u BEFORE UPDATE ON audit_clients BEGIN
+  SELECT RAISE(ABORT, 'audit events are never changed');
+END;
+CREATE TRIGGER audit_clients_append_only_d BEFORE DELETE ON audit_clients BEGIN
+  SELECT RAISE(ABORT, 'audit events are never deleted');
+END;
+)sql";
+
+// Version 3: version 2 was once edited after it shipped, dropping the
+// foreign key of audit_clients, so files made before and after that differ.
+// This rebuilds audit_clients the same way in both (rows kept; audit_events
+// and so the hash chain untouched). It has no foreign key: verification
+// already reports an index row naming a missing event, and a tampered file
+// must still open and migrate so that verification can show the damage.
+constexpr char kOneClientIndexSchema[] = R"sql(
+CREATE TEMP TABLE audit_clients_rows AS SELECT client, sequence FROM audit_clients;
+DROP TABLE audit_clients;
+CREATE TABLE audit_clients (
+  client TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  PRIMARY KEY (client, sequence)
+) WITHOUT ROWID;
+INSERT INTO audit_clients (client, sequence) SELECT client, sequence FROM audit_clients_rows;
+DROP TABLE temp.audit_clients_rows;
+CREATE INDEX audit_clients_by_sequence ON audit_clients (sequence, client);
 CREATE TRIGGER audit_clients_append_only_u BEFORE UPDATE ON audit_clients BEGIN
   SELECT RAISE(ABORT, 'audit events are never changed');
 END;
@@ -136,16 +162,22 @@ std::string ClientOf(absl::string_view resource_name) {
   return std::string(resource_name.substr(0, slash));
 }
 
+const std::vector<storage::Migration>& AuditMigrations() {
+  static const auto* migrations = new std::vector<storage::Migration>{
+      {1, "store settings", storage::kStoreMetaSchema},
+      {2, "hash-chained events and their client index", kSchema},
+      {3, "one client index for files made before and after version 2 was edited",
+       kOneClientIndexSchema},
+  };
+  return *migrations;
+}
+
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
   storage::Database::Options options;
   options.synchronous_full = true;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(path, options);
   if (!db.ok()) return db.status();
-  if (absl::Status status =
-          storage::Migrate(**db, "audit",
-                           {{1, "store settings", storage::kStoreMetaSchema},
-                            {2, "hash-chained events and their client index", kSchema}});
-      !status.ok()) {
+  if (absl::Status status = storage::Migrate(**db, "audit", AuditMigrations()); !status.ok()) {
     return status;
   }
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(*db)));
@@ -254,9 +286,19 @@ absl::StatusOr<Verification> AuditLog::VerifyChain() {
         return absl::OkStatus();
       }
       v1::AuditEvent event;
-      if (!event.ParseFromString(bytes) || event.sequence() != sequence ||
-          ChainHash(previous, bytes) != hash) {
-        broken(sequence, "it was changed, or an earlier event was");
+      if (!event.ParseFromString(bytes)) {
+        broken(sequence, "its bytes are unreadable");
+        return absl::OkStatus();
+      }
+      if (event.sequence() != sequence) {
+        broken(sequence, absl::StrCat("its bytes name sequence ", event.sequence(),
+                                      ": it was moved or copied"));
+        return absl::OkStatus();
+      }
+      if (ChainHash(previous, bytes) != hash) {
+        broken(sequence,
+               "hash mismatch: its hash does not cover its bytes and the previous event's hash, "
+               "so it was changed, or an earlier event was");
         return absl::OkStatus();
       }
       std::set<std::string> linked;

@@ -15,6 +15,7 @@
 #include "absl/types/optional.h"
 #include "clinic/v1/audit.pb.h"
 #include "common/storage/database.h"
+#include "common/storage/migrations.h"
 
 namespace clinic::audit {
 
@@ -72,6 +73,10 @@ class AuditLog {
   explicit AuditLog(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
   std::unique_ptr<storage::Database> db_;
 };
+
+// The audit database's schema, one migration per version (exposed so tests can
+// build a file at every earlier version).
+const std::vector<storage::Migration>& AuditMigrations();
 
 // The client a resource name belongs to ("clients/X/treatmentRecords/Y" ->
 // "clients/X"), or "" when it names no client's record.

@@ -142,7 +142,9 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
       if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
         return absl::UnauthenticatedError("the authorization header must be \"Bearer <token>\"");
       }
-      if (!over_tls && !IsLocalPeer(context.peer())) {
+      if (!over_tls &&
+          !IsLocalPeer(context.peer(),
+                       auth == nullptr ? "" : Property(*auth, "transport_security_type"))) {
         return WithReason(
             absl::UnauthenticatedError(absl::StrCat(
                 "bearer tokens are accepted only over TLS or from this machine; ", context.peer(),
@@ -233,13 +235,16 @@ grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor
   return new AuthInterceptor(info, access_, audit_, auth::FindMethodPolicy(info->method()));
 }
 
-bool IsLocalPeer(absl::string_view peer) {
+bool IsLocalPeer(absl::string_view peer, absl::string_view transport_security_type) {
+  // gRPC's in-process transport (Server::InProcessChannel) is the only one
+  // without a security handshake, so only its calls have no
+  // transport_security_type; gRPC 1.51 names their peer "unknown" (later
+  // versions "inproc"). A network connection always has a type ("insecure"
+  // or "ssl"), so "unknown" from one could be anywhere and is not local.
+  if (transport_security_type.empty()) return peer == "unknown" || peer == "inproc";
   return absl::StartsWith(peer, "ipv4:127.") || absl::StartsWith(peer, "ipv6:[::1]:") ||
          absl::StartsWith(peer, "ipv6:[::ffff:127.") || absl::StartsWith(peer, "unix:") ||
-         absl::StartsWith(peer, "unix-abstract:") ||
-         // gRPC's in-process transport (Server::InProcessChannel) names no
-         // peer; such calls never leave the process.
-         peer == "unknown" || absl::StartsWith(peer, "inproc");
+         absl::StartsWith(peer, "unix-abstract:");
 }
 
 bool IsPublicMethod(absl::string_view method) {

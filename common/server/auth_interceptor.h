@@ -41,9 +41,12 @@ class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   audit::AuditLog& audit_;
 };
 
-// Whether a gRPC peer string ("ipv4:127.0.0.1:5000", "unix:/run/x.sock")
-// is on this machine, where a plaintext bearer token cannot be sniffed.
-bool IsLocalPeer(absl::string_view peer);
+// Whether a call's peer is on this machine or in this process, where a
+// plaintext bearer token cannot be sniffed: `peer` is gRPC's peer string
+// ("ipv4:127.0.0.1:5000", "unix:/run/x.sock") and `transport_security_type`
+// the auth context's property of that name ("insecure", "ssl", or empty for
+// the in-process channel).
+bool IsLocalPeer(absl::string_view peer, absl::string_view transport_security_type);
 
 // Whether anyone may call `method` unauthenticated: health checks and
 // reflection.

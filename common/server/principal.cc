@@ -59,4 +59,12 @@ std::string CallerPrincipal(const grpc::ServerContextBase& context) {
   return record->identity.effective().name();
 }
 
+std::string RequestScope(const grpc::ServerContextBase& context) {
+  std::shared_ptr<const CallRecord> record = AdmittedCall(context);
+  if (record == nullptr) return "";
+  const auth::Identity& identity = record->identity;
+  if (!identity.on_behalf_of) return identity.principal.name();
+  return identity.principal.name() + " for " + identity.on_behalf_of->name();
+}
+
 }  // namespace clinic::server

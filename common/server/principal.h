@@ -49,6 +49,12 @@ absl::Status Admit(const grpc::ServerContextBase& context);
 // behalf, otherwise the caller. Empty for a call that was not admitted.
 std::string CallerPrincipal(const grpc::ServerContextBase& context);
 
+// Whom a request_id belongs to (storage::IdempotentCall): the authenticated
+// principal, and the person too when it acts for one ("service/screening for
+// staff/ana"), so a service's retry for one person never replays another's.
+// Empty for a call that was not admitted.
+std::string RequestScope(const grpc::ServerContextBase& context);
+
 // The identity of an admitted call; nullptr otherwise.
 std::shared_ptr<const CallRecord> AdmittedCall(const grpc::ServerContextBase& context);
 

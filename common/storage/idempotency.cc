@@ -12,10 +12,11 @@ namespace clinic::storage {
 namespace {
 
 constexpr char kFindSql[] =
-    "SELECT fingerprint, response FROM request_log WHERE method = ? AND request_id = ?";
+    "SELECT fingerprint, response FROM request_log "
+    "WHERE method = ? AND caller = ? AND request_id = ?";
 constexpr char kInsertSql[] =
-    "INSERT INTO request_log (method, request_id, fingerprint, response, created_at_ms) "
-    "VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO request_log (method, caller, request_id, fingerprint, response, created_at_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
 
 // Deterministic serialization, so map fields in any order fingerprint alike.
 std::string Fingerprint(const google::protobuf::Message& message) {
@@ -52,16 +53,21 @@ absl::Status ValidateRequestId(absl::string_view request_id, bool required) {
   return absl::OkStatus();
 }
 
-IdempotentCall::IdempotentCall(absl::string_view method, absl::string_view request_id,
+IdempotentCall::IdempotentCall(absl::string_view method, absl::string_view caller,
+                               absl::string_view request_id,
                                const google::protobuf::Message& request)
-    : method_(method), request_id_(request_id), fingerprint_(Fingerprint(request)) {}
+    : method_(method),
+      caller_(caller),
+      request_id_(request_id),
+      fingerprint_(Fingerprint(request)) {}
 
 absl::StatusOr<bool> IdempotentCall::Replay(Connection& connection,
                                             google::protobuf::Message* response) const {
   if (request_id_.empty()) return false;
   SQLite::Statement& find = connection.Prepare(kFindSql);
   find.bind(1, method_);
-  find.bind(2, request_id_);
+  find.bind(2, caller_);
+  find.bind(3, request_id_);
   if (!find.executeStep()) return false;
   const SQLite::Column fingerprint = find.getColumn(0);
   const std::string stored(static_cast<const char*>(fingerprint.getBlob()),
@@ -86,19 +92,20 @@ absl::Status IdempotentCall::Remember(Connection& connection,
   const std::string bytes = response.SerializeAsString();
   SQLite::Statement& insert = connection.Prepare(kInsertSql);
   insert.bind(1, method_);
-  insert.bind(2, request_id_);
-  insert.bind(3, fingerprint_.data(), static_cast<int>(fingerprint_.size()));
-  insert.bind(4, bytes.data(), static_cast<int>(bytes.size()));
-  insert.bind(5, static_cast<int64_t>(absl::ToUnixMillis(absl::Now())));
+  insert.bind(2, caller_);
+  insert.bind(3, request_id_);
+  insert.bind(4, fingerprint_.data(), static_cast<int>(fingerprint_.size()));
+  insert.bind(5, bytes.data(), static_cast<int>(bytes.size()));
+  insert.bind(6, static_cast<int64_t>(absl::ToUnixMillis(absl::Now())));
   insert.exec();
   return absl::OkStatus();
 }
 
-absl::Status WriteOnce(Database& database, absl::string_view method, absl::string_view request_id,
-                       const google::protobuf::Message& request,
+absl::Status WriteOnce(Database& database, absl::string_view method, absl::string_view caller,
+                       absl::string_view request_id, const google::protobuf::Message& request,
                        google::protobuf::Message* response,
                        absl::FunctionRef<absl::Status(Connection&)> body) {
-  const IdempotentCall call(method, request_id, request);
+  const IdempotentCall call(method, caller, request_id, request);
   return database.Write([&](Connection& connection) -> absl::Status {
     absl::StatusOr<bool> replayed = call.Replay(connection, response);
     if (!replayed.ok()) return replayed.status();

@@ -15,8 +15,25 @@
 
 namespace clinic::storage {
 
-// The table every store that takes request ids creates in its migrations.
+// The table every store that takes request ids creates in its migrations. A
+// request id belongs to the caller that sent it (see IdempotentCall), as
+// payment APIs scope idempotency keys per account.
 inline constexpr char kRequestLogSchema[] = R"sql(
+CREATE TABLE request_log (
+  method TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  response BLOB NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (method, caller, request_id)
+) WITHOUT ROWID;
+)sql";
+
+// The table as stores created it before request ids were scoped by caller.
+// Only for the migrations that shipped with it, which must never change; a
+// later migration of that store rebuilds it as kRequestLogSchema.
+inline constexpr char kRequestLogSchemaUnscoped[] = R"sql(
 CREATE TABLE request_log (
   method TEXT NOT NULL,
   request_id TEXT NOT NULL,
@@ -33,9 +50,13 @@ absl::Status ValidateRequestId(absl::string_view request_id, bool required);
 
 class IdempotentCall {
  public:
-  // `method` scopes the id (e.g. "clinic.v1.ClientRecords/CreateClient");
-  // `request` is fingerprinted as a whole, request_id included.
-  IdempotentCall(absl::string_view method, absl::string_view request_id,
+  // `method` (e.g. "clinic.v1.ClientRecords/CreateClient") and `caller`
+  // scope the id: the same id from another caller is another request, so
+  // one caller can neither replay nor block another's. `caller` is who is
+  // accountable for the call (server::RequestScope: the principal, and the
+  // person when acting for one). `request` is fingerprinted as a whole,
+  // request_id included.
+  IdempotentCall(absl::string_view method, absl::string_view caller, absl::string_view request_id,
                  const google::protobuf::Message& request);
 
   // True, with `response` filled in, when this exact request was done before.
@@ -48,6 +69,7 @@ class IdempotentCall {
 
  private:
   std::string method_;
+  std::string caller_;
   std::string request_id_;
   std::string fingerprint_;
 };
@@ -55,8 +77,8 @@ class IdempotentCall {
 // The usual shape of an idempotent write: in one transaction, replay the
 // earlier response when this request was already done; otherwise run `body`,
 // which fills `response`, and record it. A store method is then just its body.
-absl::Status WriteOnce(Database& database, absl::string_view method, absl::string_view request_id,
-                       const google::protobuf::Message& request,
+absl::Status WriteOnce(Database& database, absl::string_view method, absl::string_view caller,
+                       absl::string_view request_id, const google::protobuf::Message& request,
                        google::protobuf::Message* response,
                        absl::FunctionRef<absl::Status(Connection&)> body);
 

@@ -117,8 +117,8 @@ absl::Status ClientRecordsService::DoUpdateMedicalHistory(
   history.set_notes(in.notes());
   history.set_recorded_by(server::CallerPrincipal(*context));
   *history.mutable_record_time() = ToTimestamp(absl::Now());
-  absl::StatusOr<v1::MedicalHistory> stored =
-      store_->AppendMedicalHistory(*request, *client_id, std::move(history));
+  absl::StatusOr<v1::MedicalHistory> stored = store_->AppendMedicalHistory(
+      *request, server::RequestScope(*context), *client_id, std::move(history));
   if (stored.ok()) *response = std::move(*stored);
   return stored.status();
 }
@@ -172,23 +172,23 @@ absl::Status ClientRecordsService::DoRecordConsent(
   consent.set_witness(in.witness());
   consent.set_state(v1::CONSENT_STATE_ACTIVE);
   consent.set_recorded_by(server::CallerPrincipal(*context));
-  absl::StatusOr<v1::Consent> stored =
-      store_->RecordConsent(*request, *client_id, consent_id, consent);
+  absl::StatusOr<v1::Consent> stored = store_->RecordConsent(
+      *request, server::RequestScope(*context), *client_id, consent_id, consent);
   if (stored.ok()) *response = std::move(*stored);
   return stored.status();
 }
 
-absl::Status ClientRecordsService::DoWithdrawConsent(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::WithdrawConsentRequest* request, v1::Consent* response) {
+absl::Status ClientRecordsService::DoWithdrawConsent(grpc::CallbackServerContext* context,
+                                                     const v1::WithdrawConsentRequest* request,
+                                                     v1::Consent* response) {
   auto ids = ParseChildName(request->name(), "consents", "name");
   if (!ids.ok()) return ids.status();
   std::vector<FieldViolation> violations;
   ValidateText(request->reason(), "reason", true, 500, violations);
   AddRequestId(request->request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Consent> withdrawn =
-      store_->WithdrawConsent(*request, ids->first, ids->second, absl::Now());
+  absl::StatusOr<v1::Consent> withdrawn = store_->WithdrawConsent(
+      *request, server::RequestScope(*context), ids->first, ids->second, absl::Now());
   if (withdrawn.ok()) *response = std::move(*withdrawn);
   return withdrawn.status();
 }
@@ -250,8 +250,8 @@ absl::Status ClientRecordsService::DoCreateTreatmentRecord(
   record.clear_addenda();
   record.set_recorded_by(server::CallerPrincipal(*context));
   *record.mutable_create_time() = ToTimestamp(now);
-  absl::StatusOr<v1::TreatmentRecord> stored =
-      store_->CreateTreatmentRecord(*request, *client_id, record_id, record);
+  absl::StatusOr<v1::TreatmentRecord> stored = store_->CreateTreatmentRecord(
+      *request, server::RequestScope(*context), *client_id, record_id, record);
   if (stored.ok()) *response = std::move(*stored);
   return stored.status();
 }
@@ -294,8 +294,8 @@ absl::Status ClientRecordsService::DoAddTreatmentRecordAddendum(
   addendum.mutable_adverse_events()->CopyFrom(request->addendum().adverse_events());
   addendum.set_author(server::CallerPrincipal(*context));
   *addendum.mutable_create_time() = ToTimestamp(now);
-  absl::StatusOr<v1::TreatmentRecord> record =
-      store_->AddAddendum(*request, ids->first, ids->second, addendum);
+  absl::StatusOr<v1::TreatmentRecord> record = store_->AddAddendum(
+      *request, server::RequestScope(*context), ids->first, ids->second, addendum);
   if (record.ok()) *response = std::move(*record);
   return record.status();
 }

@@ -140,18 +140,40 @@ UPDATE clients SET family_key = clinic_name_key(family_name),
                    given_key = clinic_name_key(given_name),
                    search_names = clinic_client_search_names(data);
 CREATE INDEX clients_by_name_key ON clients (family_key, given_key, date_of_birth);
+// Version 6: request ids were scoped by method only, so another caller
+// sending the same id and body got the first caller's response. The request
+// log is rebuilt with the caller in its key; rows from before have caller ''
+// (no caller's retry matches them, so a retry that straddles the upgrade runs
+// again rather than replaying someone else's response). Self-contained, so a
+// renumbering at merge only changes its entry below.
+inline constexpr char kRequestLogByCaller[] = R"sql(
+ALTER TABLE request_log RENAME TO request_log_unscoped;
+CREATE TABLE request_log (
+  method TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  response BLOB NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (method, caller, request_id)
+) WITHOUT ROWID;
+INSERT INTO request_log (method, caller, request_id, fingerprint, response, created_at_ms)
+  SELECT method, '', request_id, fingerprint, response, created_at_ms FROM request_log_unscoped;
+DROP TABLE request_log_unscoped;
 )sql";
 
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
-  // The shared tables every store has, from common/storage.
+  // The shared tables every store has, from common/storage, as version 1
+  // shipped them.
   static const auto* base =
-      new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchema);
+      new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchemaUnscoped);
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "store settings and request log", base->c_str()},
       {2, "clients and the name search index", kClientsSchema},
       {3, "medical history, consents, treatment records and addenda", kChartSchema},
       {4, "phone and email indexes usable with bound parameters", kSearchIndexFix},
       {5, "folded name keys for duplicates and search", kNameKeysSchema},
+      {6, "request ids scoped by caller", kRequestLogByCaller},
   };
   return *migrations;
 }

@@ -152,7 +152,8 @@ absl::Status ClientRecordsService::DoCreateClient(
   *client.mutable_create_time() = ToTimestamp(now);
   *client.mutable_update_time() = ToTimestamp(now);
   client.clear_etag();
-  absl::StatusOr<v1::CreateClientResponse> created = store_->CreateClient(*request, client);
+  absl::StatusOr<v1::CreateClientResponse> created =
+      store_->CreateClient(*request, server::RequestScope(*context), client);
   if (created.ok()) *response = std::move(*created);
   return created.status();
 }

@@ -23,10 +23,15 @@ class ClientRecordsStore {
  public:
   virtual ~ClientRecordsStore() = default;
 
+  // Every write that takes a request_id also takes `caller`, the scope of
+  // that id (server::RequestScope): a retry of `request` by the same caller
+  // replays the first response; the same id from another caller does not.
+
   // Stores `client` (id, name, state and times already set), reporting
-  // possible duplicates. A retry of `request` replays the first response.
+  // possible duplicates.
   virtual absl::StatusOr<v1::CreateClientResponse> CreateClient(
-      const v1::CreateClientRequest& request, const v1::Client& client) = 0;
+      const v1::CreateClientRequest& request, const std::string& caller,
+      const v1::Client& client) = 0;
 
   // NOT_FOUND when there is no such client.
   virtual absl::StatusOr<v1::Client> GetClient(const std::string& client_id) = 0;
@@ -54,20 +59,22 @@ class ClientRecordsStore {
   // Appends `history` as the next version when request.medical_history.etag
   // is the current version's etag (empty when there is none yet).
   virtual absl::StatusOr<v1::MedicalHistory> AppendMedicalHistory(
-      const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
-      v1::MedicalHistory history) = 0;
+      const v1::UpdateMedicalHistoryRequest& request, const std::string& caller,
+      const std::string& client_id, v1::MedicalHistory history) = 0;
 
   virtual absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> ListMedicalHistoryVersions(
       const std::string& client_id, const v1::ListMedicalHistoryVersionsRequest& request) = 0;
 
   // Stores a consent (name, state and author already set).
   virtual absl::StatusOr<v1::Consent> RecordConsent(const v1::RecordConsentRequest& request,
+                                                    const std::string& caller,
                                                     const std::string& client_id,
                                                     const std::string& consent_id,
                                                     const v1::Consent& consent) = 0;
 
   // Marks a consent withdrawn. FAILED_PRECONDITION when it already is.
   virtual absl::StatusOr<v1::Consent> WithdrawConsent(const v1::WithdrawConsentRequest& request,
+                                                      const std::string& caller,
                                                       const std::string& client_id,
                                                       const std::string& consent_id,
                                                       absl::Time now) = 0;
@@ -78,8 +85,9 @@ class ClientRecordsStore {
   // Stores a treatment record (name, author, times and definition version
   // already set). Records are append-only.
   virtual absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
-      const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
-      const std::string& record_id, const v1::TreatmentRecord& record) = 0;
+      const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
+      const std::string& client_id, const std::string& record_id,
+      const v1::TreatmentRecord& record) = 0;
 
   virtual absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
                                                                  const std::string& record_id) = 0;
@@ -89,8 +97,8 @@ class ClientRecordsStore {
 
   // Appends an addendum (author and time already set) and returns the record.
   virtual absl::StatusOr<v1::TreatmentRecord> AddAddendum(
-      const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
-      const std::string& record_id, const v1::Addendum& addendum) = 0;
+      const v1::AddTreatmentRecordAddendumRequest& request, const std::string& caller,
+      const std::string& client_id, const std::string& record_id, const v1::Addendum& addendum) = 0;
 };
 
 // The SQLite store in `path`, migrated to the current schema.

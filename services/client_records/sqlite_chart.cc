@@ -135,10 +135,10 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::GetMedicalHistory(
 }
 
 absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistory(
-    const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
-    v1::MedicalHistory history) {
+    const v1::UpdateMedicalHistoryRequest& request, const std::string& caller,
+    const std::string& client_id, v1::MedicalHistory history) {
   absl::Status status = storage::WriteOnce(
-      *db_, kUpdateHistoryMethod, request.request_id(), request, &history,
+      *db_, kUpdateHistoryMethod, caller, request.request_id(), request, &history,
       [&](Connection& connection) -> absl::Status {
         if (!ClientExists(connection, client_id))
           return NotFound(absl::StrCat("clients/", client_id));
@@ -214,11 +214,11 @@ SqliteClientRecordsStore::ListMedicalHistoryVersions(
 }
 
 absl::StatusOr<v1::Consent> SqliteClientRecordsStore::RecordConsent(
-    const v1::RecordConsentRequest& request, const std::string& client_id,
-    const std::string& consent_id, const v1::Consent& consent) {
+    const v1::RecordConsentRequest& request, const std::string& caller,
+    const std::string& client_id, const std::string& consent_id, const v1::Consent& consent) {
   v1::Consent stored;
   absl::Status status =
-      storage::WriteOnce(*db_, kRecordConsentMethod, request.request_id(), request, &stored,
+      storage::WriteOnce(*db_, kRecordConsentMethod, caller, request.request_id(), request, &stored,
                          [&](Connection& connection) -> absl::Status {
                            if (!ClientExists(connection, client_id))
                              return NotFound(absl::StrCat("clients/", client_id));
@@ -236,11 +236,11 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::RecordConsent(
 }
 
 absl::StatusOr<v1::Consent> SqliteClientRecordsStore::WithdrawConsent(
-    const v1::WithdrawConsentRequest& request, const std::string& client_id,
-    const std::string& consent_id, absl::Time now) {
+    const v1::WithdrawConsentRequest& request, const std::string& caller,
+    const std::string& client_id, const std::string& consent_id, absl::Time now) {
   v1::Consent consent;
   absl::Status status = storage::WriteOnce(
-      *db_, kWithdrawConsentMethod, request.request_id(), request, &consent,
+      *db_, kWithdrawConsentMethod, caller, request.request_id(), request, &consent,
       [&](Connection& connection) -> absl::Status {
         SQLite::Statement& select = connection.Prepare(kSelectConsentSql);
         select.bind(1, consent_id);
@@ -302,11 +302,11 @@ absl::StatusOr<v1::ListConsentsResponse> SqliteClientRecordsStore::ListConsents(
 }
 
 absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRecord(
-    const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
-    const std::string& record_id, const v1::TreatmentRecord& record) {
+    const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
+    const std::string& client_id, const std::string& record_id, const v1::TreatmentRecord& record) {
   v1::TreatmentRecord stored;
   absl::Status status = storage::WriteOnce(
-      *db_, kCreateRecordMethod, request.request_id(), request, &stored,
+      *db_, kCreateRecordMethod, caller, request.request_id(), request, &stored,
       [&](Connection& connection) -> absl::Status {
         if (!ClientExists(connection, client_id))
           return NotFound(absl::StrCat("clients/", client_id));
@@ -392,11 +392,11 @@ absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListT
 }
 
 absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::AddAddendum(
-    const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
-    const std::string& record_id, const v1::Addendum& addendum) {
+    const v1::AddTreatmentRecordAddendumRequest& request, const std::string& caller,
+    const std::string& client_id, const std::string& record_id, const v1::Addendum& addendum) {
   v1::TreatmentRecord record;
   absl::Status status = storage::WriteOnce(
-      *db_, kAddAddendumMethod, request.request_id(), request, &record,
+      *db_, kAddAddendumMethod, caller, request.request_id(), request, &record,
       [&](Connection& connection) -> absl::Status {
         {
           absl::StatusOr<v1::TreatmentRecord> existing =

@@ -161,10 +161,10 @@ absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore
 }
 
 absl::StatusOr<v1::CreateClientResponse> SqliteClientRecordsStore::CreateClient(
-    const v1::CreateClientRequest& request, const v1::Client& client) {
+    const v1::CreateClientRequest& request, const std::string& caller, const v1::Client& client) {
   v1::CreateClientResponse response;
   absl::Status status =
-      storage::WriteOnce(*db_, kCreateMethod, request.request_id(), request, &response,
+      storage::WriteOnce(*db_, kCreateMethod, caller, request.request_id(), request, &response,
                          [&](Connection& connection) -> absl::Status {
                            SQLite::Statement& duplicates = connection.Prepare(kDuplicatesSql);
                            duplicates.bind(1, NameKey(client.family_name()));

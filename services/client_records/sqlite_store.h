@@ -32,6 +32,7 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
       : db_(std::move(db)), tokens_(std::move(tokens)) {}
 
   absl::StatusOr<v1::CreateClientResponse> CreateClient(const v1::CreateClientRequest& request,
+                                                        const std::string& caller,
                                                         const v1::Client& client) override;
   absl::StatusOr<v1::Client> GetClient(const std::string& client_id) override;
   absl::StatusOr<v1::Client> UpdateClient(const std::string& client_id, const std::string& etag,
@@ -44,30 +45,33 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
   absl::StatusOr<v1::MedicalHistory> GetMedicalHistory(const std::string& client_id,
                                                        int64_t version) override;
   absl::StatusOr<v1::MedicalHistory> AppendMedicalHistory(
-      const v1::UpdateMedicalHistoryRequest& request, const std::string& client_id,
-      v1::MedicalHistory history) override;
+      const v1::UpdateMedicalHistoryRequest& request, const std::string& caller,
+      const std::string& client_id, v1::MedicalHistory history) override;
   absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> ListMedicalHistoryVersions(
       const std::string& client_id, const v1::ListMedicalHistoryVersionsRequest& request) override;
   absl::StatusOr<v1::Consent> RecordConsent(const v1::RecordConsentRequest& request,
-                                            const std::string& client_id,
+                                            const std::string& caller, const std::string& client_id,
                                             const std::string& consent_id,
                                             const v1::Consent& consent) override;
   absl::StatusOr<v1::Consent> WithdrawConsent(const v1::WithdrawConsentRequest& request,
+                                              const std::string& caller,
                                               const std::string& client_id,
                                               const std::string& consent_id,
                                               absl::Time now) override;
   absl::StatusOr<v1::ListConsentsResponse> ListConsents(
       const std::string& client_id, const v1::ListConsentsRequest& request) override;
   absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
-      const v1::CreateTreatmentRecordRequest& request, const std::string& client_id,
-      const std::string& record_id, const v1::TreatmentRecord& record) override;
+      const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
+      const std::string& client_id, const std::string& record_id,
+      const v1::TreatmentRecord& record) override;
   absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
                                                          const std::string& record_id) override;
   absl::StatusOr<v1::ListTreatmentRecordsResponse> ListTreatmentRecords(
       const std::string& client_id, const v1::ListTreatmentRecordsRequest& request) override;
   absl::StatusOr<v1::TreatmentRecord> AddAddendum(
-      const v1::AddTreatmentRecordAddendumRequest& request, const std::string& client_id,
-      const std::string& record_id, const v1::Addendum& addendum) override;
+      const v1::AddTreatmentRecordAddendumRequest& request, const std::string& caller,
+      const std::string& client_id, const std::string& record_id,
+      const v1::Addendum& addendum) override;
 
  private:
   std::unique_ptr<storage::Database> db_;

@@ -1,5 +1,9 @@
-clinic_add_test(access_matrix_test
+clinic_add_test(access_matrix_test LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_matrix_test.cc
   LIBS clinic_access_services clinic_client_records clinic_treatment_catalog clinic_server
        clinic_testing_access)
 add_dependencies(access_matrix_test clinic-plugin-probe clinic_bundled_plugins)
+clinic_add_test(local_peer_test LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/local_peer_test.cc
+  LIBS clinic_access_services clinic_server clinic_testing_access)
+add_dependencies(local_peer_test clinic-plugin-probe)

@@ -6,14 +6,11 @@
 //   PERMISSION_DENIED elsewhere; no token, a revoked token or a forged one is
 //   UNAUTHENTICATED everywhere. Also: services acting for a person, and the
 //   audit trail a read leaves.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/dynamic_message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 
 #include <future>
 #include <map>
@@ -26,17 +23,21 @@
 #include "clinic/v1/clients.grpc.pb.h"
 #include "common/auth/access_store.h"
 #include "common/core/status.h"
-#include "common/server/auth_interceptor.h"
 #include "common/server/server.h"
 #include "services/access/access_service.h"
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
+#include "tests/integration/access_scopes.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
 namespace {
 
+using clinic::testing::EveryClinicRpc;
+using clinic::testing::IntendedScope;
+using clinic::testing::IntendedScopes;
+using clinic::testing::SiteScope;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::MethodDescriptor;
@@ -101,6 +102,31 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", clinical},
   };
   return *table;
+}
+
+TEST(AccessScopeTest, EveryRpcDeclaresTheSiteScopeWrittenHere) {
+  const auto methods = EveryClinicRpc();
+  std::set<std::string> seen;
+  for (const MethodDescriptor* method : methods) {
+    seen.insert(method->full_name());
+    const SiteScope intended = IntendedScope(method);
+    const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+    EXPECT_EQ(policy.site_field(), intended.site_field) << method->full_name();
+    EXPECT_EQ(policy.empty_site_means_every_site(), intended.empty_means_every_site)
+        << method->full_name();
+    EXPECT_EQ(Intended().count(method->full_name()), 1u)
+        << method->full_name() << " is not in the access matrix";
+  }
+  for (const auto& [name, scope] : IntendedScopes()) {
+    EXPECT_EQ(seen.count(name), 1u) << name << " is in the table but in no linked service";
+  }
+  // The contracts of every hosted service are linked into this test.
+  for (const char* service : {"clinic.v1.ClientRecords", "clinic.v1.Access", "clinic.v1.Audit",
+                              "clinic.v1.TreatmentCatalog"}) {
+    EXPECT_TRUE(std::any_of(methods.begin(), methods.end(), [&](const MethodDescriptor* m) {
+      return m->service()->full_name() == service;
+    })) << service;
+  }
 }
 
 enum class Scope { kAtOwnSite, kAtOtherSite, kChainWide };
@@ -196,7 +222,7 @@ class AccessMatrixTest : public ::testing::Test {
     std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
                                          ->GetPrototype(method->input_type())
                                          ->New());
-    const std::string& site_field = method->options().GetExtension(v1::policy).site_field();
+    const std::string site_field = IntendedScope(method).site_field;
     if (!site_field.empty()) SetField(*request, site_field, site);
     return request;
   }
@@ -238,7 +264,7 @@ TEST_F(AccessMatrixTest, EveryRpcEveryRoleEverySite) {
         const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
         ASSERT_NE(policy.permission(), v1::PERMISSION_UNSPECIFIED) << method->full_name();
         const bool role_may = intended->second.count(role) > 0;
-        const bool site_bound = !policy.site_field().empty();
+        const bool site_bound = !IntendedScope(method).site_field.empty();
         const bool allowed = role_may && !(scope == Scope::kAtOtherSite && site_bound);
         const grpc::Status status = Call(method, *Request(method, site), token);
         ++calls;
@@ -532,66 +558,6 @@ TEST_F(AccessMatrixTest, AccessAndAuditRefuseBadInputNamingTheField) {
   v1::ListPrincipalsResponse principals;
   ASSERT_TRUE(access->ListPrincipals(context().get(), {}, &principals).ok());
   EXPECT_THAT(principals.principals(), SizeIs(2));
-}
-
-// An address of this machine other than loopback, or "" when it has none.
-std::string NonLoopbackAddress() {
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) return "";
-  std::string found;
-  for (ifaddrs* entry = list; entry != nullptr && found.empty(); entry = entry->ifa_next) {
-    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
-    const auto* address = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
-    char text[INET_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET, &address->sin_addr, text, sizeof(text));
-    if (std::string(text).rfind("127.", 0) != 0) found = text;
-  }
-  freeifaddrs(list);
-  return found;
-}
-
-TEST(PlaintextTokenTest, AValidTokenIsRefusedOverPlaintextFromAnotherAddress) {
-  const std::string address = NonLoopbackAddress();
-  if (address.empty()) GTEST_SKIP() << "this machine has no address besides loopback";
-  clinic::testing::TempDir data;
-  clinic::testing::TempDir plugins;
-  config::v1::ServerConfig config;
-  config.set_listen_address("0.0.0.0:0");
-  config.set_data_dir(data.path());
-  config.set_plugin_dir(plugins.path());
-  config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
-  config.mutable_chain()->add_sites()->set_site_id(kOwnSite);
-  auto server = server::Server::Start(config, {access::AccessFactory()});
-  ASSERT_TRUE(server.ok()) << server.status();
-  const std::string token = clinic::testing::IssueTestToken(
-      data.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
-  auto call = [&](const std::string& host) {
-    auto stub = v1::Access::NewStub(grpc::CreateChannel(
-        host + ":" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    clinic::testing::AddToken(context, token);
-    v1::WhoAmIResponse response;
-    return stub->WhoAmI(&context, {}, &response);
-  };
-  EXPECT_TRUE(call("127.0.0.1").ok());
-  const grpc::Status remote = call(address);
-  EXPECT_EQ(remote.error_code(), grpc::UNAUTHENTICATED) << remote.error_message();
-  EXPECT_THAT(remote.error_message(), ::testing::HasSubstr("only over TLS"));
-}
-
-TEST(LocalPeerTest, OnlyThisMachineCountsAsLocal) {
-  EXPECT_TRUE(server::IsLocalPeer("ipv4:127.0.0.1:50321"));
-  EXPECT_TRUE(server::IsLocalPeer("ipv6:[::1]:50321"));
-  EXPECT_TRUE(server::IsLocalPeer("ipv6:[::ffff:127.0.0.1]:50321"));
-  EXPECT_TRUE(server::IsLocalPeer("unix:/run/clinic.sock"));
-  EXPECT_FALSE(server::IsLocalPeer("ipv4:10.0.4.17:50321"));
-  EXPECT_FALSE(server::IsLocalPeer("ipv4:128.0.0.1:50321"));
-  EXPECT_FALSE(server::IsLocalPeer("ipv6:[::ffff:10.0.0.1]:50321"));
-  EXPECT_FALSE(server::IsLocalPeer("ipv6:[2001:db8::1]:50321"));
-  EXPECT_TRUE(server::IsPublicMethod("/grpc.health.v1.Health/Check"));
-  EXPECT_FALSE(server::IsPublicMethod("/clinic.v1.ClientRecords/GetClient"));
-  EXPECT_FALSE(server::IsPublicMethod("/grpc.health.v1.HealthX/Check"));
 }
 
 }  // namespace

@@ -2,10 +2,14 @@
 // paging, etags under concurrency, retried requests, restarts, migrations,
 // names in many scripts, and bad input.
 #include <gmock/gmock.h>
+#include <grpc/grpc.h>
+#include <grpc/support/alloc.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
+#include <regex>
 #include <thread>
 
 #include "clinic/v1/clients.grpc.pb.h"
@@ -20,6 +24,7 @@
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -638,6 +643,20 @@ TEST_F(ClientRecordsTest, DataSurvivesARestart) {
   EXPECT_EQ(got.etag(), client.etag());
 }
 
+// Calls every gRPC server in this process has started, from channelz: a
+// call counts as soon as it reaches the server, before its handler runs.
+int64_t ServerCallsStarted() {
+  char* json = grpc_channelz_get_servers(0);
+  const std::string text = json == nullptr ? "" : json;
+  gpr_free(json);
+  static const std::regex kCalls("\"callsStarted\":\"?([0-9]+)");
+  int64_t total = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), kCalls), end; it != end; ++it) {
+    total += std::stoll((*it)[1].str());
+  }
+  return total;
+}
+
 TEST_F(ClientRecordsTest, HealthAnswersWhileAWriteWaitsForTheDatabase) {
   // Another process holds the database's write lock, so CreateClient waits
   // (up to busy_timeout) on the service's work pool. gRPC's own threads must
@@ -645,19 +664,21 @@ TEST_F(ClientRecordsTest, HealthAnswersWhileAWriteWaitsForTheDatabase) {
   auto blocker =
       storage::Database::Open(data_.Join("client_records.db"), storage::Database::Options());
   ASSERT_TRUE(blocker.ok());
-  std::atomic<bool> locked{false};
-  std::atomic<bool> release{false};
+  std::promise<void> locked;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
   std::thread holder([&] {
     ASSERT_TRUE((*blocker)
                     ->Write([&](storage::Connection&) {
-                      locked = true;
-                      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                      locked.set_value();
+                      released.wait();
                       return absl::OkStatus();
                     })
                     .ok());
   });
-  while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(locked.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
 
+  const int64_t calls_before = ServerCallsStarted();
   std::vector<std::thread> writers;
   std::atomic<int> written{0};
   for (int i = 0; i < 4; ++i) {
@@ -669,7 +690,9 @@ TEST_F(ClientRecordsTest, HealthAnswersWhileAWriteWaitsForTheDatabase) {
       if (stub_->CreateClient(Context().get(), request, &response).ok()) ++written;
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The four writes have reached the server (and wait for the lock).
+  ASSERT_TRUE(clinic::testing::WaitUntil([&] { return ServerCallsStarted() >= calls_before + 4; },
+                                         std::chrono::seconds(30)));
 
   auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
@@ -683,7 +706,8 @@ TEST_F(ClientRecordsTest, HealthAnswersWhileAWriteWaitsForTheDatabase) {
     EXPECT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   }
-  release = true;
+  EXPECT_EQ(written.load(), 0);
+  release.set_value();
   holder.join();
   for (auto& writer : writers) writer.join();
   // The writers waited for the lock rather than failing.

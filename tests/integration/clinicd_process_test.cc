@@ -2,81 +2,26 @@
 // config file. Checks that it refuses a bad config with a clear message,
 // serves on the port it reports, reloads plugins on SIGHUP, and drains calls
 // in flight when it receives SIGTERM.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
-
-extern char** environ;
 
 namespace clinic {
 namespace {
 
+using clinic::testing::Process;
+using clinic::testing::WaitForPortFile;
+using clinic::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-// A child process with its stdout and stderr captured to files.
-class Process {
- public:
-  Process(const std::vector<std::string>& args, const std::string& log_dir,
-          const std::string& working_dir = "")
-      : out_path_(log_dir + "/stdout.log"), err_path_(log_dir + "/stderr.log") {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv;
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Process() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      Wait();
-    }
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  // The exit code, or -signal when it was killed.
-  int Wait() {
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-  std::string Stdout() const { return clinic::testing::ReadFile(out_path_); }
-  std::string Stderr() const { return clinic::testing::ReadFile(err_path_); }
-
- private:
-  std::string out_path_;
-  std::string err_path_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
-
-int WaitForPortFile(const std::string& path) {
-  for (int i = 0; i < 300; ++i) {
-    const std::string text = clinic::testing::ReadFile(path);
-    if (!text.empty()) return std::stoi(text);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return 0;
-}
 
 class ClinicdProcessTest : public ::testing::Test {
  protected:
@@ -244,14 +189,14 @@ TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighup) {
   clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
                             plugins_.Join("test_alpha.so"));
   process.Signal(SIGHUP);
-  bool seen = false;
-  for (int i = 0; i < 100 && !seen; ++i) {
-    v1::GetTreatmentTypeRequest request;
-    request.set_name("treatmentTypes/test_alpha");
-    v1::TreatmentType type;
-    seen = stub->GetTreatmentType(Context().get(), request, &type).ok();
-    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const bool seen = WaitUntil(
+      [&] {
+        v1::GetTreatmentTypeRequest request;
+        request.set_name("treatmentTypes/test_alpha");
+        v1::TreatmentType type;
+        return stub->GetTreatmentType(Context().get(), request, &type).ok();
+      },
+      std::chrono::seconds(10));
   EXPECT_TRUE(seen) << process.Stderr();
   process.Signal(SIGTERM);
   EXPECT_EQ(process.Wait(), 0);
@@ -282,7 +227,11 @@ server { shutdown_grace_seconds: 20 }
   std::thread caller([&] {
     reload_status = stub->ReloadPlugins(Context().get(), v1::ReloadPluginsRequest(), &reload);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The reload is under way once clinicd has started the probe that loads
+  // the hanging plugin (at rest it has no child process).
+  ASSERT_TRUE(WaitUntil([&] { return clinic::testing::HasChildProcess(process.pid()); },
+                        std::chrono::seconds(10)))
+      << process.Stderr();
   process.Signal(SIGTERM);
   caller.join();
   EXPECT_TRUE(reload_status.ok()) << reload_status.error_message();

@@ -2,8 +2,8 @@
 add_test(NAME plugin_check_test
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/tools/plugin_check_test.sh
           ${CMAKE_RUNTIME_OUTPUT_DIRECTORY} ${CLINIC_PLUGIN_OUTPUT_DIR} ${CLINIC_TEST_PLUGIN_DIR})
-set_tests_properties(plugin_check_test PROPERTIES TIMEOUT 120)
+set_tests_properties(plugin_check_test PROPERTIES TIMEOUT 120 LABELS process)
 add_test(NAME sdk_out_of_tree_plugin_test
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/sdk/out_of_tree_test.sh ${CMAKE_BINARY_DIR}
           ${PROJECT_SOURCE_DIR})
-set_tests_properties(sdk_out_of_tree_plugin_test PROPERTIES TIMEOUT 300)
+set_tests_properties(sdk_out_of_tree_plugin_test PROPERTIES TIMEOUT 300 LABELS process)

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/storage/page_tokens.h"
+#include "tests/testing/schema_check.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic::auth {
@@ -192,6 +194,22 @@ TEST(AccessStoreBootstrapTest, CreatesTheFirstAdminOnceAndSurvivesReopening) {
   ASSERT_THAT(verified->second.roles(), SizeIs(1));
   EXPECT_EQ(verified->second.roles(0).role(), v1::ROLE_CHAIN_ADMIN);
   EXPECT_TRUE(verified->second.roles(0).site_id().empty());
+}
+
+// The access store's migrations are private to it; version 1 (the store
+// settings every store has) is the only earlier version that shipped.
+TEST(AccessMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
+  clinic::testing::MigrationCheck check;
+  check.earlier = {{"v0", {}}, {"v1", {{1, "store settings", storage::kStoreMetaSchema}}}};
+  check.open = [](const std::string& path) { return AccessStore::Open(path).status(); };
+  check.check = [](const std::string& path, const clinic::testing::EarlierSchema&) {
+    auto store = AccessStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE((*store)
+                    ->CreatePrincipal(Principal("staff/admin", v1::ROLE_CHAIN_ADMIN), absl::Now())
+                    .ok());
+  };
+  clinic::testing::ExpectEveryEarlierSchemaMigratesExactly(check);
 }
 
 }  // namespace

@@ -4,8 +4,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
+#include "absl/strings/escaping.h"
 #include "common/storage/database.h"
+#include "common/storage/page_tokens.h"
+#include "tests/testing/schema_check.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic::audit {
@@ -63,15 +67,28 @@ TEST_F(AuditLogTest, AppendsInOrderAndVerifies) {
   EXPECT_THAT(head->second, SizeIs(64));
 }
 
-TEST_F(AuditLogTest, TheDatabaseRefusesEditsAndDeletes) {
+// Each refusal must come from the table's own trigger, named by its message:
+// a foreign key or another guard refusing instead would hide a missing one.
+TEST_F(AuditLogTest, EachAppendOnlyTriggerRefusesWithItsOwnMessage) {
   auto db = storage::Database::Open(path_, storage::Database::Options());
   ASSERT_TRUE(db.ok());
-  EXPECT_FALSE((*db)
-                   ->Write([](storage::Connection& c) {
-                     c.Exec("DELETE FROM audit_events WHERE sequence = 2");
-                     return absl::OkStatus();
-                   })
-                   .ok());
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {"UPDATE audit_events SET principal = 'staff/x' WHERE sequence = 2",
+       "audit events are never changed"},
+      {"DELETE FROM audit_events WHERE sequence = 5", "audit events are never deleted"},
+      {"UPDATE audit_clients SET client = 'clients/x' WHERE sequence = 2",
+       "audit events are never changed"},
+      {"DELETE FROM audit_clients WHERE sequence = 2", "audit events are never deleted"},
+  };
+  for (const auto& [sql, message] : refusals) {
+    const absl::Status status = (*db)->Write([&](storage::Connection& c) {
+      c.Exec(sql.c_str());
+      return absl::OkStatus();
+    });
+    EXPECT_FALSE(status.ok()) << sql;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(message)) << sql;
+  }
+  EXPECT_TRUE(log_->Verify().ok());
 }
 
 TEST_F(AuditLogTest, DetectsAnEditedEvent) {
@@ -82,6 +99,68 @@ TEST_F(AuditLogTest, DetectsAnEditedEvent) {
   const absl::Status status = log_->Verify();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(status.message()), HasSubstr("broken at event 3"));
+}
+
+// The stored bytes of event `sequence`, and its stored hash.
+std::pair<std::string, std::string> StoredEvent(const std::string& path, int64_t sequence) {
+  std::pair<std::string, std::string> stored;
+  auto db = storage::Database::Open(path, storage::Database::Options());
+  EXPECT_TRUE(db.ok());
+  EXPECT_TRUE((*db)
+                  ->Read([&](storage::Connection& c) {
+                    SQLite::Statement& select =
+                        c.Prepare("SELECT event, hash FROM audit_events WHERE sequence = ?");
+                    select.bind(1, static_cast<int64_t>(sequence));
+                    if (select.executeStep()) {
+                      stored.first = select.getColumn(0).getString();
+                      stored.second = select.getColumn(1).getString();
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  return stored;
+}
+
+std::string Sha256(const std::string& input) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+}
+
+std::string SqlBlob(const std::string& bytes) { return "x'" + absl::BytesToHexString(bytes) + "'"; }
+
+// Event 3's content rewritten with its own sequence, search columns and
+// client index untouched: only the hash comparison can notice.
+TEST_F(AuditLogTest, AnEventEditedInPlaceIsAHashMismatchAtThatEvent) {
+  v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(StoredEvent(path_, 3).first));
+  event.set_method("/clinic.v1.ClientRecords/ArchiveClient");
+  Tamper("UPDATE audit_events SET event = " + SqlBlob(event.SerializeAsString()) +
+         " WHERE sequence = 3");
+  auto result = log_->VerifyChain();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->intact);
+  EXPECT_EQ(result->first_broken_sequence, 3);
+  EXPECT_THAT(result->problem, HasSubstr("hash mismatch"));
+  EXPECT_EQ(result->event_count, 3);
+}
+
+// Event 3 rewritten with a hash recomputed over its new bytes and event 2's
+// hash: the row is consistent in itself, so the break shows at the link to
+// event 4, whose hash covers the original.
+TEST_F(AuditLogTest, AConsistentlyRehashedEventBreaksTheNextLink) {
+  const std::string previous = StoredEvent(path_, 2).second;
+  v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(StoredEvent(path_, 3).first));
+  event.set_status_code(7);
+  const std::string bytes = event.SerializeAsString();
+  Tamper("UPDATE audit_events SET event = " + SqlBlob(bytes) +
+         ", hash = " + SqlBlob(Sha256(previous + bytes)) + " WHERE sequence = 3");
+  auto result = log_->VerifyChain();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->intact);
+  EXPECT_EQ(result->first_broken_sequence, 4);
+  EXPECT_THAT(result->problem, HasSubstr("hash mismatch"));
 }
 
 TEST_F(AuditLogTest, DetectsARemovedEvent) {
@@ -173,6 +252,95 @@ TEST_F(AuditLogTest, QueriesByClientPrincipalSiteAndTimeNewestFirst) {
   EXPECT_EQ((*found)[0].sequence(), 4);
   EXPECT_EQ((*found)[1].sequence(), 3);
   EXPECT_TRUE(log_->Verify().ok());
+}
+
+// Version 2 as it was after it had shipped and been edited (the foreign key
+// of audit_clients removed); files made then must migrate like the others.
+constexpr char kEditedVersion2[] = R"sql(
+CREATE TABLE audit_events (
+  sequence INTEGER PRIMARY KEY,
+  event_ms INTEGER NOT NULL,
+  principal TEXT NOT NULL,
+  on_behalf_of TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  event BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE INDEX audit_events_by_principal ON audit_events (principal, sequence);
+CREATE INDEX audit_events_by_on_behalf_of ON audit_events (on_behalf_of, sequence);
+CREATE INDEX audit_events_by_time ON audit_events (event_ms);
+CREATE TABLE audit_clients (
+  client TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  PRIMARY KEY (client, sequence)
+) WITHOUT ROWID;
+CREATE INDEX audit_clients_by_sequence ON audit_clients (sequence, client);
+CREATE TRIGGER audit_events_append_only_u BEFORE UPDATE ON audit_events BEGIN
+  SELECT RAISE(ABORT, 'audit events are never changed');
+END;
+CREATE TRIGGER audit_events_append_only_d BEFORE DELETE ON audit_events BEGIN
+  SELECT RAISE(ABORT, 'audit events are never deleted');
+END;
+CREATE TRIGGER audit_clients_append_only_u BEFORE UPDATE ON audit_clients BEGIN
+  SELECT RAISE(ABORT, 'audit events are never changed');
+END;
+CREATE TRIGGER audit_clients_append_only_d BEFORE DELETE ON audit_clients BEGIN
+  SELECT RAISE(ABORT, 'audit events are never deleted');
+END;
+)sql";
+
+TEST(AuditMigrationTest, EveryEarlierVersionMigratesToTheSameSchemaWithItsChain) {
+  const auto& all = AuditMigrations();
+  ASSERT_GE(all.size(), 3u);
+  // A chain written by the current code, copied row for row into each
+  // earlier file that has the tables.
+  clinic::testing::TempDir source_dir;
+  const std::string source = source_dir.Join("source.db");
+  std::pair<int64_t, std::string> head;
+  {
+    auto log = AuditLog::Open(source);
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 4; ++i) {
+      v1::AuditEvent event;
+      event.set_principal("staff/jane-doe");
+      event.add_resource_names("clients/" + std::to_string(i % 2));
+      ASSERT_TRUE((*log)->Append(event).ok());
+    }
+    head = *(*log)->Head();
+  }
+  clinic::testing::MigrationCheck check;
+  for (size_t version = 0; version < all.size(); ++version) {
+    check.earlier.push_back({"v" + std::to_string(version),
+                             std::vector<storage::Migration>(all.begin(), all.begin() + version)});
+  }
+  check.earlier.push_back(
+      {"v2 as edited after it shipped", {all[0], {2, "edited version 2", kEditedVersion2}}});
+  check.open = [](const std::string& path) { return AuditLog::Open(path).status(); };
+  check.seed = [&](const std::string& path, const clinic::testing::EarlierSchema& schema) {
+    if (schema.steps.size() < 2) return;
+    // A plain connection: ATTACH cannot run inside the store's transactions.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("ATTACH DATABASE '" + source + "' AS source");
+    db.exec("INSERT INTO audit_events SELECT * FROM source.audit_events");
+    db.exec("INSERT INTO audit_clients SELECT * FROM source.audit_clients");
+  };
+  check.check = [&](const std::string& path, const clinic::testing::EarlierSchema& schema) {
+    auto log = AuditLog::Open(path);
+    ASSERT_TRUE(log.ok());
+    EXPECT_TRUE((*log)->Verify().ok());
+    if (schema.steps.size() < 2) return;
+    EXPECT_EQ(*(*log)->Head(), head);
+    AuditQuery by_client;
+    by_client.client = "clients/1";
+    auto found = (*log)->Query(by_client);
+    ASSERT_TRUE(found.ok());
+    EXPECT_THAT(*found, SizeIs(2));
+    v1::AuditEvent next;
+    next.add_resource_names("clients/9");
+    ASSERT_TRUE((*log)->Append(next).ok());
+    EXPECT_TRUE((*log)->Verify().ok());
+  };
+  clinic::testing::ExpectEveryEarlierSchemaMigratesExactly(check);
 }
 
 TEST(AuditClientOfTest, FindsTheClientOfAResourceName) {

@@ -1,3 +1,3 @@
-clinic_add_test(access_store_test
+clinic_add_test(access_store_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_store_test.cc
-  LIBS clinic_auth clinic_testing)
+  LIBS clinic_auth clinic_testing clinic_testing_schema)

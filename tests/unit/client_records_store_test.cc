@@ -9,12 +9,16 @@
 #include "common/storage/database.h"
 #include "common/storage/ids.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_records_schema.h"
+#include "tests/testing/schema_check.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic::client_records {
 namespace {
 
 using ::testing::HasSubstr;
+
+constexpr char kCaller[] = "staff/jane";
 
 class ClientRecordsStoreTest : public ::testing::Test {
  protected:
@@ -35,7 +39,7 @@ class ClientRecordsStoreTest : public ::testing::Test {
     client.set_state(v1::CLIENT_STATE_ACTIVE);
     v1::CreateClientRequest request;
     request.set_request_id("create-ada");
-    ASSERT_TRUE(store_->CreateClient(request, client).ok());
+    ASSERT_TRUE(store_->CreateClient(request, kCaller, client).ok());
 
     v1::TreatmentRecord record;
     record.set_treatment_type_id("microneedling");
@@ -45,7 +49,8 @@ class ClientRecordsStoreTest : public ::testing::Test {
     record_id_ = storage::NewId();
     v1::CreateTreatmentRecordRequest create_record;
     create_record.set_request_id("record-ada");
-    ASSERT_TRUE(store_->CreateTreatmentRecord(create_record, client_id_, record_id_, record).ok());
+    ASSERT_TRUE(
+        store_->CreateTreatmentRecord(create_record, kCaller, client_id_, record_id_, record).ok());
   }
 
   // Runs raw SQL on the same file, as a careless tool or person might.
@@ -81,9 +86,45 @@ TEST_F(ClientRecordsStoreTest, ClientsAndHistoryCannotBeDeleted) {
   request.set_request_id("history-ada");
   v1::MedicalHistory history;
   history.add_facts()->set_fact(v1::ECZEMA);
-  ASSERT_TRUE(store_->AppendMedicalHistory(request, client_id_, history).ok());
+  ASSERT_TRUE(store_->AppendMedicalHistory(request, kCaller, client_id_, history).ok());
   EXPECT_FALSE(RawWrite("UPDATE medical_history SET version = 9").ok());
   EXPECT_FALSE(RawWrite("DELETE FROM medical_history").ok());
+}
+
+// Every append-only trigger of the schema, each checked by its own message:
+// "DELETE FROM clients" is also refused by the foreign keys of the chart, so
+// a refusal alone would not show that the trigger is there.
+TEST_F(ClientRecordsStoreTest, EachAppendOnlyTriggerRefusesWithItsOwnMessage) {
+  v1::UpdateMedicalHistoryRequest history_request;
+  history_request.set_request_id("history-ada");
+  v1::MedicalHistory history;
+  history.add_facts()->set_fact(v1::ECZEMA);
+  ASSERT_TRUE(store_->AppendMedicalHistory(history_request, kCaller, client_id_, history).ok());
+  v1::AddTreatmentRecordAddendumRequest addendum_request;
+  addendum_request.set_request_id("addendum-ada");
+  v1::Addendum addendum;
+  addendum.set_text("Mild erythema resolved on day 2.");
+  ASSERT_TRUE(
+      store_->AddAddendum(addendum_request, kCaller, client_id_, record_id_, addendum).ok());
+
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {"DELETE FROM clients", "clients are archived, never deleted"},
+      {"UPDATE medical_history SET record_ms = 0", "medical history versions are never changed"},
+      {"DELETE FROM medical_history", "medical history versions are never deleted"},
+      {"UPDATE treatment_records SET lot_number = 'forged'",
+       "treatment records are corrected by addenda, never changed"},
+      {"DELETE FROM treatment_records", "treatment records are never deleted"},
+      {"UPDATE addenda SET data = x'00'", "addenda are never changed"},
+      {"DELETE FROM addenda", "addenda are never deleted"},
+  };
+  for (const auto& [sql, message] : refusals) {
+    const absl::Status status = RawWrite(sql);
+    EXPECT_FALSE(status.ok()) << sql;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(message)) << sql;
+  }
+  auto record = store_->GetTreatmentRecord(client_id_, record_id_);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->addenda_size(), 1);
 }
 
 TEST_F(ClientRecordsStoreTest, DamagedRowsAreReportedAsDataLoss) {
@@ -101,6 +142,49 @@ TEST_F(ClientRecordsStoreTest, UnknownClientsAreNotFoundEverywhere) {
             absl::StatusCode::kNotFound);
   v1::ListConsentsRequest list;
   EXPECT_EQ(store_->ListConsents(nobody, list).status().code(), absl::StatusCode::kNotFound);
+}
+
+// A file at every earlier version reaches the schema of a new file exactly.
+// Retries recorded before request ids were scoped by caller are kept, under
+// caller ''.
+TEST(ClientRecordsMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
+  const auto& all = ClientRecordsMigrations();
+  clinic::testing::MigrationCheck check;
+  for (size_t version = 0; version < all.size(); ++version) {
+    check.earlier.push_back({"v" + std::to_string(version),
+                             std::vector<storage::Migration>(all.begin(), all.begin() + version)});
+  }
+  check.open = [](const std::string& path) { return OpenSqliteClientRecordsStore(path).status(); };
+  check.seed = [](const std::string& path, const clinic::testing::EarlierSchema& schema) {
+    if (schema.steps.empty()) return;
+    auto db = storage::Database::Open(path, storage::Database::Options());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Write([](storage::Connection& c) {
+                      c.Exec(
+                          "INSERT INTO request_log (method, request_id, fingerprint, response, "
+                          "created_at_ms) VALUES ('clinic.v1.ClientRecords/CreateClient', "
+                          "'before-upgrade', x'01', x'', 1)");
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  };
+  check.check = [](const std::string& path, const clinic::testing::EarlierSchema& schema) {
+    if (schema.steps.empty()) return;
+    auto db = storage::Database::Open(path, storage::Database::Options());
+    ASSERT_TRUE(db.ok());
+    std::string kept;
+    ASSERT_TRUE((*db)
+                    ->Read([&](storage::Connection& c) {
+                      SQLite::Statement& select =
+                          c.Prepare("SELECT caller || '|' || request_id FROM request_log");
+                      while (select.executeStep()) kept += select.getColumn(0).getString();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(kept, "|before-upgrade");
+  };
+  clinic::testing::ExpectEveryEarlierSchemaMigratesExactly(check);
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ class ClientSearchStoreTest : public ::testing::Test {
   v1::CreateClientResponse Create(const v1::Client& client) {
     v1::CreateClientRequest request;
     request.set_request_id("create-" + client.client_id());
-    auto created = store_->CreateClient(request, client);
+    auto created = store_->CreateClient(request, "staff/tester", client);
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : v1::CreateClientResponse();
   }
@@ -252,7 +252,7 @@ TEST(ClientNameKeysMigrationTest, RowsFromBeforeTheKeysAreFoundAndMatched) {
 
   v1::CreateClientRequest request;
   request.set_request_id("after-upgrade");
-  auto created = (*store)->CreateClient(request, NewClient("LUKASZ ", "kowalski"));
+  auto created = (*store)->CreateClient(request, "staff/tester", NewClient("LUKASZ ", "kowalski"));
   ASSERT_TRUE(created.ok()) << created.status();
   ASSERT_EQ(created->possible_duplicates_size(), 1);
   EXPECT_EQ(created->possible_duplicates(0).client().client_id(), lukasz.client_id());

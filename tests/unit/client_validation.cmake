@@ -1,3 +1,3 @@
-clinic_add_test(client_validation_test
+clinic_add_test(client_validation_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_validation_test.cc
   LIBS clinic_client_validation)

@@ -1,3 +1,3 @@
-clinic_add_test(config_test
+clinic_add_test(config_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/config_test.cc
   LIBS clinic_config clinic_testing)

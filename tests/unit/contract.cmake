@@ -1,3 +1,3 @@
-clinic_add_test(contract_test
+clinic_add_test(contract_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/contract_test.cc
   LIBS clinic_proto absl::strings)

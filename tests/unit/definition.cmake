@@ -1,8 +1,8 @@
 # Unit tests of clinic_definition: the treatment definition validator and
 # Semantic Versioning.
-clinic_add_test(definition_validator_test
+clinic_add_test(definition_validator_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/definition_validator_test.cc
   LIBS clinic_definition clinic_testing)
-clinic_add_test(semver_test
+clinic_add_test(semver_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/semver_test.cc
   LIBS clinic_definition)

@@ -21,12 +21,16 @@ namespace {
 
 using ::testing::HasSubstr;
 
+const std::string& MetaAndRequestLog() {
+  static const auto* sql = new std::string(
+      std::string("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT "
+                  "ROWID;") +
+      kRequestLogSchema);
+  return *sql;
+}
+
 const std::vector<Migration> kMigrations = {
-    {1, "meta and request log",
-     "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
-     "CREATE TABLE request_log (method TEXT NOT NULL, request_id TEXT NOT NULL, fingerprint BLOB "
-     "NOT NULL, response BLOB NOT NULL, created_at_ms INTEGER NOT NULL, PRIMARY KEY (method, "
-     "request_id)) WITHOUT ROWID;"},
+    {1, "meta and request log", MetaAndRequestLog().c_str()},
     {2, "notes", "CREATE TABLE notes (id TEXT PRIMARY KEY, body TEXT NOT NULL);"},
     {3, "note authors", "ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT '';"},
 };
@@ -225,14 +229,15 @@ TEST_F(StorageTest, RetriedRequestReplaysTheFirstResponse) {
   v1::Money request;
   request.set_currency_code("GBP");
   request.set_amount_minor(4500);
-  auto do_call = [&](const v1::Money& req, v1::Site* response, bool* replayed) {
+  auto do_call = [&](const v1::Money& req, v1::Site* response, bool* replayed,
+                     const std::string& caller = "staff/jane") {
     return db->Write([&](Connection& c) -> absl::Status {
-      IdempotentCall call("Test/Create", "req-1", req);
+      IdempotentCall call("Test/Create", caller, "req-1", req);
       absl::StatusOr<bool> replay = call.Replay(c, response);
       if (!replay.ok()) return replay.status();
       *replayed = *replay;
       if (*replay) return absl::OkStatus();
-      c.Exec("INSERT INTO notes (id, body) VALUES ('n', 'created once')");
+      c.Exec(("INSERT INTO notes (id, body) VALUES ('" + caller + "', 'created once')").c_str());
       response->set_site_id("made-by-first-call");
       return call.Remember(c, *response);
     });
@@ -252,6 +257,16 @@ TEST_F(StorageTest, RetriedRequestReplaysTheFirstResponse) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(GetFieldViolations(status)[0].field, "request_id");
   EXPECT_EQ(CountNotes(*db), 1);
+
+  // The same id and request from another caller is that caller's own
+  // request: no replay of the first caller's response.
+  request.set_amount_minor(4500);
+  v1::Site other;
+  ASSERT_TRUE(do_call(request, &other, &replayed, "staff/ana").ok());
+  EXPECT_FALSE(replayed);
+  EXPECT_EQ(CountNotes(*db), 2);
+  ASSERT_TRUE(do_call(request, &other, &replayed, "staff/jane").ok());
+  EXPECT_TRUE(replayed);
 }
 
 TEST(RequestIdTest, Validation) {

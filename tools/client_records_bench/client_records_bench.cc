@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     *client.mutable_update_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
     clinic::v1::CreateClientRequest request;
     request.set_request_id(absl::StrCat("bench-", i));
-    auto created = store.CreateClient(request, client);
+    auto created = store.CreateClient(request, "tools/client-records-bench", client);
     if (!created.ok()) {
       std::fprintf(stderr, "load failed at %d: %s\n", i,
                    std::string(created.status().message()).c_str());

@@ -1,0 +1,93 @@
+// The intended site scope of every RPC, for the access matrix test: kept
+// apart from the policies in the protos so that a policy losing its site
+// field shows up as a difference instead of being read back as the truth.
+#ifndef CLINIC_TESTS_INTEGRATION_ACCESS_SCOPES_H_
+#define CLINIC_TESTS_INTEGRATION_ACCESS_SCOPES_H_
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor_database.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace clinic::testing {
+
+// Where each RPC's permission is checked, written out here rather than read
+// from the policy the authorizer uses, so a policy that loses its site field
+// is caught: the request field naming the site ("" when the call is not tied
+// to a site and the permission may be held at any site), and whether an
+// empty site means every site (so the permission must be held chain-wide).
+struct SiteScope {
+  std::string site_field;
+  bool empty_means_every_site = false;
+};
+
+inline const std::map<std::string, SiteScope>& IntendedScopes() {
+  const SiteScope any_site;
+  static const auto* table = new std::map<std::string, SiteScope>{
+      {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", any_site},
+      {"clinic.v1.TreatmentCatalog.GetTreatmentType", any_site},
+      {"clinic.v1.TreatmentCatalog.ListPluginProblems", any_site},
+      {"clinic.v1.TreatmentCatalog.ReloadPlugins", any_site},
+      {"clinic.v1.Access.WhoAmI", any_site},
+      {"clinic.v1.Access.CreatePrincipal", any_site},
+      {"clinic.v1.Access.GetPrincipal", any_site},
+      {"clinic.v1.Access.ListPrincipals", any_site},
+      {"clinic.v1.Access.UpdatePrincipal", any_site},
+      {"clinic.v1.Access.IssueToken", any_site},
+      {"clinic.v1.Access.ListTokens", any_site},
+      {"clinic.v1.Access.RevokeToken", any_site},
+      {"clinic.v1.Audit.ListAuditEvents", {"site_id", true}},
+      {"clinic.v1.Audit.VerifyAuditLog", any_site},
+      {"clinic.v1.ClientRecords.CreateClient", {"client.home_site_id"}},
+      {"clinic.v1.ClientRecords.GetClient", any_site},
+      {"clinic.v1.ClientRecords.UpdateClient", any_site},
+      {"clinic.v1.ClientRecords.ListClients", {"home_site_id"}},
+      {"clinic.v1.ClientRecords.SearchClients", any_site},
+      {"clinic.v1.ClientRecords.ArchiveClient", any_site},
+      {"clinic.v1.ClientRecords.RestoreClient", any_site},
+      {"clinic.v1.ClientRecords.GetMedicalHistory", any_site},
+      {"clinic.v1.ClientRecords.UpdateMedicalHistory", any_site},
+      {"clinic.v1.ClientRecords.ListMedicalHistoryVersions", any_site},
+      {"clinic.v1.ClientRecords.RecordConsent", {"consent.site_id"}},
+      {"clinic.v1.ClientRecords.WithdrawConsent", any_site},
+      {"clinic.v1.ClientRecords.ListConsents", any_site},
+      {"clinic.v1.ClientRecords.CreateTreatmentRecord", {"treatment_record.site_id"}},
+      {"clinic.v1.ClientRecords.GetTreatmentRecord", any_site},
+      {"clinic.v1.ClientRecords.ListTreatmentRecords", any_site},
+      {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", any_site},
+  };
+  return *table;
+}
+
+// The intended scope of `method`; a failure and no site when it is missing.
+inline SiteScope IntendedScope(const google::protobuf::MethodDescriptor* method) {
+  auto found = IntendedScopes().find(method->full_name());
+  if (found != IntendedScopes().end()) return found->second;
+  ADD_FAILURE() << method->full_name() << " has no intended site scope: add it to IntendedScopes()";
+  return {};
+}
+
+// Every RPC of every Clinic Core service whose contract is linked in, found
+// from the generated descriptor pool, not from a list of protos.
+inline std::vector<const google::protobuf::MethodDescriptor*> EveryClinicRpc() {
+  std::vector<std::string> files;
+  google::protobuf::DescriptorPool::internal_generated_database()->FindAllFileNames(&files);
+  std::vector<const google::protobuf::MethodDescriptor*> methods;
+  for (const std::string& name : files) {
+    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
+    if (file == nullptr || file->package().rfind("clinic.", 0) != 0) continue;
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int m = 0; m < file->service(s)->method_count(); ++m) {
+        methods.push_back(file->service(s)->method(m));
+      }
+    }
+  }
+  return methods;
+}
+
+}  // namespace clinic::testing
+
+#endif  // CLINIC_TESTS_INTEGRATION_ACCESS_SCOPES_H_
