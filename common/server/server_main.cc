@@ -84,7 +84,16 @@ int RunServerMain(int argc, char** argv, absl::string_view program_name,
     if (sigwait(&signals, &received) != 0) continue;
     if (received == SIGHUP) {
       Log(LogLevel::kInfo, "SIGHUP: reloading plugins");
-      (*server)->plugin_host().Reload();
+      // Plugins are foreign code; a reload that throws must not end the
+      // process that keeps serving the previous catalog.
+      try {
+        (*server)->plugin_host().Reload();
+      } catch (const std::exception& exception) {
+        Log(LogLevel::kError, "SIGHUP: plugin reload threw; the previous catalog stays",
+            {{"exception", std::string(absl::string_view(exception.what()).substr(0, 300))}});
+      } catch (...) {
+        Log(LogLevel::kError, "SIGHUP: plugin reload threw; the previous catalog stays");
+      }
       continue;
     }
     Log(LogLevel::kInfo, "shutdown requested",

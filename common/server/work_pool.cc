@@ -1,6 +1,17 @@
 #include "common/server/work_pool.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/core/log.h"
+
 namespace clinic::server {
+namespace {
+
+// Enough to recognise the failure; an exception's text may quote user input.
+constexpr size_t kMaxLoggedExceptionBytes = 300;
+
+}  // namespace
 
 WorkPool::WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < (threads > 0 ? threads : 1); ++i) threads_.emplace_back([this] { Loop(); });
@@ -37,8 +48,35 @@ void WorkPool::Loop() {
       work = std::move(queue_.front());
       queue_.pop_front();
     }
-    work();
+    // Work from RunBlocking catches its handler's exceptions; this guards
+    // whatever else is queued, because an exception leaving a pool thread
+    // terminates the process.
+    try {
+      work();
+    } catch (const std::exception& exception) {
+      Log(LogLevel::kError, "queued work threw; it is dropped",
+          {{"exception",
+            std::string(absl::string_view(exception.what()).substr(0, kMaxLoggedExceptionBytes))}});
+    } catch (...) {
+      Log(LogLevel::kError,
+          "queued work threw something that is not a std::exception; it is "
+          "dropped");
+    }
   }
+}
+
+absl::Status HandlerThrew(const grpc::ServerContextBase& context, const char* what) {
+  std::string request_id = RequestIdOf(context);
+  if (request_id.empty()) request_id = "(none)";
+  // An exception's text may quote user input at any length.
+  absl::string_view text(what == nullptr ? "" : what);
+  Log(LogLevel::kError, "handler threw; the call fails with INTERNAL",
+      {{"method", MethodOf(context)},
+       {"request_id", request_id},
+       {"exception", std::string(text.substr(0, kMaxLoggedExceptionBytes))},
+       {"exception_bytes", static_cast<int64_t>(text.size())}});
+  return absl::InternalError(
+      absl::StrCat("internal error; quote request id ", request_id, " to support"));
 }
 
 }  // namespace clinic::server

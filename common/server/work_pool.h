@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "common/core/status.h"
+#include "common/server/call_outcome.h"
 #include "common/server/principal.h"
 
 namespace clinic::server {
@@ -49,11 +51,30 @@ class WorkPool {
   std::vector<std::thread> threads_;
 };
 
+// The status a call is finished with when its handler threw: INTERNAL,
+// naming the request id for support, after logging the exception (bounded)
+// at ERROR. Service code must not throw; this is the last resort that keeps
+// one bad call from terminating the process.
+absl::Status HandlerThrew(const grpc::ServerContextBase& context, const char* what);
+
+// Runs `handler` and returns its status, or HandlerThrew's when it throws.
+template <typename Handler>
+absl::Status RunCatching(const grpc::ServerContextBase& context, Handler& handler) noexcept {
+  try {
+    return handler();
+  } catch (const std::exception& exception) {
+    return HandlerThrew(context, exception.what());
+  } catch (...) {
+    return HandlerThrew(context, "an exception that is not a std::exception");
+  }
+}
+
 // Runs `handler` (returning absl::Status) on `pool` and finishes the call
 // with its status. A call the access step did not admit is finished with
 // its refusal and never runs (principal.h). A call cancelled (or past its
-// deadline) while it waited is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use
-// as the whole body of a callback method:
+// deadline) while it waited is not run. A full queue finishes the call with
+// RESOURCE_EXHAUSTED. A handler that throws finishes the call with INTERNAL
+// (HandlerThrew). Use as the whole body of a callback method:
 //   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
 template <typename Handler>
 grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,
@@ -65,10 +86,10 @@ grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContex
   }
   const bool queued = pool.Submit([reactor, context, handler = std::move(handler)]() mutable {
     if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::CANCELLED, "the call was cancelled while it waited"));
+      reactor->Finish(CallerWentAway(*context, "while the call waited"));
       return;
     }
-    reactor->Finish(ToGrpcStatus(handler()));
+    reactor->Finish(ToGrpcStatus(RunCatching(*context, handler)));
   });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(
@@ -81,12 +102,13 @@ grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContex
 // Runs `handler` (returning absl::Status) on the calling thread and finishes
 // the call with its status; for handlers that never block (reading
 // in-memory state). A call the access step did not admit is finished with
-// its refusal and never runs.
+// its refusal and never runs. A handler that throws finishes the call with
+// INTERNAL (HandlerThrew).
 template <typename Handler>
 grpc::ServerUnaryReactor* RunInline(grpc::CallbackServerContext* context, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = Admit(*context);
-  if (status.ok()) status = handler();
+  if (status.ok()) status = RunCatching(*context, handler);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
