@@ -73,9 +73,11 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
       request_missing_ = methods->GetRecvMessage() == nullptr;
       Decide(static_cast<const Message*>(methods->GetRecvMessage()));
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE) && deferred_ &&
-        audited_ && !written_) {
-      absl::Status ignored = Write(OutcomeForCaller(*info_->server_context(), *deferred_));
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE)) {
+      closed_ = true;
+      if (deferred_ && audited_ && !written_) {
+        absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), *deferred_));
+      }
     }
     bool drop_message = !record_->admission.ok();
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -94,7 +96,9 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
             !drop_message) {
           CollectResponse(methods->GetSendMessage());
         }
-        if (request_missing_) {
+        if (request_missing_ && closed_) {
+          absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), status));
+        } else if (request_missing_) {
           // No request arrived intact: it was malformed (the caller gets
           // `status`) or the caller went away before sending it (and saw
           // CANCELLED or DEADLINE_EXCEEDED). Which is known once the call
@@ -250,6 +254,9 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   bool decided_ = false;
   bool written_ = false;
   bool request_missing_ = false;
+  // POST_RECV_CLOSE was seen; a call already cancelled may close before it
+  // sends its status.
+  bool closed_ = false;
   // The status of a call whose request never arrived intact, audited when
   // the call closes (see PRE_SEND_STATUS).
   absl::optional<grpc::Status> deferred_;

@@ -102,7 +102,9 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && !logged_) {
       const grpc::Status sent = methods->GetSendStatus();
-      if (request_missing_) {
+      if (request_missing_ && closed_) {
+        LogCall(OutcomeAtClose(*info_->server_context(), sent));
+      } else if (request_missing_) {
         // As in the audit trail: whether the caller saw `sent` or had gone
         // before sending a request is known once the call closes.
         deferred_ = sent;
@@ -111,9 +113,9 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
                                         : OutcomeForCaller(*info_->server_context(), sent));
       }
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE) && deferred_ &&
-        !logged_) {
-      LogCall(OutcomeForCaller(*info_->server_context(), *deferred_));
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE)) {
+      closed_ = true;
+      if (deferred_ && !logged_) LogCall(OutcomeAtClose(*info_->server_context(), *deferred_));
     }
     methods->Proceed();
   }
@@ -146,6 +148,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   bool request_id_published_ = false;
   bool request_missing_ = false;
   bool logged_ = false;
+  bool closed_ = false;
   absl::optional<grpc::Status> deferred_;
   std::shared_ptr<CallRecord> record_;
 };

@@ -92,6 +92,14 @@ grpc::Status OutcomeForCaller(const grpc::ServerContextBase& context, const grpc
   return sent;
 }
 
+grpc::Status OutcomeAtClose(const grpc::ServerContextBase& context, const grpc::Status& sent) {
+  if (sent.error_code() != grpc::CANCELLED && sent.error_code() != grpc::DEADLINE_EXCEEDED &&
+      std::chrono::system_clock::now() >= context.deadline()) {
+    return CallerWentAway(context, "before the answer was sent");
+  }
+  return OutcomeForCaller(context, sent);
+}
+
 absl::Status RequestNotParsed(absl::string_view method) {
   // "/pkg.Service/Method" names the method "pkg.Service.Method".
   std::string name(method.substr(method.empty() || method[0] != '/' ? 0 : 1));

@@ -25,6 +25,12 @@ grpc::Status CallerWentAway(const grpc::ServerContextBase& context, absl::string
 // gRPC has already reported.
 grpc::Status OutcomeForCaller(const grpc::ServerContextBase& context, const grpc::Status& sent);
 
+// OutcomeForCaller for a call that has closed: also a status that went out
+// only after the deadline had passed reached no one, since the caller had
+// its DEADLINE_EXCEEDED by then. (gRPC does not always report a call that
+// ran into its deadline on the server as cancelled.)
+grpc::Status OutcomeAtClose(const grpc::ServerContextBase& context, const grpc::Status& sent);
+
 // INVALID_ARGUMENT for a request that arrived but could not be parsed as
 // the request type of `method` ("/pkg.Service/Method"): random bytes, a
 // truncated message, or a string field holding invalid UTF-8 (named when
