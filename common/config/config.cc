@@ -31,7 +31,7 @@ constexpr int kDefaultMaxMessageBytes = 4 << 20;
 constexpr int kDefaultKeepaliveTimeSeconds = 60;
 constexpr int kDefaultKeepaliveTimeoutSeconds = 20;
 constexpr int kDefaultShutdownGraceSeconds = 15;
-constexpr int64_t kDefaultMemoryLimitBytes = int64_t{256} << 20;
+constexpr int64_t kDefaultMemoryLimitBytes = int64_t{128} << 20;
 constexpr int kDefaultMaxConcurrentStreams = 100;
 constexpr int kDefaultPluginLoadTimeoutMs = 5000;
 

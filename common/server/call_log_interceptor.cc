@@ -124,11 +124,14 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   void LogCall(const grpc::Status& status) {
     logged_ = true;
     const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
-    const LogLevel level = status.error_code() == grpc::INTERNAL ||
-                                   status.error_code() == grpc::UNKNOWN ||
-                                   status.error_code() == grpc::DATA_LOSS
-                               ? LogLevel::kError
-                               : LogLevel::kInfo;
+    LogLevel level = status.error_code() == grpc::INTERNAL ||
+                             status.error_code() == grpc::UNKNOWN ||
+                             status.error_code() == grpc::DATA_LOSS
+                         ? LogLevel::kError
+                         : LogLevel::kInfo;
+    // Callers send their request with the call; one that never arrived whole
+    // is most often a stream gRPC reset when memory for calls ran out.
+    if (request_missing_ && status.error_code() == grpc::CANCELLED) level = LogLevel::kWarning;
     if (!LogEnabled(level)) return;
     std::string peer;
     if (info_->server_context() != nullptr) peer = info_->server_context()->peer();

@@ -19,6 +19,11 @@ constexpr size_t kMaxFieldNameBytes = 200;
 
 constexpr std::chrono::milliseconds kDeadlineSlack(100);
 
+// Only calls whose request never arrived whole are settled at close.
+constexpr absl::string_view kBeforeTheRequest =
+    "before its request arrived whole (the caller went away, or the server reset the stream "
+    "because memory for calls, server.memory_limit_bytes, ran out)";
+
 // The string field that last failed UTF-8 validation on this thread. gRPC
 // parses a request and runs the interceptors on the same thread, one call
 // at a time, so the access step reads what the parse of its own request
@@ -81,7 +86,7 @@ grpc::Status CallerWentAway(const grpc::ServerContextBase& context, absl::string
   if (std::chrono::system_clock::now() + kDeadlineSlack >= context.deadline()) {
     return grpc::Status(grpc::DEADLINE_EXCEEDED, absl::StrCat("the deadline passed ", when));
   }
-  return grpc::Status(grpc::CANCELLED, absl::StrCat("the caller cancelled the call ", when));
+  return grpc::Status(grpc::CANCELLED, absl::StrCat("the call was cancelled ", when));
 }
 
 grpc::Status OutcomeForCaller(const grpc::ServerContextBase& context, const grpc::Status& sent) {
@@ -95,9 +100,13 @@ grpc::Status OutcomeForCaller(const grpc::ServerContextBase& context, const grpc
 grpc::Status OutcomeAtClose(const grpc::ServerContextBase& context, const grpc::Status& sent) {
   if (sent.error_code() != grpc::CANCELLED && sent.error_code() != grpc::DEADLINE_EXCEEDED &&
       std::chrono::system_clock::now() >= context.deadline()) {
-    return CallerWentAway(context, "before the answer was sent");
+    return CallerWentAway(context, kBeforeTheRequest);
   }
-  return OutcomeForCaller(context, sent);
+  if (sent.error_code() != grpc::CANCELLED && sent.error_code() != grpc::DEADLINE_EXCEEDED &&
+      context.IsCancelled()) {
+    return CallerWentAway(context, kBeforeTheRequest);
+  }
+  return sent;
 }
 
 absl::Status RequestNotParsed(absl::string_view method) {

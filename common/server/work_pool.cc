@@ -1,5 +1,7 @@
 #include "common/server/work_pool.h"
 
+#include <malloc.h>
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,14 @@ namespace {
 
 // Enough to recognise the failure; an exception's text may quote user input.
 constexpr size_t kMaxLoggedExceptionBytes = 300;
+
+// A queue this long is swept for cancelled calls every kSweepEvery
+// submissions.
+constexpr size_t kSweepQueueSize = 32;
+constexpr size_t kSweepEvery = 16;
+
+// Calls run since the last trim before a drained queue trims the heap.
+constexpr size_t kTrimAfter = 256;
 
 }  // namespace
 
@@ -26,19 +36,51 @@ WorkPool::~WorkPool() {
   for (std::thread& thread : threads_) thread.join();
 }
 
-bool WorkPool::Submit(std::function<void()> work) {
+bool WorkPool::Submit(std::function<void()> work, std::function<bool()> abandoned,
+                      std::function<void()> drop) {
+  std::vector<Work> dropped;
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.size() >= max_queued_) return false;
-    queue_.push_back(std::move(work));
+    // Sweeping costs a pass over the queue, so only a queue that has grown
+    // is swept, and only every so many calls.
+    if (queue_.size() >= kSweepQueueSize && ++submitted_since_sweep_ >= kSweepEvery) {
+      submitted_since_sweep_ = 0;
+      dropped = SweepLocked();
+    }
+    if (queue_.size() < max_queued_) {
+      queue_.push_back(Work{std::move(work), std::move(abandoned), std::move(drop)});
+      queued = true;
+    }
   }
-  wake_.notify_one();
-  return true;
+  if (queued) wake_.notify_one();
+  for (Work& gone : dropped) gone.drop();
+  return queued;
+}
+
+size_t WorkPool::queued() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
+}
+
+std::vector<WorkPool::Work> WorkPool::SweepLocked() {
+  std::vector<Work> dropped;
+  std::deque<Work> kept;
+  for (Work& work : queue_) {
+    if (work.abandoned && work.drop && work.abandoned()) {
+      dropped.push_back(std::move(work));
+    } else {
+      kept.push_back(std::move(work));
+    }
+  }
+  queue_.swap(kept);
+  return dropped;
 }
 
 void WorkPool::Loop() {
   for (;;) {
-    std::function<void()> work;
+    Work work;
+    bool trim = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -47,21 +89,29 @@ void WorkPool::Loop() {
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();
+      ++ran_since_trim_;
+      if (queue_.empty() && ran_since_trim_ >= kTrimAfter) {
+        ran_since_trim_ = 0;
+        trim = true;
+      }
     }
     // Work from RunBlocking catches its handler's exceptions; this guards
     // whatever else is queued, because an exception leaving a pool thread
     // terminates the process.
     try {
-      work();
+      work.run();
     } catch (const std::exception& exception) {
       Log(LogLevel::kError, "queued work threw; it is dropped",
           {{"exception",
             std::string(absl::string_view(exception.what()).substr(0, kMaxLoggedExceptionBytes))}});
     } catch (...) {
       Log(LogLevel::kError,
-          "queued work threw something that is not a std::exception; it is "
-          "dropped");
+          "queued work threw something that is not a std::exception; it is dropped");
     }
+    // A burst has drained: give the memory its requests held back to the
+    // system, which glibc does not do by itself for memory freed by many
+    // threads (docs/decisions/0005-memory-under-hostile-load.md).
+    if (trim) malloc_trim(0);
   }
 }
 

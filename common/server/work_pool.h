@@ -37,16 +37,35 @@ class WorkPool {
   WorkPool& operator=(const WorkPool&) = delete;
 
   // Queues `work`; it runs on one of the pool's threads, in order of arrival.
-  // False, without queuing, when the queue is full.
-  bool Submit(std::function<void()> work);
+  // False, without queuing, when the queue is full. While it waits,
+  // `abandoned` (cheap, called under the pool's lock) may say its call is
+  // gone; it is then taken out of the queue by a later Submit and `drop` is
+  // called instead of `work`, on that caller's thread, so a burst of
+  // cancelled calls does not keep their requests in memory until a thread
+  // is free.
+  bool Submit(std::function<void()> work, std::function<bool()> abandoned = nullptr,
+              std::function<void()> drop = nullptr);
+
+  // Calls waiting for a thread.
+  size_t queued();
 
  private:
+  struct Work {
+    std::function<void()> run;
+    std::function<bool()> abandoned;
+    std::function<void()> drop;
+  };
+
   void Loop();
+  // Takes abandoned work out of the queue; the caller drops it unlocked.
+  std::vector<Work> SweepLocked();
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<Work> queue_;
   size_t max_queued_;
+  size_t submitted_since_sweep_ = 0;
+  size_t ran_since_trim_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
@@ -84,13 +103,16 @@ grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContex
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
   }
-  const bool queued = pool.Submit([reactor, context, handler = std::move(handler)]() mutable {
-    if (context->IsCancelled()) {
-      reactor->Finish(CallerWentAway(*context, "while the call waited"));
-      return;
-    }
-    reactor->Finish(ToGrpcStatus(RunCatching(*context, handler)));
-  });
+  const bool queued = pool.Submit(
+      [reactor, context, handler = std::move(handler)]() mutable {
+        if (context->IsCancelled()) {
+          reactor->Finish(CallerWentAway(*context, "while the call waited"));
+          return;
+        }
+        reactor->Finish(ToGrpcStatus(RunCatching(*context, handler)));
+      },
+      [context] { return context->IsCancelled(); },
+      [reactor, context] { reactor->Finish(CallerWentAway(*context, "while the call waited")); });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(
         WithReason(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"),

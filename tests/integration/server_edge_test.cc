@@ -321,6 +321,30 @@ TEST_F(ServerEdgeTest, UnparsableBytesWithoutCredentialsAreStillUnauthenticated)
   EXPECT_EQ(event->status_code(), grpc::UNAUTHENTICATED);
 }
 
+// Work whose call is gone leaves the queue when later work arrives, without
+// waiting for a thread, so a burst of cancelled calls does not keep its
+// requests in memory behind a slow one.
+TEST(WorkPoolTest, AbandonedWorkLeavesTheQueueWithoutWaitingForAThread) {
+  server::WorkPool pool(1);
+  Gate gate;
+  std::atomic<int> ran{0};
+  std::atomic<int> dropped{0};
+  std::atomic<bool> gone{false};
+  ASSERT_TRUE(pool.Submit([&] { gate.Wait(); }));
+  ASSERT_TRUE(WaitFor([&] { return pool.queued() == 0; }));
+  auto submit = [&] {
+    return pool.Submit([&] { ++ran; }, [&] { return gone.load(); }, [&] { ++dropped; });
+  };
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(submit());
+  gone = true;
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(submit());
+  EXPECT_GE(dropped.load(), 40);
+  EXPECT_LE(pool.queued(), 40u);
+  EXPECT_EQ(ran.load(), 0);
+  gate.Open();
+  EXPECT_TRUE(WaitFor([&] { return ran.load() + dropped.load() == 80; }));
+}
+
 class GoneWhileWaitingTest : public ServerEdgeTest {
  protected:
   // Fills the pool's only thread, then starts an audited call that queues
