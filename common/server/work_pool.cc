@@ -110,7 +110,7 @@ void WorkPool::Loop() {
     }
     // A burst has drained: give the memory its requests held back to the
     // system, which glibc does not do by itself for memory freed by many
-    // threads (docs/decisions/0005-memory-under-hostile-load.md).
+    // threads (docs/decisions/0005-memory-under-hostile-callers.md).
     if (trim) malloc_trim(0);
   }
 }
