@@ -76,6 +76,15 @@ std::string FieldOfRequest(const google::protobuf::Descriptor* type, const std::
   return "";
 }
 
+// Whether gRPC has reported the call cancelled. Only asked of callback-API
+// calls: for a synchronous one (server reflection) IsCancelled() completes
+// the call's close operation, which runs the interceptors again from inside
+// the one asking, and never returns.
+bool ReportedCancelled(const grpc::ServerContextBase& context) {
+  return dynamic_cast<const grpc::CallbackServerContext*>(&context) != nullptr &&
+         context.IsCancelled();
+}
+
 }  // namespace
 
 grpc::Status CallerWentAway(const grpc::ServerContextBase& context, absl::string_view when) {
@@ -93,7 +102,7 @@ grpc::Status OutcomeForCaller(const grpc::ServerContextBase& context, const grpc
   if (sent.error_code() == grpc::CANCELLED || sent.error_code() == grpc::DEADLINE_EXCEEDED) {
     return sent;
   }
-  if (context.IsCancelled()) return CallerWentAway(context, "before the answer was sent");
+  if (ReportedCancelled(context)) return CallerWentAway(context, "before the answer was sent");
   return sent;
 }
 
@@ -103,7 +112,7 @@ grpc::Status OutcomeAtClose(const grpc::ServerContextBase& context, const grpc::
     return CallerWentAway(context, kBeforeTheRequest);
   }
   if (sent.error_code() != grpc::CANCELLED && sent.error_code() != grpc::DEADLINE_EXCEEDED &&
-      context.IsCancelled()) {
+      ReportedCancelled(context)) {
     return CallerWentAway(context, kBeforeTheRequest);
   }
   return sent;

@@ -22,7 +22,8 @@ grpc::Status CallerWentAway(const grpc::ServerContextBase& context, absl::string
 // `sent`, unless the caller has gone (cancelled or past its deadline), in
 // which case CallerWentAway's status: what the caller saw. Reliable once
 // the call has closed (POST_RECV_CLOSE); earlier it sees only cancellations
-// gRPC has already reported.
+// gRPC has already reported. Cancellation is asked of callback-API calls
+// only; for synchronous ones (server reflection) only the deadline counts.
 grpc::Status OutcomeForCaller(const grpc::ServerContextBase& context, const grpc::Status& sent);
 
 // OutcomeForCaller for a call that has closed: also a status that went out
