@@ -25,6 +25,12 @@ namespace {
 
 using clinic::config::v1::ServerConfig;
 
+// How often, and from how much freed memory, the heap is trimmed: after a
+// burst the process returns to its working size within seconds, and a quiet
+// one pays one mallinfo2 call every few seconds.
+constexpr absl::Duration kHeapTrimInterval = absl::Seconds(2);
+constexpr size_t kHeapTrimThreshold = 16 << 20;
+
 // Adds reflection to one server only, instead of the global plugin
 // registration, so server.reflection_disabled is honoured per server.
 class ReflectionOption : public grpc::ServerBuilderOption {
@@ -242,6 +248,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                      "': the address is invalid, in use, or not allowed for this user"));
   }
 
+  server->trimmer_ = std::make_unique<HeapTrimmer>(kHeapTrimInterval, kHeapTrimThreshold);
+
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   std::vector<std::string> names;
   for (const auto& service : server->services_) {
@@ -284,6 +292,7 @@ void Server::Shutdown(absl::Duration grace) {
     Log(LogLevel::kInfo, "server shutting down",
         {{"grace_ms", static_cast<int64_t>(absl::ToInt64Milliseconds(grace))}});
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    trimmer_.reset();
     Log(LogLevel::kInfo, "server stopped");
   });
 }

@@ -1,7 +1,5 @@
 #include "common/server/work_pool.h"
 
-#include <malloc.h>
-
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -17,9 +15,6 @@ constexpr size_t kMaxLoggedExceptionBytes = 300;
 // submissions.
 constexpr size_t kSweepQueueSize = 32;
 constexpr size_t kSweepEvery = 16;
-
-// Calls run since the last trim before a drained queue trims the heap.
-constexpr size_t kTrimAfter = 256;
 
 }  // namespace
 
@@ -80,7 +75,6 @@ std::vector<WorkPool::Work> WorkPool::SweepLocked() {
 void WorkPool::Loop() {
   for (;;) {
     Work work;
-    bool trim = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -89,11 +83,6 @@ void WorkPool::Loop() {
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();
-      ++ran_since_trim_;
-      if (queue_.empty() && ran_since_trim_ >= kTrimAfter) {
-        ran_since_trim_ = 0;
-        trim = true;
-      }
     }
     // Work from RunBlocking catches its handler's exceptions; this guards
     // whatever else is queued, because an exception leaving a pool thread
@@ -108,10 +97,6 @@ void WorkPool::Loop() {
       Log(LogLevel::kError,
           "queued work threw something that is not a std::exception; it is dropped");
     }
-    // A burst has drained: give the memory its requests held back to the
-    // system, which glibc does not do by itself for memory freed by many
-    // threads (docs/decisions/0005-memory-under-hostile-callers.md).
-    if (trim) malloc_trim(0);
   }
 }
 

@@ -65,7 +65,6 @@ class WorkPool {
   std::deque<Work> queue_;
   size_t max_queued_;
   size_t submitted_since_sweep_ = 0;
-  size_t ran_since_trim_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

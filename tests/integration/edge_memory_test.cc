@@ -372,75 +372,102 @@ TEST(EdgeMemoryTest, AMessageClaiming4GiBIsRefusedWithoutTheServerHoldingIt) {
   EXPECT_THAT(server.Log(), ::testing::HasSubstr("server.memory_limit_bytes, ran out"));
 }
 
-// Starts `count` client creations at once over `connections` connections
-// and cancels them all once a few have finished, while most still wait for
-// the service's database writer; returns when every one has ended.
-void FloodWithCancelledCalls(const Clinicd& server, int count, int connections = 8) {
-  static int flood_calls = 0;
-  std::vector<std::unique_ptr<v1::ClientRecords::Stub>> stubs;
-  for (int i = 0; i < connections; ++i) {
-    grpc::ChannelArguments args;
-    // A connection of its own for each channel.
-    args.SetInt("grpc.use_local_subchannel_pool", 1);
-    args.SetInt("clinic.test.connection", i);
-    stubs.push_back(v1::ClientRecords::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(server.port()), grpc::InsecureChannelCredentials(), args)));
-  }
-  const std::string token = server.Token();
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts(count);
-  std::vector<v1::CreateClientRequest> requests(count);
-  std::vector<v1::CreateClientResponse> responses(count);
-  std::mutex mutex;
-  std::condition_variable done;
-  int finished = 0;
-  for (int i = 0; i < count; ++i) {
-    contexts[i] = std::make_unique<grpc::ClientContext>();
-    contexts[i]->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    contexts[i]->AddMetadata("authorization", "Bearer " + token);
-    v1::Client* client = requests[i].mutable_client();
-    client->set_home_site_id("london-soho");
-    client->set_given_name("Zoe " + std::to_string(i));
-    client->set_family_name(std::string(2000, 'm'));
-    client->mutable_date_of_birth()->set_year(1990);
-    client->mutable_date_of_birth()->set_month(4);
-    client->mutable_date_of_birth()->set_day(12);
-    requests[i].set_request_id("flood-" + std::to_string(++flood_calls));
-    stubs[i % connections]->async()->CreateClient(contexts[i].get(), &requests[i], &responses[i],
-                                                  [&](grpc::Status) {
-                                                    std::lock_guard<std::mutex> lock(mutex);
-                                                    ++finished;
-                                                    done.notify_all();
-                                                  });
-  }
-  {
-    std::unique_lock<std::mutex> lock(mutex);
-    done.wait_for(lock, std::chrono::seconds(30), [&] { return finished >= count / 20; });
-  }
-  for (auto& context : contexts) context->TryCancel();
-  std::unique_lock<std::mutex> lock(mutex);
-  ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(60), [&] { return finished == count; }));
+std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
+  std::string frame;
+  const uint32_t length = static_cast<uint32_t>(payload.size());
+  for (int shift = 16; shift >= 0; shift -= 8) frame += static_cast<char>(length >> shift);
+  frame += static_cast<char>(type);
+  frame += static_cast<char>(flags);
+  for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>(stream >> shift);
+  return frame + payload;
 }
 
-TEST(EdgeMemoryTest, MemoryReturnsNearTheBaselineAfterAFloodOfCancelledCalls) {
+// HPACK literal header field without indexing, new name, no Huffman coding.
+std::string Literal(const std::string& name, const std::string& value) {
+  std::string field(1, '\0');
+  field += static_cast<char>(name.size());
+  field += name;
+  if (value.size() < 127) {
+    field += static_cast<char>(value.size());
+  } else {
+    field += '\x7f';
+    for (size_t rest = value.size() - 127;; rest >>= 7) {
+      if (rest < 128) {
+        field += static_cast<char>(rest);
+        break;
+      }
+      field += static_cast<char>(0x80 | (rest & 0x7f));
+    }
+  }
+  return field + value;
+}
+
+// The flood from issue 8: on each of `connections` connections, streams
+// that each start an authenticated CreateClient, send the first 16 KiB of a
+// 1 MB message and cancel (RST_STREAM), as fast as the socket takes them.
+void FloodWithCancelledStreams(const Clinicd& server, int streams, int connections) {
+  const std::string token = server.Token();
+  const std::string headers =
+      Literal(":method", "POST") + Literal(":scheme", "http") +
+      Literal(":path", "/clinic.v1.ClientRecords/CreateClient") + Literal(":authority", "x") +
+      Literal("content-type", "application/grpc") + Literal("te", "trailers") +
+      Literal("authorization", "Bearer " + token);
+  std::string data(16384, '\x0a');
+  data.replace(0, 5, std::string("\x00\x00\x0f\x42\x40", 5));  // claims 1,000,000 bytes
+  std::vector<std::thread> threads;
+  for (int c = 0; c < connections; ++c) {
+    threads.emplace_back([&] {
+      const int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(server.port()));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+      auto send_all = [fd](const std::string& bytes) {
+        for (size_t done = 0; done < bytes.size();) {
+          const ssize_t n = send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+          if (n <= 0) return false;
+          done += static_cast<size_t>(n);
+        }
+        return true;
+      };
+      auto drain = [fd] {
+        char buffer[65536];
+        while (recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT) > 0) {
+        }
+      };
+      send_all("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + Frame(4, 0, 0, "") + Frame(4, 1, 0, ""));
+      for (int i = 0; i < streams / connections; ++i) {
+        const uint32_t id = 2 * static_cast<uint32_t>(i) + 1;
+        if (!send_all(Frame(1, 4, id, headers) + Frame(0, 0, id, data) +
+                      Frame(3, 0, id, std::string("\x00\x00\x00\x08", 4)))) {
+          break;
+        }
+        if (i % 100 == 0) drain();
+      }
+      drain();
+      close(fd);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+TEST(EdgeMemoryTest, MemoryReturnsNearTheBaselineAfterAFloodOfCancelledStreams) {
   clinic::testing::TempDir dir;
   Clinicd server(dir);
   ASSERT_TRUE(server.Healthy());
-  // Warm up: the first calls allocate what every later call reuses.
-  FloodWithCancelledCalls(server, 200);
-  ASSERT_TRUE(server.Healthy());
   const int64_t baseline = server.Memory();
 
-  for (int round = 0; round < 5; ++round) FloodWithCancelledCalls(server, 1000);
+  FloodWithCancelledStreams(server, 5000, 4);
   ASSERT_TRUE(server.Healthy());
   const int64_t after_flood = server.Memory();
   // Memory is returned once the burst has drained; wait for it, not a time.
   const bool settled =
-      WaitFor([&] { return server.Memory() - baseline < 48 * kMiB; }, std::chrono::seconds(10));
+      WaitFor([&] { return server.Memory() - baseline < 24 * kMiB; }, std::chrono::seconds(12));
   const int64_t settled_at = server.Memory();
-  std::cerr << "RSS baseline " << baseline / kMiB << " MiB, right after 5,000 cancelled calls "
+  std::cerr << "RSS baseline " << baseline / kMiB << " MiB, right after 5,000 cancelled streams "
             << after_flood / kMiB << " MiB, then " << settled_at / kMiB << " MiB (peak "
-            << server.Memory("VmHWM") / kMiB << " MiB, threads " << server.Memory("Threads") / 1024
-            << ")\n";
+            << server.Memory("VmHWM") / kMiB << " MiB)\n";
   EXPECT_TRUE(settled) << "RSS stayed " << (settled_at - baseline) / kMiB
                        << " MiB above the baseline";
   EXPECT_TRUE(server.Alive());

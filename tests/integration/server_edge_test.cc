@@ -324,7 +324,7 @@ TEST_F(ServerEdgeTest, UnparsableBytesWithoutCredentialsAreStillUnauthenticated)
 // Work whose call is gone leaves the queue when later work arrives, without
 // waiting for a thread, so a burst of cancelled calls does not keep its
 // requests in memory behind a slow one.
-TEST(WorkPoolTest, AbandonedWorkLeavesTheQueueWithoutWaitingForAThread) {
+TEST(WorkPoolSweepTest, AbandonedWorkLeavesTheQueueWithoutWaitingForAThread) {
   server::WorkPool pool(1);
   Gate gate;
   std::atomic<int> ran{0};
