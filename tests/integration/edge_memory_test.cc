@@ -473,5 +473,54 @@ TEST(EdgeMemoryTest, MemoryReturnsNearTheBaselineAfterAFloodOfCancelledStreams) 
   EXPECT_TRUE(server.Alive());
 }
 
+// A stream that ends inside the 5-byte message prefix (or inside the
+// message) carries no request: the call is refused as INVALID_ARGUMENT
+// saying so, never UNIMPLEMENTED, and the log line (like the audit event)
+// records it.
+TEST(EdgeMemoryTest, AStreamEndingInsideTheMessagePrefixIsNotUnimplemented) {
+  clinic::testing::TempDir dir;
+  Clinicd server(dir);
+  ASSERT_TRUE(server.Healthy());
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  std::string bytes = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + Frame(4, 0, 0, "") + Frame(4, 1, 0, "");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"truncated-prefix", std::string("\x00\x00\x00", 3)},
+      {"truncated-message", std::string("\x00\x00\x00\x00\x10\x0a\x02", 7)}};
+  uint32_t id = 1;
+  for (const auto& [request_id, data] : cases) {
+    const std::string headers =
+        Literal(":method", "POST") + Literal(":scheme", "http") +
+        Literal(":path", "/clinic.v1.ClientRecords/GetClient") + Literal(":authority", "x") +
+        Literal("content-type", "application/grpc") + Literal("te", "trailers") +
+        Literal("authorization", "Bearer " + server.Token()) + Literal("x-request-id", request_id);
+    bytes += Frame(1, 4, id, headers) + Frame(0, 1, id, data);  // END_STREAM
+    id += 2;
+  }
+  ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  for (const auto& [request_id, data] : cases) {
+    SCOPED_TRACE(request_id);
+    std::string line;
+    ASSERT_TRUE(WaitFor([&] {
+      const std::string log = server.Log();
+      const size_t at = log.find("\"request_id\":\"" + request_id + "\"");
+      if (at == std::string::npos) return false;
+      const size_t start = log.rfind('\n', at);
+      line = log.substr(start == std::string::npos ? 0 : start + 1,
+                        log.find('\n', at) - (start == std::string::npos ? 0 : start + 1));
+      return true;
+    }));
+    EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("UNIMPLEMENTED")));
+    EXPECT_THAT(line, ::testing::HasSubstr("\"code\":\"INVALID_ARGUMENT\""));
+    EXPECT_THAT(line, ::testing::HasSubstr("could not be parsed as clinic.v1.GetClientRequest"));
+  }
+  close(fd);
+  EXPECT_TRUE(server.Healthy());
+}
+
 }  // namespace
 }  // namespace clinic
