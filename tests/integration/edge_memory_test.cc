@@ -348,7 +348,7 @@ constexpr int64_t kMiB = 1 << 20;
 
 TEST(EdgeMemoryTest, AMessageClaiming4GiBIsRefusedWithoutTheServerHoldingIt) {
   clinic::testing::TempDir dir;
-  Clinicd server(dir, "server { memory_limit_bytes: 33554432 }\n");
+  Clinicd server(dir, "server { memory_limit_bytes: 16777216 }\n");
   ASSERT_TRUE(server.Healthy());
   const int64_t baseline = server.Memory();
 
