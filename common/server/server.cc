@@ -196,7 +196,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   const ServiceContext context{cfg, *server->plugin_host_, *server->access_, *server->audit_};
   for (const ServiceFactory& factory : factories) {
-    absl::StatusOr<std::unique_ptr<HostedService>> service = factory(context);
+    absl::StatusOr<std::unique_ptr<HostedService>> service = absl::InternalError("");
+    // A service that throws while it starts stops the start-up with a
+    // message, not with std::terminate.
+    try {
+      service = factory(context);
+    } catch (const std::exception& exception) {
+      return absl::InternalError(absl::StrCat("starting a service threw: ",
+                                              absl::string_view(exception.what()).substr(0, 300)));
+    } catch (...) {
+      return absl::InternalError("starting a service threw something that is not a std::exception");
+    }
     if (!service.ok()) return service.status();
     server->services_.push_back(std::move(*service));
   }

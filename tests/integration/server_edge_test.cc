@@ -321,6 +321,24 @@ TEST_F(ServerEdgeTest, UnparsableBytesWithoutCredentialsAreStillUnauthenticated)
   EXPECT_EQ(event->status_code(), grpc::UNAUTHENTICATED);
 }
 
+TEST(ServerStartEdgeTest, AServiceThatThrowsWhileStartingIsAnErrorNotATermination) {
+  clinic::testing::TempDir data;
+  clinic::testing::TempDir plugins;
+  config::v1::ServerConfig config;
+  config.set_listen_address("127.0.0.1:0");
+  config.set_data_dir(data.path());
+  config.set_plugin_dir(plugins.path());
+  config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+  config.mutable_chain()->add_sites()->set_site_id("london-soho");
+  absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Start(
+      config,
+      {[](const server::ServiceContext&) -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
+        throw std::runtime_error("database is locked");
+      }});
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr("database is locked"));
+}
+
 // Work whose call is gone leaves the queue when later work arrives, without
 // waiting for a thread, so a burst of cancelled calls does not keep its
 // requests in memory behind a slow one.
