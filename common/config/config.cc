@@ -31,6 +31,8 @@ constexpr int kDefaultMaxMessageBytes = 4 << 20;
 constexpr int kDefaultKeepaliveTimeSeconds = 60;
 constexpr int kDefaultKeepaliveTimeoutSeconds = 20;
 constexpr int kDefaultShutdownGraceSeconds = 15;
+constexpr int64_t kDefaultMemoryLimitBytes = int64_t{128} << 20;
+constexpr int kDefaultMaxConcurrentStreams = 100;
 constexpr int kDefaultPluginLoadTimeoutMs = 5000;
 
 // A config is a page of text; anything far larger is the wrong file (or a
@@ -421,6 +423,10 @@ void ApplyDefaults(v1::ServerConfig& config) {
   if (server.shutdown_grace_seconds() == 0) {
     server.set_shutdown_grace_seconds(kDefaultShutdownGraceSeconds);
   }
+  if (server.memory_limit_bytes() == 0) server.set_memory_limit_bytes(kDefaultMemoryLimitBytes);
+  if (server.max_concurrent_streams_per_connection() == 0) {
+    server.set_max_concurrent_streams_per_connection(kDefaultMaxConcurrentStreams);
+  }
 
   v1::PluginLoading& plugins = *config.mutable_plugins();
   if (plugins.load_timeout_ms() == 0) plugins.set_load_timeout_ms(kDefaultPluginLoadTimeoutMs);
@@ -468,6 +474,23 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
                       1, 3600, "seconds", kDefaultKeepaliveTimeoutSeconds);
   CheckRangeOrDefault(out, "server.shutdown_grace_seconds", server.shutdown_grace_seconds(), 1, 300,
                       "seconds", kDefaultShutdownGraceSeconds);
+  CheckRangeOrDefault(out, "server.memory_limit_bytes", server.memory_limit_bytes(),
+                      int64_t{16} << 20, int64_t{16} << 30, "bytes (16 MiB to 16 GiB)",
+                      kDefaultMemoryLimitBytes);
+  // Below four messages, one large call could starve every other call.
+  const int64_t message_bytes =
+      server.max_message_bytes() > 0 ? server.max_message_bytes() : kDefaultMaxMessageBytes;
+  if (server.memory_limit_bytes() >= (int64_t{16} << 20) &&
+      server.memory_limit_bytes() < 4 * message_bytes) {
+    out.push_back(
+        {"server.memory_limit_bytes",
+         absl::StrCat("must be at least 4 x server.max_message_bytes (", 4 * message_bytes,
+                      " bytes) so several calls of the largest size fit; got ",
+                      server.memory_limit_bytes())});
+  }
+  CheckRangeOrDefault(out, "server.max_concurrent_streams_per_connection",
+                      server.max_concurrent_streams_per_connection(), 1, 10000, "calls",
+                      kDefaultMaxConcurrentStreams);
   CheckRangeOrDefault(out, "plugins.load_timeout_ms", config.plugins().load_timeout_ms(), 100,
                       60000, "milliseconds", kDefaultPluginLoadTimeoutMs);
 

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
+#include "common/server/call_outcome.h"
 #include "common/server/principal.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -58,7 +59,9 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     // A call that ended without sending a status (the caller went away) is
     // still audited: its handler may have read or changed records.
     if (audited_ && !written_) {
-      absl::Status ignored = Write(grpc::Status(grpc::CANCELLED, "the call was cancelled"));
+      absl::Status ignored =
+          Write(deferred_ ? *deferred_
+                          : CallerWentAway(*info_->server_context(), "before it was answered"));
     }
     ForgetCallRecord(info_->server_context());
   }
@@ -67,7 +70,14 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         !decided_) {
       decided_ = true;
+      request_missing_ = methods->GetRecvMessage() == nullptr;
       Decide(static_cast<const Message*>(methods->GetRecvMessage()));
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE)) {
+      closed_ = true;
+      if (deferred_ && audited_ && !written_) {
+        absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), *deferred_));
+      }
     }
     bool drop_message = !record_->admission.ok();
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -86,14 +96,25 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
             !drop_message) {
           CollectResponse(methods->GetSendMessage());
         }
-        if (absl::Status written = Write(status); !written.ok()) {
+        if (request_missing_ && closed_) {
+          absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), status));
+        } else if (request_missing_) {
+          // No request arrived intact: it was malformed (the caller gets
+          // `status`) or the caller went away before sending it (and saw
+          // CANCELLED or DEADLINE_EXCEEDED). Which is known once the call
+          // closes.
+          deferred_ = status;
+        } else if (absl::Status written = Write(OutcomeForCaller(*info_->server_context(), status));
+                   !written.ok()) {
           Log(LogLevel::kError, "audit event not written; the call is refused",
               {{"method", info_->method()},
                {"request_id", record_->request_id},
                {"error", written.ToString()}});
-          methods->ModifySendStatus(grpc::Status(
+          const grpc::Status withheld(
               grpc::UNAVAILABLE,
-              "the audit trail could not be written, so the answer is withheld; retry later"));
+              "the audit trail could not be written, so the answer is withheld; retry later");
+          record_->audited_status = withheld;
+          methods->ModifySendStatus(withheld);
           drop_message = true;
         }
       }
@@ -112,6 +133,10 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
 
  private:
   void Decide(const Message* request) {
+    // Taken now, whatever the decision, so what the parser noted on this
+    // thread never outlives the call it belongs to.
+    const absl::Status not_parsed =
+        request == nullptr ? RequestNotParsed(info_->method()) : absl::OkStatus();
     if (request != nullptr && audited_) {
       auth::CollectResourceNames(*request, kMaxAuditedNames, resource_names_);
     }
@@ -127,6 +152,12 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     }
     record_->authenticated = true;
     record_->identity = *std::move(identity);
+    if (request == nullptr) {
+      // gRPC could not parse the request (or it never came); without it
+      // nothing can be authorized, and the caller learns what was wrong.
+      record_->admission = not_parsed;
+      return;
+    }
     auth::Decision decision = auth::Authorize(record_->identity, *method_, request);
     record_->site_id = decision.site_id;
     record_->admission = decision.status;
@@ -192,6 +223,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
 
   absl::Status Write(const grpc::Status& status) {
     written_ = true;
+    record_->audited_status = status;
     v1::AuditEvent event;
     *event.mutable_event_time() =
         google::protobuf::util::TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(
@@ -223,6 +255,13 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   bool audited_ = true;
   bool decided_ = false;
   bool written_ = false;
+  bool request_missing_ = false;
+  // POST_RECV_CLOSE was seen; a call already cancelled may close before it
+  // sends its status.
+  bool closed_ = false;
+  // The status of a call whose request never arrived intact, audited when
+  // the call closes (see PRE_SEND_STATUS).
+  absl::optional<grpc::Status> deferred_;
   std::vector<std::string> resource_names_;
   std::unique_ptr<Message> empty_;
 };

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/core/log.h"
+#include "common/server/call_outcome.h"
 #include "common/server/principal.h"
 
 namespace clinic::server {
@@ -60,8 +61,17 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
       : info_(info), start_(absl::Now()), record_(CallRecordFor(info->server_context())) {
     record_->start_time = start_;
+    record_->method = info->method();
   }
-  ~CallLogInterceptor() override { ForgetCallRecord(info_->server_context()); }
+  ~CallLogInterceptor() override {
+    // A call that never sent a status (its caller went away) still gets its
+    // line.
+    if (!logged_) {
+      LogCall(deferred_ ? *deferred_
+                        : CallerWentAway(*info_->server_context(), "before it was answered"));
+    }
+    ForgetCallRecord(info_->server_context());
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -77,38 +87,72 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     if (request_id_.empty()) {
       request_id_ = NewRequestId();
     }
-    record_->request_id = request_id_;
+    // Written once: handlers read it from other threads (RequestIdOf).
+    if (!request_id_published_) {
+      record_->request_id = request_id_;
+      request_id_published_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       methods->GetSendInitialMetadata()->emplace(kRequestIdKey, request_id_);
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
-      const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
-      const LogLevel level = status.error_code() == grpc::INTERNAL ||
-                                     status.error_code() == grpc::UNKNOWN ||
-                                     status.error_code() == grpc::DATA_LOSS
-                                 ? LogLevel::kError
-                                 : LogLevel::kInfo;
-      if (LogEnabled(level)) {
-        std::string peer;
-        if (info_->server_context() != nullptr) peer = info_->server_context()->peer();
-        Log(level, "rpc",
-            {{"method", info_->method()},
-             {"principal", record_->authenticated ? record_->identity.principal.name() : ""},
-             {"code", CodeName(status.error_code())},
-             {"latency_ms", latency_ms},
-             {"request_id", request_id_},
-             {"peer", peer},
-             {"error", status.error_message()}});
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      request_missing_ = methods->GetRecvMessage() == nullptr;
+      // A parsed request leaves nothing for the access step to name.
+      if (!request_missing_) ClearNotedParseError();
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && !logged_) {
+      const grpc::Status sent = methods->GetSendStatus();
+      if (request_missing_ && closed_) {
+        LogCall(OutcomeAtClose(*info_->server_context(), sent));
+      } else if (request_missing_) {
+        // As in the audit trail: whether the caller saw `sent` or had gone
+        // before sending a request is known once the call closes.
+        deferred_ = sent;
+      } else {
+        LogCall(record_->audited_status ? *record_->audited_status
+                                        : OutcomeForCaller(*info_->server_context(), sent));
       }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE)) {
+      closed_ = true;
+      if (deferred_ && !logged_) LogCall(OutcomeAtClose(*info_->server_context(), *deferred_));
     }
     methods->Proceed();
   }
 
  private:
+  void LogCall(const grpc::Status& status) {
+    logged_ = true;
+    const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
+    LogLevel level = status.error_code() == grpc::INTERNAL ||
+                             status.error_code() == grpc::UNKNOWN ||
+                             status.error_code() == grpc::DATA_LOSS
+                         ? LogLevel::kError
+                         : LogLevel::kInfo;
+    // Callers send their request with the call; one that never arrived whole
+    // is most often a stream gRPC reset when memory for calls ran out.
+    if (request_missing_ && status.error_code() == grpc::CANCELLED) level = LogLevel::kWarning;
+    if (!LogEnabled(level)) return;
+    std::string peer;
+    if (info_->server_context() != nullptr) peer = info_->server_context()->peer();
+    Log(level, "rpc",
+        {{"method", info_->method()},
+         {"principal", record_->authenticated ? record_->identity.principal.name() : ""},
+         {"code", CodeName(status.error_code())},
+         {"latency_ms", latency_ms},
+         {"request_id", request_id_},
+         {"peer", peer},
+         {"error", status.error_message()}});
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
   absl::Time start_;
   std::string request_id_;
+  bool request_id_published_ = false;
+  bool request_missing_ = false;
+  bool logged_ = false;
+  bool closed_ = false;
+  absl::optional<grpc::Status> deferred_;
   std::shared_ptr<CallRecord> record_;
 };
 

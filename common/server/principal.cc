@@ -47,6 +47,16 @@ absl::Status Admit(const grpc::ServerContextBase& context) {
   return record->admission;
 }
 
+std::string RequestIdOf(const grpc::ServerContextBase& context) {
+  std::shared_ptr<CallRecord> record = Find(&context);
+  return record == nullptr ? "" : record->request_id;
+}
+
+std::string MethodOf(const grpc::ServerContextBase& context) {
+  std::shared_ptr<CallRecord> record = Find(&context);
+  return record == nullptr ? "" : record->method;
+}
+
 std::shared_ptr<const CallRecord> AdmittedCall(const grpc::ServerContextBase& context) {
   std::shared_ptr<CallRecord> record = Find(&context);
   if (record == nullptr || !record->admission.ok()) return nullptr;

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "common/auth/authorizer.h"
 
 namespace clinic::server {
@@ -24,6 +25,7 @@ namespace clinic::server {
 struct CallRecord {
   // Set by the call-log interceptor when the call arrives.
   std::string request_id;
+  std::string method;
   absl::Time start_time;
 
   // Set by the auth interceptor before the handler runs.
@@ -32,6 +34,10 @@ struct CallRecord {
   std::string site_id;
   absl::Status admission =
       absl::PermissionDeniedError("no access decision was recorded for this call");
+
+  // Set by the auth interceptor with the status it audited, so the call log
+  // records the same one.
+  absl::optional<grpc::Status> audited_status;
 };
 
 // The record of the call `context` belongs to, created on first use.
@@ -54,6 +60,14 @@ std::string CallerPrincipal(const grpc::ServerContextBase& context);
 // staff/ana"), so a service's retry for one person never replays another's.
 // Empty for a call that was not admitted.
 std::string RequestScope(const grpc::ServerContextBase& context);
+
+// The request id of the call (x-request-id, or the one the server made);
+// empty when the call has no record.
+std::string RequestIdOf(const grpc::ServerContextBase& context);
+
+// The full method name of the call, e.g. "/clinic.v1.ClientRecords/GetClient";
+// empty when the call has no record.
+std::string MethodOf(const grpc::ServerContextBase& context);
 
 // The identity of an admitted call; nullptr otherwise.
 std::shared_ptr<const CallRecord> AdmittedCall(const grpc::ServerContextBase& context);

@@ -4,6 +4,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/resource_quota.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,11 +18,18 @@
 #include "common/core/log.h"
 #include "common/server/auth_interceptor.h"
 #include "common/server/call_log_interceptor.h"
+#include "common/server/call_outcome.h"
 
 namespace clinic::server {
 namespace {
 
 using clinic::config::v1::ServerConfig;
+
+// How often, and from how much freed memory, the heap is trimmed: after a
+// burst the process returns to its working size within seconds, and a quiet
+// one pays one mallinfo2 call every few seconds.
+constexpr absl::Duration kHeapTrimInterval = absl::Seconds(2);
+constexpr size_t kHeapTrimThreshold = 16 << 20;
 
 // Adds reflection to one server only, instead of the global plugin
 // registration, so server.reflection_disabled is honoured per server.
@@ -177,15 +185,33 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     plugin_options.load_timeout = absl::Milliseconds(cfg.plugins().load_timeout_ms());
   }
   server->plugin_host_ = std::make_unique<plugins::PluginHost>(std::move(plugin_options));
-  server->plugin_host_->Reload();
+  try {
+    server->plugin_host_->Reload();
+  } catch (const std::exception& exception) {
+    return absl::InternalError(absl::StrCat("loading plugins threw: ",
+                                            absl::string_view(exception.what()).substr(0, 300)));
+  } catch (...) {
+    return absl::InternalError("loading plugins threw something that is not a std::exception");
+  }
 
   const ServiceContext context{cfg, *server->plugin_host_, *server->access_, *server->audit_};
   for (const ServiceFactory& factory : factories) {
-    absl::StatusOr<std::unique_ptr<HostedService>> service = factory(context);
+    absl::StatusOr<std::unique_ptr<HostedService>> service = absl::InternalError("");
+    // A service that throws while it starts stops the start-up with a
+    // message, not with std::terminate.
+    try {
+      service = factory(context);
+    } catch (const std::exception& exception) {
+      return absl::InternalError(absl::StrCat("starting a service threw: ",
+                                              absl::string_view(exception.what()).substr(0, 300)));
+    } catch (...) {
+      return absl::InternalError("starting a service threw something that is not a std::exception");
+    }
     if (!service.ok()) return service.status();
     server->services_.push_back(std::move(*service));
   }
 
+  NoteProtobufParseErrors();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   if (!cfg.server().reflection_disabled()) {
@@ -194,14 +220,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddListeningPort(cfg.listen_address(), *credentials, &server->port_);
   for (const auto& service : server->services_) builder.RegisterService(service->service());
 
-  const int max_message =
-      cfg.server().max_message_bytes() > 0 ? cfg.server().max_message_bytes() : 4 << 20;
+  const int max_message = cfg.server().max_message_bytes();
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
-  const int keepalive_s =
-      cfg.server().keepalive_time_seconds() > 0 ? cfg.server().keepalive_time_seconds() : 60;
-  const int keepalive_timeout_s =
-      cfg.server().keepalive_timeout_seconds() > 0 ? cfg.server().keepalive_timeout_seconds() : 20;
+  // gRPC 1.51 reads a message whole before comparing it with the limit, and
+  // widens the stream's flow-control window to the length its prefix claims,
+  // so a caller claiming 4 GiB is read until memory runs out. Every buffer
+  // of the transport is charged to this quota; when it is spent gRPC refuses
+  // and cancels streams instead of growing (docs/operations.md).
+  grpc::ResourceQuota quota("clinic-server");
+  quota.Resize(static_cast<size_t>(cfg.server().memory_limit_bytes()));
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             cfg.server().max_concurrent_streams_per_connection());
+  const int keepalive_s = cfg.server().keepalive_time_seconds();
+  const int keepalive_timeout_s = cfg.server().keepalive_timeout_seconds();
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_s * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, keepalive_timeout_s * 1000);
   // Idle connections from staff tools are normal; keep probing them and let
@@ -210,9 +243,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
+  // Outgoing steps run in this order and incoming ones in reverse: the call
+  // log reads the request id first, and logs the status after the access
+  // step has settled it, so the log and the audit trail agree.
   interceptors.push_back(
       std::make_unique<AuthInterceptorFactory>(*server->access_, *server->audit_));
+  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server->server_ = builder.BuildAndStart();
@@ -221,6 +257,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         absl::StrCat("listen_address: cannot listen on '", cfg.listen_address(),
                      "': the address is invalid, in use, or not allowed for this user"));
   }
+
+  server->trimmer_ = std::make_unique<HeapTrimmer>(kHeapTrimInterval, kHeapTrimThreshold);
 
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   std::vector<std::string> names;
@@ -264,6 +302,7 @@ void Server::Shutdown(absl::Duration grace) {
     Log(LogLevel::kInfo, "server shutting down",
         {{"grace_ms", static_cast<int64_t>(absl::ToInt64Milliseconds(grace))}});
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    trimmer_.reset();
     Log(LogLevel::kInfo, "server stopped");
   });
 }

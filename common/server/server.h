@@ -20,6 +20,7 @@
 #include "common/audit/audit_log.h"
 #include "common/auth/access_store.h"
 #include "common/plugins/plugin_host.h"
+#include "common/server/heap_trimmer.h"
 
 namespace clinic::server {
 
@@ -94,6 +95,7 @@ class Server {
   std::unique_ptr<audit::AuditLog> audit_;
   std::vector<std::unique_ptr<HostedService>> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HeapTrimmer> trimmer_;
   int port_ = 0;
   std::once_flag shutdown_once_;
 };

@@ -1,6 +1,22 @@
 #include "common/server/work_pool.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/core/log.h"
+
 namespace clinic::server {
+namespace {
+
+// Enough to recognise the failure; an exception's text may quote user input.
+constexpr size_t kMaxLoggedExceptionBytes = 300;
+
+// A queue this long is swept for cancelled calls every kSweepEvery
+// submissions.
+constexpr size_t kSweepQueueSize = 32;
+constexpr size_t kSweepEvery = 16;
+
+}  // namespace
 
 WorkPool::WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < (threads > 0 ? threads : 1); ++i) threads_.emplace_back([this] { Loop(); });
@@ -15,19 +31,50 @@ WorkPool::~WorkPool() {
   for (std::thread& thread : threads_) thread.join();
 }
 
-bool WorkPool::Submit(std::function<void()> work) {
+bool WorkPool::Submit(std::function<void()> work, std::function<bool()> abandoned,
+                      std::function<void()> drop) {
+  std::vector<Work> dropped;
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.size() >= max_queued_) return false;
-    queue_.push_back(std::move(work));
+    // Sweeping costs a pass over the queue, so only a queue that has grown
+    // is swept, and only every so many calls.
+    if (queue_.size() >= kSweepQueueSize && ++submitted_since_sweep_ >= kSweepEvery) {
+      submitted_since_sweep_ = 0;
+      dropped = SweepLocked();
+    }
+    if (queue_.size() < max_queued_) {
+      queue_.push_back(Work{std::move(work), std::move(abandoned), std::move(drop)});
+      queued = true;
+    }
   }
-  wake_.notify_one();
-  return true;
+  if (queued) wake_.notify_one();
+  for (Work& gone : dropped) gone.drop();
+  return queued;
+}
+
+size_t WorkPool::queued() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
+}
+
+std::vector<WorkPool::Work> WorkPool::SweepLocked() {
+  std::vector<Work> dropped;
+  std::deque<Work> kept;
+  for (Work& work : queue_) {
+    if (work.abandoned && work.drop && work.abandoned()) {
+      dropped.push_back(std::move(work));
+    } else {
+      kept.push_back(std::move(work));
+    }
+  }
+  queue_.swap(kept);
+  return dropped;
 }
 
 void WorkPool::Loop() {
   for (;;) {
-    std::function<void()> work;
+    Work work;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -37,8 +84,34 @@ void WorkPool::Loop() {
       work = std::move(queue_.front());
       queue_.pop_front();
     }
-    work();
+    // Work from RunBlocking catches its handler's exceptions; this guards
+    // whatever else is queued, because an exception leaving a pool thread
+    // terminates the process.
+    try {
+      work.run();
+    } catch (const std::exception& exception) {
+      Log(LogLevel::kError, "queued work threw; it is dropped",
+          {{"exception",
+            std::string(absl::string_view(exception.what()).substr(0, kMaxLoggedExceptionBytes))}});
+    } catch (...) {
+      Log(LogLevel::kError,
+          "queued work threw something that is not a std::exception; it is dropped");
+    }
   }
+}
+
+absl::Status HandlerThrew(const grpc::ServerContextBase& context, const char* what) {
+  std::string request_id = RequestIdOf(context);
+  if (request_id.empty()) request_id = "(none)";
+  // An exception's text may quote user input at any length.
+  absl::string_view text(what == nullptr ? "" : what);
+  Log(LogLevel::kError, "handler threw; the call fails with INTERNAL",
+      {{"method", MethodOf(context)},
+       {"request_id", request_id},
+       {"exception", std::string(text.substr(0, kMaxLoggedExceptionBytes))},
+       {"exception_bytes", static_cast<int64_t>(text.size())}});
+  return absl::InternalError(
+      absl::StrCat("internal error; quote request id ", request_id, " to support"));
 }
 
 }  // namespace clinic::server

@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "common/core/status.h"
+#include "common/server/call_outcome.h"
 #include "common/server/principal.h"
 
 namespace clinic::server {
@@ -35,25 +37,62 @@ class WorkPool {
   WorkPool& operator=(const WorkPool&) = delete;
 
   // Queues `work`; it runs on one of the pool's threads, in order of arrival.
-  // False, without queuing, when the queue is full.
-  bool Submit(std::function<void()> work);
+  // False, without queuing, when the queue is full. While it waits,
+  // `abandoned` (cheap, called under the pool's lock) may say its call is
+  // gone; it is then taken out of the queue by a later Submit and `drop` is
+  // called instead of `work`, on that caller's thread, so a burst of
+  // cancelled calls does not keep their requests in memory until a thread
+  // is free.
+  bool Submit(std::function<void()> work, std::function<bool()> abandoned = nullptr,
+              std::function<void()> drop = nullptr);
+
+  // Calls waiting for a thread.
+  size_t queued();
 
  private:
+  struct Work {
+    std::function<void()> run;
+    std::function<bool()> abandoned;
+    std::function<void()> drop;
+  };
+
   void Loop();
+  // Takes abandoned work out of the queue; the caller drops it unlocked.
+  std::vector<Work> SweepLocked();
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<Work> queue_;
   size_t max_queued_;
+  size_t submitted_since_sweep_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
 
+// The status a call is finished with when its handler threw: INTERNAL,
+// naming the request id for support, after logging the exception (bounded)
+// at ERROR. Service code must not throw; this is the last resort that keeps
+// one bad call from terminating the process.
+absl::Status HandlerThrew(const grpc::ServerContextBase& context, const char* what);
+
+// Runs `handler` and returns its status, or HandlerThrew's when it throws.
+template <typename Handler>
+absl::Status RunCatching(const grpc::ServerContextBase& context, Handler& handler) noexcept {
+  try {
+    return handler();
+  } catch (const std::exception& exception) {
+    return HandlerThrew(context, exception.what());
+  } catch (...) {
+    return HandlerThrew(context, "an exception that is not a std::exception");
+  }
+}
+
 // Runs `handler` (returning absl::Status) on `pool` and finishes the call
 // with its status. A call the access step did not admit is finished with
 // its refusal and never runs (principal.h). A call cancelled (or past its
-// deadline) while it waited is not run. A full queue finishes the call with RESOURCE_EXHAUSTED. Use
-// as the whole body of a callback method:
+// deadline) while it waited is not run. A full queue finishes the call with
+// RESOURCE_EXHAUSTED. A handler that throws finishes the call with INTERNAL
+// (HandlerThrew). Use as the whole body of a callback method:
 //   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
 template <typename Handler>
 grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,
@@ -63,13 +102,16 @@ grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContex
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
   }
-  const bool queued = pool.Submit([reactor, context, handler = std::move(handler)]() mutable {
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::CANCELLED, "the call was cancelled while it waited"));
-      return;
-    }
-    reactor->Finish(ToGrpcStatus(handler()));
-  });
+  const bool queued = pool.Submit(
+      [reactor, context, handler = std::move(handler)]() mutable {
+        if (context->IsCancelled()) {
+          reactor->Finish(CallerWentAway(*context, "while the call waited"));
+          return;
+        }
+        reactor->Finish(ToGrpcStatus(RunCatching(*context, handler)));
+      },
+      [context] { return context->IsCancelled(); },
+      [reactor, context] { reactor->Finish(CallerWentAway(*context, "while the call waited")); });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(
         WithReason(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"),
@@ -81,12 +123,13 @@ grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContex
 // Runs `handler` (returning absl::Status) on the calling thread and finishes
 // the call with its status; for handlers that never block (reading
 // in-memory state). A call the access step did not admit is finished with
-// its refusal and never runs.
+// its refusal and never runs. A handler that throws finishes the call with
+// INTERNAL (HandlerThrew).
 template <typename Handler>
 grpc::ServerUnaryReactor* RunInline(grpc::CallbackServerContext* context, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = Admit(*context);
-  if (status.ok()) status = handler();
+  if (status.ok()) status = RunCatching(*context, handler);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -144,6 +144,8 @@ TEST_F(ConfigLoadTest, DefaultsFillWhatTheFileLeavesOut) {
   EXPECT_EQ(config->server().keepalive_time_seconds(), 60);
   EXPECT_EQ(config->server().keepalive_timeout_seconds(), 20);
   EXPECT_EQ(config->server().shutdown_grace_seconds(), 15);
+  EXPECT_EQ(config->server().memory_limit_bytes(), 128 << 20);
+  EXPECT_EQ(config->server().max_concurrent_streams_per_connection(), 100);
   EXPECT_FALSE(config->server().reflection_disabled());
   EXPECT_EQ(config->plugins().load_timeout_ms(), 5000);
   EXPECT_EQ(config->chain().sites(0).name(), "sites/a");
@@ -435,6 +437,22 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenRule{"KeepaliveTimeoutOverAnHour",
                    [](auto& c) { Server(c).set_keepalive_timeout_seconds(3601); },
                    "server.keepalive_timeout_seconds", "1 to 3600 seconds"},
+        BrokenRule{"TinyMemoryLimit", [](auto& c) { Server(c).set_memory_limit_bytes(1 << 20); },
+                   "server.memory_limit_bytes", "16 MiB to 16 GiB"},
+        BrokenRule{"NegativeMemoryLimit", [](auto& c) { Server(c).set_memory_limit_bytes(-1); },
+                   "server.memory_limit_bytes", "got -1"},
+        BrokenRule{"MemoryLimitBelowFourMessages",
+                   [](auto& c) {
+                     Server(c).set_max_message_bytes(64 << 20);
+                     Server(c).set_memory_limit_bytes(128 << 20);
+                   },
+                   "server.memory_limit_bytes", "at least 4 x server.max_message_bytes"},
+        BrokenRule{"NoStreams",
+                   [](auto& c) { Server(c).set_max_concurrent_streams_per_connection(-1); },
+                   "server.max_concurrent_streams_per_connection", "1 to 10000 calls"},
+        BrokenRule{"TooManyStreams",
+                   [](auto& c) { Server(c).set_max_concurrent_streams_per_connection(10001); },
+                   "server.max_concurrent_streams_per_connection", "got 10001"},
         BrokenRule{"NegativeGrace", [](auto& c) { Server(c).set_shutdown_grace_seconds(-1); },
                    "server.shutdown_grace_seconds", "got -1"},
         BrokenRule{"LongGrace", [](auto& c) { Server(c).set_shutdown_grace_seconds(301); },
