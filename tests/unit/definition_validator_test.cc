@@ -899,7 +899,7 @@ TEST(DefinitionValidatorTest, EscapesAndShortensValuesQuotedInMessages) {
   const std::vector<FieldViolation> violations = ValidateTreatmentDefinition(d);
   ASSERT_EQ(violations.size(), 1u) << Describe(violations);
   EXPECT_THAT(violations[0].description, HasSubstr("\"bad\\nid\\\"xxx"));
-  EXPECT_THAT(violations[0].description, HasSubstr("...\" must be"));
+  EXPECT_THAT(violations[0].description, HasSubstr("\xE2\x80\xA6\" (507 bytes) must be"));
   EXPECT_LT(violations[0].description.size(), 250u);
 }
 
