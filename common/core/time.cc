@@ -83,9 +83,9 @@ absl::optional<absl::Time> CheckEventTime(const google::protobuf::Timestamp& tim
   }
   if (*time > now + kClockSkew) {
     out.push_back(
-        {std::string(field),
-         absl::StrCat(FormatUtc(*time), " is in the future (now is ", FormatUtc(now),
-                      "; clocks may be ahead by at most ", absl::FormatDuration(kClockSkew), ")")});
+        {std::string(field), absl::StrCat(FormatUtc(*time), " is in the future (now is ",
+                                          FormatUtc(now), "); a clock at most ",
+                                          absl::FormatDuration(kClockSkew), " ahead is allowed")});
     return absl::nullopt;
   }
   return time;

@@ -704,7 +704,7 @@ std::vector<RuleCase> AnswerTestCases() {
       {"ThresholdOutsideBounds",
        [](auto& d) { Nested(d, 3, 0).mutable_answer()->set_at_least(80); },
        "contraindications[3].condition.all_of.conditions[0].answer.at_least",
-       "80 is outside the range question 'hba1c' accepts (3 to 20 %)"},
+       "80 is outside the range question 'hba1c' accepts (3 to 20 \"%\")"},
       {"InfiniteThreshold",
        [](auto& d) {
          Nested(d, 3, 0).mutable_answer()->set_at_least(std::numeric_limits<double>::infinity());
