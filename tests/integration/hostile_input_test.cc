@@ -12,9 +12,13 @@
 #include "clinic/v1/access.grpc.pb.h"
 #include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
+#include "common/audit/audit_log.h"
+#include "common/auth/access_store.h"
 #include "common/auth/authorizer.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
+#include "common/server/auth_interceptor.h"
+#include "common/server/call_log_interceptor.h"
 #include "common/server/server.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/access/access_service.h"
@@ -361,6 +365,54 @@ TEST_F(HostileInputTest, HugePageSizesGivePagesThatFitAndAreAuditedAsSent) {
   principals.set_page_size(std::numeric_limits<int32_t>::max());
   v1::ListPrincipalsResponse listed;
   EXPECT_TRUE(access_->ListPrincipals(As(admin_).get(), principals, &listed).ok());
+}
+
+// A response above the server's send limit would make gRPC fail the call
+// after its event said OK; the audit step refuses it first, so the event
+// records RESOURCE_EXHAUSTED, the status the caller gets. (A server of its
+// own, to give the audit step a send limit far below the page budget.)
+TEST(ResponseSizeTest, AResponseAboveTheSendLimitIsRefusedAndAuditedAsRefused) {
+  constexpr int kSendLimit = 2048;
+  clinic::testing::TempDir dir;
+  auto access = auth::AccessStore::Open(dir.Join("access.db"));
+  ASSERT_TRUE(access.ok()) << access.status();
+  auto audit = audit::AuditLog::Open(dir.Join("audit.db"));
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  const std::string admin = clinic::testing::IssueTestToken(
+      dir.path(), "staff/root", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  for (int i = 0; i < 40; ++i) {
+    clinic::testing::IssueTestToken(dir.path(), "staff/someone-" + std::to_string(i), {});
+  }
+  access::AccessService service(**access, {}, /*page_budget_bytes=*/1 << 20);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxSendMessageSize(kSendLimit);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> chain;
+  chain.push_back(std::make_unique<server::CallLogInterceptorFactory>());
+  chain.push_back(std::make_unique<server::AuthInterceptorFactory>(**access, **audit, kSendLimit));
+  builder.experimental().SetInterceptorCreators(std::move(chain));
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  ASSERT_NE(grpc_server, nullptr);
+
+  auto stub = v1::Access::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  clinic::testing::AddToken(context, admin);
+  v1::ListPrincipalsRequest list;
+  list.set_page_size(100);
+  v1::ListPrincipalsResponse page;
+  const grpc::Status status = stub->ListPrincipals(&context, list, &page);
+  EXPECT_EQ(status.error_code(), grpc::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("server.max_message_bytes"));
+  audit::AuditQuery last;
+  last.limit = 1;
+  auto events = (*audit)->Query(last);
+  ASSERT_TRUE(events.ok() && events->size() == 1u);
+  EXPECT_EQ(events->front().method(), "/clinic.v1.Access/ListPrincipals");
+  EXPECT_EQ(events->front().status_code(), grpc::RESOURCE_EXHAUSTED);
+  grpc_server->Shutdown();
 }
 
 }  // namespace
