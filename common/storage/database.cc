@@ -26,14 +26,19 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
   if (it == statements_.end()) {
     it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
   } else {
-    it->second->reset();
+    // tryReset: a failed step leaves its error on the statement, and reset()
+    // would throw it again; that error was already reported.
+    it->second->tryReset();
     it->second->clearBindings();
   }
   return *it->second;
 }
 
 void Connection::ResetStatements() {
-  for (auto& [sql, statement] : statements_) statement->reset();
+  // Never throws: this also runs in the handlers of Write and Read, after a
+  // statement failed, and reset() would rethrow that failure from the handler
+  // (out of the store and out of the process).
+  for (auto& [sql, statement] : statements_) statement->tryReset();
 }
 
 absl::Status StatusFromException(const std::exception& e, const char* doing) {

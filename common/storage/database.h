@@ -35,7 +35,7 @@ class Connection {
   // For statements that return nothing and run rarely (schema changes).
   void Exec(const char* sql) { db_->exec(sql); }
 
-  // Resets every cached statement. A statement left mid-result keeps its read
+  // Resets every cached statement, without throwing. A statement left mid-result keeps its read
   // transaction open past COMMIT and pins an old snapshot, so this runs at the
   // end of every unit of work.
   void ResetStatements();

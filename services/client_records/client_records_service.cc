@@ -13,6 +13,7 @@
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
+#include "services/client_records/client_name_keys.h"
 #include "services/client_records/client_validation.h"
 
 namespace clinic::client_records {
@@ -124,14 +125,16 @@ absl::Status ClientRecordsService::DoCreateClient(
   const absl::Time now = absl::Now();
   std::vector<FieldViolation> violations;
   if (!request->has_client()) violations.push_back({"client", "is required"});
-  ValidateClient(request->client(), request->client().has_date_of_birth(), site_ids_, now,
-                 violations);
+  // Names are checked as they will be stored: a name of only non-breaking
+  // spaces is then missing, not a name.
+  v1::Client client = request->client();
+  NormalizeClientNames(client);
+  ValidateClient(client, client.has_date_of_birth(), site_ids_, now, violations);
   if (absl::Status s = storage::ValidateRequestId(request->request_id(), true); !s.ok()) {
     for (FieldViolation& v : GetFieldViolations(s)) violations.push_back(std::move(v));
   }
   if (absl::Status s = Violations(violations); !s.ok()) return s;
 
-  v1::Client client = request->client();
   const std::string id = storage::NewId();
   client.set_client_id(id);
   client.set_name(absl::StrCat("clients/", id));
@@ -191,6 +194,7 @@ absl::Status ClientRecordsService::DoUpdateClient(
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
       *id, request->client().etag(), now, [&](v1::Client& client) -> absl::Status {
         for (const std::string& path : paths) UpdatableFields().at(path)(request->client(), client);
+        NormalizeClientNames(client);
         std::vector<FieldViolation> problems;
         ValidateClient(client, client.has_date_of_birth(), sites, now, problems);
         return Violations(problems);
@@ -231,6 +235,7 @@ absl::Status ClientRecordsService::DoSearchClients(
         {"name_prefix", "at least one of name_prefix, phone, email or date_of_birth is required"});
   }
   ValidateText(request->name_prefix(), "name_prefix", false, kMaxNameChars, violations);
+  ValidateNamePrefix(request->name_prefix(), "name_prefix", violations);
   ValidatePhone(request->phone(), "phone", false, violations);
   ValidateEmail(normalized.email(), "email", false, violations);
   if (request->has_date_of_birth()) {

@@ -13,6 +13,7 @@
 #include "common/storage/idempotency.h"
 #include "common/storage/migrations.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_name_keys.h"
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/sqlite_store.h"
 
@@ -26,19 +27,14 @@ constexpr char kCreateMethod[] = "clinic.v1.ClientRecords/CreateClient";
 
 constexpr char kInsertClientSql[] =
     "INSERT INTO clients (client_id, home_site_id, state, family_name, given_name, "
-    "date_of_birth, phone, email, search_names, update_ms, revision, data) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)";
+    "date_of_birth, phone, email, search_names, update_ms, family_key, given_key, revision, "
+    "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)";
 constexpr char kSelectClientSql[] = "SELECT data, revision FROM clients WHERE client_id = ?";
 constexpr char kUpdateClientSql[] =
     "UPDATE clients SET home_site_id = ?, state = ?, family_name = ?, given_name = ?, "
     "date_of_birth = ?, phone = ?, email = ?, search_names = ?, update_ms = ?, "
-    "revision = revision + 1, data = ? WHERE client_id = ? AND revision = ?";
-constexpr char kDuplicatesSql[] =
-    "SELECT data, revision, family_name = ?1 COLLATE NOCASE AND given_name = ?2 COLLATE NOCASE "
-    "AND date_of_birth = ?3, phone <> '' AND phone = ?4, email <> '' AND email = ?5 "
-    "FROM clients WHERE (family_name = ?1 COLLATE NOCASE AND given_name = ?2 COLLATE NOCASE "
-    "AND date_of_birth = ?3) OR (phone <> '' AND phone = ?4) OR (email <> '' AND email = ?5) "
-    "ORDER BY client_id LIMIT 20";
+    "family_key = ?, given_key = ?, revision = revision + 1, data = ? "
+    "WHERE client_id = ? AND revision = ?";
 constexpr char kExistsSql[] = "SELECT 1 FROM clients WHERE client_id = ?";
 
 // ListClients: one statement per combination of filters, chosen (never
@@ -90,24 +86,6 @@ int64_t Millis(const google::protobuf::Timestamp& timestamp) {
   return TimeUtil::TimestampToMilliseconds(timestamp);
 }
 
-// The text indexed for name search: every name as written, plus each name
-// with apostrophes, hyphens and dots removed, so "obrien" finds "O'Brien" as
-// well as "o brien" does.
-std::string SearchNames(const v1::Client& client) {
-  std::vector<std::string> parts;
-  for (const std::string* name :
-       {&client.given_name(), &client.family_name(), &client.preferred_name()}) {
-    if (name->empty()) continue;
-    parts.push_back(*name);
-    std::string joined;
-    for (char c : *name) {
-      if (c != '\'' && c != '-' && c != '.') joined += c;
-    }
-    if (joined != *name) parts.push_back(joined);
-  }
-  return absl::StrJoin(parts, " ");
-}
-
 // A client read from a row, with its etag.
 absl::StatusOr<v1::Client> ReadClient(SQLite::Statement& row) {
   v1::Client client;
@@ -126,26 +104,10 @@ void BindClientColumns(SQLite::Statement& statement, const v1::Client& client, i
   statement.bind(first + 4, DateKey(client.date_of_birth()));
   statement.bind(first + 5, client.phone());
   statement.bind(first + 6, client.email());
-  statement.bind(first + 7, SearchNames(client));
+  statement.bind(first + 7, ClientSearchNames(client));
   statement.bind(first + 8, static_cast<int64_t>(Millis(client.update_time())));
-}
-
-// The FTS5 query for a name prefix: each word quoted (so nothing a caller
-// types is read as query syntax) and marked as a prefix; all must match.
-std::string NameQuery(absl::string_view prefix) {
-  std::vector<std::string> terms;
-  for (absl::string_view word : absl::StrSplit(prefix, ' ', absl::SkipWhitespace())) {
-    std::string quoted = "\"";
-    for (char c : word) {
-      if (c == '"') {
-        quoted += "\"\"";
-      } else {
-        quoted += c;
-      }
-    }
-    terms.push_back(quoted + "\"*");
-  }
-  return absl::StrJoin(terms, " AND ");
+  statement.bind(first + 9, NameKey(client.family_name()));
+  statement.bind(first + 10, NameKey(client.given_name()));
 }
 
 std::string SearchFingerprint(const v1::SearchClientsRequest& request) {
@@ -180,6 +142,14 @@ absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(path, storage::Database::Options());
   if (!db.ok()) return db.status();
+  // The name-keys migration computes keys in SQL with these.
+  if (absl::Status status = (*db)->Write([](Connection& connection) {
+        RegisterNameKeyFunctions(connection.raw());
+        return absl::OkStatus();
+      });
+      !status.ok()) {
+    return status;
+  }
   if (absl::Status status = storage::Migrate(**db, "client records", ClientRecordsMigrations());
       !status.ok()) {
     return status;
@@ -197,8 +167,8 @@ absl::StatusOr<v1::CreateClientResponse> SqliteClientRecordsStore::CreateClient(
       storage::WriteOnce(*db_, kCreateMethod, request.request_id(), request, &response,
                          [&](Connection& connection) -> absl::Status {
                            SQLite::Statement& duplicates = connection.Prepare(kDuplicatesSql);
-                           duplicates.bind(1, client.family_name());
-                           duplicates.bind(2, client.given_name());
+                           duplicates.bind(1, NameKey(client.family_name()));
+                           duplicates.bind(2, NameKey(client.given_name()));
                            duplicates.bind(3, DateKey(client.date_of_birth()));
                            duplicates.bind(4, client.phone());
                            duplicates.bind(5, client.email());
@@ -220,7 +190,7 @@ absl::StatusOr<v1::CreateClientResponse> SqliteClientRecordsStore::CreateClient(
                            insert.bind(1, client.client_id());
                            BindClientColumns(insert, client, 2);
                            const std::string data = client.SerializeAsString();
-                           insert.bind(11, data.data(), static_cast<int>(data.size()));
+                           insert.bind(13, data.data(), static_cast<int>(data.size()));
                            insert.exec();
                            *response.mutable_client() = client;
                            response.mutable_client()->set_etag(storage::MakeEtag(client.name(), 1));
@@ -265,9 +235,9 @@ absl::StatusOr<v1::Client> SqliteClientRecordsStore::UpdateClient(const std::str
     SQLite::Statement& update = connection.Prepare(kUpdateClientSql);
     BindClientColumns(update, client, 1);
     const std::string data = client.SerializeAsString();
-    update.bind(10, data.data(), static_cast<int>(data.size()));
-    update.bind(11, client_id);
-    update.bind(12, static_cast<int64_t>(revision));
+    update.bind(12, data.data(), static_cast<int>(data.size()));
+    update.bind(13, client_id);
+    update.bind(14, static_cast<int64_t>(revision));
     update.exec();
     client.set_etag(storage::MakeEtag(name, revision + 1));
     return absl::OkStatus();
@@ -322,6 +292,12 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
   const std::string query = SearchFingerprint(request);
   absl::StatusOr<std::string> cursor = tokens_.Decode("SearchClients", query, request.page_token());
   if (!cursor.ok()) return cursor.status();
+  std::string name_query;
+  if (!request.name_prefix().empty()) {
+    absl::StatusOr<std::string> built = NameMatchQuery(request.name_prefix(), "name_prefix");
+    if (!built.ok()) return built.status();
+    name_query = std::move(*built);
+  }
   // The cursor holds family name, given name and id, separated by 0x1f.
   std::vector<std::string> after;
   if (!cursor->empty()) {
@@ -341,7 +317,7 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
     sql += kSearchOrder;
 
     SQLite::Statement& select = connection.Prepare(sql.c_str());
-    if (!request.name_prefix().empty()) select.bind(1, NameQuery(request.name_prefix()));
+    if (!request.name_prefix().empty()) select.bind(1, name_query);
     if (!request.phone().empty()) select.bind(2, request.phone());
     if (!request.email().empty()) select.bind(3, request.email());
     if (request.has_date_of_birth()) select.bind(4, DateKey(request.date_of_birth()));

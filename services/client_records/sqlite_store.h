@@ -15,6 +15,17 @@ namespace clinic::client_records {
 
 inline constexpr char kDomain[] = "clinic.v1.ClientRecords";
 
+// Possible duplicates of a new client: the same folded name keys and date of
+// birth (clients_by_name_key), or the same phone or email. Each branch of the
+// OR is an index lookup and the LIMIT bounds the rest, so a create never
+// scans the clients.
+inline constexpr char kDuplicatesSql[] =
+    "SELECT data, revision, family_key = ?1 AND given_key = ?2 AND date_of_birth = ?3, "
+    "phone <> '' AND phone = ?4, email <> '' AND email = ?5 "
+    "FROM clients WHERE (family_key = ?1 AND given_key = ?2 AND date_of_birth = ?3) "
+    "OR (phone <> '' AND phone = ?4) OR (email <> '' AND email = ?5) "
+    "ORDER BY client_id LIMIT 20";
+
 class SqliteClientRecordsStore final : public ClientRecordsStore {
  public:
   SqliteClientRecordsStore(std::unique_ptr<storage::Database> db, storage::PageTokens tokens)

@@ -4,3 +4,9 @@ clinic_add_test(client_records_test
        clinic_testing_access
        clinic_grpc_test_protos)
 add_dependencies(client_records_test clinic-plugin-probe clinic_bundled_plugins)
+
+clinic_add_test(client_search_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_search_test.cc
+  LIBS clinic_client_records clinic_treatment_catalog clinic_server clinic_storage clinic_testing
+       clinic_testing_access)
+add_dependencies(client_search_test clinic-plugin-probe)

@@ -287,5 +287,33 @@ TEST_F(StorageTest, PageTokensRoundTripAndCannotBeForged) {
   EXPECT_FALSE(other->Decode("ListClients", "site=a", token).ok());
 }
 
+// A statement that fails while stepping (not while compiling) leaves SQLite's
+// error on the statement; resetting it afterwards must not throw again from
+// inside the handler, which would end the process instead of returning a
+// status. An FTS5 syntax error from a search was such a failure.
+TEST_F(StorageTest, AStatementThatFailsWhileSteppingIsAStatusAndTheConnectionRecovers) {
+  auto db = Open();
+  ASSERT_TRUE(Migrate(*db, "test", kMigrations).ok());
+  constexpr char kOverflow[] = "SELECT abs(-9223372036854775807 - 1)";
+  for (int i = 0; i < 6; ++i) {  // more rounds than pooled readers
+    absl::Status status = db->Read([&](Connection& c) {
+      c.Prepare(kOverflow).executeStep();
+      return absl::OkStatus();
+    });
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+    EXPECT_THAT(std::string(status.message()), HasSubstr("integer overflow"));
+  }
+  absl::Status written = db->Write([&](Connection& c) {
+    c.Prepare(kOverflow).executeStep();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(written.code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(db->Write([](Connection& c) {
+                  c.Exec("INSERT INTO notes (id, body) VALUES ('after', 'ok')");
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(CountNotes(*db), 1);
+}
+
 }  // namespace
 }  // namespace clinic::storage
