@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 #include "common/storage/etag.h"
 #include "common/storage/ids.h"
 #include "common/storage/migrations.h"
@@ -137,7 +138,7 @@ absl::Status CheckFree(Connection& connection, const v1::Principal& principal, b
       return WithReason(
           FieldViolations(
               absl::StatusCode::kAlreadyExists, "",
-              {{"principal.name", absl::StrCat("\"", principal.name(), "\" already exists")}}),
+              {{"principal.name", absl::StrCat(Quote(principal.name()), " already exists")}}),
           "PRINCIPAL_EXISTS", "clinic.v1");
     }
   }
@@ -150,8 +151,8 @@ absl::Status CheckFree(Connection& connection, const v1::Principal& principal, b
       if (holder->name() != principal.name()) {
         return FieldViolations(absl::StatusCode::kAlreadyExists, "",
                                {{"principal.certificate_common_name",
-                                 absl::StrCat("\"", principal.certificate_common_name(),
-                                              "\" already belongs to ", holder->name())}});
+                                 absl::StrCat(Quote(principal.certificate_common_name()),
+                                              " already belongs to ", holder->name())}});
       }
     }
   }
@@ -170,7 +171,9 @@ absl::StatusOr<std::unique_ptr<AccessStore>> AccessStore::Open(const std::string
       !status.ok()) {
     return status;
   }
-  return std::unique_ptr<AccessStore>(new AccessStore(std::move(*db)));
+  absl::StatusOr<storage::PageTokens> page_tokens = storage::PageTokens::ForDatabase(**db);
+  if (!page_tokens.ok()) return page_tokens.status();
+  return std::unique_ptr<AccessStore>(new AccessStore(std::move(*db), *std::move(page_tokens)));
 }
 
 absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(const v1::Principal& principal,
@@ -195,7 +198,7 @@ absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(const v1::Principal& 
 
 absl::StatusOr<v1::Principal> AccessStore::GetPrincipal(absl::string_view name) {
   absl::StatusOr<v1::Principal> found =
-      absl::NotFoundError(absl::StrCat("principal \"", name, "\" does not exist"));
+      absl::NotFoundError(absl::StrCat("principal ", Quote(name), " does not exist"));
   absl::Status status = db_->Read([&](Connection& connection) {
     SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
     select.bind(1, std::string(name));
@@ -208,7 +211,7 @@ absl::StatusOr<v1::Principal> AccessStore::GetPrincipal(absl::string_view name) 
 
 absl::StatusOr<v1::Principal> AccessStore::FindByCertificate(absl::string_view common_name) {
   absl::StatusOr<v1::Principal> found = absl::UnauthenticatedError(
-      absl::StrCat("no principal uses the client certificate \"", common_name, "\""));
+      absl::StrCat("no principal uses the client certificate ", Quote(common_name)));
   absl::Status status = db_->Read([&](Connection& connection) {
     SQLite::Statement& select = connection.Prepare(kSelectByCertificateSql);
     select.bind(1, std::string(common_name));
@@ -245,7 +248,8 @@ absl::StatusOr<v1::Principal> AccessStore::UpdatePrincipal(const v1::Principal& 
     SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
     select.bind(1, stored.name());
     if (!select.executeStep()) {
-      return absl::NotFoundError(absl::StrCat("principal \"", stored.name(), "\" does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat("principal ", Quote(stored.name()), " does not exist"));
     }
     absl::StatusOr<v1::Principal> current = ReadPrincipal(select);
     if (!current.ok()) return current.status();
@@ -314,13 +318,13 @@ absl::StatusOr<IssuedToken> AccessStore::Issue(absl::string_view principal,
     if (!select.executeStep()) {
       return FieldViolations(
           absl::StatusCode::kFailedPrecondition, "",
-          {{"principal", absl::StrCat("\"", principal, "\" does not exist; create it first")}});
+          {{"principal", absl::StrCat(Quote(principal), " does not exist; create it first")}});
     }
     absl::StatusOr<v1::Principal> holder = ReadPrincipal(select);
     if (!holder.ok()) return holder.status();
     if (holder->disabled()) {
       return FieldViolations(absl::StatusCode::kFailedPrecondition, "",
-                             {{"principal", absl::StrCat("\"", principal, "\" is disabled")}});
+                             {{"principal", absl::StrCat(Quote(principal), " is disabled")}});
     }
     SQLite::Statement& insert = connection.Prepare(kInsertTokenSql);
     insert.bind(1, issued.info.token_id);
@@ -372,7 +376,8 @@ absl::StatusOr<TokenInfo> AccessStore::Revoke(absl::string_view token_id, absl::
     revoke.bind(2, std::string(token_id));
     revoke.exec();
     if (connection.Changes() == 0) {
-      return absl::NotFoundError(absl::StrCat("token \"tokens/", token_id, "\" does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat("token ", Quote(absl::StrCat("tokens/", token_id)), " does not exist"));
     }
     SQLite::Statement& select = connection.Prepare(kSelectTokenSql);
     select.bind(1, std::string(token_id));

@@ -16,6 +16,7 @@
 #include "absl/types/optional.h"
 #include "clinic/v1/access.pb.h"
 #include "common/storage/database.h"
+#include "common/storage/page_tokens.h"
 
 namespace clinic::auth {
 
@@ -95,9 +96,15 @@ class AccessStore {
 
   storage::Database& database() { return *db_; }
 
+  // Signs the page tokens of the Access and Audit lists, with a key kept in
+  // this database, so tokens survive a restart and cannot be forged.
+  const storage::PageTokens& page_tokens() const { return page_tokens_; }
+
  private:
-  explicit AccessStore(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
+  AccessStore(std::unique_ptr<storage::Database> db, storage::PageTokens page_tokens)
+      : db_(std::move(db)), page_tokens_(std::move(page_tokens)) {}
   std::unique_ptr<storage::Database> db_;
+  storage::PageTokens page_tokens_;
 };
 
 }  // namespace clinic::auth

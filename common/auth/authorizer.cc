@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 
 namespace clinic::auth {
 namespace {
@@ -21,11 +23,16 @@ using google::protobuf::Reflection;
 constexpr int kMaxDepth = 8;
 
 std::string ScopeText(absl::string_view site_id, bool chain_wide) {
-  if (!site_id.empty()) return absl::StrCat("at site \"", site_id, "\"");
+  if (!site_id.empty()) return absl::StrCat("at site ", Quote(site_id));
   return chain_wide ? "chain-wide" : "at any site";
 }
 
-void Collect(const Message& message, size_t limit, int depth, std::vector<std::string>& out) {
+bool IsNameSegmentChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
+void Collect(const Message& message, size_t limit, int depth, NameSource source,
+             std::vector<std::string>& out) {
   if (depth > kMaxDepth || out.size() >= limit) return;
   const Reflection* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
@@ -34,9 +41,10 @@ void Collect(const Message& message, size_t limit, int depth, std::vector<std::s
     if (out.size() >= limit) return;
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
         field->options().GetExtension(v1::resource_name)) {
-      auto add = [&](std::string value) {
+      auto add = [&](const std::string& value) {
         if (value.empty() || out.size() >= limit) return;
-        if (std::find(out.begin(), out.end(), value) == out.end()) out.push_back(std::move(value));
+        std::string name = AuditedResourceName(value);
+        if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
       };
       if (field->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
@@ -46,12 +54,15 @@ void Collect(const Message& message, size_t limit, int depth, std::vector<std::s
         add(reflection->GetString(message, field));
       }
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map()) {
+      if (source == NameSource::kRequest && field->options().GetExtension(v1::new_resource)) {
+        continue;
+      }
       if (field->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-          Collect(reflection->GetRepeatedMessage(message, field, i), limit, depth + 1, out);
+          Collect(reflection->GetRepeatedMessage(message, field, i), limit, depth + 1, source, out);
         }
       } else {
-        Collect(reflection->GetMessage(message, field), limit, depth + 1, out);
+        Collect(reflection->GetMessage(message, field), limit, depth + 1, source, out);
       }
     }
   }
@@ -74,33 +85,66 @@ absl::optional<MethodPolicy> FindMethodPolicy(absl::string_view path) {
   return found;
 }
 
-const std::set<v1::Permission>& Grants(v1::Role role) {
-  static const auto* grants = [] {
-    auto* table = new std::map<int, std::set<v1::Permission>>();
-    const auto* roles = v1::Role_descriptor();
-    for (int i = 0; i < roles->value_count(); ++i) {
-      const auto* value = roles->value(i);
-      auto& permissions = (*table)[value->number()];
-      for (int p : value->options().GetExtension(v1::grants).permissions()) {
-        permissions.insert(static_cast<v1::Permission>(p));
-      }
+namespace {
+
+// Role number -> permissions, from the grants option of each Role value.
+using GrantTable = std::map<int, std::set<v1::Permission>>;
+
+const GrantTable& BuildTable(bool on_behalf) {
+  auto* table = new GrantTable();
+  const auto* roles = v1::Role_descriptor();
+  for (int i = 0; i < roles->value_count(); ++i) {
+    const auto* value = roles->value(i);
+    const v1::RoleGrants& grants = value->options().GetExtension(v1::grants);
+    auto& permissions = (*table)[value->number()];
+    for (int p : on_behalf ? grants.on_behalf() : grants.permissions()) {
+      permissions.insert(static_cast<v1::Permission>(p));
     }
-    return table;
-  }();
-  static const std::set<v1::Permission> kNone;
-  auto it = grants->find(role);
-  return it == grants->end() ? kNone : it->second;
+  }
+  return *table;
 }
 
-bool Holds(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
-           v1::Permission permission, absl::string_view site_id, bool chain_wide) {
+const std::set<v1::Permission>& Lookup(const GrantTable& table, v1::Role role) {
+  static const std::set<v1::Permission> kNone;
+  auto it = table.find(role);
+  return it == table.end() ? kNone : it->second;
+}
+
+bool HoldsBy(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
+             v1::Permission permission, absl::string_view site_id, bool chain_wide,
+             const std::set<v1::Permission>& (*grants)(v1::Role)) {
   for (const v1::RoleBinding& binding : roles) {
-    if (Grants(binding.role()).count(permission) == 0) continue;
+    if (grants(binding.role()).count(permission) == 0) continue;
     if (binding.site_id().empty()) return true;
     if (chain_wide) continue;
     if (site_id.empty() || binding.site_id() == site_id) return true;
   }
   return false;
+}
+
+}  // namespace
+
+const std::set<v1::Permission>& Grants(v1::Role role) {
+  static const GrantTable& table = BuildTable(/*on_behalf=*/false);
+  return Lookup(table, role);
+}
+
+const std::set<v1::Permission>& OnBehalfGrants(v1::Role role) {
+  static const GrantTable& table = BuildTable(/*on_behalf=*/true);
+  return Lookup(table, role);
+}
+
+bool IsDelegable(v1::Permission permission) { return permission != v1::PERMISSION_ACCESS_ADMIN; }
+
+bool Holds(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
+           v1::Permission permission, absl::string_view site_id, bool chain_wide) {
+  return HoldsBy(roles, permission, site_id, chain_wide, &Grants);
+}
+
+bool HoldsOnBehalf(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
+                   v1::Permission permission, absl::string_view site_id, bool chain_wide) {
+  return IsDelegable(permission) &&
+         HoldsBy(roles, permission, site_id, chain_wide, &OnBehalfGrants);
 }
 
 absl::StatusOr<std::string> FieldAt(const Message& request, absl::string_view path) {
@@ -150,10 +194,10 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
   }
   const bool chain_wide = decision.site_id.empty() && !policy.site_field().empty() &&
                           policy.empty_site_means_every_site();
-  if (policy.permission() == v1::PERMISSION_AUTHENTICATED) return decision;
-
   const std::string& permission = v1::Permission_Name(policy.permission());
   const std::string scope = ScopeText(decision.site_id, chain_wide);
+  // Acting for someone needs the service role on every RPC, WhoAmI included,
+  // so the header means the same thing everywhere.
   if (identity.on_behalf_of && !Holds(identity.principal.roles(), v1::PERMISSION_ACT_ON_BEHALF,
                                       decision.site_id, chain_wide)) {
     decision.status = WithReason(
@@ -162,6 +206,29 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
             " ", scope, ": that needs PERMISSION_ACT_ON_BEHALF (the service role)")),
         "PERMISSION_MISSING", "clinic.v1");
     return decision;
+  }
+  if (policy.permission() == v1::PERMISSION_AUTHENTICATED) return decision;
+
+  if (identity.on_behalf_of) {
+    if (!IsDelegable(policy.permission())) {
+      decision.status = WithReason(
+          absl::PermissionDeniedError(absl::StrCat(
+              rpc, " needs ", permission, ", which is never exercised on behalf of someone: ",
+              identity.principal.name(), " may not do it for ", identity.on_behalf_of->name(),
+              "; the person must call directly")),
+          "NOT_DELEGABLE", "clinic.v1");
+      return decision;
+    }
+    // At most what both may do: the service's own delegable grants and the
+    // person's, each at the site the request names.
+    if (!HoldsOnBehalf(identity.principal.roles(), policy.permission(), decision.site_id,
+                       chain_wide)) {
+      decision.status = WithReason(absl::PermissionDeniedError(absl::StrCat(
+                                       identity.principal.name(), " may not exercise ", permission,
+                                       " ", scope, " on behalf of anyone, which ", rpc, " needs")),
+                                   "PERMISSION_MISSING", "clinic.v1");
+      return decision;
+    }
   }
   if (!Holds(identity.effective().roles(), policy.permission(), decision.site_id, chain_wide)) {
     decision.status = WithReason(
@@ -172,8 +239,27 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
   return decision;
 }
 
-void CollectResourceNames(const Message& message, size_t limit, std::vector<std::string>& out) {
-  Collect(message, limit, 0, out);
+bool IsWellFormedResourceName(absl::string_view name) {
+  if (name.size() > kMaxAuditedNameBytes) return false;
+  std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
+  if (segments.size() < 2 || segments.size() > 6) return false;
+  for (absl::string_view segment : segments) {
+    if (segment.empty() || segment.size() > 64) return false;
+    for (char c : segment) {
+      if (!IsNameSegmentChar(c)) return false;
+    }
+  }
+  return true;
+}
+
+std::string AuditedResourceName(absl::string_view value) {
+  if (IsWellFormedResourceName(value)) return std::string(value);
+  return absl::StrCat(kMalformedNameMarker, Quote(value, 40));
+}
+
+void CollectResourceNames(const Message& message, NameSource source, size_t limit,
+                          std::vector<std::string>& out) {
+  Collect(message, limit, 0, source, out);
 }
 
 }  // namespace clinic::auth

@@ -29,7 +29,8 @@ struct Identity {
   // "token" or "certificate".
   std::string authenticated_by;
 
-  // The roles that decide: the person's when acting for one.
+  // The person whose roles decide, besides the caller's own on_behalf grants
+  // (Authorize): the person's when acting for one.
   const v1::Principal& effective() const { return on_behalf_of ? *on_behalf_of : principal; }
 };
 
@@ -45,6 +46,20 @@ absl::optional<MethodPolicy> FindMethodPolicy(absl::string_view path);
 
 // The permissions `role` grants.
 const std::set<v1::Permission>& Grants(v1::Role role);
+
+// The permissions `role` lets its holder exercise for another principal
+// (clinic.v1.RoleGrants.on_behalf).
+const std::set<v1::Permission>& OnBehalfGrants(v1::Role role);
+
+// Whether `permission` may ever be exercised on behalf of someone: not
+// PERMISSION_ACCESS_ADMIN (principals, roles and tokens), whatever the grants
+// say.
+bool IsDelegable(v1::Permission permission);
+
+// Whether `roles` let their holder exercise `permission` for another
+// principal at `site_id` (the caller's half of the intersection).
+bool HoldsOnBehalf(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
+                   v1::Permission permission, absl::string_view site_id, bool chain_wide);
 
 // Whether `roles` grant `permission` at `site_id`. An empty `site_id` asks
 // for "at some site" or, with `chain_wide`, for a chain-wide binding.
@@ -65,12 +80,42 @@ struct Decision {
 
 // Whether `identity` may make the call `method` with `request` (nullptr for a
 // request not yet known, which only checks methods without a site field).
+// Acting for someone (identity.on_behalf_of) needs PERMISSION_ACT_ON_BEHALF
+// on every RPC, and is allowed only a delegable permission that both the
+// caller's on_behalf grants and the person's roles give at the site.
 Decision Authorize(const Identity& identity, const MethodPolicy& method,
                    const google::protobuf::Message* request);
 
-// The string values of fields marked (clinic.v1.resource_name) in `message`
-// and the messages inside it, in order, without repeats, at most `limit`.
-void CollectResourceNames(const google::protobuf::Message& message, size_t limit,
+// Resource names longer than this are never written to the audit trail.
+inline constexpr size_t kMaxAuditedNameBytes = 200;
+// What starts the audit trail's stand-in for a value that is not a resource
+// name; no real name starts so, so no record's trail ever matches it.
+inline constexpr char kMalformedNameMarker[] = "malformed:";
+
+// "kind/id" or deeper ("clients/01J.../consents/01J..."): 2 to 6 segments of
+// 1 to 64 ASCII letters, digits, '-', '.' or '_', at most
+// kMaxAuditedNameBytes in all.
+bool IsWellFormedResourceName(absl::string_view name);
+
+// What the audit trail records for a resource name a call carried: the name
+// when well-formed, otherwise kMalformedNameMarker and a short quote of it
+// (text.h Quote, giving its length), so a huge or hostile value cannot bloat
+// or pollute the trail.
+std::string AuditedResourceName(absl::string_view value);
+
+// Where CollectResourceNames looks.
+enum class NameSource {
+  // A request: every field but those marked (clinic.v1.new_resource),
+  // whose names are output only or not yet anyone's.
+  kRequest,
+  // Every field, however deep: what the server resolved and returned.
+  kResponse,
+};
+
+// The values of fields marked (clinic.v1.resource_name) in `message`, as
+// AuditedResourceName records them, in order, without repeats, until `out`
+// holds `limit`.
+void CollectResourceNames(const google::protobuf::Message& message, NameSource source, size_t limit,
                           std::vector<std::string>& out);
 
 }  // namespace clinic::auth

@@ -4,6 +4,7 @@
 #ifndef CLINIC_COMMON_CORE_LOG_H_
 #define CLINIC_COMMON_CORE_LOG_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -11,6 +12,14 @@
 #include "absl/strings/string_view.h"
 
 namespace clinic {
+
+// Bounds on one line, whatever a caller's value was: each string value (and
+// the message) is cut to kMaxLogValueBytes (text.h Truncate), and fields that
+// would take a line past kMaxLogLineBytes are left out and counted in
+// "fields_omitted".
+inline constexpr size_t kMaxLogKeyBytes = 64;
+inline constexpr size_t kMaxLogValueBytes = 1024;
+inline constexpr size_t kMaxLogLineBytes = 8192;
 
 enum class LogLevel { kDebug = 1, kInfo = 2, kWarning = 3, kError = 4 };
 
@@ -43,7 +52,8 @@ bool LogEnabled(LogLevel level);
 // Writes {"ts":..., "level":..., "msg":..., <fields>} when level is enabled.
 void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields = {});
 
-// Escapes a string for use inside a JSON string literal.
+// Escapes a string for use inside a JSON string literal; bytes that are not
+// UTF-8 become U+FFFD.
 std::string JsonEscape(absl::string_view text);
 
 }  // namespace clinic

@@ -21,6 +21,19 @@ namespace clinic {
 inline constexpr absl::string_view kBadRequestTypeUrl = "type.googleapis.com/clinic.v1.BadRequest";
 inline constexpr absl::string_view kErrorInfoTypeUrl = "type.googleapis.com/clinic.v1.ErrorInfo";
 
+// Bounds on what an error carries back, so a huge value a caller sent cannot
+// make the error itself too large to deliver. Longer fields and descriptions
+// are cut (text.h Truncate); violations past the limit are counted in the
+// message but not listed.
+inline constexpr size_t kMaxViolationFieldBytes = 128;
+inline constexpr size_t kMaxViolationDescriptionBytes = 256;
+inline constexpr size_t kMaxListedViolations = 20;
+// What ToGrpcStatus sends at most: the message (percent-encoded by gRPC, so up
+// to three times this on the wire) and the serialized clinic.v1.Status details
+// (base64-encoded, a third more).
+inline constexpr size_t kMaxStatusMessageBytes = 512;
+inline constexpr size_t kMaxStatusDetailsBytes = 3072;
+
 // One field that was wrong, and why.
 struct FieldViolation {
   std::string field;        // e.g. "sites[1].currency_code"
@@ -30,8 +43,9 @@ struct FieldViolation {
 // INVALID_ARGUMENT naming one field. The message reads "field: description".
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
 
-// An error with the given code listing every violation; the message names the
-// first and counts the rest. Use INVALID_ARGUMENT for bad requests and
+// An error with the given code listing the violations (the first
+// kMaxListedViolations, each bounded); the message names the first and counts
+// the rest. Use INVALID_ARGUMENT for bad requests and
 // FAILED_PRECONDITION when the request is well-formed but the state forbids it.
 absl::Status FieldViolations(absl::StatusCode code, absl::string_view summary,
                              const std::vector<FieldViolation>& violations);
@@ -42,8 +56,10 @@ absl::Status WithReason(absl::Status status, absl::string_view reason, absl::str
 // The field violations carried by a status, empty when it has none.
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 
-// The status as a caller sees it: same code and message, and every payload
-// packed into a clinic.v1.Status in the binary error details.
+// The status as a caller sees it: same code, the message cut to
+// kMaxStatusMessageBytes, and the payloads packed into a clinic.v1.Status in
+// the binary error details, at most kMaxStatusDetailsBytes of them (the field
+// list is shortened, then payloads dropped, to fit).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The inverse, for clients and tests: the code, message and payloads of a

@@ -51,19 +51,6 @@ bool IsWordChar(UChar32 c) {
 
 }  // namespace
 
-bool IsValidUtf8(absl::string_view text) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const int32_t length = static_cast<int32_t>(text.size());
-  if (text.size() > static_cast<size_t>(INT32_MAX)) return false;
-  int32_t i = 0;
-  while (i < length) {
-    UChar32 c;
-    U8_NEXT(bytes, i, length, c);
-    if (c < 0) return false;
-  }
-  return true;
-}
-
 size_t CountCodePoints(absl::string_view text) {
   if (!IsValidUtf8(text)) return text.size();
   size_t count = 0;

@@ -12,12 +12,9 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/core/text.h"  // IsValidUtf8
 
 namespace clinic {
-
-// Well-formed UTF-8: no stray or truncated bytes, overlong forms, surrogates
-// or code points above U+10FFFF.
-bool IsValidUtf8(absl::string_view text);
 
 // Code points in well-formed UTF-8 (bytes when `text` is not well-formed).
 size_t CountCodePoints(absl::string_view text);

@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/text.h"
 #include "common/definition/semver.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -71,13 +72,8 @@ constexpr Limits kDepthLimits{1, kMaxNeedleDepthUm, kMicrometres, "deeper than"}
 
 // Values taken from the definition, escaped so a stray control character or
 // quote cannot garble a message, and cut short so a huge value cannot flood it.
-std::string Escaped(absl::string_view value) {
-  constexpr size_t kShown = 80;
-  if (value.size() <= kShown) return absl::CHexEscape(value);
-  return absl::StrCat(absl::CHexEscape(value.substr(0, kShown)), "...");
-}
-std::string Quoted(absl::string_view value) { return absl::StrCat("\"", Escaped(value), "\""); }
-std::string Named(absl::string_view value) { return absl::StrCat("'", Escaped(value), "'"); }
+std::string Quoted(absl::string_view value) { return Quote(value, 80); }
+std::string Named(absl::string_view value) { return Quote(value, 80, '\''); }
 
 std::string Field(absl::string_view path, absl::string_view name) {
   return path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
@@ -657,7 +653,7 @@ class Validator {
             Add(Field(path, name),
                 absl::StrCat(value, " is outside the range question ", Named(q->id()), " accepts (",
                              b.min(), " to ", b.max(),
-                             b.unit().empty() ? "" : absl::StrCat(" ", Escaped(b.unit())),
+                             b.unit().empty() ? "" : absl::StrCat(" ", Quote(b.unit(), 40)),
                              "), so the test would match every answer or none"));
           }
         }

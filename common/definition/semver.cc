@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/core/text.h"
 
 namespace clinic {
 namespace {
@@ -20,12 +21,6 @@ bool AllDigits(absl::string_view s) {
 
 bool IsIdentifierChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-';
-}
-
-// Quotes text for a message; escaping keeps control characters and quotes
-// from garbling the sentence.
-std::string Quote(absl::string_view text) {
-  return absl::StrCat("\"", absl::CHexEscape(text), "\"");
 }
 
 absl::Status Invalid(absl::string_view text, absl::string_view why) {

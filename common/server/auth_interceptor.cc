@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 #include "common/server/call_outcome.h"
 #include "common/server/principal.h"
 #include "google/protobuf/util/time_util.h"
@@ -22,6 +23,19 @@ using grpc::experimental::InterceptionHookPoints;
 // is still audited, with the first names.
 constexpr size_t kMaxAuditedNames = 500;
 constexpr size_t kMaxStatusMessage = 300;
+
+// OK unless the response is larger than gRPC will send, in which case gRPC
+// would fail the call after the audit event was written: the refusal is
+// decided here instead, so the event records what the caller gets.
+grpc::Status CheckResponseSize(const void* message, size_t max_bytes) {
+  if (message == nullptr) return grpc::Status::OK;
+  const size_t size = static_cast<const Message*>(message)->ByteSizeLong();
+  if (size <= max_bytes) return grpc::Status::OK;
+  return grpc::Status(grpc::RESOURCE_EXHAUSTED,
+                      absl::StrCat("the response is ", size, " bytes, more than the ", max_bytes,
+                                   " the server sends (server.max_message_bytes); ask for less, "
+                                   "e.g. a smaller page_size"));
+}
 
 absl::optional<absl::string_view> Metadata(const grpc::ServerContextBase& context,
                                            absl::string_view key) {
@@ -46,11 +60,13 @@ absl::Status NoCredentials() {
 class AuthInterceptor : public grpc::experimental::Interceptor {
  public:
   AuthInterceptor(grpc::experimental::ServerRpcInfo* info, auth::AccessStore& access,
-                  audit::AuditLog& audit, absl::optional<auth::MethodPolicy> method)
+                  audit::AuditLog& audit, absl::optional<auth::MethodPolicy> method,
+                  size_t max_send_bytes)
       : info_(info),
         access_(access),
         audit_(audit),
         method_(std::move(method)),
+        max_send_bytes_(max_send_bytes),
         record_(CallRecordFor(info->server_context())) {
     audited_ = !method_ || !method_->policy.audit_exempt();
   }
@@ -87,6 +103,15 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
         if (status.error_code() != refused.error_code()) {
           status = refused;
           methods->ModifySendStatus(status);
+        }
+      }
+      if (status.ok() && !drop_message &&
+          methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+        if (grpc::Status too_large = CheckResponseSize(methods->GetSendMessage(), max_send_bytes_);
+            !too_large.ok()) {
+          status = too_large;
+          methods->ModifySendStatus(status);
+          drop_message = true;
         }
       }
       if (audited_ && !written_) {
@@ -138,7 +163,8 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     const absl::Status not_parsed =
         request == nullptr ? RequestNotParsed(info_->method()) : absl::OkStatus();
     if (request != nullptr && audited_) {
-      auth::CollectResourceNames(*request, kMaxAuditedNames, resource_names_);
+      auth::CollectResourceNames(*request, auth::NameSource::kRequest, kMaxAuditedNames,
+                                 resource_names_);
     }
     if (!method_) {
       record_->admission = absl::PermissionDeniedError(
@@ -206,9 +232,8 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     if (absl::optional<absl::string_view> person = Metadata(context, kOnBehalfOfKey)) {
       absl::StatusOr<v1::Principal> found = access_.GetPrincipal(*person);
       if (!found.ok() || found->disabled()) {
-        return absl::PermissionDeniedError(absl::StrCat(kOnBehalfOfKey, " names \"",
-                                                        person->substr(0, 80),
-                                                        "\", which is not an enabled principal"));
+        return absl::PermissionDeniedError(absl::StrCat(kOnBehalfOfKey, " names ", Quote(*person),
+                                                        ", which is not an enabled principal"));
       }
       identity.on_behalf_of = *std::move(found);
     }
@@ -217,8 +242,8 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
 
   void CollectResponse(const void* message) {
     if (message == nullptr) return;
-    auth::CollectResourceNames(*static_cast<const Message*>(message), kMaxAuditedNames,
-                               resource_names_);
+    auth::CollectResourceNames(*static_cast<const Message*>(message), auth::NameSource::kResponse,
+                               kMaxAuditedNames, resource_names_);
   }
 
   absl::Status Write(const grpc::Status& status) {
@@ -240,7 +265,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     resource_names_.clear();
     event.set_status_code(status.error_code());
     if (!status.ok()) {
-      event.set_status_message(status.error_message().substr(0, kMaxStatusMessage));
+      event.set_status_message(Truncate(status.error_message(), kMaxStatusMessage));
     }
     event.set_request_id(record_->request_id);
     event.set_peer(info_->server_context()->peer());
@@ -251,6 +276,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   auth::AccessStore& access_;
   audit::AuditLog& audit_;
   absl::optional<auth::MethodPolicy> method_;
+  size_t max_send_bytes_;
   std::shared_ptr<CallRecord> record_;
   bool audited_ = true;
   bool decided_ = false;
@@ -271,7 +297,8 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
 grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   if (IsPublicMethod(info->method())) return nullptr;
-  return new AuthInterceptor(info, access_, audit_, auth::FindMethodPolicy(info->method()));
+  return new AuthInterceptor(info, access_, audit_, auth::FindMethodPolicy(info->method()),
+                             max_send_bytes_);
 }
 
 bool IsLocalPeer(absl::string_view peer, absl::string_view transport_security_type) {

@@ -24,14 +24,20 @@
 
 namespace clinic::server {
 
+// gRPC's and the config's default message limit.
+inline constexpr size_t kDefaultMaxSendBytes = 4 << 20;
+
 // The metadata key a service sets to name the person it acts for.
 inline constexpr char kOnBehalfOfKey[] = "x-clinic-on-behalf-of";
 
 class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  // Both must outlive the server.
-  AuthInterceptorFactory(auth::AccessStore& access, audit::AuditLog& audit)
-      : access_(access), audit_(audit) {}
+  // Both must outlive the server. `max_send_bytes` is the server's send
+  // limit (server.max_message_bytes): a response above it is refused here,
+  // with RESOURCE_EXHAUSTED, so the audit event records that status.
+  AuthInterceptorFactory(auth::AccessStore& access, audit::AuditLog& audit,
+                         size_t max_send_bytes = kDefaultMaxSendBytes)
+      : access_(access), audit_(audit), max_send_bytes_(max_send_bytes) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
@@ -39,6 +45,7 @@ class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
  private:
   auth::AccessStore& access_;
   audit::AuditLog& audit_;
+  size_t max_send_bytes_;
 };
 
 // Whether a call's peer is on this machine or in this process, where a

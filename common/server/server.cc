@@ -246,8 +246,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Outgoing steps run in this order and incoming ones in reverse: the call
   // log reads the request id first, and logs the status after the access
   // step has settled it, so the log and the audit trail agree.
-  interceptors.push_back(
-      std::make_unique<AuthInterceptorFactory>(*server->access_, *server->audit_));
+  interceptors.push_back(std::make_unique<AuthInterceptorFactory>(
+      *server->access_, *server->audit_, static_cast<size_t>(max_message)));
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 

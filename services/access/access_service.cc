@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/core/paging.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/server/principal.h"
 #include "common/storage/ids.h"
 #include "google/protobuf/util/time_util.h"
@@ -23,14 +25,6 @@ constexpr int kMaxRoles = 50;
 const absl::Duration kMinTtl = absl::Minutes(1);
 const absl::Duration kMaxTtl = absl::Hours(24 * 3650);
 
-// Quotes a caller's value for an error message, cut short so a huge value
-// cannot flood logs.
-std::string Quoted(absl::string_view value) {
-  constexpr size_t kMax = 64;
-  if (value.size() <= kMax) return absl::StrCat("\"", value, "\"");
-  return absl::StrCat("\"", value.substr(0, kMax), "...\"");
-}
-
 absl::Status Violations(const std::vector<FieldViolation>& violations) {
   if (violations.empty()) return absl::OkStatus();
   return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
@@ -42,7 +36,7 @@ void ValidatePrincipalName(absl::string_view name, absl::string_view field,
     out.push_back({std::string(field), "is required, e.g. \"staff/jane-doe\""});
   } else if (!IsPrincipalName(name)) {
     out.push_back({std::string(field),
-                   absl::StrCat(Quoted(name),
+                   absl::StrCat(Quote(name),
                                 " is not a principal name: use \"staff/...\", \"service/...\" or "
                                 "\"tool/...\" followed by 1 to 64 lowercase letters, digits, "
                                 "dots or hyphens")});
@@ -81,6 +75,21 @@ class Hosted : public server::HostedService {
 
 }  // namespace
 
+size_t PageBudgetBytes(const config::v1::ServerConfig& config) {
+  const int64_t max_message = config.server().max_message_bytes() > 0
+                                  ? config.server().max_message_bytes()
+                                  : int64_t{4} << 20;
+  return static_cast<size_t>(std::min<int64_t>(int64_t{1} << 20, max_message / 2));
+}
+
+bool PageFiller::Fits(const google::protobuf::Message& item) {
+  // The item's bytes, its tag and its length prefix.
+  const size_t size = item.ByteSizeLong() + 6;
+  if (used_ > 0 && used_ + size > budget_) return false;
+  used_ += size;
+  return true;
+}
+
 bool IsPrincipalName(absl::string_view name) {
   const size_t slash = name.find('/');
   if (slash == absl::string_view::npos) return false;
@@ -114,12 +123,12 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal,
     }
     if (!binding.site_id().empty() && site_ids_.count(binding.site_id()) == 0) {
       out.push_back({field + ".site_id",
-                     absl::StrCat(Quoted(binding.site_id()), " is not a site of this chain")});
+                     absl::StrCat(Quote(binding.site_id()), " is not a site of this chain")});
     }
     if (!seen.emplace(binding.role(), binding.site_id()).second) {
       out.push_back(
           {field, absl::StrCat(v1::Role_Name(binding.role()), " at ",
-                               binding.site_id().empty() ? "every site" : Quoted(binding.site_id()),
+                               binding.site_id().empty() ? "every site" : Quote(binding.site_id()),
                                " is listed twice")});
     }
   }
@@ -207,15 +216,20 @@ absl::Status AccessService::DoListPrincipals(const v1::ListPrincipalsRequest& re
                                              v1::ListPrincipalsResponse* response) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
-  absl::StatusOr<std::string> after = DecodePageToken("principals", request.page_token());
+  absl::StatusOr<std::string> after =
+      store_.page_tokens().Decode("ListPrincipals", "", request.page_token());
   if (!after.ok()) return after.status();
   absl::StatusOr<std::vector<v1::Principal>> page = store_.ListPrincipals(*after, *size + 1);
   if (!page.ok()) return page.status();
-  for (int i = 0; i < static_cast<int>(page->size()) && i < *size; ++i) {
-    *response->add_principals() = (*page)[i];
-  }
-  if (static_cast<int>(page->size()) > *size) {
-    response->set_next_page_token(EncodePageToken("principals", (*page)[*size - 1].name()));
+  PageFiller filler(page_budget_bytes_);
+  for (int i = 0; i < static_cast<int>(page->size()); ++i) {
+    const v1::Principal& principal = (*page)[i];
+    if (i == *size || !filler.Fits(principal)) {
+      response->set_next_page_token(
+          store_.page_tokens().Encode("ListPrincipals", "", (*page)[i - 1].name()));
+      break;
+    }
+    *response->add_principals() = principal;
   }
   return absl::OkStatus();
 }
@@ -252,7 +266,7 @@ absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& 
       common_name = true;
     } else {
       violations.push_back(
-          {"update_mask", absl::StrCat(Quoted(path),
+          {"update_mask", absl::StrCat(Quote(path),
                                        " cannot be changed; use display_name, roles, "
                                        "disabled, certificate_common_name or *")});
     }
@@ -291,21 +305,11 @@ absl::Status AccessService::DoIssueToken(const v1::IssueTokenRequest& request,
                                violations);
   absl::Duration ttl = absl::ZeroDuration();
   if (request.has_ttl()) {
-    // Protobuf's own limits: 10,000 years, nanos with the sign of seconds.
-    const auto& d = request.ttl();
-    if (d.seconds() < -315576000000 || d.seconds() > 315576000000 || d.nanos() <= -1000000000 ||
-        d.nanos() >= 1000000000 || (d.seconds() > 0 && d.nanos() < 0) ||
-        (d.seconds() < 0 && d.nanos() > 0)) {
-      violations.push_back({"ttl", "is not a valid duration"});
-    } else {
-      ttl = absl::Seconds(request.ttl().seconds()) + absl::Nanoseconds(request.ttl().nanos());
-      if (ttl < kMinTtl || ttl > kMaxTtl) {
-        violations.push_back(
-            {"ttl", absl::StrCat(absl::FormatDuration(ttl),
-                                 " is out of range: at least 1 minute, at most 3650 days; "
-                                 "leave it unset for a token that does not expire")});
-      }
-    }
+    ttl = CheckDuration(request.ttl(), kMinTtl, kMaxTtl,
+                        "at least 1 minute, at most 3650 days; leave it unset for a token that "
+                        "does not expire",
+                        "ttl", violations)
+              .value_or(absl::ZeroDuration());
   }
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
   absl::StatusOr<auth::IssuedToken> issued =
@@ -332,17 +336,24 @@ absl::Status AccessService::DoListTokens(const v1::ListTokensRequest& request,
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
-  const std::string scope = absl::StrCat("tokens:", request.principal());
-  absl::StatusOr<std::string> before = DecodePageToken(scope, request.page_token());
+  absl::StatusOr<std::string> before =
+      store_.page_tokens().Decode("ListTokens", request.principal(), request.page_token());
   if (!before.ok()) return before.status();
+  if (!before->empty() && !storage::IsWellFormedId(*before)) {
+    return InvalidField("page_token", "is not a token returned by this method for this query");
+  }
   absl::StatusOr<std::vector<auth::TokenInfo>> page =
       store_.ListTokens(request.principal(), *before, *size + 1);
   if (!page.ok()) return page.status();
-  for (int i = 0; i < static_cast<int>(page->size()) && i < *size; ++i) {
-    *response->add_tokens() = ToProto((*page)[i]);
-  }
-  if (static_cast<int>(page->size()) > *size) {
-    response->set_next_page_token(EncodePageToken(scope, (*page)[*size - 1].token_id));
+  PageFiller filler(page_budget_bytes_);
+  for (int i = 0; i < static_cast<int>(page->size()); ++i) {
+    v1::AccessToken token = ToProto((*page)[i]);
+    if (i == *size || !filler.Fits(token)) {
+      response->set_next_page_token(
+          store_.page_tokens().Encode("ListTokens", request.principal(), (*page)[i - 1].token_id));
+      break;
+    }
+    *response->add_tokens() = std::move(token);
   }
   return absl::OkStatus();
 }
@@ -357,7 +368,7 @@ grpc::ServerUnaryReactor* AccessService::RevokeToken(grpc::CallbackServerContext
         absl::StartsWith(name, kTokenPrefix) ? sizeof(kTokenPrefix) - 1 : 0);
     if (!absl::StartsWith(name, kTokenPrefix) || !storage::IsWellFormedId(id)) {
       return InvalidField("name",
-                          absl::StrCat(Quoted(name), " is not a token name \"tokens/{id}\""));
+                          absl::StrCat(Quote(name), " is not a token name \"tokens/{id}\""));
     }
     absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(id, absl::Now());
     if (!revoked.ok()) return revoked.status();
@@ -372,15 +383,18 @@ server::ServiceFactory AccessFactory() {
     std::set<std::string> sites;
     for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
     return std::make_unique<Hosted>(
-        "clinic.v1.Access", std::make_unique<AccessService>(context.access, std::move(sites)));
+        "clinic.v1.Access", std::make_unique<AccessService>(context.access, std::move(sites),
+                                                            PageBudgetBytes(context.config)));
   };
 }
 
 server::ServiceFactory AuditFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    return std::make_unique<Hosted>("clinic.v1.Audit",
-                                    std::make_unique<AuditService>(context.audit));
+    return std::make_unique<Hosted>(
+        "clinic.v1.Audit",
+        std::make_unique<AuditService>(context.audit, context.access.page_tokens(),
+                                       PageBudgetBytes(context.config)));
   };
 }
 

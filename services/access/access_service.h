@@ -8,18 +8,38 @@
 #include <string>
 #include <vector>
 
+#include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/access.grpc.pb.h"
 #include "clinic/v1/audit.grpc.pb.h"
 #include "common/core/status.h"
 #include "common/server/server.h"
 #include "common/server/work_pool.h"
+#include "common/storage/page_tokens.h"
 
 namespace clinic::access {
 
+// How many bytes of items a page of Access or Audit may carry: well under
+// server.max_message_bytes (half of it, at most 1 MiB), so a page always
+// fits in a response and the rest follows with next_page_token.
+size_t PageBudgetBytes(const config::v1::ServerConfig& config);
+
+// Counts the items of a page against the budget. The first item always fits,
+// so a page is never empty while items remain.
+class PageFiller {
+ public:
+  explicit PageFiller(size_t budget) : budget_(budget) {}
+  // Whether `item` still fits; when it does, it is counted.
+  bool Fits(const google::protobuf::Message& item);
+
+ private:
+  size_t budget_;
+  size_t used_ = 0;
+};
+
 class AccessService final : public v1::Access::CallbackService {
  public:
-  AccessService(auth::AccessStore& store, std::set<std::string> site_ids)
-      : store_(store), site_ids_(std::move(site_ids)) {}
+  AccessService(auth::AccessStore& store, std::set<std::string> site_ids, size_t page_budget_bytes)
+      : store_(store), site_ids_(std::move(site_ids)), page_budget_bytes_(page_budget_bytes) {}
 
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
                                    const v1::WhoAmIRequest* request,
@@ -61,12 +81,15 @@ class AccessService final : public v1::Access::CallbackService {
 
   auth::AccessStore& store_;
   std::set<std::string> site_ids_;
+  size_t page_budget_bytes_;
   server::WorkPool pool_{2, /*max_queued=*/256};
 };
 
 class AuditService final : public v1::Audit::CallbackService {
  public:
-  explicit AuditService(audit::AuditLog& log) : log_(log) {}
+  AuditService(audit::AuditLog& log, const storage::PageTokens& page_tokens,
+               size_t page_budget_bytes)
+      : log_(log), page_tokens_(page_tokens), page_budget_bytes_(page_budget_bytes) {}
 
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
                                             const v1::ListAuditEventsRequest* request,
@@ -80,6 +103,8 @@ class AuditService final : public v1::Audit::CallbackService {
                                  v1::ListAuditEventsResponse* response);
 
   audit::AuditLog& log_;
+  const storage::PageTokens& page_tokens_;
+  size_t page_budget_bytes_;
   // Verification reads the whole trail; one at a time is plenty.
   server::WorkPool pool_{2, /*max_queued=*/64};
 };

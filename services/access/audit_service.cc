@@ -1,23 +1,38 @@
-#include "absl/strings/escaping.h"
+// The Audit service: reading the audit trail a page at a time, and checking
+// its hash chain.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/paging.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/storage/ids.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/access/access_service.h"
 
 namespace clinic::access {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 constexpr int kDefaultAuditPage = 100;
 constexpr int kMaxAuditPage = 500;
+constexpr size_t kMaxPrincipalFilter = 200;
 
-absl::optional<absl::Time> TimeOf(const google::protobuf::Timestamp& timestamp, bool present) {
-  if (!present) return absl::nullopt;
-  return absl::FromUnixMillis(TimeUtil::TimestampToMilliseconds(timestamp));
+// The filters of a request, serialized the same way every time, so a page
+// token is bound to exactly the query it came from.
+std::string Fingerprint(const v1::ListAuditEventsRequest& request) {
+  v1::ListAuditEventsRequest filters = request;
+  filters.clear_page_size();
+  filters.clear_page_token();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    filters.SerializeToCodedStream(&coded);
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -36,25 +51,19 @@ absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& r
     const std::string& client = request.client();
     if (!absl::StartsWith(client, "clients/") ||
         !storage::IsWellFormedId(absl::string_view(client).substr(8))) {
-      violations.push_back({"client", absl::StrCat("\"", client.substr(0, 64),
-                                                   "\" is not a client name \"clients/{id}\"")});
+      violations.push_back(
+          {"client", absl::StrCat(Quote(client), " is not a client name \"clients/{id}\"")});
     }
   }
-  if (request.principal().size() > 200) {
+  if (request.principal().size() > kMaxPrincipalFilter) {
     violations.push_back({"principal", "is longer than any principal name"});
   }
-  for (const auto& [field, present, timestamp] :
-       {std::make_tuple("start_time", request.has_start_time(), &request.start_time()),
-        std::make_tuple("end_time", request.has_end_time(), &request.end_time())}) {
-    // 0001-01-01 to 9999-12-31, nanos in range: what Timestamp allows.
-    if (present && (timestamp->seconds() < -62135596800 || timestamp->seconds() > 253402300799 ||
-                    timestamp->nanos() < 0 || timestamp->nanos() > 999999999)) {
-      violations.push_back({field, "is not a valid timestamp"});
-    }
+  absl::optional<absl::Time> start_time, end_time;
+  if (request.has_start_time()) {
+    start_time = CheckTimestamp(request.start_time(), "start_time", violations);
   }
-  if (violations.empty() && request.has_start_time() && request.has_end_time() &&
-      TimeUtil::TimestampToMilliseconds(request.end_time()) <=
-          TimeUtil::TimestampToMilliseconds(request.start_time())) {
+  if (request.has_end_time()) end_time = CheckTimestamp(request.end_time(), "end_time", violations);
+  if (start_time && end_time && *end_time <= *start_time) {
     violations.push_back({"end_time", "must be after start_time"});
   }
   if (request.page_size() < 0) {
@@ -67,32 +76,31 @@ absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& r
   query.client = request.client();
   query.principal = request.principal();
   query.site_id = request.site_id();
-  query.start_time = TimeOf(request.start_time(), request.has_start_time());
-  query.end_time = TimeOf(request.end_time(), request.has_end_time());
-  query.limit = request.page_size() == 0 ? kDefaultAuditPage
-                                         : std::min<int>(request.page_size(), kMaxAuditPage);
+  query.start_time = start_time;
+  query.end_time = end_time;
+  const int page = request.page_size() == 0 ? kDefaultAuditPage
+                                            : std::min<int>(request.page_size(), kMaxAuditPage);
   // The token is bound to the filters, so it cannot be replayed with others.
-  v1::ListAuditEventsRequest filters = request;
-  filters.clear_page_size();
-  filters.clear_page_token();
-  std::string fingerprint;
-  filters.SerializeToString(&fingerprint);
-  const std::string scope = absl::StrCat("auditEvents:", absl::BytesToHexString(fingerprint));
-  absl::StatusOr<std::string> before = DecodePageToken(scope, request.page_token());
+  const std::string fingerprint = Fingerprint(request);
+  absl::StatusOr<std::string> before =
+      page_tokens_.Decode("ListAuditEvents", fingerprint, request.page_token());
   if (!before.ok()) return before.status();
-  if (!before->empty() && !absl::SimpleAtoi(*before, &query.before_sequence)) {
-    return InvalidField("page_token", "is not a token from this list");
+  if (!before->empty() &&
+      (!absl::SimpleAtoi(*before, &query.before_sequence) || query.before_sequence <= 0)) {
+    return InvalidField("page_token", "is not a token returned by this method for this query");
   }
-  ++query.limit;
+  query.limit = page + 1;
   absl::StatusOr<std::vector<v1::AuditEvent>> events = log_.Query(query);
   if (!events.ok()) return events.status();
-  const int page = query.limit - 1;
-  for (int i = 0; i < static_cast<int>(events->size()) && i < page; ++i) {
-    *response->add_events() = (*events)[i];
-  }
-  if (static_cast<int>(events->size()) > page) {
-    response->set_next_page_token(
-        EncodePageToken(scope, absl::StrCat((*events)[page - 1].sequence())));
+  PageFiller filler(page_budget_bytes_);
+  for (int i = 0; i < static_cast<int>(events->size()); ++i) {
+    const v1::AuditEvent& event = (*events)[i];
+    if (i == page || !filler.Fits(event)) {
+      response->set_next_page_token(page_tokens_.Encode("ListAuditEvents", fingerprint,
+                                                        absl::StrCat((*events)[i - 1].sequence())));
+      break;
+    }
+    *response->add_events() = event;
   }
   return absl::OkStatus();
 }

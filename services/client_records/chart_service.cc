@@ -7,6 +7,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
@@ -15,9 +17,6 @@
 
 namespace clinic::client_records {
 namespace {
-
-// Clocks on tablets drift; a signature "a minute from now" is not a mistake.
-constexpr absl::Duration kClockSkew = absl::Minutes(5);
 
 absl::Status Violations(const std::vector<FieldViolation>& violations) {
   if (violations.empty()) return absl::OkStatus();
@@ -34,26 +33,11 @@ absl::StatusOr<std::string> ParseHistoryName(absl::string_view name, absl::strin
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 3 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1]) ||
       parts[2] != "medicalHistory") {
-    return InvalidField(field, absl::StrCat("\"", name,
-                                            "\" is not of the form "
+    return InvalidField(field, absl::StrCat(Quote(name),
+                                            " is not of the form "
                                             "\"clients/{client_id}/medicalHistory\""));
   }
   return std::string(parts[1]);
-}
-
-void ValidateTimeNotFuture(const google::protobuf::Timestamp& time, bool present, absl::Time now,
-                           absl::string_view field, std::vector<FieldViolation>& out) {
-  if (!present) {
-    out.push_back({std::string(field), "is required"});
-    return;
-  }
-  if (time.seconds() < 0 || time.nanos() < 0 || time.nanos() > 999999999) {
-    out.push_back({std::string(field), "is not a valid time"});
-    return;
-  }
-  if (FromTimestamp(time) > now + kClockSkew) {
-    out.push_back({std::string(field), "is in the future"});
-  }
 }
 
 int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d.day(); }
@@ -151,12 +135,13 @@ absl::Status ClientRecordsService::DoRecordConsent(
          absl::StrCat("treatment type '", in.treatment_type_id(), "' is not loaded")});
   }
   ValidateText(in.form_version(), "consent.form_version", true, 64, violations);
-  ValidateTimeNotFuture(in.sign_time(), in.has_sign_time(), now, "consent.sign_time", violations);
+  CheckEventTime(in.sign_time(), in.has_sign_time(), /*required=*/true, now, "consent.sign_time",
+                 violations);
   if (in.site_id().empty()) {
     violations.push_back({"consent.site_id", "is required"});
   } else if (site_ids_.count(in.site_id()) == 0) {
     violations.push_back(
-        {"consent.site_id", absl::StrCat("\"", in.site_id(), "\" is not a site of this chain")});
+        {"consent.site_id", absl::StrCat(Quote(in.site_id()), " is not a site of this chain")});
   }
   ValidateText(in.witness(), "consent.witness", false, 200, violations);
   AddRequestId(request->request_id(), violations);
@@ -226,11 +211,11 @@ absl::Status ClientRecordsService::DoCreateTreatmentRecord(
     violations.push_back({"treatment_record.site_id", "is required"});
   } else if (site_ids_.count(in.site_id()) == 0) {
     violations.push_back({"treatment_record.site_id",
-                          absl::StrCat("\"", in.site_id(), "\" is not a site of this chain")});
+                          absl::StrCat(Quote(in.site_id()), " is not a site of this chain")});
   }
   ValidateText(in.practitioner(), "treatment_record.practitioner", true, 200, violations);
-  ValidateTimeNotFuture(in.perform_time(), in.has_perform_time(), now,
-                        "treatment_record.perform_time", violations);
+  CheckEventTime(in.perform_time(), in.has_perform_time(), /*required=*/true, now,
+                 "treatment_record.perform_time", violations);
   if (type != nullptr) {
     ValidateTreatedAreas(type->definition(), in.areas(), "treatment_record.areas", violations);
     ValidateCartridgeUse(type->definition(), in.cartridge(), in.areas(),

@@ -8,17 +8,16 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/client_records/client_name_keys.h"
 #include "services/client_records/client_validation.h"
 
 namespace clinic::client_records {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 constexpr char kServiceName[] = "clinic.v1.ClientRecords";
 constexpr size_t kMaxNameChars = 100;
@@ -58,7 +57,7 @@ void ValidateClient(const v1::Client& client, bool has_date_of_birth,
     out.push_back({"client.home_site_id", "is required"});
   } else if (site_ids.count(client.home_site_id()) == 0) {
     out.push_back({"client.home_site_id",
-                   absl::StrCat("\"", client.home_site_id(), "\" is not a site of this chain")});
+                   absl::StrCat(Quote(client.home_site_id()), " is not a site of this chain")});
   }
   ValidateText(client.given_name(), "client.given_name", true, kMaxNameChars, out);
   ValidateText(client.family_name(), "client.family_name", true, kMaxNameChars, out);
@@ -91,20 +90,12 @@ absl::Status Violations(const std::vector<FieldViolation>& violations) {
 
 }  // namespace
 
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(timestamp));
-}
-
 absl::StatusOr<std::string> ParseClientName(absl::string_view name, absl::string_view field) {
   if (name.empty()) return InvalidField(field, "is required, e.g. \"clients/01J9Z...\"");
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1])) {
-    return InvalidField(field, absl::StrCat("\"", name,
-                                            "\" is not a client name of the form "
+    return InvalidField(field, absl::StrCat(Quote(name),
+                                            " is not a client name of the form "
                                             "\"clients/{client_id}\""));
   }
   return std::string(parts[1]);
@@ -118,7 +109,7 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(absl::string_
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1]) ||
       parts[2] != collection || !storage::IsWellFormedId(parts[3])) {
-    return InvalidField(field, absl::StrCat("\"", name, "\" is not of the form ", shape));
+    return InvalidField(field, absl::StrCat(Quote(name), " is not of the form ", shape));
   }
   return std::make_pair(std::string(parts[1]), std::string(parts[3]));
 }
@@ -188,7 +179,7 @@ absl::Status ClientRecordsService::DoUpdateClient(
       violations.push_back(
           {absl::StrCat("update_mask.paths[", i, "]"),
            absl::StrCat(
-               "\"", paths[i], "\" cannot be updated; updatable fields are ",
+               Quote(paths[i]), " cannot be updated; updatable fields are ",
                absl::StrJoin(UpdatableFields(), ", ", [](std::string* out, const auto& entry) {
                  out->append(entry.first);
                }))});
@@ -217,8 +208,13 @@ absl::Status ClientRecordsService::DoListClients(
     [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
     v1::ListClientsResponse* response) {
   if (!request->home_site_id().empty() && site_ids_.count(request->home_site_id()) == 0) {
-    return InvalidField("home_site_id", absl::StrCat("\"", request->home_site_id(),
-                                                     "\" is not a site of this chain"));
+    return InvalidField("home_site_id", absl::StrCat(Quote(request->home_site_id()),
+                                                     " is not a site of this chain"));
+  }
+  if (request->has_updated_since()) {
+    std::vector<FieldViolation> violations;
+    CheckTimestamp(request->updated_since(), "updated_since", violations);
+    if (absl::Status s = Violations(violations); !s.ok()) return s;
   }
   if (!v1::ClientState_IsValid(request->state())) {
     return InvalidField("state", absl::StrCat(request->state(), " is not a client state"));

@@ -140,10 +140,6 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(absl::string_
                                                                    absl::string_view collection,
                                                                    absl::string_view field);
 
-// Helpers shared by the two halves of the service.
-google::protobuf::Timestamp ToTimestamp(absl::Time time);
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
-
 }  // namespace clinic::client_records
 
 #endif  // CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SERVICE_H_

@@ -11,22 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
 
 namespace clinic::client_records {
 namespace {
-
-// Tablets' clocks drift; an event reported "a minute from now" is not a
-// mistake.
-constexpr absl::Duration kClockSkew = absl::Minutes(5);
-
-// The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to
-// 9999-12-31T23:59:59.999999999Z.
-constexpr int64_t kMinTimestampSeconds = -62135596800;
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
-
-// A refused value is quoted back, but cut short so one huge field cannot
-// swamp the error details.
-constexpr size_t kMaxQuotedChars = 64;
 
 // Messages list the valid ids only when the list is short enough to read.
 constexpr size_t kMaxListedIds = 12;
@@ -38,10 +27,6 @@ constexpr size_t kMaxLotNumberChars = 64;
 constexpr size_t kMaxProductChars = 200;
 constexpr size_t kMaxAdverseEventChars = 2000;
 
-constexpr const char* kMonthNames[] = {"January",   "February", "March",    "April",
-                                       "May",       "June",     "July",     "August",
-                                       "September", "October",  "November", "December"};
-
 std::string Child(absl::string_view field, absl::string_view name) {
   if (field.empty()) return std::string(name);
   return absl::StrCat(field, ".", name);
@@ -50,50 +35,6 @@ std::string Child(absl::string_view field, absl::string_view name) {
 std::string Indexed(absl::string_view field, int index) {
   return absl::StrCat(field, "[", index, "]");
 }
-
-bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && IsLeap(year) ? 29 : kDays[month - 1];
-}
-
-// Decodes one UTF-8 character at `i`; returns its length, or 0 when the bytes
-// are not well-formed UTF-8 (overlong forms and surrogates included).
-size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t& code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t length = 0;
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  } else if ((lead & 0xe0) == 0xc0) {
-    length = 2;
-    code_point = lead & 0x1f;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3;
-    code_point = lead & 0x0f;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3f);
-  }
-  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kMinimum[length] || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return 0;
-  }
-  return length;
-}
-
-// Unicode's control characters (general category Cc): C0, DEL and C1.
-bool IsControl(uint32_t c) { return c < 0x20 || (c >= 0x7f && c < 0xa0); }
 
 // Unicode's white space outside the control characters, which a pasted
 // address can carry invisibly.
@@ -104,42 +45,6 @@ bool IsSpace(uint32_t c) {
 
 std::string CodePointName(uint32_t c) {
   return absl::StrCat("U+", absl::AsciiStrToUpper(absl::StrCat(absl::Hex(c, absl::kZeroPad4))));
-}
-
-// The value between `mark`s, for a message. Bytes that are not UTF-8 and
-// control characters are escaped, so the message is always printable, valid
-// UTF-8 (it travels in a proto3 string); long values are cut short.
-std::string Quote(absl::string_view value, char mark) {
-  std::string quoted(1, mark);
-  size_t chars = 0;
-  for (size_t i = 0; i < value.size(); ++chars) {
-    if (chars == kMaxQuotedChars) {
-      quoted += "...";
-      break;
-    }
-    uint32_t c = 0;
-    size_t length = DecodeUtf8(value, i, c);
-    if (length == 0) {
-      absl::StrAppend(&quoted, "\\x",
-                      absl::Hex(static_cast<unsigned char>(value[i]), absl::kZeroPad2));
-      length = 1;
-    } else if (c == '\\' || c == static_cast<unsigned char>(mark)) {
-      absl::StrAppend(&quoted, "\\", value.substr(i, 1));
-    } else if (c == '\n') {
-      quoted += "\\n";
-    } else if (c == '\t') {
-      quoted += "\\t";
-    } else if (c == '\r') {
-      quoted += "\\r";
-    } else if (IsControl(c)) {
-      absl::StrAppend(&quoted, "\\u", absl::Hex(c, absl::kZeroPad4));
-    } else {
-      quoted.append(value.data() + i, length);
-    }
-    i += length;
-  }
-  quoted += mark;
-  return quoted;
 }
 
 // " (areas: forehead, cheeks)", or nothing when the list is empty or too
@@ -175,7 +80,8 @@ std::string EmailProblem(absl::string_view email) {
     if (IsSpace(c) || (c < 0x80 && absl::ascii_isspace(static_cast<unsigned char>(c)))) {
       return "it contains white space";
     }
-    if (IsControl(c)) return absl::StrCat("it contains the control character ", CodePointName(c));
+    if (IsControlCharacter(c))
+      return absl::StrCat("it contains the control character ", CodePointName(c));
     i += length;
   }
   const size_t at = email.find('@');
@@ -198,38 +104,10 @@ std::string EmailProblem(absl::string_view email) {
   return "";
 }
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
-}
-
-std::string FormatUtc(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
-}
-
 }  // namespace
 
 void ValidateDate(const v1::Date& date, absl::string_view field, std::vector<FieldViolation>& out) {
-  const bool year_ok = date.year() >= 1 && date.year() <= 9999;
-  const bool month_ok = date.month() >= 1 && date.month() <= 12;
-  if (!year_ok) {
-    out.push_back(
-        {Child(field, "year"), absl::StrCat(date.year(), " is not a year from 1 to 9999")});
-  }
-  if (!month_ok) {
-    out.push_back(
-        {Child(field, "month"), absl::StrCat(date.month(), " is not a month from 1 to 12")});
-  }
-  if (year_ok && month_ok) {
-    const int days = DaysInMonth(date.year(), date.month());
-    if (date.day() < 1 || date.day() > days) {
-      out.push_back({Child(field, "day"),
-                     absl::StrCat(date.day(), " is not a day of ", kMonthNames[date.month() - 1],
-                                  " ", date.year(), ", which has ", days, " days")});
-    }
-  } else if (date.day() < 1 || date.day() > 31) {
-    // The month is unknown, but no month has this day.
-    out.push_back({Child(field, "day"), absl::StrCat(date.day(), " is not a day from 1 to 31")});
-  }
+  CheckDate(date, field, out);
 }
 
 void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
@@ -270,7 +148,7 @@ void ValidatePhone(absl::string_view phone, absl::string_view field, bool requir
   const std::string problem = PhoneProblem(phone);
   if (!problem.empty()) {
     out.push_back({std::string(field),
-                   absl::StrCat(Quote(phone, '"'),
+                   absl::StrCat(Quote(phone, kQuotedChars, '"'),
                                 " is not a phone number in E.164 form such as \"+447700900123\": ",
                                 problem)});
   }
@@ -288,8 +166,8 @@ void ValidateEmail(absl::string_view email, absl::string_view field, bool requir
   }
   const std::string problem = EmailProblem(email);
   if (!problem.empty()) {
-    out.push_back({std::string(field),
-                   absl::StrCat(Quote(email, '"'), " is not an email address: ", problem)});
+    out.push_back({std::string(field), absl::StrCat(Quote(email, kQuotedChars, '"'),
+                                                    " is not an email address: ", problem)});
   }
 }
 
@@ -311,7 +189,7 @@ void ValidateText(absl::string_view text, absl::string_view field, bool required
                                   " at byte ", i, " does not belong to a well-formed character")});
       return;
     }
-    if (IsControl(code_point)) {
+    if (IsControlCharacter(code_point)) {
       // Line breaks belong in notes but never in names: one line keeps a
       // name printable everywhere it is shown.
       const bool layout = code_point == '\n' || code_point == '\r' || code_point == '\t';
@@ -337,7 +215,7 @@ void ValidateCountryCode(absl::string_view code, absl::string_view field,
   if (code.size() != 2 || !absl::ascii_isupper(static_cast<unsigned char>(code[0])) ||
       !absl::ascii_isupper(static_cast<unsigned char>(code[1]))) {
     out.push_back({std::string(field),
-                   absl::StrCat(Quote(code, '"'),
+                   absl::StrCat(Quote(code, kQuotedChars, '"'),
                                 " is not an ISO 3166-1 alpha-2 country code: two upper-case "
                                 "letters such as \"GB\"")});
   }
@@ -375,8 +253,8 @@ void ValidateTreatedAreas(const v1::TreatmentDefinition& definition,
     const auto it = by_id.find(treated.area_id());
     if (it == by_id.end()) {
       out.push_back({Child(path, "area_id"),
-                     absl::StrCat(Quote(treated.area_id(), '\''), " is not an area of ", type,
-                                  ListIfShort("areas", area_ids))});
+                     absl::StrCat(Quote(treated.area_id(), kQuotedChars, '\''),
+                                  " is not an area of ", type, ListIfShort("areas", area_ids))});
       continue;
     }
     const v1::TreatmentArea& area = *it->second;
@@ -390,9 +268,10 @@ void ValidateTreatedAreas(const v1::TreatmentDefinition& definition,
     const std::string& indication = treated.indication_id();
     const bool known_indication = !indication.empty() && indications.count(indication) > 0;
     if (!indication.empty() && !known_indication) {
-      out.push_back({Child(path, "indication_id"),
-                     absl::StrCat(Quote(indication, '\''), " is not an indication of ", type,
-                                  ListIfShort("indications", indication_ids))});
+      out.push_back(
+          {Child(path, "indication_id"),
+           absl::StrCat(Quote(indication, kQuotedChars, '\''), " is not an indication of ", type,
+                        ListIfShort("indications", indication_ids))});
     }
 
     const v1::DepthOverride* in_effect = nullptr;
@@ -440,7 +319,7 @@ void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
     bool printable = true;
     for (char c : lot) printable = printable && c >= ' ' && c <= '~';
     if (!printable) {
-      out.push_back({lot_field, absl::StrCat(Quote(lot, '"'),
+      out.push_back({lot_field, absl::StrCat(Quote(lot, kQuotedChars, '"'),
                                              " is not a lot number: it must be printable ASCII "
                                              "characters, as printed on the box")});
     } else if (lot.size() > kMaxLotNumberChars) {
@@ -461,7 +340,7 @@ void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
   if (requirement == nullptr) {
     out.push_back(
         {requirement_field,
-         absl::StrCat(Quote(cartridge.requirement_id(), '\''),
+         absl::StrCat(Quote(cartridge.requirement_id(), kQuotedChars, '\''),
                       " is not a cartridge requirement of treatment type '", definition.id(), "'",
                       ListIfShort("requirements", requirement_ids))});
     return;
@@ -502,19 +381,8 @@ void ValidateAdverseEvents(const google::protobuf::RepeatedPtrField<v1::AdverseE
                      absl::StrCat(static_cast<int>(event.severity()),
                                   " is not an adverse event severity this service knows")});
     }
-    if (!event.has_onset_time()) continue;
-    const google::protobuf::Timestamp& onset = event.onset_time();
-    if (onset.seconds() < kMinTimestampSeconds || onset.seconds() > kMaxTimestampSeconds ||
-        onset.nanos() < 0 || onset.nanos() > 999999999) {
-      out.push_back({Child(path, "onset_time"),
-                     absl::StrCat("seconds ", onset.seconds(), " and nanos ", onset.nanos(),
-                                  " are not a valid timestamp (years 1 to 9999, nanos 0 to "
-                                  "999999999)")});
-    } else if (FromTimestamp(onset) > now + kClockSkew) {
-      out.push_back({Child(path, "onset_time"),
-                     absl::StrCat(FormatUtc(FromTimestamp(onset)), " is in the future (now is ",
-                                  FormatUtc(now), ")")});
-    }
+    CheckEventTime(event.onset_time(), event.has_onset_time(), /*required=*/false, now,
+                   Child(path, "onset_time"), out);
   }
 }
 

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/core/paging.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 
 namespace clinic::catalog {
 namespace {
@@ -82,8 +83,8 @@ absl::Status TreatmentCatalogService::DoGetTreatmentType(
   }
   if (!absl::StartsWith(name, kTypeNamePrefix) || name.size() == kTypeNamePrefix.size() ||
       name.find('/', kTypeNamePrefix.size()) != std::string::npos) {
-    return (InvalidField("name", absl::StrCat("\"", name,
-                                              "\" is not a treatment type name; "
+    return (InvalidField("name", absl::StrCat(Quote(name),
+                                              " is not a treatment type name; "
                                               "expected \"treatmentTypes/{id}\"")));
   }
   const absl::string_view id = absl::string_view(name).substr(kTypeNamePrefix.size());
@@ -91,8 +92,8 @@ absl::Status TreatmentCatalogService::DoGetTreatmentType(
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {
     return (WithReason(
-        absl::NotFoundError(absl::StrCat("treatment type '", id,
-                                         "' is not loaded; ListTreatmentTypes shows what is, and "
+        absl::NotFoundError(absl::StrCat("treatment type ", Quote(id, kQuotedChars, '\''),
+                                         " is not loaded; ListTreatmentTypes shows what is, and "
                                          "ListPluginProblems shows plugins that were refused")),
         "TREATMENT_TYPE_NOT_LOADED", kServiceName));
   }

@@ -7,3 +7,13 @@ clinic_add_test(local_peer_test LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/local_peer_test.cc
   LIBS clinic_access_services clinic_server clinic_testing_access)
 add_dependencies(local_peer_test clinic-plugin-probe)
+clinic_add_test(bounded_errors_test LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/bounded_errors_test.cc
+  LIBS clinic_access_services clinic_client_records clinic_treatment_catalog clinic_server
+       clinic_testing_access)
+add_dependencies(bounded_errors_test clinic-plugin-probe clinic_bundled_plugins)
+clinic_add_test(delegation_test LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/delegation_test.cc
+  LIBS clinic_access_services clinic_client_records clinic_treatment_catalog clinic_server
+       clinic_testing_access)
+add_dependencies(delegation_test clinic-plugin-probe clinic_bundled_plugins)

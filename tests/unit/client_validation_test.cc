@@ -315,7 +315,7 @@ TEST(ClientValidationEmailTest, MalformedAddressesFailWithTheReason) {
 TEST(ClientValidationEmailTest, LongValuesAreShortenedInTheMessage) {
   const Violations out = CheckEmail(std::string(300, 'x'));
   ASSERT_THAT(out, SizeIs(1));
-  EXPECT_THAT(out[0].description, HasSubstr("...\""));
+  EXPECT_THAT(out[0].description, HasSubstr("\xE2\x80\xA6\" (300 bytes)"));
   EXPECT_LT(out[0].description.size(), 150u);
 }
 
@@ -834,13 +834,21 @@ TEST_F(AdverseEventValidationTest, OnsetMustBeAValidTimestamp) {
       ->set_seconds(-62135596801);  // the second before year 1
   Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD)
       .mutable_onset_time()
-      ->set_seconds(-62135596800);  // year 1 itself is fine
+      ->set_seconds(-62135596800);  // year 1: a Timestamp, but before any chart
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD)
+      .mutable_onset_time()
+      ->set_seconds(-2208988800);  // 1900-01-01 itself is fine
+  Add("Redness", v1::ADVERSE_EVENT_SEVERITY_MILD)
+      .mutable_onset_time()
+      ->set_seconds(32503680000);  // year 3000: once past a nanosecond overflow
   EXPECT_THAT(
       Check(),
       ElementsAre(
           Violation("treatment_record.adverse_events[0].onset_time", "not a valid timestamp"),
           Violation("treatment_record.adverse_events[1].onset_time", "not a valid timestamp"),
-          Violation("treatment_record.adverse_events[2].onset_time", "not a valid timestamp")));
+          Violation("treatment_record.adverse_events[2].onset_time", "not a valid timestamp"),
+          Violation("treatment_record.adverse_events[3].onset_time", "before 1900-01-01"),
+          Violation("treatment_record.adverse_events[5].onset_time", "in the future")));
 }
 
 TEST_F(AdverseEventValidationTest, ReportsEveryProblemOfAnEvent) {

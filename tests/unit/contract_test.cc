@@ -98,6 +98,41 @@ TEST(ContractTest, RequestNamesAndParentsAreMarkedAsResourceNames) {
   }
 }
 
+// A method that makes a resource (Create..., Record..., Add...) carries it in
+// a message field marked new_resource, so the output-only name a caller may
+// put in it is not audited as a resource the call touched.
+TEST(ContractTest, ResourcesBeingMadeAreMarkedNewResource) {
+  int checked = 0;
+  for (const MethodDescriptor* method : EveryMethod()) {
+    const std::string& name = method->name();
+    if (name.rfind("Create", 0) != 0 && name.rfind("Record", 0) != 0 && name.rfind("Add", 0) != 0) {
+      continue;
+    }
+    for (int i = 0; i < method->input_type()->field_count(); ++i) {
+      const FieldDescriptor* field = method->input_type()->field(i);
+      if (field->message_type() == nullptr ||
+          field->message_type()->full_name().rfind("google.protobuf.", 0) == 0) {
+        continue;
+      }
+      ++checked;
+      EXPECT_TRUE(field->options().GetExtension(v1::new_resource))
+          << method->input_type()->full_name() << "." << field->name();
+    }
+  }
+  EXPECT_GE(checked, 5);
+}
+
+// Principal management is never delegable, whatever a role's grants say.
+TEST(ContractTest, NoRoleGrantsAccessAdminOnBehalfOfOthers) {
+  const auto* roles = v1::Role_descriptor();
+  for (int i = 0; i < roles->value_count(); ++i) {
+    for (int permission : roles->value(i)->options().GetExtension(v1::grants).on_behalf()) {
+      EXPECT_NE(permission, v1::PERMISSION_ACCESS_ADMIN) << roles->value(i)->name();
+      EXPECT_NE(permission, v1::PERMISSION_ACT_ON_BEHALF) << roles->value(i)->name();
+    }
+  }
+}
+
 TEST(ContractTest, EveryRoleGrantsSomething) {
   const auto* roles = v1::Role_descriptor();
   for (int i = 0; i < roles->value_count(); ++i) {

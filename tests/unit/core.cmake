@@ -1,3 +1,9 @@
 clinic_add_test(core_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/core_test.cc
   LIBS clinic_core clinic_server)
+clinic_add_test(text_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/text_test.cc
+  LIBS clinic_core)
+clinic_add_test(time_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/time_test.cc
+  LIBS clinic_core)

@@ -704,7 +704,7 @@ std::vector<RuleCase> AnswerTestCases() {
       {"ThresholdOutsideBounds",
        [](auto& d) { Nested(d, 3, 0).mutable_answer()->set_at_least(80); },
        "contraindications[3].condition.all_of.conditions[0].answer.at_least",
-       "80 is outside the range question 'hba1c' accepts (3 to 20 %)"},
+       "80 is outside the range question 'hba1c' accepts (3 to 20 \"%\")"},
       {"InfiniteThreshold",
        [](auto& d) {
          Nested(d, 3, 0).mutable_answer()->set_at_least(std::numeric_limits<double>::infinity());
@@ -899,7 +899,7 @@ TEST(DefinitionValidatorTest, EscapesAndShortensValuesQuotedInMessages) {
   const std::vector<FieldViolation> violations = ValidateTreatmentDefinition(d);
   ASSERT_EQ(violations.size(), 1u) << Describe(violations);
   EXPECT_THAT(violations[0].description, HasSubstr("\"bad\\nid\\\"xxx"));
-  EXPECT_THAT(violations[0].description, HasSubstr("...\" must be"));
+  EXPECT_THAT(violations[0].description, HasSubstr("\xE2\x80\xA6\" (507 bytes) must be"));
   EXPECT_LT(violations[0].description.size(), 250u);
 }
 

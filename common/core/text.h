@@ -1,0 +1,49 @@
+// Caller-supplied text shown back in messages, error details, audit events and
+// log lines. Every place that quotes a value goes through Quote, and every
+// place that bounds free text goes through Truncate, so one huge or hostile
+// value can never make an error or a log line larger than a few hundred bytes,
+// split a UTF-8 sequence, or smuggle control characters into a message.
+#ifndef CLINIC_COMMON_CORE_TEXT_H_
+#define CLINIC_COMMON_CORE_TEXT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace clinic {
+
+// How many characters of a value Quote shows by default: enough to recognise
+// a name, an id or an email address.
+inline constexpr size_t kQuotedChars = 64;
+
+// The length in bytes of the well-formed UTF-8 character at `text[i]`, with
+// its code point in `code_point`; 0 when the bytes there are not well-formed
+// UTF-8 (a stray continuation byte, a truncated sequence, an overlong form, a
+// surrogate or a value above U+10FFFF).
+size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t& code_point);
+
+// Whether all of `text` is well-formed UTF-8.
+bool IsValidUtf8(absl::string_view text);
+
+// Unicode's control characters (general category Cc): C0, DEL and C1.
+bool IsControlCharacter(uint32_t code_point);
+
+// `value` between `mark`s, for a message: the mark and backslash are escaped,
+// \n \t \r written as such, other control characters as \u00XX, and bytes
+// that are not UTF-8 as \xNN, so the result is printable, valid UTF-8. At most
+// `max_chars` characters of the value are shown; a longer value is cut at a
+// character boundary and marked with "…" and its length:
+//   "aaaa…" (1048576 bytes)
+std::string Quote(absl::string_view value, size_t max_chars = kQuotedChars, char mark = '"');
+
+// `text` unchanged when it is valid UTF-8 of at most `max_bytes` bytes;
+// otherwise valid UTF-8 of at most `max_bytes` bytes (never less than 32):
+// each byte that is not UTF-8 replaced by U+FFFD, and, when too long, cut at a
+// character boundary and ended with "… (N bytes)" giving the original size.
+std::string Truncate(absl::string_view text, size_t max_bytes);
+
+}  // namespace clinic
+
+#endif  // CLINIC_COMMON_CORE_TEXT_H_
