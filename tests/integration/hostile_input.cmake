@@ -4,7 +4,8 @@ add_executable(hostile_input_test
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_cases.cc
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_baselines.cc
-  ${CMAKE_CURRENT_LIST_DIR}/hostile_input_env.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/hostile_input_env.cc
+  ${CMAKE_CURRENT_LIST_DIR}/hostile_input_suite.cc)
 target_link_libraries(hostile_input_test PRIVATE
   clinic_proto clinic_core clinic_testing clinic_testing_access clinic_grpc_test_protos SQLiteCpp
   absl::strings absl::str_format absl::time GTest::gtest GTest::gtest_main)
