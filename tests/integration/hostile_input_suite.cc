@@ -66,12 +66,12 @@ void HostileInputTest::SetUpTestSuite() {
   clinic::testing::WriteFile(dir_->Join("work/clinicd.textproto"),
                              absl::StrFormat(R"(
 chain {
-chain_id: "lumen"
-display_name: "Lumen Skin Clinics"
-sites { site_id: "london-soho" display_name: "Soho" time_zone: "Europe/London"
-        currency_code: "GBP" tax_rate_basis_points: 2000 }
-sites { site_id: "new-york-soho" display_name: "SoHo" time_zone: "America/New_York"
-        currency_code: "USD" tax_rate_basis_points: 888 }
+  chain_id: "lumen"
+  display_name: "Lumen Skin Clinics"
+  sites { site_id: "london-soho" display_name: "Soho" time_zone: "Europe/London"
+          currency_code: "GBP" tax_rate_basis_points: 2000 }
+  sites { site_id: "new-york-soho" display_name: "SoHo" time_zone: "America/New_York"
+          currency_code: "USD" tax_rate_basis_points: 888 }
 }
 server { max_message_bytes: %d }
 )",
@@ -321,10 +321,13 @@ void HostileInputTest::ExpectAlive(const std::string& after) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::health::v1::HealthCheckResponse serving;
   const grpc::Status checked = health->Check(&context, {}, &serving);
+  // A real RPC that reads a service database.
+  const MethodDescriptor* get_client = Method("ClientRecords", "GetClient");
+  std::unique_ptr<Message> request = NewMessage(get_client->input_type());
+  request->GetReflection()->SetString(
+      request.get(), get_client->input_type()->FindFieldByName("name"), values_["{client}"]);
   const Outcome read =
-      Call(Method("ClientRecords", "GetClient"),
-           Baseline(Method("ClientRecords", "GetClient"), &setup_error_)->SerializeAsString(),
-           admin_token_, NextRequestId());
+      Call(get_client, request->SerializeAsString(), admin_token_, NextRequestId());
   if (!checked.ok() || serving.status() != grpc::health::v1::HealthCheckResponse::SERVING ||
       !read.status.ok()) {
     std::string how;
