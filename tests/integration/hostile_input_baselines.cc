@@ -1,0 +1,84 @@
+// The plausible requests the hostile-input suite starts from.
+#include <map>
+#include <string>
+
+#include "tests/integration/hostile_input_cases.h"
+
+namespace clinic::hostile {
+
+// Plausible requests, so each hostile value is the only thing wrong with a
+// call. {placeholders} name records the suite creates first. A hosted RPC
+// missing here is still covered, starting from an empty request.
+const std::map<std::string, std::string>& Baselines() {
+  static const auto* table = new std::map<std::string, std::string>{
+      {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", "page_size: 10"},
+      {"clinic.v1.TreatmentCatalog.GetTreatmentType", "name: 'treatmentTypes/microneedling'"},
+      {"clinic.v1.Access.CreatePrincipal",
+       "principal { name: 'staff/hostile-{n}' display_name: 'Hostile Principal' "
+       "roles { role: ROLE_FRONT_DESK site_id: '{site}' } }"},
+      {"clinic.v1.Access.GetPrincipal", "name: '{victim}'"},
+      {"clinic.v1.Access.ListPrincipals", "page_size: 10"},
+      {"clinic.v1.Access.UpdatePrincipal",
+       "principal { name: '{victim}' etag: '{victim_etag}' display_name: 'Victim Person' } "
+       "update_mask { paths: 'display_name' }"},
+      {"clinic.v1.Access.IssueToken",
+       "principal: '{victim}' description: 'hostile input' ttl { seconds: 3600 }"},
+      {"clinic.v1.Access.ListTokens", "principal: '{victim}' page_size: 10"},
+      {"clinic.v1.Access.RevokeToken", "name: '{token}'"},
+      {"clinic.v1.Audit.ListAuditEvents", "page_size: 5 principal: '{admin}'"},
+      {"clinic.v1.ClientRecords.CreateClient",
+       "client { home_site_id: '{site}' given_name: 'Hostile' family_name: 'Baseline' "
+       "preferred_name: 'Host' date_of_birth { year: 1991 month: 2 day: 3 } "
+       "phone: '+447700900123' email: 'hostile@example.com' "
+       "address { lines: '1 High Street' locality: 'London' region: 'Greater London' "
+       "postal_code: 'W1D 3QU' country_code: 'GB' } "
+       "emergency_contact { name: 'Kin Person' relationship: 'sister' phone: '+447700900124' } "
+       "} request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.GetClient", "name: '{client}'"},
+      {"clinic.v1.ClientRecords.UpdateClient",
+       "client { name: '{client}' etag: '{client_etag}' given_name: 'Hostile' "
+       "family_name: 'Fixture' preferred_name: 'Host' phone: '+447700900125' "
+       "email: 'fixture@example.com' address { lines: '2 High Street' locality: 'London' "
+       "region: 'Greater London' postal_code: 'W1D 3QU' country_code: 'GB' } "
+       "emergency_contact { name: 'Kin Person' relationship: 'sister' "
+       "phone: '+447700900124' } } update_mask { paths: 'given_name' paths: 'family_name' "
+       "paths: 'preferred_name' paths: 'phone' paths: 'email' paths: 'address' "
+       "paths: 'emergency_contact' }"},
+      {"clinic.v1.ClientRecords.ListClients", "page_size: 10 home_site_id: '{site}'"},
+      {"clinic.v1.ClientRecords.SearchClients", "name_prefix: 'Hos' page_size: 10"},
+      {"clinic.v1.ClientRecords.ArchiveClient",
+       "name: '{archivable}' etag: '{archivable_etag}' reason: 'moved away'"},
+      {"clinic.v1.ClientRecords.RestoreClient", "name: '{archived}' etag: '{archived_etag}'"},
+      {"clinic.v1.ClientRecords.GetMedicalHistory", "name: '{client}/medicalHistory'"},
+      {"clinic.v1.ClientRecords.UpdateMedicalHistory",
+       "medical_history { name: '{client}/medicalHistory' etag: '{history_etag}' "
+       "facts { fact: ECZEMA present: true detail: 'mild, on the hands' } notes: 'baseline' } "
+       "request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.ListMedicalHistoryVersions",
+       "name: '{client}/medicalHistory' page_size: 5"},
+      {"clinic.v1.ClientRecords.RecordConsent",
+       "parent: '{client}' consent { treatment_type_id: 'microneedling' form_version: '2026-03' "
+       "sign_time { seconds: {now} } site_id: '{site}' witness: 'Wendy Witness' } "
+       "request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.WithdrawConsent",
+       "name: '{withdrawable}' reason: 'changed her mind' request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.ListConsents", "parent: '{client}' page_size: 5"},
+      {"clinic.v1.ClientRecords.CreateTreatmentRecord",
+       "parent: '{client}' treatment_record { treatment_type_id: 'microneedling' "
+       "site_id: '{site}' practitioner: '{admin}' perform_time { seconds: {now} } "
+       "areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
+       "cartridge { product: '36-pin cartridge' lot_number: 'LOT-2026-0042' } "
+       "notes: 'baseline' adverse_events { description: 'slight redness' "
+       "severity: ADVERSE_EVENT_SEVERITY_MILD onset_time { seconds: {now} } } } "
+       "request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.GetTreatmentRecord", "name: '{record}'"},
+      {"clinic.v1.ClientRecords.ListTreatmentRecords", "parent: '{client}' page_size: 5"},
+      {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum",
+       "name: '{record}' addendum { text: 'baseline addendum' adverse_events { "
+       "description: 'redness' severity: ADVERSE_EVENT_SEVERITY_MILD "
+       "onset_time { seconds: {now} } } } request_id: '{rid}'"},
+  };
+  return *table;
+}
+
+}  // namespace clinic::hostile
