@@ -10,3 +10,9 @@ clinic_add_test(client_search_test
   LIBS clinic_client_records clinic_treatment_catalog clinic_server clinic_storage clinic_testing
        clinic_testing_access)
 add_dependencies(client_search_test clinic-plugin-probe)
+
+clinic_add_test(client_contact_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_contact_test.cc
+  LIBS clinic_client_records clinic_treatment_catalog clinic_server clinic_storage clinic_testing
+       clinic_testing_access)
+add_dependencies(client_contact_test clinic-plugin-probe)
