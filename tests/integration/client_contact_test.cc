@@ -12,6 +12,7 @@
 #include "common/server/server.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "services/client_records/client_records_service.h"
+#include "services/client_records/client_records_store.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
@@ -36,7 +37,7 @@ const std::vector<SiteCountry> kWorldChain = {
 
 class ClientContactTest : public ::testing::Test {
  protected:
-  void StartServer(const std::vector<SiteCountry>& sites) {
+  config::v1::ServerConfig Config(const std::vector<SiteCountry>& sites) const {
     config::v1::ServerConfig config;
     config.set_listen_address("127.0.0.1:0");
     config.set_data_dir(data_.path());
@@ -47,6 +48,11 @@ class ClientContactTest : public ::testing::Test {
       added->set_site_id(site.site_id);
       added->set_country_code(site.country_code);
     }
+    return config;
+  }
+
+  void StartServer(const std::vector<SiteCountry>& sites) {
+    const config::v1::ServerConfig config = Config(sites);
     auto server = server::Server::Start(
         config, {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -58,6 +64,8 @@ class ClientContactTest : public ::testing::Test {
   }
 
   void SetUp() override { StartServer(kWorldChain); }
+
+  void StopServer() { server_.reset(); }
 
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto context = std::make_unique<grpc::ClientContext>();
@@ -241,6 +249,44 @@ TEST_F(ClientContactTest, UpdateNormalizesTypedPhonesAndKeepsStoredOnes) {
   EXPECT_THAT(FoundByPhone("+12125550123"), ElementsAre("Anderson"));
 }
 
+TEST_F(ClientContactTest, PhonesStoredUnderTheOldRuleStayUsable) {
+  // Before typed forms were accepted a phone needed only the E.164 shape, so
+  // "+12345678" (too short for +1) may be stored. Write such a row with the
+  // store itself, as the old service did, then use the API.
+  StopServer();
+  {
+    auto store = client_records::OpenSqliteClientRecordsStore(data_.path() + "/client_records.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    v1::CreateClientRequest request;
+    request.set_request_id("old-rule");
+    v1::Client old = NewClient("london", "+12345678", "Old");
+    old.set_client_id("01J9Z0000000000000000000AB");
+    old.set_name("clients/01J9Z0000000000000000000AB");
+    old.set_state(v1::CLIENT_STATE_ACTIVE);
+    ASSERT_TRUE((*store)->CreateClient(request, old).ok());
+  }
+  StartServer(kWorldChain);
+  EXPECT_THAT(FoundByPhone("+12345678"), ElementsAre("Old"));
+
+  v1::GetClientRequest get;
+  get.set_name("clients/01J9Z0000000000000000000AB");
+  v1::Client stored;
+  ASSERT_TRUE(stub_->GetClient(Context().get(), get, &stored).ok());
+  v1::Client change = stored;
+  change.set_family_name("Older");
+  v1::Client updated;
+  grpc::Status status = Update(change, {"*"}, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(updated.family_name(), "Older");
+  EXPECT_EQ(updated.phone(), "+12345678");
+
+  // Changing it is checked by the new rule.
+  change = updated;
+  change.set_phone("+1234567");
+  status = Update(change, {"phone"}, &updated);
+  EXPECT_THAT(Fields(status), ElementsAre("client.phone"));
+}
+
 TEST_F(ClientContactTest, SearchByPhoneNormalizesTheSameWay) {
   Created(NewClient("london", "+44 20 7946 0018", "Smith"));
   Created(NewClient("new-york", "(212) 555-0123", "Jones"));
@@ -268,12 +314,22 @@ TEST_F(ClientContactTest, SearchByPhoneNormalizesTheSameWay) {
 }
 
 TEST_F(ClientContactTest, SearchUsesTheChainsCountryWhenAllSitesShareOne) {
-  server_.reset();
+  StopServer();
   StartServer({{"london-soho", "GB"}, {"london-city", "GB"}});
   Created(NewClient("london-city", "020 7946 0018", "Smith"));
   EXPECT_THAT(FoundByPhone("020 7946 0018"), ElementsAre("Smith"));
   // The caller's country wins over the chain's.
   EXPECT_THAT(FoundByPhone("(212) 555-0123", "US"), IsEmpty());
+}
+
+TEST_F(ClientContactTest, ASiteCountryWithoutPhoneNumbersStopsTheService) {
+  StopServer();
+  auto server = server::Server::Start(
+      Config({{"london", "GB"}, {"atlantis", "XX"}}),
+      {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(server.status().message(),
+              HasSubstr("site \"atlantis\": country_code \"XX\" is not a country with phone"));
 }
 
 TEST_F(ClientContactTest, EmailsAreTrimmedAndLowerCasedOnCreateUpdateAndSearch) {
