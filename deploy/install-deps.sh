@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
   libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlitecpp-dev libsqlite3-dev libssl-dev openssl
-  libicu-dev
+  libicu-dev libphonenumber-dev
   libgtest-dev libgmock-dev
   tzdata ca-certificates
 )

@@ -358,6 +358,14 @@ void ValidateSites(const v1::Chain& chain, std::vector<FieldViolation>& out) {
     if (auto problem = CurrencyProblem(site.currency_code())) {
       out.push_back({path + ".currency_code", *problem});
     }
+    if (!site.country_code().empty() &&
+        (site.country_code().size() != 2 || !absl::ascii_isupper(site.country_code()[0]) ||
+         !absl::ascii_isupper(site.country_code()[1]))) {
+      out.push_back({path + ".country_code",
+                     absl::StrCat("\"", site.country_code(),
+                                  "\" is not an ISO 3166-1 alpha-2 country code: two upper-case "
+                                  "letters such as \"GB\"")});
+    }
     CheckRange(out, path + ".tax_rate_basis_points", site.tax_rate_basis_points(), 0, 10000,
                "basis points (0% to 100%)");
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/core/phone.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
@@ -25,27 +26,29 @@ constexpr size_t kMaxNameChars = 100;
 // Fields UpdateClient may change, by update_mask path.
 const std::map<std::string, std::function<void(const v1::Client&, v1::Client&)>>&
 UpdatableFields() {
-  static const auto* fields = new std::map<std::string,
-                                           std::function<void(const v1::Client&, v1::Client&)>>{
-      {"home_site_id",
-       [](const v1::Client& f, v1::Client& t) { t.set_home_site_id(f.home_site_id()); }},
-      {"given_name", [](const v1::Client& f, v1::Client& t) { t.set_given_name(f.given_name()); }},
-      {"family_name",
-       [](const v1::Client& f, v1::Client& t) { t.set_family_name(f.family_name()); }},
-      {"preferred_name",
-       [](const v1::Client& f, v1::Client& t) { t.set_preferred_name(f.preferred_name()); }},
-      {"date_of_birth",
-       [](const v1::Client& f, v1::Client& t) { *t.mutable_date_of_birth() = f.date_of_birth(); }},
-      {"phone", [](const v1::Client& f, v1::Client& t) { t.set_phone(f.phone()); }},
-      {"email", [](const v1::Client& f, v1::Client& t) { t.set_email(NormalizeEmail(f.email())); }},
-      {"address", [](const v1::Client& f, v1::Client& t) { *t.mutable_address() = f.address(); }},
-      {"fitzpatrick_type",
-       [](const v1::Client& f, v1::Client& t) { t.set_fitzpatrick_type(f.fitzpatrick_type()); }},
-      {"emergency_contact",
-       [](const v1::Client& f, v1::Client& t) {
-         *t.mutable_emergency_contact() = f.emergency_contact();
-       }},
-  };
+  static const auto* fields =
+      new std::map<std::string, std::function<void(const v1::Client&, v1::Client&)>>{
+          {"home_site_id",
+           [](const v1::Client& f, v1::Client& t) { t.set_home_site_id(f.home_site_id()); }},
+          {"given_name",
+           [](const v1::Client& f, v1::Client& t) { t.set_given_name(f.given_name()); }},
+          {"family_name",
+           [](const v1::Client& f, v1::Client& t) { t.set_family_name(f.family_name()); }},
+          {"preferred_name",
+           [](const v1::Client& f, v1::Client& t) { t.set_preferred_name(f.preferred_name()); }},
+          {"date_of_birth", [](const v1::Client& f,
+                               v1::Client& t) { *t.mutable_date_of_birth() = f.date_of_birth(); }},
+          {"phone", [](const v1::Client& f, v1::Client& t) { t.set_phone(f.phone()); }},
+          {"email", [](const v1::Client& f, v1::Client& t) { t.set_email(f.email()); }},
+          {"address",
+           [](const v1::Client& f, v1::Client& t) { *t.mutable_address() = f.address(); }},
+          {"fitzpatrick_type", [](const v1::Client& f,
+                                  v1::Client& t) { t.set_fitzpatrick_type(f.fitzpatrick_type()); }},
+          {"emergency_contact",
+           [](const v1::Client& f, v1::Client& t) {
+             *t.mutable_emergency_contact() = f.emergency_contact();
+           }},
+      };
   return *fields;
 }
 
@@ -63,7 +66,6 @@ void ValidateClient(const v1::Client& client, bool has_date_of_birth,
   ValidateText(client.family_name(), "client.family_name", true, kMaxNameChars, out);
   ValidateText(client.preferred_name(), "client.preferred_name", false, kMaxNameChars, out);
   ValidateDateOfBirth(client.date_of_birth(), has_date_of_birth, now, "client.date_of_birth", out);
-  ValidatePhone(client.phone(), "client.phone", false, out);
   ValidateEmail(client.email(), "client.email", false, out);
   const v1::PostalAddress& address = client.address();
   for (int i = 0; i < address.lines_size(); ++i) {
@@ -80,7 +82,28 @@ void ValidateClient(const v1::Client& client, bool has_date_of_birth,
   const v1::EmergencyContact& contact = client.emergency_contact();
   ValidateText(contact.name(), "client.emergency_contact.name", false, kMaxNameChars, out);
   ValidateText(contact.relationship(), "client.emergency_contact.relationship", false, 50, out);
-  ValidatePhone(contact.phone(), "client.emergency_contact.phone", false, out);
+}
+
+// Phones and email as they will be stored: phones in E.164, read in the home
+// site's country when typed without a country code; the email trimmed and
+// lower-cased. A phone equal to `stored`'s is kept as it is: it was accepted
+// before, and an update of another field must not fail on it.
+void NormalizeContacts(v1::Client& client, const v1::Client* stored,
+                       const std::map<std::string, std::string>& site_countries,
+                       std::vector<FieldViolation>& out) {
+  const auto country = site_countries.find(client.home_site_id());
+  const std::string region = country == site_countries.end() ? "" : country->second;
+  if (stored == nullptr || client.phone() != stored->phone()) {
+    client.set_phone(NormalizePhoneField(client.phone(), region, "client.phone", false, out));
+  }
+  if (client.has_emergency_contact() &&
+      (stored == nullptr ||
+       client.emergency_contact().phone() != stored->emergency_contact().phone())) {
+    v1::EmergencyContact& contact = *client.mutable_emergency_contact();
+    contact.set_phone(
+        NormalizePhoneField(contact.phone(), region, "client.emergency_contact.phone", false, out));
+  }
+  client.set_email(NormalizeEmail(client.email()));
 }
 
 absl::Status Violations(const std::vector<FieldViolation>& violations) {
@@ -116,8 +139,24 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(absl::string_
 
 ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> store,
                                            std::set<std::string> site_ids,
-                                           plugins::PluginHost& plugins)
-    : store_(std::move(store)), site_ids_(std::move(site_ids)), plugins_(plugins) {}
+                                           plugins::PluginHost& plugins,
+                                           std::map<std::string, std::string> site_countries)
+    : store_(std::move(store)),
+      site_ids_(std::move(site_ids)),
+      site_countries_(std::move(site_countries)),
+      plugins_(plugins) {
+  std::set<std::string> countries;
+  bool every_site_has_one = true;
+  for (const std::string& site : site_ids_) {
+    const auto it = site_countries_.find(site);
+    if (it == site_countries_.end() || it->second.empty()) {
+      every_site_has_one = false;
+    } else {
+      countries.insert(it->second);
+    }
+  }
+  if (every_site_has_one && countries.size() == 1) chain_country_ = *countries.begin();
+}
 
 absl::Status ClientRecordsService::DoCreateClient(
     [[maybe_unused]] grpc::CallbackServerContext* context, const v1::CreateClientRequest* request,
@@ -129,6 +168,7 @@ absl::Status ClientRecordsService::DoCreateClient(
   // spaces is then missing, not a name.
   v1::Client client = request->client();
   NormalizeClientNames(client);
+  NormalizeContacts(client, nullptr, site_countries_, violations);
   ValidateClient(client, client.has_date_of_birth(), site_ids_, now, violations);
   if (absl::Status s = storage::ValidateRequestId(request->request_id(), true); !s.ok()) {
     for (FieldViolation& v : GetFieldViolations(s)) violations.push_back(std::move(v));
@@ -138,7 +178,6 @@ absl::Status ClientRecordsService::DoCreateClient(
   const std::string id = storage::NewId();
   client.set_client_id(id);
   client.set_name(absl::StrCat("clients/", id));
-  client.set_email(NormalizeEmail(client.email()));
   client.set_state(v1::CLIENT_STATE_ACTIVE);
   *client.mutable_create_time() = ToTimestamp(now);
   *client.mutable_update_time() = ToTimestamp(now);
@@ -194,9 +233,11 @@ absl::Status ClientRecordsService::DoUpdateClient(
   const std::set<std::string>& sites = site_ids_;
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
       *id, request->client().etag(), now, [&](v1::Client& client) -> absl::Status {
+        const v1::Client stored = client;
         for (const std::string& path : paths) UpdatableFields().at(path)(request->client(), client);
         NormalizeClientNames(client);
         std::vector<FieldViolation> problems;
+        NormalizeContacts(client, &stored, site_countries_, problems);
         ValidateClient(client, client.has_date_of_birth(), sites, now, problems);
         return Violations(problems);
       });
@@ -237,7 +278,20 @@ absl::Status ClientRecordsService::DoSearchClients(
   }
   ValidateText(request->name_prefix(), "name_prefix", false, kMaxNameChars, violations);
   ValidateNamePrefix(request->name_prefix(), "name_prefix", violations);
-  ValidatePhone(request->phone(), "phone", false, violations);
+  const std::string& country = request->phone_country_code();
+  if (!country.empty() && !IsPhoneRegion(country)) {
+    // Quoted only when short and plain ASCII: the value may be anything.
+    bool quotable = country.size() <= 8;
+    for (char c : country) quotable = quotable && c > ' ' && c <= '~' && c != '"' && c != '\\';
+    violations.push_back(
+        {"phone_country_code",
+         absl::StrCat(quotable ? absl::StrCat("\"", country, "\" is") : "is",
+                      " not a country with phone numbers: use an ISO 3166-1 alpha-2 code in "
+                      "upper case, such as \"GB\"")});
+  } else {
+    normalized.set_phone(NormalizePhoneQuery(
+        request->phone(), country.empty() ? chain_country_ : country, "phone", violations));
+  }
   ValidateEmail(normalized.email(), "email", false, violations);
   if (request->has_date_of_birth()) {
     ValidateDate(request->date_of_birth(), "date_of_birth", violations);
@@ -451,9 +505,22 @@ server::ServiceFactory ClientRecordsFactory() {
         OpenSqliteClientRecordsStore(context.config.data_dir() + "/client_records.db");
     if (!store.ok()) return store.status();
     std::set<std::string> sites;
-    for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
+    std::map<std::string, std::string> countries;
+    for (const auto& site : context.config.chain().sites()) {
+      sites.insert(site.site_id());
+      if (site.country_code().empty()) continue;
+      // The config check knows only the code's shape; whether phones have
+      // rules for it is libphonenumber's knowledge, which only this service
+      // links.
+      if (!IsPhoneRegion(site.country_code())) {
+        return absl::InvalidArgumentError(absl::StrCat("site \"", site.site_id(),
+                                                       "\": country_code \"", site.country_code(),
+                                                       "\" is not a country with phone numbers"));
+      }
+      countries.emplace(site.site_id(), site.country_code());
+    }
     return std::make_unique<ClientRecordsHostedService>(std::make_unique<ClientRecordsService>(
-        std::move(*store), std::move(sites), context.plugin_host));
+        std::move(*store), std::move(sites), context.plugin_host, std::move(countries)));
   };
 }
 

@@ -5,6 +5,7 @@
 #ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SERVICE_H_
 #define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SERVICE_H_
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -21,8 +22,12 @@ namespace clinic::client_records {
 class ClientRecordsService final : public v1::ClientRecords::CallbackService {
  public:
   // `site_ids` are the chain's sites; `plugins` provides treatment types.
+  // `site_countries` maps a site id to its country (ISO 3166-1 alpha-2), for
+  // reading phone numbers typed in national format; a site without an entry
+  // accepts only numbers with a country code.
   ClientRecordsService(std::unique_ptr<ClientRecordsStore> store, std::set<std::string> site_ids,
-                       plugins::PluginHost& plugins);
+                       plugins::PluginHost& plugins,
+                       std::map<std::string, std::string> site_countries = {});
 
   grpc::ServerUnaryReactor* CreateClient(grpc::CallbackServerContext* context,
                                          const v1::CreateClientRequest* request,
@@ -125,6 +130,11 @@ class ClientRecordsService final : public v1::ClientRecords::CallbackService {
 
   std::unique_ptr<ClientRecordsStore> store_;
   std::set<std::string> site_ids_;
+  std::map<std::string, std::string> site_countries_;
+  // The country every site is in, for searches by a phone typed in national
+  // format without phone_country_code; empty when sites are in several
+  // countries or any lacks one.
+  std::string chain_country_;
   plugins::PluginHost& plugins_;
   // Sized to the store's connections: four readers and the writer.
   server::WorkPool pool_{5};

@@ -10,9 +10,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
+#include "common/core/phone.h"
 
 namespace clinic::client_records {
 namespace {
@@ -54,7 +56,8 @@ std::string ListIfShort(absl::string_view noun, const std::vector<std::string>& 
   return absl::StrCat(" (", noun, ": ", absl::StrJoin(ids, ", "), ")");
 }
 
-// Why `phone` is not E.164, or empty when it is.
+// Why `phone` is not in E.164 shape, or empty when it is: the only rule
+// before typed forms were accepted.
 std::string PhoneProblem(absl::string_view phone) {
   if (phone[0] != '+') return "it must start with '+' and the country code";
   const absl::string_view digits = phone.substr(1);
@@ -139,23 +142,41 @@ void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
   }
 }
 
-void ValidatePhone(absl::string_view phone, absl::string_view field, bool required,
-                   std::vector<FieldViolation>& out) {
+std::string NormalizePhoneField(absl::string_view phone, absl::string_view region,
+                                absl::string_view field, bool required,
+                                std::vector<FieldViolation>& out) {
   if (phone.empty()) {
     if (required) out.push_back({std::string(field), "is required"});
-    return;
+    return "";
   }
-  const std::string problem = PhoneProblem(phone);
-  if (!problem.empty()) {
-    out.push_back({std::string(field),
-                   absl::StrCat(Quote(phone, kQuotedChars, '"'),
-                                " is not a phone number in E.164 form such as \"+447700900123\": ",
-                                problem)});
+  absl::StatusOr<std::string> e164 = NormalizePhone(phone, region);
+  if (!e164.ok()) {
+    out.push_back({std::string(field), std::string(e164.status().message())});
+    return std::string(phone);
   }
+  return *std::move(e164);
+}
+
+std::string NormalizePhoneQuery(absl::string_view phone, absl::string_view region,
+                                absl::string_view field, std::vector<FieldViolation>& out) {
+  if (!phone.empty() && PhoneProblem(phone).empty()) {
+    absl::StatusOr<std::string> e164 = NormalizePhone(phone, region);
+    return e164.ok() ? *std::move(e164) : std::string(phone);
+  }
+  return NormalizePhoneField(phone, region, field, false, out);
 }
 
 std::string NormalizeEmail(absl::string_view email) {
-  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
+  // Pasted addresses bring no-break spaces (U+00A0) along with ASCII ones.
+  constexpr absl::string_view kNoBreakSpace = "\xc2\xa0";
+  for (bool trimmed = true; trimmed;) {
+    const size_t before = email.size();
+    email = absl::StripAsciiWhitespace(email);
+    if (absl::ConsumePrefix(&email, kNoBreakSpace)) continue;
+    if (absl::ConsumeSuffix(&email, kNoBreakSpace)) continue;
+    trimmed = email.size() != before;
+  }
+  return absl::AsciiStrToLower(email);
 }
 
 void ValidateEmail(absl::string_view email, absl::string_view field, bool required,

@@ -39,10 +39,24 @@ void ValidateDate(const v1::Date& date, absl::string_view field, std::vector<Fie
 void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
                          absl::string_view field, std::vector<FieldViolation>& out);
 
-// E.164: '+' then 8 to 15 digits, the first not 0. Empty passes unless
-// `required`.
-void ValidatePhone(absl::string_view phone, absl::string_view field, bool required,
-                   std::vector<FieldViolation>& out);
+// `phone` as it is stored and compared: E.164 ("+442079460018"), from a
+// number as people type it ("+44 20 7946 0018", "(212) 555-0123"). A number
+// without a country code is read in the national format of `region` (ISO
+// 3166-1 alpha-2, the client's home site's country; empty when unknown, and
+// then only numbers with a country code are accepted). See NormalizePhone in
+// common/core/phone.h for what is accepted and why. Empty stays empty and
+// passes unless `required`. When refused, appends why and returns `phone`
+// unchanged.
+std::string NormalizePhoneField(absl::string_view phone, absl::string_view region,
+                                absl::string_view field, bool required,
+                                std::vector<FieldViolation>& out);
+
+// As NormalizePhoneField, for a search: a value already in E.164 shape ('+'
+// then 8 to 15 digits, the first not 0, the only rule before typed forms
+// were accepted) is searched as it is even when libphonenumber would refuse
+// it, so every number stored under the old rule can still be found.
+std::string NormalizePhoneQuery(absl::string_view phone, absl::string_view region,
+                                absl::string_view field, std::vector<FieldViolation>& out);
 
 // A plausible address, not RFC 5322 in full: at most 254 bytes of valid UTF-8
 // without white space or control characters, exactly one '@', 1 to 64 bytes
@@ -51,8 +65,12 @@ void ValidatePhone(absl::string_view phone, absl::string_view field, bool requir
 void ValidateEmail(absl::string_view email, absl::string_view field, bool required,
                    std::vector<FieldViolation>& out);
 
-// Trimmed of ASCII white space and with ASCII letters lower-cased, as emails
-// are stored and compared.
+// An email as it is stored and compared: trimmed of white space (ASCII, and
+// the no-break spaces that pasting adds) and with ASCII letters lower-cased,
+// the domain and the part before the '@' alike (addresses were stored so from
+// the start, and searches must keep finding them). CreateClient,
+// UpdateClient and SearchClients all normalize first and validate what they
+// will store or search.
 std::string NormalizeEmail(absl::string_view email);
 
 // Well-formed UTF-8 (no overlong forms, surrogates or stray bytes) with no

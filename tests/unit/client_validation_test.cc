@@ -80,9 +80,10 @@ Violations CheckBirth(int year, int month, int day, absl::Time now = kNow) {
   return out;
 }
 
-Violations CheckPhone(absl::string_view phone, bool required = false) {
+Violations CheckPhone(absl::string_view phone, bool required = false,
+                      absl::string_view region = "") {
   Violations out;
-  ValidatePhone(phone, "client.phone", required, out);
+  NormalizePhoneField(phone, region, "client.phone", required, out);
   return out;
 }
 
@@ -219,11 +220,25 @@ TEST(ClientValidationDateOfBirthTest, InvalidDatesAreReportedOnThePartOnly) {
 
 // --- Phones ---
 
-TEST(ClientValidationPhoneTest, E164NumbersPass) {
-  for (const char* phone : {"+447700900123", "+15551234567", "+8613800138000", "+12345678",
-                            "+123456789012345", "+33612345678"}) {
-    EXPECT_THAT(CheckPhone(phone), IsEmpty()) << phone;
+TEST(ClientValidationPhoneTest, E164NumbersPassUnchanged) {
+  for (const char* phone :
+       {"+447700900123", "+15551234567", "+8613800138000", "+33612345678", "+34600123456"}) {
+    Violations out;
+    EXPECT_EQ(NormalizePhoneField(phone, "", "client.phone", false, out), phone);
+    EXPECT_EQ(NormalizePhoneField(phone, "DE", "client.phone", false, out), phone);
+    EXPECT_THAT(out, IsEmpty()) << phone;
   }
+}
+
+TEST(ClientValidationPhoneTest, TypedFormsAreStoredAsE164) {
+  Violations out;
+  EXPECT_EQ(NormalizePhoneField("+44 20 7946 0018", "", "client.phone", false, out),
+            "+442079460018");
+  EXPECT_EQ(NormalizePhoneField("020 7946 0018", "GB", "client.phone", false, out),
+            "+442079460018");
+  EXPECT_EQ(NormalizePhoneField("(212) 555-0123", "US", "client.phone", false, out),
+            "+12125550123");
+  EXPECT_THAT(out, IsEmpty());
 }
 
 TEST(ClientValidationPhoneTest, EmptyPassesUnlessRequired) {
@@ -231,11 +246,10 @@ TEST(ClientValidationPhoneTest, EmptyPassesUnlessRequired) {
   EXPECT_THAT(CheckPhone("", true), ElementsAre(Violation("client.phone", "is required")));
 }
 
-TEST(ClientValidationPhoneTest, MessageQuotesTheValue) {
-  EXPECT_THAT(CheckPhone("+44 7700"),
-              ElementsAre(Violation(
-                  "client.phone",
-                  "\"+44 7700\" is not a phone number in E.164 form such as \"+447700900123\"")));
+TEST(ClientValidationPhoneTest, RefusedValueIsKeptAndTheReasonNamesTheField) {
+  Violations out;
+  EXPECT_EQ(NormalizePhoneField("+44 7700", "", "client.phone", false, out), "+44 7700");
+  EXPECT_THAT(out, ElementsAre(Violation("client.phone", "\"+44 7700\" is a local number")));
 }
 
 TEST(ClientValidationPhoneTest, OtherFormsFailWithTheReason) {
@@ -244,13 +258,12 @@ TEST(ClientValidationPhoneTest, OtherFormsFailWithTheReason) {
     const char* why;
   };
   for (const Case& c :
-       {Case{"07700900123", "start with '+'"}, Case{"447700900123", "start with '+'"},
-        Case{"+44 7700 900123", "only digits"}, Case{"+44-7700-900123", "only digits"},
-        Case{"++447700900123", "only digits"}, Case{"+1234567", "7 digits"},
-        Case{"+1234567890123456", "16 digits"}, Case{"+", "0 digits"},
-        Case{"+0447700900", "do not start with 0"},
+       {Case{"07700900123", "no country code"}, Case{"++447700900123", "not at the start"},
+        Case{"+1234567", "too short for a number of +1 (US)"},
+        Case{"+1234567890123456", "too long"}, Case{"+", "no digits"},
+        Case{"+0447700900", "country code no country uses"},
         Case{"+\xd9\xa4\xd9\xa4\xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0\xd9\xa9\xd9\xa0",
-             "only digits"}}) {  // Arabic-Indic digits
+             "not part of a phone number"}}) {  // Arabic-Indic digits
     EXPECT_THAT(CheckPhone(c.phone, true), ElementsAre(Violation("client.phone", c.why)))
         << c.phone;
   }
@@ -260,6 +273,17 @@ TEST(ClientValidationPhoneTest, BadBytesAreEscapedInTheMessage) {
   const Violations out = CheckPhone("+44\xff");
   EXPECT_THAT(out, ElementsAre(Violation("client.phone", "\"+44\\xff\"")));
   EXPECT_TRUE(SurvivesTheWire(out));
+}
+
+TEST(ClientValidationPhoneTest, QueriesInTheOldE164ShapeAreSearchedAsTheyAre) {
+  // "+12345678" passed the E.164-shape rule that came before typed forms, so
+  // a client may be stored with it; a search must still find them.
+  Violations out;
+  EXPECT_EQ(NormalizePhoneQuery("+12345678", "", "phone", out), "+12345678");
+  EXPECT_EQ(NormalizePhoneQuery("020 7946 0018", "GB", "phone", out), "+442079460018");
+  EXPECT_THAT(out, IsEmpty());
+  EXPECT_EQ(NormalizePhoneQuery("+1 234 5678", "", "phone", out), "+1 234 5678");
+  EXPECT_THAT(out, ElementsAre(Violation("phone", "add the area code")));
 }
 
 // --- Emails ---
@@ -324,6 +348,9 @@ TEST(ClientValidationEmailTest, NormalizeTrimsAndLowerCasesAscii) {
   EXPECT_EQ(NormalizeEmail("zoe@example.com"), "zoe@example.com");
   EXPECT_EQ(NormalizeEmail(""), "");
   EXPECT_EQ(NormalizeEmail("   "), "");
+  // Pasted no-break spaces, mixed with ASCII ones.
+  EXPECT_EQ(NormalizeEmail("\xc2\xa0 Zoe@Example.com\xc2\xa0\t\xc2\xa0"), "zoe@example.com");
+  EXPECT_EQ(NormalizeEmail("\xc2\xa0"), "");
   // Only ASCII letters change: other scripts' case rules are not ours to
   // apply, and the address stays the one the client gave.
   EXPECT_EQ(NormalizeEmail("ZOË@EXÄMPLE.DE"), "zoË@exÄmple.de");

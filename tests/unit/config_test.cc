@@ -92,6 +92,7 @@ TEST(ConfigSampleTest, LoadsAndValidates) {
   EXPECT_EQ(london.name(), "sites/london-soho");
   EXPECT_EQ(london.time_zone(), "Europe/London");
   EXPECT_EQ(london.currency_code(), "GBP");
+  EXPECT_EQ(london.country_code(), "GB");
   EXPECT_EQ(london.tax_rate_basis_points(), 2000);
   EXPECT_TRUE(london.prices_include_tax());
 
@@ -99,6 +100,7 @@ TEST(ConfigSampleTest, LoadsAndValidates) {
   EXPECT_EQ(new_york.name(), "sites/new-york-soho");
   EXPECT_EQ(new_york.time_zone(), "America/New_York");
   EXPECT_EQ(new_york.currency_code(), "USD");
+  EXPECT_EQ(new_york.country_code(), "US");
   EXPECT_FALSE(new_york.prices_include_tax());
 }
 
@@ -414,6 +416,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "chain.sites[0].currency_code", "upper case: \"GBP\""},
         BrokenRule{"TestingCurrency", [](auto& c) { Site(c, 0).set_currency_code("XTS"); },
                    "chain.sites[0].currency_code", "not an ISO-4217 currency code"},
+        BrokenRule{"LowercaseCountry", [](auto& c) { Site(c, 0).set_country_code("gb"); },
+                   "chain.sites[0].country_code", "\"gb\" is not an ISO 3166-1 alpha-2"},
+        BrokenRule{"ThreeLetterCountry", [](auto& c) { Site(c, 1).set_country_code("GBR"); },
+                   "chain.sites[1].country_code", "two upper-case letters"},
         BrokenRule{"NegativeTax", [](auto& c) { Site(c, 0).set_tax_rate_basis_points(-1); },
                    "chain.sites[0].tax_rate_basis_points", "0 to 10000 basis points"},
         BrokenRule{"TaxOver100Percent",
