@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/config/currency.h"
+#include "common/core/text.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -142,19 +143,6 @@ absl::Status InvalidConfig(absl::string_view path, const std::vector<FieldViolat
     status.SetPayload(type_url, payload);
   });
   return status;
-}
-
-// Lowercase letters, digits and hyphens, starting with a letter, 1 to 63
-// characters: safe in resource names, file names and URLs without escaping.
-bool IsIdentifier(absl::string_view id) {
-  if (id.empty() || id.size() > 63 || !absl::ascii_islower(static_cast<unsigned char>(id[0]))) {
-    return false;
-  }
-  for (char c : id) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!absl::ascii_islower(u) && !absl::ascii_isdigit(u) && c != '-') return false;
-  }
-  return true;
 }
 
 void CheckIdentifier(std::vector<FieldViolation>& out, const std::string& field,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace clinic {
@@ -116,6 +117,17 @@ std::string Truncate(absl::string_view text, size_t max_bytes) {
     i += length;
   }
   return out;
+}
+
+bool IsIdentifier(absl::string_view id) {
+  if (id.empty() || id.size() > 63 || !absl::ascii_islower(static_cast<unsigned char>(id[0]))) {
+    return false;
+  }
+  for (char c : id) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!absl::ascii_islower(u) && !absl::ascii_isdigit(u) && c != '-') return false;
+  }
+  return true;
 }
 
 }  // namespace clinic

@@ -44,6 +44,11 @@ std::string Quote(absl::string_view value, size_t max_chars = kQuotedChars, char
 // character boundary and ended with "… (N bytes)" giving the original size.
 std::string Truncate(absl::string_view text, size_t max_bytes);
 
+// Whether `id` is an identifier as site ids and other configured ids are
+// written: lowercase letters, digits and hyphens, starting with a letter, 1
+// to 63 characters, so it is safe in resource names, file names and URLs.
+bool IsIdentifier(absl::string_view id);
+
 }  // namespace clinic
 
 #endif  // CLINIC_COMMON_CORE_TEXT_H_

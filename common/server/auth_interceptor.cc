@@ -259,7 +259,11 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
         event.set_on_behalf_of(record_->identity.on_behalf_of->name());
       }
     }
-    event.set_site_id(record_->site_id);
+    // The site comes from the request before its fields are checked; one
+    // that is not an identifier is recorded quoted and cut, never whole.
+    event.set_site_id(record_->site_id.empty() || IsIdentifier(record_->site_id)
+                          ? record_->site_id
+                          : Quote(record_->site_id, 40));
     event.set_method(info_->method());
     for (std::string& name : resource_names_) event.add_resource_names(std::move(name));
     resource_names_.clear();

@@ -1,6 +1,7 @@
 #include "common/server/call_outcome.h"
 
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -52,24 +53,30 @@ void NotingLogHandler(google::protobuf::LogLevel level, const char* filename, in
   if (previous_handler != nullptr) previous_handler(level, filename, line, message);
 }
 
-// "pkg.Message.field" when it names a field of `type` or of a message type
-// reachable from it; empty otherwise, so a stale note from another call is
-// never quoted.
+// The path of `field` ("pkg.Message.field") from the request, e.g.
+// "update_mask.paths (google.protobuf.FieldMask.paths)", when it names a field
+// of `type` or of a message type reachable from it (the shortest such path);
+// empty otherwise, so a stale note from another call is never quoted.
 std::string FieldOfRequest(const google::protobuf::Descriptor* type, const std::string& field) {
   const google::protobuf::FieldDescriptor* found =
       google::protobuf::DescriptorPool::generated_pool()->FindFieldByName(field);
   if (found == nullptr || type == nullptr) return "";
-  std::vector<const google::protobuf::Descriptor*> pending{type};
+  // Breadth first, so the path named is the shortest one.
+  std::deque<std::pair<const google::protobuf::Descriptor*, std::string>> pending{{type, ""}};
   std::vector<const google::protobuf::Descriptor*> seen;
   while (!pending.empty() && seen.size() < 200) {
-    const google::protobuf::Descriptor* current = pending.back();
-    pending.pop_back();
+    auto [current, path] = pending.front();
+    pending.pop_front();
     if (std::find(seen.begin(), seen.end(), current) != seen.end()) continue;
     seen.push_back(current);
-    if (found->containing_type() == current) return field;
+    if (found->containing_type() == current) {
+      const std::string at = absl::StrCat(path, found->name());
+      return current == type ? at : absl::StrCat(at, " (", field, ")");
+    }
     for (int i = 0; i < current->field_count(); ++i) {
       if (current->field(i)->message_type() != nullptr) {
-        pending.push_back(current->field(i)->message_type());
+        pending.emplace_back(current->field(i)->message_type(),
+                             absl::StrCat(path, current->field(i)->name(), "."));
       }
     }
   }

@@ -57,6 +57,15 @@ absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& r
   }
   if (request.principal().size() > kMaxPrincipalFilter) {
     violations.push_back({"principal", "is longer than any principal name"});
+  } else if (!request.principal().empty() && !IsPrincipalName(request.principal())) {
+    violations.push_back({"principal", absl::StrCat(Quote(request.principal()),
+                                                    " is not a principal name such as "
+                                                    "\"staff/jane-doe\"")});
+  }
+  if (!request.site_id().empty() && !IsIdentifier(request.site_id())) {
+    violations.push_back({"site_id", absl::StrCat(Quote(request.site_id()),
+                                                  " is not a site id (lowercase letters, digits "
+                                                  "and hyphens)")});
   }
   absl::optional<absl::Time> start_time, end_time;
   if (request.has_start_time()) {

@@ -140,6 +140,8 @@ UPDATE clients SET family_key = clinic_name_key(family_name),
                    given_key = clinic_name_key(given_name),
                    search_names = clinic_client_search_names(data);
 CREATE INDEX clients_by_name_key ON clients (family_key, given_key, date_of_birth);
+)sql";
+
 // Version 6: request ids were scoped by method only, so another caller
 // sending the same id and body got the first caller's response. The request
 // log is rebuilt with the caller in its key; rows from before have caller ''

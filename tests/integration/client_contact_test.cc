@@ -263,7 +263,7 @@ TEST_F(ClientContactTest, PhonesStoredUnderTheOldRuleStayUsable) {
     old.set_client_id("01J9Z0000000000000000000AB");
     old.set_name("clients/01J9Z0000000000000000000AB");
     old.set_state(v1::CLIENT_STATE_ACTIVE);
-    ASSERT_TRUE((*store)->CreateClient(request, old).ok());
+    ASSERT_TRUE((*store)->CreateClient(request, "staff/tester", old).ok());
   }
   StartServer(kWorldChain);
   EXPECT_THAT(FoundByPhone("+12345678"), ElementsAre("Old"));

@@ -16,5 +16,5 @@ target_link_options(hostile_input_test PRIVATE
 set_target_properties(hostile_input_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 clinic_warnings(hostile_input_test)
 gtest_discover_tests(hostile_input_test DISCOVERY_TIMEOUT 60
-                     PROPERTIES TIMEOUT 300 LABELS integration)
+                     PROPERTIES TIMEOUT 300 LABELS process)
 add_dependencies(hostile_input_test clinicd clinic-plugin-probe clinic_bundled_plugins)

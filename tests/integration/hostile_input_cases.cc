@@ -362,6 +362,7 @@ HostileCase OverLimitCase(const Message& baseline, size_t limit) {
                      bytes,
                      {grpc::RESOURCE_EXHAUSTED},
                      0,
+                     false,
                      false};
 }
 

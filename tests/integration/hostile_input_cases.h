@@ -61,6 +61,10 @@ struct HostileCase {
   std::set<grpc::StatusCode> allowed;  // OK included when acceptance is legitimate
   size_t hostile_size = 0;             // size of the hostile value, to spot it echoed in a response
   bool must_name_field = false;        // INVALID_ARGUMENT must name `leaf`
+  // False where gRPC's core refuses the call before any server code runs (a
+  // message over the limit is dropped before the call is handed to the
+  // interceptors, unauthenticated), so no audit event can exist.
+  bool audited = true;
 };
 
 // The codes a refusal of a well-formed but unacceptable request may carry.

@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "clinic/v1/audit.pb.h"
 #include "clinic/v1/options.pb.h"
 #include "common/core/status.h"
@@ -90,15 +91,25 @@ void HostileInputTest::RunCase(const MethodDescriptor* method, const HostileCase
   }
   snapshot_ = std::move(after);
 
-  std::string error;
-  int64_t last = 0;
-  const std::vector<v1::AuditEvent> events =
-      AuditEventsAfter(dir_->Join("data/audit.db"), audit_sequence_, &last, &error);
-  audit_sequence_ = last;
-  if (!error.empty()) ADD_FAILURE() << where << error;
-  if (method->options().GetExtension(v1::policy).audit_exempt()) return;
-  auto event = std::find_if(events.begin(), events.end(),
-                            [&](const v1::AuditEvent& e) { return e.request_id() == request_id; });
+  if (method->options().GetExtension(v1::policy).audit_exempt() || !hostile.audited) return;
+  // A call whose request never arrived whole is audited when it closes, which
+  // may be just after its caller has the status: wait for it, with a deadline.
+  std::vector<v1::AuditEvent> events;
+  auto event = events.end();
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  for (;;) {
+    std::string error;
+    int64_t last = audit_sequence_;
+    std::vector<v1::AuditEvent> more =
+        AuditEventsAfter(dir_->Join("data/audit.db"), audit_sequence_, &last, &error);
+    audit_sequence_ = last;
+    if (!error.empty()) ADD_FAILURE() << where << error;
+    for (v1::AuditEvent& e : more) events.push_back(std::move(e));
+    event = std::find_if(events.begin(), events.end(),
+                         [&](const v1::AuditEvent& e) { return e.request_id() == request_id; });
+    if (event != events.end() || absl::Now() > deadline) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   if (event == events.end()) {
     ADD_FAILURE() << where << "no audit event carries request id " << request_id << " (got "
                   << CodeName(code) << ")";

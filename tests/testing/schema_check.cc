@@ -51,6 +51,10 @@ void ExpectEveryEarlierSchemaMigratesExactly(const MigrationCheck& migration_che
     {
       auto db = storage::Database::Open(path, storage::Database::Options());
       ASSERT_TRUE(db.ok());
+      if (migration_check.prepare) {
+        const absl::Status prepared = migration_check.prepare(**db);
+        ASSERT_TRUE(prepared.ok()) << prepared;
+      }
       const absl::Status built = storage::Migrate(**db, schema.label, schema.steps);
       ASSERT_TRUE(built.ok()) << built;
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/storage/database.h"
 #include "common/storage/migrations.h"
 
 namespace clinic::testing {
@@ -29,6 +30,9 @@ struct EarlierSchema {
 
 struct MigrationCheck {
   std::vector<EarlierSchema> earlier;
+  // Optional: readies a connection before earlier steps run on it, for
+  // migrations that call SQL functions the store registers itself.
+  std::function<absl::Status(storage::Database& database)> prepare;
   // Opens the store at `path`, which migrates it to the current version.
   std::function<absl::Status(const std::string& path)> open;
   // Optional: fills a file at an earlier version with rows (raw SQL through

@@ -9,6 +9,7 @@
 #include "common/storage/database.h"
 #include "common/storage/ids.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_name_keys.h"
 #include "services/client_records/client_records_schema.h"
 #include "tests/testing/schema_check.h"
 #include "tests/testing/test_env.h"
@@ -154,6 +155,12 @@ TEST(ClientRecordsMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
     check.earlier.push_back({"v" + std::to_string(version),
                              std::vector<storage::Migration>(all.begin(), all.begin() + version)});
   }
+  check.prepare = [](storage::Database& db) {
+    return db.Write([](storage::Connection& connection) {
+      RegisterNameKeyFunctions(connection.raw());
+      return absl::OkStatus();
+    });
+  };
   check.open = [](const std::string& path) { return OpenSqliteClientRecordsStore(path).status(); };
   check.seed = [](const std::string& path, const clinic::testing::EarlierSchema& schema) {
     if (schema.steps.empty()) return;

@@ -192,5 +192,19 @@ TEST(LogBoundsTest, JsonEscapeReplacesInvalidUtf8) {
   EXPECT_EQ(JsonEscape("Zoë"), "Zoë");
 }
 
+TEST(IdentifierTest, AcceptsConfiguredIdsOnly) {
+  EXPECT_TRUE(IsIdentifier("london-soho"));
+  EXPECT_TRUE(IsIdentifier("a"));
+  EXPECT_TRUE(IsIdentifier(std::string(63, 'a')));
+  EXPECT_FALSE(IsIdentifier(""));
+  EXPECT_FALSE(IsIdentifier(std::string(64, 'a')));
+  EXPECT_FALSE(IsIdentifier("1site"));
+  EXPECT_FALSE(IsIdentifier("-site"));
+  EXPECT_FALSE(IsIdentifier("London"));
+  EXPECT_FALSE(IsIdentifier("site_1"));
+  EXPECT_FALSE(IsIdentifier("' OR 1=1 --"));
+  EXPECT_FALSE(IsIdentifier("caf\xc3\xa9"));
+}
+
 }  // namespace
 }  // namespace clinic
