@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/text.h"
 
 namespace clinic {
 namespace {
@@ -20,72 +21,6 @@ using i18n::phonenumbers::PhoneNumberUtil;
 // A refused value is quoted back, but cut short so that one pasted page
 // cannot swamp the error details.
 constexpr size_t kMaxQuotedChars = 40;
-
-// Decodes one UTF-8 character at `i`; returns its length, or 0 when the bytes
-// are not well-formed UTF-8 (overlong forms and surrogates included).
-size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t& code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t length = 0;
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  } else if ((lead & 0xe0) == 0xc0) {
-    length = 2;
-    code_point = lead & 0x1f;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3;
-    code_point = lead & 0x0f;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3f);
-  }
-  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kMinimum[length] || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return 0;
-  }
-  return length;
-}
-
-bool IsControl(uint32_t c) { return c < 0x20 || (c >= 0x7f && c < 0xa0); }
-
-// `value` in double quotes for a message: at most kMaxQuotedChars
-// characters, with stray bytes, control characters, quotes and backslashes
-// escaped, so the message is always printable, valid UTF-8.
-std::string Quote(absl::string_view value) {
-  std::string quoted = "\"";
-  size_t chars = 0;
-  for (size_t i = 0; i < value.size(); ++chars) {
-    if (chars == kMaxQuotedChars) {
-      quoted += "...";
-      break;
-    }
-    uint32_t c = 0;
-    size_t length = DecodeUtf8(value, i, c);
-    if (length == 0) {
-      absl::StrAppend(&quoted, "\\x",
-                      absl::Hex(static_cast<unsigned char>(value[i]), absl::kZeroPad2));
-      length = 1;
-    } else if (c == '"' || c == '\\') {
-      absl::StrAppend(&quoted, "\\", value.substr(i, 1));
-    } else if (IsControl(c)) {
-      absl::StrAppend(&quoted, "\\u", absl::Hex(c, absl::kZeroPad4));
-    } else {
-      quoted.append(value.data() + i, length);
-    }
-    i += length;
-  }
-  quoted += "\"";
-  return quoted;
-}
 
 bool IsDigit(uint32_t c) { return (c >= '0' && c <= '9') || (c >= 0xff10 && c <= 0xff19); }
 
@@ -98,7 +33,7 @@ bool IsSeparator(uint32_t c) {
 }
 
 absl::Status Refuse(absl::string_view typed, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(Quote(typed), " ", why));
+  return absl::InvalidArgumentError(absl::StrCat(Quote(typed, kMaxQuotedChars), " ", why));
 }
 
 // "+44 (GB)", naming the country whose rules refused the number.
@@ -149,15 +84,16 @@ absl::Status CheckCharacters(absl::string_view typed, const PhoneNumberUtil& uti
       if (util.Parse(std::string(typed), region.empty() ? "ZZ" : std::string(region), &number) ==
               PhoneNumberUtil::NO_PARSING_ERROR &&
           !number.extension().empty()) {
-        return Refuse(typed, absl::StrCat("has an extension (", Quote(number.extension()),
-                                          "), which cannot be stored: E.164 numbers have none; "
-                                          "give the number without it"));
+        return Refuse(typed,
+                      absl::StrCat("has an extension (", Quote(number.extension(), kMaxQuotedChars),
+                                   "), which cannot be stored: E.164 numbers have none; "
+                                   "give the number without it"));
       }
       const std::string what =
-          IsControl(c)
+          IsControlCharacter(c)
               ? absl::StrCat("the control character U+",
                              absl::AsciiStrToUpper(absl::StrCat(absl::Hex(c, absl::kZeroPad4))))
-              : Quote(typed.substr(i, length));
+              : Quote(typed.substr(i, length), kMaxQuotedChars);
       return Refuse(typed, absl::StrCat("contains ", what,
                                         ", which is not part of a phone number: use digits, "
                                         "spaces, dashes, dots and brackets, and '+' before the "
@@ -183,7 +119,7 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view typed,
                                            absl::string_view default_region) {
   if (!default_region.empty() && !IsPhoneRegion(default_region)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quote(default_region),
+        absl::StrCat(Quote(default_region, kMaxQuotedChars),
                      " is not a country with phone numbers: use an ISO 3166-1 alpha-2 code in "
                      "upper case, such as \"GB\""));
   }

@@ -12,9 +12,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "common/core/phone.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
-#include "common/core/phone.h"
 
 namespace clinic::client_records {
 namespace {

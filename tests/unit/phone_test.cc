@@ -157,7 +157,7 @@ TEST(PhoneTest, HugeInputIsRefusedQuicklyAndNotEchoed) {
   const std::string message = Refusal(huge, "GB");
   EXPECT_THAT(message, AllOf(HasSubstr("1048576 bytes long"), HasSubstr("at most 64")));
   EXPECT_LT(message.size(), 200u);
-  EXPECT_THAT(message, HasSubstr("\"" + std::string(40, '1') + "...\""));
+  EXPECT_THAT(message, HasSubstr("\"" + std::string(40, '1') + "…\""));
   EXPECT_THAT(Refusal(std::string(65, '1'), "GB"), HasSubstr("65 bytes long"));
 }
 
@@ -184,7 +184,7 @@ TEST(PhoneTest, InvalidUtf8IsEscapedNotEchoed) {
 
 TEST(PhoneTest, QuotedValueEscapesQuotesAndControls) {
   EXPECT_THAT(Refusal("\"020\"", "GB"), HasSubstr("\"\\\"020\\\"\""));
-  EXPECT_THAT(Refusal("020\t7946", "GB"), HasSubstr("\"020\\u00097946\""));
+  EXPECT_THAT(Refusal("020\t7946", "GB"), HasSubstr("\"020\\t7946\""));
 }
 
 TEST(PhoneTest, RegionMustBeKnown) {
