@@ -9,8 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/core/status.h"
 
 namespace clinic {
 
@@ -48,6 +50,18 @@ std::string Truncate(absl::string_view text, size_t max_bytes);
 // written: lowercase letters, digits and hyphens, starting with a letter, 1
 // to 63 characters, so it is safe in resource names, file names and URLs.
 bool IsIdentifier(absl::string_view id);
+
+// Text allowed more characters than this is free text (notes, descriptions)
+// and may hold line breaks and tabs; anything shorter (names, reasons, lot
+// numbers) must be a single line.
+inline constexpr size_t kMaxSingleLineChars = 500;
+
+// Well-formed UTF-8 (no overlong forms, surrogates or stray bytes) with no
+// control characters, at most `max_chars` Unicode code points. Line breaks
+// and tabs are accepted only when `max_chars` exceeds kMaxSingleLineChars.
+// `required` means not empty once ASCII white space is trimmed.
+void ValidateText(absl::string_view text, absl::string_view field, bool required, size_t max_chars,
+                  std::vector<FieldViolation>& out);
 
 }  // namespace clinic
 

@@ -10,7 +10,6 @@
 #include "common/server/principal.h"
 #include "common/storage/ids.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/client_records/client_validation.h"
 
 namespace clinic::access {
 namespace {
@@ -106,8 +105,7 @@ bool IsPrincipalName(absl::string_view name) {
 
 void AccessService::ValidatePrincipal(const v1::Principal& principal,
                                       std::vector<FieldViolation>& out) const {
-  client_records::ValidateText(principal.display_name(), "principal.display_name", false,
-                               kMaxDisplayName, out);
+  ValidateText(principal.display_name(), "principal.display_name", false, kMaxDisplayName, out);
   if (principal.roles_size() > kMaxRoles) {
     out.push_back({"principal.roles",
                    absl::StrCat("has ", principal.roles_size(), " bindings; at most ", kMaxRoles)});
@@ -301,8 +299,7 @@ absl::Status AccessService::DoIssueToken(const v1::IssueTokenRequest& request,
                                          v1::IssueTokenResponse* response) {
   std::vector<FieldViolation> violations;
   ValidatePrincipalName(request.principal(), "principal", violations);
-  client_records::ValidateText(request.description(), "description", true, kMaxDescription,
-                               violations);
+  ValidateText(request.description(), "description", true, kMaxDescription, violations);
   absl::Duration ttl = absl::ZeroDuration();
   if (request.has_ttl()) {
     ttl = CheckDuration(request.ttl(), kMinTtl, kMaxTtl,

@@ -192,44 +192,6 @@ void ValidateEmail(absl::string_view email, absl::string_view field, bool requir
   }
 }
 
-void ValidateText(absl::string_view text, absl::string_view field, bool required, size_t max_chars,
-                  std::vector<FieldViolation>& out) {
-  if (required && absl::StripAsciiWhitespace(text).empty()) {
-    out.push_back({std::string(field), "is required"});
-    return;
-  }
-  const bool multiline = max_chars > kMaxSingleLineChars;
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++chars) {
-    uint32_t code_point = 0;
-    const size_t length = DecodeUtf8(text, i, code_point);
-    if (length == 0) {
-      out.push_back({std::string(field),
-                     absl::StrCat("is not valid UTF-8: byte 0x",
-                                  absl::Hex(static_cast<unsigned char>(text[i]), absl::kZeroPad2),
-                                  " at byte ", i, " does not belong to a well-formed character")});
-      return;
-    }
-    if (IsControlCharacter(code_point)) {
-      // Line breaks belong in notes but never in names: one line keeps a
-      // name printable everywhere it is shown.
-      const bool layout = code_point == '\n' || code_point == '\r' || code_point == '\t';
-      if (!(multiline && layout)) {
-        out.push_back({std::string(field),
-                       absl::StrCat("contains the control character ", CodePointName(code_point),
-                                    " at character ", chars + 1,
-                                    multiline ? "" : "; it must be a single line of text")});
-        return;
-      }
-    }
-    i += length;
-  }
-  if (chars > max_chars) {
-    out.push_back({std::string(field), absl::StrCat("is ", chars, " characters long; at most ",
-                                                    max_chars, " are allowed")});
-  }
-}
-
 void ValidateCountryCode(absl::string_view code, absl::string_view field,
                          std::vector<FieldViolation>& out) {
   if (code.empty()) return;

@@ -22,13 +22,9 @@
 #include "clinic/v1/common.pb.h"
 #include "clinic/v1/treatment.pb.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 
 namespace clinic::client_records {
-
-// Text allowed more characters than this is free text (notes, descriptions)
-// and may hold line breaks and tabs; anything shorter (names, reasons, lot
-// numbers) must be a single line.
-inline constexpr size_t kMaxSingleLineChars = 500;
 
 // A real calendar date: year 1 to 9999, month 1 to 12, and a day of that
 // month (29 February only in leap years).
@@ -72,13 +68,6 @@ void ValidateEmail(absl::string_view email, absl::string_view field, bool requir
 // UpdateClient and SearchClients all normalize first and validate what they
 // will store or search.
 std::string NormalizeEmail(absl::string_view email);
-
-// Well-formed UTF-8 (no overlong forms, surrogates or stray bytes) with no
-// control characters, at most `max_chars` Unicode code points. Line breaks
-// and tabs are accepted only when `max_chars` exceeds kMaxSingleLineChars.
-// `required` means not empty once ASCII white space is trimmed.
-void ValidateText(absl::string_view text, absl::string_view field, bool required, size_t max_chars,
-                  std::vector<FieldViolation>& out);
 
 // Empty, or two upper-case ASCII letters (ISO 3166-1 alpha-2, e.g. "GB").
 void ValidateCountryCode(absl::string_view code, absl::string_view field,
