@@ -14,12 +14,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/text.h"
+#include "common/definition/definition_wording.h"
 #include "common/definition/semver.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace clinic {
 namespace {
+
+using namespace definition_wording;  // NOLINT(google-build-using-namespace)
 
 using google::protobuf::Duration;
 using google::protobuf::util::TimeUtil;
@@ -29,131 +32,11 @@ constexpr int kMaxSessions = 52;
 constexpr int kMaxIntervalDays = 730;
 constexpr int kMaxDowntimeDays = 90;
 constexpr int kMaxApplicationMinutes = 240;
-constexpr int kMaxNeedleCount = 100;
 constexpr size_t kMaxNameCharacters = 200;
-constexpr int64_t kSecondsPerDay = 24 * 3600;
 // Twenty years of 365.25 days: the longest look-back a rule may ask about.
 constexpr int64_t kMaxLookbackSeconds = 7305 * kSecondsPerDay;
 constexpr int64_t kMinValiditySeconds = 3600;
 constexpr int64_t kMaxValiditySeconds = 366 * kSecondsPerDay;
-constexpr char kIdShape[] =
-    " must be 2 to 63 lowercase letters, digits or underscores, starting with a letter";
-
-// How a quantity reads in a sentence: "1 pass", "3 passes", "the 20-pass limit".
-struct Unit {
-  absl::string_view one;
-  absl::string_view many;
-  bool hyphenate;  // "20-pass limit" but "3000 um limit"
-};
-constexpr Unit kMicrometres{"um", "um", false};
-constexpr Unit kPasses{"pass", "passes", true};
-constexpr Unit kSessions{"session", "sessions", true};
-constexpr Unit kDays{"day", "days", true};
-constexpr Unit kHours{"hour", "hours", true};
-constexpr Unit kMinutes{"minute", "minutes", true};
-constexpr Unit kSeconds{"second", "seconds", true};
-
-std::string Amount(int64_t n, const Unit& unit) {
-  return absl::StrCat(n, " ", n == 1 ? unit.one : unit.many);
-}
-std::string Bound(int64_t n, const Unit& unit) {
-  return absl::StrCat(n, unit.hyphenate ? "-" : " ", unit.one);
-}
-
-// The inclusive range a number field must lie in; `above` says how exceeding
-// it reads ("deeper than" for depths).
-struct Limits {
-  int64_t floor;
-  int64_t ceiling;
-  Unit unit;
-  absl::string_view above = "more than";
-};
-constexpr Limits kDepthLimits{1, kMaxNeedleDepthUm, kMicrometres, "deeper than"};
-
-// Values taken from the definition, escaped so a stray control character or
-// quote cannot garble a message, and cut short so a huge value cannot flood it.
-std::string Quoted(absl::string_view value) { return Quote(value, 80); }
-std::string Named(absl::string_view value) { return Quote(value, 80, '\''); }
-
-std::string Field(absl::string_view path, absl::string_view name) {
-  return path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
-}
-std::string Index(absl::string_view path, int i) { return absl::StrCat(path, "[", i, "]"); }
-
-bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
-
-bool IsIdentifier(absl::string_view id) {
-  if (id.size() < 2 || id.size() > 63) return false;
-  if (!absl::ascii_islower(static_cast<unsigned char>(id[0]))) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return absl::ascii_islower(u) || absl::ascii_isdigit(u) || c == '_';
-  });
-}
-
-// "1" to "100" as written on a cartridge box: digits only, no leading zero.
-bool IsNeedleCount(absl::string_view text) {
-  int count = 0;
-  return !text.empty() && text.size() <= 3 && text[0] != '0' &&
-         std::all_of(text.begin(), text.end(),
-                     [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }) &&
-         absl::SimpleAtoi(text, &count) && count <= kMaxNeedleCount;
-}
-
-// Characters as a reader counts them: UTF-8 continuation bytes do not start one.
-size_t CharacterCount(absl::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-// What breaks the google.protobuf.Duration invariants, empty when nothing
-// does; TimeUtil assumes them.
-absl::string_view DurationProblem(const Duration& d) {
-  if (d.seconds() < TimeUtil::kDurationMinSeconds || d.seconds() > TimeUtil::kDurationMaxSeconds) {
-    return "seconds must lie within 10000 years either side of zero";
-  }
-  if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000) {
-    return "nanos must lie between -999999999 and 999999999";
-  }
-  if ((d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0)) {
-    return "seconds and nanos must have the same sign";
-  }
-  return "";
-}
-bool IsPositive(const Duration& d) {
-  return d.seconds() > 0 || (d.seconds() == 0 && d.nanos() > 0);
-}
-// Whether a valid d is longer than `seconds` whole seconds; compared field by
-// field because nanoseconds of the longest durations overflow int64.
-bool IsLongerThan(const Duration& d, int64_t seconds) {
-  return d.seconds() > seconds || (d.seconds() == seconds && d.nanos() > 0);
-}
-
-// A duration in the largest whole unit, as an author would write it: "180 days".
-std::string Readable(const Duration& d) {
-  if (d.nanos() != 0) return TimeUtil::ToString(d);
-  const int64_t s = d.seconds();
-  if (s != 0 && s % kSecondsPerDay == 0) return Amount(s / kSecondsPerDay, kDays);
-  if (s != 0 && s % 3600 == 0) return Amount(s / 3600, kHours);
-  if (s != 0 && s % 60 == 0) return Amount(s / 60, kMinutes);
-  return Amount(s, kSeconds);
-}
-
-absl::string_view KindOfQuestion(v1::AnswerType type) {
-  switch (type) {
-    case v1::ANSWER_TYPE_YES_NO:
-      return "a yes/no question (ANSWER_TYPE_YES_NO)";
-    case v1::ANSWER_TYPE_CHOICE:
-      return "a choice question (ANSWER_TYPE_CHOICE)";
-    case v1::ANSWER_TYPE_NUMBER:
-      return "a number question (ANSWER_TYPE_NUMBER)";
-    case v1::ANSWER_TYPE_DATE:
-      return "a date question (ANSWER_TYPE_DATE)";
-    default:
-      return "another kind of question";
-  }
-}
 
 class Validator {
  public:
@@ -192,7 +75,7 @@ class Validator {
     const std::string path = Field(element, "id");
     if (id.empty()) {
       Add(path, "is required");
-    } else if (!IsIdentifier(id)) {
+    } else if (!IsDefinitionId(id)) {
       Add(path, absl::StrCat(Quoted(id), kIdShape));
     } else if (auto [first, inserted] = seen.emplace(id, element); !inserted) {
       Add(path, absl::StrCat(Quoted(id), " duplicates the id of ", first->second));
