@@ -67,7 +67,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
         audit_(audit),
         method_(std::move(method)),
         max_send_bytes_(max_send_bytes),
-        record_(CallRecordFor(info->server_context())) {
+        record_(CallRecordOrNew(info->server_context())) {
     audited_ = !method_ || !method_->policy.audit_exempt();
   }
 
@@ -79,7 +79,6 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
           Write(deferred_ ? *deferred_
                           : CallerWentAway(*info_->server_context(), "before it was answered"));
     }
-    ForgetCallRecord(info_->server_context());
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {

@@ -59,7 +59,7 @@ absl::string_view CodeName(grpc::StatusCode code) {
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()), record_(CallRecordFor(info->server_context())) {
+      : info_(info), start_(absl::Now()), record_(CallRecordOrNew(info->server_context())) {
     record_->start_time = start_;
     record_->method = info->method();
   }
@@ -70,7 +70,6 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
       LogCall(deferred_ ? *deferred_
                         : CallerWentAway(*info_->server_context(), "before it was answered"));
     }
-    ForgetCallRecord(info_->server_context());
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {

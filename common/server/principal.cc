@@ -1,42 +1,46 @@
 #include "common/server/principal.h"
 
-#include "absl/container/flat_hash_map.h"
+#include <grpcpp/generic/async_generic_service.h>
 
 namespace clinic::server {
 namespace {
 
-struct Registry {
-  absl::Mutex mutex;
-  absl::flat_hash_map<const grpc::ServerContextBase*, std::shared_ptr<CallRecord>> calls
-      ABSL_GUARDED_BY(mutex);
+// A call's context and its record, for calls of generated (and kit) services.
+class RecordedContext final : public grpc::CallbackServerContext {
+ public:
+  const std::shared_ptr<CallRecord> record = std::make_shared<CallRecord>();
 };
 
-Registry& Calls() {
-  static auto* registry = new Registry();
-  return *registry;
-}
+class Allocator final : public grpc::ContextAllocator {
+ public:
+  grpc::CallbackServerContext* NewCallbackServerContext() override { return new RecordedContext(); }
+  // Generic contexts (gRPC's answer to unknown methods) stay gRPC's own:
+  // its class is final, and such calls never reach service code.
+  grpc::GenericCallbackServerContext* NewGenericCallbackServerContext() override {
+    return new grpc::GenericCallbackServerContext();
+  }
+  void Release(grpc::CallbackServerContext* context) override { delete context; }
+  void Release(grpc::GenericCallbackServerContext* context) override { delete context; }
+};
 
 std::shared_ptr<CallRecord> Find(const grpc::ServerContextBase* context) {
-  Registry& registry = Calls();
-  absl::MutexLock lock(&registry.mutex);
-  auto it = registry.calls.find(context);
-  return it == registry.calls.end() ? nullptr : it->second;
+  if (const auto* own = dynamic_cast<const RecordedContext*>(context)) return own->record;
+  return nullptr;
 }
 
 }  // namespace
 
 std::shared_ptr<CallRecord> CallRecordFor(const grpc::ServerContextBase* context) {
-  Registry& registry = Calls();
-  absl::MutexLock lock(&registry.mutex);
-  std::shared_ptr<CallRecord>& record = registry.calls[context];
-  if (record == nullptr) record = std::make_shared<CallRecord>();
-  return record;
+  return Find(context);
 }
 
-void ForgetCallRecord(const grpc::ServerContextBase* context) {
-  Registry& registry = Calls();
-  absl::MutexLock lock(&registry.mutex);
-  registry.calls.erase(context);
+std::shared_ptr<CallRecord> CallRecordOrNew(const grpc::ServerContextBase* context) {
+  std::shared_ptr<CallRecord> record = Find(context);
+  return record != nullptr ? record : std::make_shared<CallRecord>();
+}
+
+std::unique_ptr<grpc::ContextAllocator> CallContextAllocator() {
+  return std::make_unique<Allocator>();
 }
 
 absl::Status Admit(const grpc::ServerContextBase& context) {

@@ -1,10 +1,11 @@
 // Who is calling. The authentication and authorization step
 // (auth_interceptor.h) records, for every call, the authenticated identity
-// and the decision the RPC's declared policy gave; handlers read it here.
-// gRPC's C++ server interceptors cannot end a call themselves, so the
-// handler runners (RunBlocking, FinishInline) call Admit() before any work:
-// a call without a recorded, positive decision never reaches service code.
-// Services contain no other access code.
+// and the decision the RPC's declared policy gave, in the call's own server
+// context (made by CallContextAllocator). gRPC's C++ server interceptors
+// cannot end a call themselves, so the service kit (service_kit.h), the only
+// way a handler is reached, calls Admit() before any work: a call without a
+// recorded, positive decision never reaches service code. Services contain
+// no other access code.
 #ifndef CLINIC_COMMON_SERVER_PRINCIPAL_H_
 #define CLINIC_COMMON_SERVER_PRINCIPAL_H_
 
@@ -40,11 +41,21 @@ struct CallRecord {
   absl::optional<grpc::Status> audited_status;
 };
 
-// The record of the call `context` belongs to, created on first use.
+// The record of the call `context` belongs to: the one its context carries
+// when CallContextAllocator made it (every callback call of a Server), else
+// nullptr (synchronous services such as reflection, which are public and
+// never reach service code).
 std::shared_ptr<CallRecord> CallRecordFor(const grpc::ServerContextBase* context);
 
-// Drops the record when the call ends; the interceptors call this.
-void ForgetCallRecord(const grpc::ServerContextBase* context);
+// Makes the server contexts of callback calls, each carrying its CallRecord
+// from the moment the call arrives until gRPC releases the context, so the
+// interceptors and the handler share it without any process-wide table.
+std::unique_ptr<grpc::ContextAllocator> CallContextAllocator();
+
+// CallRecordFor, or a record of the interceptor's own for a context that
+// carries none (gRPC's own answers to unknown methods, synchronous public
+// services): such calls never reach service code, so nothing else needs it.
+std::shared_ptr<CallRecord> CallRecordOrNew(const grpc::ServerContextBase* context);
 
 // OK when the call was authenticated and authorized; otherwise the
 // UNAUTHENTICATED or PERMISSION_DENIED status to finish it with.

@@ -208,6 +208,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       return absl::InternalError("starting a service threw something that is not a std::exception");
     }
     if (!service.ok()) return service.status();
+    if (absl::Status complete = (*service)->CheckComplete(); !complete.ok()) return complete;
     server->services_.push_back(std::move(*service));
   }
 
@@ -218,7 +219,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     builder.SetOption(std::make_unique<ReflectionOption>());
   }
   builder.AddListeningPort(cfg.listen_address(), *credentials, &server->port_);
-  for (const auto& service : server->services_) builder.RegisterService(service->service());
+  for (const auto& service : server->services_) builder.RegisterService(service.get());
+  // Each call's context carries its access decision to the service kit.
+  builder.SetContextAllocator(CallContextAllocator());
 
   const int max_message = cfg.server().max_message_bytes();
   builder.SetMaxReceiveMessageSize(max_message);

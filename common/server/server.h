@@ -21,6 +21,7 @@
 #include "common/auth/access_store.h"
 #include "common/plugins/plugin_host.h"
 #include "common/server/heap_trimmer.h"
+#include "common/server/service_kit.h"
 
 namespace clinic::server {
 
@@ -30,15 +31,6 @@ struct ServiceContext {
   plugins::PluginHost& plugin_host;
   auth::AccessStore& access;
   audit::AuditLog& audit;
-};
-
-// A service hosted by the process: its gRPC implementation and the full proto
-// name it is reported under by the health service.
-class HostedService {
- public:
-  virtual ~HostedService() = default;
-  virtual absl::string_view full_name() const = 0;
-  virtual grpc::Service* service() = 0;
 };
 
 // Makes one hosted service; may fail, e.g. when its database cannot be opened.

@@ -84,7 +84,7 @@ void WorkPool::Loop() {
       work = std::move(queue_.front());
       queue_.pop_front();
     }
-    // Work from RunBlocking catches its handler's exceptions; this guards
+    // Work from the service kit catches its handler's exceptions; this guards
     // whatever else is queued, because an exception leaving a pool thread
     // terminates the process.
     try {

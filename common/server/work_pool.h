@@ -2,9 +2,9 @@
 // file I/O, calls to other services. gRPC's callback handlers run on a small
 // fixed set of threads shared with the health service (two on a 2-core
 // machine), so a handler that blocks there stalls every call in the process;
-// docs/decisions/0001-server-threading-model.md has the measurements. A
-// service owns one pool sized to its database connections and finishes each
-// call from it with RunBlocking().
+// docs/decisions/0001-server-threading-model.md has the measurements. Each
+// service owns one pool sized to its database connections, through its
+// service kit (service_kit.h), which runs handlers on it.
 #ifndef CLINIC_COMMON_SERVER_WORK_POOL_H_
 #define CLINIC_COMMON_SERVER_WORK_POOL_H_
 
@@ -85,53 +85,6 @@ absl::Status RunCatching(const grpc::ServerContextBase& context, Handler& handle
   } catch (...) {
     return HandlerThrew(context, "an exception that is not a std::exception");
   }
-}
-
-// Runs `handler` (returning absl::Status) on `pool` and finishes the call
-// with its status. A call the access step did not admit is finished with
-// its refusal and never runs (principal.h). A call cancelled (or past its
-// deadline) while it waited is not run. A full queue finishes the call with
-// RESOURCE_EXHAUSTED. A handler that throws finishes the call with INTERNAL
-// (HandlerThrew). Use as the whole body of a callback method:
-//   return RunBlocking(pool_, context, [=] { return DoGetClient(*request, response); });
-template <typename Handler>
-grpc::ServerUnaryReactor* RunBlocking(WorkPool& pool, grpc::CallbackServerContext* context,
-                                      Handler handler) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status admitted = Admit(*context); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
-  }
-  const bool queued = pool.Submit(
-      [reactor, context, handler = std::move(handler)]() mutable {
-        if (context->IsCancelled()) {
-          reactor->Finish(CallerWentAway(*context, "while the call waited"));
-          return;
-        }
-        reactor->Finish(ToGrpcStatus(RunCatching(*context, handler)));
-      },
-      [context] { return context->IsCancelled(); },
-      [reactor, context] { reactor->Finish(CallerWentAway(*context, "while the call waited")); });
-  if (!queued) {
-    reactor->Finish(ToGrpcStatus(
-        WithReason(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"),
-                   "SERVER_OVERLOADED", "clinic.v1")));
-  }
-  return reactor;
-}
-
-// Runs `handler` (returning absl::Status) on the calling thread and finishes
-// the call with its status; for handlers that never block (reading
-// in-memory state). A call the access step did not admit is finished with
-// its refusal and never runs. A handler that throws finishes the call with
-// INTERNAL (HandlerThrew).
-template <typename Handler>
-grpc::ServerUnaryReactor* RunInline(grpc::CallbackServerContext* context, Handler handler) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = Admit(*context);
-  if (status.ok()) status = RunCatching(*context, handler);
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
 }
 
 }  // namespace clinic::server

@@ -60,18 +60,6 @@ v1::AccessToken ToProto(const auth::TokenInfo& info) {
   return token;
 }
 
-class Hosted : public server::HostedService {
- public:
-  Hosted(absl::string_view name, std::unique_ptr<grpc::Service> service)
-      : name_(name), service_(std::move(service)) {}
-  absl::string_view full_name() const override { return name_; }
-  grpc::Service* service() override { return service_.get(); }
-
- private:
-  std::string name_;
-  std::unique_ptr<grpc::Service> service_;
-};
-
 }  // namespace
 
 size_t PageBudgetBytes(const config::v1::ServerConfig& config) {
@@ -145,31 +133,35 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal,
   }
 }
 
-grpc::ServerUnaryReactor* AccessService::WhoAmI(grpc::CallbackServerContext* context,
-                                                const v1::WhoAmIRequest* /*request*/,
-                                                v1::WhoAmIResponse* response) {
-  return server::RunInline(context, [context, response] {
-    std::shared_ptr<const server::CallRecord> call = server::AdmittedCall(*context);
-    if (call == nullptr) return absl::PermissionDeniedError("the call was not admitted");
-    response->set_principal(call->identity.principal.name());
-    if (call->identity.on_behalf_of) {
-      response->set_on_behalf_of(call->identity.on_behalf_of->name());
-    }
-    *response->mutable_roles() = call->identity.effective().roles();
-    response->set_authenticated_by(call->identity.authenticated_by);
-    return absl::OkStatus();
-  });
+AccessService::AccessService(auth::AccessStore& store, std::set<std::string> site_ids,
+                             size_t page_budget_bytes)
+    : ServiceKit(/*threads=*/2, /*max_queued=*/256),
+      store_(store),
+      site_ids_(std::move(site_ids)),
+      page_budget_bytes_(page_budget_bytes) {
+  Handle("WhoAmI", &AccessService::WhoAmI, server::Runs::kInline);
+  Handle("CreatePrincipal", &AccessService::CreatePrincipal);
+  Handle("GetPrincipal", &AccessService::GetPrincipal);
+  Handle("ListPrincipals", &AccessService::ListPrincipals);
+  Handle("UpdatePrincipal", &AccessService::UpdatePrincipal);
+  Handle("IssueToken", &AccessService::IssueToken);
+  Handle("ListTokens", &AccessService::ListTokens);
+  Handle("RevokeToken", &AccessService::RevokeToken);
 }
 
-grpc::ServerUnaryReactor* AccessService::CreatePrincipal(grpc::CallbackServerContext* context,
-                                                         const v1::CreatePrincipalRequest* request,
-                                                         v1::Principal* response) {
-  return server::RunBlocking(
-      pool_, context, [this, request, response] { return DoCreatePrincipal(*request, response); });
+absl::Status AccessService::WhoAmI(const server::Call& call, const v1::WhoAmIRequest& /*request*/,
+                                   v1::WhoAmIResponse& response) {
+  const auth::Identity& identity = call.identity();
+  response.set_principal(identity.principal.name());
+  if (identity.on_behalf_of) response.set_on_behalf_of(identity.on_behalf_of->name());
+  *response.mutable_roles() = identity.effective().roles();
+  response.set_authenticated_by(identity.authenticated_by);
+  return absl::OkStatus();
 }
 
-absl::Status AccessService::DoCreatePrincipal(const v1::CreatePrincipalRequest& request,
-                                              v1::Principal* response) {
+absl::Status AccessService::CreatePrincipal(const server::Call& /*call*/,
+                                            const v1::CreatePrincipalRequest& request,
+                                            v1::Principal& response) {
   std::vector<FieldViolation> violations;
   if (!request.has_principal()) {
     return InvalidField("principal", "is required");
@@ -185,33 +177,25 @@ absl::Status AccessService::DoCreatePrincipal(const v1::CreatePrincipalRequest& 
   principal.set_certificate_common_name(request.principal().certificate_common_name());
   absl::StatusOr<v1::Principal> created = store_.CreatePrincipal(principal, absl::Now());
   if (!created.ok()) return created.status();
-  *response = *std::move(created);
+  response = *std::move(created);
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AccessService::GetPrincipal(grpc::CallbackServerContext* context,
-                                                      const v1::GetPrincipalRequest* request,
-                                                      v1::Principal* response) {
-  return server::RunBlocking(pool_, context, [this, request, response]() -> absl::Status {
-    std::vector<FieldViolation> violations;
-    ValidatePrincipalName(request->name(), "name", violations);
-    if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
-    absl::StatusOr<v1::Principal> found = store_.GetPrincipal(request->name());
-    if (!found.ok()) return found.status();
-    *response = *std::move(found);
-    return absl::OkStatus();
-  });
+absl::Status AccessService::GetPrincipal(const server::Call& /*call*/,
+                                         const v1::GetPrincipalRequest& request,
+                                         v1::Principal& response) {
+  std::vector<FieldViolation> violations;
+  ValidatePrincipalName(request.name(), "name", violations);
+  if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
+  absl::StatusOr<v1::Principal> found = store_.GetPrincipal(request.name());
+  if (!found.ok()) return found.status();
+  response = *std::move(found);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AccessService::ListPrincipals(grpc::CallbackServerContext* context,
-                                                        const v1::ListPrincipalsRequest* request,
-                                                        v1::ListPrincipalsResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [this, request, response] { return DoListPrincipals(*request, response); });
-}
-
-absl::Status AccessService::DoListPrincipals(const v1::ListPrincipalsRequest& request,
-                                             v1::ListPrincipalsResponse* response) {
+absl::Status AccessService::ListPrincipals(const server::Call& /*call*/,
+                                           const v1::ListPrincipalsRequest& request,
+                                           v1::ListPrincipalsResponse& response) {
   absl::StatusOr<int> size = NormalizePageSize(request.page_size());
   if (!size.ok()) return size.status();
   absl::StatusOr<std::string> after =
@@ -223,24 +207,18 @@ absl::Status AccessService::DoListPrincipals(const v1::ListPrincipalsRequest& re
   for (int i = 0; i < static_cast<int>(page->size()); ++i) {
     const v1::Principal& principal = (*page)[i];
     if (i == *size || !filler.Fits(principal)) {
-      response->set_next_page_token(
+      response.set_next_page_token(
           store_.page_tokens().Encode("ListPrincipals", "", (*page)[i - 1].name()));
       break;
     }
-    *response->add_principals() = principal;
+    *response.add_principals() = principal;
   }
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AccessService::UpdatePrincipal(grpc::CallbackServerContext* context,
-                                                         const v1::UpdatePrincipalRequest* request,
-                                                         v1::Principal* response) {
-  return server::RunBlocking(
-      pool_, context, [this, request, response] { return DoUpdatePrincipal(*request, response); });
-}
-
-absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& request,
-                                              v1::Principal* response) {
+absl::Status AccessService::UpdatePrincipal(const server::Call& /*call*/,
+                                            const v1::UpdatePrincipalRequest& request,
+                                            v1::Principal& response) {
   std::vector<FieldViolation> violations;
   ValidatePrincipalName(request.principal().name(), "principal.name", violations);
   if (request.principal().etag().empty()) {
@@ -284,19 +262,13 @@ absl::Status AccessService::DoUpdatePrincipal(const v1::UpdatePrincipalRequest& 
   absl::StatusOr<v1::Principal> stored =
       store_.UpdatePrincipal(updated, request.principal().etag(), absl::Now());
   if (!stored.ok()) return stored.status();
-  *response = *std::move(stored);
+  response = *std::move(stored);
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AccessService::IssueToken(grpc::CallbackServerContext* context,
-                                                    const v1::IssueTokenRequest* request,
-                                                    v1::IssueTokenResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [this, request, response] { return DoIssueToken(*request, response); });
-}
-
-absl::Status AccessService::DoIssueToken(const v1::IssueTokenRequest& request,
-                                         v1::IssueTokenResponse* response) {
+absl::Status AccessService::IssueToken(const server::Call& /*call*/,
+                                       const v1::IssueTokenRequest& request,
+                                       v1::IssueTokenResponse& response) {
   std::vector<FieldViolation> violations;
   ValidatePrincipalName(request.principal(), "principal", violations);
   ValidateText(request.description(), "description", true, kMaxDescription, violations);
@@ -312,20 +284,14 @@ absl::Status AccessService::DoIssueToken(const v1::IssueTokenRequest& request,
   absl::StatusOr<auth::IssuedToken> issued =
       store_.Issue(request.principal(), request.description(), ttl, absl::Now());
   if (!issued.ok()) return issued.status();
-  *response->mutable_token() = ToProto(issued->info);
-  response->set_secret(issued->secret);
+  *response.mutable_token() = ToProto(issued->info);
+  response.set_secret(issued->secret);
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AccessService::ListTokens(grpc::CallbackServerContext* context,
-                                                    const v1::ListTokensRequest* request,
-                                                    v1::ListTokensResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [this, request, response] { return DoListTokens(*request, response); });
-}
-
-absl::Status AccessService::DoListTokens(const v1::ListTokensRequest& request,
-                                         v1::ListTokensResponse* response) {
+absl::Status AccessService::ListTokens(const server::Call& /*call*/,
+                                       const v1::ListTokensRequest& request,
+                                       v1::ListTokensResponse& response) {
   std::vector<FieldViolation> violations;
   if (!request.principal().empty()) {
     ValidatePrincipalName(request.principal(), "principal", violations);
@@ -346,32 +312,29 @@ absl::Status AccessService::DoListTokens(const v1::ListTokensRequest& request,
   for (int i = 0; i < static_cast<int>(page->size()); ++i) {
     v1::AccessToken token = ToProto((*page)[i]);
     if (i == *size || !filler.Fits(token)) {
-      response->set_next_page_token(
+      response.set_next_page_token(
           store_.page_tokens().Encode("ListTokens", request.principal(), (*page)[i - 1].token_id));
       break;
     }
-    *response->add_tokens() = std::move(token);
+    *response.add_tokens() = std::move(token);
   }
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AccessService::RevokeToken(grpc::CallbackServerContext* context,
-                                                     const v1::RevokeTokenRequest* request,
-                                                     v1::AccessToken* response) {
-  return server::RunBlocking(pool_, context, [this, request, response]() -> absl::Status {
-    const std::string& name = request->name();
-    if (name.empty()) return InvalidField("name", "is required, e.g. \"tokens/01J9Z...\"");
-    const absl::string_view id = absl::string_view(name).substr(
-        absl::StartsWith(name, kTokenPrefix) ? sizeof(kTokenPrefix) - 1 : 0);
-    if (!absl::StartsWith(name, kTokenPrefix) || !storage::IsWellFormedId(id)) {
-      return InvalidField("name",
-                          absl::StrCat(Quote(name), " is not a token name \"tokens/{id}\""));
-    }
-    absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(id, absl::Now());
-    if (!revoked.ok()) return revoked.status();
-    *response = ToProto(*revoked);
-    return absl::OkStatus();
-  });
+absl::Status AccessService::RevokeToken(const server::Call& /*call*/,
+                                        const v1::RevokeTokenRequest& request,
+                                        v1::AccessToken& response) {
+  const std::string& name = request.name();
+  if (name.empty()) return InvalidField("name", "is required, e.g. \"tokens/01J9Z...\"");
+  const absl::string_view id = absl::string_view(name).substr(
+      absl::StartsWith(name, kTokenPrefix) ? sizeof(kTokenPrefix) - 1 : 0);
+  if (!absl::StartsWith(name, kTokenPrefix) || !storage::IsWellFormedId(id)) {
+    return InvalidField("name", absl::StrCat(Quote(name), " is not a token name \"tokens/{id}\""));
+  }
+  absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(id, absl::Now());
+  if (!revoked.ok()) return revoked.status();
+  response = ToProto(*revoked);
+  return absl::OkStatus();
 }
 
 server::ServiceFactory AccessFactory() {
@@ -379,19 +342,16 @@ server::ServiceFactory AccessFactory() {
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
     std::set<std::string> sites;
     for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
-    return std::make_unique<Hosted>(
-        "clinic.v1.Access", std::make_unique<AccessService>(context.access, std::move(sites),
-                                                            PageBudgetBytes(context.config)));
+    return std::make_unique<AccessService>(context.access, std::move(sites),
+                                           PageBudgetBytes(context.config));
   };
 }
 
 server::ServiceFactory AuditFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    return std::make_unique<Hosted>(
-        "clinic.v1.Audit",
-        std::make_unique<AuditService>(context.audit, context.access.page_tokens(),
-                                       PageBudgetBytes(context.config)));
+    return std::make_unique<AuditService>(context.audit, context.access.page_tokens(),
+                                          PageBudgetBytes(context.config));
   };
 }
 

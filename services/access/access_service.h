@@ -13,7 +13,7 @@
 #include "clinic/v1/audit.grpc.pb.h"
 #include "common/core/status.h"
 #include "common/server/server.h"
-#include "common/server/work_pool.h"
+#include "common/server/service_kit.h"
 #include "common/storage/page_tokens.h"
 
 namespace clinic::access {
@@ -36,45 +36,27 @@ class PageFiller {
   size_t used_ = 0;
 };
 
-class AccessService final : public v1::Access::CallbackService {
+class AccessService final : public server::ServiceKit<v1::Access> {
  public:
-  AccessService(auth::AccessStore& store, std::set<std::string> site_ids, size_t page_budget_bytes)
-      : store_(store), site_ids_(std::move(site_ids)), page_budget_bytes_(page_budget_bytes) {}
-
-  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
-                                   const v1::WhoAmIRequest* request,
-                                   v1::WhoAmIResponse* response) override;
-  grpc::ServerUnaryReactor* CreatePrincipal(grpc::CallbackServerContext* context,
-                                            const v1::CreatePrincipalRequest* request,
-                                            v1::Principal* response) override;
-  grpc::ServerUnaryReactor* GetPrincipal(grpc::CallbackServerContext* context,
-                                         const v1::GetPrincipalRequest* request,
-                                         v1::Principal* response) override;
-  grpc::ServerUnaryReactor* ListPrincipals(grpc::CallbackServerContext* context,
-                                           const v1::ListPrincipalsRequest* request,
-                                           v1::ListPrincipalsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdatePrincipal(grpc::CallbackServerContext* context,
-                                            const v1::UpdatePrincipalRequest* request,
-                                            v1::Principal* response) override;
-  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
-                                       const v1::IssueTokenRequest* request,
-                                       v1::IssueTokenResponse* response) override;
-  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* context,
-                                       const v1::ListTokensRequest* request,
-                                       v1::ListTokensResponse* response) override;
-  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
-                                        const v1::RevokeTokenRequest* request,
-                                        v1::AccessToken* response) override;
+  AccessService(auth::AccessStore& store, std::set<std::string> site_ids, size_t page_budget_bytes);
 
  private:
-  absl::Status DoCreatePrincipal(const v1::CreatePrincipalRequest& request,
-                                 v1::Principal* response);
-  absl::Status DoUpdatePrincipal(const v1::UpdatePrincipalRequest& request,
-                                 v1::Principal* response);
-  absl::Status DoIssueToken(const v1::IssueTokenRequest& request, v1::IssueTokenResponse* response);
-  absl::Status DoListTokens(const v1::ListTokensRequest& request, v1::ListTokensResponse* response);
-  absl::Status DoListPrincipals(const v1::ListPrincipalsRequest& request,
-                                v1::ListPrincipalsResponse* response);
+  absl::Status WhoAmI(const server::Call& call, const v1::WhoAmIRequest& request,
+                      v1::WhoAmIResponse& response);
+  absl::Status CreatePrincipal(const server::Call& call, const v1::CreatePrincipalRequest& request,
+                               v1::Principal& response);
+  absl::Status GetPrincipal(const server::Call& call, const v1::GetPrincipalRequest& request,
+                            v1::Principal& response);
+  absl::Status ListPrincipals(const server::Call& call, const v1::ListPrincipalsRequest& request,
+                              v1::ListPrincipalsResponse& response);
+  absl::Status UpdatePrincipal(const server::Call& call, const v1::UpdatePrincipalRequest& request,
+                               v1::Principal& response);
+  absl::Status IssueToken(const server::Call& call, const v1::IssueTokenRequest& request,
+                          v1::IssueTokenResponse& response);
+  absl::Status ListTokens(const server::Call& call, const v1::ListTokensRequest& request,
+                          v1::ListTokensResponse& response);
+  absl::Status RevokeToken(const server::Call& call, const v1::RevokeTokenRequest& request,
+                           v1::AccessToken& response);
 
   // Checks every settable field of a principal.
   void ValidatePrincipal(const v1::Principal& principal, std::vector<FieldViolation>& out) const;
@@ -82,31 +64,22 @@ class AccessService final : public v1::Access::CallbackService {
   auth::AccessStore& store_;
   std::set<std::string> site_ids_;
   size_t page_budget_bytes_;
-  server::WorkPool pool_{2, /*max_queued=*/256};
 };
 
-class AuditService final : public v1::Audit::CallbackService {
+class AuditService final : public server::ServiceKit<v1::Audit> {
  public:
   AuditService(audit::AuditLog& log, const storage::PageTokens& page_tokens,
-               size_t page_budget_bytes)
-      : log_(log), page_tokens_(page_tokens), page_budget_bytes_(page_budget_bytes) {}
-
-  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
-                                            const v1::ListAuditEventsRequest* request,
-                                            v1::ListAuditEventsResponse* response) override;
-  grpc::ServerUnaryReactor* VerifyAuditLog(grpc::CallbackServerContext* context,
-                                           const v1::VerifyAuditLogRequest* request,
-                                           v1::VerifyAuditLogResponse* response) override;
+               size_t page_budget_bytes);
 
  private:
-  absl::Status DoListAuditEvents(const v1::ListAuditEventsRequest& request,
-                                 v1::ListAuditEventsResponse* response);
+  absl::Status ListAuditEvents(const server::Call& call, const v1::ListAuditEventsRequest& request,
+                               v1::ListAuditEventsResponse& response);
+  absl::Status VerifyAuditLog(const server::Call& call, const v1::VerifyAuditLogRequest& request,
+                              v1::VerifyAuditLogResponse& response);
 
   audit::AuditLog& log_;
   const storage::PageTokens& page_tokens_;
   size_t page_budget_bytes_;
-  // Verification reads the whole trail; one at a time is plenty.
-  server::WorkPool pool_{2, /*max_queued=*/64};
 };
 
 // The factories a main passes to RunServerMain.

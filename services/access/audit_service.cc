@@ -37,15 +37,20 @@ std::string Fingerprint(const v1::ListAuditEventsRequest& request) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AuditService::ListAuditEvents(grpc::CallbackServerContext* context,
-                                                        const v1::ListAuditEventsRequest* request,
-                                                        v1::ListAuditEventsResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [this, request, response] { return DoListAuditEvents(*request, response); });
+AuditService::AuditService(audit::AuditLog& log, const storage::PageTokens& page_tokens,
+                           size_t page_budget_bytes)
+    // Verification reads the whole trail; one at a time is plenty.
+    : ServiceKit(/*threads=*/2, /*max_queued=*/64),
+      log_(log),
+      page_tokens_(page_tokens),
+      page_budget_bytes_(page_budget_bytes) {
+  Handle("ListAuditEvents", &AuditService::ListAuditEvents);
+  Handle("VerifyAuditLog", &AuditService::VerifyAuditLog);
 }
 
-absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& request,
-                                             v1::ListAuditEventsResponse* response) {
+absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
+                                           const v1::ListAuditEventsRequest& request,
+                                           v1::ListAuditEventsResponse& response) {
   std::vector<FieldViolation> violations;
   if (!request.client().empty()) {
     const std::string& client = request.client();
@@ -105,28 +110,26 @@ absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& r
   for (int i = 0; i < static_cast<int>(events->size()); ++i) {
     const v1::AuditEvent& event = (*events)[i];
     if (i == page || !filler.Fits(event)) {
-      response->set_next_page_token(page_tokens_.Encode("ListAuditEvents", fingerprint,
-                                                        absl::StrCat((*events)[i - 1].sequence())));
+      response.set_next_page_token(page_tokens_.Encode("ListAuditEvents", fingerprint,
+                                                       absl::StrCat((*events)[i - 1].sequence())));
       break;
     }
-    *response->add_events() = event;
+    *response.add_events() = event;
   }
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AuditService::VerifyAuditLog(grpc::CallbackServerContext* context,
-                                                       const v1::VerifyAuditLogRequest* /*request*/,
-                                                       v1::VerifyAuditLogResponse* response) {
-  return server::RunBlocking(pool_, context, [this, response]() -> absl::Status {
-    absl::StatusOr<audit::Verification> result = log_.VerifyChain();
-    if (!result.ok()) return result.status();
-    response->set_intact(result->intact);
-    response->set_event_count(result->event_count);
-    response->set_head_hash(result->head_hash);
-    response->set_first_broken_sequence(result->first_broken_sequence);
-    response->set_problem(result->problem);
-    return absl::OkStatus();
-  });
+absl::Status AuditService::VerifyAuditLog(const server::Call& /*call*/,
+                                          const v1::VerifyAuditLogRequest& /*request*/,
+                                          v1::VerifyAuditLogResponse& response) {
+  absl::StatusOr<audit::Verification> result = log_.VerifyChain();
+  if (!result.ok()) return result.status();
+  response.set_intact(result->intact);
+  response.set_event_count(result->event_count);
+  response.set_head_hash(result->head_hash);
+  response.set_first_broken_sequence(result->first_broken_sequence);
+  response.set_problem(result->problem);
+  return absl::OkStatus();
 }
 
 }  // namespace clinic::access

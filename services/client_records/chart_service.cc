@@ -44,24 +44,24 @@ int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d
 
 }  // namespace
 
-absl::Status ClientRecordsService::DoGetMedicalHistory(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::GetMedicalHistoryRequest* request, v1::MedicalHistory* response) {
-  absl::StatusOr<std::string> client_id = ParseHistoryName(request->name(), "name");
+absl::Status ClientRecordsService::GetMedicalHistory(const server::Call& call,
+                                                     const v1::GetMedicalHistoryRequest& request,
+                                                     v1::MedicalHistory& response) {
+  absl::StatusOr<std::string> client_id = ParseHistoryName(request.name(), "name");
   if (!client_id.ok()) return client_id.status();
-  if (request->version() < 0) {
+  if (request.version() < 0) {
     return InvalidField("version", "must not be negative (0 means current)");
   }
   absl::StatusOr<v1::MedicalHistory> history =
-      store_->GetMedicalHistory(*client_id, request->version());
-  if (history.ok()) *response = std::move(*history);
+      store_->GetMedicalHistory(*client_id, request.version());
+  if (history.ok()) response = std::move(*history);
   return history.status();
 }
 
-absl::Status ClientRecordsService::DoUpdateMedicalHistory(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::UpdateMedicalHistoryRequest* request, v1::MedicalHistory* response) {
-  const v1::MedicalHistory& in = request->medical_history();
+absl::Status ClientRecordsService::UpdateMedicalHistory(
+    const server::Call& call, const v1::UpdateMedicalHistoryRequest& request,
+    v1::MedicalHistory& response) {
+  const v1::MedicalHistory& in = request.medical_history();
   absl::StatusOr<std::string> client_id = ParseHistoryName(in.name(), "medical_history.name");
   if (!client_id.ok()) return client_id.status();
   std::vector<FieldViolation> violations;
@@ -89,7 +89,7 @@ absl::Status ClientRecordsService::DoUpdateMedicalHistory(
     ValidateText(entry.detail(), path + ".detail", false, 500, violations);
   }
   ValidateText(in.notes(), "medical_history.notes", false, 5000, violations);
-  AddRequestId(request->request_id(), violations);
+  AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   v1::MedicalHistory history;
@@ -99,33 +99,32 @@ absl::Status ClientRecordsService::DoUpdateMedicalHistory(
               return a.fact() < b.fact();
             });
   history.set_notes(in.notes());
-  history.set_recorded_by(server::CallerPrincipal(*context));
+  history.set_recorded_by(call.principal());
   *history.mutable_record_time() = ToTimestamp(absl::Now());
-  absl::StatusOr<v1::MedicalHistory> stored = store_->AppendMedicalHistory(
-      *request, server::RequestScope(*context), *client_id, std::move(history));
-  if (stored.ok()) *response = std::move(*stored);
+  absl::StatusOr<v1::MedicalHistory> stored =
+      store_->AppendMedicalHistory(request, call.request_scope(), *client_id, std::move(history));
+  if (stored.ok()) response = std::move(*stored);
   return stored.status();
 }
 
-absl::Status ClientRecordsService::DoListMedicalHistoryVersions(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::ListMedicalHistoryVersionsRequest* request,
-    v1::ListMedicalHistoryVersionsResponse* response) {
-  absl::StatusOr<std::string> client_id = ParseHistoryName(request->name(), "name");
+absl::Status ClientRecordsService::ListMedicalHistoryVersions(
+    const server::Call& call, const v1::ListMedicalHistoryVersionsRequest& request,
+    v1::ListMedicalHistoryVersionsResponse& response) {
+  absl::StatusOr<std::string> client_id = ParseHistoryName(request.name(), "name");
   if (!client_id.ok()) return client_id.status();
   absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> listed =
-      store_->ListMedicalHistoryVersions(*client_id, *request);
-  if (listed.ok()) *response = std::move(*listed);
+      store_->ListMedicalHistoryVersions(*client_id, request);
+  if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
 
-absl::Status ClientRecordsService::DoRecordConsent(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::RecordConsentRequest* request,
-    v1::Consent* response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+absl::Status ClientRecordsService::RecordConsent(const server::Call& call,
+                                                 const v1::RecordConsentRequest& request,
+                                                 v1::Consent& response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   const absl::Time now = absl::Now();
-  const v1::Consent& in = request->consent();
+  const v1::Consent& in = request.consent();
   std::vector<FieldViolation> violations;
   if (in.treatment_type_id().empty()) {
     violations.push_back({"consent.treatment_type_id", "is required"});
@@ -144,7 +143,7 @@ absl::Status ClientRecordsService::DoRecordConsent(
         {"consent.site_id", absl::StrCat(Quote(in.site_id()), " is not a site of this chain")});
   }
   ValidateText(in.witness(), "consent.witness", false, 200, violations);
-  AddRequestId(request->request_id(), violations);
+  AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const std::string consent_id = storage::NewId();
@@ -156,45 +155,45 @@ absl::Status ClientRecordsService::DoRecordConsent(
   consent.set_site_id(in.site_id());
   consent.set_witness(in.witness());
   consent.set_state(v1::CONSENT_STATE_ACTIVE);
-  consent.set_recorded_by(server::CallerPrincipal(*context));
-  absl::StatusOr<v1::Consent> stored = store_->RecordConsent(
-      *request, server::RequestScope(*context), *client_id, consent_id, consent);
-  if (stored.ok()) *response = std::move(*stored);
+  consent.set_recorded_by(call.principal());
+  absl::StatusOr<v1::Consent> stored =
+      store_->RecordConsent(request, call.request_scope(), *client_id, consent_id, consent);
+  if (stored.ok()) response = std::move(*stored);
   return stored.status();
 }
 
-absl::Status ClientRecordsService::DoWithdrawConsent(grpc::CallbackServerContext* context,
-                                                     const v1::WithdrawConsentRequest* request,
-                                                     v1::Consent* response) {
-  auto ids = ParseChildName(request->name(), "consents", "name");
+absl::Status ClientRecordsService::WithdrawConsent(const server::Call& call,
+                                                   const v1::WithdrawConsentRequest& request,
+                                                   v1::Consent& response) {
+  auto ids = ParseChildName(request.name(), "consents", "name");
   if (!ids.ok()) return ids.status();
   std::vector<FieldViolation> violations;
-  ValidateText(request->reason(), "reason", true, 500, violations);
-  AddRequestId(request->request_id(), violations);
+  ValidateText(request.reason(), "reason", true, 500, violations);
+  AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Consent> withdrawn = store_->WithdrawConsent(
-      *request, server::RequestScope(*context), ids->first, ids->second, absl::Now());
-  if (withdrawn.ok()) *response = std::move(*withdrawn);
+  absl::StatusOr<v1::Consent> withdrawn =
+      store_->WithdrawConsent(request, call.request_scope(), ids->first, ids->second, absl::Now());
+  if (withdrawn.ok()) response = std::move(*withdrawn);
   return withdrawn.status();
 }
 
-absl::Status ClientRecordsService::DoListConsents(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ListConsentsRequest* request,
-    v1::ListConsentsResponse* response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+absl::Status ClientRecordsService::ListConsents(const server::Call& call,
+                                                const v1::ListConsentsRequest& request,
+                                                v1::ListConsentsResponse& response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
   if (!client_id.ok()) return client_id.status();
-  absl::StatusOr<v1::ListConsentsResponse> listed = store_->ListConsents(*client_id, *request);
-  if (listed.ok()) *response = std::move(*listed);
+  absl::StatusOr<v1::ListConsentsResponse> listed = store_->ListConsents(*client_id, request);
+  if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
 
-absl::Status ClientRecordsService::DoCreateTreatmentRecord(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::CreateTreatmentRecordRequest* request, v1::TreatmentRecord* response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+absl::Status ClientRecordsService::CreateTreatmentRecord(
+    const server::Call& call, const v1::CreateTreatmentRecordRequest& request,
+    v1::TreatmentRecord& response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   const absl::Time now = absl::Now();
-  const v1::TreatmentRecord& in = request->treatment_record();
+  const v1::TreatmentRecord& in = request.treatment_record();
   // The definition is read once; the snapshot keeps it stable while checked.
   const auto catalog = plugins_.Current();
   const v1::TreatmentType* type =
@@ -225,7 +224,7 @@ absl::Status ClientRecordsService::DoCreateTreatmentRecord(
   ValidateText(in.screening(), "treatment_record.screening", false, 200, violations);
   ValidateText(in.notes(), "treatment_record.notes", false, 10000, violations);
   ValidateAdverseEvents(in.adverse_events(), now, "treatment_record.adverse_events", violations);
-  AddRequestId(request->request_id(), violations);
+  AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const std::string record_id = storage::NewId();
@@ -233,55 +232,55 @@ absl::Status ClientRecordsService::DoCreateTreatmentRecord(
   record.set_name(absl::StrCat("clients/", *client_id, "/treatmentRecords/", record_id));
   record.set_definition_version(type->definition().version());
   record.clear_addenda();
-  record.set_recorded_by(server::CallerPrincipal(*context));
+  record.set_recorded_by(call.principal());
   *record.mutable_create_time() = ToTimestamp(now);
-  absl::StatusOr<v1::TreatmentRecord> stored = store_->CreateTreatmentRecord(
-      *request, server::RequestScope(*context), *client_id, record_id, record);
-  if (stored.ok()) *response = std::move(*stored);
+  absl::StatusOr<v1::TreatmentRecord> stored =
+      store_->CreateTreatmentRecord(request, call.request_scope(), *client_id, record_id, record);
+  if (stored.ok()) response = std::move(*stored);
   return stored.status();
 }
 
-absl::Status ClientRecordsService::DoGetTreatmentRecord(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::GetTreatmentRecordRequest* request, v1::TreatmentRecord* response) {
-  auto ids = ParseChildName(request->name(), "treatmentRecords", "name");
+absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& call,
+                                                      const v1::GetTreatmentRecordRequest& request,
+                                                      v1::TreatmentRecord& response) {
+  auto ids = ParseChildName(request.name(), "treatmentRecords", "name");
   if (!ids.ok()) return ids.status();
   absl::StatusOr<v1::TreatmentRecord> record = store_->GetTreatmentRecord(ids->first, ids->second);
-  if (record.ok()) *response = std::move(*record);
+  if (record.ok()) response = std::move(*record);
   return record.status();
 }
 
-absl::Status ClientRecordsService::DoListTreatmentRecords(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::ListTreatmentRecordsRequest* request, v1::ListTreatmentRecordsResponse* response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request->parent(), "parent");
+absl::Status ClientRecordsService::ListTreatmentRecords(
+    const server::Call& call, const v1::ListTreatmentRecordsRequest& request,
+    v1::ListTreatmentRecordsResponse& response) {
+  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
   if (!client_id.ok()) return client_id.status();
   absl::StatusOr<v1::ListTreatmentRecordsResponse> listed =
-      store_->ListTreatmentRecords(*client_id, *request);
-  if (listed.ok()) *response = std::move(*listed);
+      store_->ListTreatmentRecords(*client_id, request);
+  if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
 
-absl::Status ClientRecordsService::DoAddTreatmentRecordAddendum(
-    [[maybe_unused]] grpc::CallbackServerContext* context,
-    const v1::AddTreatmentRecordAddendumRequest* request, v1::TreatmentRecord* response) {
-  auto ids = ParseChildName(request->name(), "treatmentRecords", "name");
+absl::Status ClientRecordsService::AddTreatmentRecordAddendum(
+    const server::Call& call, const v1::AddTreatmentRecordAddendumRequest& request,
+    v1::TreatmentRecord& response) {
+  auto ids = ParseChildName(request.name(), "treatmentRecords", "name");
   if (!ids.ok()) return ids.status();
   const absl::Time now = absl::Now();
   std::vector<FieldViolation> violations;
-  ValidateText(request->addendum().text(), "addendum.text", true, 10000, violations);
-  ValidateAdverseEvents(request->addendum().adverse_events(), now, "addendum.adverse_events",
+  ValidateText(request.addendum().text(), "addendum.text", true, 10000, violations);
+  ValidateAdverseEvents(request.addendum().adverse_events(), now, "addendum.adverse_events",
                         violations);
-  AddRequestId(request->request_id(), violations);
+  AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   v1::Addendum addendum;
-  addendum.set_text(request->addendum().text());
-  addendum.mutable_adverse_events()->CopyFrom(request->addendum().adverse_events());
-  addendum.set_author(server::CallerPrincipal(*context));
+  addendum.set_text(request.addendum().text());
+  addendum.mutable_adverse_events()->CopyFrom(request.addendum().adverse_events());
+  addendum.set_author(call.principal());
   *addendum.mutable_create_time() = ToTimestamp(now);
-  absl::StatusOr<v1::TreatmentRecord> record = store_->AddAddendum(
-      *request, server::RequestScope(*context), ids->first, ids->second, addendum);
-  if (record.ok()) *response = std::move(*record);
+  absl::StatusOr<v1::TreatmentRecord> record =
+      store_->AddAddendum(request, call.request_scope(), ids->first, ids->second, addendum);
+  if (record.ok()) response = std::move(*record);
   return record.status();
 }
 

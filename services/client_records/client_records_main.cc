@@ -1,13 +1,11 @@
 // clinic-client-records: the ClientRecords service in a process of its own,
 // for chains that run the services apart. clinicd hosts the same service.
 #include "common/server/server.h"
-#include "services/access/access_service.h"
 #include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
+#include "services/core_services/core_services.h"
 
 int main(int argc, char** argv) {
   return clinic::server::RunServerMain(
       argc, argv, "clinic-client-records",
-      {clinic::catalog::TreatmentCatalogFactory(), clinic::access::AccessFactory(),
-       clinic::access::AuditFactory(), clinic::client_records::ClientRecordsFactory()});
+      clinic::WithCoreServices({clinic::client_records::ClientRecordsFactory()}));
 }

@@ -20,7 +20,6 @@
 namespace clinic::client_records {
 namespace {
 
-constexpr char kServiceName[] = "clinic.v1.ClientRecords";
 constexpr size_t kMaxNameChars = 100;
 
 // Fields UpdateClient may change, by update_mask path.
@@ -141,7 +140,9 @@ ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> s
                                            std::set<std::string> site_ids,
                                            plugins::PluginHost& plugins,
                                            std::map<std::string, std::string> site_countries)
-    : store_(std::move(store)),
+    // Sized to the store's connections: four readers and the writer.
+    : ServiceKit(/*threads=*/5),
+      store_(std::move(store)),
       site_ids_(std::move(site_ids)),
       site_countries_(std::move(site_countries)),
       plugins_(plugins) {
@@ -156,21 +157,38 @@ ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> s
     }
   }
   if (every_site_has_one && countries.size() == 1) chain_country_ = *countries.begin();
+  Handle("CreateClient", &ClientRecordsService::CreateClient);
+  Handle("GetClient", &ClientRecordsService::GetClient);
+  Handle("UpdateClient", &ClientRecordsService::UpdateClient);
+  Handle("ListClients", &ClientRecordsService::ListClients);
+  Handle("SearchClients", &ClientRecordsService::SearchClients);
+  Handle("ArchiveClient", &ClientRecordsService::ArchiveClient);
+  Handle("RestoreClient", &ClientRecordsService::RestoreClient);
+  Handle("GetMedicalHistory", &ClientRecordsService::GetMedicalHistory);
+  Handle("UpdateMedicalHistory", &ClientRecordsService::UpdateMedicalHistory);
+  Handle("ListMedicalHistoryVersions", &ClientRecordsService::ListMedicalHistoryVersions);
+  Handle("RecordConsent", &ClientRecordsService::RecordConsent);
+  Handle("WithdrawConsent", &ClientRecordsService::WithdrawConsent);
+  Handle("ListConsents", &ClientRecordsService::ListConsents);
+  Handle("CreateTreatmentRecord", &ClientRecordsService::CreateTreatmentRecord);
+  Handle("GetTreatmentRecord", &ClientRecordsService::GetTreatmentRecord);
+  Handle("ListTreatmentRecords", &ClientRecordsService::ListTreatmentRecords);
+  Handle("AddTreatmentRecordAddendum", &ClientRecordsService::AddTreatmentRecordAddendum);
 }
 
-absl::Status ClientRecordsService::DoCreateClient(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::CreateClientRequest* request,
-    v1::CreateClientResponse* response) {
+absl::Status ClientRecordsService::CreateClient(const server::Call& call,
+                                                const v1::CreateClientRequest& request,
+                                                v1::CreateClientResponse& response) {
   const absl::Time now = absl::Now();
   std::vector<FieldViolation> violations;
-  if (!request->has_client()) violations.push_back({"client", "is required"});
+  if (!request.has_client()) violations.push_back({"client", "is required"});
   // Names are checked as they will be stored: a name of only non-breaking
   // spaces is then missing, not a name.
-  v1::Client client = request->client();
+  v1::Client client = request.client();
   NormalizeClientNames(client);
   NormalizeContacts(client, nullptr, site_countries_, violations);
   ValidateClient(client, client.has_date_of_birth(), site_ids_, now, violations);
-  if (absl::Status s = storage::ValidateRequestId(request->request_id(), true); !s.ok()) {
+  if (absl::Status s = storage::ValidateRequestId(request.request_id(), true); !s.ok()) {
     for (FieldViolation& v : GetFieldViolations(s)) violations.push_back(std::move(v));
   }
   if (absl::Status s = Violations(violations); !s.ok()) return s;
@@ -183,29 +201,29 @@ absl::Status ClientRecordsService::DoCreateClient(
   *client.mutable_update_time() = ToTimestamp(now);
   client.clear_etag();
   absl::StatusOr<v1::CreateClientResponse> created =
-      store_->CreateClient(*request, server::RequestScope(*context), client);
-  if (created.ok()) *response = std::move(*created);
+      store_->CreateClient(request, call.request_scope(), client);
+  if (created.ok()) response = std::move(*created);
   return created.status();
 }
 
-absl::Status ClientRecordsService::DoGetClient(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::GetClientRequest* request,
-    v1::Client* response) {
-  absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
+absl::Status ClientRecordsService::GetClient(const server::Call& call,
+                                             const v1::GetClientRequest& request,
+                                             v1::Client& response) {
+  absl::StatusOr<std::string> id = ParseClientName(request.name(), "name");
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::Client> client = store_->GetClient(*id);
-  if (client.ok()) *response = std::move(*client);
+  if (client.ok()) response = std::move(*client);
   return client.status();
 }
 
-absl::Status ClientRecordsService::DoUpdateClient(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::UpdateClientRequest* request,
-    v1::Client* response) {
-  absl::StatusOr<std::string> id = ParseClientName(request->client().name(), "client.name");
+absl::Status ClientRecordsService::UpdateClient(const server::Call& call,
+                                                const v1::UpdateClientRequest& request,
+                                                v1::Client& response) {
+  absl::StatusOr<std::string> id = ParseClientName(request.client().name(), "client.name");
   if (!id.ok()) return id.status();
   std::vector<FieldViolation> violations;
-  std::vector<std::string> paths(request->update_mask().paths().begin(),
-                                 request->update_mask().paths().end());
+  std::vector<std::string> paths(request.update_mask().paths().begin(),
+                                 request.update_mask().paths().end());
   if (paths.empty()) {
     violations.push_back({"update_mask", "is required: name the fields to change, or \"*\""});
   }
@@ -224,7 +242,7 @@ absl::Status ClientRecordsService::DoUpdateClient(
                }))});
     }
   }
-  if (request->client().etag().empty()) {
+  if (request.client().etag().empty()) {
     violations.push_back({"client.etag", "is required: read the client and send its etag"});
   }
   if (absl::Status s = Violations(violations); !s.ok()) return s;
@@ -232,53 +250,53 @@ absl::Status ClientRecordsService::DoUpdateClient(
   const absl::Time now = absl::Now();
   const std::set<std::string>& sites = site_ids_;
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
-      *id, request->client().etag(), now, [&](v1::Client& client) -> absl::Status {
+      *id, request.client().etag(), now, [&](v1::Client& client) -> absl::Status {
         const v1::Client stored = client;
-        for (const std::string& path : paths) UpdatableFields().at(path)(request->client(), client);
+        for (const std::string& path : paths) UpdatableFields().at(path)(request.client(), client);
         NormalizeClientNames(client);
         std::vector<FieldViolation> problems;
         NormalizeContacts(client, &stored, site_countries_, problems);
         ValidateClient(client, client.has_date_of_birth(), sites, now, problems);
         return Violations(problems);
       });
-  if (updated.ok()) *response = std::move(*updated);
+  if (updated.ok()) response = std::move(*updated);
   return updated.status();
 }
 
-absl::Status ClientRecordsService::DoListClients(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
-    v1::ListClientsResponse* response) {
-  if (!request->home_site_id().empty() && site_ids_.count(request->home_site_id()) == 0) {
-    return InvalidField("home_site_id", absl::StrCat(Quote(request->home_site_id()),
+absl::Status ClientRecordsService::ListClients(const server::Call& call,
+                                               const v1::ListClientsRequest& request,
+                                               v1::ListClientsResponse& response) {
+  if (!request.home_site_id().empty() && site_ids_.count(request.home_site_id()) == 0) {
+    return InvalidField("home_site_id", absl::StrCat(Quote(request.home_site_id()),
                                                      " is not a site of this chain"));
   }
-  if (request->has_updated_since()) {
+  if (request.has_updated_since()) {
     std::vector<FieldViolation> violations;
-    CheckTimestamp(request->updated_since(), "updated_since", violations);
+    CheckTimestamp(request.updated_since(), "updated_since", violations);
     if (absl::Status s = Violations(violations); !s.ok()) return s;
   }
-  if (!v1::ClientState_IsValid(request->state())) {
-    return InvalidField("state", absl::StrCat(request->state(), " is not a client state"));
+  if (!v1::ClientState_IsValid(request.state())) {
+    return InvalidField("state", absl::StrCat(request.state(), " is not a client state"));
   }
-  absl::StatusOr<v1::ListClientsResponse> listed = store_->ListClients(*request);
-  if (listed.ok()) *response = std::move(*listed);
+  absl::StatusOr<v1::ListClientsResponse> listed = store_->ListClients(request);
+  if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
 
-absl::Status ClientRecordsService::DoSearchClients(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::SearchClientsRequest* request,
-    v1::SearchClientsResponse* response) {
+absl::Status ClientRecordsService::SearchClients(const server::Call& call,
+                                                 const v1::SearchClientsRequest& request,
+                                                 v1::SearchClientsResponse& response) {
   std::vector<FieldViolation> violations;
-  v1::SearchClientsRequest normalized = *request;
-  normalized.set_email(NormalizeEmail(request->email()));
-  if (request->name_prefix().empty() && request->phone().empty() && request->email().empty() &&
-      !request->has_date_of_birth()) {
+  v1::SearchClientsRequest normalized = request;
+  normalized.set_email(NormalizeEmail(request.email()));
+  if (request.name_prefix().empty() && request.phone().empty() && request.email().empty() &&
+      !request.has_date_of_birth()) {
     violations.push_back(
         {"name_prefix", "at least one of name_prefix, phone, email or date_of_birth is required"});
   }
-  ValidateText(request->name_prefix(), "name_prefix", false, kMaxNameChars, violations);
-  ValidateNamePrefix(request->name_prefix(), "name_prefix", violations);
-  const std::string& country = request->phone_country_code();
+  ValidateText(request.name_prefix(), "name_prefix", false, kMaxNameChars, violations);
+  ValidateNamePrefix(request.name_prefix(), "name_prefix", violations);
+  const std::string& country = request.phone_country_code();
   if (!country.empty() && !IsPhoneRegion(country)) {
     // Quoted only when short and plain ASCII: the value may be anything.
     bool quotable = country.size() <= 8;
@@ -290,213 +308,60 @@ absl::Status ClientRecordsService::DoSearchClients(
                       "upper case, such as \"GB\"")});
   } else {
     normalized.set_phone(NormalizePhoneQuery(
-        request->phone(), country.empty() ? chain_country_ : country, "phone", violations));
+        request.phone(), country.empty() ? chain_country_ : country, "phone", violations));
   }
   ValidateEmail(normalized.email(), "email", false, violations);
-  if (request->has_date_of_birth()) {
-    ValidateDate(request->date_of_birth(), "date_of_birth", violations);
+  if (request.has_date_of_birth()) {
+    ValidateDate(request.date_of_birth(), "date_of_birth", violations);
   }
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::SearchClientsResponse> found = store_->SearchClients(normalized);
-  if (found.ok()) *response = std::move(*found);
+  if (found.ok()) response = std::move(*found);
   return found.status();
 }
 
-absl::Status ClientRecordsService::DoArchiveClient(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::ArchiveClientRequest* request,
-    v1::Client* response) {
-  absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
+absl::Status ClientRecordsService::ArchiveClient(const server::Call& call,
+                                                 const v1::ArchiveClientRequest& request,
+                                                 v1::Client& response) {
+  absl::StatusOr<std::string> id = ParseClientName(request.name(), "name");
   if (!id.ok()) return id.status();
   std::vector<FieldViolation> violations;
-  if (request->etag().empty()) violations.push_back({"etag", "is required"});
-  ValidateText(request->reason(), "reason", false, 500, violations);
+  if (request.etag().empty()) violations.push_back({"etag", "is required"});
+  ValidateText(request.reason(), "reason", false, 500, violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
-      *id, request->etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
+      *id, request.etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
         if (client.state() == v1::CLIENT_STATE_ARCHIVED) {
           return WithReason(
-              absl::FailedPreconditionError(absl::StrCat(request->name(), " is already archived")),
-              "ALREADY_ARCHIVED", kServiceName);
+              absl::FailedPreconditionError(absl::StrCat(request.name(), " is already archived")),
+              "ALREADY_ARCHIVED", v1::ClientRecords::service_full_name());
         }
         client.set_state(v1::CLIENT_STATE_ARCHIVED);
         return absl::OkStatus();
       });
-  if (updated.ok()) *response = std::move(*updated);
+  if (updated.ok()) response = std::move(*updated);
   return updated.status();
 }
 
-absl::Status ClientRecordsService::DoRestoreClient(
-    [[maybe_unused]] grpc::CallbackServerContext* context, const v1::RestoreClientRequest* request,
-    v1::Client* response) {
-  absl::StatusOr<std::string> id = ParseClientName(request->name(), "name");
+absl::Status ClientRecordsService::RestoreClient(const server::Call& call,
+                                                 const v1::RestoreClientRequest& request,
+                                                 v1::Client& response) {
+  absl::StatusOr<std::string> id = ParseClientName(request.name(), "name");
   if (!id.ok()) return id.status();
-  if (request->etag().empty()) return InvalidField("etag", "is required");
+  if (request.etag().empty()) return InvalidField("etag", "is required");
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
-      *id, request->etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
+      *id, request.etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
         if (client.state() != v1::CLIENT_STATE_ARCHIVED) {
           return WithReason(
-              absl::FailedPreconditionError(absl::StrCat(request->name(), " is not archived")),
-              "NOT_ARCHIVED", kServiceName);
+              absl::FailedPreconditionError(absl::StrCat(request.name(), " is not archived")),
+              "NOT_ARCHIVED", v1::ClientRecords::service_full_name());
         }
         client.set_state(v1::CLIENT_STATE_ACTIVE);
         return absl::OkStatus();
       });
-  if (updated.ok()) *response = std::move(*updated);
+  if (updated.ok()) response = std::move(*updated);
   return updated.status();
 }
-
-// Every method runs on the service's work pool: they all touch SQLite, which
-// blocks, and gRPC's callback threads must never block.
-grpc::ServerUnaryReactor* ClientRecordsService::CreateClient(grpc::CallbackServerContext* context,
-                                                             const v1::CreateClientRequest* request,
-                                                             v1::CreateClientResponse* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoCreateClient(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::GetClient(grpc::CallbackServerContext* context,
-                                                          const v1::GetClientRequest* request,
-                                                          v1::Client* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoGetClient(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::UpdateClient(grpc::CallbackServerContext* context,
-                                                             const v1::UpdateClientRequest* request,
-                                                             v1::Client* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoUpdateClient(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::ListClients(grpc::CallbackServerContext* context,
-                                                            const v1::ListClientsRequest* request,
-                                                            v1::ListClientsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoListClients(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::SearchClients(
-    grpc::CallbackServerContext* context, const v1::SearchClientsRequest* request,
-    v1::SearchClientsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoSearchClients(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::ArchiveClient(
-    grpc::CallbackServerContext* context, const v1::ArchiveClientRequest* request,
-    v1::Client* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoArchiveClient(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::RestoreClient(
-    grpc::CallbackServerContext* context, const v1::RestoreClientRequest* request,
-    v1::Client* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoRestoreClient(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::GetMedicalHistory(
-    grpc::CallbackServerContext* context, const v1::GetMedicalHistoryRequest* request,
-    v1::MedicalHistory* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoGetMedicalHistory(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::UpdateMedicalHistory(
-    grpc::CallbackServerContext* context, const v1::UpdateMedicalHistoryRequest* request,
-    v1::MedicalHistory* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoUpdateMedicalHistory(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::ListMedicalHistoryVersions(
-    grpc::CallbackServerContext* context, const v1::ListMedicalHistoryVersionsRequest* request,
-    v1::ListMedicalHistoryVersionsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoListMedicalHistoryVersions(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::RecordConsent(
-    grpc::CallbackServerContext* context, const v1::RecordConsentRequest* request,
-    v1::Consent* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoRecordConsent(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::WithdrawConsent(
-    grpc::CallbackServerContext* context, const v1::WithdrawConsentRequest* request,
-    v1::Consent* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoWithdrawConsent(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::ListConsents(grpc::CallbackServerContext* context,
-                                                             const v1::ListConsentsRequest* request,
-                                                             v1::ListConsentsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoListConsents(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::CreateTreatmentRecord(
-    grpc::CallbackServerContext* context, const v1::CreateTreatmentRecordRequest* request,
-    v1::TreatmentRecord* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoCreateTreatmentRecord(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::GetTreatmentRecord(
-    grpc::CallbackServerContext* context, const v1::GetTreatmentRecordRequest* request,
-    v1::TreatmentRecord* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoGetTreatmentRecord(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::ListTreatmentRecords(
-    grpc::CallbackServerContext* context, const v1::ListTreatmentRecordsRequest* request,
-    v1::ListTreatmentRecordsResponse* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoListTreatmentRecords(context, request, response);
-  });
-}
-
-grpc::ServerUnaryReactor* ClientRecordsService::AddTreatmentRecordAddendum(
-    grpc::CallbackServerContext* context, const v1::AddTreatmentRecordAddendumRequest* request,
-    v1::TreatmentRecord* response) {
-  return server::RunBlocking(pool_, context, [this, context, request, response] {
-    return DoAddTreatmentRecordAddendum(context, request, response);
-  });
-}
-
-namespace {
-
-class ClientRecordsHostedService : public server::HostedService {
- public:
-  explicit ClientRecordsHostedService(std::unique_ptr<ClientRecordsService> service)
-      : service_(std::move(service)) {}
-  absl::string_view full_name() const override { return kServiceName; }
-  grpc::Service* service() override { return service_.get(); }
-
- private:
-  std::unique_ptr<ClientRecordsService> service_;
-};
-
-}  // namespace
 
 server::ServiceFactory ClientRecordsFactory() {
   return [](const server::ServiceContext& context)
@@ -519,8 +384,8 @@ server::ServiceFactory ClientRecordsFactory() {
       }
       countries.emplace(site.site_id(), site.country_code());
     }
-    return std::make_unique<ClientRecordsHostedService>(std::make_unique<ClientRecordsService>(
-        std::move(*store), std::move(sites), context.plugin_host, std::move(countries)));
+    return std::make_unique<ClientRecordsService>(std::move(*store), std::move(sites),
+                                                  context.plugin_host, std::move(countries));
   };
 }
 

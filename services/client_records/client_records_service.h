@@ -14,12 +14,12 @@
 #include "clinic/v1/clients.grpc.pb.h"
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
-#include "common/server/work_pool.h"
+#include "common/server/service_kit.h"
 #include "services/client_records/client_records_store.h"
 
 namespace clinic::client_records {
 
-class ClientRecordsService final : public v1::ClientRecords::CallbackService {
+class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> {
  public:
   // `site_ids` are the chain's sites; `plugins` provides treatment types.
   // `site_countries` maps a site id to its country (ISO 3166-1 alpha-2), for
@@ -29,104 +29,50 @@ class ClientRecordsService final : public v1::ClientRecords::CallbackService {
                        plugins::PluginHost& plugins,
                        std::map<std::string, std::string> site_countries = {});
 
-  grpc::ServerUnaryReactor* CreateClient(grpc::CallbackServerContext* context,
-                                         const v1::CreateClientRequest* request,
-                                         v1::CreateClientResponse* response) override;
-  grpc::ServerUnaryReactor* GetClient(grpc::CallbackServerContext* context,
-                                      const v1::GetClientRequest* request,
-                                      v1::Client* response) override;
-  grpc::ServerUnaryReactor* UpdateClient(grpc::CallbackServerContext* context,
-                                         const v1::UpdateClientRequest* request,
-                                         v1::Client* response) override;
-  grpc::ServerUnaryReactor* ListClients(grpc::CallbackServerContext* context,
-                                        const v1::ListClientsRequest* request,
-                                        v1::ListClientsResponse* response) override;
-  grpc::ServerUnaryReactor* SearchClients(grpc::CallbackServerContext* context,
-                                          const v1::SearchClientsRequest* request,
-                                          v1::SearchClientsResponse* response) override;
-  grpc::ServerUnaryReactor* ArchiveClient(grpc::CallbackServerContext* context,
-                                          const v1::ArchiveClientRequest* request,
-                                          v1::Client* response) override;
-  grpc::ServerUnaryReactor* RestoreClient(grpc::CallbackServerContext* context,
-                                          const v1::RestoreClientRequest* request,
-                                          v1::Client* response) override;
-  grpc::ServerUnaryReactor* GetMedicalHistory(grpc::CallbackServerContext* context,
-                                              const v1::GetMedicalHistoryRequest* request,
-                                              v1::MedicalHistory* response) override;
-  grpc::ServerUnaryReactor* UpdateMedicalHistory(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateMedicalHistoryRequest* request,
-                                                 v1::MedicalHistory* response) override;
-  grpc::ServerUnaryReactor* ListMedicalHistoryVersions(
-      grpc::CallbackServerContext* context, const v1::ListMedicalHistoryVersionsRequest* request,
-      v1::ListMedicalHistoryVersionsResponse* response) override;
-  grpc::ServerUnaryReactor* RecordConsent(grpc::CallbackServerContext* context,
-                                          const v1::RecordConsentRequest* request,
-                                          v1::Consent* response) override;
-  grpc::ServerUnaryReactor* WithdrawConsent(grpc::CallbackServerContext* context,
-                                            const v1::WithdrawConsentRequest* request,
-                                            v1::Consent* response) override;
-  grpc::ServerUnaryReactor* ListConsents(grpc::CallbackServerContext* context,
-                                         const v1::ListConsentsRequest* request,
-                                         v1::ListConsentsResponse* response) override;
-  grpc::ServerUnaryReactor* CreateTreatmentRecord(grpc::CallbackServerContext* context,
-                                                  const v1::CreateTreatmentRecordRequest* request,
-                                                  v1::TreatmentRecord* response) override;
-  grpc::ServerUnaryReactor* GetTreatmentRecord(grpc::CallbackServerContext* context,
-                                               const v1::GetTreatmentRecordRequest* request,
-                                               v1::TreatmentRecord* response) override;
-  grpc::ServerUnaryReactor* ListTreatmentRecords(
-      grpc::CallbackServerContext* context, const v1::ListTreatmentRecordsRequest* request,
-      v1::ListTreatmentRecordsResponse* response) override;
-  grpc::ServerUnaryReactor* AddTreatmentRecordAddendum(
-      grpc::CallbackServerContext* context, const v1::AddTreatmentRecordAddendumRequest* request,
-      v1::TreatmentRecord* response) override;
-
  private:
-  absl::Status DoCreateClient(grpc::CallbackServerContext* context,
-                              const v1::CreateClientRequest* request,
-                              v1::CreateClientResponse* response);
-  absl::Status DoGetClient(grpc::CallbackServerContext* context,
-                           const v1::GetClientRequest* request, v1::Client* response);
-  absl::Status DoUpdateClient(grpc::CallbackServerContext* context,
-                              const v1::UpdateClientRequest* request, v1::Client* response);
-  absl::Status DoListClients(grpc::CallbackServerContext* context,
-                             const v1::ListClientsRequest* request,
-                             v1::ListClientsResponse* response);
-  absl::Status DoSearchClients(grpc::CallbackServerContext* context,
-                               const v1::SearchClientsRequest* request,
-                               v1::SearchClientsResponse* response);
-  absl::Status DoArchiveClient(grpc::CallbackServerContext* context,
-                               const v1::ArchiveClientRequest* request, v1::Client* response);
-  absl::Status DoRestoreClient(grpc::CallbackServerContext* context,
-                               const v1::RestoreClientRequest* request, v1::Client* response);
-  absl::Status DoGetMedicalHistory(grpc::CallbackServerContext* context,
-                                   const v1::GetMedicalHistoryRequest* request,
-                                   v1::MedicalHistory* response);
-  absl::Status DoUpdateMedicalHistory(grpc::CallbackServerContext* context,
-                                      const v1::UpdateMedicalHistoryRequest* request,
-                                      v1::MedicalHistory* response);
-  absl::Status DoListMedicalHistoryVersions(grpc::CallbackServerContext* context,
-                                            const v1::ListMedicalHistoryVersionsRequest* request,
-                                            v1::ListMedicalHistoryVersionsResponse* response);
-  absl::Status DoRecordConsent(grpc::CallbackServerContext* context,
-                               const v1::RecordConsentRequest* request, v1::Consent* response);
-  absl::Status DoWithdrawConsent(grpc::CallbackServerContext* context,
-                                 const v1::WithdrawConsentRequest* request, v1::Consent* response);
-  absl::Status DoListConsents(grpc::CallbackServerContext* context,
-                              const v1::ListConsentsRequest* request,
-                              v1::ListConsentsResponse* response);
-  absl::Status DoCreateTreatmentRecord(grpc::CallbackServerContext* context,
-                                       const v1::CreateTreatmentRecordRequest* request,
-                                       v1::TreatmentRecord* response);
-  absl::Status DoGetTreatmentRecord(grpc::CallbackServerContext* context,
-                                    const v1::GetTreatmentRecordRequest* request,
-                                    v1::TreatmentRecord* response);
-  absl::Status DoListTreatmentRecords(grpc::CallbackServerContext* context,
-                                      const v1::ListTreatmentRecordsRequest* request,
-                                      v1::ListTreatmentRecordsResponse* response);
-  absl::Status DoAddTreatmentRecordAddendum(grpc::CallbackServerContext* context,
-                                            const v1::AddTreatmentRecordAddendumRequest* request,
-                                            v1::TreatmentRecord* response);
+  // The RPCs, one handler each (registered in the constructor). Client RPCs
+  // are in client_records_service.cc, chart RPCs in chart_service.cc.
+  absl::Status CreateClient(const server::Call& call, const v1::CreateClientRequest& request,
+                            v1::CreateClientResponse& response);
+  absl::Status GetClient(const server::Call& call, const v1::GetClientRequest& request,
+                         v1::Client& response);
+  absl::Status UpdateClient(const server::Call& call, const v1::UpdateClientRequest& request,
+                            v1::Client& response);
+  absl::Status ListClients(const server::Call& call, const v1::ListClientsRequest& request,
+                           v1::ListClientsResponse& response);
+  absl::Status SearchClients(const server::Call& call, const v1::SearchClientsRequest& request,
+                             v1::SearchClientsResponse& response);
+  absl::Status ArchiveClient(const server::Call& call, const v1::ArchiveClientRequest& request,
+                             v1::Client& response);
+  absl::Status RestoreClient(const server::Call& call, const v1::RestoreClientRequest& request,
+                             v1::Client& response);
+  absl::Status GetMedicalHistory(const server::Call& call,
+                                 const v1::GetMedicalHistoryRequest& request,
+                                 v1::MedicalHistory& response);
+  absl::Status UpdateMedicalHistory(const server::Call& call,
+                                    const v1::UpdateMedicalHistoryRequest& request,
+                                    v1::MedicalHistory& response);
+  absl::Status ListMedicalHistoryVersions(const server::Call& call,
+                                          const v1::ListMedicalHistoryVersionsRequest& request,
+                                          v1::ListMedicalHistoryVersionsResponse& response);
+  absl::Status RecordConsent(const server::Call& call, const v1::RecordConsentRequest& request,
+                             v1::Consent& response);
+  absl::Status WithdrawConsent(const server::Call& call, const v1::WithdrawConsentRequest& request,
+                               v1::Consent& response);
+  absl::Status ListConsents(const server::Call& call, const v1::ListConsentsRequest& request,
+                            v1::ListConsentsResponse& response);
+  absl::Status CreateTreatmentRecord(const server::Call& call,
+                                     const v1::CreateTreatmentRecordRequest& request,
+                                     v1::TreatmentRecord& response);
+  absl::Status GetTreatmentRecord(const server::Call& call,
+                                  const v1::GetTreatmentRecordRequest& request,
+                                  v1::TreatmentRecord& response);
+  absl::Status ListTreatmentRecords(const server::Call& call,
+                                    const v1::ListTreatmentRecordsRequest& request,
+                                    v1::ListTreatmentRecordsResponse& response);
+  absl::Status AddTreatmentRecordAddendum(const server::Call& call,
+                                          const v1::AddTreatmentRecordAddendumRequest& request,
+                                          v1::TreatmentRecord& response);
 
   std::unique_ptr<ClientRecordsStore> store_;
   std::set<std::string> site_ids_;
@@ -136,8 +82,6 @@ class ClientRecordsService final : public v1::ClientRecords::CallbackService {
   // countries or any lacks one.
   std::string chain_country_;
   plugins::PluginHost& plugins_;
-  // Sized to the store's connections: four readers and the writer.
-  server::WorkPool pool_{5};
 };
 
 // The factory a main passes to RunServerMain: opens client_records.db in the

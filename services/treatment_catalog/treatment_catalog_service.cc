@@ -9,7 +9,6 @@
 namespace clinic::catalog {
 namespace {
 
-constexpr absl::string_view kServiceName = "clinic.v1.TreatmentCatalog";
 constexpr absl::string_view kTypeNamePrefix = "treatmentTypes/";
 
 // Pages through an ordered list by the key of its last item, so a reload
@@ -38,46 +37,35 @@ absl::Status Page(const std::vector<Item>& items, absl::string_view scope, int32
   return absl::OkStatus();
 }
 
-class CatalogHostedService : public server::HostedService {
- public:
-  explicit CatalogHostedService(plugins::PluginHost& host) : service_(host) {}
-  absl::string_view full_name() const override { return kServiceName; }
-  grpc::Service* service() override { return &service_; }
-
- private:
-  TreatmentCatalogService service_;
-};
-
 }  // namespace
 
-grpc::ServerUnaryReactor* TreatmentCatalogService::ListTreatmentTypes(
-    grpc::CallbackServerContext* context, const clinic::v1::ListTreatmentTypesRequest* request,
-    clinic::v1::ListTreatmentTypesResponse* response) {
-  return server::RunInline(context, [this, request, response] {
-    const auto snapshot = host_.Current();
-    return Page(
-        snapshot->treatment_types(), "treatmentTypes", request->page_size(), request->page_token(),
-        [](const clinic::v1::TreatmentType& type) -> const std::string& {
-          return type.definition().id();
-        },
-        [response](const clinic::v1::TreatmentType& type) {
-          *response->add_treatment_types() = type;
-        },
-        response->mutable_next_page_token());
-  });
+TreatmentCatalogService::TreatmentCatalogService(plugins::PluginHost& host)
+    : ServiceKit(/*threads=*/1, /*max_queued=*/8), host_(host) {
+  Handle("ListTreatmentTypes", &TreatmentCatalogService::ListTreatmentTypes, server::Runs::kInline);
+  Handle("GetTreatmentType", &TreatmentCatalogService::GetTreatmentType, server::Runs::kInline);
+  Handle("ListPluginProblems", &TreatmentCatalogService::ListPluginProblems, server::Runs::kInline);
+  Handle("ReloadPlugins", &TreatmentCatalogService::ReloadPlugins);
 }
 
-grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
-    grpc::CallbackServerContext* context, const clinic::v1::GetTreatmentTypeRequest* request,
-    clinic::v1::TreatmentType* response) {
-  return server::RunInline(
-      context, [this, request, response] { return DoGetTreatmentType(*request, response); });
+absl::Status TreatmentCatalogService::ListTreatmentTypes(
+    const server::Call& /*call*/, const clinic::v1::ListTreatmentTypesRequest& request,
+    clinic::v1::ListTreatmentTypesResponse& response) {
+  const auto snapshot = host_.Current();
+  return Page(
+      snapshot->treatment_types(), "treatmentTypes", request.page_size(), request.page_token(),
+      [](const clinic::v1::TreatmentType& type) -> const std::string& {
+        return type.definition().id();
+      },
+      [&response](const clinic::v1::TreatmentType& type) {
+        *response.add_treatment_types() = type;
+      },
+      response.mutable_next_page_token());
 }
 
-absl::Status TreatmentCatalogService::DoGetTreatmentType(
-    const clinic::v1::GetTreatmentTypeRequest& request_ref, clinic::v1::TreatmentType* response) {
-  const clinic::v1::GetTreatmentTypeRequest* request = &request_ref;
-  const std::string& name = request->name();
+absl::Status TreatmentCatalogService::GetTreatmentType(
+    const server::Call& /*call*/, const clinic::v1::GetTreatmentTypeRequest& request,
+    clinic::v1::TreatmentType& response) {
+  const std::string& name = request.name();
   if (name.empty()) {
     return (InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
   }
@@ -95,46 +83,40 @@ absl::Status TreatmentCatalogService::DoGetTreatmentType(
         absl::NotFoundError(absl::StrCat("treatment type ", Quote(id, kQuotedChars, '\''),
                                          " is not loaded; ListTreatmentTypes shows what is, and "
                                          "ListPluginProblems shows plugins that were refused")),
-        "TREATMENT_TYPE_NOT_LOADED", kServiceName));
+        "TREATMENT_TYPE_NOT_LOADED", clinic::v1::TreatmentCatalog::service_full_name()));
   }
-  *response = *type;
+  response = *type;
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* TreatmentCatalogService::ListPluginProblems(
-    grpc::CallbackServerContext* context, const clinic::v1::ListPluginProblemsRequest* request,
-    clinic::v1::ListPluginProblemsResponse* response) {
-  return server::RunInline(context, [this, request, response] {
-    const auto snapshot = host_.Current();
-    return Page(
-        snapshot->problems(), "pluginProblems", request->page_size(), request->page_token(),
-        [](const clinic::v1::PluginProblem& problem) -> const std::string& {
-          return problem.file_name();
-        },
-        [response](const clinic::v1::PluginProblem& problem) {
-          *response->add_problems() = problem;
-        },
-        response->mutable_next_page_token());
-  });
+absl::Status TreatmentCatalogService::ListPluginProblems(
+    const server::Call& /*call*/, const clinic::v1::ListPluginProblemsRequest& request,
+    clinic::v1::ListPluginProblemsResponse& response) {
+  const auto snapshot = host_.Current();
+  return Page(
+      snapshot->problems(), "pluginProblems", request.page_size(), request.page_token(),
+      [](const clinic::v1::PluginProblem& problem) -> const std::string& {
+        return problem.file_name();
+      },
+      [&response](const clinic::v1::PluginProblem& problem) { *response.add_problems() = problem; },
+      response.mutable_next_page_token());
 }
 
-grpc::ServerUnaryReactor* TreatmentCatalogService::ReloadPlugins(
-    grpc::CallbackServerContext* context, const clinic::v1::ReloadPluginsRequest* /*request*/,
-    clinic::v1::ReloadPluginsResponse* response) {
-  return server::RunBlocking(reload_pool_, context, [this, response] {
-    const auto snapshot = host_.Reload();
-    for (const auto& type : snapshot->treatment_types()) {
-      response->add_loaded_treatment_type_ids(type.definition().id());
-    }
-    for (const auto& problem : snapshot->problems()) *response->add_problems() = problem;
-    return absl::OkStatus();
-  });
+absl::Status TreatmentCatalogService::ReloadPlugins(
+    const server::Call& /*call*/, const clinic::v1::ReloadPluginsRequest& /*request*/,
+    clinic::v1::ReloadPluginsResponse& response) {
+  const auto snapshot = host_.Reload();
+  for (const auto& type : snapshot->treatment_types()) {
+    response.add_loaded_treatment_type_ids(type.definition().id());
+  }
+  for (const auto& problem : snapshot->problems()) *response.add_problems() = problem;
+  return absl::OkStatus();
 }
 
 server::ServiceFactory TreatmentCatalogFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    return std::make_unique<CatalogHostedService>(context.plugin_host);
+    return std::make_unique<TreatmentCatalogService>(context.plugin_host);
   };
 }
 

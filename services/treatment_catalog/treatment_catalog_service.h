@@ -6,38 +6,32 @@
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
-#include "common/server/work_pool.h"
+#include "common/server/service_kit.h"
 
 namespace clinic::catalog {
 
-class TreatmentCatalogService final : public clinic::v1::TreatmentCatalog::CallbackService {
+class TreatmentCatalogService final : public server::ServiceKit<clinic::v1::TreatmentCatalog> {
  public:
-  explicit TreatmentCatalogService(plugins::PluginHost& host) : host_(host) {}
-
-  grpc::ServerUnaryReactor* ListTreatmentTypes(
-      grpc::CallbackServerContext* context, const clinic::v1::ListTreatmentTypesRequest* request,
-      clinic::v1::ListTreatmentTypesResponse* response) override;
-
-  grpc::ServerUnaryReactor* GetTreatmentType(grpc::CallbackServerContext* context,
-                                             const clinic::v1::GetTreatmentTypeRequest* request,
-                                             clinic::v1::TreatmentType* response) override;
-
-  grpc::ServerUnaryReactor* ListPluginProblems(
-      grpc::CallbackServerContext* context, const clinic::v1::ListPluginProblemsRequest* request,
-      clinic::v1::ListPluginProblemsResponse* response) override;
-
-  grpc::ServerUnaryReactor* ReloadPlugins(grpc::CallbackServerContext* context,
-                                          const clinic::v1::ReloadPluginsRequest* request,
-                                          clinic::v1::ReloadPluginsResponse* response) override;
+  explicit TreatmentCatalogService(plugins::PluginHost& host);
 
  private:
-  absl::Status DoGetTreatmentType(const clinic::v1::GetTreatmentTypeRequest& request,
-                                  clinic::v1::TreatmentType* response);
+  // Read the current snapshot inline: it is in memory.
+  absl::Status ListTreatmentTypes(const server::Call& call,
+                                  const clinic::v1::ListTreatmentTypesRequest& request,
+                                  clinic::v1::ListTreatmentTypesResponse& response);
+  absl::Status GetTreatmentType(const server::Call& call,
+                                const clinic::v1::GetTreatmentTypeRequest& request,
+                                clinic::v1::TreatmentType& response);
+  absl::Status ListPluginProblems(const server::Call& call,
+                                  const clinic::v1::ListPluginProblemsRequest& request,
+                                  clinic::v1::ListPluginProblemsResponse& response);
+  // Reloads probe every plugin in a child process and take seconds; they run
+  // on the service's pool, one at a time, never on gRPC's threads.
+  absl::Status ReloadPlugins(const server::Call& call,
+                             const clinic::v1::ReloadPluginsRequest& request,
+                             clinic::v1::ReloadPluginsResponse& response);
 
   plugins::PluginHost& host_;
-  // Reloads probe every plugin in a child process and take seconds; they run
-  // here, one at a time, never on gRPC's threads.
-  server::WorkPool reload_pool_{1, /*max_queued=*/8};
 };
 
 // The factory a main passes to RunServerMain to host the catalog.

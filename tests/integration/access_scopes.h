@@ -5,12 +5,13 @@
 #define CLINIC_TESTS_INTEGRATION_ACCESS_SCOPES_H_
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/descriptor_database.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 #include <vector>
+
+#include "tests/testing/contracts.h"
 
 namespace clinic::testing {
 
@@ -68,24 +69,6 @@ inline SiteScope IntendedScope(const google::protobuf::MethodDescriptor* method)
   if (found != IntendedScopes().end()) return found->second;
   ADD_FAILURE() << method->full_name() << " has no intended site scope: add it to IntendedScopes()";
   return {};
-}
-
-// Every RPC of every Clinic Core service whose contract is linked in, found
-// from the generated descriptor pool, not from a list of protos.
-inline std::vector<const google::protobuf::MethodDescriptor*> EveryClinicRpc() {
-  std::vector<std::string> files;
-  google::protobuf::DescriptorPool::internal_generated_database()->FindAllFileNames(&files);
-  std::vector<const google::protobuf::MethodDescriptor*> methods;
-  for (const std::string& name : files) {
-    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
-    if (file == nullptr || file->package().rfind("clinic.", 0) != 0) continue;
-    for (int s = 0; s < file->service_count(); ++s) {
-      for (int m = 0; m < file->service(s)->method_count(); ++m) {
-        methods.push_back(file->service(s)->method(m));
-      }
-    }
-  }
-  return methods;
 }
 
 }  // namespace clinic::testing

@@ -22,8 +22,7 @@
 #include "common/server/server.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/access/access_service.h"
-#include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
+#include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -57,9 +56,7 @@ class HostileInputTest : public ::testing::Test {
     config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
     if (max_message_bytes > 0) config.mutable_server()->set_max_message_bytes(max_message_bytes);
     config.mutable_chain()->add_sites()->set_site_id(kSite);
-    auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), access::AccessFactory(),
-                 access::AuditFactory(), client_records::ClientRecordsFactory()});
+    auto server = server::Server::Start(config, clinic::AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
@@ -383,12 +380,13 @@ TEST(ResponseSizeTest, AResponseAboveTheSendLimitIsRefusedAndAuditedAsRefused) {
   for (int i = 0; i < 40; ++i) {
     clinic::testing::IssueTestToken(dir.path(), "staff/someone-" + std::to_string(i), {});
   }
-  access::AccessService service(**access, {}, /*page_budget_bytes=*/1 << 20);
+  clinic::access::AccessService service(**access, {}, /*page_budget_bytes=*/1 << 20);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   builder.SetMaxSendMessageSize(kSendLimit);
+  builder.SetContextAllocator(server::CallContextAllocator());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> chain;
   chain.push_back(std::make_unique<server::CallLogInterceptorFactory>());
   chain.push_back(std::make_unique<server::AuthInterceptorFactory>(**access, **audit, kSendLimit));

@@ -16,9 +16,7 @@
 #include "clinic/v1/clients.grpc.pb.h"
 #include "common/core/status.h"
 #include "common/server/server.h"
-#include "services/access/access_service.h"
-#include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
+#include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -44,9 +42,7 @@ class DelegationTest : public ::testing::Test {
     for (const char* site : {kOwnSite, kOtherSite}) {
       config.mutable_chain()->add_sites()->set_site_id(site);
     }
-    auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), access::AccessFactory(),
-                 access::AuditFactory(), client_records::ClientRecordsFactory()});
+    auto server = server::Server::Start(config, clinic::AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),

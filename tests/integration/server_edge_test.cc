@@ -77,58 +77,52 @@ std::string Header(const grpc::CallbackServerContext& context, const std::string
 }
 
 // TreatmentCatalog's RPCs, with their real policies, running test handlers
-// through the real runners: ReloadPlugins (audited) throws or parks behind
+// through the service kit: ReloadPlugins (audited) throws or parks behind
 // ListPluginProblems, which holds the only pool thread until the gate opens;
-// GetTreatmentType throws something that is not a std::exception inline.
-class MisbehavingCatalog final : public v1::TreatmentCatalog::CallbackService {
+// GetTreatmentType throws something that is not a std::exception inline;
+// ListTreatmentTypes answers.
+class MisbehavingCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
  public:
-  explicit MisbehavingCatalog(Controls& controls) : controls_(controls) {}
-
-  grpc::ServerUnaryReactor* ListPluginProblems(grpc::CallbackServerContext* context,
-                                               const v1::ListPluginProblemsRequest*,
-                                               v1::ListPluginProblemsResponse*) override {
-    return server::RunBlocking(pool_, context, [this]() -> absl::Status {
-      ++controls_.holding;
-      controls_.gate.Wait();
-      return absl::OkStatus();
-    });
+  explicit MisbehavingCatalog(Controls& controls) : ServiceKit(/*threads=*/1), controls_(controls) {
+    Handle("ListPluginProblems", &MisbehavingCatalog::ListPluginProblems);
+    Handle("ReloadPlugins", &MisbehavingCatalog::ReloadPlugins);
+    Handle("GetTreatmentType", &MisbehavingCatalog::GetTreatmentType, server::Runs::kInline);
+    Handle("ListTreatmentTypes", &MisbehavingCatalog::ListTreatmentTypes, server::Runs::kInline);
   }
 
-  grpc::ServerUnaryReactor* ReloadPlugins(grpc::CallbackServerContext* context,
-                                          const v1::ReloadPluginsRequest*,
-                                          v1::ReloadPluginsResponse*) override {
-    if (Header(*context, "x-test-mode") == "park") {
-      std::lock_guard<std::mutex> lock(controls_.mutex);
-      controls_.parked = context;
+ private:
+  void Admitted(const server::Call& call) override {
+    if (Header(call.context(), "x-test-mode") != "park") return;
+    std::lock_guard<std::mutex> lock(controls_.mutex);
+    controls_.parked = &call.context();
+  }
+
+  absl::Status ListPluginProblems(const server::Call&, const v1::ListPluginProblemsRequest&,
+                                  v1::ListPluginProblemsResponse&) {
+    ++controls_.holding;
+    controls_.gate.Wait();
+    return absl::OkStatus();
+  }
+
+  absl::Status ReloadPlugins(const server::Call& call, const v1::ReloadPluginsRequest&,
+                             v1::ReloadPluginsResponse&) {
+    if (Header(call.context(), "x-test-mode") == "throw") {
+      throw std::runtime_error("no such table: " + std::string(100000, 'x'));
     }
-    const bool throws = Header(*context, "x-test-mode") == "throw";
-    return server::RunBlocking(pool_, context, [throws]() -> absl::Status {
-      if (throws) {
-        throw std::runtime_error("no such table: " + std::string(100000, 'x'));
-      }
-      return absl::OkStatus();
-    });
+    return absl::OkStatus();
   }
 
-  grpc::ServerUnaryReactor* GetTreatmentType(grpc::CallbackServerContext* context,
-                                             const v1::GetTreatmentTypeRequest*,
-                                             v1::TreatmentType*) override {
-    return server::RunInline(context, []() -> absl::Status { throw 42; });
+  absl::Status GetTreatmentType(const server::Call&, const v1::GetTreatmentTypeRequest&,
+                                v1::TreatmentType&) {
+    throw 42;
   }
 
- private:
+  absl::Status ListTreatmentTypes(const server::Call&, const v1::ListTreatmentTypesRequest&,
+                                  v1::ListTreatmentTypesResponse&) {
+    return absl::OkStatus();
+  }
+
   Controls& controls_;
-  server::WorkPool pool_{1};
-};
-
-class MisbehavingHosted : public server::HostedService {
- public:
-  explicit MisbehavingHosted(Controls& controls) : service_(controls) {}
-  absl::string_view full_name() const override { return "clinic.v1.TreatmentCatalog"; }
-  grpc::Service* service() override { return &service_; }
-
- private:
-  MisbehavingCatalog service_;
 };
 
 class ServerEdgeTest : public ::testing::Test {
@@ -144,7 +138,7 @@ class ServerEdgeTest : public ::testing::Test {
     auto server = server::Server::Start(
         config, {[controls](const server::ServiceContext&)
                      -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-                   return std::make_unique<MisbehavingHosted>(*controls);
+                   return std::make_unique<MisbehavingCatalog>(*controls);
                  },
                  client_records::ClientRecordsFactory()});
     ASSERT_TRUE(server.ok()) << server.status();

@@ -1,16 +1,17 @@
-// Checks over every RPC of every service, taken from the descriptors so a new
-// RPC is covered without touching this file: each declares the permission it
+// Checks over every RPC of every service, walked from the generated
+// descriptor pool so a new service or RPC is covered without touching this
+// file: each declares the permission it
 // needs, and a declared site field exists and is a string.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "absl/strings/str_split.h"
-#include "clinic/v1/access.grpc.pb.h"
-#include "clinic/v1/audit.grpc.pb.h"
-#include "clinic/v1/clients.grpc.pb.h"
+#include "clinic/v1/access.pb.h"
 #include "clinic/v1/options.pb.h"
-#include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
+#include "tests/testing/contracts.h"
 
 namespace clinic {
 namespace {
@@ -18,21 +19,25 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::MethodDescriptor;
 
-// The files that define services, reached through one of their messages so
-// the linker keeps them; every service in them is checked.
-std::vector<const MethodDescriptor*> EveryMethod() {
-  std::vector<const MethodDescriptor*> methods;
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::TreatmentType::descriptor()->file(), v1::Client::descriptor()->file(),
-        v1::Principal::descriptor()->file(), v1::AuditEvent::descriptor()->file()}) {
-    EXPECT_GT(file->service_count(), 0) << file->name();
-    for (int s = 0; s < file->service_count(); ++s) {
-      for (int m = 0; m < file->service(s)->method_count(); ++m) {
-        methods.push_back(file->service(s)->method(m));
-      }
-    }
+std::vector<const MethodDescriptor*> EveryMethod() { return clinic::testing::EveryClinicRpc(); }
+
+// clinic_proto is linked whole, so every service compiled from proto/ is
+// here; a service proto that went missing would shrink the count.
+TEST(ContractTest, EveryServiceOfTheContractsIsChecked) {
+  std::set<std::string> services;
+  for (const auto* service : clinic::testing::EveryClinicService()) {
+    services.insert(service->full_name());
   }
-  return methods;
+  EXPECT_THAT(services,
+              ::testing::IsSupersetOf({"clinic.v1.Access", "clinic.v1.Audit",
+                                       "clinic.v1.ClientRecords", "clinic.v1.TreatmentCatalog"}));
+}
+
+// The kit (common/server/service_kit.h) serves unary RPCs only.
+TEST(ContractTest, EveryRpcIsUnary) {
+  for (const MethodDescriptor* method : EveryMethod()) {
+    EXPECT_FALSE(method->client_streaming() || method->server_streaming()) << method->full_name();
+  }
 }
 
 TEST(ContractTest, EveryRpcDeclaresItsPermission) {

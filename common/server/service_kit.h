@@ -1,0 +1,225 @@
+// The one way to write a Clinic Core service. A service derives from
+// ServiceKit<Generated> (Generated is the class protoc makes for the service,
+// e.g. clinic::v1::ClientRecords) and registers one handler per RPC in its
+// constructor:
+//
+//   class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> {
+//    public:
+//     ClientRecordsService(...) : ServiceKit(/*threads=*/5) {
+//       Handle("GetClient", &ClientRecordsService::GetClient);
+//     }
+//    private:
+//     absl::Status GetClient(const server::Call& call, const v1::GetClientRequest& request,
+//                            v1::Client& response);
+//   };
+//
+// The kit is the only way a call reaches a handler: it admits the call (the
+// access decision the interceptor recorded, principal.h) before anything
+// else, and a handler can only be given a Call by the kit. It runs the
+// handler on the service's bounded pool (blocking work: SQLite, files, other
+// services) or inline for handlers that only read memory, refuses work
+// when the pool is full, drops calls whose caller went away, and turns a
+// handler that throws into INTERNAL. Every RPC of the contract must have a
+// handler of the right types: Server::Start refuses to start otherwise
+// (CheckComplete), so an RPC added to a proto cannot go unserved.
+#ifndef CLINIC_COMMON_SERVER_SERVICE_KIT_H_
+#define CLINIC_COMMON_SERVER_SERVICE_KIT_H_
+
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/rpc_service_method.h>
+#include <grpcpp/impl/service_type.h>
+#include <grpcpp/support/callback_common.h>
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "common/server/principal.h"
+#include "common/server/work_pool.h"
+
+namespace clinic::server {
+namespace internal {
+struct CallMaker;
+}  // namespace internal
+
+// One admitted call, as its handler sees it. Only the kit makes one, after
+// the call was admitted.
+class Call {
+ public:
+  grpc::CallbackServerContext& context() const { return context_; }
+  // Who called, and for whom (auth::Identity).
+  const auth::Identity& identity() const { return record_->identity; }
+  // The principal recorded as author of changes: the person when a service
+  // acts for one, otherwise the caller.
+  const std::string& principal() const { return identity().effective().name(); }
+  // Whom a request_id belongs to (storage::IdempotentCall): the caller, and
+  // the person too when it acts for one.
+  std::string request_scope() const;
+  // x-request-id, or the one the server made.
+  const std::string& request_id() const { return record_->request_id; }
+  // The site the RPC's policy checked, when it names one.
+  const std::string& site_id() const { return record_->site_id; }
+
+ private:
+  friend struct internal::CallMaker;
+  Call(grpc::CallbackServerContext& context, std::shared_ptr<const CallRecord> record)
+      : context_(context), record_(std::move(record)) {}
+
+  grpc::CallbackServerContext& context_;
+  std::shared_ptr<const CallRecord> record_;
+};
+
+// A service a Server hosts: a gRPC service whose full proto name is reported
+// by the health service. Made only through ServiceKit.
+class HostedService : public grpc::Service {
+ public:
+  // e.g. "clinic.v1.ClientRecords".
+  virtual absl::string_view full_name() const = 0;
+
+  // OK when every RPC of the contract has exactly one handler of the
+  // request and response types the contract declares; otherwise
+  // FAILED_PRECONDITION listing what is wrong. Server::Start calls this.
+  absl::Status CheckComplete() const;
+
+ protected:
+  // Declares every method of `descriptor` to gRPC, each answering
+  // UNIMPLEMENTED until a handler is registered for it.
+  explicit HostedService(const google::protobuf::ServiceDescriptor* descriptor);
+
+  // The index of `method` for a handler taking `request` and giving
+  // `response`, or -1 (noted for CheckComplete) when the contract has no
+  // such unary method or it already has a handler.
+  int Claim(absl::string_view method, const google::protobuf::Descriptor* request,
+            const google::protobuf::Descriptor* response);
+
+  // Installs a typed callback handler for the method at `index`.
+  void Install(int index, grpc::internal::MethodHandler* handler) {
+    MarkMethodCallback(index, handler);
+  }
+
+ private:
+  const google::protobuf::ServiceDescriptor* descriptor_;
+  // gRPC keeps the method paths as const char*; they live here.
+  std::deque<std::string> paths_;
+  std::vector<bool> handled_;
+  std::vector<std::string> problems_;
+};
+
+// Where a handler runs.
+enum class Runs {
+  // On the service's pool: anything that may block.
+  kOnPool,
+  // On gRPC's callback thread: only handlers that read memory and never
+  // block (the catalog snapshot, the caller's identity).
+  kInline,
+};
+
+namespace internal {
+
+// Admits the call, tells `admitted` (on gRPC's thread), then runs
+// `body(call)` on `pool` (nullptr: inline) and finishes the call with its
+// status.
+template <typename Admitted, typename Body>
+grpc::ServerUnaryReactor* Dispatch(WorkPool* pool, grpc::CallbackServerContext* context,
+                                   Admitted admitted, Body body);
+
+}  // namespace internal
+
+template <typename Generated>
+class ServiceKit : public HostedService {
+ public:
+  absl::string_view full_name() const override { return Generated::service_full_name(); }
+
+ protected:
+  // `threads` and `max_queued` size the service's pool (WorkPool): as many
+  // threads as its store has connections.
+  explicit ServiceKit(int threads, size_t max_queued = 1024)
+      : HostedService(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            Generated::service_full_name())),
+        pool_(threads, max_queued) {}
+
+  // Registers `handler` as the RPC `method` (its name in the proto).
+  template <typename Self, typename Request, typename Response>
+  void Handle(absl::string_view method,
+              absl::Status (Self::*handler)(const Call&, const Request&, Response&),
+              Runs runs = Runs::kOnPool) {
+    const int index = Claim(method, Request::descriptor(), Response::descriptor());
+    if (index < 0) return;
+    Self* self = static_cast<Self*>(this);
+    ServiceKit* kit = this;
+    WorkPool* pool = runs == Runs::kOnPool ? &pool_ : nullptr;
+    Install(index, new grpc::internal::CallbackUnaryHandler<Request, Response>(
+                       [kit, self, handler, pool](grpc::CallbackServerContext* context,
+                                                  const Request* request, Response* response) {
+                         return internal::Dispatch(
+                             pool, context, [kit](const Call& call) { kit->Admitted(call); },
+                             [self, handler, request, response](const Call& call) {
+                               return (self->*handler)(call, *request, *response);
+                             });
+                       }));
+  }
+
+  // Called on gRPC's thread for each admitted call before its handler is
+  // queued or run; the call's context stays valid until it is answered.
+  // For watching calls (tests, metrics); it must not block.
+  virtual void Admitted(const Call& /*call*/) {}
+
+ private:
+  WorkPool pool_;
+};
+
+namespace internal {
+
+// The refusal of a call the pool has no room for.
+absl::Status Overloaded();
+
+// Makes the Call of an admitted call; only Dispatch uses it.
+struct CallMaker {
+  static Call Make(grpc::CallbackServerContext& context, std::shared_ptr<const CallRecord> record) {
+    return Call(context, std::move(record));
+  }
+};
+
+template <typename Admitted, typename Body>
+grpc::ServerUnaryReactor* Dispatch(WorkPool* pool, grpc::CallbackServerContext* context,
+                                   Admitted admitted, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<const CallRecord> record = AdmittedCall(*context);
+  if (record == nullptr) {
+    reactor->Finish(ToGrpcStatus(Admit(*context)));
+    return reactor;
+  }
+  admitted(CallMaker::Make(*context, record));
+  auto run = [context, record, body = std::move(body)]() mutable {
+    const Call call = CallMaker::Make(*context, record);
+    auto handler = [&body, &call] { return body(call); };
+    return RunCatching(*context, handler);
+  };
+  if (pool == nullptr) {
+    reactor->Finish(ToGrpcStatus(run()));
+    return reactor;
+  }
+  const bool queued = pool->Submit(
+      [reactor, context, run = std::move(run)]() mutable {
+        if (context->IsCancelled()) {
+          reactor->Finish(CallerWentAway(*context, "while the call waited"));
+          return;
+        }
+        reactor->Finish(ToGrpcStatus(run()));
+      },
+      [context] { return context->IsCancelled(); },
+      [reactor, context] { reactor->Finish(CallerWentAway(*context, "while the call waited")); });
+  if (!queued) reactor->Finish(ToGrpcStatus(Overloaded()));
+  return reactor;
+}
+
+}  // namespace internal
+}  // namespace clinic::server
+
+#endif  // CLINIC_COMMON_SERVER_SERVICE_KIT_H_

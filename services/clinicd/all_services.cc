@@ -1,0 +1,12 @@
+#include "services/clinicd/all_services.h"
+
+#include "services/client_records/client_records_service.h"
+#include "services/core_services/core_services.h"
+
+namespace clinic {
+
+std::vector<server::ServiceFactory> AllServices() {
+  return WithCoreServices({client_records::ClientRecordsFactory()});
+}
+
+}  // namespace clinic

@@ -1,0 +1,193 @@
+// The service kit (common/server/service_kit.h) on a real server: a service
+// whose handlers do not match its contract does not start, and the kit is
+// the only way to a handler, so a call the access step refused, or a call on
+// a server that records no access decisions, never runs one.
+#include "common/server/service_kit.h"
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "common/server/server.h"
+#include "tests/testing/access_env.h"
+#include "tests/testing/test_env.h"
+
+namespace clinic {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+// Which handlers a test catalog registers.
+enum class Shape { kComplete, kMissingOne, kUnknownName, kTwice, kWrongTypes };
+
+class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
+ public:
+  TestCatalog(Shape shape, std::atomic<int>& ran) : ServiceKit(/*threads=*/1), ran_(ran) {
+    Handle("ListTreatmentTypes", &TestCatalog::ListTreatmentTypes, server::Runs::kInline);
+    Handle("ListPluginProblems", &TestCatalog::ListPluginProblems);
+    Handle("ReloadPlugins", &TestCatalog::ReloadPlugins);
+    switch (shape) {
+      case Shape::kComplete:
+        Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
+        break;
+      case Shape::kMissingOne:
+        break;
+      case Shape::kUnknownName:
+        Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
+        Handle("DeleteTreatmentType", &TestCatalog::GetTreatmentType);
+        break;
+      case Shape::kTwice:
+        Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
+        Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
+        break;
+      case Shape::kWrongTypes:
+        Handle("GetTreatmentType", &TestCatalog::ListPluginProblems);
+        break;
+    }
+  }
+
+ private:
+  absl::Status ListTreatmentTypes(const server::Call& call, const v1::ListTreatmentTypesRequest&,
+                                  v1::ListTreatmentTypesResponse& response) {
+    ++ran_;
+    // What the handler knows of its caller comes from the access step.
+    response.set_next_page_token(call.principal());
+    return absl::OkStatus();
+  }
+  absl::Status GetTreatmentType(const server::Call&, const v1::GetTreatmentTypeRequest&,
+                                v1::TreatmentType&) {
+    ++ran_;
+    return absl::OkStatus();
+  }
+  absl::Status ListPluginProblems(const server::Call&, const v1::ListPluginProblemsRequest&,
+                                  v1::ListPluginProblemsResponse&) {
+    ++ran_;
+    return absl::OkStatus();
+  }
+  absl::Status ReloadPlugins(const server::Call&, const v1::ReloadPluginsRequest&,
+                             v1::ReloadPluginsResponse&) {
+    ++ran_;
+    return absl::OkStatus();
+  }
+
+  std::atomic<int>& ran_;
+};
+
+class ServiceKitTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<std::unique_ptr<server::Server>> Start(Shape shape) {
+    config::v1::ServerConfig config;
+    config.set_listen_address("127.0.0.1:0");
+    config.set_data_dir(data_.path());
+    config.set_plugin_dir(plugins_.path());
+    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config.mutable_chain()->add_sites()->set_site_id("london-soho");
+    std::atomic<int>* ran = &ran_;
+    return server::Server::Start(config,
+                                 {[shape, ran](const server::ServiceContext&)
+                                      -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
+                                   return std::make_unique<TestCatalog>(shape, *ran);
+                                 }});
+  }
+
+  clinic::testing::TempDir data_;
+  clinic::testing::TempDir plugins_;
+  std::atomic<int> ran_{0};
+};
+
+TEST_F(ServiceKitTest, AServiceWithAnRpcLeftWithoutAHandlerDoesNotStart) {
+  auto server = Start(Shape::kMissingOne);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(
+      std::string(server.status().message()),
+      AllOf(HasSubstr("clinic.v1.TreatmentCatalog"), HasSubstr("GetTreatmentType has no handler")));
+}
+
+TEST_F(ServiceKitTest, AHandlerForAnRpcTheContractDoesNotDeclareIsRefused) {
+  auto server = Start(Shape::kUnknownName);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr("DeleteTreatmentType"));
+}
+
+TEST_F(ServiceKitTest, TwoHandlersForOneRpcAreRefused) {
+  auto server = Start(Shape::kTwice);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(server.status().message()),
+              HasSubstr("GetTreatmentType has two handlers"));
+}
+
+TEST_F(ServiceKitTest, AHandlerOfOtherMessageTypesIsRefused) {
+  auto server = Start(Shape::kWrongTypes);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(server.status().message()),
+              AllOf(HasSubstr("clinic.v1.ListPluginProblemsRequest"),
+                    HasSubstr("clinic.v1.GetTreatmentTypeRequest")));
+}
+
+TEST_F(ServiceKitTest, AnAdmittedCallReachesItsHandlerWithItsCaller) {
+  auto server = Start(Shape::kComplete);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string token = clinic::testing::IssueTestToken(
+      data_.path(), "staff/ana", {clinic::testing::Binding(v1::ROLE_FRONT_DESK, "london-soho")});
+  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  clinic::testing::AddToken(context, token);
+  v1::ListTreatmentTypesRequest request;
+  v1::ListTreatmentTypesResponse response;
+  ASSERT_TRUE(stub->ListTreatmentTypes(&context, request, &response).ok());
+  EXPECT_EQ(response.next_page_token(), "staff/ana");
+  EXPECT_EQ(ran_.load(), 1);
+}
+
+TEST_F(ServiceKitTest, ARefusedCallNeverRunsItsHandler) {
+  auto server = Start(Shape::kComplete);
+  ASSERT_TRUE(server.ok()) << server.status();
+  // The front desk may read the catalog but not reload plugins.
+  const std::string token = clinic::testing::IssueTestToken(
+      data_.path(), "staff/ana", {clinic::testing::Binding(v1::ROLE_FRONT_DESK, "london-soho")});
+  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, token);
+    v1::ReloadPluginsResponse response;
+    EXPECT_EQ(stub->ReloadPlugins(&context, {}, &response).error_code(), grpc::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListPluginProblemsResponse response;
+    EXPECT_EQ(stub->ListPluginProblems(&context, {}, &response).error_code(),
+              grpc::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(ran_.load(), 0);
+}
+
+// A kit service registered on a gRPC server built by hand, without the
+// access step and its call contexts, refuses every call instead of running
+// handlers unchecked.
+TEST_F(ServiceKitTest, WithoutTheAccessStepEveryCallIsRefused) {
+  TestCatalog catalog(Shape::kComplete, ran_);
+  ASSERT_TRUE(catalog.CheckComplete().ok());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&catalog);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::TreatmentCatalog::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::ListTreatmentTypesResponse response;
+  EXPECT_EQ(stub->ListTreatmentTypes(&context, {}, &response).error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(ran_.load(), 0);
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace clinic
