@@ -64,6 +64,11 @@ absl::Status FieldViolations(absl::StatusCode code, absl::string_view summary,
   return status;
 }
 
+absl::Status Violations(const std::vector<FieldViolation>& violations) {
+  if (violations.empty()) return absl::OkStatus();
+  return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
+}
+
 absl::Status WithReason(absl::Status status, absl::string_view reason, absl::string_view domain) {
   clinic::v1::ErrorInfo info;
   info.set_reason(std::string(reason));

@@ -50,6 +50,10 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
 absl::Status FieldViolations(absl::StatusCode code, absl::string_view summary,
                              const std::vector<FieldViolation>& violations);
 
+// OK when `violations` is empty, otherwise INVALID_ARGUMENT listing them
+// (FieldViolations): how a handler ends its request checks.
+absl::Status Violations(const std::vector<FieldViolation>& violations);
+
 // Attaches a machine-readable reason (clinic.v1.ErrorInfo) to a status.
 absl::Status WithReason(absl::Status status, absl::string_view reason, absl::string_view domain);
 

@@ -181,9 +181,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   plugins::PluginHostOptions plugin_options;
   plugin_options.plugin_dir = cfg.plugin_dir();
   plugin_options.probe_path = cfg.plugins().probe_path();
-  if (cfg.plugins().load_timeout_ms() > 0) {
-    plugin_options.load_timeout = absl::Milliseconds(cfg.plugins().load_timeout_ms());
-  }
+  plugin_options.load_timeout = absl::Milliseconds(cfg.plugins().load_timeout_ms());
   server->plugin_host_ = std::make_unique<plugins::PluginHost>(std::move(plugin_options));
   try {
     server->plugin_host_->Reload();

@@ -77,9 +77,9 @@ int RunServerMain(int argc, char** argv, absl::string_view program_name,
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const int grace_seconds = config->server().shutdown_grace_seconds() > 0
-                                ? config->server().shutdown_grace_seconds()
-                                : 15;
+  // LoadServerConfig has applied the defaults; Server::Start applies them
+  // again for configs built in code.
+  const int grace_seconds = config->server().shutdown_grace_seconds();
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(*config, factories);
   if (!server.ok()) {
     std::fprintf(stderr, "%s: cannot start: %s\n", std::string(program_name).c_str(),

@@ -3,7 +3,8 @@
 // store needs (WAL, foreign keys, busy timeout, durability), keeps prepared
 // statements for reuse, and runs each unit of work in one transaction:
 // Write() for everything that changes data, Read() for a consistent snapshot.
-// Stores (services/*/..._store.cc) are its only callers.
+// Stores (each service's sqlite_*.cc, and the access store, audit log and
+// idempotency helpers in common/) are its only callers.
 #ifndef CLINIC_COMMON_STORAGE_DATABASE_H_
 #define CLINIC_COMMON_STORAGE_DATABASE_H_
 

@@ -24,11 +24,6 @@ constexpr int kMaxRoles = 50;
 const absl::Duration kMinTtl = absl::Minutes(1);
 const absl::Duration kMaxTtl = absl::Hours(24 * 3650);
 
-absl::Status Violations(const std::vector<FieldViolation>& violations) {
-  if (violations.empty()) return absl::OkStatus();
-  return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
-}
-
 void ValidatePrincipalName(absl::string_view name, absl::string_view field,
                            std::vector<FieldViolation>& out) {
   if (name.empty()) {

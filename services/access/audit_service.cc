@@ -83,9 +83,7 @@ absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
   if (request.page_size() < 0) {
     violations.push_back({"page_size", absl::StrCat(request.page_size(), " is negative")});
   }
-  if (!violations.empty()) {
-    return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
-  }
+  if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
   audit::AuditQuery query;
   query.client = request.client();
   query.principal = request.principal();

@@ -18,11 +18,6 @@
 namespace clinic::client_records {
 namespace {
 
-absl::Status Violations(const std::vector<FieldViolation>& violations) {
-  if (violations.empty()) return absl::OkStatus();
-  return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
-}
-
 void AddRequestId(absl::string_view request_id, std::vector<FieldViolation>& out) {
   if (absl::Status s = storage::ValidateRequestId(request_id, true); !s.ok()) {
     for (FieldViolation& v : GetFieldViolations(s)) out.push_back(std::move(v));

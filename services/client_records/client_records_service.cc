@@ -105,11 +105,6 @@ void NormalizeContacts(v1::Client& client, const v1::Client* stored,
   client.set_email(NormalizeEmail(client.email()));
 }
 
-absl::Status Violations(const std::vector<FieldViolation>& violations) {
-  if (violations.empty()) return absl::OkStatus();
-  return FieldViolations(absl::StatusCode::kInvalidArgument, "", violations);
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> ParseClientName(absl::string_view name, absl::string_view field) {

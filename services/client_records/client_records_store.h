@@ -2,7 +2,8 @@
 // interface so a second engine (PostgreSQL) can be added for chains that
 // outgrow one node. The service validates requests and fills in what the
 // server decides (ids, times, authors); the store persists, enforces etags
-// and request ids, and pages. Only client_records_service.cc calls it.
+// and request ids, and pages. Only the service (client_records_service.cc and
+// chart_service.cc) calls it.
 #ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_STORE_H_
 #define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_STORE_H_
 
