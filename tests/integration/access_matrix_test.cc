@@ -154,11 +154,8 @@ class AccessMatrixTest : public ::testing::Test {
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
                               plugins_.Join("clinic_microneedling.so"));
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     for (const char* site : {kOwnSite, kOtherSite}) {
       config.mutable_chain()->add_sites()->set_site_id(site);
     }

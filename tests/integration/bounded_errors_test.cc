@@ -49,11 +49,8 @@ class HostileInputTest : public ::testing::Test {
   }
 
   void Start(int max_message_bytes = 0) {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     if (max_message_bytes > 0) config.mutable_server()->set_max_message_bytes(max_message_bytes);
     config.mutable_chain()->add_sites()->set_site_id(kSite);
     auto server = server::Server::Start(config, clinic::AllServices());

@@ -40,11 +40,8 @@ class CatalogServerTest : public ::testing::Test {
   }
 
   void StartServer() {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     auto server = server::Server::Start(config, {catalog::TreatmentCatalogFactory()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);

@@ -38,11 +38,8 @@ const std::vector<SiteCountry> kWorldChain = {
 class ClientContactTest : public ::testing::Test {
  protected:
   config::v1::ServerConfig Config(const std::vector<SiteCountry>& sites) const {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     for (const SiteCountry& site : sites) {
       v1::Site* added = config.mutable_chain()->add_sites();
       added->set_site_id(site.site_id);

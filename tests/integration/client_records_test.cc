@@ -47,11 +47,8 @@ class ClientRecordsTest : public ::testing::Test {
   }
 
   void Start() {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     for (const char* site : {"london-soho", "new-york-soho"}) {
       auto* s = config.mutable_chain()->add_sites();
       s->set_site_id(site);

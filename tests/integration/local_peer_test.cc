@@ -99,11 +99,7 @@ TEST(LocalPeerTest, OnlyThisMachineAndThisProcessCountAsLocal) {
 TEST(LocalPeerTest, TheInProcessChannelIsRecognizedByItsPeer) {
   clinic::testing::TempDir data;
   clinic::testing::TempDir plugins;
-  config::v1::ServerConfig config;
-  config.set_listen_address("127.0.0.1:0");
-  config.set_data_dir(data.path());
-  config.set_plugin_dir(plugins.path());
-  config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+  config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data.path(), plugins.path());
   config.mutable_chain()->add_sites()->set_site_id(kOwnSite);
   auto server = server::Server::Start(config, {access::AccessFactory()});
   ASSERT_TRUE(server.ok()) << server.status();

@@ -128,11 +128,8 @@ class MisbehavingCatalog final : public server::ServiceKit<v1::TreatmentCatalog>
 class ServerEdgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
     Controls* controls = &controls_;
     auto server = server::Server::Start(
@@ -318,11 +315,7 @@ TEST_F(ServerEdgeTest, UnparsableBytesWithoutCredentialsAreStillUnauthenticated)
 TEST(ServerStartEdgeTest, AServiceThatThrowsWhileStartingIsAnErrorNotATermination) {
   clinic::testing::TempDir data;
   clinic::testing::TempDir plugins;
-  config::v1::ServerConfig config;
-  config.set_listen_address("127.0.0.1:0");
-  config.set_data_dir(data.path());
-  config.set_plugin_dir(plugins.path());
-  config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+  config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data.path(), plugins.path());
   config.mutable_chain()->add_sites()->set_site_id("london-soho");
   absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Start(
       config,

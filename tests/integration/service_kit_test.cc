@@ -80,11 +80,8 @@ class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
 class ServiceKitTest : public ::testing::Test {
  protected:
   absl::StatusOr<std::unique_ptr<server::Server>> Start(Shape shape) {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
     std::atomic<int>* ran = &ran_;
     return server::Server::Start(config,

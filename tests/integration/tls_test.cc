@@ -169,11 +169,8 @@ class TlsTest : public ::testing::Test {
   }
 
   config::v1::ServerConfig Config(ClientCertificates client_certificates) const {
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
     config.mutable_tls()->set_cert_file(certs_->Join("server.crt"));
     config.mutable_tls()->set_key_file(certs_->Join("server.key"));

@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "common/auth/access_store.h"
+#include "tests/testing/test_env.h"
 
 namespace clinic::testing {
 
@@ -30,6 +31,16 @@ std::string IssueTestToken(const std::string& data_dir, const std::string& princ
   auto issued = (*store)->Issue(principal, "test", absl::ZeroDuration(), absl::Now());
   EXPECT_TRUE(issued.ok()) << issued.status();
   return issued.ok() ? issued->secret : "";
+}
+
+config::v1::ServerConfig LoopbackConfig(const std::string& data_dir,
+                                        const std::string& plugin_dir) {
+  config::v1::ServerConfig config;
+  config.set_listen_address("127.0.0.1:0");
+  config.set_data_dir(data_dir);
+  config.set_plugin_dir(plugin_dir);
+  config.mutable_plugins()->set_probe_path(ProbePath());
+  return config;
 }
 
 void AddToken(grpc::ClientContext& context, const std::string& secret) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/access.pb.h"
 
 namespace clinic::testing {
@@ -20,6 +21,11 @@ v1::RoleBinding Binding(v1::Role role, const std::string& site_id = "");
 // Aborts the test on failure.
 std::string IssueTestToken(const std::string& data_dir, const std::string& principal,
                            const std::vector<v1::RoleBinding>& roles);
+
+// The config of a test server: listening on a loopback port chosen by the
+// system (read it back with Server::port()), data and plugins in the given
+// folders, the built plugin probe, and no sites (add them).
+config::v1::ServerConfig LoopbackConfig(const std::string& data_dir, const std::string& plugin_dir);
 
 // Adds "authorization: Bearer <secret>".
 void AddToken(grpc::ClientContext& context, const std::string& secret);
