@@ -7,12 +7,17 @@
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
 #include "common/server/work_pool.h"
+#include "common/storage/paging.h"
 
 namespace clinic::catalog {
 
 class TreatmentCatalogService final : public clinic::v1::TreatmentCatalog::CallbackService {
  public:
-  explicit TreatmentCatalogService(plugins::PluginHost& host) : host_(host) {}
+  // The catalog has no database of its own: its page tokens are signed with
+  // `page_tokens`, the process's access database key, which outlives it.
+  TreatmentCatalogService(plugins::PluginHost& host, const storage::PageTokens& page_tokens,
+                          size_t page_budget_bytes)
+      : host_(host), page_tokens_(page_tokens), page_budget_bytes_(page_budget_bytes) {}
 
   grpc::ServerUnaryReactor* ListTreatmentTypes(
       grpc::CallbackServerContext* context, const clinic::v1::ListTreatmentTypesRequest* request,
@@ -35,6 +40,8 @@ class TreatmentCatalogService final : public clinic::v1::TreatmentCatalog::Callb
                                   clinic::v1::TreatmentType* response);
 
   plugins::PluginHost& host_;
+  const storage::PageTokens& page_tokens_;
+  size_t page_budget_bytes_;
   // Reloads probe every plugin in a child process and take seconds; they run
   // here, one at a time, never on gRPC's threads.
   server::WorkPool reload_pool_{1, /*max_queued=*/8};
