@@ -28,13 +28,13 @@ std::string Mac(const std::string& key, absl::string_view scope, absl::string_vi
   return std::string(reinterpret_cast<char*>(digest), kMacBytes);
 }
 
-absl::Status BadToken() {
+}  // namespace
+
+absl::Status BadPageToken() {
   return InvalidField("page_token",
                       "is not a token returned by this method for this query; start again with "
                       "an empty page_token");
 }
-
-}  // namespace
 
 absl::StatusOr<PageTokens> PageTokens::ForDatabase(Database& database) {
   std::string key;
@@ -67,10 +67,15 @@ absl::StatusOr<std::string> PageTokens::Decode(absl::string_view scope, absl::st
                                                absl::string_view token) const {
   if (token.empty()) return std::string();
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kMacBytes) return BadToken();
+  // Only the one encoding Encode makes: base64 leaves spare bits in its last
+  // character and allows padding, and an edited token must not still pass.
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kMacBytes ||
+      absl::WebSafeBase64Escape(raw) != token) {
+    return BadPageToken();
+  }
   const std::string cursor = raw.substr(kMacBytes);
   const std::string expected = Mac(key_, scope, query, cursor);
-  if (CRYPTO_memcmp(expected.data(), raw.data(), kMacBytes) != 0) return BadToken();
+  if (CRYPTO_memcmp(expected.data(), raw.data(), kMacBytes) != 0) return BadPageToken();
   return cursor;
 }
 

@@ -1,8 +1,10 @@
-// Page tokens for store-backed List and Search methods that cannot be forged:
-// a token carries the position where the previous page ended, bound to the
-// method and to a fingerprint of the query's other fields, and signed with a
-// key kept in the store's own database (HMAC-SHA256). A caller cannot edit a
-// token to jump elsewhere, nor reuse one with different filters.
+// Page tokens that cannot be forged, for every List and Search method (lists
+// use them through paging.h): a token carries the position where the
+// previous page ended, bound to the method and to a fingerprint of the
+// query's other fields, and signed with a key kept in a database
+// (HMAC-SHA256): the store's own, or the access database for lists with no
+// database of their own. A caller cannot edit a token to jump elsewhere, nor
+// reuse one with different filters.
 #ifndef CLINIC_COMMON_STORAGE_PAGE_TOKENS_H_
 #define CLINIC_COMMON_STORAGE_PAGE_TOKENS_H_
 
@@ -36,6 +38,10 @@ class PageTokens {
  private:
   std::string key_;
 };
+
+// INVALID_ARGUMENT naming page_token: the one refusal of every token that is
+// not a token of this method for this query, whatever is wrong with it.
+absl::Status BadPageToken();
 
 // The key-value table where a store keeps its own settings, such as the page
 // token key. Every store creates it in its first migration.

@@ -4,7 +4,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/core/paging.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/server/principal.h"
@@ -56,21 +55,6 @@ v1::AccessToken ToProto(const auth::TokenInfo& info) {
 }
 
 }  // namespace
-
-size_t PageBudgetBytes(const config::v1::ServerConfig& config) {
-  const int64_t max_message = config.server().max_message_bytes() > 0
-                                  ? config.server().max_message_bytes()
-                                  : int64_t{4} << 20;
-  return static_cast<size_t>(std::min<int64_t>(int64_t{1} << 20, max_message / 2));
-}
-
-bool PageFiller::Fits(const google::protobuf::Message& item) {
-  // The item's bytes, its tag and its length prefix.
-  const size_t size = item.ByteSizeLong() + 6;
-  if (used_ > 0 && used_ + size > budget_) return false;
-  used_ += size;
-  return true;
-}
 
 bool IsPrincipalName(absl::string_view name) {
   const size_t slash = name.find('/');
@@ -191,23 +175,18 @@ absl::Status AccessService::GetPrincipal(const server::Call& /*call*/,
 absl::Status AccessService::ListPrincipals(const server::Call& /*call*/,
                                            const v1::ListPrincipalsRequest& request,
                                            v1::ListPrincipalsResponse& response) {
-  absl::StatusOr<int> size = NormalizePageSize(request.page_size());
-  if (!size.ok()) return size.status();
-  absl::StatusOr<std::string> after =
-      store_.page_tokens().Decode("ListPrincipals", "", request.page_token());
-  if (!after.ok()) return after.status();
-  absl::StatusOr<std::vector<v1::Principal>> page = store_.ListPrincipals(*after, *size + 1);
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(store_.page_tokens(), "ListPrincipals", request);
   if (!page.ok()) return page.status();
-  PageFiller filler(page_budget_bytes_);
-  for (int i = 0; i < static_cast<int>(page->size()); ++i) {
-    const v1::Principal& principal = (*page)[i];
-    if (i == *size || !filler.Fits(principal)) {
-      response.set_next_page_token(
-          store_.page_tokens().Encode("ListPrincipals", "", (*page)[i - 1].name()));
-      break;
-    }
-    *response.add_principals() = principal;
+  absl::StatusOr<std::vector<v1::Principal>> principals =
+      store_.ListPrincipals(page->cursor(), page->fetch_limit());
+  if (!principals.ok()) return principals.status();
+  storage::PageBuilder builder(*page, page_budget_bytes_);
+  for (v1::Principal& principal : *principals) {
+    if (!builder.Offer(principal, principal.name())) break;
+    *response.add_principals() = std::move(principal);
   }
+  response.set_next_page_token(builder.next_page_token());
   return absl::OkStatus();
 }
 
@@ -292,27 +271,22 @@ absl::Status AccessService::ListTokens(const server::Call& /*call*/,
     ValidatePrincipalName(request.principal(), "principal", violations);
   }
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
-  absl::StatusOr<int> size = NormalizePageSize(request.page_size());
-  if (!size.ok()) return size.status();
-  absl::StatusOr<std::string> before =
-      store_.page_tokens().Decode("ListTokens", request.principal(), request.page_token());
-  if (!before.ok()) return before.status();
-  if (!before->empty() && !storage::IsWellFormedId(*before)) {
-    return InvalidField("page_token", "is not a token returned by this method for this query");
-  }
-  absl::StatusOr<std::vector<auth::TokenInfo>> page =
-      store_.ListTokens(request.principal(), *before, *size + 1);
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(store_.page_tokens(), "ListTokens", request);
   if (!page.ok()) return page.status();
-  PageFiller filler(page_budget_bytes_);
-  for (int i = 0; i < static_cast<int>(page->size()); ++i) {
-    v1::AccessToken token = ToProto((*page)[i]);
-    if (i == *size || !filler.Fits(token)) {
-      response.set_next_page_token(
-          store_.page_tokens().Encode("ListTokens", request.principal(), (*page)[i - 1].token_id));
-      break;
-    }
+  if (!page->first_page() && !storage::IsWellFormedId(page->cursor())) {
+    return storage::BadPageToken();
+  }
+  absl::StatusOr<std::vector<auth::TokenInfo>> tokens =
+      store_.ListTokens(request.principal(), page->cursor(), page->fetch_limit());
+  if (!tokens.ok()) return tokens.status();
+  storage::PageBuilder builder(*page, page_budget_bytes_);
+  for (const auth::TokenInfo& info : *tokens) {
+    v1::AccessToken token = ToProto(info);
+    if (!builder.Offer(token, info.token_id)) break;
     *response.add_tokens() = std::move(token);
   }
+  response.set_next_page_token(builder.next_page_token());
   return absl::OkStatus();
 }
 
@@ -338,7 +312,7 @@ server::ServiceFactory AccessFactory() {
     std::set<std::string> sites;
     for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
     return std::make_unique<AccessService>(context.access, std::move(sites),
-                                           PageBudgetBytes(context.config));
+                                           storage::PageBudgetBytes(context.config));
   };
 }
 
@@ -346,7 +320,7 @@ server::ServiceFactory AuditFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
     return std::make_unique<AuditService>(context.audit, context.access.page_tokens(),
-                                          PageBudgetBytes(context.config));
+                                          storage::PageBudgetBytes(context.config));
   };
 }
 

@@ -14,27 +14,9 @@
 #include "common/core/status.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
-#include "common/storage/page_tokens.h"
+#include "common/storage/paging.h"
 
 namespace clinic::access {
-
-// How many bytes of items a page of Access or Audit may carry: well under
-// server.max_message_bytes (half of it, at most 1 MiB), so a page always
-// fits in a response and the rest follows with next_page_token.
-size_t PageBudgetBytes(const config::v1::ServerConfig& config);
-
-// Counts the items of a page against the budget. The first item always fits,
-// so a page is never empty while items remain.
-class PageFiller {
- public:
-  explicit PageFiller(size_t budget) : budget_(budget) {}
-  // Whether `item` still fits; when it does, it is counted.
-  bool Fits(const google::protobuf::Message& item);
-
- private:
-  size_t budget_;
-  size_t used_ = 0;
-};
 
 class AccessService final : public server::ServiceKit<v1::Access> {
  public:

@@ -1,12 +1,8 @@
 // The Audit service: reading the audit trail a page at a time, and checking
 // its hash chain.
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/core/paging.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/storage/ids.h"
@@ -15,25 +11,9 @@
 namespace clinic::access {
 namespace {
 
-constexpr int kDefaultAuditPage = 100;
-constexpr int kMaxAuditPage = 500;
+// Events are small and read in bulk, so pages are larger than elsewhere.
+constexpr storage::PageSizes kAuditPageSizes{100, 500};
 constexpr size_t kMaxPrincipalFilter = 200;
-
-// The filters of a request, serialized the same way every time, so a page
-// token is bound to exactly the query it came from.
-std::string Fingerprint(const v1::ListAuditEventsRequest& request) {
-  v1::ListAuditEventsRequest filters = request;
-  filters.clear_page_size();
-  filters.clear_page_token();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    filters.SerializeToCodedStream(&coded);
-  }
-  return bytes;
-}
 
 }  // namespace
 
@@ -80,9 +60,7 @@ absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
   if (start_time && end_time && *end_time <= *start_time) {
     violations.push_back({"end_time", "must be after start_time"});
   }
-  if (request.page_size() < 0) {
-    violations.push_back({"page_size", absl::StrCat(request.page_size(), " is negative")});
-  }
+  storage::CheckPageSize(request.page_size(), violations);
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
   audit::AuditQuery query;
   query.client = request.client();
@@ -90,30 +68,22 @@ absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
   query.site_id = request.site_id();
   query.start_time = start_time;
   query.end_time = end_time;
-  const int page = request.page_size() == 0 ? kDefaultAuditPage
-                                            : std::min<int>(request.page_size(), kMaxAuditPage);
-  // The token is bound to the filters, so it cannot be replayed with others.
-  const std::string fingerprint = Fingerprint(request);
-  absl::StatusOr<std::string> before =
-      page_tokens_.Decode("ListAuditEvents", fingerprint, request.page_token());
-  if (!before.ok()) return before.status();
-  if (!before->empty() &&
-      (!absl::SimpleAtoi(*before, &query.before_sequence) || query.before_sequence <= 0)) {
-    return InvalidField("page_token", "is not a token returned by this method for this query");
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(page_tokens_, "ListAuditEvents", request, kAuditPageSizes);
+  if (!page.ok()) return page.status();
+  if (!page->first_page() &&
+      (!absl::SimpleAtoi(page->cursor(), &query.before_sequence) || query.before_sequence <= 0)) {
+    return storage::BadPageToken();
   }
-  query.limit = page + 1;
+  query.limit = page->fetch_limit();
   absl::StatusOr<std::vector<v1::AuditEvent>> events = log_.Query(query);
   if (!events.ok()) return events.status();
-  PageFiller filler(page_budget_bytes_);
-  for (int i = 0; i < static_cast<int>(events->size()); ++i) {
-    const v1::AuditEvent& event = (*events)[i];
-    if (i == page || !filler.Fits(event)) {
-      response.set_next_page_token(page_tokens_.Encode("ListAuditEvents", fingerprint,
-                                                       absl::StrCat((*events)[i - 1].sequence())));
-      break;
-    }
-    *response.add_events() = event;
+  storage::PageBuilder builder(*page, page_budget_bytes_);
+  for (v1::AuditEvent& event : *events) {
+    if (!builder.Offer(event, absl::StrCat(event.sequence()))) break;
+    *response.add_events() = std::move(event);
   }
+  response.set_next_page_token(builder.next_page_token());
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
+#include "common/storage/paging.h"
 #include "services/client_records/client_name_keys.h"
 #include "services/client_records/client_validation.h"
 
@@ -361,8 +362,8 @@ absl::Status ClientRecordsService::RestoreClient(const server::Call& call,
 server::ServiceFactory ClientRecordsFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    absl::StatusOr<std::unique_ptr<ClientRecordsStore>> store =
-        OpenSqliteClientRecordsStore(context.config.data_dir() + "/client_records.db");
+    absl::StatusOr<std::unique_ptr<ClientRecordsStore>> store = OpenSqliteClientRecordsStore(
+        context.config.data_dir() + "/client_records.db", storage::PageBudgetBytes(context.config));
     if (!store.ok()) return store.status();
     std::set<std::string> sites;
     std::map<std::string, std::string> countries;

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clinic/v1/clients.pb.h"
+#include "common/storage/paging.h"
 
 namespace clinic::client_records {
 
@@ -102,9 +103,11 @@ class ClientRecordsStore {
       const std::string& client_id, const std::string& record_id, const v1::Addendum& addendum) = 0;
 };
 
-// The SQLite store in `path`, migrated to the current schema.
+// The SQLite store in `path`, migrated to the current schema. Its list pages
+// carry at most `page_budget_bytes` of items (storage::PageBudgetBytes of
+// the server's config).
 absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(
-    const std::string& path);
+    const std::string& path, size_t page_budget_bytes = storage::kMaxPageBudgetBytes);
 
 }  // namespace clinic::client_records
 

@@ -6,7 +6,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/core/paging.h"
 #include "common/core/status.h"
 #include "common/storage/etag.h"
 #include "common/storage/idempotency.h"
@@ -180,14 +179,12 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistor
 absl::StatusOr<v1::ListMedicalHistoryVersionsResponse>
 SqliteClientRecordsStore::ListMedicalHistoryVersions(
     const std::string& client_id, const v1::ListMedicalHistoryVersionsRequest& request) {
-  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  absl::StatusOr<std::string> cursor =
-      tokens_.Decode("ListMedicalHistoryVersions", client_id, request.page_token());
-  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(tokens_, "ListMedicalHistoryVersions", request);
+  if (!page.ok()) return page.status();
   int64_t before = INT64_MAX;
-  if (!cursor->empty() && !absl::SimpleAtoi(*cursor, &before)) {
-    return InvalidField("page_token", "is damaged");
+  if (!page->first_page() && !absl::SimpleAtoi(page->cursor(), &before)) {
+    return storage::BadPageToken();
   }
   v1::ListMedicalHistoryVersionsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
@@ -195,18 +192,15 @@ SqliteClientRecordsStore::ListMedicalHistoryVersions(
     SQLite::Statement& select = connection.Prepare(kListHistorySql);
     select.bind(1, client_id);
     select.bind(2, static_cast<int64_t>(before));
-    select.bind(3, *page_size + 1);
+    select.bind(3, page->fetch_limit());
+    storage::PageBuilder builder(*page, page_budget_bytes_);
     while (select.executeStep()) {
-      if (response.versions_size() == *page_size) {
-        response.set_next_page_token(tokens_.Encode(
-            "ListMedicalHistoryVersions", client_id,
-            absl::StrCat(response.versions(response.versions_size() - 1).version())));
-        break;
-      }
       absl::StatusOr<v1::MedicalHistory> history = ReadHistory(select, client_id);
       if (!history.ok()) return history.status();
+      if (!builder.Offer(*history, absl::StrCat(history->version()))) break;
       *response.add_versions() = std::move(*history);
     }
+    response.set_next_page_token(builder.next_page_token());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -271,30 +265,23 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::WithdrawConsent(
 
 absl::StatusOr<v1::ListConsentsResponse> SqliteClientRecordsStore::ListConsents(
     const std::string& client_id, const v1::ListConsentsRequest& request) {
-  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  absl::StatusOr<std::string> cursor =
-      tokens_.Decode("ListConsents", client_id, request.page_token());
-  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<storage::PageRequest> page = storage::StartPage(tokens_, "ListConsents", request);
+  if (!page.ok()) return page.status();
   v1::ListConsentsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
     SQLite::Statement& select = connection.Prepare(kListConsentsSql);
     select.bind(1, client_id);
-    select.bind(2, cursor->empty() ? std::string(kAfterEveryId) : *cursor);
-    select.bind(3, *page_size + 1);
-    std::string last_id;
+    select.bind(2, page->first_page() ? std::string(kAfterEveryId) : page->cursor());
+    select.bind(3, page->fetch_limit());
+    storage::PageBuilder builder(*page, page_budget_bytes_);
     while (select.executeStep()) {
-      if (response.consents_size() == *page_size) {
-        response.set_next_page_token(tokens_.Encode("ListConsents", client_id, last_id));
-        break;
-      }
-      if (absl::Status s = ParseStored(select.getColumn(0), *response.add_consents(), "consent");
-          !s.ok()) {
-        return s;
-      }
-      last_id = select.getColumn(1).getString();
+      v1::Consent consent;
+      if (absl::Status s = ParseStored(select.getColumn(0), consent, "consent"); !s.ok()) return s;
+      if (!builder.Offer(consent, select.getColumn(1).getString())) break;
+      *response.add_consents() = std::move(consent);
     }
+    response.set_next_page_token(builder.next_page_token());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -340,17 +327,16 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::GetTreatmentRecord
 
 absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListTreatmentRecords(
     const std::string& client_id, const v1::ListTreatmentRecordsRequest& request) {
-  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  absl::StatusOr<std::string> cursor =
-      tokens_.Decode("ListTreatmentRecords", client_id, request.page_token());
-  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(tokens_, "ListTreatmentRecords", request);
+  if (!page.ok()) return page.status();
+  // The cursor holds the perform time in milliseconds and the id.
   int64_t after_ms = 0;
   std::string after_id;
-  if (!cursor->empty()) {
-    std::vector<std::string> parts = absl::StrSplit(*cursor, '/');
+  if (!page->first_page()) {
+    std::vector<std::string> parts = absl::StrSplit(page->cursor(), '/');
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms)) {
-      return InvalidField("page_token", "is damaged");
+      return storage::BadPageToken();
     }
     after_id = parts[1];
   }
@@ -360,31 +346,27 @@ absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListT
     std::vector<std::pair<int64_t, std::string>> keys;
     {
       SQLite::Statement& select =
-          connection.Prepare(cursor->empty() ? kListRecordsFirstSql : kListRecordsAfterSql);
+          connection.Prepare(page->first_page() ? kListRecordsFirstSql : kListRecordsAfterSql);
       int index = 1;
       select.bind(index++, client_id);
-      if (!cursor->empty()) {
+      if (!page->first_page()) {
         select.bind(index++, static_cast<int64_t>(after_ms));
         select.bind(index++, after_id);
       }
-      select.bind(index, *page_size + 1);
+      select.bind(index, page->fetch_limit());
       while (select.executeStep()) {
         keys.emplace_back(select.getColumn(1).getInt64(), select.getColumn(2).getString());
       }
       select.reset();
     }
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (static_cast<int>(i) == *page_size) {
-        const auto& last = keys[i - 1];
-        response.set_next_page_token(tokens_.Encode("ListTreatmentRecords", client_id,
-                                                    absl::StrCat(last.first, "/", last.second)));
-        break;
-      }
-      absl::StatusOr<v1::TreatmentRecord> record =
-          LoadRecord(connection, client_id, keys[i].second);
+    storage::PageBuilder builder(*page, page_budget_bytes_);
+    for (const auto& [perform_ms, record_id] : keys) {
+      absl::StatusOr<v1::TreatmentRecord> record = LoadRecord(connection, client_id, record_id);
       if (!record.ok()) return record.status();
+      if (!builder.Offer(*record, absl::StrCat(perform_ms, "/", record_id))) break;
       *response.add_treatment_records() = std::move(*record);
     }
+    response.set_next_page_token(builder.next_page_token());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -7,7 +7,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/core/paging.h"
 #include "common/core/status.h"
 #include "common/storage/etag.h"
 #include "common/storage/idempotency.h"
@@ -110,12 +109,6 @@ void BindClientColumns(SQLite::Statement& statement, const v1::Client& client, i
   statement.bind(first + 10, NameKey(client.given_name()));
 }
 
-std::string SearchFingerprint(const v1::SearchClientsRequest& request) {
-  return absl::StrCat(request.name_prefix(), "\x1f", request.phone(), "\x1f", request.email(),
-                      "\x1f", request.has_date_of_birth() ? DateKey(request.date_of_birth()) : "",
-                      "\x1f", request.include_archived() ? 1 : 0);
-}
-
 }  // namespace
 
 absl::Status NotFound(absl::string_view resource_name) {
@@ -138,7 +131,7 @@ absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message
 }
 
 absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(
-    const std::string& path) {
+    const std::string& path, size_t page_budget_bytes) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(path, storage::Database::Options());
   if (!db.ok()) return db.status();
@@ -157,7 +150,7 @@ absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore
   absl::StatusOr<storage::PageTokens> tokens = storage::PageTokens::ForDatabase(**db);
   if (!tokens.ok()) return tokens.status();
   return std::unique_ptr<ClientRecordsStore>(
-      new SqliteClientRecordsStore(std::move(*db), std::move(*tokens)));
+      new SqliteClientRecordsStore(std::move(*db), std::move(*tokens), page_budget_bytes));
 }
 
 absl::StatusOr<v1::CreateClientResponse> SqliteClientRecordsStore::CreateClient(
@@ -248,37 +241,31 @@ absl::StatusOr<v1::Client> SqliteClientRecordsStore::UpdateClient(const std::str
 
 absl::StatusOr<v1::ListClientsResponse> SqliteClientRecordsStore::ListClients(
     const v1::ListClientsRequest& request) {
-  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<storage::PageRequest> page = storage::StartPage(tokens_, "ListClients", request);
+  if (!page.ok()) return page.status();
   const v1::ClientState state =
       request.state() == v1::CLIENT_STATE_UNSPECIFIED ? v1::CLIENT_STATE_ACTIVE : request.state();
   const int64_t since = request.has_updated_since() ? Millis(request.updated_since()) : 0;
-  const std::string query =
-      absl::StrCat(request.home_site_id(), "\x1f", static_cast<int>(state), "\x1f", since);
-  absl::StatusOr<std::string> cursor = tokens_.Decode("ListClients", query, request.page_token());
-  if (!cursor.ok()) return cursor.status();
 
   v1::ListClientsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
-    const char* sql = kListClientsSql[request.home_site_id().empty() ? 0 : 1]
-                                     [request.has_updated_since() ? 1 : 0][cursor->empty() ? 0 : 1];
+    const char* sql =
+        kListClientsSql[request.home_site_id().empty() ? 0 : 1][request.has_updated_since() ? 1 : 0]
+                       [page->first_page() ? 0 : 1];
     SQLite::Statement& select = connection.Prepare(sql);
     select.bind(1, static_cast<int>(state));
     if (!request.home_site_id().empty()) select.bind(2, request.home_site_id());
     if (request.has_updated_since()) select.bind(3, static_cast<int64_t>(since));
-    if (!cursor->empty()) select.bind(4, *cursor);
-    // One extra row tells whether another page follows.
-    select.bind(5, *page_size + 1);
+    if (!page->first_page()) select.bind(4, page->cursor());
+    select.bind(5, page->fetch_limit());
+    storage::PageBuilder builder(*page, page_budget_bytes_);
     while (select.executeStep()) {
-      if (response.clients_size() == *page_size) {
-        response.set_next_page_token(tokens_.Encode(
-            "ListClients", query, response.clients(response.clients_size() - 1).client_id()));
-        break;
-      }
       absl::StatusOr<v1::Client> client = ReadClient(select);
       if (!client.ok()) return client.status();
+      if (!builder.Offer(*client, client->client_id())) break;
       *response.add_clients() = std::move(*client);
     }
+    response.set_next_page_token(builder.next_page_token());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -287,11 +274,8 @@ absl::StatusOr<v1::ListClientsResponse> SqliteClientRecordsStore::ListClients(
 
 absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClients(
     const v1::SearchClientsRequest& request) {
-  absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  const std::string query = SearchFingerprint(request);
-  absl::StatusOr<std::string> cursor = tokens_.Decode("SearchClients", query, request.page_token());
-  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<storage::PageRequest> page = storage::StartPage(tokens_, "SearchClients", request);
+  if (!page.ok()) return page.status();
   std::string name_query;
   if (!request.name_prefix().empty()) {
     absl::StatusOr<std::string> built = NameMatchQuery(request.name_prefix(), "name_prefix");
@@ -300,9 +284,9 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
   }
   // The cursor holds family name, given name and id, separated by 0x1f.
   std::vector<std::string> after;
-  if (!cursor->empty()) {
-    after = absl::StrSplit(*cursor, '\x1f');
-    if (after.size() != 3) return InvalidField("page_token", "is damaged");
+  if (!page->first_page()) {
+    after = absl::StrSplit(page->cursor(), '\x1f');
+    if (after.size() != 3) return storage::BadPageToken();
   }
 
   v1::SearchClientsResponse response;
@@ -326,20 +310,18 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
       select.bind(6, after[1]);
       select.bind(7, after[2]);
     }
-    select.bind(8, *page_size + 1);
-    std::string last_key;
+    select.bind(8, page->fetch_limit());
+    storage::PageBuilder builder(*page, page_budget_bytes_);
     while (select.executeStep()) {
-      if (response.clients_size() == *page_size) {
-        response.set_next_page_token(tokens_.Encode("SearchClients", query, last_key));
-        break;
-      }
       absl::StatusOr<v1::Client> client = ReadClient(select);
       if (!client.ok()) return client.status();
-      last_key =
+      const std::string key =
           absl::StrCat(select.getColumn(2).getString(), "\x1f", select.getColumn(3).getString(),
                        "\x1f", select.getColumn(4).getString());
+      if (!builder.Offer(*client, key)) break;
       *response.add_clients() = std::move(*client);
     }
+    response.set_next_page_token(builder.next_page_token());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/storage/database.h"
-#include "common/storage/page_tokens.h"
+#include "common/storage/paging.h"
 #include "services/client_records/client_records_store.h"
 
 namespace clinic::client_records {
@@ -28,8 +28,9 @@ inline constexpr char kDuplicatesSql[] =
 
 class SqliteClientRecordsStore final : public ClientRecordsStore {
  public:
-  SqliteClientRecordsStore(std::unique_ptr<storage::Database> db, storage::PageTokens tokens)
-      : db_(std::move(db)), tokens_(std::move(tokens)) {}
+  SqliteClientRecordsStore(std::unique_ptr<storage::Database> db, storage::PageTokens tokens,
+                           size_t page_budget_bytes)
+      : db_(std::move(db)), tokens_(std::move(tokens)), page_budget_bytes_(page_budget_bytes) {}
 
   absl::StatusOr<v1::CreateClientResponse> CreateClient(const v1::CreateClientRequest& request,
                                                         const std::string& caller,
@@ -76,6 +77,7 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
  private:
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens tokens_;
+  size_t page_budget_bytes_;
 };
 
 // Helpers shared by the two halves.

@@ -2,7 +2,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/core/paging.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 
@@ -11,36 +10,38 @@ namespace {
 
 constexpr absl::string_view kTypeNamePrefix = "treatmentTypes/";
 
-// Pages through an ordered list by the key of its last item, so a reload
-// between two pages neither repeats nor skips items that stayed loaded.
-template <typename Item, typename KeyFn, typename AddFn>
-absl::Status Page(const std::vector<Item>& items, absl::string_view scope, int32_t page_size,
-                  const std::string& page_token, KeyFn key, AddFn add,
+// Pages through a list ordered by key, resuming after the key of the last
+// item of the previous page, so a reload between two pages neither repeats
+// nor skips items that stayed loaded. `request` names the list and carries
+// the paging fields.
+template <typename Request, typename Item, typename KeyFn, typename AddFn>
+absl::Status Page(const storage::PageTokens& tokens, size_t budget_bytes, absl::string_view scope,
+                  const Request& request, const std::vector<Item>& items, KeyFn key, AddFn add,
                   std::string* next_page_token) {
-  absl::StatusOr<int> size = NormalizePageSize(page_size);
-  if (!size.ok()) return size.status();
-  absl::StatusOr<std::string> after = DecodePageToken(scope, page_token);
-  if (!after.ok()) return after.status();
-  int added = 0;
-  const std::string* last_added = nullptr;
+  absl::StatusOr<storage::PageRequest> page = storage::StartPage(tokens, scope, request);
+  if (!page.ok()) return page.status();
+  storage::PageBuilder builder(*page, budget_bytes);
   for (const Item& item : items) {
     const std::string& item_key = key(item);
-    if (!after->empty() && item_key <= *after) continue;
-    if (added == *size) {
-      *next_page_token = EncodePageToken(scope, *last_added);
-      return absl::OkStatus();
-    }
+    if (!page->first_page() && item_key <= page->cursor()) continue;
+    if (!builder.Offer(item, item_key)) break;
     add(item);
-    last_added = &item_key;
-    ++added;
   }
+  *next_page_token = builder.next_page_token();
   return absl::OkStatus();
 }
 
 }  // namespace
 
-TreatmentCatalogService::TreatmentCatalogService(plugins::PluginHost& host)
-    : ServiceKit(/*threads=*/1, /*max_queued=*/8), host_(host) {
+TreatmentCatalogService::TreatmentCatalogService(plugins::PluginHost& host,
+                                                 const storage::PageTokens& page_tokens,
+                                                 size_t page_budget_bytes)
+    // Reloads probe every plugin in a child process and take seconds; they
+    // run on the pool, one at a time, never on gRPC's threads.
+    : ServiceKit(/*threads=*/1, /*max_queued=*/8),
+      host_(host),
+      page_tokens_(page_tokens),
+      page_budget_bytes_(page_budget_bytes) {
   Handle("ListTreatmentTypes", &TreatmentCatalogService::ListTreatmentTypes, server::Runs::kInline);
   Handle("GetTreatmentType", &TreatmentCatalogService::GetTreatmentType, server::Runs::kInline);
   Handle("ListPluginProblems", &TreatmentCatalogService::ListPluginProblems, server::Runs::kInline);
@@ -52,7 +53,7 @@ absl::Status TreatmentCatalogService::ListTreatmentTypes(
     clinic::v1::ListTreatmentTypesResponse& response) {
   const auto snapshot = host_.Current();
   return Page(
-      snapshot->treatment_types(), "treatmentTypes", request.page_size(), request.page_token(),
+      page_tokens_, page_budget_bytes_, "ListTreatmentTypes", request, snapshot->treatment_types(),
       [](const clinic::v1::TreatmentType& type) -> const std::string& {
         return type.definition().id();
       },
@@ -94,7 +95,7 @@ absl::Status TreatmentCatalogService::ListPluginProblems(
     clinic::v1::ListPluginProblemsResponse& response) {
   const auto snapshot = host_.Current();
   return Page(
-      snapshot->problems(), "pluginProblems", request.page_size(), request.page_token(),
+      page_tokens_, page_budget_bytes_, "ListPluginProblems", request, snapshot->problems(),
       [](const clinic::v1::PluginProblem& problem) -> const std::string& {
         return problem.file_name();
       },
@@ -116,7 +117,9 @@ absl::Status TreatmentCatalogService::ReloadPlugins(
 server::ServiceFactory TreatmentCatalogFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    return std::make_unique<TreatmentCatalogService>(context.plugin_host);
+    return std::make_unique<TreatmentCatalogService>(context.plugin_host,
+                                                     context.access.page_tokens(),
+                                                     storage::PageBudgetBytes(context.config));
   };
 }
 

@@ -7,12 +7,16 @@
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
+#include "common/storage/paging.h"
 
 namespace clinic::catalog {
 
 class TreatmentCatalogService final : public server::ServiceKit<clinic::v1::TreatmentCatalog> {
  public:
-  explicit TreatmentCatalogService(plugins::PluginHost& host);
+  // The catalog has no database of its own: its page tokens are signed with
+  // `page_tokens`, the process's access database key, which outlives it.
+  TreatmentCatalogService(plugins::PluginHost& host, const storage::PageTokens& page_tokens,
+                          size_t page_budget_bytes);
 
  private:
   // Read the current snapshot inline: it is in memory.
@@ -32,6 +36,8 @@ class TreatmentCatalogService final : public server::ServiceKit<clinic::v1::Trea
                              clinic::v1::ReloadPluginsResponse& response);
 
   plugins::PluginHost& host_;
+  const storage::PageTokens& page_tokens_;
+  size_t page_budget_bytes_;
 };
 
 // The factory a main passes to RunServerMain to host the catalog.

@@ -100,8 +100,11 @@ TEST_F(CatalogServerTest, PagesThroughWithOpaqueTokens) {
 }
 
 TEST_F(CatalogServerTest, RefusesForeignAndMalformedPageTokensAndNegativeSizes) {
+  // The unsigned layout the catalog once used ("p1|pluginProblems|x" and
+  // "p1|treatmentTypes|prp_microneedling") is refused like any forgery.
   for (const std::string& token :
-       {std::string("garbage!"), std::string("cDF8cGx1Z2luUHJvYmxlbXN8eA")}) {
+       {std::string("garbage!"), std::string("cDF8cGx1Z2luUHJvYmxlbXN8eA"),
+        std::string("cDF8dHJlYXRtZW50VHlwZXN8cHJwX21pY3JvbmVlZGxpbmc")}) {
     v1::ListTreatmentTypesRequest request;
     request.set_page_token(token);
     v1::ListTreatmentTypesResponse response;
@@ -117,6 +120,54 @@ TEST_F(CatalogServerTest, RefusesForeignAndMalformedPageTokensAndNegativeSizes) 
   const auto violations = GetFieldViolations(FromGrpcStatus(status));
   ASSERT_THAT(violations, SizeIs(1));
   EXPECT_EQ(violations[0].field, "page_size");
+}
+
+// The catalog has no database of its own; its tokens are signed with the key
+// in the process's access database, like every other list's.
+TEST_F(CatalogServerTest, PageTokensAreSignedBoundToTheirListAndSurviveARestart) {
+  const auto list_types = [&](const std::string& token, v1::ListTreatmentTypesResponse* page) {
+    v1::ListTreatmentTypesRequest request;
+    request.set_page_size(1);
+    request.set_page_token(token);
+    return stub_->ListTreatmentTypes(Context().get(), request, page);
+  };
+  const auto expect_refused = [](const grpc::Status& status, const std::string& token) {
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT) << token;
+    const auto violations = GetFieldViolations(FromGrpcStatus(status));
+    ASSERT_THAT(violations, SizeIs(1)) << token;
+    EXPECT_EQ(violations[0].field, "page_token");
+  };
+  v1::ListTreatmentTypesResponse first;
+  ASSERT_TRUE(list_types("", &first).ok());
+  const std::string token = first.next_page_token();
+  ASSERT_FALSE(token.empty());
+
+  // Any one byte edited, one dropped or one added: refused.
+  for (size_t i = 0; i < token.size(); ++i) {
+    std::string edited = token;
+    edited[i] = token[i] == 'A' ? 'B' : 'A';
+    v1::ListTreatmentTypesResponse page;
+    expect_refused(list_types(edited, &page), edited);
+  }
+  for (const std::string& bad : {token.substr(0, token.size() - 1), token.substr(1), token + "A"}) {
+    v1::ListTreatmentTypesResponse page;
+    expect_refused(list_types(bad, &page), bad);
+  }
+  // Nor does another list take it.
+  v1::ListPluginProblemsRequest problems;
+  problems.set_page_token(token);
+  v1::ListPluginProblemsResponse problems_page;
+  expect_refused(stub_->ListPluginProblems(Context().get(), problems, &problems_page), token);
+
+  // The key outlives the process: the token still resumes after a restart.
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  StartServer();
+  v1::ListTreatmentTypesResponse second;
+  const grpc::Status status = list_types(token, &second);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_THAT(second.treatment_types(), SizeIs(1));
+  EXPECT_EQ(second.treatment_types(0).definition().id(), "prp_microneedling");
 }
 
 TEST_F(CatalogServerTest, GetsOneTreatmentTypeWithItsSource) {

@@ -1,4 +1,4 @@
-// Status mapping, page tokens and request ids: the small pieces every RPC
+// Status mapping, logging and request ids: the small pieces every RPC
 // relies on.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,6 @@
 
 #include "clinic/v1/common.pb.h"
 #include "common/core/log.h"
-#include "common/core/paging.h"
 #include "common/core/status.h"
 #include "common/server/call_log_interceptor.h"
 #include "common/server/work_pool.h"
@@ -17,7 +16,6 @@
 namespace clinic {
 namespace {
 
-using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 TEST(StatusTest, InvalidFieldNamesTheFieldInMessageAndDetails) {
@@ -70,25 +68,6 @@ TEST(StatusTest, OkMapsToOkAndEveryCodeKeepsItsNumber) {
             grpc::FAILED_PRECONDITION);
   EXPECT_EQ(ToGrpcStatus(absl::PermissionDeniedError("x")).error_code(), grpc::PERMISSION_DENIED);
   EXPECT_EQ(ToGrpcStatus(absl::UnauthenticatedError("x")).error_code(), grpc::UNAUTHENTICATED);
-}
-
-TEST(PagingTest, PageSizeDefaultsClampsAndRefusesNegatives) {
-  EXPECT_EQ(*NormalizePageSize(0), kDefaultPageSize);
-  EXPECT_EQ(*NormalizePageSize(7), 7);
-  EXPECT_EQ(*NormalizePageSize(100000), kMaxPageSize);
-  const absl::StatusOr<int> negative = NormalizePageSize(-3);
-  ASSERT_FALSE(negative.ok());
-  EXPECT_EQ(GetFieldViolations(negative.status())[0].field, "page_size");
-}
-
-TEST(PagingTest, TokensRoundTripOnlyWithinTheirList) {
-  const std::string token = EncodePageToken("treatmentTypes", "microneedling");
-  EXPECT_THAT(token, ::testing::Not(HasSubstr("microneedling")));
-  EXPECT_EQ(*DecodePageToken("treatmentTypes", token), "microneedling");
-  EXPECT_EQ(*DecodePageToken("treatmentTypes", ""), "");
-  EXPECT_FALSE(DecodePageToken("pluginProblems", token).ok());
-  EXPECT_FALSE(DecodePageToken("treatmentTypes", "%%%").ok());
-  EXPECT_FALSE(DecodePageToken("treatmentTypes", token.substr(0, 4)).ok());
 }
 
 TEST(RequestIdTest, AcceptsSaneIdsOnly) {

@@ -4,3 +4,6 @@ clinic_add_test(storage_test LABEL unit
 clinic_add_test(append_only_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/append_only_test.cc
   LIBS clinic_storage clinic_testing)
+clinic_add_test(paging_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/paging_test.cc
+  LIBS clinic_storage)
