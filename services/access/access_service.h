@@ -67,17 +67,25 @@ class AccessService final : public v1::Access::CallbackService {
                                         v1::AccessToken* response) override;
 
  private:
-  absl::Status DoCreatePrincipal(const v1::CreatePrincipalRequest& request,
+  // `context` gives the caller, whose grants the rules weigh and whose
+  // request ids are its own (server::RequestScope).
+  absl::Status DoCreatePrincipal(const grpc::ServerContextBase& context,
+                                 const v1::CreatePrincipalRequest& request,
                                  v1::Principal* response);
-  absl::Status DoUpdatePrincipal(const v1::UpdatePrincipalRequest& request,
+  absl::Status DoUpdatePrincipal(const grpc::ServerContextBase& context,
+                                 const v1::UpdatePrincipalRequest& request,
                                  v1::Principal* response);
-  absl::Status DoIssueToken(const v1::IssueTokenRequest& request, v1::IssueTokenResponse* response);
+  absl::Status DoIssueToken(const grpc::ServerContextBase& context,
+                            const v1::IssueTokenRequest& request, v1::IssueTokenResponse* response);
   absl::Status DoListTokens(const v1::ListTokensRequest& request, v1::ListTokensResponse* response);
   absl::Status DoListPrincipals(const v1::ListPrincipalsRequest& request,
                                 v1::ListPrincipalsResponse* response);
 
-  // Checks every settable field of a principal.
-  void ValidatePrincipal(const v1::Principal& principal, std::vector<FieldViolation>& out) const;
+  // Checks every settable field of a principal. `roles_sent`: the request
+  // sets the roles, so each binding must also be one that may be made now
+  // (a chain-wide-only role bound to a site may not).
+  void ValidatePrincipal(const v1::Principal& principal, bool roles_sent,
+                         std::vector<FieldViolation>& out) const;
 
   auth::AccessStore& store_;
   std::set<std::string> site_ids_;
