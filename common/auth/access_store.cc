@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth/access_schema.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/storage/etag.h"
@@ -20,24 +21,10 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
-constexpr char kSchema[] = R"sql(
-CREATE TABLE principals (
-  name TEXT PRIMARY KEY,
-  certificate_common_name TEXT UNIQUE,
-  revision INTEGER NOT NULL,
-  principal BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE tokens (
-  token_id TEXT PRIMARY KEY,
-  secret_sha256 BLOB NOT NULL UNIQUE,
-  principal TEXT NOT NULL REFERENCES principals(name),
-  description TEXT NOT NULL,
-  create_ms INTEGER NOT NULL,
-  expire_ms INTEGER,
-  revoke_ms INTEGER
-) WITHOUT ROWID;
-CREATE INDEX tokens_by_principal ON tokens(principal, token_id);
-)sql";
+constexpr char kCreateMethod[] = "clinic.v1.Access/CreatePrincipal";
+constexpr char kUpdateMethod[] = "clinic.v1.Access/UpdatePrincipal";
+constexpr char kIssueMethod[] = "clinic.v1.Access/IssueToken";
+constexpr char kTokenNamePrefix[] = "tokens/";
 
 constexpr char kInsertPrincipalSql[] =
     "INSERT INTO principals (name, certificate_common_name, revision, principal) "
@@ -61,6 +48,7 @@ constexpr char kSelectTokenByHashSql[] =
 constexpr char kSelectTokenSql[] =
     "SELECT token_id, principal, description, create_ms, expire_ms, revoke_ms FROM tokens "
     "WHERE token_id = ?";
+constexpr char kRekeySql[] = "UPDATE tokens SET secret_sha256 = ? WHERE token_id = ?";
 constexpr char kRevokeSql[] =
     "UPDATE tokens SET revoke_ms = coalesce(revoke_ms, ?) WHERE token_id = ?";
 constexpr char kListTokensSql[] =
@@ -123,6 +111,16 @@ bool IsEnabledChainAdmin(const v1::Principal& principal) {
   return false;
 }
 
+// A new secret: the prefix and 32 random bytes, base64url.
+absl::StatusOr<std::string> NewSecret() {
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    return absl::InternalError("cannot issue a token: no randomness available");
+  }
+  return absl::StrCat(kTokenSecretPrefix, absl::WebSafeBase64Escape(absl::string_view(
+                                              reinterpret_cast<char*>(random), sizeof(random))));
+}
+
 absl::Status NotAuthenticated() {
   return absl::UnauthenticatedError("the bearer token is unknown, revoked or expired");
 }
@@ -165,10 +163,7 @@ absl::StatusOr<std::unique_ptr<AccessStore>> AccessStore::Open(const std::string
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(path, storage::Database::Options());
   if (!db.ok()) return db.status();
-  if (absl::Status status = storage::Migrate(**db, "access",
-                                             {{1, "store settings", storage::kStoreMetaSchema},
-                                              {2, "principals and bearer tokens", kSchema}});
-      !status.ok()) {
+  if (absl::Status status = storage::Migrate(**db, "access", AccessMigrations()); !status.ok()) {
     return status;
   }
   absl::StatusOr<storage::PageTokens> page_tokens = storage::PageTokens::ForDatabase(**db);
@@ -176,12 +171,48 @@ absl::StatusOr<std::unique_ptr<AccessStore>> AccessStore::Open(const std::string
   return std::unique_ptr<AccessStore>(new AccessStore(std::move(*db), *std::move(page_tokens)));
 }
 
+v1::AccessToken AccessTokenProto(const TokenInfo& info) {
+  v1::AccessToken token;
+  token.set_name(absl::StrCat(kTokenNamePrefix, info.token_id));
+  token.set_principal(info.principal);
+  token.set_description(info.description);
+  *token.mutable_create_time() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(info.create_time));
+  if (info.expire_time) {
+    *token.mutable_expire_time() =
+        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.expire_time));
+  }
+  if (info.revoke_time) {
+    *token.mutable_revoke_time() =
+        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.revoke_time));
+  }
+  return token;
+}
+
 absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(const v1::Principal& principal,
                                                            absl::Time now) {
+  return DoCreatePrincipal(principal, now, nullptr);
+}
+
+absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(
+    const v1::CreatePrincipalRequest& request, absl::string_view caller,
+    const v1::Principal& principal, absl::Time now) {
+  const storage::IdempotentCall call(kCreateMethod, caller, request.request_id(), request);
+  return DoCreatePrincipal(principal, now, &call);
+}
+
+absl::StatusOr<v1::Principal> AccessStore::DoCreatePrincipal(const v1::Principal& principal,
+                                                             absl::Time now,
+                                                             const storage::IdempotentCall* call) {
   v1::Principal stored = principal;
-  *stored.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
-  *stored.mutable_update_time() = stored.create_time();
   absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    if (call != nullptr) {
+      absl::StatusOr<bool> replayed = call->Replay(connection, &stored);
+      if (!replayed.ok()) return replayed.status();
+      if (*replayed) return absl::OkStatus();
+    }
+    *stored.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+    *stored.mutable_update_time() = stored.create_time();
     if (absl::Status free = CheckFree(connection, stored, true); !free.ok()) return free;
     SQLite::Statement& insert = connection.Prepare(kInsertPrincipalSql);
     insert.bind(1, stored.name());
@@ -189,10 +220,10 @@ absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(const v1::Principal& 
     const std::string bytes = StoredBytes(stored);
     insert.bind(3, bytes.data(), static_cast<int>(bytes.size()));
     insert.exec();
-    return absl::OkStatus();
+    stored.set_etag(storage::MakeEtag(stored.name(), 1));
+    return call != nullptr ? call->Remember(connection, stored) : absl::OkStatus();
   });
   if (!status.ok()) return status;
-  stored.set_etag(storage::MakeEtag(stored.name(), 1));
   return stored;
 }
 
@@ -242,23 +273,48 @@ absl::StatusOr<std::vector<v1::Principal>> AccessStore::ListPrincipals(absl::str
 
 absl::StatusOr<v1::Principal> AccessStore::UpdatePrincipal(const v1::Principal& principal,
                                                            absl::string_view etag, absl::Time now) {
-  v1::Principal stored = principal;
-  int64_t revision = 0;
+  return DoUpdatePrincipal(
+      principal.name(), etag,
+      [&](const v1::Principal&) -> absl::StatusOr<v1::Principal> { return principal; }, now,
+      nullptr);
+}
+
+absl::StatusOr<v1::Principal> AccessStore::UpdatePrincipal(
+    const v1::UpdatePrincipalRequest& request, absl::string_view caller, PrincipalChange change,
+    absl::Time now) {
+  const storage::IdempotentCall call(kUpdateMethod, caller, request.request_id(), request);
+  return DoUpdatePrincipal(request.principal().name(), request.principal().etag(), change, now,
+                           &call);
+}
+
+absl::StatusOr<v1::Principal> AccessStore::DoUpdatePrincipal(absl::string_view name,
+                                                             absl::string_view etag,
+                                                             PrincipalChange change, absl::Time now,
+                                                             const storage::IdempotentCall* call) {
+  v1::Principal stored;
   absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    if (call != nullptr) {
+      absl::StatusOr<bool> replayed = call->Replay(connection, &stored);
+      if (!replayed.ok()) return replayed.status();
+      if (*replayed) return absl::OkStatus();
+    }
     SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
-    select.bind(1, stored.name());
+    select.bind(1, std::string(name));
     if (!select.executeStep()) {
-      return absl::NotFoundError(
-          absl::StrCat("principal ", Quote(stored.name()), " does not exist"));
+      return absl::NotFoundError(absl::StrCat("principal ", Quote(name), " does not exist"));
     }
     absl::StatusOr<v1::Principal> current = ReadPrincipal(select);
     if (!current.ok()) return current.status();
-    revision = select.getColumn(0).getInt64();
+    int64_t revision = select.getColumn(0).getInt64();
     if (absl::Status check =
-            storage::CheckEtag(etag, stored.name(), revision, /*required=*/true, "clinic.v1");
+            storage::CheckEtag(etag, name, revision, /*required=*/true, "clinic.v1");
         !check.ok()) {
       return check;
     }
+    absl::StatusOr<v1::Principal> changed = change(*current);
+    if (!changed.ok()) return changed.status();
+    stored = *std::move(changed);
+    stored.set_name(current->name());
     if (absl::Status free = CheckFree(connection, stored, false); !free.ok()) return free;
     *stored.mutable_create_time() = current->create_time();
     *stored.mutable_update_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
@@ -285,47 +341,104 @@ absl::StatusOr<v1::Principal> AccessStore::UpdatePrincipal(const v1::Principal& 
     update.bind(3, bytes.data(), static_cast<int>(bytes.size()));
     update.bind(4, stored.name());
     update.exec();
-    return absl::OkStatus();
+    stored.set_etag(storage::MakeEtag(stored.name(), revision));
+    return call != nullptr ? call->Remember(connection, stored) : absl::OkStatus();
   });
   if (!status.ok()) return status;
-  stored.set_etag(storage::MakeEtag(stored.name(), revision));
   return stored;
 }
 
 absl::StatusOr<IssuedToken> AccessStore::Issue(absl::string_view principal,
                                                absl::string_view description, absl::Duration ttl,
                                                absl::Time now) {
+  return DoIssue(principal, description, ttl, now, nullptr, nullptr);
+}
+
+absl::StatusOr<IssuedToken> AccessStore::Issue(const v1::IssueTokenRequest& request,
+                                               absl::string_view caller, absl::Duration ttl,
+                                               absl::Time now, IssueCheck check) {
+  const storage::IdempotentCall call(kIssueMethod, caller, request.request_id(), request);
+  return DoIssue(request.principal(), request.description(), ttl, now, &call, &check);
+}
+
+absl::StatusOr<IssuedToken> AccessStore::DoIssue(absl::string_view principal,
+                                                 absl::string_view description, absl::Duration ttl,
+                                                 absl::Time now,
+                                                 const storage::IdempotentCall* call,
+                                                 const IssueCheck* check) {
   if (ttl < absl::ZeroDuration()) return InvalidField("ttl", "must not be negative");
-  unsigned char random[32];
-  if (RAND_bytes(random, sizeof(random)) != 1) {
-    return absl::InternalError("cannot issue a token: no randomness available");
-  }
+  // One secret, for a new token or for re-keying the one a retry names.
+  absl::StatusOr<std::string> secret = NewSecret();
+  if (!secret.ok()) return secret.status();
+  const std::string hash = Sha256(*secret);
   IssuedToken issued;
-  issued.secret =
-      absl::StrCat(kTokenSecretPrefix, absl::WebSafeBase64Escape(absl::string_view(
-                                           reinterpret_cast<char*>(random), sizeof(random))));
-  issued.info.token_id = storage::NewId();
-  issued.info.principal = std::string(principal);
-  issued.info.description = std::string(description);
-  issued.info.create_time = absl::FromUnixMillis(absl::ToUnixMillis(now));
-  if (ttl > absl::ZeroDuration()) {
-    issued.info.expire_time = absl::FromUnixMillis(absl::ToUnixMillis(now + ttl));
-  }
-  const std::string hash = Sha256(issued.secret);
+  issued.secret = *secret;
   absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
-    SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
-    select.bind(1, issued.info.principal);
-    if (!select.executeStep()) {
-      return FieldViolations(
-          absl::StatusCode::kFailedPrecondition, "",
-          {{"principal", absl::StrCat(Quote(principal), " does not exist; create it first")}});
+    // The principal as it is now: it must exist, be enabled and pass the
+    // caller's check, for a first call and a retry alike.
+    auto usable_holder = [&](const std::string& name) -> absl::Status {
+      SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
+      select.bind(1, name);
+      if (!select.executeStep()) {
+        return FieldViolations(
+            absl::StatusCode::kFailedPrecondition, "",
+            {{"principal", absl::StrCat(Quote(name), " does not exist; create it first")}});
+      }
+      absl::StatusOr<v1::Principal> holder = ReadPrincipal(select);
+      if (!holder.ok()) return holder.status();
+      if (holder->disabled()) {
+        return FieldViolations(absl::StatusCode::kFailedPrecondition, "",
+                               {{"principal", absl::StrCat(Quote(name), " is disabled")}});
+      }
+      return check != nullptr ? (*check)(*holder) : absl::OkStatus();
+    };
+    if (call != nullptr) {
+      // What was recorded is the response without its secret, which is
+      // never stored.
+      v1::IssueTokenResponse first;
+      absl::StatusOr<bool> replayed = call->Replay(connection, &first);
+      if (!replayed.ok()) return replayed.status();
+      if (*replayed) {
+        const std::string& name = first.token().name();
+        if (!absl::StartsWith(name, kTokenNamePrefix)) {
+          return absl::DataLossError("the token a request_id issued is recorded unreadably");
+        }
+        SQLite::Statement& select = connection.Prepare(kSelectTokenSql);
+        select.bind(1, name.substr(sizeof(kTokenNamePrefix) - 1));
+        if (!select.executeStep()) {
+          return absl::DataLossError(
+              absl::StrCat("the token ", Quote(name), " a request_id issued is missing"));
+        }
+        issued.info = ReadToken(select);
+        if (issued.info.revoke_time ||
+            (issued.info.expire_time && *issued.info.expire_time <= now)) {
+          return WithReason(
+              FieldViolations(
+                  absl::StatusCode::kFailedPrecondition, "",
+                  {{"request_id", absl::StrCat("issued ", name, ", which has since ",
+                                               issued.info.revoke_time ? "been revoked" : "expired",
+                                               "; use a new request_id for a new "
+                                               "token")}}),
+              "TOKEN_NOT_USABLE", "clinic.v1.Access");
+        }
+        if (absl::Status usable = usable_holder(issued.info.principal); !usable.ok()) {
+          return usable;
+        }
+        SQLite::Statement& rekey = connection.Prepare(kRekeySql);
+        rekey.bind(1, hash.data(), static_cast<int>(hash.size()));
+        rekey.bind(2, issued.info.token_id);
+        rekey.exec();
+        return absl::OkStatus();
+      }
     }
-    absl::StatusOr<v1::Principal> holder = ReadPrincipal(select);
-    if (!holder.ok()) return holder.status();
-    if (holder->disabled()) {
-      return FieldViolations(absl::StatusCode::kFailedPrecondition, "",
-                             {{"principal", absl::StrCat(Quote(principal), " is disabled")}});
+    issued.info.token_id = storage::NewId();
+    issued.info.principal = std::string(principal);
+    issued.info.description = std::string(description);
+    issued.info.create_time = absl::FromUnixMillis(absl::ToUnixMillis(now));
+    if (ttl > absl::ZeroDuration()) {
+      issued.info.expire_time = absl::FromUnixMillis(absl::ToUnixMillis(now + ttl));
     }
+    if (absl::Status usable = usable_holder(issued.info.principal); !usable.ok()) return usable;
     SQLite::Statement& insert = connection.Prepare(kInsertTokenSql);
     insert.bind(1, issued.info.token_id);
     insert.bind(2, hash.data(), static_cast<int>(hash.size()));
@@ -336,7 +449,10 @@ absl::StatusOr<IssuedToken> AccessStore::Issue(absl::string_view principal,
       insert.bind(6, static_cast<int64_t>(absl::ToUnixMillis(*issued.info.expire_time)));
     }
     insert.exec();
-    return absl::OkStatus();
+    if (call == nullptr) return absl::OkStatus();
+    v1::IssueTokenResponse response;
+    *response.mutable_token() = AccessTokenProto(issued.info);
+    return call->Remember(connection, response);
   });
   if (!status.ok()) return status;
   return issued;

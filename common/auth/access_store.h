@@ -2,7 +2,9 @@
 // file that several processes of a chain may share. A token's secret is
 // shown once, when it is issued; only its SHA-256 is stored, so a copy of the
 // database does not let anyone in. The server's authentication step and the
-// Access service are the callers.
+// Access service are the callers. Writes the Access service makes for a
+// request carrying a request_id are recorded with it, in the same
+// transaction (storage/idempotency.h), so a retry never writes twice.
 #ifndef CLINIC_COMMON_AUTH_ACCESS_STORE_H_
 #define CLINIC_COMMON_AUTH_ACCESS_STORE_H_
 
@@ -10,12 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "clinic/v1/access.pb.h"
 #include "common/storage/database.h"
+#include "common/storage/idempotency.h"
 #include "common/storage/page_tokens.h"
 
 namespace clinic::auth {
@@ -40,6 +44,9 @@ struct IssuedToken {
 // logs and by secret scanners.
 inline constexpr char kTokenSecretPrefix[] = "clk_";
 
+// The token as the API shows it, named "tokens/{token_id}".
+v1::AccessToken AccessTokenProto(const TokenInfo& info);
+
 class AccessStore {
  public:
   // Opens (creating and migrating) the access database at `path`.
@@ -50,6 +57,15 @@ class AccessStore {
   // validated the fields. ALREADY_EXISTS when the name, or the certificate
   // name, is taken.
   absl::StatusOr<v1::Principal> CreatePrincipal(const v1::Principal& principal, absl::Time now);
+
+  // CreatePrincipal for that RPC's `request`, with its request_id scoped to
+  // `caller` (server::RequestScope): a retry of the same request returns the
+  // principal as first created and writes nothing; the same id with another
+  // request is INVALID_ARGUMENT naming request_id. `principal` is what to
+  // store, as above.
+  absl::StatusOr<v1::Principal> CreatePrincipal(const v1::CreatePrincipalRequest& request,
+                                                absl::string_view caller,
+                                                const v1::Principal& principal, absl::Time now);
 
   // NOT_FOUND when there is no principal by that name.
   absl::StatusOr<v1::Principal> GetPrincipal(absl::string_view name);
@@ -67,10 +83,44 @@ class AccessStore {
   absl::StatusOr<v1::Principal> UpdatePrincipal(const v1::Principal& principal,
                                                 absl::string_view etag, absl::Time now);
 
+  // What an update makes of the stored principal: the principal it becomes
+  // (its name is kept), or an error that leaves it unchanged. Called inside
+  // the write's transaction after the etag check, so it sees exactly the
+  // version it replaces, and checks that depend on it (who may change what)
+  // cannot be raced.
+  using PrincipalChange =
+      absl::FunctionRef<absl::StatusOr<v1::Principal>(const v1::Principal& current)>;
+
+  // UpdatePrincipal for that RPC's `request` (the principal's name and the
+  // etag the caller read come from it): applies `change` to the stored
+  // principal. With a request_id, a retry of the same request by `caller`
+  // returns the first response and writes nothing, though the etag has
+  // moved on.
+  absl::StatusOr<v1::Principal> UpdatePrincipal(const v1::UpdatePrincipalRequest& request,
+                                                absl::string_view caller, PrincipalChange change,
+                                                absl::Time now);
+
   // Issues a token for an existing, enabled principal; `ttl` of zero means it
   // does not expire.
   absl::StatusOr<IssuedToken> Issue(absl::string_view principal, absl::string_view description,
                                     absl::Duration ttl, absl::Time now);
+
+  // Whether a token may be issued for `holder` (the existing, enabled
+  // principal the request names); called inside the transaction, so an
+  // error leaves nothing written.
+  using IssueCheck = absl::FunctionRef<absl::Status(const v1::Principal& holder)>;
+
+  // Issue for that RPC's `request` (principal and description come from it;
+  // `ttl` is its checked ttl). Only a secret's hash is stored, so a retry of
+  // the same request by `caller` cannot return the first secret: it gives
+  // the token it issued (same id, principal, description and times) a new
+  // secret, the old one stops working in the same transaction, and returns
+  // it, so one working token exists however many retries come.
+  // FAILED_PRECONDITION when that token has since been revoked or expired or
+  // its principal disabled; `check` runs again on a retry. The same
+  // request_id with another request is INVALID_ARGUMENT naming request_id.
+  absl::StatusOr<IssuedToken> Issue(const v1::IssueTokenRequest& request, absl::string_view caller,
+                                    absl::Duration ttl, absl::Time now, IssueCheck check);
 
   // The token a secret belongs to, and its principal. UNAUTHENTICATED, with
   // the same message whatever the reason, when the token is unknown, revoked
@@ -103,6 +153,18 @@ class AccessStore {
  private:
   AccessStore(std::unique_ptr<storage::Database> db, storage::PageTokens page_tokens)
       : db_(std::move(db)), page_tokens_(std::move(page_tokens)) {}
+
+  // The bodies of the public writes; `call` is null for writes made without
+  // a request (Bootstrap, tests), `check` when there is nothing to check.
+  absl::StatusOr<v1::Principal> DoCreatePrincipal(const v1::Principal& principal, absl::Time now,
+                                                  const storage::IdempotentCall* call);
+  absl::StatusOr<v1::Principal> DoUpdatePrincipal(absl::string_view name, absl::string_view etag,
+                                                  PrincipalChange change, absl::Time now,
+                                                  const storage::IdempotentCall* call);
+  absl::StatusOr<IssuedToken> DoIssue(absl::string_view principal, absl::string_view description,
+                                      absl::Duration ttl, absl::Time now,
+                                      const storage::IdempotentCall* call, const IssueCheck* check);
+
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens page_tokens_;
 };

@@ -192,8 +192,11 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
     }
     decision.site_id = *site;
   }
-  const bool chain_wide = decision.site_id.empty() && !policy.site_field().empty() &&
-                          policy.empty_site_means_every_site();
+  // A chain_wide policy asks for a chain-wide binding whatever the request
+  // names; otherwise only an empty site with empty_site_means_every_site does.
+  const bool chain_wide =
+      policy.chain_wide() || (decision.site_id.empty() && !policy.site_field().empty() &&
+                              policy.empty_site_means_every_site());
   const std::string& permission = v1::Permission_Name(policy.permission());
   const std::string scope = ScopeText(decision.site_id, chain_wide);
   // Acting for someone needs the service role on every RPC, WhoAmI included,
@@ -231,6 +234,17 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
     }
   }
   if (!Holds(identity.effective().roles(), policy.permission(), decision.site_id, chain_wide)) {
+    if (policy.chain_wide()) {
+      // Said apart, so a holder bound to a site learns why its binding is
+      // not enough.
+      decision.status = WithReason(
+          absl::PermissionDeniedError(absl::StrCat(
+              identity.effective().name(), " lacks ", permission, " chain-wide, which ", rpc,
+              " needs: the permission must be held chain-wide (by a role bound to no site), "
+              "whatever the request names")),
+          "CHAIN_WIDE_PERMISSION_MISSING", "clinic.v1");
+      return decision;
+    }
     decision.status = WithReason(
         absl::PermissionDeniedError(absl::StrCat(identity.effective().name(), " lacks ", permission,
                                                  " ", scope, ", which ", rpc, " needs")),

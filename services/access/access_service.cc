@@ -4,9 +4,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/grant_rules.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/server/principal.h"
+#include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -36,22 +38,12 @@ void ValidatePrincipalName(absl::string_view name, absl::string_view field,
   }
 }
 
-v1::AccessToken ToProto(const auth::TokenInfo& info) {
-  v1::AccessToken token;
-  token.set_name(absl::StrCat(kTokenPrefix, info.token_id));
-  token.set_principal(info.principal);
-  token.set_description(info.description);
-  *token.mutable_create_time() =
-      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(info.create_time));
-  if (info.expire_time) {
-    *token.mutable_expire_time() =
-        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.expire_time));
+v1::AccessToken ToProto(const auth::TokenInfo& info) { return auth::AccessTokenProto(info); }
+
+void AddRequestId(absl::string_view request_id, bool required, std::vector<FieldViolation>& out) {
+  if (absl::Status s = storage::ValidateRequestId(request_id, required); !s.ok()) {
+    for (FieldViolation& v : GetFieldViolations(s)) out.push_back(std::move(v));
   }
-  if (info.revoke_time) {
-    *token.mutable_revoke_time() =
-        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.revoke_time));
-  }
-  return token;
 }
 
 }  // namespace
@@ -70,7 +62,7 @@ bool IsPrincipalName(absl::string_view name) {
   return true;
 }
 
-void AccessService::ValidatePrincipal(const v1::Principal& principal,
+void AccessService::ValidatePrincipal(const v1::Principal& principal, bool roles_sent,
                                       std::vector<FieldViolation>& out) const {
   ValidateText(principal.display_name(), "principal.display_name", false, kMaxDisplayName, out);
   if (principal.roles_size() > kMaxRoles) {
@@ -89,6 +81,12 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal,
     if (!binding.site_id().empty() && site_ids_.count(binding.site_id()) == 0) {
       out.push_back({field + ".site_id",
                      absl::StrCat(Quote(binding.site_id()), " is not a site of this chain")});
+    } else if (roles_sent && !binding.site_id().empty() && auth::IsChainWideOnly(binding.role())) {
+      // Only roles the request sets: a binding stored before the rule
+      // existed must not stop its principal from being disabled.
+      out.push_back(
+          {field + ".site_id", absl::StrCat(v1::Role_Name(binding.role()),
+                                            " is held chain-wide only; leave site_id empty")});
     }
     if (!seen.emplace(binding.role(), binding.site_id()).second) {
       out.push_back(
@@ -138,15 +136,17 @@ absl::Status AccessService::WhoAmI(const server::Call& call, const v1::WhoAmIReq
   return absl::OkStatus();
 }
 
-absl::Status AccessService::CreatePrincipal(const server::Call& /*call*/,
+absl::Status AccessService::CreatePrincipal(const server::Call& call,
                                             const v1::CreatePrincipalRequest& request,
                                             v1::Principal& response) {
   std::vector<FieldViolation> violations;
   if (!request.has_principal()) {
-    return InvalidField("principal", "is required");
+    violations.push_back({"principal", "is required"});
+  } else {
+    ValidatePrincipalName(request.principal().name(), "principal.name", violations);
+    ValidatePrincipal(request.principal(), /*roles_sent=*/true, violations);
   }
-  ValidatePrincipalName(request.principal().name(), "principal.name", violations);
-  ValidatePrincipal(request.principal(), violations);
+  AddRequestId(request.request_id(), /*required=*/true, violations);
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
   v1::Principal principal;
   principal.set_name(request.principal().name());
@@ -154,7 +154,13 @@ absl::Status AccessService::CreatePrincipal(const server::Call& /*call*/,
   *principal.mutable_roles() = request.principal().roles();
   principal.set_disabled(request.principal().disabled());
   principal.set_certificate_common_name(request.principal().certificate_common_name());
-  absl::StatusOr<v1::Principal> created = store_.CreatePrincipal(principal, absl::Now());
+  // Before anything is written: who may give each of these roles.
+  if (absl::Status allowed = auth::CheckPrincipalChange(call.identity(), nullptr, principal);
+      !allowed.ok()) {
+    return allowed;
+  }
+  absl::StatusOr<v1::Principal> created =
+      store_.CreatePrincipal(request, call.request_scope(), principal, absl::Now());
   if (!created.ok()) return created.status();
   response = *std::move(created);
   return absl::OkStatus();
@@ -190,7 +196,7 @@ absl::Status AccessService::ListPrincipals(const server::Call& /*call*/,
   return absl::OkStatus();
 }
 
-absl::Status AccessService::UpdatePrincipal(const server::Call& /*call*/,
+absl::Status AccessService::UpdatePrincipal(const server::Call& call,
                                             const v1::UpdatePrincipalRequest& request,
                                             v1::Principal& response) {
   std::vector<FieldViolation> violations;
@@ -221,26 +227,36 @@ absl::Status AccessService::UpdatePrincipal(const server::Call& /*call*/,
                                        "disabled, certificate_common_name or *")});
     }
   }
+  AddRequestId(request.request_id(), /*required=*/false, violations);
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
-  absl::StatusOr<v1::Principal> current = store_.GetPrincipal(request.principal().name());
-  if (!current.ok()) return current.status();
-  v1::Principal updated = *current;
-  if (display_name) updated.set_display_name(request.principal().display_name());
-  if (roles) *updated.mutable_roles() = request.principal().roles();
-  if (disabled) updated.set_disabled(request.principal().disabled());
-  if (common_name) {
-    updated.set_certificate_common_name(request.principal().certificate_common_name());
-  }
-  ValidatePrincipal(updated, violations);
-  if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
+  // Applied to the stored principal inside the store's transaction, after
+  // its etag check (and after a retry's replay), so the grant rules compare
+  // against exactly the version this update replaces.
+  auto change = [&](const v1::Principal& current) -> absl::StatusOr<v1::Principal> {
+    v1::Principal updated = current;
+    if (display_name) updated.set_display_name(request.principal().display_name());
+    if (roles) *updated.mutable_roles() = request.principal().roles();
+    if (disabled) updated.set_disabled(request.principal().disabled());
+    if (common_name) {
+      updated.set_certificate_common_name(request.principal().certificate_common_name());
+    }
+    std::vector<FieldViolation> invalid_fields;
+    ValidatePrincipal(updated, roles, invalid_fields);
+    if (absl::Status invalid = Violations(invalid_fields); !invalid.ok()) return invalid;
+    if (absl::Status allowed = auth::CheckPrincipalChange(call.identity(), &current, updated);
+        !allowed.ok()) {
+      return allowed;
+    }
+    return updated;
+  };
   absl::StatusOr<v1::Principal> stored =
-      store_.UpdatePrincipal(updated, request.principal().etag(), absl::Now());
+      store_.UpdatePrincipal(request, call.request_scope(), change, absl::Now());
   if (!stored.ok()) return stored.status();
   response = *std::move(stored);
   return absl::OkStatus();
 }
 
-absl::Status AccessService::IssueToken(const server::Call& /*call*/,
+absl::Status AccessService::IssueToken(const server::Call& call,
                                        const v1::IssueTokenRequest& request,
                                        v1::IssueTokenResponse& response) {
   std::vector<FieldViolation> violations;
@@ -254,9 +270,15 @@ absl::Status AccessService::IssueToken(const server::Call& /*call*/,
                         "ttl", violations)
               .value_or(absl::ZeroDuration());
   }
+  AddRequestId(request.request_id(), /*required=*/true, violations);
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
+  // A token lets its bearer act as the principal: the caller must hold all
+  // the administrative power the principal has.
+  auto may_issue = [&](const v1::Principal& holder) {
+    return auth::CheckMayControl(call.identity(), holder, "principal", "issuing a token for");
+  };
   absl::StatusOr<auth::IssuedToken> issued =
-      store_.Issue(request.principal(), request.description(), ttl, absl::Now());
+      store_.Issue(request, call.request_scope(), ttl, absl::Now(), may_issue);
   if (!issued.ok()) return issued.status();
   *response.mutable_token() = ToProto(issued->info);
   response.set_secret(issued->secret);

@@ -40,8 +40,11 @@ class AccessService final : public server::ServiceKit<v1::Access> {
   absl::Status RevokeToken(const server::Call& call, const v1::RevokeTokenRequest& request,
                            v1::AccessToken& response);
 
-  // Checks every settable field of a principal.
-  void ValidatePrincipal(const v1::Principal& principal, std::vector<FieldViolation>& out) const;
+  // Checks every settable field of a principal. `roles_sent`: the request
+  // sets the roles, so each binding must also be one that may be made now
+  // (a chain-wide-only role bound to a site may not).
+  void ValidatePrincipal(const v1::Principal& principal, bool roles_sent,
+                         std::vector<FieldViolation>& out) const;
 
   auth::AccessStore& store_;
   std::set<std::string> site_ids_;

@@ -112,6 +112,7 @@ TEST(AccessScopeTest, EveryRpcDeclaresTheSiteScopeWrittenHere) {
     EXPECT_EQ(policy.site_field(), intended.site_field) << method->full_name();
     EXPECT_EQ(policy.empty_site_means_every_site(), intended.empty_means_every_site)
         << method->full_name();
+    EXPECT_EQ(policy.chain_wide(), intended.chain_wide) << method->full_name();
     EXPECT_EQ(Intended().count(method->full_name()), 1u)
         << method->full_name() << " is not in the access matrix";
   }
@@ -263,7 +264,11 @@ TEST_F(AccessMatrixTest, EveryRpcEveryRoleEverySite) {
         ASSERT_NE(policy.permission(), v1::PERMISSION_UNSPECIFIED) << method->full_name();
         const bool role_may = intended->second.count(role) > 0;
         const bool site_bound = !IntendedScope(method).site_field.empty();
-        const bool allowed = role_may && !(scope == Scope::kAtOtherSite && site_bound);
+        // A chain-wide RPC refuses a role held at one site, even when the
+        // request names that site or none.
+        const bool chain_wide_only = IntendedScope(method).chain_wide;
+        const bool allowed = role_may && !(scope == Scope::kAtOtherSite && site_bound) &&
+                             !(chain_wide_only && scope != Scope::kChainWide);
         const grpc::Status status = Call(method, *Request(method, site), token);
         ++calls;
         const std::string where = method->full_name() + " as " + v1::Role_Name(role) + " (" +
@@ -502,7 +507,14 @@ TEST_F(AccessMatrixTest, AccessAndAuditRefuseBadInputNamingTheField) {
   get.set_name("staff/jane");
   EXPECT_EQ(access->GetPrincipal(context().get(), get, &principal).error_code(), grpc::NOT_FOUND);
   create.mutable_principal()->mutable_roles(0)->set_site_id(kOwnSite);
+  expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::INVALID_ARGUMENT,
+               "request_id");
+  create.set_request_id("create jane");
+  expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::INVALID_ARGUMENT,
+               "request_id");
+  create.set_request_id("create-jane");
   ASSERT_TRUE(access->CreatePrincipal(context().get(), create, &principal).ok());
+  create.set_request_id("create-jane-again");
   expect_field(access->CreatePrincipal(context().get(), create, &principal), grpc::ALREADY_EXISTS,
                "principal.name");
 
@@ -520,12 +532,16 @@ TEST_F(AccessMatrixTest, AccessAndAuditRefuseBadInputNamingTheField) {
   issue.set_principal("staff/jane");
   v1::IssueTokenResponse issued;
   expect_field(access->IssueToken(context().get(), issue, &issued), grpc::INVALID_ARGUMENT,
+               "request_id");
+  issue.set_request_id("issue-for-jane");
+  expect_field(access->IssueToken(context().get(), issue, &issued), grpc::INVALID_ARGUMENT,
                "description");
   issue.set_description("tablet");
   issue.mutable_ttl()->set_seconds(5);
   expect_field(access->IssueToken(context().get(), issue, &issued), grpc::INVALID_ARGUMENT, "ttl");
   issue.clear_ttl();
   issue.set_principal("staff/nobody");
+  issue.set_request_id("issue-for-nobody");
   expect_field(access->IssueToken(context().get(), issue, &issued), grpc::FAILED_PRECONDITION,
                "principal");
   v1::RevokeTokenRequest revoke;

@@ -18,30 +18,33 @@ namespace clinic::testing {
 // Where each RPC's permission is checked, written out here rather than read
 // from the policy the authorizer uses, so a policy that loses its site field
 // is caught: the request field naming the site ("" when the call is not tied
-// to a site and the permission may be held at any site), and whether an
-// empty site means every site (so the permission must be held chain-wide).
+// to a site and the permission may be held at any site), whether an empty
+// site means every site (so the permission must be held chain-wide), and
+// whether the permission must be held chain-wide whatever the request names.
 struct SiteScope {
   std::string site_field;
   bool empty_means_every_site = false;
+  bool chain_wide = false;
 };
 
 inline const std::map<std::string, SiteScope>& IntendedScopes() {
   const SiteScope any_site;
+  const SiteScope chain_wide{"", false, true};
   static const auto* table = new std::map<std::string, SiteScope>{
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", any_site},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", any_site},
       {"clinic.v1.TreatmentCatalog.ListPluginProblems", any_site},
-      {"clinic.v1.TreatmentCatalog.ReloadPlugins", any_site},
+      {"clinic.v1.TreatmentCatalog.ReloadPlugins", chain_wide},
       {"clinic.v1.Access.WhoAmI", any_site},
-      {"clinic.v1.Access.CreatePrincipal", any_site},
-      {"clinic.v1.Access.GetPrincipal", any_site},
-      {"clinic.v1.Access.ListPrincipals", any_site},
-      {"clinic.v1.Access.UpdatePrincipal", any_site},
-      {"clinic.v1.Access.IssueToken", any_site},
-      {"clinic.v1.Access.ListTokens", any_site},
-      {"clinic.v1.Access.RevokeToken", any_site},
+      {"clinic.v1.Access.CreatePrincipal", chain_wide},
+      {"clinic.v1.Access.GetPrincipal", chain_wide},
+      {"clinic.v1.Access.ListPrincipals", chain_wide},
+      {"clinic.v1.Access.UpdatePrincipal", chain_wide},
+      {"clinic.v1.Access.IssueToken", chain_wide},
+      {"clinic.v1.Access.ListTokens", chain_wide},
+      {"clinic.v1.Access.RevokeToken", chain_wide},
       {"clinic.v1.Audit.ListAuditEvents", {"site_id", true}},
-      {"clinic.v1.Audit.VerifyAuditLog", any_site},
+      {"clinic.v1.Audit.VerifyAuditLog", chain_wide},
       {"clinic.v1.ClientRecords.CreateClient", {"client.home_site_id"}},
       {"clinic.v1.ClientRecords.GetClient", any_site},
       {"clinic.v1.ClientRecords.UpdateClient", any_site},

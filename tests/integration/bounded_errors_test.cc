@@ -317,6 +317,7 @@ TEST_F(HostileInputTest, TimesOutOfRangeAreRefusedAndWriteNothing) {
   issue.set_principal("staff/nurse");
   issue.set_description("tablet");
   issue.mutable_ttl()->set_seconds(kInt64Max);
+  issue.set_request_id("huge-ttl");
   v1::IssueTokenResponse issued;
   grpc::Status status = access_->IssueToken(As(admin_).get(), issue, &issued);
   EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);

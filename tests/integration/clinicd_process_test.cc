@@ -157,7 +157,27 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
                    "staff/ana", "reception tablet"},
                   logs.path());
     ASSERT_EQ(issue.Wait(), 0) << issue.Stderr();
-    clinic::testing::WriteFile(dir_.Join("ana.token"), issue.Stdout());
+    // Read now: every run writes the same log files.
+    const std::string first_secret = issue.Stdout();
+    const std::string printed = issue.Stderr();
+    // A run whose answer was lost is retried with the request_id it printed:
+    // the same token gets a new secret, and the first one stops working.
+    const size_t at = printed.find("request_id ");
+    ASSERT_NE(at, std::string::npos) << printed;
+    const std::string request_id = printed.substr(at + 11, printed.find('\n', at) - at - 11);
+    Process retry({clinic::testing::BinaryPath("clinicctl"), address, token,
+                   "--request_id=" + request_id, "issue-token", "staff/ana", "reception tablet"},
+                  logs.path());
+    ASSERT_EQ(retry.Wait(), 0) << retry.Stderr();
+    const std::string secret = retry.Stdout();
+    EXPECT_NE(secret, first_secret);
+    clinic::testing::WriteFile(dir_.Join("lost.token"), first_secret);
+    Process lost({clinic::testing::BinaryPath("clinicctl"), address,
+                  "--token_file=" + dir_.Join("lost.token"), "whoami"},
+                 logs.path());
+    EXPECT_EQ(lost.Wait(), 1);
+    EXPECT_THAT(lost.Stderr(), HasSubstr("UNAUTHENTICATED"));
+    clinic::testing::WriteFile(dir_.Join("ana.token"), secret);
     const std::string ana = "--token_file=" + dir_.Join("ana.token");
     Process whoami({clinic::testing::BinaryPath("clinicctl"), address, ana, "whoami"}, logs.path());
     EXPECT_EQ(whoami.Wait(), 0) << whoami.Stderr();

@@ -237,7 +237,8 @@ void HostileInputTest::CreateFixtures() {
                          "request_id: '",
                          NextRequestId(), "'"));
   auto token = Setup("Access", "IssueToken",
-                     absl::StrCat("principal: '", kVictim, "' description: 'fixture'"));
+                     absl::StrCat("principal: '", kVictim,
+                                  "' description: 'fixture' request_id: 'fixture-token'"));
   if (record == nullptr || token == nullptr) return;
   values_["{record}"] = StringAt(*record, "name");
   values_["{token}"] = StringAt(*token, "token.name");

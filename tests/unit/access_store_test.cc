@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/auth/access_schema.h"
+#include "common/core/status.h"
 #include "common/storage/page_tokens.h"
 #include "tests/testing/schema_check.h"
 #include "tests/testing/test_env.h"
@@ -196,20 +198,228 @@ TEST(AccessStoreBootstrapTest, CreatesTheFirstAdminOnceAndSurvivesReopening) {
   EXPECT_TRUE(verified->second.roles(0).site_id().empty());
 }
 
-// The access store's migrations are private to it; version 1 (the store
-// settings every store has) is the only earlier version that shipped.
+// A file at every earlier version reaches the schema of a new one exactly;
+// principals and tokens of version 2 survive the request log's arrival.
 TEST(AccessMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
+  const auto& all = AccessMigrations();
   clinic::testing::MigrationCheck check;
-  check.earlier = {{"v0", {}}, {"v1", {{1, "store settings", storage::kStoreMetaSchema}}}};
+  for (size_t version = 0; version < all.size(); ++version) {
+    check.earlier.push_back({"v" + std::to_string(version),
+                             std::vector<storage::Migration>(all.begin(), all.begin() + version)});
+  }
   check.open = [](const std::string& path) { return AccessStore::Open(path).status(); };
-  check.check = [](const std::string& path, const clinic::testing::EarlierSchema&) {
+  check.seed = [](const std::string& path, const clinic::testing::EarlierSchema& schema) {
+    if (schema.steps.size() < 2) return;
+    auto db = storage::Database::Open(path, storage::Database::Options());
+    ASSERT_TRUE(db.ok());
+    v1::Principal admin = Principal("staff/admin", v1::ROLE_CHAIN_ADMIN);
+    const std::string bytes = admin.SerializeAsString();
+    ASSERT_TRUE((*db)
+                    ->Write([&](storage::Connection& c) {
+                      SQLite::Statement& insert = c.Prepare(
+                          "INSERT INTO principals (name, revision, principal) VALUES (?, 1, ?)");
+                      insert.bind(1, admin.name());
+                      insert.bind(2, bytes.data(), static_cast<int>(bytes.size()));
+                      insert.exec();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  };
+  check.check = [](const std::string& path, const clinic::testing::EarlierSchema& schema) {
     auto store = AccessStore::Open(path);
     ASSERT_TRUE(store.ok());
+    if (schema.steps.size() >= 2) {
+      EXPECT_TRUE((*store)->GetPrincipal("staff/admin").ok());
+    } else {
+      EXPECT_TRUE((*store)
+                      ->CreatePrincipal(Principal("staff/admin", v1::ROLE_CHAIN_ADMIN), absl::Now())
+                      .ok());
+    }
+    v1::IssueTokenRequest issue;
+    issue.set_principal("staff/admin");
+    issue.set_description("after the upgrade");
+    issue.set_request_id("first");
     EXPECT_TRUE((*store)
-                    ->CreatePrincipal(Principal("staff/admin", v1::ROLE_CHAIN_ADMIN), absl::Now())
+                    ->Issue(issue, "staff/admin", absl::ZeroDuration(), absl::Now(),
+                            [](const v1::Principal&) { return absl::OkStatus(); })
                     .ok());
   };
   clinic::testing::ExpectEveryEarlierSchemaMigratesExactly(check);
+}
+
+absl::Status Allow(const v1::Principal&) { return absl::OkStatus(); }
+
+// Request ids make the Access service's writes retry-safe, per caller.
+class AccessStoreRetryTest : public AccessStoreTest {
+ protected:
+  int TokenCount(const std::string& principal) {
+    auto tokens = store_->ListTokens(principal, "", 100);
+    EXPECT_TRUE(tokens.ok());
+    return tokens.ok() ? static_cast<int>(tokens->size()) : -1;
+  }
+};
+
+TEST_F(AccessStoreRetryTest, ARetriedCreateReturnsTheFirstPrincipalAndWritesNothing) {
+  v1::CreatePrincipalRequest request;
+  *request.mutable_principal() = Principal("staff/ana", v1::ROLE_FRONT_DESK, "london-soho");
+  request.set_request_id("create-ana");
+  auto first = store_->CreatePrincipal(request, "staff/admin", request.principal(), now_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Later, after someone changed her: the retry still answers as the first
+  // call did.
+  v1::Principal renamed = *first;
+  renamed.set_display_name("Ana");
+  ASSERT_TRUE(store_->UpdatePrincipal(renamed, first->etag(), now_).ok());
+  auto retried =
+      store_->CreatePrincipal(request, "staff/admin", request.principal(), now_ + absl::Hours(1));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->SerializeAsString(), first->SerializeAsString());
+  auto stored = store_->GetPrincipal("staff/ana");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->display_name(), "Ana");
+  // Another caller's id is its own: the create runs, and finds the name taken.
+  EXPECT_EQ(
+      store_->CreatePrincipal(request, "staff/other", request.principal(), now_).status().code(),
+      absl::StatusCode::kAlreadyExists);
+  // The same id for another request is refused, naming request_id.
+  v1::CreatePrincipalRequest other = request;
+  other.mutable_principal()->set_name("staff/bob");
+  auto reused = store_->CreatePrincipal(other, "staff/admin", other.principal(), now_);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(GetFieldViolations(reused.status()), SizeIs(1));
+  EXPECT_EQ(GetFieldViolations(reused.status())[0].field, "request_id");
+  EXPECT_EQ(store_->GetPrincipal("staff/bob").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AccessStoreRetryTest, ARetriedUpdateReturnsTheFirstResponseThoughTheEtagMovedOn) {
+  auto jane = store_->GetPrincipal("staff/jane-doe");
+  ASSERT_TRUE(jane.ok());
+  v1::UpdatePrincipalRequest request;
+  *request.mutable_principal() = *jane;
+  request.mutable_principal()->set_display_name("Jane Doe");
+  request.mutable_update_mask()->add_paths("display_name");
+  request.set_request_id("rename-jane");
+  int changes = 0;
+  auto change = [&](const v1::Principal& current) -> absl::StatusOr<v1::Principal> {
+    ++changes;
+    v1::Principal updated = current;
+    updated.set_display_name(request.principal().display_name());
+    return updated;
+  };
+  auto first = store_->UpdatePrincipal(request, "staff/admin", change, now_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto retried = store_->UpdatePrincipal(request, "staff/admin", change, now_ + absl::Hours(1));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->SerializeAsString(), first->SerializeAsString());
+  EXPECT_EQ(changes, 1);
+  auto stored = store_->GetPrincipal("staff/jane-doe");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->etag(), first->etag());
+  // Without the id, the stale etag is what stops a second change.
+  v1::UpdatePrincipalRequest no_id = request;
+  no_id.clear_request_id();
+  EXPECT_EQ(store_->UpdatePrincipal(no_id, "staff/admin", change, now_).status().code(),
+            absl::StatusCode::kAborted);
+  // A refusal from the change writes nothing and records nothing, so the id
+  // can be used once the request is right.
+  v1::UpdatePrincipalRequest refused = request;
+  *refused.mutable_principal() = *stored;
+  refused.set_request_id("refused");
+  auto deny = [](const v1::Principal&) -> absl::StatusOr<v1::Principal> {
+    return absl::PermissionDeniedError("no");
+  };
+  EXPECT_EQ(store_->UpdatePrincipal(refused, "staff/admin", deny, now_).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(store_->UpdatePrincipal(refused, "staff/admin", change, now_).ok());
+  // Reused for a different change: refused.
+  v1::UpdatePrincipalRequest other = request;
+  other.mutable_principal()->set_display_name("Someone Else");
+  auto reused = store_->UpdatePrincipal(other, "staff/admin", change, now_);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AccessStoreRetryTest, ARetriedIssueRekeysTheSameTokenSoOneWorks) {
+  v1::IssueTokenRequest request;
+  request.set_principal("staff/jane-doe");
+  request.set_description("front desk tablet");
+  request.set_request_id("tablet-token");
+  auto first = store_->Issue(request, "staff/admin", absl::Hours(8), now_, Allow);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(store_->Verify(first->secret, now_).ok());
+  auto retried =
+      store_->Issue(request, "staff/admin", absl::Hours(8), now_ + absl::Minutes(5), Allow);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->info.token_id, first->info.token_id);
+  EXPECT_EQ(retried->info.create_time, first->info.create_time);
+  EXPECT_EQ(retried->info.expire_time, first->info.expire_time);
+  EXPECT_NE(retried->secret, first->secret);
+  EXPECT_EQ(store_->Verify(first->secret, now_).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  auto verified = store_->Verify(retried->secret, now_);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_EQ(verified->first.token_id, first->info.token_id);
+  EXPECT_EQ(TokenCount("staff/jane-doe"), 1);
+
+  // Neither secret is stored, not even in the request log.
+  const std::string file =
+      clinic::testing::ReadFile(path_) + clinic::testing::ReadFile(path_ + "-wal");
+  EXPECT_EQ(file.find(first->secret.substr(4)), std::string::npos);
+  EXPECT_EQ(file.find(retried->secret.substr(4)), std::string::npos);
+
+  // The same id for another description or lifetime is refused.
+  v1::IssueTokenRequest other = request;
+  other.set_description("another tablet");
+  auto reused = store_->Issue(other, "staff/admin", absl::Hours(8), now_, Allow);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_THAT(GetFieldViolations(reused.status()), SizeIs(1));
+  EXPECT_EQ(GetFieldViolations(reused.status())[0].field, "request_id");
+  other = request;
+  other.mutable_ttl()->set_seconds(3600);
+  EXPECT_EQ(store_->Issue(other, "staff/admin", absl::Hours(1), now_, Allow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Another caller's id is its own: a token of its own.
+  auto others = store_->Issue(request, "staff/deputy", absl::Hours(8), now_, Allow);
+  ASSERT_TRUE(others.ok());
+  EXPECT_NE(others->info.token_id, first->info.token_id);
+  EXPECT_EQ(TokenCount("staff/jane-doe"), 2);
+  // The check runs on a retry too, and its refusal changes nothing.
+  auto refuse = [](const v1::Principal&) { return absl::PermissionDeniedError("no"); };
+  EXPECT_EQ(store_->Issue(request, "staff/admin", absl::Hours(8), now_, refuse).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(store_->Verify(retried->secret, now_).ok());
+}
+
+TEST_F(AccessStoreRetryTest, ARetryCannotBringBackARevokedOrExpiredToken) {
+  v1::IssueTokenRequest request;
+  request.set_principal("staff/jane-doe");
+  request.set_description("short");
+  request.set_request_id("short-lived");
+  auto first = store_->Issue(request, "staff/admin", absl::Hours(1), now_, Allow);
+  ASSERT_TRUE(first.ok());
+  auto expired =
+      store_->Issue(request, "staff/admin", absl::Hours(1), now_ + absl::Hours(2), Allow);
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->Verify(first->secret, now_).ok()) << "a refused retry re-keyed the token";
+
+  request.set_request_id("revoked");
+  auto second = store_->Issue(request, "staff/admin", absl::Hours(1), now_, Allow);
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(store_->Revoke(second->info.token_id, now_).ok());
+  auto revoked = store_->Issue(request, "staff/admin", absl::Hours(1), now_, Allow);
+  EXPECT_EQ(revoked.status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_THAT(GetFieldViolations(revoked.status()), SizeIs(1));
+  EXPECT_EQ(GetFieldViolations(revoked.status())[0].field, "request_id");
+  EXPECT_THAT(std::string(revoked.status().message()), HasSubstr("revoked"));
+  EXPECT_EQ(TokenCount("staff/jane-doe"), 2);
+
+  // A failed first call records nothing: the id works once the principal
+  // can hold tokens.
+  request.set_principal("staff/later");
+  request.set_request_id("for-later");
+  EXPECT_EQ(store_->Issue(request, "staff/admin", absl::Hours(1), now_, Allow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->CreatePrincipal(Principal("staff/later", v1::ROLE_AUDITOR), now_).ok());
+  EXPECT_TRUE(store_->Issue(request, "staff/admin", absl::Hours(1), now_, Allow).ok());
 }
 
 }  // namespace

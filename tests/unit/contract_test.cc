@@ -76,6 +76,51 @@ TEST(ContractTest, EverySiteScopeFlagHasASiteField) {
   }
 }
 
+// chain_wide asks for a chain-wide binding whatever the request names, so a
+// site field beside it could only mislead: a reader would think a holder at
+// that site may call. empty_site_means_every_site is then redundant too.
+TEST(ContractTest, ChainWideRpcsNameNoSite) {
+  int chain_wide = 0;
+  for (const MethodDescriptor* method : EveryMethod()) {
+    const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+    if (!policy.chain_wide()) continue;
+    ++chain_wide;
+    EXPECT_TRUE(policy.site_field().empty()) << method->full_name();
+    EXPECT_FALSE(policy.empty_site_means_every_site()) << method->full_name();
+  }
+  EXPECT_GE(chain_wide, 9);
+}
+
+// An RPC needing an administrative permission that names no site acts on the
+// whole chain, so a holder bound to one site must not call it.
+TEST(ContractTest, AdministrativeRpcsWithoutASiteAreChainWide) {
+  for (const MethodDescriptor* method : EveryMethod()) {
+    const v1::MethodPolicy& policy = method->options().GetExtension(v1::policy);
+    const auto* permission = v1::Permission_descriptor()->FindValueByNumber(policy.permission());
+    ASSERT_NE(permission, nullptr) << method->full_name();
+    if (!permission->options().GetExtension(v1::administrative)) continue;
+    EXPECT_TRUE(policy.chain_wide() || !policy.site_field().empty())
+        << method->full_name() << " needs " << permission->name()
+        << " but is neither chain_wide nor scoped by a site field";
+  }
+}
+
+// What is implied for granting must itself be administrative and must not
+// imply itself; only administrative permissions carry the implication.
+TEST(ContractTest, ImpliedPermissionsAreAdministrative) {
+  const auto* permissions = v1::Permission_descriptor();
+  for (int i = 0; i < permissions->value_count(); ++i) {
+    const auto& options = permissions->value(i)->options();
+    const v1::Permission implied_by = options.GetExtension(v1::implied_by_chain_wide);
+    if (implied_by == v1::PERMISSION_UNSPECIFIED) continue;
+    EXPECT_TRUE(options.GetExtension(v1::administrative)) << permissions->value(i)->name();
+    EXPECT_NE(implied_by, permissions->value(i)->number()) << permissions->value(i)->name();
+    const auto* by = permissions->FindValueByNumber(implied_by);
+    ASSERT_NE(by, nullptr) << permissions->value(i)->name();
+    EXPECT_TRUE(by->options().GetExtension(v1::administrative)) << by->name();
+  }
+}
+
 // Only reads that show nothing about clients, stock, money or access may
 // skip the audit trail.
 TEST(ContractTest, OnlyHarmlessRpcsAreExemptFromAudit) {
@@ -127,13 +172,36 @@ TEST(ContractTest, ResourcesBeingMadeAreMarkedNewResource) {
   EXPECT_GE(checked, 5);
 }
 
-// Principal management is never delegable, whatever a role's grants say.
-TEST(ContractTest, NoRoleGrantsAccessAdminOnBehalfOfOthers) {
+// Principal management is never delegable, whatever a role's grants say, and
+// nothing administrative is exercised for someone else: a service role stays
+// a way to do operational work for a person, which is why an access admin may
+// give it (docs/decisions/0006-who-may-grant-what.md).
+TEST(ContractTest, NoRoleGrantsAdministrativePermissionsOnBehalfOfOthers) {
   const auto* roles = v1::Role_descriptor();
   for (int i = 0; i < roles->value_count(); ++i) {
     for (int permission : roles->value(i)->options().GetExtension(v1::grants).on_behalf()) {
       EXPECT_NE(permission, v1::PERMISSION_ACCESS_ADMIN) << roles->value(i)->name();
       EXPECT_NE(permission, v1::PERMISSION_ACT_ON_BEHALF) << roles->value(i)->name();
+      const auto* value = v1::Permission_descriptor()->FindValueByNumber(permission);
+      ASSERT_NE(value, nullptr) << roles->value(i)->name();
+      EXPECT_FALSE(value->options().GetExtension(v1::administrative))
+          << roles->value(i)->name() << " lets a holder exercise " << value->name()
+          << " for others";
+    }
+  }
+}
+
+// A chain-wide-only role is only worth its flag if it grants something
+// administrative; and PERMISSION_ACCESS_ADMIN, which makes admins, must only
+// come from chain-wide roles, so no site-bound principal manages access.
+TEST(ContractTest, AccessAdminComesOnlyFromChainWideOnlyRoles) {
+  const auto* roles = v1::Role_descriptor();
+  for (int i = 0; i < roles->value_count(); ++i) {
+    const auto& grants = roles->value(i)->options().GetExtension(v1::grants);
+    for (int permission : grants.permissions()) {
+      if (permission == v1::PERMISSION_ACCESS_ADMIN) {
+        EXPECT_TRUE(grants.chain_wide_only()) << roles->value(i)->name();
+      }
     }
   }
 }

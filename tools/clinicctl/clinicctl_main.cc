@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "clinic/v1/access.grpc.pb.h"
@@ -57,6 +59,11 @@ ABSL_FLAG(std::string, roles, "",
 ABSL_FLAG(std::string, certificate_common_name, "",
           "create-principal: the client certificate common name that authenticates it.");
 ABSL_FLAG(std::string, ttl, "", "issue-token: how long the token works, e.g. 8h, 720h.");
+ABSL_FLAG(std::string, request_id, "",
+          "create-principal, set-roles, disable-principal, enable-principal, issue-token: the "
+          "request_id that makes a retry safe. Default: a new random one for each run; pass the "
+          "one a run printed to retry it when its outcome is unknown (issue-token then gives the "
+          "same token a new secret).");
 ABSL_FLAG(std::string, client, "", "audit-events: only events about clients/ID.");
 ABSL_FLAG(std::string, by, "", "audit-events: only events by this principal.");
 ABSL_FLAG(std::string, site, "", "audit-events: only events at this site.");
@@ -84,6 +91,8 @@ constexpr char kUsage[] =
     "  disable-principal NAME     refuse a principal's tokens and certificates\n"
     "  enable-principal NAME      accept them again\n"
     "  issue-token NAME DESCRIPTION   issue a token (--ttl); prints the secret once\n"
+    "                             (write commands print their request_id on stderr; rerun\n"
+    "                             with --request_id=ID to retry one safely)\n"
     "  tokens [NAME]              list tokens, newest first\n"
     "  revoke-token tokens/ID     revoke a token\n"
     "  audit-events               list audit events (--client, --by, --site, --since,\n"
@@ -177,6 +186,22 @@ bool ParseRoles(const std::string& text,
     if (parts.size() == 2) binding->set_site_id(parts[1]);
   }
   return true;
+}
+
+// --request_id, or a new random one (128 bits, hex) for this run. Said on
+// stderr, so a run whose outcome is unknown can be retried with it.
+const std::string& RequestId() {
+  static const std::string* id = [] {
+    std::string value = absl::GetFlag(FLAGS_request_id);
+    if (value.empty()) {
+      std::random_device random;
+      value = "clinicctl-";
+      for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&value, "%08x", random());
+    }
+    std::fprintf(stderr, "request_id %s\n", value.c_str());
+    return new std::string(value);
+  }();
+  return *id;
 }
 
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
@@ -305,6 +330,7 @@ int main(int argc, char** argv) {
     if (!ParseRoles(absl::GetFlag(FLAGS_roles), request.mutable_principal()->mutable_roles())) {
       return 2;
     }
+    request.set_request_id(RequestId());
     clinic::v1::Principal response;
     return Print(access->CreatePrincipal(Context().get(), request, &response), response);
   }
@@ -327,6 +353,7 @@ int main(int argc, char** argv) {
       request.mutable_principal()->set_disabled(command == "disable-principal");
       request.mutable_update_mask()->add_paths("disabled");
     }
+    request.set_request_id(RequestId());
     clinic::v1::Principal response;
     return Print(access->UpdatePrincipal(Context().get(), request, &response), response);
   }
@@ -343,6 +370,7 @@ int main(int argc, char** argv) {
       }
       request.mutable_ttl()->set_seconds(absl::ToInt64Seconds(ttl));
     }
+    request.set_request_id(RequestId());
     clinic::v1::IssueTokenResponse response;
     grpc::Status status = access->IssueToken(Context().get(), request, &response);
     if (!status.ok()) return Print(status, response);
