@@ -1,23 +1,22 @@
 #include "common/auth/access_store.h"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/hash.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/storage/etag.h"
 #include "common/storage/ids.h"
 #include "common/storage/migrations.h"
 #include "common/storage/page_tokens.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::auth {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
 constexpr char kSchema[] = R"sql(
@@ -67,12 +66,6 @@ constexpr char kListTokensSql[] =
     "SELECT token_id, principal, description, create_ms, expire_ms, revoke_ms FROM tokens "
     "WHERE (?1 = '' OR principal = ?1) AND (?2 = '' OR token_id < ?2) "
     "ORDER BY token_id DESC LIMIT ?3";
-
-std::string Sha256(absl::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
-}
 
 absl::optional<absl::Time> OptionalTime(const SQLite::Column& column) {
   if (column.isNull()) return absl::nullopt;
@@ -179,7 +172,7 @@ absl::StatusOr<std::unique_ptr<AccessStore>> AccessStore::Open(const std::string
 absl::StatusOr<v1::Principal> AccessStore::CreatePrincipal(const v1::Principal& principal,
                                                            absl::Time now) {
   v1::Principal stored = principal;
-  *stored.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+  *stored.mutable_create_time() = ToTimestampMillis(now);
   *stored.mutable_update_time() = stored.create_time();
   absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
     if (absl::Status free = CheckFree(connection, stored, true); !free.ok()) return free;
@@ -261,7 +254,7 @@ absl::StatusOr<v1::Principal> AccessStore::UpdatePrincipal(const v1::Principal& 
     }
     if (absl::Status free = CheckFree(connection, stored, false); !free.ok()) return free;
     *stored.mutable_create_time() = current->create_time();
-    *stored.mutable_update_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+    *stored.mutable_update_time() = ToTimestampMillis(now);
     if (IsEnabledChainAdmin(*current) && !IsEnabledChainAdmin(stored)) {
       int admins = 0;
       SQLite::Statement& all = connection.Prepare(kAllPrincipalsSql);
@@ -377,7 +370,7 @@ absl::StatusOr<TokenInfo> AccessStore::Revoke(absl::string_view token_id, absl::
     revoke.exec();
     if (connection.Changes() == 0) {
       return absl::NotFoundError(
-          absl::StrCat("token ", Quote(absl::StrCat("tokens/", token_id)), " does not exist"));
+          absl::StrCat("token ", Quote(kTokenName.Format(token_id)), " does not exist"));
     }
     SQLite::Statement& select = connection.Prepare(kSelectTokenSql);
     select.bind(1, std::string(token_id));

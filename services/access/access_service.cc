@@ -1,22 +1,34 @@
 #include "services/access/access_service.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/core/paging.h"
+#include "common/core/resource_name.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/server/principal.h"
 #include "common/storage/ids.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::access {
 namespace {
 
-using google::protobuf::util::TimeUtil;
+// A principal's id: 1 to 64 lowercase letters, digits, dots and hyphens,
+// starting with a letter or digit.
+bool IsPrincipalId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (!absl::ascii_islower(id[0]) && !absl::ascii_isdigit(id[0])) return false;
+  for (char c : id) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '-') return false;
+  }
+  return true;
+}
 
-constexpr char kTokenPrefix[] = "tokens/";
+constexpr ResourcePattern kPrincipalNames[] = {
+    {"staff/{id}", IsPrincipalId}, {"service/{id}", IsPrincipalId}, {"tool/{id}", IsPrincipalId}};
 constexpr size_t kMaxDisplayName = 100;
 constexpr size_t kMaxDescription = 200;
 constexpr size_t kMaxCommonName = 200;
@@ -44,19 +56,12 @@ void ValidatePrincipalName(absl::string_view name, absl::string_view field,
 
 v1::AccessToken ToProto(const auth::TokenInfo& info) {
   v1::AccessToken token;
-  token.set_name(absl::StrCat(kTokenPrefix, info.token_id));
+  token.set_name(auth::kTokenName.Format(info.token_id));
   token.set_principal(info.principal);
   token.set_description(info.description);
-  *token.mutable_create_time() =
-      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(info.create_time));
-  if (info.expire_time) {
-    *token.mutable_expire_time() =
-        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.expire_time));
-  }
-  if (info.revoke_time) {
-    *token.mutable_revoke_time() =
-        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.revoke_time));
-  }
+  *token.mutable_create_time() = ToTimestampMillis(info.create_time);
+  if (info.expire_time) *token.mutable_expire_time() = ToTimestampMillis(*info.expire_time);
+  if (info.revoke_time) *token.mutable_revoke_time() = ToTimestampMillis(*info.revoke_time);
   return token;
 }
 
@@ -90,17 +95,8 @@ bool PageFiller::Fits(const google::protobuf::Message& item) {
 }
 
 bool IsPrincipalName(absl::string_view name) {
-  const size_t slash = name.find('/');
-  if (slash == absl::string_view::npos) return false;
-  const absl::string_view kind = name.substr(0, slash);
-  const absl::string_view id = name.substr(slash + 1);
-  if (kind != "staff" && kind != "service" && kind != "tool") return false;
-  if (id.empty() || id.size() > 64) return false;
-  if (!absl::ascii_islower(id[0]) && !absl::ascii_isdigit(id[0])) return false;
-  for (char c : id) {
-    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '-') return false;
-  }
-  return true;
+  return std::any_of(std::begin(kPrincipalNames), std::end(kPrincipalNames),
+                     [name](const ResourcePattern& pattern) { return pattern.Matches(name); });
 }
 
 void AccessService::ValidatePrincipal(const v1::Principal& principal,
@@ -119,10 +115,7 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal,
           {field + ".role", absl::StrCat(binding.role(), " is not a role; see clinic.v1.Role")});
       continue;
     }
-    if (!binding.site_id().empty() && site_ids_.count(binding.site_id()) == 0) {
-      out.push_back({field + ".site_id",
-                     absl::StrCat(Quote(binding.site_id()), " is not a site of this chain")});
-    }
+    sites_.CheckSite(binding.site_id(), field + ".site_id", /*required=*/false, out);
     if (!seen.emplace(binding.role(), binding.site_id()).second) {
       out.push_back(
           {field, absl::StrCat(v1::Role_Name(binding.role()), " at ",
@@ -359,15 +352,9 @@ grpc::ServerUnaryReactor* AccessService::RevokeToken(grpc::CallbackServerContext
                                                      const v1::RevokeTokenRequest* request,
                                                      v1::AccessToken* response) {
   return server::RunBlocking(pool_, context, [this, request, response]() -> absl::Status {
-    const std::string& name = request->name();
-    if (name.empty()) return InvalidField("name", "is required, e.g. \"tokens/01J9Z...\"");
-    const absl::string_view id = absl::string_view(name).substr(
-        absl::StartsWith(name, kTokenPrefix) ? sizeof(kTokenPrefix) - 1 : 0);
-    if (!absl::StartsWith(name, kTokenPrefix) || !storage::IsWellFormedId(id)) {
-      return InvalidField("name",
-                          absl::StrCat(Quote(name), " is not a token name \"tokens/{id}\""));
-    }
-    absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(id, absl::Now());
+    absl::StatusOr<ResourceName> name = auth::kTokenName.Parse(request->name(), "name");
+    if (!name.ok()) return name.status();
+    absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(name->id("id"), absl::Now());
     if (!revoked.ok()) return revoked.status();
     *response = ToProto(*revoked);
     return absl::OkStatus();
@@ -377,11 +364,10 @@ grpc::ServerUnaryReactor* AccessService::RevokeToken(grpc::CallbackServerContext
 server::ServiceFactory AccessFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    std::set<std::string> sites;
-    for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
     return std::make_unique<Hosted>(
-        "clinic.v1.Access", std::make_unique<AccessService>(context.access, std::move(sites),
-                                                            PageBudgetBytes(context.config)));
+        "clinic.v1.Access",
+        std::make_unique<AccessService>(context.access, config::Sites(context.config),
+                                        PageBudgetBytes(context.config)));
   };
 }
 

@@ -11,6 +11,7 @@
 #include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/access.grpc.pb.h"
 #include "clinic/v1/audit.grpc.pb.h"
+#include "common/config/sites.h"
 #include "common/core/status.h"
 #include "common/server/server.h"
 #include "common/server/work_pool.h"
@@ -38,8 +39,8 @@ class PageFiller {
 
 class AccessService final : public v1::Access::CallbackService {
  public:
-  AccessService(auth::AccessStore& store, std::set<std::string> site_ids, size_t page_budget_bytes)
-      : store_(store), site_ids_(std::move(site_ids)), page_budget_bytes_(page_budget_bytes) {}
+  AccessService(auth::AccessStore& store, config::Sites sites, size_t page_budget_bytes)
+      : store_(store), sites_(std::move(sites)), page_budget_bytes_(page_budget_bytes) {}
 
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
                                    const v1::WhoAmIRequest* request,
@@ -80,7 +81,7 @@ class AccessService final : public v1::Access::CallbackService {
   void ValidatePrincipal(const v1::Principal& principal, std::vector<FieldViolation>& out) const;
 
   auth::AccessStore& store_;
-  std::set<std::string> site_ids_;
+  config::Sites sites_;
   size_t page_budget_bytes_;
   server::WorkPool pool_{2, /*max_queued=*/256};
 };

@@ -3,10 +3,10 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/paging.h"
+#include "common/core/resource_name.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/storage/ids.h"
@@ -18,6 +18,9 @@ namespace {
 constexpr int kDefaultAuditPage = 100;
 constexpr int kMaxAuditPage = 500;
 constexpr size_t kMaxPrincipalFilter = 200;
+// The names ClientRecords gives its clients, whose trail the client filter
+// asks for.
+constexpr ResourcePattern kClientName("clients/{client_id}", storage::IsWellFormedId);
 
 // The filters of a request, serialized the same way every time, so a page
 // token is bound to exactly the query it came from.
@@ -48,12 +51,8 @@ absl::Status AuditService::DoListAuditEvents(const v1::ListAuditEventsRequest& r
                                              v1::ListAuditEventsResponse* response) {
   std::vector<FieldViolation> violations;
   if (!request.client().empty()) {
-    const std::string& client = request.client();
-    if (!absl::StartsWith(client, "clients/") ||
-        !storage::IsWellFormedId(absl::string_view(client).substr(8))) {
-      violations.push_back(
-          {"client", absl::StrCat(Quote(client), " is not a client name \"clients/{id}\"")});
-    }
+    absl::Status client = kClientName.Parse(request.client(), "client").status();
+    for (FieldViolation& v : GetFieldViolations(client)) violations.push_back(std::move(v));
   }
   if (request.principal().size() > kMaxPrincipalFilter) {
     violations.push_back({"principal", "is longer than any principal name"});

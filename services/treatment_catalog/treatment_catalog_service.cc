@@ -1,6 +1,5 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/paging.h"
 #include "common/core/status.h"
@@ -10,7 +9,6 @@ namespace clinic::catalog {
 namespace {
 
 constexpr absl::string_view kServiceName = "clinic.v1.TreatmentCatalog";
-constexpr absl::string_view kTypeNamePrefix = "treatmentTypes/";
 
 // Pages through an ordered list by the key of its last item, so a reload
 // between two pages neither repeats nor skips items that stayed loaded.
@@ -77,17 +75,9 @@ grpc::ServerUnaryReactor* TreatmentCatalogService::GetTreatmentType(
 absl::Status TreatmentCatalogService::DoGetTreatmentType(
     const clinic::v1::GetTreatmentTypeRequest& request_ref, clinic::v1::TreatmentType* response) {
   const clinic::v1::GetTreatmentTypeRequest* request = &request_ref;
-  const std::string& name = request->name();
-  if (name.empty()) {
-    return (InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
-  }
-  if (!absl::StartsWith(name, kTypeNamePrefix) || name.size() == kTypeNamePrefix.size() ||
-      name.find('/', kTypeNamePrefix.size()) != std::string::npos) {
-    return (InvalidField("name", absl::StrCat(Quote(name),
-                                              " is not a treatment type name; "
-                                              "expected \"treatmentTypes/{id}\"")));
-  }
-  const absl::string_view id = absl::string_view(name).substr(kTypeNamePrefix.size());
+  absl::StatusOr<ResourceName> name = plugins::kTreatmentTypeName.Parse(request->name(), "name");
+  if (!name.ok()) return name.status();
+  const std::string& id = name->id("id");
   const auto snapshot = host_.Current();
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {
