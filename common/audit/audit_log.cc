@@ -1,20 +1,18 @@
 #include "common/audit/audit_log.h"
 
-#include <openssl/sha.h>
-
 #include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/hash.h"
+#include "common/core/time.h"
 #include "common/storage/migrations.h"
 #include "common/storage/page_tokens.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::audit {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
 // Version 2, exactly as it shipped; never edit it. The filter columns repeat
@@ -112,10 +110,7 @@ constexpr char kQueryByClientSql[] =
 // The chain: each hash covers the previous hash and the event's bytes, which
 // include its own sequence number.
 std::string ChainHash(const std::string& previous, const std::string& event_bytes) {
-  const std::string input = previous + event_bytes;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+  return Sha256(previous + event_bytes);
 }
 
 std::string Blob(const SQLite::Column& column) {
@@ -130,7 +125,7 @@ std::string Serialize(const v1::AuditEvent& event) {
 }
 
 int64_t EventMillis(const v1::AuditEvent& event) {
-  return TimeUtil::TimestampToMilliseconds(event.event_time());
+  return TimestampToUnixMillis(event.event_time());
 }
 
 std::set<std::string> ClientsOf(const v1::AuditEvent& event) {

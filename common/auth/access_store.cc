@@ -1,30 +1,28 @@
 #include "common/auth/access_store.h"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/access_schema.h"
+#include "common/core/hash.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/storage/etag.h"
 #include "common/storage/ids.h"
 #include "common/storage/migrations.h"
 #include "common/storage/page_tokens.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::auth {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
 constexpr char kCreateMethod[] = "clinic.v1.Access/CreatePrincipal";
 constexpr char kUpdateMethod[] = "clinic.v1.Access/UpdatePrincipal";
 constexpr char kIssueMethod[] = "clinic.v1.Access/IssueToken";
-constexpr char kTokenNamePrefix[] = "tokens/";
 
 constexpr char kInsertPrincipalSql[] =
     "INSERT INTO principals (name, certificate_common_name, revision, principal) "
@@ -55,12 +53,6 @@ constexpr char kListTokensSql[] =
     "SELECT token_id, principal, description, create_ms, expire_ms, revoke_ms FROM tokens "
     "WHERE (?1 = '' OR principal = ?1) AND (?2 = '' OR token_id < ?2) "
     "ORDER BY token_id DESC LIMIT ?3";
-
-std::string Sha256(absl::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
-}
 
 absl::optional<absl::Time> OptionalTime(const SQLite::Column& column) {
   if (column.isNull()) return absl::nullopt;
@@ -173,18 +165,15 @@ absl::StatusOr<std::unique_ptr<AccessStore>> AccessStore::Open(const std::string
 
 v1::AccessToken AccessTokenProto(const TokenInfo& info) {
   v1::AccessToken token;
-  token.set_name(absl::StrCat(kTokenNamePrefix, info.token_id));
+  token.set_name(kTokenName.Format(info.token_id));
   token.set_principal(info.principal);
   token.set_description(info.description);
-  *token.mutable_create_time() =
-      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(info.create_time));
+  *token.mutable_create_time() = ToTimestampMillis(info.create_time);
   if (info.expire_time) {
-    *token.mutable_expire_time() =
-        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.expire_time));
+    *token.mutable_expire_time() = ToTimestampMillis(*info.expire_time);
   }
   if (info.revoke_time) {
-    *token.mutable_revoke_time() =
-        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(*info.revoke_time));
+    *token.mutable_revoke_time() = ToTimestampMillis(*info.revoke_time);
   }
   return token;
 }
@@ -211,7 +200,7 @@ absl::StatusOr<v1::Principal> AccessStore::DoCreatePrincipal(const v1::Principal
       if (!replayed.ok()) return replayed.status();
       if (*replayed) return absl::OkStatus();
     }
-    *stored.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+    *stored.mutable_create_time() = ToTimestampMillis(now);
     *stored.mutable_update_time() = stored.create_time();
     if (absl::Status free = CheckFree(connection, stored, true); !free.ok()) return free;
     SQLite::Statement& insert = connection.Prepare(kInsertPrincipalSql);
@@ -317,7 +306,7 @@ absl::StatusOr<v1::Principal> AccessStore::DoUpdatePrincipal(absl::string_view n
     stored.set_name(current->name());
     if (absl::Status free = CheckFree(connection, stored, false); !free.ok()) return free;
     *stored.mutable_create_time() = current->create_time();
-    *stored.mutable_update_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+    *stored.mutable_update_time() = ToTimestampMillis(now);
     if (IsEnabledChainAdmin(*current) && !IsEnabledChainAdmin(stored)) {
       int admins = 0;
       SQLite::Statement& all = connection.Prepare(kAllPrincipalsSql);
@@ -400,11 +389,12 @@ absl::StatusOr<IssuedToken> AccessStore::DoIssue(absl::string_view principal,
       if (!replayed.ok()) return replayed.status();
       if (*replayed) {
         const std::string& name = first.token().name();
-        if (!absl::StartsWith(name, kTokenNamePrefix)) {
+        absl::StatusOr<ResourceName> parsed = kTokenName.Parse(name, "token.name");
+        if (!parsed.ok()) {
           return absl::DataLossError("the token a request_id issued is recorded unreadably");
         }
         SQLite::Statement& select = connection.Prepare(kSelectTokenSql);
-        select.bind(1, name.substr(sizeof(kTokenNamePrefix) - 1));
+        select.bind(1, std::string(parsed->id("id")));
         if (!select.executeStep()) {
           return absl::DataLossError(
               absl::StrCat("the token ", Quote(name), " a request_id issued is missing"));
@@ -493,7 +483,7 @@ absl::StatusOr<TokenInfo> AccessStore::Revoke(absl::string_view token_id, absl::
     revoke.exec();
     if (connection.Changes() == 0) {
       return absl::NotFoundError(
-          absl::StrCat("token ", Quote(absl::StrCat("tokens/", token_id)), " does not exist"));
+          absl::StrCat("token ", Quote(kTokenName.Format(token_id)), " does not exist"));
     }
     SQLite::Statement& select = connection.Prepare(kSelectTokenSql);
     select.bind(1, std::string(token_id));

@@ -18,11 +18,16 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "clinic/v1/access.pb.h"
+#include "common/core/resource_name.h"
 #include "common/storage/database.h"
 #include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
 #include "common/storage/page_tokens.h"
 
 namespace clinic::auth {
+
+// A token's resource name, "tokens/{id}" with its token_id.
+inline constexpr ResourcePattern kTokenName("tokens/{id}", storage::IsWellFormedId);
 
 // What is known about a token; never its secret.
 struct TokenInfo {

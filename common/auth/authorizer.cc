@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/core/resource_name.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 
@@ -25,10 +25,6 @@ constexpr int kMaxDepth = 8;
 std::string ScopeText(absl::string_view site_id, bool chain_wide) {
   if (!site_id.empty()) return absl::StrCat("at site ", Quote(site_id));
   return chain_wide ? "chain-wide" : "at any site";
-}
-
-bool IsNameSegmentChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
 }
 
 void Collect(const Message& message, size_t limit, int depth, NameSource source,
@@ -253,21 +249,8 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
   return decision;
 }
 
-bool IsWellFormedResourceName(absl::string_view name) {
-  if (name.size() > kMaxAuditedNameBytes) return false;
-  std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
-  if (segments.size() < 2 || segments.size() > 6) return false;
-  for (absl::string_view segment : segments) {
-    if (segment.empty() || segment.size() > 64) return false;
-    for (char c : segment) {
-      if (!IsNameSegmentChar(c)) return false;
-    }
-  }
-  return true;
-}
-
 std::string AuditedResourceName(absl::string_view value) {
-  if (IsWellFormedResourceName(value)) return std::string(value);
+  if (IsWellFormedResourceName(value, kMaxAuditedNameBytes)) return std::string(value);
   return absl::StrCat(kMalformedNameMarker, Quote(value, 40));
 }
 

@@ -92,13 +92,9 @@ inline constexpr size_t kMaxAuditedNameBytes = 200;
 // name; no real name starts so, so no record's trail ever matches it.
 inline constexpr char kMalformedNameMarker[] = "malformed:";
 
-// "kind/id" or deeper ("clients/01J.../consents/01J..."): 2 to 6 segments of
-// 1 to 64 ASCII letters, digits, '-', '.' or '_', at most
-// kMaxAuditedNameBytes in all.
-bool IsWellFormedResourceName(absl::string_view name);
-
 // What the audit trail records for a resource name a call carried: the name
-// when well-formed, otherwise kMalformedNameMarker and a short quote of it
+// when well-formed (resource_name.h IsWellFormedResourceName, at most
+// kMaxAuditedNameBytes), otherwise kMalformedNameMarker and a short quote of it
 // (text.h Quote, giving its length), so a huge or hostile value cannot bloat
 // or pollute the trail.
 std::string AuditedResourceName(absl::string_view value);

@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/config/currency.h"
+#include "common/config/sites.h"
 #include "common/core/text.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -333,7 +334,7 @@ void ValidateSites(const v1::Chain& chain, std::vector<FieldViolation>& out) {
                                     earlier->second, "]; site ids must be unique")});
       }
     }
-    const std::string resource_name = absl::StrCat("sites/", site.site_id());
+    const std::string resource_name = kSiteName.Format(site.site_id());
     if (!site.name().empty() && site.name() != resource_name) {
       out.push_back({path + ".name",
                      absl::StrCat("is output only and must be \"", resource_name,
@@ -437,7 +438,7 @@ void ApplyDefaults(v1::ServerConfig& config) {
 
   for (clinic::v1::Site& site : *config.mutable_chain()->mutable_sites()) {
     if (site.name().empty() && !site.site_id().empty()) {
-      site.set_name(absl::StrCat("sites/", site.site_id()));
+      site.set_name(kSiteName.Format(site.site_id()));
     }
   }
 }

@@ -70,6 +70,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // gRPC status, when its details are a clinic.v1.Status.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// A gRPC code's canonical name, "DEADLINE_EXCEEDED", as logs and tools print
+// it (the same names absl::StatusCodeToString gives). A value that is no
+// code reads "UNKNOWN", which is how gRPC itself treats a code it does not
+// know.
+absl::string_view GrpcCodeName(grpc::StatusCode code);
+
 }  // namespace clinic
 
 #endif  // CLINIC_COMMON_CORE_STATUS_H_

@@ -130,6 +130,14 @@ bool IsIdentifier(absl::string_view id) {
   return true;
 }
 
+bool IsWellFormedRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
 void ValidateText(absl::string_view text, absl::string_view field, bool required, size_t max_chars,
                   std::vector<FieldViolation>& out) {
   if (required && absl::StripAsciiWhitespace(text).empty()) {

@@ -51,6 +51,13 @@ std::string Truncate(absl::string_view text, size_t max_bytes);
 // to 63 characters, so it is safe in resource names, file names and URLs.
 bool IsIdentifier(absl::string_view id);
 
+// The syntax of request ids, both the x-request-id a caller may send for
+// tracing and the request_id field that makes a call idempotent: 1 to
+// kMaxRequestIdBytes printable ASCII characters without spaces, so an id is
+// safe to log, to echo in metadata and to store.
+inline constexpr size_t kMaxRequestIdBytes = 128;
+bool IsWellFormedRequestId(absl::string_view id);
+
 // Text allowed more characters than this is free text (notes, descriptions)
 // and may hold line breaks and tabs; anything shorter (names, reasons, lot
 // numbers) must be a single line.

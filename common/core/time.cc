@@ -48,6 +48,14 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return out;
 }
 
+google::protobuf::Timestamp ToTimestampMillis(absl::Time time) {
+  return ToTimestamp(absl::FromUnixMillis(absl::ToUnixMillis(time)));
+}
+
+int64_t TimestampToUnixMillis(const google::protobuf::Timestamp& timestamp) {
+  return absl::ToUnixMillis(FromTimestamp(timestamp));
+}
+
 std::string FormatUtc(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }

@@ -49,6 +49,13 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 // `time` as a Timestamp, clamped to Timestamp's range.
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
 
+// Stores keep times as whole milliseconds since the Unix epoch. These convert
+// to and from that, rounding down, so a time returned when it is written
+// equals the time read back later.
+google::protobuf::Timestamp ToTimestampMillis(absl::Time time);
+// For a valid Timestamp; an invalid one saturates instead of overflowing.
+int64_t TimestampToUnixMillis(const google::protobuf::Timestamp& timestamp);
+
 // "2026-12-01T05:41:24Z".
 std::string FormatUtc(absl::Time time);
 

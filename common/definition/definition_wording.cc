@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/text.h"
+#include "common/core/time.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace clinic::definition_wording {
@@ -59,7 +60,7 @@ size_t CharacterCount(absl::string_view text) {
 // What breaks the google.protobuf.Duration invariants, empty when nothing
 // does; TimeUtil assumes them.
 absl::string_view DurationProblem(const google::protobuf::Duration& d) {
-  if (d.seconds() < TimeUtil::kDurationMinSeconds || d.seconds() > TimeUtil::kDurationMaxSeconds) {
+  if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds) {
     return "seconds must lie within 10000 years either side of zero";
   }
   if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000) {

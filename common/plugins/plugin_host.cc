@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/core/hash.h"
 #include "common/core/log.h"
+#include "common/core/time.h"
 #include "common/definition/definition_validator.h"
 #include "common/plugins/plugin_abi.h"
 #include "common/plugins/probe_protocol.h"
@@ -25,7 +26,6 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/unknown_field_set.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::plugins {
 
@@ -72,20 +72,6 @@ bool ReadFile(const std::string& path, std::string& contents) {
   buffer << in.rdbuf();
   contents = buffer.str();
   return static_cast<bool>(in) || in.eof();
-}
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(static_cast<size_t>(length) * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
 }
 
 // Copies the plugin into the staging folder under its content hash. Writing
@@ -181,8 +167,7 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
                                 const PluginHostOptions& options) {
   PluginProblem problem;
   problem.set_file_name(BaseName(path));
-  *problem.mutable_detected_at() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+  *problem.mutable_detected_at() = ToTimestamp(absl::Now());
 
   std::string bytes;
   if (!ReadFile(path, bytes)) {
@@ -253,7 +238,7 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
   result.accepted = true;
   result.library = std::move(library);
   clinic::v1::TreatmentType& type = result.treatment_type;
-  type.set_name(absl::StrCat("treatmentTypes/", definition.id()));
+  type.set_name(kTreatmentTypeName.Format(definition.id()));
   *type.mutable_definition() = std::move(definition);
   clinic::v1::PluginSource* source = type.mutable_source();
   source->set_file_name(problem.file_name());

@@ -14,8 +14,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "clinic/v1/treatment_catalog.pb.h"
+#include "common/core/resource_name.h"
 
 namespace clinic::plugins {
+
+// A treatment type's resource name. Any id is well-formed: whether a type
+// exists is up to the loaded plugins, so an unknown id is NOT_FOUND.
+inline constexpr ResourcePattern kTreatmentTypeName("treatmentTypes/{id}", IsAnyId);
 
 struct PluginHostOptions {
   // Folder scanned for *.so files.

@@ -9,9 +9,9 @@
 #include "common/core/log.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
+#include "common/core/time.h"
 #include "common/server/call_outcome.h"
 #include "common/server/principal.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::server {
 namespace {
@@ -250,8 +250,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     record_->audited_status = status;
     v1::AuditEvent event;
     *event.mutable_event_time() =
-        google::protobuf::util::TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(
-            record_->start_time == absl::Time() ? absl::Now() : record_->start_time));
+        ToTimestampMillis(record_->start_time == absl::Time() ? absl::Now() : record_->start_time);
     if (record_->authenticated) {
       event.set_principal(record_->identity.principal.name());
       if (record_->identity.on_behalf_of) {

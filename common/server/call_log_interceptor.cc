@@ -7,6 +7,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/core/log.h"
+#include "common/core/status.h"
+#include "common/core/text.h"
 #include "common/server/call_outcome.h"
 #include "common/server/principal.h"
 
@@ -14,47 +16,6 @@ namespace clinic::server {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
-
-absl::string_view CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::OK:
-      return "OK";
-    case grpc::CANCELLED:
-      return "CANCELLED";
-    case grpc::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::ABORTED:
-      return "ABORTED";
-    case grpc::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::INTERNAL:
-      return "INTERNAL";
-    case grpc::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
-}
 
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -79,7 +40,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
         auto it = metadata->find(kRequestIdKey);
         if (it != metadata->end()) {
           const absl::string_view id(it->second.data(), it->second.size());
-          if (IsUsableRequestId(id)) request_id_ = std::string(id);
+          if (IsWellFormedRequestId(id)) request_id_ = std::string(id);
         }
       }
     }
@@ -137,7 +98,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     Log(level, "rpc",
         {{"method", info_->method()},
          {"principal", record_->authenticated ? record_->identity.principal.name() : ""},
-         {"code", CodeName(status.error_code())},
+         {"code", GrpcCodeName(status.error_code())},
          {"latency_ms", latency_ms},
          {"request_id", request_id_},
          {"peer", peer},
@@ -160,14 +121,6 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
 grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   return new CallLogInterceptor(info);
-}
-
-bool IsUsableRequestId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    if (c <= ' ' || c > '~') return false;
-  }
-  return true;
 }
 
 std::string NewRequestId() {

@@ -10,8 +10,6 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
-
 namespace clinic::server {
 
 // The metadata key carrying the request id, in both directions.
@@ -22,10 +20,6 @@ class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFa
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 };
-
-// Whether a caller-supplied request id is safe to log and echo: 1 to 128
-// printable ASCII characters without spaces.
-bool IsUsableRequestId(absl::string_view id);
 
 // A new random request id (32 lowercase hex characters).
 std::string NewRequestId();

@@ -1,21 +1,17 @@
 #include "common/storage/etag.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/hash.h"
 #include "common/core/status.h"
 
 namespace clinic::storage {
 
 std::string MakeEtag(absl::string_view name, int64_t revision) {
-  const std::string input = absl::StrCat(name, "#", revision);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  const std::string digest = Sha256(absl::StrCat(name, "#", revision));
   // 12 bytes are plenty to tell revisions apart and keep the etag short.
-  return absl::StrCat(
-      "W/\"", absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<char*>(digest), 12)),
-      "\"");
+  return absl::StrCat("W/\"", absl::WebSafeBase64Escape(absl::string_view(digest).substr(0, 12)),
+                      "\"");
 }
 
 absl::Status CheckEtag(absl::string_view given, absl::string_view name, int64_t revision,

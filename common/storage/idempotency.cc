@@ -1,10 +1,10 @@
 #include "common/storage/idempotency.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/core/hash.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -27,9 +27,7 @@ std::string Fingerprint(const google::protobuf::Message& message) {
     coded.SetSerializationDeterministic(true);
     message.SerializeToCodedStream(&coded);
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+  return Sha256(bytes);
 }
 
 }  // namespace
@@ -41,16 +39,13 @@ absl::Status ValidateRequestId(absl::string_view request_id, bool required) {
                                    "per call and the same one when retrying")
                     : absl::OkStatus();
   }
-  if (request_id.size() > 128) {
-    return InvalidField("request_id", absl::StrCat("is ", request_id.size(),
-                                                   " characters long; at most 128 are allowed"));
+  if (IsWellFormedRequestId(request_id)) return absl::OkStatus();
+  if (request_id.size() > kMaxRequestIdBytes) {
+    return InvalidField("request_id",
+                        absl::StrCat("is ", request_id.size(), " characters long; at most ",
+                                     kMaxRequestIdBytes, " are allowed"));
   }
-  for (char c : request_id) {
-    if (c <= ' ' || c > '~') {
-      return InvalidField("request_id", "may hold only printable ASCII characters, no spaces");
-    }
-  }
-  return absl::OkStatus();
+  return InvalidField("request_id", "may hold only printable ASCII characters, no spaces");
 }
 
 IdempotentCall::IdempotentCall(absl::string_view method, absl::string_view caller,

@@ -1,12 +1,10 @@
 #include "common/storage/page_tokens.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/hash.h"
 #include "common/core/status.h"
 
 namespace clinic::storage {
@@ -21,11 +19,7 @@ std::string Mac(const std::string& key, absl::string_view scope, absl::string_vi
   // Lengths are part of the signed text, so fields cannot bleed into each other.
   const std::string text =
       absl::StrCat(scope.size(), ":", scope, "|", query.size(), ":", query, "|", cursor);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
-  return std::string(reinterpret_cast<char*>(digest), kMacBytes);
+  return HmacSha256(key, text).substr(0, kMacBytes);
 }
 
 }  // namespace
@@ -75,7 +69,9 @@ absl::StatusOr<std::string> PageTokens::Decode(absl::string_view scope, absl::st
   }
   const std::string cursor = raw.substr(kMacBytes);
   const std::string expected = Mac(key_, scope, query, cursor);
-  if (CRYPTO_memcmp(expected.data(), raw.data(), kMacBytes) != 0) return BadPageToken();
+  if (!ConstantTimeEquals(expected, absl::string_view(raw).substr(0, kMacBytes))) {
+    return BadPageToken();
+  }
   return cursor;
 }
 

@@ -1,23 +1,35 @@
 #include "services/access/access_service.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/auth/grant_rules.h"
+#include "common/core/resource_name.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace clinic::access {
 namespace {
 
-using google::protobuf::util::TimeUtil;
+// A principal's id: 1 to 64 lowercase letters, digits, dots and hyphens,
+// starting with a letter or digit.
+bool IsPrincipalId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (!absl::ascii_islower(id[0]) && !absl::ascii_isdigit(id[0])) return false;
+  for (char c : id) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '-') return false;
+  }
+  return true;
+}
 
-constexpr char kTokenPrefix[] = "tokens/";
+constexpr ResourcePattern kPrincipalNames[] = {
+    {"staff/{id}", IsPrincipalId}, {"service/{id}", IsPrincipalId}, {"tool/{id}", IsPrincipalId}};
 constexpr size_t kMaxDisplayName = 100;
 constexpr size_t kMaxDescription = 200;
 constexpr size_t kMaxCommonName = 200;
@@ -49,17 +61,8 @@ void AddRequestId(absl::string_view request_id, bool required, std::vector<Field
 }  // namespace
 
 bool IsPrincipalName(absl::string_view name) {
-  const size_t slash = name.find('/');
-  if (slash == absl::string_view::npos) return false;
-  const absl::string_view kind = name.substr(0, slash);
-  const absl::string_view id = name.substr(slash + 1);
-  if (kind != "staff" && kind != "service" && kind != "tool") return false;
-  if (id.empty() || id.size() > 64) return false;
-  if (!absl::ascii_islower(id[0]) && !absl::ascii_isdigit(id[0])) return false;
-  for (char c : id) {
-    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '-') return false;
-  }
-  return true;
+  return std::any_of(std::begin(kPrincipalNames), std::end(kPrincipalNames),
+                     [name](const ResourcePattern& pattern) { return pattern.Matches(name); });
 }
 
 void AccessService::ValidatePrincipal(const v1::Principal& principal, bool roles_sent,
@@ -78,10 +81,9 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal, bool roles
           {field + ".role", absl::StrCat(binding.role(), " is not a role; see clinic.v1.Role")});
       continue;
     }
-    if (!binding.site_id().empty() && site_ids_.count(binding.site_id()) == 0) {
-      out.push_back({field + ".site_id",
-                     absl::StrCat(Quote(binding.site_id()), " is not a site of this chain")});
-    } else if (roles_sent && !binding.site_id().empty() && auth::IsChainWideOnly(binding.role())) {
+    sites_.CheckSite(binding.site_id(), field + ".site_id", /*required=*/false, out);
+    if (roles_sent && !binding.site_id().empty() && sites_.Contains(binding.site_id()) &&
+        auth::IsChainWideOnly(binding.role())) {
       // Only roles the request sets: a binding stored before the rule
       // existed must not stop its principal from being disabled.
       out.push_back(
@@ -110,11 +112,11 @@ void AccessService::ValidatePrincipal(const v1::Principal& principal, bool roles
   }
 }
 
-AccessService::AccessService(auth::AccessStore& store, std::set<std::string> site_ids,
+AccessService::AccessService(auth::AccessStore& store, config::Sites sites,
                              size_t page_budget_bytes)
     : ServiceKit(/*threads=*/2, /*max_queued=*/256),
       store_(store),
-      site_ids_(std::move(site_ids)),
+      sites_(std::move(sites)),
       page_budget_bytes_(page_budget_bytes) {
   Handle("WhoAmI", &AccessService::WhoAmI, server::Runs::kInline);
   Handle("CreatePrincipal", &AccessService::CreatePrincipal);
@@ -315,14 +317,9 @@ absl::Status AccessService::ListTokens(const server::Call& /*call*/,
 absl::Status AccessService::RevokeToken(const server::Call& /*call*/,
                                         const v1::RevokeTokenRequest& request,
                                         v1::AccessToken& response) {
-  const std::string& name = request.name();
-  if (name.empty()) return InvalidField("name", "is required, e.g. \"tokens/01J9Z...\"");
-  const absl::string_view id = absl::string_view(name).substr(
-      absl::StartsWith(name, kTokenPrefix) ? sizeof(kTokenPrefix) - 1 : 0);
-  if (!absl::StartsWith(name, kTokenPrefix) || !storage::IsWellFormedId(id)) {
-    return InvalidField("name", absl::StrCat(Quote(name), " is not a token name \"tokens/{id}\""));
-  }
-  absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(id, absl::Now());
+  absl::StatusOr<ResourceName> name = auth::kTokenName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
+  absl::StatusOr<auth::TokenInfo> revoked = store_.Revoke(name->id("id"), absl::Now());
   if (!revoked.ok()) return revoked.status();
   response = ToProto(*revoked);
   return absl::OkStatus();
@@ -331,9 +328,7 @@ absl::Status AccessService::RevokeToken(const server::Call& /*call*/,
 server::ServiceFactory AccessFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-    std::set<std::string> sites;
-    for (const auto& site : context.config.chain().sites()) sites.insert(site.site_id());
-    return std::make_unique<AccessService>(context.access, std::move(sites),
+    return std::make_unique<AccessService>(context.access, config::Sites(context.config),
                                            storage::PageBudgetBytes(context.config));
   };
 }

@@ -11,6 +11,7 @@
 #include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/access.grpc.pb.h"
 #include "clinic/v1/audit.grpc.pb.h"
+#include "common/config/sites.h"
 #include "common/core/status.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
@@ -20,7 +21,7 @@ namespace clinic::access {
 
 class AccessService final : public server::ServiceKit<v1::Access> {
  public:
-  AccessService(auth::AccessStore& store, std::set<std::string> site_ids, size_t page_budget_bytes);
+  AccessService(auth::AccessStore& store, config::Sites sites, size_t page_budget_bytes);
 
  private:
   absl::Status WhoAmI(const server::Call& call, const v1::WhoAmIRequest& request,
@@ -47,7 +48,7 @@ class AccessService final : public server::ServiceKit<v1::Access> {
                          std::vector<FieldViolation>& out) const;
 
   auth::AccessStore& store_;
-  std::set<std::string> site_ids_;
+  config::Sites sites_;
   size_t page_budget_bytes_;
 };
 

@@ -1,8 +1,8 @@
 // The Audit service: reading the audit trail a page at a time, and checking
 // its hash chain.
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/core/resource_name.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/storage/ids.h"
@@ -14,6 +14,9 @@ namespace {
 // Events are small and read in bulk, so pages are larger than elsewhere.
 constexpr storage::PageSizes kAuditPageSizes{100, 500};
 constexpr size_t kMaxPrincipalFilter = 200;
+// The names ClientRecords gives its clients, whose trail the client filter
+// asks for.
+constexpr ResourcePattern kClientName("clients/{client_id}", storage::IsWellFormedId);
 
 }  // namespace
 
@@ -33,12 +36,8 @@ absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
                                            v1::ListAuditEventsResponse& response) {
   std::vector<FieldViolation> violations;
   if (!request.client().empty()) {
-    const std::string& client = request.client();
-    if (!absl::StartsWith(client, "clients/") ||
-        !storage::IsWellFormedId(absl::string_view(client).substr(8))) {
-      violations.push_back(
-          {"client", absl::StrCat(Quote(client), " is not a client name \"clients/{id}\"")});
-    }
+    absl::Status client = kClientName.Parse(request.client(), "client").status();
+    for (FieldViolation& v : GetFieldViolations(client)) violations.push_back(std::move(v));
   }
   if (request.principal().size() > kMaxPrincipalFilter) {
     violations.push_back({"principal", "is longer than any principal name"});

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
@@ -12,6 +11,7 @@
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
+#include "services/client_records/client_records_names.h"
 #include "services/client_records/client_records_service.h"
 #include "services/client_records/client_validation.h"
 
@@ -24,17 +24,6 @@ void AddRequestId(absl::string_view request_id, std::vector<FieldViolation>& out
   }
 }
 
-absl::StatusOr<std::string> ParseHistoryName(absl::string_view name, absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 3 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1]) ||
-      parts[2] != "medicalHistory") {
-    return InvalidField(field, absl::StrCat(Quote(name),
-                                            " is not of the form "
-                                            "\"clients/{client_id}/medicalHistory\""));
-  }
-  return std::string(parts[1]);
-}
-
 int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d.day(); }
 
 }  // namespace
@@ -42,13 +31,13 @@ int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d
 absl::Status ClientRecordsService::GetMedicalHistory(const server::Call& call,
                                                      const v1::GetMedicalHistoryRequest& request,
                                                      v1::MedicalHistory& response) {
-  absl::StatusOr<std::string> client_id = ParseHistoryName(request.name(), "name");
-  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<ResourceName> name = kMedicalHistoryName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
   if (request.version() < 0) {
     return InvalidField("version", "must not be negative (0 means current)");
   }
   absl::StatusOr<v1::MedicalHistory> history =
-      store_->GetMedicalHistory(*client_id, request.version());
+      store_->GetMedicalHistory(name->id("client_id"), request.version());
   if (history.ok()) response = std::move(*history);
   return history.status();
 }
@@ -57,8 +46,8 @@ absl::Status ClientRecordsService::UpdateMedicalHistory(
     const server::Call& call, const v1::UpdateMedicalHistoryRequest& request,
     v1::MedicalHistory& response) {
   const v1::MedicalHistory& in = request.medical_history();
-  absl::StatusOr<std::string> client_id = ParseHistoryName(in.name(), "medical_history.name");
-  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<ResourceName> name = kMedicalHistoryName.Parse(in.name(), "medical_history.name");
+  if (!name.ok()) return name.status();
   std::vector<FieldViolation> violations;
   std::set<int> seen;
   for (int i = 0; i < in.facts_size(); ++i) {
@@ -75,8 +64,8 @@ absl::Status ClientRecordsService::UpdateMedicalHistory(
           {path + ".fact", absl::StrCat(v1::MedicalFact_Name(entry.fact()),
                                         " is listed twice; keep one entry per fact")});
     }
-    if (entry.has_start_date()) ValidateDate(entry.start_date(), path + ".start_date", violations);
-    if (entry.has_end_date()) ValidateDate(entry.end_date(), path + ".end_date", violations);
+    if (entry.has_start_date()) CheckDate(entry.start_date(), path + ".start_date", violations);
+    if (entry.has_end_date()) CheckDate(entry.end_date(), path + ".end_date", violations);
     if (entry.has_start_date() && entry.has_end_date() &&
         DateOrder(entry.end_date()) < DateOrder(entry.start_date())) {
       violations.push_back({path + ".end_date", "is before start_date"});
@@ -96,8 +85,8 @@ absl::Status ClientRecordsService::UpdateMedicalHistory(
   history.set_notes(in.notes());
   history.set_recorded_by(call.principal());
   *history.mutable_record_time() = ToTimestamp(absl::Now());
-  absl::StatusOr<v1::MedicalHistory> stored =
-      store_->AppendMedicalHistory(request, call.request_scope(), *client_id, std::move(history));
+  absl::StatusOr<v1::MedicalHistory> stored = store_->AppendMedicalHistory(
+      request, call.request_scope(), name->id("client_id"), std::move(history));
   if (stored.ok()) response = std::move(*stored);
   return stored.status();
 }
@@ -105,10 +94,10 @@ absl::Status ClientRecordsService::UpdateMedicalHistory(
 absl::Status ClientRecordsService::ListMedicalHistoryVersions(
     const server::Call& call, const v1::ListMedicalHistoryVersionsRequest& request,
     v1::ListMedicalHistoryVersionsResponse& response) {
-  absl::StatusOr<std::string> client_id = ParseHistoryName(request.name(), "name");
-  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<ResourceName> name = kMedicalHistoryName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
   absl::StatusOr<v1::ListMedicalHistoryVersionsResponse> listed =
-      store_->ListMedicalHistoryVersions(*client_id, request);
+      store_->ListMedicalHistoryVersions(name->id("client_id"), request);
   if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
@@ -116,8 +105,9 @@ absl::Status ClientRecordsService::ListMedicalHistoryVersions(
 absl::Status ClientRecordsService::RecordConsent(const server::Call& call,
                                                  const v1::RecordConsentRequest& request,
                                                  v1::Consent& response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
-  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
+  const std::string& client_id = parent->id("client_id");
   const absl::Time now = absl::Now();
   const v1::Consent& in = request.consent();
   std::vector<FieldViolation> violations;
@@ -131,19 +121,14 @@ absl::Status ClientRecordsService::RecordConsent(const server::Call& call,
   ValidateText(in.form_version(), "consent.form_version", true, 64, violations);
   CheckEventTime(in.sign_time(), in.has_sign_time(), /*required=*/true, now, "consent.sign_time",
                  violations);
-  if (in.site_id().empty()) {
-    violations.push_back({"consent.site_id", "is required"});
-  } else if (site_ids_.count(in.site_id()) == 0) {
-    violations.push_back(
-        {"consent.site_id", absl::StrCat(Quote(in.site_id()), " is not a site of this chain")});
-  }
+  sites_.CheckSite(in.site_id(), "consent.site_id", /*required=*/true, violations);
   ValidateText(in.witness(), "consent.witness", false, 200, violations);
   AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const std::string consent_id = storage::NewId();
   v1::Consent consent;
-  consent.set_name(absl::StrCat("clients/", *client_id, "/consents/", consent_id));
+  consent.set_name(kConsentName.Format(client_id, consent_id));
   consent.set_treatment_type_id(in.treatment_type_id());
   consent.set_form_version(in.form_version());
   *consent.mutable_sign_time() = in.sign_time();
@@ -152,7 +137,7 @@ absl::Status ClientRecordsService::RecordConsent(const server::Call& call,
   consent.set_state(v1::CONSENT_STATE_ACTIVE);
   consent.set_recorded_by(call.principal());
   absl::StatusOr<v1::Consent> stored =
-      store_->RecordConsent(request, call.request_scope(), *client_id, consent_id, consent);
+      store_->RecordConsent(request, call.request_scope(), client_id, consent_id, consent);
   if (stored.ok()) response = std::move(*stored);
   return stored.status();
 }
@@ -160,14 +145,14 @@ absl::Status ClientRecordsService::RecordConsent(const server::Call& call,
 absl::Status ClientRecordsService::WithdrawConsent(const server::Call& call,
                                                    const v1::WithdrawConsentRequest& request,
                                                    v1::Consent& response) {
-  auto ids = ParseChildName(request.name(), "consents", "name");
-  if (!ids.ok()) return ids.status();
+  absl::StatusOr<ResourceName> name = kConsentName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
   std::vector<FieldViolation> violations;
   ValidateText(request.reason(), "reason", true, 500, violations);
   AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Consent> withdrawn =
-      store_->WithdrawConsent(request, call.request_scope(), ids->first, ids->second, absl::Now());
+  absl::StatusOr<v1::Consent> withdrawn = store_->WithdrawConsent(
+      request, call.request_scope(), name->id("client_id"), name->id("id"), absl::Now());
   if (withdrawn.ok()) response = std::move(*withdrawn);
   return withdrawn.status();
 }
@@ -175,9 +160,10 @@ absl::Status ClientRecordsService::WithdrawConsent(const server::Call& call,
 absl::Status ClientRecordsService::ListConsents(const server::Call& call,
                                                 const v1::ListConsentsRequest& request,
                                                 v1::ListConsentsResponse& response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
-  if (!client_id.ok()) return client_id.status();
-  absl::StatusOr<v1::ListConsentsResponse> listed = store_->ListConsents(*client_id, request);
+  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
+  absl::StatusOr<v1::ListConsentsResponse> listed =
+      store_->ListConsents(parent->id("client_id"), request);
   if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
@@ -185,8 +171,9 @@ absl::Status ClientRecordsService::ListConsents(const server::Call& call,
 absl::Status ClientRecordsService::CreateTreatmentRecord(
     const server::Call& call, const v1::CreateTreatmentRecordRequest& request,
     v1::TreatmentRecord& response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
-  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
+  const std::string& client_id = parent->id("client_id");
   const absl::Time now = absl::Now();
   const v1::TreatmentRecord& in = request.treatment_record();
   // The definition is read once; the snapshot keeps it stable while checked.
@@ -201,12 +188,7 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
         {"treatment_record.treatment_type_id",
          absl::StrCat("treatment type '", in.treatment_type_id(), "' is not loaded")});
   }
-  if (in.site_id().empty()) {
-    violations.push_back({"treatment_record.site_id", "is required"});
-  } else if (site_ids_.count(in.site_id()) == 0) {
-    violations.push_back({"treatment_record.site_id",
-                          absl::StrCat(Quote(in.site_id()), " is not a site of this chain")});
-  }
+  sites_.CheckSite(in.site_id(), "treatment_record.site_id", /*required=*/true, violations);
   ValidateText(in.practitioner(), "treatment_record.practitioner", true, 200, violations);
   CheckEventTime(in.perform_time(), in.has_perform_time(), /*required=*/true, now,
                  "treatment_record.perform_time", violations);
@@ -224,13 +206,13 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
 
   const std::string record_id = storage::NewId();
   v1::TreatmentRecord record = in;
-  record.set_name(absl::StrCat("clients/", *client_id, "/treatmentRecords/", record_id));
+  record.set_name(kTreatmentRecordName.Format(client_id, record_id));
   record.set_definition_version(type->definition().version());
   record.clear_addenda();
   record.set_recorded_by(call.principal());
   *record.mutable_create_time() = ToTimestamp(now);
   absl::StatusOr<v1::TreatmentRecord> stored =
-      store_->CreateTreatmentRecord(request, call.request_scope(), *client_id, record_id, record);
+      store_->CreateTreatmentRecord(request, call.request_scope(), client_id, record_id, record);
   if (stored.ok()) response = std::move(*stored);
   return stored.status();
 }
@@ -238,9 +220,10 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
 absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& call,
                                                       const v1::GetTreatmentRecordRequest& request,
                                                       v1::TreatmentRecord& response) {
-  auto ids = ParseChildName(request.name(), "treatmentRecords", "name");
-  if (!ids.ok()) return ids.status();
-  absl::StatusOr<v1::TreatmentRecord> record = store_->GetTreatmentRecord(ids->first, ids->second);
+  absl::StatusOr<ResourceName> name = kTreatmentRecordName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
+  absl::StatusOr<v1::TreatmentRecord> record =
+      store_->GetTreatmentRecord(name->id("client_id"), name->id("id"));
   if (record.ok()) response = std::move(*record);
   return record.status();
 }
@@ -248,10 +231,10 @@ absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& call,
 absl::Status ClientRecordsService::ListTreatmentRecords(
     const server::Call& call, const v1::ListTreatmentRecordsRequest& request,
     v1::ListTreatmentRecordsResponse& response) {
-  absl::StatusOr<std::string> client_id = ParseClientName(request.parent(), "parent");
-  if (!client_id.ok()) return client_id.status();
+  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
   absl::StatusOr<v1::ListTreatmentRecordsResponse> listed =
-      store_->ListTreatmentRecords(*client_id, request);
+      store_->ListTreatmentRecords(parent->id("client_id"), request);
   if (listed.ok()) response = std::move(*listed);
   return listed.status();
 }
@@ -259,8 +242,8 @@ absl::Status ClientRecordsService::ListTreatmentRecords(
 absl::Status ClientRecordsService::AddTreatmentRecordAddendum(
     const server::Call& call, const v1::AddTreatmentRecordAddendumRequest& request,
     v1::TreatmentRecord& response) {
-  auto ids = ParseChildName(request.name(), "treatmentRecords", "name");
-  if (!ids.ok()) return ids.status();
+  absl::StatusOr<ResourceName> name = kTreatmentRecordName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
   const absl::Time now = absl::Now();
   std::vector<FieldViolation> violations;
   ValidateText(request.addendum().text(), "addendum.text", true, 10000, violations);
@@ -273,8 +256,8 @@ absl::Status ClientRecordsService::AddTreatmentRecordAddendum(
   addendum.mutable_adverse_events()->CopyFrom(request.addendum().adverse_events());
   addendum.set_author(call.principal());
   *addendum.mutable_create_time() = ToTimestamp(now);
-  absl::StatusOr<v1::TreatmentRecord> record =
-      store_->AddAddendum(request, call.request_scope(), ids->first, ids->second, addendum);
+  absl::StatusOr<v1::TreatmentRecord> record = store_->AddAddendum(
+      request, call.request_scope(), name->id("client_id"), name->id("id"), addendum);
   if (record.ok()) response = std::move(*record);
   return record.status();
 }

@@ -5,7 +5,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/core/phone.h"
 #include "common/core/status.h"
@@ -16,6 +15,7 @@
 #include "common/storage/ids.h"
 #include "common/storage/paging.h"
 #include "services/client_records/client_name_keys.h"
+#include "services/client_records/client_records_names.h"
 #include "services/client_records/client_validation.h"
 
 namespace clinic::client_records {
@@ -53,15 +53,9 @@ UpdatableFields() {
 }
 
 // Every rule a stored client must satisfy, whether new or updated.
-void ValidateClient(const v1::Client& client, bool has_date_of_birth,
-                    const std::set<std::string>& site_ids, absl::Time now,
-                    std::vector<FieldViolation>& out) {
-  if (client.home_site_id().empty()) {
-    out.push_back({"client.home_site_id", "is required"});
-  } else if (site_ids.count(client.home_site_id()) == 0) {
-    out.push_back({"client.home_site_id",
-                   absl::StrCat(Quote(client.home_site_id()), " is not a site of this chain")});
-  }
+void ValidateClient(const v1::Client& client, bool has_date_of_birth, const config::Sites& sites,
+                    absl::Time now, std::vector<FieldViolation>& out) {
+  sites.CheckSite(client.home_site_id(), "client.home_site_id", /*required=*/true, out);
   ValidateText(client.given_name(), "client.given_name", true, kMaxNameChars, out);
   ValidateText(client.family_name(), "client.family_name", true, kMaxNameChars, out);
   ValidateText(client.preferred_name(), "client.preferred_name", false, kMaxNameChars, out);
@@ -88,11 +82,9 @@ void ValidateClient(const v1::Client& client, bool has_date_of_birth,
 // site's country when typed without a country code; the email trimmed and
 // lower-cased. A phone equal to `stored`'s is kept as it is: it was accepted
 // before, and an update of another field must not fail on it.
-void NormalizeContacts(v1::Client& client, const v1::Client* stored,
-                       const std::map<std::string, std::string>& site_countries,
+void NormalizeContacts(v1::Client& client, const v1::Client* stored, const config::Sites& sites,
                        std::vector<FieldViolation>& out) {
-  const auto country = site_countries.find(client.home_site_id());
-  const std::string region = country == site_countries.end() ? "" : country->second;
+  const std::string region = sites.CountryOf(client.home_site_id());
   if (stored == nullptr || client.phone() != stored->phone()) {
     client.set_phone(NormalizePhoneField(client.phone(), region, "client.phone", false, out));
   }
@@ -108,51 +100,14 @@ void NormalizeContacts(v1::Client& client, const v1::Client* stored,
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseClientName(absl::string_view name, absl::string_view field) {
-  if (name.empty()) return InvalidField(field, "is required, e.g. \"clients/01J9Z...\"");
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1])) {
-    return InvalidField(field, absl::StrCat(Quote(name),
-                                            " is not a client name of the form "
-                                            "\"clients/{client_id}\""));
-  }
-  return std::string(parts[1]);
-}
-
-absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(absl::string_view name,
-                                                                   absl::string_view collection,
-                                                                   absl::string_view field) {
-  const std::string shape = absl::StrCat("\"clients/{client_id}/", collection, "/{id}\"");
-  if (name.empty()) return InvalidField(field, absl::StrCat("is required, of the form ", shape));
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "clients" || !storage::IsWellFormedId(parts[1]) ||
-      parts[2] != collection || !storage::IsWellFormedId(parts[3])) {
-    return InvalidField(field, absl::StrCat(Quote(name), " is not of the form ", shape));
-  }
-  return std::make_pair(std::string(parts[1]), std::string(parts[3]));
-}
-
 ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> store,
-                                           std::set<std::string> site_ids,
-                                           plugins::PluginHost& plugins,
-                                           std::map<std::string, std::string> site_countries)
+                                           config::Sites sites, plugins::PluginHost& plugins)
     // Sized to the store's connections: four readers and the writer.
     : ServiceKit(/*threads=*/5),
       store_(std::move(store)),
-      site_ids_(std::move(site_ids)),
-      site_countries_(std::move(site_countries)),
+      sites_(std::move(sites)),
+      chain_country_(sites_.SingleCountry()),
       plugins_(plugins) {
-  std::set<std::string> countries;
-  bool every_site_has_one = true;
-  for (const std::string& site : site_ids_) {
-    const auto it = site_countries_.find(site);
-    if (it == site_countries_.end() || it->second.empty()) {
-      every_site_has_one = false;
-    } else {
-      countries.insert(it->second);
-    }
-  }
-  if (every_site_has_one && countries.size() == 1) chain_country_ = *countries.begin();
   Handle("CreateClient", &ClientRecordsService::CreateClient);
   Handle("GetClient", &ClientRecordsService::GetClient);
   Handle("UpdateClient", &ClientRecordsService::UpdateClient);
@@ -182,8 +137,8 @@ absl::Status ClientRecordsService::CreateClient(const server::Call& call,
   // spaces is then missing, not a name.
   v1::Client client = request.client();
   NormalizeClientNames(client);
-  NormalizeContacts(client, nullptr, site_countries_, violations);
-  ValidateClient(client, client.has_date_of_birth(), site_ids_, now, violations);
+  NormalizeContacts(client, nullptr, sites_, violations);
+  ValidateClient(client, client.has_date_of_birth(), sites_, now, violations);
   if (absl::Status s = storage::ValidateRequestId(request.request_id(), true); !s.ok()) {
     for (FieldViolation& v : GetFieldViolations(s)) violations.push_back(std::move(v));
   }
@@ -191,7 +146,7 @@ absl::Status ClientRecordsService::CreateClient(const server::Call& call,
 
   const std::string id = storage::NewId();
   client.set_client_id(id);
-  client.set_name(absl::StrCat("clients/", id));
+  client.set_name(kClientName.Format(id));
   client.set_state(v1::CLIENT_STATE_ACTIVE);
   *client.mutable_create_time() = ToTimestamp(now);
   *client.mutable_update_time() = ToTimestamp(now);
@@ -205,9 +160,9 @@ absl::Status ClientRecordsService::CreateClient(const server::Call& call,
 absl::Status ClientRecordsService::GetClient(const server::Call& call,
                                              const v1::GetClientRequest& request,
                                              v1::Client& response) {
-  absl::StatusOr<std::string> id = ParseClientName(request.name(), "name");
-  if (!id.ok()) return id.status();
-  absl::StatusOr<v1::Client> client = store_->GetClient(*id);
+  absl::StatusOr<ResourceName> name = kClientName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
+  absl::StatusOr<v1::Client> client = store_->GetClient(name->id("client_id"));
   if (client.ok()) response = std::move(*client);
   return client.status();
 }
@@ -215,8 +170,8 @@ absl::Status ClientRecordsService::GetClient(const server::Call& call,
 absl::Status ClientRecordsService::UpdateClient(const server::Call& call,
                                                 const v1::UpdateClientRequest& request,
                                                 v1::Client& response) {
-  absl::StatusOr<std::string> id = ParseClientName(request.client().name(), "client.name");
-  if (!id.ok()) return id.status();
+  absl::StatusOr<ResourceName> name = kClientName.Parse(request.client().name(), "client.name");
+  if (!name.ok()) return name.status();
   std::vector<FieldViolation> violations;
   std::vector<std::string> paths(request.update_mask().paths().begin(),
                                  request.update_mask().paths().end());
@@ -244,15 +199,14 @@ absl::Status ClientRecordsService::UpdateClient(const server::Call& call,
   if (absl::Status s = Violations(violations); !s.ok()) return s;
 
   const absl::Time now = absl::Now();
-  const std::set<std::string>& sites = site_ids_;
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
-      *id, request.client().etag(), now, [&](v1::Client& client) -> absl::Status {
+      name->id("client_id"), request.client().etag(), now, [&](v1::Client& client) -> absl::Status {
         const v1::Client stored = client;
         for (const std::string& path : paths) UpdatableFields().at(path)(request.client(), client);
         NormalizeClientNames(client);
         std::vector<FieldViolation> problems;
-        NormalizeContacts(client, &stored, site_countries_, problems);
-        ValidateClient(client, client.has_date_of_birth(), sites, now, problems);
+        NormalizeContacts(client, &stored, sites_, problems);
+        ValidateClient(client, client.has_date_of_birth(), sites_, now, problems);
         return Violations(problems);
       });
   if (updated.ok()) response = std::move(*updated);
@@ -262,9 +216,8 @@ absl::Status ClientRecordsService::UpdateClient(const server::Call& call,
 absl::Status ClientRecordsService::ListClients(const server::Call& call,
                                                const v1::ListClientsRequest& request,
                                                v1::ListClientsResponse& response) {
-  if (!request.home_site_id().empty() && site_ids_.count(request.home_site_id()) == 0) {
-    return InvalidField("home_site_id", absl::StrCat(Quote(request.home_site_id()),
-                                                     " is not a site of this chain"));
+  if (absl::Status s = sites_.CheckSite(request.home_site_id(), "home_site_id", false); !s.ok()) {
+    return s;
   }
   if (request.has_updated_since()) {
     std::vector<FieldViolation> violations;
@@ -308,7 +261,7 @@ absl::Status ClientRecordsService::SearchClients(const server::Call& call,
   }
   ValidateEmail(normalized.email(), "email", false, violations);
   if (request.has_date_of_birth()) {
-    ValidateDate(request.date_of_birth(), "date_of_birth", violations);
+    CheckDate(request.date_of_birth(), "date_of_birth", violations);
   }
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::SearchClientsResponse> found = store_->SearchClients(normalized);
@@ -319,14 +272,14 @@ absl::Status ClientRecordsService::SearchClients(const server::Call& call,
 absl::Status ClientRecordsService::ArchiveClient(const server::Call& call,
                                                  const v1::ArchiveClientRequest& request,
                                                  v1::Client& response) {
-  absl::StatusOr<std::string> id = ParseClientName(request.name(), "name");
-  if (!id.ok()) return id.status();
+  absl::StatusOr<ResourceName> name = kClientName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
   std::vector<FieldViolation> violations;
   if (request.etag().empty()) violations.push_back({"etag", "is required"});
   ValidateText(request.reason(), "reason", false, 500, violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
-      *id, request.etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
+      name->id("client_id"), request.etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
         if (client.state() == v1::CLIENT_STATE_ARCHIVED) {
           return WithReason(
               absl::FailedPreconditionError(absl::StrCat(request.name(), " is already archived")),
@@ -342,11 +295,11 @@ absl::Status ClientRecordsService::ArchiveClient(const server::Call& call,
 absl::Status ClientRecordsService::RestoreClient(const server::Call& call,
                                                  const v1::RestoreClientRequest& request,
                                                  v1::Client& response) {
-  absl::StatusOr<std::string> id = ParseClientName(request.name(), "name");
-  if (!id.ok()) return id.status();
+  absl::StatusOr<ResourceName> name = kClientName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
   if (request.etag().empty()) return InvalidField("etag", "is required");
   absl::StatusOr<v1::Client> updated = store_->UpdateClient(
-      *id, request.etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
+      name->id("client_id"), request.etag(), absl::Now(), [&](v1::Client& client) -> absl::Status {
         if (client.state() != v1::CLIENT_STATE_ARCHIVED) {
           return WithReason(
               absl::FailedPreconditionError(absl::StrCat(request.name(), " is not archived")),
@@ -365,10 +318,7 @@ server::ServiceFactory ClientRecordsFactory() {
     absl::StatusOr<std::unique_ptr<ClientRecordsStore>> store = OpenSqliteClientRecordsStore(
         context.config.data_dir() + "/client_records.db", storage::PageBudgetBytes(context.config));
     if (!store.ok()) return store.status();
-    std::set<std::string> sites;
-    std::map<std::string, std::string> countries;
     for (const auto& site : context.config.chain().sites()) {
-      sites.insert(site.site_id());
       if (site.country_code().empty()) continue;
       // The config check knows only the code's shape; whether phones have
       // rules for it is libphonenumber's knowledge, which only this service
@@ -378,10 +328,9 @@ server::ServiceFactory ClientRecordsFactory() {
                                                        "\": country_code \"", site.country_code(),
                                                        "\" is not a country with phone numbers"));
       }
-      countries.emplace(site.site_id(), site.country_code());
     }
-    return std::make_unique<ClientRecordsService>(std::move(*store), std::move(sites),
-                                                  context.plugin_host, std::move(countries));
+    return std::make_unique<ClientRecordsService>(std::move(*store), config::Sites(context.config),
+                                                  context.plugin_host);
   };
 }
 

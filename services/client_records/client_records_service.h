@@ -5,13 +5,12 @@
 #ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SERVICE_H_
 #define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_SERVICE_H_
 
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "absl/time/time.h"
 #include "clinic/v1/clients.grpc.pb.h"
+#include "common/config/sites.h"
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
@@ -21,13 +20,12 @@ namespace clinic::client_records {
 
 class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> {
  public:
-  // `site_ids` are the chain's sites; `plugins` provides treatment types.
-  // `site_countries` maps a site id to its country (ISO 3166-1 alpha-2), for
-  // reading phone numbers typed in national format; a site without an entry
-  // accepts only numbers with a country code.
-  ClientRecordsService(std::unique_ptr<ClientRecordsStore> store, std::set<std::string> site_ids,
-                       plugins::PluginHost& plugins,
-                       std::map<std::string, std::string> site_countries = {});
+  // `sites` are the chain's sites, with the country (ISO 3166-1 alpha-2)
+  // in which phone numbers typed in national format are read; a site
+  // without one accepts only numbers with a country code. `plugins`
+  // provides treatment types.
+  ClientRecordsService(std::unique_ptr<ClientRecordsStore> store, config::Sites sites,
+                       plugins::PluginHost& plugins);
 
  private:
   // The RPCs, one handler each (registered in the constructor). Client RPCs
@@ -75,8 +73,7 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
                                           v1::TreatmentRecord& response);
 
   std::unique_ptr<ClientRecordsStore> store_;
-  std::set<std::string> site_ids_;
-  std::map<std::string, std::string> site_countries_;
+  config::Sites sites_;
   // The country every site is in, for searches by a phone typed in national
   // format without phone_country_code; empty when sites are in several
   // countries or any lacks one.
@@ -87,12 +84,6 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
 // The factory a main passes to RunServerMain: opens client_records.db in the
 // data folder.
 server::ServiceFactory ClientRecordsFactory();
-
-// Resource names. Each returns the ids, or INVALID_ARGUMENT naming `field`.
-absl::StatusOr<std::string> ParseClientName(absl::string_view name, absl::string_view field);
-absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(absl::string_view name,
-                                                                   absl::string_view collection,
-                                                                   absl::string_view field);
 
 }  // namespace clinic::client_records
 

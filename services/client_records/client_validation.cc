@@ -109,10 +109,6 @@ std::string EmailProblem(absl::string_view email) {
 
 }  // namespace
 
-void ValidateDate(const v1::Date& date, absl::string_view field, std::vector<FieldViolation>& out) {
-  CheckDate(date, field, out);
-}
-
 void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
                          absl::string_view field, std::vector<FieldViolation>& out) {
   if (!present) {
@@ -120,7 +116,7 @@ void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,
     return;
   }
   const size_t before = out.size();
-  ValidateDate(date, field, out);
+  CheckDate(date, field, out);
   if (out.size() != before) return;
   // A date of birth has no time zone; UTC keeps the answer the same on every
   // server.

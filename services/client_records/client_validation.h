@@ -26,10 +26,6 @@
 
 namespace clinic::client_records {
 
-// A real calendar date: year 1 to 9999, month 1 to 12, and a day of that
-// month (29 February only in leap years).
-void ValidateDate(const v1::Date& date, absl::string_view field, std::vector<FieldViolation>& out);
-
 // Required (`present` false means the field was not sent), a real date, not
 // after today in UTC, and not more than 130 years before it.
 void ValidateDateOfBirth(const v1::Date& date, bool present, absl::Time now,

@@ -7,16 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/core/status.h"
+#include "common/core/time.h"
 #include "common/storage/etag.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
-#include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_records_names.h"
 #include "services/client_records/sqlite_store.h"
 
 namespace clinic::client_records {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
 constexpr char kUpdateHistoryMethod[] = "clinic.v1.ClientRecords/UpdateMedicalHistory";
@@ -65,7 +65,7 @@ constexpr char kListRecordsAfterSql[] =
 constexpr char kAfterEveryId[] = "~";
 
 std::string HistoryName(const std::string& client_id) {
-  return absl::StrCat("clients/", client_id, "/medicalHistory");
+  return kMedicalHistoryName.Format(client_id);
 }
 
 absl::StatusOr<v1::MedicalHistory> ReadHistory(SQLite::Statement& row,
@@ -89,7 +89,7 @@ absl::StatusOr<v1::TreatmentRecord> LoadRecord(Connection& connection, const std
   select.bind(1, record_id);
   select.bind(2, client_id);
   if (!select.executeStep()) {
-    return NotFound(absl::StrCat("clients/", client_id, "/treatmentRecords/", record_id));
+    return NotFound(kTreatmentRecordName.Format(client_id, record_id));
   }
   v1::TreatmentRecord record;
   if (absl::Status s = ParseStored(select.getColumn(0), record, "treatment record"); !s.ok()) {
@@ -112,7 +112,7 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::GetMedicalHistory(
     const std::string& client_id, int64_t version) {
   v1::MedicalHistory history;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
     SQLite::Statement& select =
         connection.Prepare(version == 0 ? kLatestHistorySql : kHistoryVersionSql);
     select.bind(1, client_id);
@@ -139,8 +139,7 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistor
   absl::Status status = storage::WriteOnce(
       *db_, kUpdateHistoryMethod, caller, request.request_id(), request, &history,
       [&](Connection& connection) -> absl::Status {
-        if (!ClientExists(connection, client_id))
-          return NotFound(absl::StrCat("clients/", client_id));
+        if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
 
         const std::string name = HistoryName(client_id);
         int64_t current = 0;
@@ -165,8 +164,7 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistor
         SQLite::Statement& insert = connection.Prepare(kInsertHistorySql);
         insert.bind(1, client_id);
         insert.bind(2, static_cast<int64_t>(current + 1));
-        insert.bind(3,
-                    static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(history.record_time())));
+        insert.bind(3, static_cast<int64_t>(TimestampToUnixMillis(history.record_time())));
         BindBlob(insert, 4, history.SerializeAsString());
         insert.exec();
         history.set_etag(storage::MakeEtag(name, current + 1));
@@ -188,7 +186,7 @@ SqliteClientRecordsStore::ListMedicalHistoryVersions(
   }
   v1::ListMedicalHistoryVersionsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
     SQLite::Statement& select = connection.Prepare(kListHistorySql);
     select.bind(1, client_id);
     select.bind(2, static_cast<int64_t>(before));
@@ -215,7 +213,7 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::RecordConsent(
       storage::WriteOnce(*db_, kRecordConsentMethod, caller, request.request_id(), request, &stored,
                          [&](Connection& connection) -> absl::Status {
                            if (!ClientExists(connection, client_id))
-                             return NotFound(absl::StrCat("clients/", client_id));
+                             return NotFound(kClientName.Format(client_id));
                            SQLite::Statement& insert = connection.Prepare(kInsertConsentSql);
                            insert.bind(1, consent_id);
                            insert.bind(2, client_id);
@@ -248,8 +246,7 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::WithdrawConsent(
               "CONSENT_ALREADY_WITHDRAWN", kDomain);
         }
         consent.set_state(v1::CONSENT_STATE_WITHDRAWN);
-        *consent.mutable_withdraw_time() =
-            TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+        *consent.mutable_withdraw_time() = ToTimestampMillis(now);
         consent.set_withdrawal_reason(request.reason());
         SQLite::Statement& update = connection.Prepare(kUpdateConsentSql);
         update.bind(1, static_cast<int>(consent.state()));
@@ -269,7 +266,7 @@ absl::StatusOr<v1::ListConsentsResponse> SqliteClientRecordsStore::ListConsents(
   if (!page.ok()) return page.status();
   v1::ListConsentsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
     SQLite::Statement& select = connection.Prepare(kListConsentsSql);
     select.bind(1, client_id);
     select.bind(2, page->first_page() ? std::string(kAfterEveryId) : page->cursor());
@@ -295,16 +292,14 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRec
   absl::Status status = storage::WriteOnce(
       *db_, kCreateRecordMethod, caller, request.request_id(), request, &stored,
       [&](Connection& connection) -> absl::Status {
-        if (!ClientExists(connection, client_id))
-          return NotFound(absl::StrCat("clients/", client_id));
+        if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
         SQLite::Statement& insert = connection.Prepare(kInsertRecordSql);
         insert.bind(1, record_id);
         insert.bind(2, client_id);
         insert.bind(3, record.treatment_type_id());
         insert.bind(4, record.site_id());
         insert.bind(5, record.cartridge().lot_number());
-        insert.bind(6,
-                    static_cast<int64_t>(TimeUtil::TimestampToMilliseconds(record.perform_time())));
+        insert.bind(6, static_cast<int64_t>(TimestampToUnixMillis(record.perform_time())));
         BindBlob(insert, 7, record.SerializeAsString());
         insert.exec();
         stored = record;
@@ -342,7 +337,7 @@ absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListT
   }
   v1::ListTreatmentRecordsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
-    if (!ClientExists(connection, client_id)) return NotFound(absl::StrCat("clients/", client_id));
+    if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
     std::vector<std::pair<int64_t, std::string>> keys;
     {
       SQLite::Statement& select =

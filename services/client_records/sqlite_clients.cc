@@ -8,18 +8,18 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/core/status.h"
+#include "common/core/time.h"
 #include "common/storage/etag.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/migrations.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/client_records/client_name_keys.h"
+#include "services/client_records/client_records_names.h"
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/sqlite_store.h"
 
 namespace clinic::client_records {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using storage::Connection;
 
 constexpr char kCreateMethod[] = "clinic.v1.ClientRecords/CreateClient";
@@ -82,7 +82,7 @@ std::string DateKey(const v1::Date& date) {
 }
 
 int64_t Millis(const google::protobuf::Timestamp& timestamp) {
-  return TimeUtil::TimestampToMilliseconds(timestamp);
+  return TimestampToUnixMillis(timestamp);
 }
 
 // A client read from a row, with its etag.
@@ -198,7 +198,7 @@ absl::StatusOr<v1::Client> SqliteClientRecordsStore::GetClient(const std::string
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kSelectClientSql);
     select.bind(1, client_id);
-    if (!select.executeStep()) return NotFound(absl::StrCat("clients/", client_id));
+    if (!select.executeStep()) return NotFound(kClientName.Format(client_id));
     client = ReadClient(select);
     return client.status();
   });
@@ -214,7 +214,7 @@ absl::StatusOr<v1::Client> SqliteClientRecordsStore::UpdateClient(const std::str
   absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kSelectClientSql);
     select.bind(1, client_id);
-    const std::string name = absl::StrCat("clients/", client_id);
+    const std::string name = kClientName.Format(client_id);
     if (!select.executeStep()) return NotFound(name);
     const int64_t revision = select.getColumn(1).getInt64();
     if (absl::Status s = ParseStored(select.getColumn(0), client, "client"); !s.ok()) return s;
@@ -223,7 +223,7 @@ absl::StatusOr<v1::Client> SqliteClientRecordsStore::UpdateClient(const std::str
       return s;
     }
     if (absl::Status s = mutation(client); !s.ok()) return s;
-    *client.mutable_update_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
+    *client.mutable_update_time() = ToTimestampMillis(now);
     client.clear_etag();
     SQLite::Statement& update = connection.Prepare(kUpdateClientSql);
     BindClientColumns(update, client, 1);

@@ -1,14 +1,11 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 
 namespace clinic::catalog {
 namespace {
-
-constexpr absl::string_view kTypeNamePrefix = "treatmentTypes/";
 
 // Pages through a list ordered by key, resuming after the key of the last
 // item of the previous page, so a reload between two pages neither repeats
@@ -66,17 +63,9 @@ absl::Status TreatmentCatalogService::ListTreatmentTypes(
 absl::Status TreatmentCatalogService::GetTreatmentType(
     const server::Call& /*call*/, const clinic::v1::GetTreatmentTypeRequest& request,
     clinic::v1::TreatmentType& response) {
-  const std::string& name = request.name();
-  if (name.empty()) {
-    return (InvalidField("name", "is required, e.g. \"treatmentTypes/microneedling\""));
-  }
-  if (!absl::StartsWith(name, kTypeNamePrefix) || name.size() == kTypeNamePrefix.size() ||
-      name.find('/', kTypeNamePrefix.size()) != std::string::npos) {
-    return (InvalidField("name", absl::StrCat(Quote(name),
-                                              " is not a treatment type name; "
-                                              "expected \"treatmentTypes/{id}\"")));
-  }
-  const absl::string_view id = absl::string_view(name).substr(kTypeNamePrefix.size());
+  absl::StatusOr<ResourceName> name = plugins::kTreatmentTypeName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
+  const std::string& id = name->id("id");
   const auto snapshot = host_.Current();
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {

@@ -186,13 +186,14 @@ TEST_F(CatalogServerTest, GetErrorsNameTheFieldAndTheReason) {
     grpc::StatusCode code;
     std::string fragment;
   };
-  for (const Case& c : std::vector<Case>{
-           {"", grpc::INVALID_ARGUMENT, "name: is required"},
-           {"microneedling", grpc::INVALID_ARGUMENT, "expected \"treatmentTypes/{id}\""},
-           {"treatmentTypes/", grpc::INVALID_ARGUMENT, "not a treatment type name"},
-           {"treatmentTypes/a/b", grpc::INVALID_ARGUMENT, "not a treatment type name"},
-           {"treatmentTypes/laser_hair_removal", grpc::NOT_FOUND,
-            "treatment type 'laser_hair_removal' is not loaded"}}) {
+  for (const Case& c :
+       std::vector<Case>{{"", grpc::INVALID_ARGUMENT, "name: is required"},
+                         {"microneedling", grpc::INVALID_ARGUMENT,
+                          "\"microneedling\" is not of the form \"treatmentTypes/{id}\""},
+                         {"treatmentTypes/", grpc::INVALID_ARGUMENT, "is not of the form"},
+                         {"treatmentTypes/a/b", grpc::INVALID_ARGUMENT, "is not of the form"},
+                         {"treatmentTypes/laser_hair_removal", grpc::NOT_FOUND,
+                          "treatment type 'laser_hair_removal' is not loaded"}}) {
     v1::GetTreatmentTypeRequest request;
     request.set_name(c.name);
     v1::TreatmentType type;

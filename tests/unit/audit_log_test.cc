@@ -4,9 +4,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
+#include "common/core/hash.h"
 #include "common/storage/database.h"
 #include "common/storage/page_tokens.h"
 #include "tests/testing/schema_check.h"
@@ -119,12 +119,6 @@ std::pair<std::string, std::string> StoredEvent(const std::string& path, int64_t
                   })
                   .ok());
   return stored;
-}
-
-std::string Sha256(const std::string& input) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
 }
 
 std::string SqlBlob(const std::string& bytes) { return "x'" + absl::BytesToHexString(bytes) + "'"; }

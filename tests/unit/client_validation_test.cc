@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "clinic/v1/common.pb.h"
+#include "common/core/time.h"
 #include "google/protobuf/text_format.h"
 
 namespace clinic {
@@ -70,7 +71,7 @@ const absl::Time kNow = Utc(2026, 11, 25);
 
 Violations CheckDate(int year, int month, int day) {
   Violations out;
-  ValidateDate(MakeDate(year, month, day), "client.date_of_birth", out);
+  clinic::CheckDate(MakeDate(year, month, day), "client.date_of_birth", out);
   return out;
 }
 
@@ -158,13 +159,13 @@ TEST(ClientValidationDateTest, ReportsEveryWrongPart) {
 
 TEST(ClientValidationDateTest, EmptyPrefixNamesTheBareField) {
   Violations out;
-  ValidateDate(MakeDate(2023, 2, 29), "", out);
+  clinic::CheckDate(MakeDate(2023, 2, 29), "", out);
   EXPECT_THAT(out, ElementsAre(Violation("day", "29")));
 }
 
 TEST(ClientValidationDateTest, AppendsWithoutClearing) {
   Violations out = {{"earlier", "an earlier problem"}};
-  ValidateDate(MakeDate(2023, 2, 29), "d", out);
+  clinic::CheckDate(MakeDate(2023, 2, 29), "d", out);
   EXPECT_THAT(out, ElementsAre(Violation("earlier", "earlier"), Violation("d.day", "29")));
 }
 

@@ -7,3 +7,9 @@ clinic_add_test(text_test LABEL unit
 clinic_add_test(time_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/time_test.cc
   LIBS clinic_core)
+clinic_add_test(resource_name_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/resource_name_test.cc
+  LIBS clinic_core clinic_storage)
+clinic_add_test(hash_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/hash_test.cc
+  LIBS clinic_hash)

@@ -10,6 +10,7 @@
 #include "clinic/v1/common.pb.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
+#include "common/core/text.h"
 #include "common/server/call_log_interceptor.h"
 #include "common/server/work_pool.h"
 
@@ -70,13 +71,36 @@ TEST(StatusTest, OkMapsToOkAndEveryCodeKeepsItsNumber) {
   EXPECT_EQ(ToGrpcStatus(absl::UnauthenticatedError("x")).error_code(), grpc::UNAUTHENTICATED);
 }
 
+TEST(GrpcCodeNameTest, NamesEveryCodeAsAbslDoes) {
+  EXPECT_EQ(GrpcCodeName(grpc::OK), "OK");
+  EXPECT_EQ(GrpcCodeName(grpc::DEADLINE_EXCEEDED), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(GrpcCodeName(grpc::RESOURCE_EXHAUSTED), "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(GrpcCodeName(grpc::UNAUTHENTICATED), "UNAUTHENTICATED");
+  // gRPC's and Abseil's codes share numbers and names, all 17 of them.
+  for (int code = 0; code <= 16; ++code) {
+    EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(code)),
+              absl::StatusCodeToString(static_cast<absl::StatusCode>(code)))
+        << code;
+    EXPECT_NE(GrpcCodeName(static_cast<grpc::StatusCode>(code)), "") << code;
+  }
+  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(17)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(-1)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(grpc::DO_NOT_USE), "UNKNOWN");
+}
+
 TEST(RequestIdTest, AcceptsSaneIdsOnly) {
-  EXPECT_TRUE(server::IsUsableRequestId("front-desk-42"));
-  EXPECT_TRUE(server::IsUsableRequestId(std::string(128, 'a')));
-  EXPECT_FALSE(server::IsUsableRequestId(""));
-  EXPECT_FALSE(server::IsUsableRequestId(std::string(129, 'a')));
-  EXPECT_FALSE(server::IsUsableRequestId("has space"));
-  EXPECT_FALSE(server::IsUsableRequestId("line\nbreak"));
+  EXPECT_TRUE(IsWellFormedRequestId("front-desk-42"));
+  EXPECT_TRUE(IsWellFormedRequestId(std::string(128, 'a')));
+  EXPECT_TRUE(IsWellFormedRequestId("!~"));
+  EXPECT_FALSE(IsWellFormedRequestId(""));
+  EXPECT_FALSE(IsWellFormedRequestId(std::string(129, 'a')));
+  EXPECT_FALSE(IsWellFormedRequestId("has space"));
+  EXPECT_FALSE(IsWellFormedRequestId("line\nbreak"));
+  EXPECT_FALSE(IsWellFormedRequestId(std::string("nul\0byte", 8)));
+  EXPECT_FALSE(IsWellFormedRequestId("del\x7f"));
+  EXPECT_FALSE(IsWellFormedRequestId("caf\xc3\xa9"));
+  // The server makes ids of the same syntax when a caller sends none.
+  EXPECT_TRUE(IsWellFormedRequestId(server::NewRequestId()));
   const std::string id = server::NewRequestId();
   EXPECT_THAT(id, SizeIs(32));
   EXPECT_NE(id, server::NewRequestId());

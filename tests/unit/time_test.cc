@@ -57,6 +57,29 @@ TEST(TimestampTest, ConversionsAreExactAcrossTheWholeRange) {
   EXPECT_LT(FromTimestamp(Ts(std::numeric_limits<int64_t>::min())), FromTimestamp(Ts(0)));
 }
 
+// Stores keep milliseconds: what a write returns must equal what a read gives.
+TEST(TimestampTest, MillisecondsRoundDownAndNeverOverflow) {
+  EXPECT_EQ(TimestampToUnixMillis(Ts(1, 999999999)), 1999);
+  EXPECT_EQ(TimestampToUnixMillis(Ts(-1, 1)), -1000);  // -0.999999999 s
+  EXPECT_EQ(TimestampToUnixMillis(Ts(kMinTimestampSeconds)), kMinTimestampSeconds * 1000);
+  EXPECT_EQ(TimestampToUnixMillis(Ts(kMaxTimestampSeconds, 999999999)),
+            kMaxTimestampSeconds * 1000 + 999);
+  EXPECT_EQ(TimestampToUnixMillis(Ts(std::numeric_limits<int64_t>::max())),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(TimestampToUnixMillis(Ts(std::numeric_limits<int64_t>::min())),
+            std::numeric_limits<int64_t>::min());
+
+  const absl::Time time = absl::FromUnixNanos(1764567684123456789);
+  const google::protobuf::Timestamp cut = ToTimestampMillis(time);
+  EXPECT_EQ(cut.seconds(), 1764567684);
+  EXPECT_EQ(cut.nanos(), 123000000);
+  EXPECT_EQ(TimestampToUnixMillis(cut), absl::ToUnixMillis(time));
+  const google::protobuf::Timestamp before_epoch = ToTimestampMillis(absl::FromUnixNanos(-1));
+  EXPECT_EQ(before_epoch.seconds(), -1);
+  EXPECT_EQ(before_epoch.nanos(), 999000000);
+  EXPECT_EQ(ToTimestampMillis(absl::InfiniteFuture()).seconds(), kMaxTimestampSeconds);
+}
+
 TEST(TimestampTest, CheckNamesTheFieldAndTheRange) {
   std::vector<FieldViolation> out;
   EXPECT_FALSE(CheckTimestamp(Ts(0, 1000000000), "updated_since", out));

@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/core/status.h"
 #include "tools/bench/echo_services.h"
 #include "tools/bench/load_client.h"
 #include "tools/bench/thread_census.h"
@@ -128,26 +129,11 @@ class BenchServer {
   int port_ = 0;
 };
 
-std::string CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::CANCELLED:
-      return "CANCELLED";
-    default:
-      return absl::StrCat("code ", static_cast<int>(code));
-  }
-}
-
 std::string Failures(const LoadResult& result) {
   if (result.failed == 0) return "0";
   std::vector<std::string> parts;
   for (const auto& [code, count] : result.failures) {
-    parts.push_back(absl::StrCat(count, " ", CodeName(code)));
+    parts.push_back(absl::StrCat(count, " ", GrpcCodeName(code)));
   }
   return absl::StrJoin(parts, ", ");
 }

@@ -20,8 +20,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/core/log.h"
+#include "common/core/time.h"
 #include "common/storage/ids.h"
-#include "google/protobuf/util/time_util.h"
+#include "services/client_records/client_records_names.h"
 #include "services/client_records/client_records_store.h"
 
 ABSL_FLAG(int, clients, 20000, "How many clients to load (1000000 for the full run).");
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
     Client client;
     const std::string id = clinic::storage::NewId();
     client.set_client_id(id);
-    client.set_name("clients/" + id);
+    client.set_name(clinic::client_records::kClientName.Format(id));
     client.set_home_site_id(i % 2 == 0 ? "london-soho" : "new-york-soho");
     client.set_given_name(kGiven[random() % std::size(kGiven)]);
     client.set_family_name(absl::StrCat(kFamily[random() % std::size(kFamily)], i % 1000));
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     client.set_phone(Phone(static_cast<uint64_t>(i)));
     client.set_email(absl::StrCat("client", i, "@example.com"));
     client.set_state(clinic::v1::CLIENT_STATE_ACTIVE);
-    *client.mutable_update_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    *client.mutable_update_time() = clinic::ToTimestamp(absl::Now());
     clinic::v1::CreateClientRequest request;
     request.set_request_id(absl::StrCat("bench-", i));
     auto created = store.CreateClient(request, "tools/client-records-bench", client);

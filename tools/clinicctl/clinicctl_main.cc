@@ -37,6 +37,7 @@
 #include "clinic/v1/clients.grpc.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/core/status.h"
+#include "common/core/time.h"
 #include "google/protobuf/text_format.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Address of a Clinic Core process.");
@@ -212,7 +213,7 @@ bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
                  error.c_str());
     return false;
   }
-  out->set_seconds(absl::ToUnixSeconds(time));
+  *out = clinic::ToTimestamp(time);
   return true;
 }
 
@@ -425,7 +426,7 @@ int main(int argc, char** argv) {
         for (const auto& name : event.resource_names()) names += (names.empty() ? "" : ",") + name;
         std::printf(
             "%lld\t%s\t%s%s\t%s\t%s\tcode=%d\t%s\n", static_cast<long long>(event.sequence()),
-            absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(event.event_time().seconds()),
+            absl::FormatTime(absl::RFC3339_sec, clinic::FromTimestamp(event.event_time()),
                              absl::UTCTimeZone())
                 .c_str(),
             event.principal().c_str(),

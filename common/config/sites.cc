@@ -1,0 +1,52 @@
+#include "common/config/sites.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
+namespace clinic::config {
+
+Sites::Sites(const v1::ServerConfig& config) {
+  for (const clinic::v1::Site& site : config.chain().sites()) sites_.emplace(site.site_id(), site);
+}
+
+bool Sites::Contains(absl::string_view site_id) const { return Find(site_id) != nullptr; }
+
+const clinic::v1::Site* Sites::Find(absl::string_view site_id) const {
+  const auto it = sites_.find(site_id);
+  return it == sites_.end() ? nullptr : &it->second;
+}
+
+std::string Sites::CountryOf(absl::string_view site_id) const {
+  const clinic::v1::Site* site = Find(site_id);
+  return site == nullptr ? "" : site->country_code();
+}
+
+std::string Sites::SingleCountry() const {
+  std::set<std::string> countries;
+  for (const auto& [id, site] : sites_) {
+    if (site.country_code().empty()) return "";
+    countries.insert(site.country_code());
+  }
+  return countries.size() == 1 ? *countries.begin() : "";
+}
+
+void Sites::CheckSite(absl::string_view site_id, absl::string_view field, bool required,
+                      std::vector<FieldViolation>& out) const {
+  if (site_id.empty()) {
+    if (required) out.push_back({std::string(field), "is required"});
+  } else if (!Contains(site_id)) {
+    out.push_back(
+        {std::string(field), absl::StrCat(Quote(site_id), " is not a site of this chain")});
+  }
+}
+
+absl::Status Sites::CheckSite(absl::string_view site_id, absl::string_view field,
+                              bool required) const {
+  std::vector<FieldViolation> violations;
+  CheckSite(site_id, field, required, violations);
+  if (violations.empty()) return absl::OkStatus();
+  return InvalidField(violations[0].field, violations[0].description);
+}
+
+}  // namespace clinic::config

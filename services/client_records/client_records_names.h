@@ -1,0 +1,22 @@
+// The resource names ClientRecords serves (docs/api.md): the service parses
+// every name and parent a request carries with these, and the service and
+// its store build names with them, so both always agree.
+#ifndef CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_NAMES_H_
+#define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_NAMES_H_
+
+#include "common/core/resource_name.h"
+#include "common/storage/ids.h"
+
+namespace clinic::client_records {
+
+inline constexpr ResourcePattern kClientName("clients/{client_id}", storage::IsWellFormedId);
+inline constexpr ResourcePattern kMedicalHistoryName("clients/{client_id}/medicalHistory",
+                                                     storage::IsWellFormedId);
+inline constexpr ResourcePattern kConsentName("clients/{client_id}/consents/{id}",
+                                              storage::IsWellFormedId);
+inline constexpr ResourcePattern kTreatmentRecordName("clients/{client_id}/treatmentRecords/{id}",
+                                                      storage::IsWellFormedId);
+
+}  // namespace clinic::client_records
+
+#endif  // CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_NAMES_H_
