@@ -1,7 +1,5 @@
 #include "common/auth/access_store.h"
 
-#include <openssl/rand.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -105,12 +103,11 @@ bool IsEnabledChainAdmin(const v1::Principal& principal) {
 
 // A new secret: the prefix and 32 random bytes, base64url.
 absl::StatusOr<std::string> NewSecret() {
-  unsigned char random[32];
-  if (RAND_bytes(random, sizeof(random)) != 1) {
+  absl::StatusOr<std::string> random = RandomBytes(32);
+  if (!random.ok()) {
     return absl::InternalError("cannot issue a token: no randomness available");
   }
-  return absl::StrCat(kTokenSecretPrefix, absl::WebSafeBase64Escape(absl::string_view(
-                                              reinterpret_cast<char*>(random), sizeof(random))));
+  return absl::StrCat(kTokenSecretPrefix, absl::WebSafeBase64Escape(*random));
 }
 
 absl::Status NotAuthenticated() {

@@ -1,13 +1,15 @@
-// SHA-256 and HMAC-SHA256 (OpenSSL), and comparing secrets, for every part of
-// Clinic Core that hashes: request fingerprints, etags, page-token MACs, the
-// audit trail's hash chain, token secrets and plugin files. A library of its
-// own (clinic_hash) so only the code that hashes links OpenSSL's crypto.
+// SHA-256 and HMAC-SHA256 (OpenSSL), comparing secrets, and secret random
+// bytes, for every part of Clinic Core that hashes or makes secrets: request
+// fingerprints, etags, page-token MACs and keys, the audit trail's hash
+// chain, token secrets and plugin files. A library of its own (clinic_hash)
+// so only that code links OpenSSL's crypto.
 #ifndef CLINIC_COMMON_CORE_HASH_H_
 #define CLINIC_COMMON_CORE_HASH_H_
 
 #include <cstddef>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace clinic {
@@ -28,6 +30,11 @@ std::string HmacSha256(absl::string_view key, absl::string_view message);
 // tells an attacker nothing about how close a guess came. Lengths are not
 // secret: values of different lengths are unequal at once.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
+
+// `count` bytes from OpenSSL's cryptographically secure generator, for keys
+// and secrets; INTERNAL when the generator cannot give them, so nothing is
+// ever made secret with predictable bytes.
+absl::StatusOr<std::string> RandomBytes(size_t count);
 
 }  // namespace clinic
 

@@ -25,7 +25,6 @@ namespace {
 using namespace definition_wording;  // NOLINT(google-build-using-namespace)
 
 using google::protobuf::Duration;
-using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxPasses = 20;
 constexpr int kMaxSessions = 52;

@@ -1,7 +1,5 @@
 #include "common/storage/page_tokens.h"
 
-#include <openssl/rand.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/hash.h"
@@ -39,10 +37,11 @@ absl::StatusOr<PageTokens> PageTokens::ForDatabase(Database& database) {
       key.assign(static_cast<const char*>(value.getBlob()), static_cast<size_t>(value.getBytes()));
       return absl::OkStatus();
     }
-    key.resize(32);
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), 32) != 1) {
+    absl::StatusOr<std::string> random = RandomBytes(32);
+    if (!random.ok()) {
       return absl::InternalError("cannot make a page token key: no randomness available");
     }
+    key = *std::move(random);
     SQLite::Statement& insert = connection.Prepare(kInsertKeySql);
     insert.bind(1, key.data(), static_cast<int>(key.size()));
     insert.exec();

@@ -67,5 +67,14 @@ TEST(ConstantTimeEqualsTest, ComparesEveryByte) {
   EXPECT_TRUE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
 }
 
+TEST(RandomBytesTest, GivesTheCountAskedForAndDiffersEachTime) {
+  absl::StatusOr<std::string> a = RandomBytes(32);
+  absl::StatusOr<std::string> b = RandomBytes(32);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_NE(*a, *b);
+  EXPECT_EQ(RandomBytes(0)->size(), 0u);
+}
+
 }  // namespace
 }  // namespace clinic
