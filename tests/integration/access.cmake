@@ -17,6 +17,5 @@ clinic_add_test(delegation_test LABEL integration
 add_dependencies(delegation_test clinic-plugin-probe clinic_bundled_plugins)
 clinic_add_test(access_grants_test LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_grants_test.cc
-  LIBS clinic_access_services clinic_client_records clinic_treatment_catalog clinic_server
-       clinic_testing_access)
+  LIBS clinic_all_services clinic_server clinic_testing_access)
 add_dependencies(access_grants_test clinic-plugin-probe clinic_bundled_plugins)

@@ -22,6 +22,7 @@
 #include "common/server/server.h"
 #include "services/access/access_service.h"
 #include "services/client_records/client_records_service.h"
+#include "services/clinicd/all_services.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
@@ -42,18 +43,13 @@ class AccessGrantsTest : public ::testing::Test {
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
                               plugins_.Join("clinic_microneedling.so"));
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_security()->set_bootstrap_admin_token_file(data_.Join("admin.token"));
     for (const char* site : {kOwnSite, kOtherSite}) {
       config.mutable_chain()->add_sites()->set_site_id(site);
     }
-    auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), access::AccessFactory(),
-                 access::AuditFactory(), client_records::ClientRecordsFactory()});
+    auto server = server::Server::Start(config, clinic::AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),

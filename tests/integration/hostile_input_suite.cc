@@ -15,32 +15,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "clinic/v1/access.pb.h"
+#include "common/core/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/testing/access_env.h"
 
 namespace clinic::hostile {
 
-std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  return code >= 0 && code <= 16 ? kNames[code] : absl::StrCat("code ", code);
-}
+std::string CodeName(grpc::StatusCode code) { return std::string(GrpcCodeName(code)); }
 
 std::string Codes(const std::set<grpc::StatusCode>& codes) {
   std::vector<std::string> names;

@@ -23,6 +23,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/access/access_service.h"
 #include "services/client_records/client_records_service.h"
+#include "services/clinicd/all_services.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
@@ -70,16 +71,11 @@ class PagingTest : public ::testing::Test {
       clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_bad_abi"),
                                 plugins_.Join(absl::StrCat("test_bad_abi_", bad, ".so")));
     }
-    config::v1::ServerConfig config;
-    config.set_listen_address("127.0.0.1:0");
-    config.set_data_dir(data_.path());
-    config.set_plugin_dir(plugins_.path());
-    config.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+    config::v1::ServerConfig config =
+        clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_server()->set_max_message_bytes(kMaxMessageBytes);
     config.mutable_chain()->add_sites()->set_site_id(kSite);
-    auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), access::AccessFactory(),
-                 access::AuditFactory(), client_records::ClientRecordsFactory()});
+    auto server = server::Server::Start(config, clinic::AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
