@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -31,14 +32,30 @@ using clinic::config::v1::ServerConfig;
 constexpr absl::Duration kHeapTrimInterval = absl::Seconds(2);
 constexpr size_t kHeapTrimThreshold = 16 << 20;
 
-// Adds reflection to one server only, instead of the global plugin
-// registration, so server.reflection_disabled is honoured per server.
+// Serves reflection on this server exactly when `enabled`. Linking gRPC's
+// reflection library registers its plugin for every server in the process
+// (a static initializer), so the plugin is already in the list: it is taken
+// out, and put back once when enabled, so server.reflection_disabled is
+// honoured and reflection is not registered twice.
 class ReflectionOption : public grpc::ServerBuilderOption {
  public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
   void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
   void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
-    plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    const std::string name = grpc::reflection::ProtoServerReflectionPlugin().name();
+    plugins->erase(
+        std::remove_if(plugins->begin(), plugins->end(),
+                       [&name](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+                         return plugin != nullptr && plugin->name() == name;
+                       }),
+        plugins->end());
+    if (enabled_) {
+      plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
   }
+
+ private:
+  bool enabled_;
 };
 
 absl::Status MakeDirectories(const std::string& path) {
@@ -213,9 +230,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   NoteProtobufParseErrors();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  if (!cfg.server().reflection_disabled()) {
-    builder.SetOption(std::make_unique<ReflectionOption>());
-  }
+  builder.SetOption(std::make_unique<ReflectionOption>(!cfg.server().reflection_disabled()));
   builder.AddListeningPort(cfg.listen_address(), *credentials, &server->port_);
   for (const auto& service : server->services_) builder.RegisterService(service.get());
   // Each call's context carries its access decision to the service kit.

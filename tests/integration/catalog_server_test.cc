@@ -324,6 +324,29 @@ TEST_F(CatalogServerTest, InProcessChannelReachesTheSameServices) {
   EXPECT_THAT(response.treatment_types(), SizeIs(3));
 }
 
+// gRPC's reflection library registers itself for every server in the
+// process when it is linked; server.reflection_disabled must still turn it
+// off for this server, and an enabled server serves it once.
+TEST(ServerReflectionTest, ReflectionDisabledMeansNoReflection) {
+  clinic::testing::TempDir data;
+  clinic::testing::TempDir plugins;
+  config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data.path(), plugins.path());
+  config.mutable_server()->set_reflection_disabled(true);
+  auto server = server::Server::Start(config, {catalog::TreatmentCatalogFactory()});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  stream->Write(request);
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::UNIMPLEMENTED);
+}
+
 TEST(ServerStartTest, RefusesAnAddressItCannotListenOn) {
   clinic::testing::TempDir data;
   config::v1::ServerConfig config;
