@@ -18,6 +18,8 @@
 #include "absl/time/clock.h"
 #include "common/core/hash.h"
 #include "common/core/log.h"
+#include "common/core/status.h"
+#include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/definition/definition_validator.h"
 #include "common/plugins/plugin_abi.h"
@@ -365,6 +367,14 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
     current_ = snapshot;
   }
   return snapshot;
+}
+
+absl::Status TreatmentTypeNotLoaded(absl::string_view id, absl::string_view domain) {
+  return WithReason(
+      absl::NotFoundError(absl::StrCat("treatment type ", Quote(id, kQuotedChars, '\''),
+                                       " is not loaded; ListTreatmentTypes shows what is, and "
+                                       "ListPluginProblems shows plugins that were refused")),
+      "TREATMENT_TYPE_NOT_LOADED", domain);
 }
 
 }  // namespace clinic::plugins

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "clinic/v1/treatment_catalog.pb.h"
@@ -21,6 +22,12 @@ namespace clinic::plugins {
 // A treatment type's resource name. Any id is well-formed: whether a type
 // exists is up to the loaded plugins, so an unknown id is NOT_FOUND.
 inline constexpr ResourcePattern kTreatmentTypeName("treatmentTypes/{id}", IsAnyId);
+
+// NOT_FOUND with reason TREATMENT_TYPE_NOT_LOADED for a well-formed
+// treatment type id no loaded plugin declares, in `domain` (the full name of
+// the service answering), so every service says it the same way. The id is
+// quoted, so the message stays short whatever was sent.
+absl::Status TreatmentTypeNotLoaded(absl::string_view id, absl::string_view domain);
 
 struct PluginHostOptions {
   // Folder scanned for *.so files.

@@ -28,7 +28,7 @@ int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d
 
 }  // namespace
 
-absl::Status ClientRecordsService::GetMedicalHistory(const server::Call& call,
+absl::Status ClientRecordsService::GetMedicalHistory(const server::Call& /*call*/,
                                                      const v1::GetMedicalHistoryRequest& request,
                                                      v1::MedicalHistory& response) {
   absl::StatusOr<ResourceName> name = kMedicalHistoryName.Parse(request.name(), "name");
@@ -92,7 +92,7 @@ absl::Status ClientRecordsService::UpdateMedicalHistory(
 }
 
 absl::Status ClientRecordsService::ListMedicalHistoryVersions(
-    const server::Call& call, const v1::ListMedicalHistoryVersionsRequest& request,
+    const server::Call& /*call*/, const v1::ListMedicalHistoryVersionsRequest& request,
     v1::ListMedicalHistoryVersionsResponse& response) {
   absl::StatusOr<ResourceName> name = kMedicalHistoryName.Parse(request.name(), "name");
   if (!name.ok()) return name.status();
@@ -157,7 +157,7 @@ absl::Status ClientRecordsService::WithdrawConsent(const server::Call& call,
   return withdrawn.status();
 }
 
-absl::Status ClientRecordsService::ListConsents(const server::Call& call,
+absl::Status ClientRecordsService::ListConsents(const server::Call& /*call*/,
                                                 const v1::ListConsentsRequest& request,
                                                 v1::ListConsentsResponse& response) {
   absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
@@ -217,7 +217,7 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
   return stored.status();
 }
 
-absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& call,
+absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& /*call*/,
                                                       const v1::GetTreatmentRecordRequest& request,
                                                       v1::TreatmentRecord& response) {
   absl::StatusOr<ResourceName> name = kTreatmentRecordName.Parse(request.name(), "name");
@@ -229,7 +229,7 @@ absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& call,
 }
 
 absl::Status ClientRecordsService::ListTreatmentRecords(
-    const server::Call& call, const v1::ListTreatmentRecordsRequest& request,
+    const server::Call& /*call*/, const v1::ListTreatmentRecordsRequest& request,
     v1::ListTreatmentRecordsResponse& response) {
   absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
   if (!parent.ok()) return parent.status();

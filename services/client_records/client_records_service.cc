@@ -156,7 +156,7 @@ absl::Status ClientRecordsService::CreateClient(const server::Call& call,
   return created.status();
 }
 
-absl::Status ClientRecordsService::GetClient(const server::Call& call,
+absl::Status ClientRecordsService::GetClient(const server::Call& /*call*/,
                                              const v1::GetClientRequest& request,
                                              v1::Client& response) {
   absl::StatusOr<ResourceName> name = kClientName.Parse(request.name(), "name");
@@ -166,7 +166,7 @@ absl::Status ClientRecordsService::GetClient(const server::Call& call,
   return client.status();
 }
 
-absl::Status ClientRecordsService::UpdateClient(const server::Call& call,
+absl::Status ClientRecordsService::UpdateClient(const server::Call& /*call*/,
                                                 const v1::UpdateClientRequest& request,
                                                 v1::Client& response) {
   absl::StatusOr<ResourceName> name = kClientName.Parse(request.client().name(), "client.name");
@@ -212,7 +212,7 @@ absl::Status ClientRecordsService::UpdateClient(const server::Call& call,
   return updated.status();
 }
 
-absl::Status ClientRecordsService::ListClients(const server::Call& call,
+absl::Status ClientRecordsService::ListClients(const server::Call& /*call*/,
                                                const v1::ListClientsRequest& request,
                                                v1::ListClientsResponse& response) {
   if (absl::Status s = sites_.CheckSite(request.home_site_id(), "home_site_id", false); !s.ok()) {
@@ -231,7 +231,7 @@ absl::Status ClientRecordsService::ListClients(const server::Call& call,
   return listed.status();
 }
 
-absl::Status ClientRecordsService::SearchClients(const server::Call& call,
+absl::Status ClientRecordsService::SearchClients(const server::Call& /*call*/,
                                                  const v1::SearchClientsRequest& request,
                                                  v1::SearchClientsResponse& response) {
   std::vector<FieldViolation> violations;
@@ -268,7 +268,7 @@ absl::Status ClientRecordsService::SearchClients(const server::Call& call,
   return found.status();
 }
 
-absl::Status ClientRecordsService::ArchiveClient(const server::Call& call,
+absl::Status ClientRecordsService::ArchiveClient(const server::Call& /*call*/,
                                                  const v1::ArchiveClientRequest& request,
                                                  v1::Client& response) {
   absl::StatusOr<ResourceName> name = kClientName.Parse(request.name(), "name");
@@ -291,7 +291,7 @@ absl::Status ClientRecordsService::ArchiveClient(const server::Call& call,
   return updated.status();
 }
 
-absl::Status ClientRecordsService::RestoreClient(const server::Call& call,
+absl::Status ClientRecordsService::RestoreClient(const server::Call& /*call*/,
                                                  const v1::RestoreClientRequest& request,
                                                  v1::Client& response) {
   absl::StatusOr<ResourceName> name = kClientName.Parse(request.name(), "name");

@@ -2,11 +2,12 @@
 
 #include "services/client_records/client_records_service.h"
 #include "services/core_services/core_services.h"
+#include "services/screening/screening_service.h"
 
 namespace clinic {
 
 std::vector<server::ServiceFactory> AllServices() {
-  return WithCoreServices({client_records::ClientRecordsFactory()});
+  return WithCoreServices({client_records::ClientRecordsFactory(), screening::ScreeningFactory()});
 }
 
 }  // namespace clinic

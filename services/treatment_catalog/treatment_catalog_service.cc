@@ -1,9 +1,5 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 
-#include "absl/strings/str_cat.h"
-#include "common/core/status.h"
-#include "common/core/text.h"
-
 namespace clinic::catalog {
 namespace {
 
@@ -69,11 +65,7 @@ absl::Status TreatmentCatalogService::GetTreatmentType(
   const auto snapshot = host_.Current();
   const clinic::v1::TreatmentType* type = snapshot->Find(id);
   if (type == nullptr) {
-    return (WithReason(
-        absl::NotFoundError(absl::StrCat("treatment type ", Quote(id, kQuotedChars, '\''),
-                                         " is not loaded; ListTreatmentTypes shows what is, and "
-                                         "ListPluginProblems shows plugins that were refused")),
-        "TREATMENT_TYPE_NOT_LOADED", clinic::v1::TreatmentCatalog::service_full_name()));
+    return plugins::TreatmentTypeNotLoaded(id, clinic::v1::TreatmentCatalog::service_full_name());
   }
   response = *type;
   return absl::OkStatus();

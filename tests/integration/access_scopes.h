@@ -62,6 +62,7 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.ClientRecords.GetTreatmentRecord", any_site},
       {"clinic.v1.ClientRecords.ListTreatmentRecords", any_site},
       {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", any_site},
+      {"clinic.v1.Screening.GetQuestionnaire", any_site},
   };
   return *table;
 }

@@ -182,6 +182,13 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
     Process whoami({clinic::testing::BinaryPath("clinicctl"), address, ana, "whoami"}, logs.path());
     EXPECT_EQ(whoami.Wait(), 0) << whoami.Stderr();
     EXPECT_THAT(whoami.Stdout(), HasSubstr("principal: \"staff/ana\""));
+    // The front desk hands clients the questionnaire.
+    Process questionnaire(
+        {clinic::testing::BinaryPath("clinicctl"), address, ana, "questionnaire", "microneedling"},
+        logs.path());
+    EXPECT_EQ(questionnaire.Wait(), 0) << questionnaire.Stderr();
+    EXPECT_THAT(questionnaire.Stdout(), HasSubstr("definition_version: \"1.0.0\""));
+    EXPECT_THAT(questionnaire.Stdout(), HasSubstr("id: \"active_skin_condition\""));
     Process reload({clinic::testing::BinaryPath("clinicctl"), address, ana, "reload-plugins"},
                    logs.path());
     EXPECT_EQ(reload.Wait(), 1);

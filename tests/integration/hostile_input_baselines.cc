@@ -77,6 +77,8 @@ const std::map<std::string, std::string>& Baselines() {
        "name: '{record}' addendum { text: 'baseline addendum' adverse_events { "
        "description: 'redness' severity: ADVERSE_EVENT_SEVERITY_MILD "
        "onset_time { seconds: {now} } } } request_id: '{rid}'"},
+      {"clinic.v1.Screening.GetQuestionnaire",
+       "name: 'treatmentTypes/microneedling/questionnaire'"},
   };
   return *table;
 }

@@ -4,6 +4,7 @@
 //
 //   clinicctl [--server=127.0.0.1:50051] treatment-types
 //   clinicctl treatment-type microneedling
+//   clinicctl questionnaire microneedling
 //   clinicctl plugin-problems
 //   clinicctl reload-plugins
 //   clinicctl search-clients NAME_PREFIX
@@ -35,6 +36,7 @@
 #include "clinic/v1/access.grpc.pb.h"
 #include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
+#include "clinic/v1/screening.grpc.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/core/status.h"
 #include "common/core/time.h"
@@ -79,6 +81,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  treatment-types            list the loaded treatment types\n"
     "  treatment-type ID          show one treatment type's full definition\n"
+    "  questionnaire ID           show a treatment type's screening questions\n"
     "  plugin-problems            list refused plugins and why\n"
     "  reload-plugins             reload the plugin folder\n"
     "  search-clients PREFIX      find clients by name prefix\n"
@@ -250,6 +253,7 @@ int main(int argc, char** argv) {
   auto clients = clinic::v1::ClientRecords::NewStub(channel);
   auto access = clinic::v1::Access::NewStub(channel);
   auto audit = clinic::v1::Audit::NewStub(channel);
+  auto screening = clinic::v1::Screening::NewStub(channel);
 
   if (command == "treatment-types" && args.size() == 2) {
     // Every page, so scripts see the whole catalog.
@@ -271,6 +275,12 @@ int main(int argc, char** argv) {
     request.set_name(std::string("treatmentTypes/") + args[2]);
     clinic::v1::TreatmentType response;
     return Print(catalog->GetTreatmentType(Context().get(), request, &response), response);
+  }
+  if (command == "questionnaire" && args.size() == 3) {
+    clinic::v1::GetQuestionnaireRequest request;
+    request.set_name(std::string("treatmentTypes/") + args[2] + "/questionnaire");
+    clinic::v1::Questionnaire response;
+    return Print(screening->GetQuestionnaire(Context().get(), request, &response), response);
   }
   if (command == "plugin-problems" && args.size() == 2) {
     clinic::v1::ListPluginProblemsResponse response;

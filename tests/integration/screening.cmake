@@ -1,0 +1,5 @@
+clinic_add_test(screening_test LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/screening_test.cc
+  LIBS clinic_screening clinic_treatment_catalog clinic_server clinic_testing
+       clinic_testing_access)
+add_dependencies(screening_test clinic-plugin-probe clinic_bundled_plugins)
