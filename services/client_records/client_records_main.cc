@@ -2,7 +2,7 @@
 // for chains that run the services apart. clinicd hosts the same service.
 #include "common/server/server.h"
 #include "services/client_records/client_records_service.h"
-#include "services/core_services/core_services.h"
+#include "services/clinicd/core_services.h"
 
 int main(int argc, char** argv) {
   return clinic::server::RunServerMain(

@@ -1,7 +1,7 @@
 #include "services/clinicd/all_services.h"
 
 #include "services/client_records/client_records_service.h"
-#include "services/core_services/core_services.h"
+#include "services/clinicd/core_services.h"
 #include "services/screening/screening_service.h"
 
 namespace clinic {

@@ -2,8 +2,8 @@
 // treatment catalog, Access and Audit. Each process has its own access
 // database and audit trail, so each serves them. Mains and tests take the
 // list from here instead of writing it out.
-#ifndef CLINIC_SERVICES_CORE_SERVICES_CORE_SERVICES_H_
-#define CLINIC_SERVICES_CORE_SERVICES_CORE_SERVICES_H_
+#ifndef CLINIC_SERVICES_CLINICD_CORE_SERVICES_H_
+#define CLINIC_SERVICES_CLINICD_CORE_SERVICES_H_
 
 #include <vector>
 
@@ -19,4 +19,4 @@ std::vector<server::ServiceFactory> WithCoreServices(std::vector<server::Service
 
 }  // namespace clinic
 
-#endif  // CLINIC_SERVICES_CORE_SERVICES_CORE_SERVICES_H_
+#endif  // CLINIC_SERVICES_CLINICD_CORE_SERVICES_H_

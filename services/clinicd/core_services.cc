@@ -1,4 +1,4 @@
-#include "services/core_services/core_services.h"
+#include "services/clinicd/core_services.h"
 
 #include "services/access/access_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
