@@ -27,10 +27,10 @@
 
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/impl/service_type.h>
 #include <grpcpp/support/callback_common.h>
-#include <grpcpp/impl/codegen/server_callback_handlers.h>
 
 #include <deque>
 #include <memory>
@@ -195,7 +195,19 @@ grpc::ServerUnaryReactor* Dispatch(WorkPool* pool, grpc::CallbackServerContext* 
     reactor->Finish(ToGrpcStatus(Admit(*context)));
     return reactor;
   }
-  admitted(CallMaker::Make(*context, record));
+  {
+    // Service code like any handler: what it throws ends the call, not the
+    // process.
+    const Call call = CallMaker::Make(*context, record);
+    auto watch = [&admitted, &call] {
+      admitted(call);
+      return absl::OkStatus();
+    };
+    if (absl::Status watched = RunCatching(*context, watch); !watched.ok()) {
+      reactor->Finish(ToGrpcStatus(watched));
+      return reactor;
+    }
+  }
   auto run = [context, record, body = std::move(body)]() mutable {
     const Call call = CallMaker::Make(*context, record);
     auto handler = [&body, &call] { return body(call); };

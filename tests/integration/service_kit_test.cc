@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/server/server.h"
@@ -22,16 +23,18 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 // Which handlers a test catalog registers.
-enum class Shape { kComplete, kMissingOne, kUnknownName, kTwice, kWrongTypes };
+enum class Shape { kComplete, kMissingOne, kUnknownName, kTwice, kWrongTypes, kWatcherThrows };
 
 class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
  public:
-  TestCatalog(Shape shape, std::atomic<int>& ran) : ServiceKit(/*threads=*/1), ran_(ran) {
+  TestCatalog(Shape shape, std::atomic<int>& ran)
+      : ServiceKit(/*threads=*/1), ran_(ran), watcher_throws_(shape == Shape::kWatcherThrows) {
     Handle("ListTreatmentTypes", &TestCatalog::ListTreatmentTypes, server::Runs::kInline);
     Handle("ListPluginProblems", &TestCatalog::ListPluginProblems);
     Handle("ReloadPlugins", &TestCatalog::ReloadPlugins);
     switch (shape) {
       case Shape::kComplete:
+      case Shape::kWatcherThrows:
         Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
         break;
       case Shape::kMissingOne:
@@ -51,6 +54,10 @@ class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
   }
 
  private:
+  void Admitted(const server::Call& /*call*/) override {
+    if (watcher_throws_) throw std::runtime_error("watcher failed");
+  }
+
   absl::Status ListTreatmentTypes(const server::Call& call, const v1::ListTreatmentTypesRequest&,
                                   v1::ListTreatmentTypesResponse& response) {
     ++ran_;
@@ -75,6 +82,7 @@ class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
   }
 
   std::atomic<int>& ran_;
+  bool watcher_throws_;
 };
 
 class ServiceKitTest : public ::testing::Test {
@@ -160,6 +168,24 @@ TEST_F(ServiceKitTest, ARefusedCallNeverRunsItsHandler) {
     v1::ListPluginProblemsResponse response;
     EXPECT_EQ(stub->ListPluginProblems(&context, {}, &response).error_code(),
               grpc::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(ran_.load(), 0);
+}
+
+// The watch hook is service code on gRPC's thread: what it throws fails the
+// call with INTERNAL and the server goes on serving.
+TEST_F(ServiceKitTest, AThrowingWatchHookFailsTheCallNotTheProcess) {
+  auto server = Start(Shape::kWatcherThrows);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string token = clinic::testing::IssueTestToken(
+      data_.path(), "staff/ana", {clinic::testing::Binding(v1::ROLE_FRONT_DESK, "london-soho")});
+  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext context;
+    clinic::testing::AddToken(context, token);
+    v1::ListTreatmentTypesResponse response;
+    EXPECT_EQ(stub->ListTreatmentTypes(&context, {}, &response).error_code(), grpc::INTERNAL);
   }
   EXPECT_EQ(ran_.load(), 0);
 }
