@@ -36,6 +36,7 @@ constexpr int kDefaultShutdownGraceSeconds = 15;
 constexpr int64_t kDefaultMemoryLimitBytes = int64_t{128} << 20;
 constexpr int kDefaultMaxConcurrentStreams = 100;
 constexpr int kDefaultPluginLoadTimeoutMs = 5000;
+constexpr int kDefaultUpstreamDeadlineMs = 5000;
 
 // A config is a page of text; anything far larger is the wrong file (or a
 // device such as /dev/zero) and is refused before it fills memory.
@@ -315,6 +316,46 @@ void CheckRangeOrDefault(std::vector<FieldViolation>& out, const std::string& fi
   }
 }
 
+// Whether a target is on this machine, where a bearer token in plaintext
+// cannot be sniffed (the server side applies the same rule, IsLocalPeer).
+bool IsLoopbackTarget(absl::string_view target) {
+  absl::ConsumePrefix(&target, "dns:///");
+  absl::ConsumePrefix(&target, "ipv4:");
+  absl::ConsumePrefix(&target, "ipv6:");
+  return absl::StartsWith(target, "unix:") || absl::StartsWith(target, "127.") ||
+         absl::StartsWith(target, "localhost:") || absl::StartsWith(target, "[::1]:");
+}
+
+void ValidateUpstream(std::vector<FieldViolation>& out, const std::string& field,
+                      const v1::Upstream& upstream) {
+  if (upstream.target().empty()) {
+    for (const auto& [name, value] :
+         {std::pair{"token_file", &upstream.token_file()}, std::pair{"ca_file", &upstream.ca_file()}}) {
+      if (!value->empty()) {
+        out.push_back({absl::StrCat(field, ".", name),
+                       "is only used with a target; without one the service is called in this "
+                       "process"});
+      }
+    }
+  } else {
+    if (upstream.target().size() > 300) {
+      out.push_back({absl::StrCat(field, ".target"), "must be at most 300 bytes"});
+    }
+    if (upstream.token_file().empty()) {
+      out.push_back({absl::StrCat(field, ".token_file"),
+                     "is required with a target: the file holding the service principal's token "
+                     "(clinicctl issue-token)"});
+    }
+    if (upstream.ca_file().empty() && !IsLoopbackTarget(upstream.target())) {
+      out.push_back({absl::StrCat(field, ".ca_file"),
+                     "is required for a target that is not a loopback address or unix socket: a "
+                     "bearer token never crosses a network without TLS"});
+    }
+  }
+  CheckRangeOrDefault(out, absl::StrCat(field, ".deadline_ms"), upstream.deadline_ms(), 1, 60000,
+                      "milliseconds", kDefaultUpstreamDeadlineMs);
+}
+
 void ValidateSites(const v1::Chain& chain, std::vector<FieldViolation>& out) {
   if (chain.sites().empty()) {
     out.push_back({"chain.sites", "must list at least one site"});
@@ -436,6 +477,9 @@ void ApplyDefaults(v1::ServerConfig& config) {
     security.set_audit_database(absl::StrCat(config.data_dir(), "/audit.db"));
   }
 
+  v1::Upstream& client_records = *config.mutable_upstreams()->mutable_client_records();
+  if (client_records.deadline_ms() == 0) client_records.set_deadline_ms(kDefaultUpstreamDeadlineMs);
+
   for (clinic::v1::Site& site : *config.mutable_chain()->mutable_sites()) {
     if (site.name().empty() && !site.site_id().empty()) {
       site.set_name(kSiteName.Format(site.site_id()));
@@ -505,6 +549,7 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
     out.push_back({"tls.require_client_certificate",
                    "needs tls.client_ca_file, the CA that signs client certificates"});
   }
+  ValidateUpstream(out, "upstreams.client_records", config.upstreams().client_records());
   return out;
 }
 

@@ -61,12 +61,13 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
  public:
   AuthInterceptor(grpc::experimental::ServerRpcInfo* info, auth::AccessStore& access,
                   audit::AuditLog& audit, absl::optional<auth::MethodPolicy> method,
-                  size_t max_send_bytes)
+                  size_t max_send_bytes, const InProcessIdentity* in_process)
       : info_(info),
         access_(access),
         audit_(audit),
         method_(std::move(method)),
         max_send_bytes_(max_send_bytes),
+        in_process_(in_process),
         record_(CallRecordOrNew(info->server_context())) {
     audited_ = !method_ || !method_->policy.audit_exempt();
   }
@@ -207,11 +208,22 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
                 " connected without TLS. Configure tls on the server")),
             "TOKEN_OVER_PLAINTEXT", "clinic.v1");
       }
-      absl::StatusOr<std::pair<auth::TokenInfo, v1::Principal>> verified =
-          access_.Verify(absl::StripAsciiWhitespace(value.substr(7)), absl::Now());
-      if (!verified.ok()) return verified.status();
-      identity.principal = std::move(verified->second);
-      identity.authenticated_by = "token";
+      const absl::string_view secret = absl::StripAsciiWhitespace(value.substr(7));
+      // The process's own secret never left the process, so it counts only
+      // on the in-process transport, which nothing outside can reach.
+      const bool in_process_transport =
+          (auth == nullptr || Property(*auth, "transport_security_type").empty()) &&
+          IsLocalPeer(context.peer(), "");
+      if (in_process_ != nullptr && in_process_transport && in_process_->Matches(secret)) {
+        identity.principal = in_process_->principal();
+        identity.authenticated_by = "in-process";
+      } else {
+        absl::StatusOr<std::pair<auth::TokenInfo, v1::Principal>> verified =
+            access_.Verify(secret, absl::Now());
+        if (!verified.ok()) return verified.status();
+        identity.principal = std::move(verified->second);
+        identity.authenticated_by = "token";
+      }
     } else if (over_tls && auth->IsPeerAuthenticated()) {
       const std::string common_name = Property(*auth, "x509_common_name");
       if (common_name.empty()) {
@@ -279,6 +291,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   audit::AuditLog& audit_;
   absl::optional<auth::MethodPolicy> method_;
   size_t max_send_bytes_;
+  const InProcessIdentity* in_process_;
   std::shared_ptr<CallRecord> record_;
   bool audited_ = true;
   bool decided_ = false;
@@ -300,7 +313,7 @@ grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor
     grpc::experimental::ServerRpcInfo* info) {
   if (IsPublicMethod(info->method())) return nullptr;
   return new AuthInterceptor(info, access_, audit_, auth::FindMethodPolicy(info->method()),
-                             max_send_bytes_);
+                             max_send_bytes_, in_process_);
 }
 
 bool IsLocalPeer(absl::string_view peer, absl::string_view transport_security_type) {

@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "common/audit/audit_log.h"
 #include "common/auth/access_store.h"
+#include "common/server/upstream.h"
 
 namespace clinic::server {
 
@@ -35,9 +36,16 @@ class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   // Both must outlive the server. `max_send_bytes` is the server's send
   // limit (server.max_message_bytes): a response above it is refused here,
   // with RESOURCE_EXHAUSTED, so the audit event records that status.
+  // `in_process`, when given, must outlive the server too: calls on the
+  // in-process transport bearing its secret authenticate as its principal
+  // (upstream.h).
   AuthInterceptorFactory(auth::AccessStore& access, audit::AuditLog& audit,
-                         size_t max_send_bytes = kDefaultMaxSendBytes)
-      : access_(access), audit_(audit), max_send_bytes_(max_send_bytes) {}
+                         size_t max_send_bytes = kDefaultMaxSendBytes,
+                         const InProcessIdentity* in_process = nullptr)
+      : access_(access),
+        audit_(audit),
+        max_send_bytes_(max_send_bytes),
+        in_process_(in_process) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
@@ -46,6 +54,7 @@ class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   auth::AccessStore& access_;
   audit::AuditLog& audit_;
   size_t max_send_bytes_;
+  const InProcessIdentity* in_process_;
 };
 
 // Whether a call's peer is on this machine or in this process, where a

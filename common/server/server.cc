@@ -209,7 +209,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::InternalError("loading plugins threw something that is not a std::exception");
   }
 
-  const ServiceContext context{cfg, *server->plugin_host_, *server->access_, *server->audit_};
+  absl::StatusOr<std::unique_ptr<Upstreams>> upstreams = Upstreams::Open(cfg.upstreams());
+  if (!upstreams.ok()) return upstreams.status();
+  server->upstreams_ = std::move(*upstreams);
+
+  const ServiceContext context{cfg, *server->plugin_host_, *server->access_, *server->audit_,
+                               *server->upstreams_};
   for (const ServiceFactory& factory : factories) {
     absl::StatusOr<std::unique_ptr<HostedService>> service = absl::InternalError("");
     // A service that throws while it starts stops the start-up with a
@@ -225,6 +230,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     if (!service.ok()) return service.status();
     if (absl::Status complete = (*service)->CheckComplete(); !complete.ok()) return complete;
     server->services_.push_back(std::move(*service));
+  }
+  if (absl::Status hosted = server->upstreams_->CheckHosted(server->service_names());
+      !hosted.ok()) {
+    return hosted;
   }
 
   NoteProtobufParseErrors();
@@ -263,7 +272,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // log reads the request id first, and logs the status after the access
   // step has settled it, so the log and the audit trail agree.
   interceptors.push_back(std::make_unique<AuthInterceptorFactory>(
-      *server->access_, *server->audit_, static_cast<size_t>(max_message)));
+      *server->access_, *server->audit_, static_cast<size_t>(max_message),
+      &server->upstreams_->in_process_identity()));
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
@@ -274,6 +284,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                      "': the address is invalid, in use, or not allowed for this user"));
   }
 
+  server->upstreams_->SetInProcessChannel(server->InProcessChannel());
   server->trimmer_ = std::make_unique<HeapTrimmer>(kHeapTrimInterval, kHeapTrimThreshold);
 
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
@@ -328,7 +339,11 @@ void Server::Wait() {
 }
 
 std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
-  return server_->InProcessChannel(grpc::ChannelArguments());
+  // Answers as large as the server may send must fit through.
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(config_.server().max_message_bytes());
+  arguments.SetMaxSendMessageSize(config_.server().max_message_bytes());
+  return server_->InProcessChannel(arguments);
 }
 
 }  // namespace clinic::server

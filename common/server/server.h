@@ -22,6 +22,7 @@
 #include "common/plugins/plugin_host.h"
 #include "common/server/heap_trimmer.h"
 #include "common/server/service_kit.h"
+#include "common/server/upstream.h"
 
 namespace clinic::server {
 
@@ -31,6 +32,8 @@ struct ServiceContext {
   plugins::PluginHost& plugin_host;
   auth::AccessStore& access;
   audit::AuditLog& audit;
+  // The Clinic Core services this process's services call (upstream.h).
+  Upstreams& upstreams;
 };
 
 // Makes one hosted service; may fail, e.g. when its database cannot be opened.
@@ -85,6 +88,7 @@ class Server {
   std::unique_ptr<plugins::PluginHost> plugin_host_;
   std::unique_ptr<auth::AccessStore> access_;
   std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<Upstreams> upstreams_;
   std::vector<std::unique_ptr<HostedService>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HeapTrimmer> trimmer_;

@@ -11,6 +11,7 @@
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/server/principal.h"
+#include "common/server/upstream.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
 
@@ -146,6 +147,12 @@ absl::Status AccessService::CreatePrincipal(const server::Call& call,
     violations.push_back({"principal", "is required"});
   } else {
     ValidatePrincipalName(request.principal().name(), "principal.name", violations);
+    if (request.principal().name() == server::kInProcessPrincipal) {
+      // The identity in-process calls carry; a stored principal of that name
+      // would be indistinguishable from it in the audit trail.
+      violations.push_back({"principal.name", absl::StrCat(Quote(server::kInProcessPrincipal),
+                                                           " is reserved for calls inside a process")});
+    }
     ValidatePrincipal(request.principal(), /*roles_sent=*/true, violations);
   }
   AddRequestId(request.request_id(), /*required=*/true, violations);
