@@ -7,7 +7,19 @@
 namespace clinic::config {
 
 Sites::Sites(const v1::ServerConfig& config) {
-  for (const clinic::v1::Site& site : config.chain().sites()) sites_.emplace(site.site_id(), site);
+  for (const clinic::v1::Site& site : config.chain().sites()) {
+    sites_.emplace(site.site_id(), site);
+    absl::TimeZone zone = absl::UTCTimeZone();
+    // ValidateServerConfig refused zones that do not load; a config that
+    // skipped it keeps UTC rather than failing later in a call.
+    if (!absl::LoadTimeZone(site.time_zone(), &zone)) zone = absl::UTCTimeZone();
+    zones_.emplace(site.site_id(), zone);
+  }
+}
+
+absl::TimeZone Sites::ZoneOf(absl::string_view site_id) const {
+  const auto it = zones_.find(site_id);
+  return it == zones_.end() ? absl::UTCTimeZone() : it->second;
 }
 
 bool Sites::Contains(absl::string_view site_id) const { return Find(site_id) != nullptr; }

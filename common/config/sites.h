@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/common.pb.h"
 #include "common/core/resource_name.h"
@@ -45,6 +46,10 @@ class Sites {
   // countries, any site has none, or there are no sites.
   std::string SingleCountry() const;
 
+  // The site's time zone, loaded once; UTC for an unknown site. Business
+  // days ("today at the site") are cut in it.
+  absl::TimeZone ZoneOf(absl::string_view site_id) const;
+
   // Appends a violation naming `field` unless `site_id` is a site of this
   // chain: "is required" when empty and `required`, otherwise the id (text.h
   // Quote) "is not a site of this chain". An empty id that is not required
@@ -57,6 +62,7 @@ class Sites {
 
  private:
   std::map<std::string, clinic::v1::Site, std::less<>> sites_;
+  std::map<std::string, absl::TimeZone, std::less<>> zones_;
 };
 
 }  // namespace clinic::config

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/core/status.h"
 
 namespace clinic::storage {
 namespace {
@@ -152,6 +153,19 @@ std::unique_ptr<Connection> Database::BorrowReader() {
 void Database::ReturnReader(std::unique_ptr<Connection> reader) {
   std::lock_guard<std::mutex> lock(readers_mutex_);
   readers_.push_back(std::move(reader));
+}
+
+absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message& message,
+                         absl::string_view what) {
+  if (!message.ParseFromArray(column.getBlob(), column.getBytes())) {
+    return absl::DataLossError(absl::StrCat("a stored ", what, " is unreadable"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NotFound(absl::string_view resource_name, absl::string_view domain) {
+  return WithReason(absl::NotFoundError(absl::StrCat(resource_name, " does not exist")),
+                    "NOT_FOUND", domain);
 }
 
 }  // namespace clinic::storage

@@ -20,6 +20,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 namespace clinic::storage {
 
@@ -96,6 +98,15 @@ class Database {
 // Maps an exception thrown by SQLiteCpp or the standard library to a status.
 // Exposed for the rare store code that must catch one itself.
 absl::Status StatusFromException(const std::exception& e, const char* doing);
+
+// Parses a message a store kept as a BLOB column; DATA_LOSS naming `what`
+// ("consent", "screening") when the bytes are damaged.
+absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message& message,
+                         absl::string_view what);
+
+// NOT_FOUND "{resource_name} does not exist", reason NOT_FOUND in `domain`
+// (the service's full name).
+absl::Status NotFound(absl::string_view resource_name, absl::string_view domain);
 
 }  // namespace clinic::storage
 

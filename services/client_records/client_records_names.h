@@ -5,13 +5,13 @@
 #define CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_NAMES_H_
 
 #include "common/core/resource_name.h"
+#include "common/storage/client_names.h"
 #include "common/storage/ids.h"
 
 namespace clinic::client_records {
 
-inline constexpr ResourcePattern kClientName("clients/{client_id}", storage::IsWellFormedId);
-inline constexpr ResourcePattern kMedicalHistoryName("clients/{client_id}/medicalHistory",
-                                                     storage::IsWellFormedId);
+using storage::kClientName;
+using storage::kMedicalHistoryName;
 inline constexpr ResourcePattern kConsentName("clients/{client_id}/consents/{id}",
                                               storage::IsWellFormedId);
 inline constexpr ResourcePattern kTreatmentRecordName("clients/{client_id}/treatmentRecords/{id}",

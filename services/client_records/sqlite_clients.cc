@@ -112,22 +112,13 @@ void BindClientColumns(SQLite::Statement& statement, const v1::Client& client, i
 }  // namespace
 
 absl::Status NotFound(absl::string_view resource_name) {
-  return WithReason(absl::NotFoundError(absl::StrCat(resource_name, " does not exist")),
-                    "NOT_FOUND", kDomain);
+  return storage::NotFound(resource_name, kDomain);
 }
 
 bool ClientExists(Connection& connection, const std::string& client_id) {
   SQLite::Statement& exists = connection.Prepare(kExistsSql);
   exists.bind(1, client_id);
   return exists.executeStep();
-}
-
-absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message& message,
-                         absl::string_view what) {
-  if (!message.ParseFromArray(column.getBlob(), column.getBytes())) {
-    return absl::DataLossError(absl::StrCat("a stored ", what, " is unreadable"));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(

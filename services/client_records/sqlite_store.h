@@ -88,9 +88,7 @@ absl::Status NotFound(absl::string_view resource_name);
 // Whether the client exists, inside a transaction.
 bool ClientExists(storage::Connection& connection, const std::string& client_id);
 
-// Parses a stored message; DATA_LOSS when the bytes are damaged.
-absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message& message,
-                         absl::string_view what);
+using storage::ParseStored;
 
 }  // namespace clinic::client_records
 
