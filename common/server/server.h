@@ -75,6 +75,7 @@ class Server {
   plugins::PluginHost& plugin_host() { return *plugin_host_; }
   auth::AccessStore& access() { return *access_; }
   audit::AuditLog& audit() { return *audit_; }
+  Upstreams& upstreams() { return *upstreams_; }
   const clinic::config::v1::ServerConfig& config() const { return config_; }
 
   // A channel to this server that skips the network, for co-hosted services

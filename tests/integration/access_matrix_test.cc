@@ -65,10 +65,6 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
                                     v1::ROLE_FRONT_DESK};
   const std::set<R> clinical = {v1::ROLE_PRACTITIONER};
   const std::set<R> audit = {v1::ROLE_CHAIN_ADMIN, v1::ROLE_SITE_MANAGER, v1::ROLE_AUDITOR};
-  // Whoever screens a client or hands out the questionnaire; a service only
-  // for a person, never on its own account.
-  const std::set<R> questionnaires = {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER,
-                                      v1::ROLE_FRONT_DESK};
   static const auto* table = new std::map<std::string, std::set<R>>{
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", everyone},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", everyone},
@@ -102,7 +98,13 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.ClientRecords.GetTreatmentRecord", clinical},
       {"clinic.v1.ClientRecords.ListTreatmentRecords", clinical},
       {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", clinical},
-      {"clinic.v1.Screening.GetQuestionnaire", questionnaires},
+      // A questionnaire is catalog data; screenings are clinical.
+      {"clinic.v1.Screening.GetQuestionnaire", everyone},
+      {"clinic.v1.Screening.SubmitScreening", clinical},
+      {"clinic.v1.Screening.GetScreening", clinical},
+      {"clinic.v1.Screening.ListScreenings", clinical},
+      {"clinic.v1.Screening.ReviewScreening", clinical},
+      {"clinic.v1.Screening.CheckEligibility", clinical},
   };
   return *table;
 }

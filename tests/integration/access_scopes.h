@@ -63,6 +63,11 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.ClientRecords.ListTreatmentRecords", any_site},
       {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", any_site},
       {"clinic.v1.Screening.GetQuestionnaire", any_site},
+      {"clinic.v1.Screening.SubmitScreening", {"screening.site_id"}},
+      {"clinic.v1.Screening.GetScreening", any_site},
+      {"clinic.v1.Screening.ListScreenings", any_site},
+      {"clinic.v1.Screening.ReviewScreening", any_site},
+      {"clinic.v1.Screening.CheckEligibility", {"site_id"}},
   };
   return *table;
 }

@@ -79,6 +79,19 @@ const std::map<std::string, std::string>& Baselines() {
        "onset_time { seconds: {now} } } } request_id: '{rid}'"},
       {"clinic.v1.Screening.GetQuestionnaire",
        "name: 'treatmentTypes/microneedling/questionnaire'"},
+      {"clinic.v1.Screening.SubmitScreening",
+       "parent: '{client}' screening { treatment_type: 'treatmentTypes/microneedling' "
+       "definition_version: '{definition_version}' site_id: '{site}' "
+       "planned_area_ids: 'cheeks' {answers} } request_id: '{rid}'"},
+      {"clinic.v1.Screening.GetScreening", "name: '{screening}'"},
+      {"clinic.v1.Screening.ListScreenings",
+       "parent: '{client}' treatment_type: 'treatmentTypes/microneedling' page_size: 5"},
+      {"clinic.v1.Screening.ReviewScreening",
+       "name: '{screening}' etag: '{screening_etag}' review { decision: REVIEW_DECISION_APPROVED "
+       "reason: 'reviewed in person' max_depth_um: 1000 } request_id: '{rid}'"},
+      {"clinic.v1.Screening.CheckEligibility",
+       "client: '{client}' treatment_type: 'treatmentTypes/microneedling' site_id: '{site}' "
+       "area_ids: 'cheeks'"},
   };
   return *table;
 }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "clinic/v1/access.pb.h"
+#include "clinic/v1/screening.pb.h"
 #include "common/core/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -225,6 +226,51 @@ void HostileInputTest::CreateFixtures() {
   values_["{record}"] = StringAt(*record, "name");
   values_["{token}"] = StringAt(*token, "token.name");
 
+  // Answers to every required question of the loaded microneedling
+  // questionnaire, whatever its content: the plainest value of each type.
+  auto questionnaire = Setup("Screening", "GetQuestionnaire",
+                             "name: 'treatmentTypes/microneedling/questionnaire'");
+  if (questionnaire == nullptr) return;
+  v1::Questionnaire questions;
+  questions.ParseFromString(questionnaire->SerializeAsString());
+  std::string answers;
+  for (const v1::ScreeningQuestion& question : questions.questions()) {
+    if (!question.required()) continue;
+    absl::StrAppend(&answers, "answers { question_id: '", question.id(), "' ");
+    switch (question.answer_type()) {
+      case v1::ANSWER_TYPE_YES_NO:
+        absl::StrAppend(&answers, "yes_no: false");
+        break;
+      case v1::ANSWER_TYPE_CHOICE:
+        absl::StrAppend(&answers, "choice_id: '", question.options(0).id(), "'");
+        break;
+      case v1::ANSWER_TYPE_NUMBER:
+        absl::StrAppend(&answers, "number: ", question.number_bounds().min());
+        break;
+      case v1::ANSWER_TYPE_DATE:
+        absl::StrAppend(&answers, question.never_label().empty()
+                                      ? "date { year: 2001 month: 1 day: 1 }"
+                                      : "never: true");
+        break;
+      default:
+        absl::StrAppend(&answers, "text: 'none'");
+        break;
+    }
+    absl::StrAppend(&answers, " } ");
+  }
+  values_["{answers}"] = answers;
+  values_["{definition_version}"] = questions.definition_version();
+  auto screening = Setup(
+      "Screening", "SubmitScreening",
+      absl::StrCat("parent: '", values_["{client}"],
+                   "' screening { treatment_type: 'treatmentTypes/microneedling' "
+                   "definition_version: '",
+                   questions.definition_version(), "' site_id: '", kSite,
+                   "' planned_area_ids: 'cheeks' ", answers, " } request_id: '", NextRequestId(),
+                   "'"));
+  if (screening == nullptr) return;
+  values_["{screening}"] = StringAt(*screening, "name");
+
   // Values that must be fresh at each call.
   fresh_[kRequestIdMarker] = [] { return absl::StrFormat("hostile-req-%012d", ++calls_); };
   fresh_["NNNNNNNN"] = [] { return absl::StrFormat("%08d", ++calls_); };
@@ -250,6 +296,8 @@ void HostileInputTest::CreateFixtures() {
        etag("ClientRecords", "GetMedicalHistory",
             "name: '" + values_["{client}"] + "/medicalHistory'")},
       {"{victim_etag}", 'V', etag("Access", "GetPrincipal", absl::StrCat("name: '", kVictim, "'"))},
+      {"{screening_etag}", 'S',
+       etag("Screening", "GetScreening", "name: '" + values_["{screening}"] + "'")},
   };
   for (const auto& [placeholder, letter, fetch] : etags) {
     // The marker has the length of a real etag of that resource.

@@ -1,5 +1,4 @@
 clinic_add_test(screening_test LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/screening_test.cc
-  LIBS clinic_screening clinic_treatment_catalog clinic_server clinic_testing
-       clinic_testing_access)
-add_dependencies(screening_test clinic-plugin-probe clinic_bundled_plugins)
+  LIBS clinic_all_services clinic_server clinic_testing clinic_testing_access)
+add_dependencies(screening_test clinic-plugin-probe clinic_bundled_plugins clinic_test_plugins)
