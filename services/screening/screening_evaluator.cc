@@ -1,0 +1,998 @@
+#include "services/screening/screening_evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/core/status.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
+
+namespace clinic::screening {
+namespace {
+
+// The deepest nesting the contract allows (Condition): the rule's own
+// condition is level 1. Anything deeper reads as unknown, which also bounds
+// the recursion whatever a definition holds.
+constexpr int kMaxConditionLevels = 8;
+
+constexpr int64_t kSecondsPerDay = 24 * 60 * 60;
+
+enum class Truth : uint8_t { kFalse, kTrue, kUnknown };
+
+Truth FromBool(bool value) { return value ? Truth::kTrue : Truth::kFalse; }
+
+Truth Not(Truth value) {
+  switch (value) {
+    case Truth::kTrue:
+      return Truth::kFalse;
+    case Truth::kFalse:
+      return Truth::kTrue;
+    case Truth::kUnknown:
+      break;
+  }
+  return Truth::kUnknown;
+}
+
+// A real calendar date (the checks of CheckDate), as a civil day.
+std::optional<absl::CivilDay> ToCivilDay(const v1::Date& date) {
+  if (date.year() < 1 || date.year() > 9999) return std::nullopt;
+  const absl::CivilDay day(date.year(), date.month(), date.day());
+  // CivilDay normalises 31 April to 1 May; a date that moved was not a date.
+  if (day.year() != date.year() || day.month() != date.month() || day.day() != date.day()) {
+    return std::nullopt;
+  }
+  return day;
+}
+
+std::string FormatDate(const v1::Date& date) {
+  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
+}
+
+std::string FormatDay(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
+// Whole days in a duration, rounded down; nullopt for a negative one, which
+// a definition cannot hold.
+std::optional<int64_t> WholeDays(const google::protobuf::Duration& duration) {
+  if (duration.seconds() < 0 || duration.nanos() < 0) return std::nullopt;
+  return duration.seconds() / kSecondsPerDay;
+}
+
+// Whether `day` lies within `days` days before `today`: on or after today
+// minus days. Compared as a difference, so no duration can overflow a date.
+bool WithinDays(absl::CivilDay day, absl::CivilDay today, int64_t days) {
+  return today - day <= days;
+}
+
+// Whole years from `born` to `today`. A 29 February birthday is reached on 1
+// March in other years, which comparing (month, day) pairs gives.
+int WholeYears(absl::CivilDay born, absl::CivilDay today) {
+  int64_t years = today.year() - born.year();
+  if (std::make_pair(today.month(), today.day()) < std::make_pair(born.month(), born.day())) {
+    --years;
+  }
+  return static_cast<int>(years);
+}
+
+std::optional<int> AgeYears(const v1::Date& date_of_birth, absl::CivilDay today) {
+  const std::optional<absl::CivilDay> born = ToCivilDay(date_of_birth);
+  if (!born.has_value() || *born > today) return std::nullopt;
+  return WholeYears(*born, today);
+}
+
+std::string RegionWord(v1::BodyRegion region) {
+  if (!v1::BodyRegion_IsValid(region) || region == v1::BODY_REGION_UNSPECIFIED) return "unknown";
+  std::string name = v1::BodyRegion_Name(region);
+  constexpr absl::string_view kPrefix = "BODY_REGION_";
+  if (absl::string_view(name).substr(0, kPrefix.size()) == kPrefix) name.erase(0, kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+std::string FitzpatrickWords(v1::FitzpatrickType type) {
+  static constexpr const char* kRoman[] = {"", "I", "II", "III", "IV", "V", "VI"};
+  if (type < v1::FITZPATRICK_TYPE_I || type > v1::FITZPATRICK_TYPE_VI) return "type not recorded";
+  return absl::StrCat("type ", kRoman[type]);
+}
+
+// Every answer that reads as "I don't know": the answer itself, and the
+// senseless `unknown: false` and `never: false`, which CheckAnswers refuses.
+bool IsUnknownAnswer(const v1::Answer& answer) {
+  return answer.value_case() == v1::Answer::kUnknown ||
+         (answer.value_case() == v1::Answer::kNever && !answer.never());
+}
+
+v1::Severity EffectiveSeverity(const v1::ContraindicationRule& rule) {
+  return rule.severity() == v1::SEVERITY_RELATIVE ? v1::SEVERITY_RELATIVE : v1::SEVERITY_ABSOLUTE;
+}
+
+// One planned area as the rules see it.
+struct Area {
+  std::string id;
+  v1::BodyRegion region = v1::BODY_REGION_UNSPECIFIED;  // unspecified when not of the protocol
+};
+
+// The leaf tests that decided a result, in the order they were read.
+using Leaves = std::vector<const v1::Condition*>;
+
+class RuleEvaluator {
+ public:
+  RuleEvaluator(const v1::TreatmentDefinition& definition, const EvaluationInput& input)
+      : today_(input.screening_day) {
+    for (const v1::ScreeningQuestion& question : definition.screening_questions()) {
+      questions_.emplace(question.id(), &question);
+    }
+    std::unordered_map<std::string, v1::BodyRegion> regions;
+    for (const v1::TreatmentArea& area : definition.protocol().areas()) {
+      regions.emplace(area.id(), area.region());
+    }
+    std::unordered_set<std::string> planned;
+    for (const std::string& id : input.planned_area_ids) {
+      if (!planned.insert(id).second) continue;
+      auto it = regions.find(id);
+      areas_.push_back({id, it == regions.end() ? v1::BODY_REGION_UNSPECIFIED : it->second});
+    }
+    if (areas_.empty()) {
+      for (const v1::TreatmentArea& area : definition.protocol().areas()) {
+        if (planned.insert(area.id()).second) areas_.push_back({area.id(), area.region()});
+      }
+    }
+    if (areas_.empty()) areas_.push_back({"", v1::BODY_REGION_UNSPECIFIED});
+
+    for (const v1::Answer& answer : input.answers) {
+      if (!answers_.emplace(answer.question_id(), &answer).second) continue;
+      // Where a per-area "yes" holds: the planned areas it names, or every
+      // one when it names none of them.
+      if (answer.value_case() != v1::Answer::kYesNo || !answer.yes_no()) continue;
+      const v1::ScreeningQuestion* question = FindQuestion(answer.question_id());
+      if (question == nullptr || !question->per_area() || answer.area_ids().empty()) continue;
+      std::vector<bool> holds(areas_.size(), false);
+      bool any = false;
+      for (size_t a = 0; a < areas_.size(); ++a) {
+        holds[a] = std::find(answer.area_ids().begin(), answer.area_ids().end(), areas_[a].id) !=
+                   answer.area_ids().end();
+        any = any || holds[a];
+      }
+      if (any) yes_areas_.emplace(answer.question_id(), std::move(holds));
+    }
+    for (const v1::MedicalFactEntry& entry : input.facts) {
+      if (entry.fact() == v1::MEDICAL_FACT_UNSPECIFIED) continue;
+      facts_.emplace(static_cast<int>(entry.fact()), &entry);
+    }
+    age_ = AgeYears(input.date_of_birth, today_);
+    fitzpatrick_ = input.fitzpatrick_type;
+  }
+
+  const std::vector<Area>& areas() const { return areas_; }
+  std::optional<int> age() const { return age_; }
+
+  // The condition's value in area `a`; `decisive` gets the leaves that made
+  // it (see the header).
+  Truth Eval(const v1::Condition& condition, size_t a, int level, Leaves& decisive) const {
+    if (level > kMaxConditionLevels) return Truth::kUnknown;
+    switch (condition.test_case()) {
+      case v1::Condition::kAnswer:
+        decisive.push_back(&condition);
+        return EvalAnswer(condition.answer(), a);
+      case v1::Condition::kFact:
+        decisive.push_back(&condition);
+        return EvalFact(condition.fact(), a);
+      case v1::Condition::kClient:
+        decisive.push_back(&condition);
+        return EvalClient(condition.client());
+      case v1::Condition::kArea:
+        // Scopes the rule; not an input about the client.
+        return EvalArea(condition.area(), a);
+      case v1::Condition::kAllOf:
+        return EvalList(condition.all_of(), Combine::kAll, a, level, decisive);
+      case v1::Condition::kAnyOf:
+        return EvalList(condition.any_of(), Combine::kAny, a, level, decisive);
+      case v1::Condition::kNoneOf:
+        return EvalList(condition.none_of(), Combine::kNone, a, level, decisive);
+      case v1::Condition::TEST_NOT_SET:
+        break;
+    }
+    return Truth::kUnknown;
+  }
+
+  // The input a leaf read, as evidence.
+  v1::Evidence Describe(const v1::Condition& leaf) const {
+    v1::Evidence evidence;
+    evidence.set_decisive(true);
+    switch (leaf.test_case()) {
+      case v1::Condition::kAnswer:
+        evidence.set_question_id(leaf.answer().question_id());
+        evidence.set_value(DescribeAnswer(leaf.answer().question_id()));
+        break;
+      case v1::Condition::kFact:
+        evidence.set_fact(leaf.fact().fact());
+        evidence.set_value(DescribeFact(leaf.fact()));
+        break;
+      case v1::Condition::kClient:
+        if (leaf.client().comparison_case() == v1::ClientTest::kFitzpatrickOneOf) {
+          evidence.set_client_attribute("fitzpatrick_type");
+          evidence.set_value(FitzpatrickWords(fitzpatrick_));
+        } else {
+          evidence.set_client_attribute("age");
+          evidence.set_value(!age_.has_value() ? "date of birth not recorded"
+                             : *age_ == 1      ? "1 year"
+                                               : absl::StrCat(*age_, " years"));
+        }
+        break;
+      default:
+        break;
+    }
+    evidence.set_value(Truncate(evidence.value(), kMaxEvidenceValueBytes));
+    return evidence;
+  }
+
+ private:
+  enum class Combine { kAll, kAny, kNone };
+
+  Truth EvalList(const v1::Conditions& list, Combine combine, size_t a, int level,
+                 Leaves& decisive) const {
+    if (list.conditions().empty()) return Truth::kUnknown;
+    std::vector<std::pair<Truth, Leaves>> parts;
+    parts.reserve(list.conditions_size());
+    bool any_true = false;
+    bool any_false = false;
+    bool any_unknown = false;
+    for (const v1::Condition& part : list.conditions()) {
+      Leaves leaves;
+      const Truth value = Eval(part, a, level + 1, leaves);
+      any_true = any_true || value == Truth::kTrue;
+      any_false = any_false || value == Truth::kFalse;
+      any_unknown = any_unknown || value == Truth::kUnknown;
+      parts.emplace_back(value, std::move(leaves));
+    }
+    // The parts that decide are those with the value the all_of or any_of
+    // itself takes (for none_of, the inner any_of).
+    Truth inner;
+    if (combine == Combine::kAll) {
+      inner = any_false ? Truth::kFalse : any_unknown ? Truth::kUnknown : Truth::kTrue;
+    } else {
+      inner = any_true ? Truth::kTrue : any_unknown ? Truth::kUnknown : Truth::kFalse;
+    }
+    for (auto& [value, leaves] : parts) {
+      if (value == inner) decisive.insert(decisive.end(), leaves.begin(), leaves.end());
+    }
+    return combine == Combine::kNone ? Not(inner) : inner;
+  }
+
+  const v1::ScreeningQuestion* FindQuestion(const std::string& id) const {
+    auto it = questions_.find(id);
+    return it == questions_.end() ? nullptr : it->second;
+  }
+
+  const v1::Answer* FindAnswer(const std::string& question_id) const {
+    auto it = answers_.find(question_id);
+    return it == answers_.end() ? nullptr : it->second;
+  }
+
+  const v1::MedicalFactEntry* FindFact(v1::MedicalFact fact) const {
+    auto it = facts_.find(static_cast<int>(fact));
+    return it == facts_.end() ? nullptr : it->second;
+  }
+
+  Truth EvalAnswer(const v1::AnswerTest& test, size_t a) const {
+    // A test on a question the definition does not ask cannot be answered.
+    const v1::ScreeningQuestion* question = FindQuestion(test.question_id());
+    if (question == nullptr) return Truth::kUnknown;
+    const v1::Answer* answer = FindAnswer(test.question_id());
+    const bool has_value = answer != nullptr && answer->value_case() != v1::Answer::VALUE_NOT_SET;
+    const bool unknown = has_value && IsUnknownAnswer(*answer);
+    switch (test.comparison_case()) {
+      case v1::AnswerTest::kAnswered:
+        return FromBool((has_value && !unknown) == test.answered());
+      case v1::AnswerTest::kAnsweredUnknown:
+        return FromBool(unknown == test.answered_unknown());
+      default:
+        break;
+    }
+    if (!has_value || unknown) return Truth::kUnknown;
+    switch (test.comparison_case()) {
+      case v1::AnswerTest::kEquals: {
+        if (answer->value_case() != v1::Answer::kYesNo) break;
+        bool yes = answer->yes_no();
+        if (yes) {
+          auto it = yes_areas_.find(test.question_id());
+          if (it != yes_areas_.end()) yes = it->second[a];
+        }
+        return FromBool(yes == test.equals());
+      }
+      case v1::AnswerTest::kOneOf: {
+        if (answer->value_case() != v1::Answer::kChoiceId) break;
+        const auto& options = question->options();
+        if (std::none_of(options.begin(), options.end(), [&](const v1::ChoiceOption& option) {
+              return option.id() == answer->choice_id();
+            })) {
+          break;
+        }
+        const auto& ids = test.one_of().option_ids();
+        return FromBool(std::find(ids.begin(), ids.end(), answer->choice_id()) != ids.end());
+      }
+      case v1::AnswerTest::kAtLeast:
+      case v1::AnswerTest::kAtMost:
+      case v1::AnswerTest::kGreaterThan:
+      case v1::AnswerTest::kLessThan:
+        return CompareNumber(test, *answer);
+      case v1::AnswerTest::kWithinLast: {
+        const std::optional<int64_t> days = WholeDays(test.within_last());
+        if (!days.has_value()) break;
+        if (answer->value_case() == v1::Answer::kNever) return Truth::kFalse;
+        if (answer->value_case() != v1::Answer::kDate) break;
+        const std::optional<absl::CivilDay> day = ToCivilDay(answer->date());
+        if (!day.has_value()) break;
+        return FromBool(WithinDays(*day, today_, *days));
+      }
+      default:
+        break;
+    }
+    return Truth::kUnknown;
+  }
+
+  static Truth CompareNumber(const v1::AnswerTest& test, const v1::Answer& answer) {
+    if (answer.value_case() != v1::Answer::kNumber) return Truth::kUnknown;
+    const double value = answer.number();
+    if (!std::isfinite(value)) return Truth::kUnknown;
+    double bound = 0;
+    switch (test.comparison_case()) {
+      case v1::AnswerTest::kAtLeast:
+        bound = test.at_least();
+        break;
+      case v1::AnswerTest::kAtMost:
+        bound = test.at_most();
+        break;
+      case v1::AnswerTest::kGreaterThan:
+        bound = test.greater_than();
+        break;
+      case v1::AnswerTest::kLessThan:
+        bound = test.less_than();
+        break;
+      default:
+        return Truth::kUnknown;
+    }
+    if (std::isnan(bound)) return Truth::kUnknown;
+    switch (test.comparison_case()) {
+      case v1::AnswerTest::kAtLeast:
+        return FromBool(value >= bound);
+      case v1::AnswerTest::kAtMost:
+        return FromBool(value <= bound);
+      case v1::AnswerTest::kGreaterThan:
+        return FromBool(value > bound);
+      default:
+        return FromBool(value < bound);
+    }
+  }
+
+  Truth EvalFact(const v1::FactTest& test, size_t a) const {
+    if (test.fact() == v1::MEDICAL_FACT_UNSPECIFIED || !v1::MedicalFact_IsValid(test.fact())) {
+      return Truth::kUnknown;
+    }
+    const v1::MedicalFactEntry* entry = FindFact(test.fact());
+    const bool present = entry != nullptr && entry->present();
+    Truth value = Truth::kUnknown;
+    switch (test.comparison_case()) {
+      case v1::FactTest::kPresent:
+        value = FromBool(present == test.present());
+        break;
+      case v1::FactTest::kActiveWithin: {
+        const std::optional<int64_t> days = WholeDays(test.active_within());
+        if (!days.has_value()) return Truth::kUnknown;
+        if (entry == nullptr) {
+          value = Truth::kFalse;
+        } else if (present) {
+          value = Truth::kTrue;
+        } else if (entry->has_end_date()) {
+          const std::optional<absl::CivilDay> end = ToCivilDay(entry->end_date());
+          value = end.has_value() ? FromBool(WithinDays(*end, today_, *days)) : Truth::kUnknown;
+        }
+        break;
+      }
+      case v1::FactTest::kStartedWithin: {
+        const std::optional<int64_t> days = WholeDays(test.started_within());
+        if (!days.has_value()) return Truth::kUnknown;
+        if (!present) {
+          value = Truth::kFalse;
+        } else if (entry->has_start_date()) {
+          const std::optional<absl::CivilDay> start = ToCivilDay(entry->start_date());
+          value = start.has_value() ? FromBool(WithinDays(*start, today_, *days)) : Truth::kUnknown;
+        }
+        break;
+      }
+      case v1::FactTest::COMPARISON_NOT_SET:
+        return Truth::kUnknown;
+    }
+    if (!test.in_treated_region() || value == Truth::kFalse || entry == nullptr ||
+        entry->regions().empty()) {
+      return value;
+    }
+    const v1::BodyRegion region = areas_[a].region;
+    // An area whose region is not known cannot be ruled out of the fact's.
+    if (region == v1::BODY_REGION_UNSPECIFIED) return Truth::kUnknown;
+    const auto& regions = entry->regions();
+    return std::find(regions.begin(), regions.end(), region) != regions.end() ? value
+                                                                              : Truth::kFalse;
+  }
+
+  Truth EvalClient(const v1::ClientTest& test) const {
+    switch (test.comparison_case()) {
+      case v1::ClientTest::kAgeUnderYears:
+        if (!age_.has_value()) return Truth::kUnknown;
+        return FromBool(*age_ < test.age_under_years());
+      case v1::ClientTest::kAgeAtLeastYears:
+        if (!age_.has_value()) return Truth::kUnknown;
+        return FromBool(*age_ >= test.age_at_least_years());
+      case v1::ClientTest::kFitzpatrickOneOf: {
+        if (fitzpatrick_ < v1::FITZPATRICK_TYPE_I || fitzpatrick_ > v1::FITZPATRICK_TYPE_VI) {
+          return Truth::kUnknown;
+        }
+        const auto& types = test.fitzpatrick_one_of().types();
+        return FromBool(std::find(types.begin(), types.end(), fitzpatrick_) != types.end());
+      }
+      case v1::ClientTest::COMPARISON_NOT_SET:
+        break;
+    }
+    return Truth::kUnknown;
+  }
+
+  Truth EvalArea(const v1::AreaTest& test, size_t a) const {
+    const Area& area = areas_[a];
+    if (!area.id.empty() && std::find(test.area_ids().begin(), test.area_ids().end(), area.id) !=
+                                test.area_ids().end()) {
+      return Truth::kTrue;
+    }
+    if (area.region != v1::BODY_REGION_UNSPECIFIED &&
+        std::find(test.regions().begin(), test.regions().end(), area.region) !=
+            test.regions().end()) {
+      return Truth::kTrue;
+    }
+    return Truth::kFalse;
+  }
+
+  std::string DescribeAnswer(const std::string& question_id) const {
+    const v1::Answer* answer = FindAnswer(question_id);
+    if (answer == nullptr) return "not answered";
+    if (IsUnknownAnswer(*answer)) return "I don't know";
+    const v1::ScreeningQuestion* question = FindQuestion(question_id);
+    switch (answer->value_case()) {
+      case v1::Answer::kYesNo: {
+        if (!answer->yes_no()) return "no";
+        auto it = yes_areas_.find(question_id);
+        if (it == yes_areas_.end()) return "yes";
+        std::vector<std::string> named;
+        for (size_t a = 0; a < areas_.size(); ++a) {
+          if (it->second[a]) named.push_back(areas_[a].id);
+        }
+        return absl::StrCat("yes, in ", absl::StrJoin(named, ", "));
+      }
+      case v1::Answer::kDate:
+        return FormatDate(answer->date());
+      case v1::Answer::kNumber: {
+        std::string value = absl::StrCat(answer->number());
+        if (question != nullptr && !question->number_bounds().unit().empty()) {
+          absl::StrAppend(&value, " ", question->number_bounds().unit());
+        }
+        return value;
+      }
+      case v1::Answer::kChoiceId:
+        if (question != nullptr) {
+          for (const v1::ChoiceOption& option : question->options()) {
+            if (option.id() == answer->choice_id() && !option.label().empty()) {
+              return option.label();
+            }
+          }
+        }
+        return answer->choice_id();
+      case v1::Answer::kText:
+        return "answered in words";
+      case v1::Answer::kNever:
+        return "never";
+      default:
+        break;
+    }
+    return "not answered";
+  }
+
+  std::string DescribeFact(const v1::FactTest& test) const {
+    const v1::MedicalFactEntry* entry = FindFact(test.fact());
+    if (entry == nullptr) return "not recorded";
+    std::string value;
+    if (entry->present()) {
+      if (entry->has_start_date()) {
+        value = absl::StrCat("present since ", FormatDate(entry->start_date()));
+      } else if (test.comparison_case() == v1::FactTest::kStartedWithin) {
+        value = "present, start not recorded";
+      } else {
+        value = "present";
+      }
+    } else if (entry->has_end_date()) {
+      value = absl::StrCat("ended ", FormatDate(entry->end_date()));
+    } else if (test.comparison_case() == v1::FactTest::kActiveWithin) {
+      value = "not present, end not recorded";
+    } else {
+      value = "not present";
+    }
+    if (test.in_treated_region() && !entry->regions().empty()) {
+      std::vector<std::string> words;
+      for (int region : entry->regions()) {
+        words.push_back(RegionWord(static_cast<v1::BodyRegion>(region)));
+      }
+      absl::StrAppend(&value, ", in ", absl::StrJoin(words, ", "));
+    }
+    return value;
+  }
+
+  const absl::CivilDay today_;
+  std::vector<Area> areas_;
+  std::unordered_map<std::string, const v1::ScreeningQuestion*> questions_;
+  std::unordered_map<std::string, const v1::Answer*> answers_;
+  // Per-area "yes" answers that name some planned areas: where they hold.
+  std::unordered_map<std::string, std::vector<bool>> yes_areas_;
+  std::unordered_map<int, const v1::MedicalFactEntry*> facts_;
+  std::optional<int> age_;
+  v1::FitzpatrickType fitzpatrick_ = v1::FITZPATRICK_TYPE_UNSPECIFIED;
+};
+
+// The leaf tests of a condition in the order they are read, down to the
+// levels the evaluator reads.
+void CollectLeaves(const v1::Condition& condition, int level, Leaves& out) {
+  if (level > kMaxConditionLevels) return;
+  const v1::Conditions* list = nullptr;
+  switch (condition.test_case()) {
+    case v1::Condition::kAnswer:
+    case v1::Condition::kFact:
+    case v1::Condition::kClient:
+      out.push_back(&condition);
+      return;
+    case v1::Condition::kAllOf:
+      list = &condition.all_of();
+      break;
+    case v1::Condition::kAnyOf:
+      list = &condition.any_of();
+      break;
+    case v1::Condition::kNoneOf:
+      list = &condition.none_of();
+      break;
+    default:
+      return;
+  }
+  for (const v1::Condition& part : list->conditions()) CollectLeaves(part, level + 1, out);
+}
+
+bool SameSource(const v1::Evidence& a, const v1::Evidence& b) {
+  if (a.source_case() != b.source_case()) return false;
+  switch (a.source_case()) {
+    case v1::Evidence::kQuestionId:
+      return a.question_id() == b.question_id();
+    case v1::Evidence::kFact:
+      return a.fact() == b.fact();
+    case v1::Evidence::kClientAttribute:
+      return a.client_attribute() == b.client_attribute();
+    case v1::Evidence::SOURCE_NOT_SET:
+      break;
+  }
+  return true;
+}
+
+v1::Finding MakeFinding(const v1::ContraindicationRule& rule, v1::FindingCertainty certainty,
+                        const std::vector<Area>& areas, const std::vector<size_t>& in,
+                        const Leaves& rule_leaves,
+                        const std::unordered_set<const v1::Condition*>& decisive,
+                        const RuleEvaluator& evaluator) {
+  v1::Finding finding;
+  finding.set_rule_id(rule.id());
+  finding.set_display_name(rule.display_name());
+  finding.set_severity(EffectiveSeverity(rule));
+  finding.set_certainty(certainty);
+  *finding.mutable_action() = rule.action();
+  if (rule.action().kind_case() == v1::RuleAction::KIND_NOT_SET) {
+    finding.mutable_action()->mutable_refuse_treatment();
+  }
+  for (size_t a : in) {
+    if (!areas[a].id.empty()) finding.add_area_ids(areas[a].id);
+  }
+  finding.set_rationale(rule.rationale());
+  finding.set_guidance(rule.guidance());
+  for (const v1::Condition* leaf : rule_leaves) {
+    if (decisive.count(leaf) == 0) continue;
+    v1::Evidence evidence = evaluator.Describe(*leaf);
+    const auto& listed = finding.evidence();
+    if (std::any_of(listed.begin(), listed.end(),
+                    [&](const v1::Evidence& e) { return SameSource(e, evidence); })) {
+      continue;
+    }
+    *finding.add_evidence() = std::move(evidence);
+  }
+  return finding;
+}
+
+void CollectFacts(const v1::Condition& condition, int level, std::set<int>& out) {
+  Leaves leaves;
+  CollectLeaves(condition, level, leaves);
+  for (const v1::Condition* leaf : leaves) {
+    if (leaf->test_case() == v1::Condition::kFact &&
+        leaf->fact().fact() != v1::MEDICAL_FACT_UNSPECIFIED &&
+        v1::MedicalFact_IsValid(leaf->fact().fact())) {
+      out.insert(leaf->fact().fact());
+    }
+  }
+}
+
+// What an answer's value is called in messages.
+absl::string_view ValueWords(v1::Answer::ValueCase value) {
+  switch (value) {
+    case v1::Answer::kYesNo:
+      return "a yes or no";
+    case v1::Answer::kDate:
+      return "a date";
+    case v1::Answer::kNumber:
+      return "a number";
+    case v1::Answer::kChoiceId:
+      return "a choice";
+    case v1::Answer::kText:
+      return "text";
+    default:
+      break;
+  }
+  return "a value";
+}
+
+absl::string_view TypeWords(v1::AnswerType type) {
+  switch (type) {
+    case v1::ANSWER_TYPE_YES_NO:
+      return "yes or no";
+    case v1::ANSWER_TYPE_DATE:
+      return "a date";
+    case v1::ANSWER_TYPE_NUMBER:
+      return "a number";
+    case v1::ANSWER_TYPE_CHOICE:
+      return "one of its options";
+    case v1::ANSWER_TYPE_TEXT:
+      return "text";
+    default:
+      break;
+  }
+  return "no answer of a known type";
+}
+
+v1::AnswerType TypeOfValue(v1::Answer::ValueCase value) {
+  switch (value) {
+    case v1::Answer::kYesNo:
+      return v1::ANSWER_TYPE_YES_NO;
+    case v1::Answer::kDate:
+      return v1::ANSWER_TYPE_DATE;
+    case v1::Answer::kNumber:
+      return v1::ANSWER_TYPE_NUMBER;
+    case v1::Answer::kChoiceId:
+      return v1::ANSWER_TYPE_CHOICE;
+    case v1::Answer::kText:
+      return v1::ANSWER_TYPE_TEXT;
+    default:
+      break;
+  }
+  return v1::ANSWER_TYPE_UNSPECIFIED;
+}
+
+// The value's own field name, for the violation's path.
+absl::string_view ValueField(v1::Answer::ValueCase value) {
+  switch (value) {
+    case v1::Answer::kYesNo:
+      return "yes_no";
+    case v1::Answer::kDate:
+      return "date";
+    case v1::Answer::kNumber:
+      return "number";
+    case v1::Answer::kChoiceId:
+      return "choice_id";
+    case v1::Answer::kText:
+      return "text";
+    case v1::Answer::kUnknown:
+      return "unknown";
+    case v1::Answer::kNever:
+      return "never";
+    case v1::Answer::VALUE_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+void CheckValue(const v1::ScreeningQuestion& question, const v1::Answer& answer,
+                absl::CivilDay screening_day, const std::string& path,
+                std::vector<FieldViolation>& out) {
+  const v1::Answer::ValueCase value = answer.value_case();
+  const std::string field = absl::StrCat(path, ".", ValueField(value));
+  const std::string quoted_id = Quote(question.id());
+  switch (value) {
+    case v1::Answer::VALUE_NOT_SET:
+      if (question.required()) {
+        out.push_back({path, absl::StrCat("required question ", quoted_id, " has no answer")});
+      }
+      return;
+    case v1::Answer::kUnknown:
+      if (!answer.unknown()) {
+        out.push_back({field, "must be true when set"});
+      } else if (!question.unknown_allowed()) {
+        out.push_back(
+            {field, absl::StrCat("question ", quoted_id, " does not accept \"I don't know\"")});
+      }
+      return;
+    case v1::Answer::kNever:
+      if (!answer.never()) {
+        out.push_back({field, "must be true when set"});
+      } else if (question.answer_type() != v1::ANSWER_TYPE_DATE || question.never_label().empty()) {
+        out.push_back({field, absl::StrCat("question ", quoted_id, " has no \"never\" answer")});
+      }
+      return;
+    default:
+      break;
+  }
+  if (TypeOfValue(value) != question.answer_type()) {
+    out.push_back({field, absl::StrCat(ValueWords(value), " does not answer question ", quoted_id,
+                                       ", which takes ", TypeWords(question.answer_type()))});
+    return;
+  }
+  switch (value) {
+    case v1::Answer::kDate: {
+      const size_t before = out.size();
+      CheckDate(answer.date(), field, out);
+      if (out.size() != before) return;
+      const absl::CivilDay day(answer.date().year(), answer.date().month(), answer.date().day());
+      if (day > screening_day) {
+        out.push_back({field, absl::StrCat(FormatDay(day), " is after the screening date ",
+                                           FormatDay(screening_day))});
+      }
+      return;
+    }
+    case v1::Answer::kNumber: {
+      const double number = answer.number();
+      if (!std::isfinite(number)) {
+        out.push_back({field, "is not a finite number"});
+      } else if (question.has_number_bounds() && (number < question.number_bounds().min() ||
+                                                  number > question.number_bounds().max())) {
+        out.push_back({field, absl::StrCat(number, " is outside ", question.number_bounds().min(),
+                                           " to ", question.number_bounds().max(),
+                                           question.number_bounds().unit().empty() ? "" : " ",
+                                           question.number_bounds().unit())});
+      }
+      return;
+    }
+    case v1::Answer::kChoiceId: {
+      const auto& options = question.options();
+      if (std::none_of(options.begin(), options.end(), [&](const v1::ChoiceOption& option) {
+            return option.id() == answer.choice_id();
+          })) {
+        out.push_back({field, absl::StrCat(Quote(answer.choice_id()),
+                                           " is not an option of question ", quoted_id)});
+      }
+      return;
+    }
+    case v1::Answer::kText:
+      ValidateText(answer.text(), field, false, kMaxTextAnswerChars, out);
+      return;
+    default:
+      return;
+  }
+}
+
+void CheckAreas(const v1::ScreeningQuestion& question, const v1::Answer& answer,
+                const std::unordered_set<std::string>& planned, const std::string& path,
+                std::vector<FieldViolation>& out) {
+  if (answer.area_ids().empty()) return;
+  const std::string field = absl::StrCat(path, ".area_ids");
+  if (!question.per_area()) {
+    out.push_back(
+        {field, absl::StrCat("question ", Quote(question.id()), " is not asked per area")});
+    return;
+  }
+  if (answer.value_case() != v1::Answer::kYesNo || !answer.yes_no()) {
+    out.push_back({field, "only a \"yes\" names the areas it applies to"});
+    return;
+  }
+  std::unordered_set<std::string> seen;
+  for (int k = 0; k < answer.area_ids_size(); ++k) {
+    const std::string& id = answer.area_ids(k);
+    const std::string item = absl::StrCat(field, "[", k, "]");
+    if (planned.count(id) == 0) {
+      out.push_back({item, absl::StrCat(Quote(id), " is not a planned area")});
+    } else if (!seen.insert(id).second) {
+      out.push_back({item, absl::StrCat(Quote(id), " is named twice")});
+    }
+  }
+}
+
+}  // namespace
+
+Evaluation Evaluate(const EvaluationInput& input) {
+  Evaluation result;
+  const v1::TreatmentDefinition& definition =
+      input.definition != nullptr ? *input.definition : v1::TreatmentDefinition::default_instance();
+  const RuleEvaluator evaluator(definition, input);
+  const std::vector<Area>& areas = evaluator.areas();
+  result.age_years = evaluator.age().value_or(-1);
+
+  bool contraindicated = false;
+  bool review = false;
+  // Per planned area: the rules that exclude it and whether a reviewer may
+  // still treat it; the lowest cap and the rules that cap it.
+  struct Exclusion {
+    bool excluded = false;
+    bool reviewable = true;
+    std::vector<std::string> rule_ids;
+  };
+  struct Cap {
+    int max_depth_um = 0;
+    std::vector<std::string> sources;
+  };
+  std::vector<Exclusion> exclusions(areas.size());
+  std::vector<Cap> caps(areas.size());
+
+  for (const v1::ContraindicationRule& rule : definition.contraindications()) {
+    std::vector<size_t> confirmed;
+    std::vector<size_t> unknown;
+    std::unordered_set<const v1::Condition*> confirmed_leaves;
+    std::unordered_set<const v1::Condition*> unknown_leaves;
+    for (size_t a = 0; a < areas.size(); ++a) {
+      Leaves leaves;
+      const Truth value = evaluator.Eval(rule.condition(), a, 1, leaves);
+      if (value == Truth::kTrue) {
+        confirmed.push_back(a);
+        confirmed_leaves.insert(leaves.begin(), leaves.end());
+      } else if (value == Truth::kUnknown) {
+        unknown.push_back(a);
+        unknown_leaves.insert(leaves.begin(), leaves.end());
+      }
+    }
+    if (confirmed.empty() && unknown.empty()) continue;
+    Leaves rule_leaves;
+    CollectLeaves(rule.condition(), 1, rule_leaves);
+    const bool absolute = EffectiveSeverity(rule) == v1::SEVERITY_ABSOLUTE;
+    const v1::RuleAction::KindCase action = rule.action().kind_case();
+    const auto apply = [&](const std::vector<size_t>& in, bool without_review) {
+      if (!without_review) review = true;
+      switch (action) {
+        case v1::RuleAction::kExcludeAreas:
+          for (size_t a : in) {
+            Exclusion& exclusion = exclusions[a];
+            exclusion.excluded = true;
+            exclusion.reviewable = exclusion.reviewable && !without_review;
+            exclusion.rule_ids.push_back(rule.id());
+          }
+          break;
+        case v1::RuleAction::kCapDepth: {
+          // A cap below the shallowest depth any definition allows caps at
+          // that depth: 0 would read as "no limit" further on.
+          const int depth = std::max(1, rule.action().cap_depth().max_depth_um());
+          for (size_t a : in) {
+            Cap& cap = caps[a];
+            cap.max_depth_um = cap.sources.empty() ? depth : std::min(cap.max_depth_um, depth);
+            cap.sources.push_back(rule.id());
+          }
+          break;
+        }
+        default:
+          // refuse_treatment, unset, and a sign-off on an absolute rule,
+          // which only a relative rule may ask for.
+          if (without_review) contraindicated = true;
+          break;
+      }
+    };
+    if (!confirmed.empty()) {
+      result.findings.push_back(MakeFinding(rule, v1::FINDING_CERTAINTY_CONFIRMED, areas, confirmed,
+                                            rule_leaves, confirmed_leaves, evaluator));
+      apply(confirmed, absolute);
+    }
+    if (!unknown.empty()) {
+      result.findings.push_back(MakeFinding(rule, v1::FINDING_CERTAINTY_NOT_RULED_OUT, areas,
+                                            unknown, rule_leaves, unknown_leaves, evaluator));
+      apply(unknown, false);
+    }
+  }
+
+  bool all_excluded = true;
+  for (size_t a = 0; a < areas.size(); ++a) {
+    const Exclusion& exclusion = exclusions[a];
+    all_excluded = all_excluded && exclusion.excluded && !exclusion.reviewable;
+    if (areas[a].id.empty()) continue;
+    if (exclusion.excluded) {
+      v1::ExcludedArea& out = result.excluded_areas.emplace_back();
+      out.set_area_id(areas[a].id);
+      for (const std::string& id : exclusion.rule_ids) out.add_rule_ids(id);
+      out.set_reviewable(exclusion.reviewable);
+    }
+    if (!caps[a].sources.empty()) {
+      v1::DepthLimit& out = result.depth_limits.emplace_back();
+      out.set_area_id(areas[a].id);
+      out.set_max_depth_um(caps[a].max_depth_um);
+      for (const std::string& id : caps[a].sources) out.add_sources(id);
+    }
+  }
+  if (all_excluded) contraindicated = true;
+
+  result.outcome = contraindicated ? v1::SCREENING_OUTCOME_CONTRAINDICATED
+                   : review        ? v1::SCREENING_OUTCOME_REQUIRES_REVIEW
+                                   : v1::SCREENING_OUTCOME_CLEARED;
+  return result;
+}
+
+absl::Status CheckAnswers(const v1::TreatmentDefinition& definition,
+                          const std::vector<std::string>& planned_area_ids,
+                          const google::protobuf::RepeatedPtrField<v1::Answer>& answers,
+                          absl::CivilDay screening_day, absl::string_view field_prefix) {
+  std::vector<FieldViolation> out;
+  std::unordered_map<std::string, const v1::ScreeningQuestion*> questions;
+  for (const v1::ScreeningQuestion& question : definition.screening_questions()) {
+    questions.emplace(question.id(), &question);
+  }
+  const std::unordered_set<std::string> planned(planned_area_ids.begin(), planned_area_ids.end());
+  // The first answer to each question, by index.
+  std::unordered_map<std::string, int> answered;
+  for (int i = 0; i < answers.size(); ++i) {
+    const v1::Answer& answer = answers.Get(i);
+    const std::string path = absl::StrCat(field_prefix, "answers[", i, "]");
+    auto question = questions.find(answer.question_id());
+    if (answer.question_id().empty()) {
+      out.push_back({absl::StrCat(path, ".question_id"), "is required"});
+      continue;
+    }
+    if (question == questions.end()) {
+      out.push_back(
+          {absl::StrCat(path, ".question_id"),
+           absl::StrCat(Quote(answer.question_id()), " is not a question of the questionnaire")});
+      continue;
+    }
+    auto [first, inserted] = answered.emplace(answer.question_id(), i);
+    if (!inserted) {
+      out.push_back({absl::StrCat(path, ".question_id"),
+                     absl::StrCat("question ", Quote(answer.question_id()),
+                                  " is already answered in answers[", first->second, "]")});
+      continue;
+    }
+    CheckValue(*question->second, answer, screening_day, path, out);
+    CheckAreas(*question->second, answer, planned, path, out);
+  }
+  for (const v1::ScreeningQuestion& question : definition.screening_questions()) {
+    if (question.required() && answered.count(question.id()) == 0) {
+      out.push_back({absl::StrCat(field_prefix, "answers"),
+                     absl::StrCat("required question ", Quote(question.id()), " is not answered")});
+    }
+  }
+  return Violations(out);
+}
+
+std::vector<v1::MedicalFact> FactsRead(const v1::TreatmentDefinition& definition) {
+  return ReadsOf(definition).facts;
+}
+
+DefinitionReads ReadsOf(const v1::TreatmentDefinition& definition) {
+  std::set<int> facts;
+  DefinitionReads reads;
+  for (const v1::ContraindicationRule& rule : definition.contraindications()) {
+    CollectFacts(rule.condition(), 1, facts);
+    Leaves leaves;
+    CollectLeaves(rule.condition(), 1, leaves);
+    for (const v1::Condition* leaf : leaves) {
+      if (leaf->test_case() != v1::Condition::kClient) continue;
+      if (leaf->client().comparison_case() == v1::ClientTest::kFitzpatrickOneOf) {
+        reads.fitzpatrick = true;
+      } else if (leaf->client().comparison_case() != v1::ClientTest::COMPARISON_NOT_SET) {
+        reads.age = true;
+      }
+    }
+  }
+  reads.facts.reserve(facts.size());
+  for (int fact : facts) reads.facts.push_back(static_cast<v1::MedicalFact>(fact));
+  return reads;
+}
+
+}  // namespace clinic::screening

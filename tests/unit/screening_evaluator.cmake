@@ -1,0 +1,6 @@
+# Unit tests of clinic_screening_evaluator: the rules' three-valued logic,
+# actions and outcomes, CheckAnswers, the bundled plugins' rules, and
+# randomized properties.
+clinic_add_test(screening_evaluator_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/screening_evaluator_test.cc
+  LIBS clinic_screening_evaluator clinic_testing)
