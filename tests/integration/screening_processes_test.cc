@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +84,8 @@ TEST_F(ScreeningProcessesTest, ScreeningReadsClientRecordsInAnotherProcess) {
   // ClientRecords the service principal clinic-screening calls as.
   const std::string records_data = dir_.Join("records-data");
   const std::string screening_data = dir_.Join("screening-data");
+  std::filesystem::create_directories(records_data);
+  std::filesystem::create_directories(screening_data);
   const std::string nurse_at_records = clinic::testing::IssueTestToken(
       records_data, "staff/nurse", {clinic::testing::Binding(v1::ROLE_PRACTITIONER, kSite)});
   const std::string service_token = clinic::testing::IssueTestToken(

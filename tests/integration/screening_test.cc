@@ -107,10 +107,11 @@ class ScreeningTest : public ::testing::Test {
   std::string NewClient(int years_ago = 35) {
     const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
     const absl::CivilDay birth = absl::CivilDay(today.year() - years_ago, today.month(), 1) - 40;
+    const int n = ++clients_made_;
     auto request = Parse<v1::CreateClientRequest>(absl::StrCat(
-        "client { home_site_id: '", kSite, "' given_name: 'Test' family_name: 'Client", ++clients_made_,
+        "client { home_site_id: '", kSite, "' given_name: 'Test' family_name: 'Client", n,
         "' date_of_birth { year: ", birth.year(), " month: ", birth.month(), " day: ", birth.day(),
-        " } fitzpatrick_type: FITZPATRICK_TYPE_III } request_id: 'client-", clients_made_, "'"));
+        " } fitzpatrick_type: FITZPATRICK_TYPE_III } request_id: 'client-", n, "'"));
     v1::CreateClientResponse response;
     const grpc::Status status = clients_->CreateClient(Context(nurse_).get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
