@@ -32,6 +32,12 @@ constexpr int kMaxIntervalDays = 730;
 constexpr int kMaxDowntimeDays = 90;
 constexpr int kMaxApplicationMinutes = 240;
 constexpr size_t kMaxNameCharacters = 200;
+// A never_label is one answer button's text.
+constexpr size_t kMaxNeverLabelCharacters = 80;
+constexpr size_t kMaxSignOffCharacters = 200;
+// The oldest client a record accepts is 130; an age test outside 1 to 130
+// years is true for every client or for none.
+constexpr Limits kAgeLimits{1, 130, kYears};
 // Twenty years of 365.25 days: the longest look-back a rule may ask about.
 constexpr int64_t kMaxLookbackSeconds = 7305 * kSecondsPerDay;
 constexpr int64_t kMinValiditySeconds = 3600;
@@ -401,9 +407,14 @@ class Validator {
                                      v1::AnswerType_Name(type)));
     }
 
-    if (!q.has_number_bounds()) return;
+    if (q.has_number_bounds()) CheckNumberBounds(Field(path, "number_bounds"), q, type_ok);
+    CheckAnswerModes(path, q, type_ok);
+  }
+
+  void CheckNumberBounds(const std::string& bounds_path, const v1::ScreeningQuestion& q,
+                         bool type_ok) {
+    const v1::AnswerType type = q.answer_type();
     const v1::NumberBounds& b = q.number_bounds();
-    const std::string bounds_path = Field(path, "number_bounds");
     if (type_ok && type != v1::ANSWER_TYPE_NUMBER) {
       Add(bounds_path, absl::StrCat("only number questions have number_bounds; this one is ",
                                     v1::AnswerType_Name(type)));
@@ -414,6 +425,38 @@ class Validator {
         Add(Field(bounds_path, "max"),
             absl::StrCat(b.max(), " is less than number_bounds.min (", b.min(), ")"));
       }
+    }
+  }
+
+  // The answers a question accepts besides a value of its type ("I don't
+  // know", "never") and the per-area form; each fits only some types. With
+  // the type missing or unknown only what does not depend on it is judged.
+  void CheckAnswerModes(const std::string& path, const v1::ScreeningQuestion& q, bool type_ok) {
+    const v1::AnswerType type = q.answer_type();
+    if (q.unknown_allowed() && type == v1::ANSWER_TYPE_TEXT) {
+      // A text answer can say "I don't know" in words, and no rule reads it.
+      Add(Field(path, "unknown_allowed"),
+          "cannot be set on a text question (ANSWER_TYPE_TEXT): rules cannot test free text, so "
+          "an \"I don't know\" answer would mean nothing to them");
+    }
+    if (!q.never_label().empty()) {
+      const std::string never_path = Field(path, "never_label");
+      if (type_ok && type != v1::ANSWER_TYPE_DATE) {
+        Add(never_path, absl::StrCat("only date questions have never_label; this one is ",
+                                     v1::AnswerType_Name(type)));
+      } else if (IsBlank(q.never_label())) {
+        Add(never_path,
+            "is blank; write the label of the \"never\" answer, e.g. \"Never taken\", or leave "
+            "it empty");
+      } else if (const size_t n = CharacterCount(q.never_label()); n > kMaxNeverLabelCharacters) {
+        Add(never_path,
+            absl::StrCat("is ", n, " characters long; the limit is ", kMaxNeverLabelCharacters));
+      }
+    }
+    if (q.per_area() && type_ok && type != v1::ANSWER_TYPE_YES_NO) {
+      Add(Field(path, "per_area"),
+          absl::StrCat("only yes/no questions can be answered per area; this one is ",
+                       v1::AnswerType_Name(type)));
     }
   }
 
@@ -433,14 +476,119 @@ class Validator {
         Add(Field(path, "severity"),
             absl::StrCat(static_cast<int>(rule.severity()), " is not a severity this host knows"));
       }
+      const size_t before_condition = out_.size();
       if (!rule.has_condition()) {
         Add(Field(path, "condition"), "is required");
       } else {
         CheckCondition(Field(path, "condition"), rule.condition(), 1);
       }
+      const bool condition_ok = out_.size() == before_condition;
       CheckText(Field(path, "rationale"), rule.rationale(),
                 ": a clinician must be able to read why");
+      if (rule.has_action()) CheckAction(Field(path, "action"), rule, condition_ok);
     }
+  }
+
+  // What the rule does when it fires. Whether exclude_areas can single out
+  // areas is judged only on a condition that is valid itself, so a broken
+  // condition is not blamed a second time on the action.
+  void CheckAction(const std::string& path, const v1::ContraindicationRule& rule,
+                   bool condition_ok) {
+    const v1::RuleAction& action = rule.action();
+    const bool absolute = rule.severity() == v1::SEVERITY_ABSOLUTE;
+    switch (action.kind_case()) {
+      case v1::RuleAction::kRefuseTreatment:
+      case v1::RuleAction::KIND_NOT_SET:
+        break;
+      case v1::RuleAction::kExcludeAreas:
+        // A relative rule only proposes the exclusion, so a reviewer may
+        // still treat; an absolute one would silently refuse the treatment.
+        if (absolute && condition_ok && !DependsOnArea(rule.condition())) {
+          Add(Field(path, "exclude_areas"),
+              "would exclude every planned area: the condition does not depend on the area (it "
+              "has no area test, no test of a per_area question and no fact test with "
+              "in_treated_region), so on an absolute rule it refuses the treatment; use "
+              "refuse_treatment, or add an area test");
+        }
+        break;
+      case v1::RuleAction::kCapDepth:
+        CheckDepthCap(Field(path, "cap_depth.max_depth_um"), action.cap_depth().max_depth_um());
+        break;
+      case v1::RuleAction::kRequireSignOff: {
+        const std::string sign_off_path = Field(path, "require_sign_off");
+        if (absolute) {
+          Add(sign_off_path,
+              "an absolute rule cannot be signed off: it refuses whatever a clinician records; "
+              "make the rule SEVERITY_RELATIVE, or choose another action");
+        }
+        const std::string& description = action.require_sign_off().description();
+        const std::string description_path = Field(sign_off_path, "description");
+        if (IsBlank(description)) {
+          Add(description_path,
+              "is required: what the clinician must obtain, e.g. \"Letter from the treating "
+              "oncologist confirming remission\"");
+        } else if (const size_t n = CharacterCount(description); n > kMaxSignOffCharacters) {
+          Add(description_path,
+              absl::StrCat("is ", n, " characters long; the limit is ", kMaxSignOffCharacters));
+        }
+        break;
+      }
+    }
+  }
+
+  // A cap at or beyond the deepest depth of every area changes nothing.
+  void CheckDepthCap(const std::string& path, int depth_um) {
+    Reach deepest;
+    std::string deepest_area;
+    for (const v1::TreatmentArea& area : d_.protocol().areas()) {
+      const auto it = areas_.find(area.id());
+      if (it != areas_.end() && it->second.depth_um > deepest.depth_um) {
+        deepest = it->second;
+        deepest_area = area.id();
+      }
+    }
+    // Without a valid area depth the areas' own violations come first.
+    if (depth_um >= 1 && deepest.depth_um > 0 && depth_um >= deepest.depth_um) {
+      Add(path, absl::StrCat(depth_um, " um caps nothing: no area goes deeper than ",
+                             deepest.depth_um, " um (area ", Named(deepest_area),
+                             deepest.indication.empty()
+                                 ? ""
+                                 : absl::StrCat(" for indication ", Named(deepest.indication)),
+                             "); set a shallower depth, or choose another action"));
+      return;
+    }
+    CheckBounded(path, depth_um, kDepthLimits);
+  }
+
+  // Whether a valid condition can be true in one planned area and false in
+  // another.
+  bool DependsOnArea(const v1::Condition& condition) const {
+    auto any = [this](const v1::Conditions& list) {
+      return std::any_of(list.conditions().begin(), list.conditions().end(),
+                         [this](const v1::Condition& c) { return DependsOnArea(c); });
+    };
+    switch (condition.test_case()) {
+      case v1::Condition::kArea:
+        return true;
+      case v1::Condition::kFact:
+        return condition.fact().in_treated_region();
+      case v1::Condition::kAnswer: {
+        // Only the answer itself names areas; whether it was given does not.
+        const auto it = questions_.find(condition.answer().question_id());
+        return it != questions_.end() && it->second->per_area() &&
+               condition.answer().comparison_case() == v1::AnswerTest::kEquals;
+      }
+      case v1::Condition::kAllOf:
+        return any(condition.all_of());
+      case v1::Condition::kAnyOf:
+        return any(condition.any_of());
+      case v1::Condition::kNoneOf:
+        return any(condition.none_of());
+      case v1::Condition::kClient:
+      case v1::Condition::TEST_NOT_SET:
+        return false;
+    }
+    return false;
   }
 
   void CheckCondition(const std::string& path, const v1::Condition& condition, int depth) {
@@ -474,9 +622,101 @@ class Validator {
       case v1::Condition::kNoneOf:
         check_list("none_of", condition.none_of());
         break;
-      case v1::Condition::TEST_NOT_SET:
-        Add(path, "sets no test; set one of answer, fact, all_of, any_of or none_of");
+      case v1::Condition::kClient:
+        CheckClientTest(Field(path, "client"), condition.client());
         break;
+      case v1::Condition::kArea:
+        CheckAreaTest(Field(path, "area"), condition.area());
+        break;
+      case v1::Condition::TEST_NOT_SET:
+        Add(path, "sets no test; set one of answer, fact, all_of, any_of, none_of, client or area");
+        break;
+    }
+  }
+
+  void CheckClientTest(const std::string& path, const v1::ClientTest& test) {
+    switch (test.comparison_case()) {
+      case v1::ClientTest::kAgeUnderYears:
+        CheckAge(Field(path, "age_under_years"), test.age_under_years());
+        break;
+      case v1::ClientTest::kAgeAtLeastYears:
+        CheckAge(Field(path, "age_at_least_years"), test.age_at_least_years());
+        break;
+      case v1::ClientTest::kFitzpatrickOneOf:
+        CheckFitzpatrickSet(Field(path, "fitzpatrick_one_of.types"), test.fitzpatrick_one_of());
+        break;
+      case v1::ClientTest::COMPARISON_NOT_SET:
+        Add(path,
+            "sets no comparison; set one of age_under_years, age_at_least_years or "
+            "fitzpatrick_one_of");
+        break;
+    }
+  }
+
+  // The field is part of a oneof, so 0 was written, not forgotten.
+  void CheckAge(const std::string& path, int years) {
+    if (years < kAgeLimits.floor) {
+      Add(path, absl::StrCat(Amount(years, kYears), " is less than the ",
+                             Bound(kAgeLimits.floor, kYears), " minimum"));
+    } else if (years > kAgeLimits.ceiling) {
+      Add(path, absl::StrCat(Amount(years, kYears), " is more than the ",
+                             Bound(kAgeLimits.ceiling, kYears), " limit"));
+    }
+  }
+
+  void CheckFitzpatrickSet(const std::string& path, const v1::FitzpatrickSet& set) {
+    if (set.types().empty()) {
+      Add(path, "at least one Fitzpatrick type is required, e.g. FITZPATRICK_TYPE_V");
+    }
+    std::map<int, int> listed;  // type -> first index
+    for (int j = 0; j < set.types_size(); ++j) {
+      const int type = set.types(j);
+      const std::string type_path = Index(path, j);
+      if (type == v1::FITZPATRICK_TYPE_UNSPECIFIED) {
+        Add(type_path,
+            "is FITZPATRICK_TYPE_UNSPECIFIED; list types I to VI only (a client without a "
+            "recorded type makes the test unknown, which already goes to review)");
+      } else if (!v1::FitzpatrickType_IsValid(type)) {
+        Add(type_path, absl::StrCat(type, " is not a Fitzpatrick type this host knows"));
+      } else if (auto [first, inserted] = listed.emplace(type, j); !inserted) {
+        Add(type_path, absl::StrCat(v1::FitzpatrickType_Name(set.types(j)),
+                                    " is already listed at types[", first->second, "]"));
+      }
+    }
+  }
+
+  void CheckAreaTest(const std::string& path, const v1::AreaTest& test) {
+    if (test.area_ids().empty() && test.regions().empty()) {
+      Add(path,
+          "names no area; list area ids of the protocol or regions, e.g. { regions: "
+          "BODY_REGION_FACE }");
+    }
+    std::map<std::string, int> listed;  // area id -> first index
+    for (int j = 0; j < test.area_ids_size() && d_.has_protocol(); ++j) {
+      const std::string& area_id = test.area_ids(j);
+      const std::string area_path = Index(Field(path, "area_ids"), j);
+      if (area_id.empty()) {
+        Add(area_path, "is empty; name an area of the protocol");
+      } else if (areas_.count(area_id) == 0) {
+        Add(area_path, absl::StrCat("refers to area ", Named(area_id),
+                                    " which the protocol does not declare"));
+      } else if (auto [first, inserted] = listed.emplace(area_id, j); !inserted) {
+        Add(area_path, absl::StrCat("area ", Named(area_id), " is already listed at area_ids[",
+                                    first->second, "]"));
+      }
+    }
+    std::map<int, int> regions;  // region -> first index
+    for (int j = 0; j < test.regions_size(); ++j) {
+      const int region = test.regions(j);
+      const std::string region_path = Index(Field(path, "regions"), j);
+      if (region == v1::BODY_REGION_UNSPECIFIED) {
+        Add(region_path, "is BODY_REGION_UNSPECIFIED; name a region, e.g. BODY_REGION_FACE");
+      } else if (!v1::BodyRegion_IsValid(region)) {
+        Add(region_path, absl::StrCat(region, " is not a body region this host knows"));
+      } else if (auto [first, inserted] = regions.emplace(region, j); !inserted) {
+        Add(region_path, absl::StrCat(v1::BodyRegion_Name(test.regions(j)),
+                                      " is already listed at regions[", first->second, "]"));
+      }
     }
   }
 
@@ -520,10 +760,10 @@ class Validator {
         if (fits("one_of", v1::ANSWER_TYPE_CHOICE)) CheckOptionSet(path, *q, test.one_of());
         break;
       case v1::AnswerTest::kAtLeast:
-      case v1::AnswerTest::kAtMost: {
-        const bool at_least = test.comparison_case() == v1::AnswerTest::kAtLeast;
-        const absl::string_view name = at_least ? "at_least" : "at_most";
-        const double value = at_least ? test.at_least() : test.at_most();
+      case v1::AnswerTest::kAtMost:
+      case v1::AnswerTest::kGreaterThan:
+      case v1::AnswerTest::kLessThan: {
+        const auto [name, value] = Threshold(test);
         if (!std::isfinite(value)) {
           Add(Field(path, name), "must be a finite number");
         } else if (fits(name, v1::ANSWER_TYPE_NUMBER) && q->has_number_bounds()) {
@@ -545,10 +785,38 @@ class Validator {
         fits("within_last", v1::ANSWER_TYPE_DATE);
         CheckLookback(Field(path, "within_last"), test.within_last());
         break;
+      case v1::AnswerTest::kAnswered:
+        break;
+      case v1::AnswerTest::kAnsweredUnknown:
+        // Without "I don't know" on offer the test is false (or, negated,
+        // true) for every answer: usually unknown_allowed was forgotten.
+        if (typed && !q->unknown_allowed()) {
+          Add(Field(path, "answered_unknown"),
+              absl::StrCat("cannot test question ", Named(q->id()),
+                           ", which does not accept \"I don't know\" (unknown_allowed is not "
+                           "set), so the test has the same value for every answer; set "
+                           "unknown_allowed on the question, or test something else"));
+        }
+        break;
       case v1::AnswerTest::COMPARISON_NOT_SET:
         Add(path,
-            "sets no comparison; set one of equals, one_of, at_least, at_most or within_last");
+            "sets no comparison; set one of equals, one_of, at_least, at_most, greater_than, "
+            "less_than, within_last, answered or answered_unknown");
         break;
+    }
+  }
+
+  // The name and value of a number comparison.
+  static std::pair<absl::string_view, double> Threshold(const v1::AnswerTest& test) {
+    switch (test.comparison_case()) {
+      case v1::AnswerTest::kAtLeast:
+        return {"at_least", test.at_least()};
+      case v1::AnswerTest::kAtMost:
+        return {"at_most", test.at_most()};
+      case v1::AnswerTest::kGreaterThan:
+        return {"greater_than", test.greater_than()};
+      default:
+        return {"less_than", test.less_than()};
     }
   }
 
@@ -586,9 +854,28 @@ class Validator {
       case v1::FactTest::kActiveWithin:
         CheckLookback(Field(path, "active_within"), test.active_within());
         break;
-      case v1::FactTest::COMPARISON_NOT_SET:
-        Add(path, "sets no comparison; set present or active_within");
+      case v1::FactTest::kStartedWithin:
+        CheckLookback(Field(path, "started_within"), test.started_within());
         break;
+      case v1::FactTest::COMPARISON_NOT_SET:
+        Add(path, test.in_treated_region()
+                      ? "sets in_treated_region but no comparison; in_treated_region only narrows "
+                        "one: set present, active_within or started_within"
+                      : "sets no comparison; set present, active_within or started_within");
+        return;
+    }
+    // A fact that is absent has no regions, and one that is present makes
+    // `present: false` false everywhere: the modifier would change nothing,
+    // though it reads as "not in the treated region".
+    if (test.in_treated_region() && test.comparison_case() == v1::FactTest::kPresent &&
+        !test.present()) {
+      absl::string_view fact = "...";
+      if (v1::MedicalFact_IsValid(test.fact())) fact = v1::MedicalFact_Name(test.fact());
+      Add(Field(path, "in_treated_region"),
+          absl::StrCat("changes nothing with present: false (an absent fact has no regions); for "
+                       "\"not present in the treated region\" write none_of { conditions { fact "
+                       "{ fact: ",
+                       fact, " present: true in_treated_region: true } } }"));
     }
   }
 

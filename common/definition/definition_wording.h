@@ -34,6 +34,7 @@ inline constexpr Unit kDays{"day", "days", true};
 inline constexpr Unit kHours{"hour", "hours", true};
 inline constexpr Unit kMinutes{"minute", "minutes", true};
 inline constexpr Unit kSeconds{"second", "seconds", true};
+inline constexpr Unit kYears{"year", "years", true};
 
 std::string Amount(int64_t n, const Unit& unit);
 std::string Bound(int64_t n, const Unit& unit);

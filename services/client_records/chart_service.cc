@@ -1,7 +1,6 @@
 // The chart RPCs of ClientRecords: medical history, consents and treatment
 // records. See client_records_service.h.
 #include <algorithm>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -23,8 +22,6 @@ void AddRequestId(absl::string_view request_id, std::vector<FieldViolation>& out
     for (FieldViolation& v : GetFieldViolations(s)) out.push_back(std::move(v));
   }
 }
-
-int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d.day(); }
 
 }  // namespace
 
@@ -49,29 +46,7 @@ absl::Status ClientRecordsService::UpdateMedicalHistory(
   absl::StatusOr<ResourceName> name = kMedicalHistoryName.Parse(in.name(), "medical_history.name");
   if (!name.ok()) return name.status();
   std::vector<FieldViolation> violations;
-  std::set<int> seen;
-  for (int i = 0; i < in.facts_size(); ++i) {
-    const v1::MedicalFactEntry& entry = in.facts(i);
-    const std::string path = absl::StrCat("medical_history.facts[", i, "]");
-    if (entry.fact() == v1::MEDICAL_FACT_UNSPECIFIED) {
-      violations.push_back({path + ".fact", "is required"});
-    } else if (!v1::MedicalFact_IsValid(entry.fact())) {
-      violations.push_back({path + ".fact", absl::StrCat(entry.fact(),
-                                                         " is not a known medical fact; see "
-                                                         "docs/medical-facts.md")});
-    } else if (!seen.insert(entry.fact()).second) {
-      violations.push_back(
-          {path + ".fact", absl::StrCat(v1::MedicalFact_Name(entry.fact()),
-                                        " is listed twice; keep one entry per fact")});
-    }
-    if (entry.has_start_date()) CheckDate(entry.start_date(), path + ".start_date", violations);
-    if (entry.has_end_date()) CheckDate(entry.end_date(), path + ".end_date", violations);
-    if (entry.has_start_date() && entry.has_end_date() &&
-        DateOrder(entry.end_date()) < DateOrder(entry.start_date())) {
-      violations.push_back({path + ".end_date", "is before start_date"});
-    }
-    ValidateText(entry.detail(), path + ".detail", false, 500, violations);
-  }
+  ValidateMedicalFacts(in.facts(), "medical_history.facts", violations);
   ValidateText(in.notes(), "medical_history.notes", false, 5000, violations);
   AddRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;

@@ -28,6 +28,9 @@ constexpr size_t kMaxEmailLocalBytes = 64;
 constexpr size_t kMaxLotNumberChars = 64;
 constexpr size_t kMaxProductChars = 200;
 constexpr size_t kMaxAdverseEventChars = 2000;
+constexpr size_t kMaxFactDetailChars = 500;
+// There are six regions; a longer list must repeat one.
+constexpr int kMaxFactRegions = 6;
 
 std::string Child(absl::string_view field, absl::string_view name) {
   if (field.empty()) return std::string(name);
@@ -105,6 +108,35 @@ std::string EmailProblem(absl::string_view email) {
     return "the domain has an empty label (a dot at the start or end, or two dots together)";
   }
   return "";
+}
+
+int DateOrder(const v1::Date& d) { return d.year() * 10000 + d.month() * 100 + d.day(); }
+
+void ValidateFactRegions(const v1::MedicalFactEntry& entry, const std::string& path,
+                         std::vector<FieldViolation>& out) {
+  const std::string field = Child(path, "regions");
+  if (entry.regions_size() > kMaxFactRegions) {
+    // Counted, not listed: the message must not grow with the request.
+    out.push_back({field, absl::StrCat("has ", entry.regions_size(), " regions; at most ",
+                                       kMaxFactRegions, " are allowed, each once")});
+    return;
+  }
+  std::map<int, int> first_listed;  // region -> first index
+  for (int j = 0; j < entry.regions_size(); ++j) {
+    const int region = entry.regions(j);
+    const std::string region_field = Indexed(field, j);
+    if (region == v1::BODY_REGION_UNSPECIFIED) {
+      out.push_back({region_field,
+                     "is BODY_REGION_UNSPECIFIED; name a region such as BODY_REGION_FACE, or "
+                     "leave regions empty when the fact is not local or where is not known"});
+    } else if (!v1::BodyRegion_IsValid(region)) {
+      out.push_back({region_field, absl::StrCat(region, " is not a known body region")});
+    } else if (const auto [first, inserted] = first_listed.emplace(region, j); !inserted) {
+      out.push_back({region_field, absl::StrCat(v1::BodyRegion_Name(entry.regions(j)),
+                                                " is listed twice (first at ",
+                                                Indexed(field, first->second), ")")});
+    }
+  }
 }
 
 }  // namespace
@@ -341,6 +373,34 @@ void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
     out.push_back({requirement_field, absl::StrCat("'", requirement->id(), "' is a cartridge for ",
                                                    absl::StrJoin(requirement->area_ids(), ", "),
                                                    ", not for area '", area_id, "'")});
+  }
+}
+
+void ValidateMedicalFacts(const google::protobuf::RepeatedPtrField<v1::MedicalFactEntry>& facts,
+                          absl::string_view field, std::vector<FieldViolation>& out) {
+  std::set<int> seen;
+  for (int i = 0; i < facts.size(); ++i) {
+    const v1::MedicalFactEntry& entry = facts.Get(i);
+    const std::string path = Indexed(field, i);
+    if (entry.fact() == v1::MEDICAL_FACT_UNSPECIFIED) {
+      out.push_back({Child(path, "fact"), "is required"});
+    } else if (!v1::MedicalFact_IsValid(entry.fact())) {
+      out.push_back({Child(path, "fact"), absl::StrCat(entry.fact(),
+                                                       " is not a known medical fact; see "
+                                                       "docs/medical-facts.md")});
+    } else if (!seen.insert(entry.fact()).second) {
+      out.push_back(
+          {Child(path, "fact"), absl::StrCat(v1::MedicalFact_Name(entry.fact()),
+                                             " is listed twice; keep one entry per fact")});
+    }
+    if (entry.has_start_date()) CheckDate(entry.start_date(), Child(path, "start_date"), out);
+    if (entry.has_end_date()) CheckDate(entry.end_date(), Child(path, "end_date"), out);
+    if (entry.has_start_date() && entry.has_end_date() &&
+        DateOrder(entry.end_date()) < DateOrder(entry.start_date())) {
+      out.push_back({Child(path, "end_date"), "is before start_date"});
+    }
+    ValidateText(entry.detail(), Child(path, "detail"), false, kMaxFactDetailChars, out);
+    ValidateFactRegions(entry, path, out);
   }
 }
 

@@ -87,6 +87,14 @@ void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
                           const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
                           absl::string_view field, std::vector<FieldViolation>& out);
 
+// A medical history's facts: each a known MedicalFact, listed once; start and
+// end dates real, the end not before the start; detail at most 500
+// characters; regions (where a local fact applies) each a known BodyRegion,
+// listed once, at most 6 of them (past that only the count is reported).
+// Paths are "<field>[i].regions[j]" and the like.
+void ValidateMedicalFacts(const google::protobuf::RepeatedPtrField<v1::MedicalFactEntry>& facts,
+                          absl::string_view field, std::vector<FieldViolation>& out);
+
 // Adverse events: a description (at most 2000 characters), a known severity,
 // and an onset time, when set, that is a valid timestamp no more than five
 // minutes after `now` (tablets' clocks drift).

@@ -384,6 +384,9 @@ TEST_F(ClientRecordsTest, MedicalHistoryIsVersionedAndOldVersionsStayReadable) {
   fact->mutable_end_date()->set_month(6);
   fact->mutable_end_date()->set_day(1);
   fact->set_detail("Roaccutane 20 mg");
+  auto* radiation = update.mutable_medical_history()->add_facts();
+  radiation->set_fact(v1::RADIATION_THERAPY);
+  radiation->add_regions(v1::BODY_REGION_DECOLLETE);
   update.set_request_id("history-1");
   v1::MedicalHistory first;
   ASSERT_TRUE(stub_->UpdateMedicalHistory(Context().get(), update, &first).ok());
@@ -397,7 +400,7 @@ TEST_F(ClientRecordsTest, MedicalHistoryIsVersionedAndOldVersionsStayReadable) {
 
   update.mutable_medical_history()->set_etag(first.etag());
   update.mutable_medical_history()->add_facts()->set_fact(v1::PREGNANT);
-  update.mutable_medical_history()->mutable_facts(1)->set_present(true);
+  update.mutable_medical_history()->mutable_facts(2)->set_present(true);
   update.set_request_id("history-2");
   v1::MedicalHistory second;
   ASSERT_TRUE(stub_->UpdateMedicalHistory(Context().get(), update, &second).ok());
@@ -412,7 +415,12 @@ TEST_F(ClientRecordsTest, MedicalHistoryIsVersionedAndOldVersionsStayReadable) {
   get.set_version(1);
   v1::MedicalHistory old;
   ASSERT_TRUE(stub_->GetMedicalHistory(Context().get(), get, &old).ok());
-  EXPECT_THAT(old.facts(), SizeIs(1));
+  ASSERT_THAT(old.facts(), SizeIs(2));
+  // Facts come back ordered by fact, each with where it applies.
+  EXPECT_EQ(old.facts(0).fact(), v1::ISOTRETINOIN);
+  EXPECT_THAT(old.facts(0).regions(), IsEmpty());
+  EXPECT_EQ(old.facts(1).fact(), v1::RADIATION_THERAPY);
+  EXPECT_THAT(old.facts(1).regions(), ElementsAre(v1::BODY_REGION_DECOLLETE));
   v1::ListMedicalHistoryVersionsRequest list;
   list.set_name(name);
   v1::ListMedicalHistoryVersionsResponse versions;
@@ -562,12 +570,17 @@ TEST_F(ClientRecordsTest, BadChartInputNamesTheFieldsAndWritesNothing) {
   first->mutable_end_date()->set_day(1);
   history.mutable_medical_history()->add_facts()->set_fact(v1::ECZEMA);
   history.mutable_medical_history()->add_facts()->set_fact(static_cast<v1::MedicalFact>(999));
+  auto* tattoo = history.mutable_medical_history()->add_facts();
+  tattoo->set_fact(v1::TATTOO_OR_PERMANENT_MAKEUP);
+  tattoo->add_regions(v1::BODY_REGION_NECK);
+  tattoo->add_regions(v1::BODY_REGION_NECK);
   v1::MedicalHistory stored;
   grpc::Status status = stub_->UpdateMedicalHistory(Context().get(), history, &stored);
   EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(Fields(status),
               ElementsAre("medical_history.facts[0].end_date", "medical_history.facts[1].fact",
-                          "medical_history.facts[2].fact", "request_id"));
+                          "medical_history.facts[2].fact", "medical_history.facts[3].regions[1]",
+                          "request_id"));
   history.mutable_medical_history()->set_name("clients/x/medicalHistory");
   EXPECT_THAT(Fields(stub_->UpdateMedicalHistory(Context().get(), history, &stored)),
               ElementsAre("medical_history.name"));

@@ -17,7 +17,9 @@
 namespace clinic::client_records {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr char kCaller[] = "staff/jane";
 
@@ -126,6 +128,35 @@ TEST_F(ClientRecordsStoreTest, EachAppendOnlyTriggerRefusesWithItsOwnMessage) {
   auto record = store_->GetTreatmentRecord(client_id_, record_id_);
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->addenda_size(), 1);
+}
+
+// Where a fact applies is part of the version: read back as the current
+// version, by number, and in the list of versions.
+TEST_F(ClientRecordsStoreTest, HistoryKeepsTheRegionsOfEachFact) {
+  v1::UpdateMedicalHistoryRequest request;
+  request.set_request_id("history-regions");
+  v1::MedicalHistory history;
+  v1::MedicalFactEntry* radiation = history.add_facts();
+  radiation->set_fact(v1::RADIATION_THERAPY);
+  radiation->add_regions(v1::BODY_REGION_DECOLLETE);
+  radiation->add_regions(v1::BODY_REGION_NECK);
+  history.add_facts()->set_fact(v1::ECZEMA);
+  ASSERT_TRUE(store_->AppendMedicalHistory(request, kCaller, client_id_, history).ok());
+
+  for (int64_t version : {0, 1}) {
+    auto stored = store_->GetMedicalHistory(client_id_, version);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    ASSERT_EQ(stored->facts_size(), 2);
+    EXPECT_THAT(stored->facts(0).regions(),
+                ElementsAre(v1::BODY_REGION_DECOLLETE, v1::BODY_REGION_NECK));
+    EXPECT_THAT(stored->facts(1).regions(), IsEmpty());
+  }
+  v1::ListMedicalHistoryVersionsRequest list;
+  auto versions = store_->ListMedicalHistoryVersions(client_id_, list);
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  ASSERT_EQ(versions->versions_size(), 1);
+  EXPECT_THAT(versions->versions(0).facts(0).regions(),
+              ElementsAre(v1::BODY_REGION_DECOLLETE, v1::BODY_REGION_NECK));
 }
 
 TEST_F(ClientRecordsStoreTest, DamagedRowsAreReportedAsDataLoss) {

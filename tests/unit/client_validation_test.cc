@@ -495,6 +495,97 @@ TEST(ClientValidationCountryCodeTest, OtherFormsFail) {
   EXPECT_THAT(CheckCountry("gb"), ElementsAre(Violation("client.address.country_code", "\"gb\"")));
 }
 
+// --- Medical history facts ---
+
+class MedicalFactsValidationTest : public ::testing::Test {
+ public:
+  v1::MedicalFactEntry& Add(v1::MedicalFact fact, std::vector<int> regions = {}) {
+    v1::MedicalFactEntry* entry = facts_.Add();
+    entry->set_fact(fact);
+    entry->set_present(true);
+    for (int region : regions) entry->add_regions(static_cast<v1::BodyRegion>(region));
+    return *entry;
+  }
+
+  Violations Check() const {
+    Violations out;
+    ValidateMedicalFacts(facts_, "medical_history.facts", out);
+    return out;
+  }
+
+  google::protobuf::RepeatedPtrField<v1::MedicalFactEntry> facts_;
+};
+
+TEST_F(MedicalFactsValidationTest, FactsWithAndWithoutRegionsPass) {
+  Add(v1::ECZEMA);
+  Add(v1::RADIATION_THERAPY, {v1::BODY_REGION_DECOLLETE});
+  Add(v1::TATTOO_OR_PERMANENT_MAKEUP,
+      {v1::BODY_REGION_HANDS, v1::BODY_REGION_BODY, v1::BODY_REGION_SCALP,
+       v1::BODY_REGION_DECOLLETE, v1::BODY_REGION_NECK, v1::BODY_REGION_FACE});
+  EXPECT_THAT(Check(), IsEmpty());
+}
+
+TEST_F(MedicalFactsValidationTest, UnspecifiedRegionFails) {
+  Add(v1::RADIATION_THERAPY, {v1::BODY_REGION_FACE, v1::BODY_REGION_UNSPECIFIED});
+  EXPECT_THAT(Check(), ElementsAre(Violation("medical_history.facts[0].regions[1]",
+                                             "is BODY_REGION_UNSPECIFIED; name a region such as "
+                                             "BODY_REGION_FACE, or leave regions empty")));
+}
+
+TEST_F(MedicalFactsValidationTest, UnknownRegionFails) {
+  Add(v1::ECZEMA);
+  Add(v1::SURGERY_OR_THREAD_LIFT, {77});
+  EXPECT_THAT(Check(), ElementsAre(Violation("medical_history.facts[1].regions[0]",
+                                             "77 is not a known body region")));
+}
+
+TEST_F(MedicalFactsValidationTest, EachRegionOnce) {
+  Add(v1::ECZEMA);
+  Add(v1::TATTOO_OR_PERMANENT_MAKEUP,
+      {v1::BODY_REGION_FACE, v1::BODY_REGION_NECK, v1::BODY_REGION_FACE});
+  EXPECT_THAT(Check(), ElementsAre(Violation("medical_history.facts[1].regions[2]",
+                                             "BODY_REGION_FACE is listed twice (first at "
+                                             "medical_history.facts[1].regions[0])")));
+}
+
+TEST_F(MedicalFactsValidationTest, AtMostSixRegionsAndOnlyTheCountIsReported) {
+  Add(v1::TATTOO_OR_PERMANENT_MAKEUP,
+      {v1::BODY_REGION_FACE, v1::BODY_REGION_NECK, v1::BODY_REGION_DECOLLETE, v1::BODY_REGION_SCALP,
+       v1::BODY_REGION_BODY, v1::BODY_REGION_HANDS, v1::BODY_REGION_FACE});
+  EXPECT_THAT(Check(), ElementsAre(Violation("medical_history.facts[0].regions",
+                                             "has 7 regions; at most 6 are allowed")));
+
+  facts_.Clear();
+  v1::MedicalFactEntry& flood = Add(v1::RADIATION_THERAPY);
+  for (int i = 0; i < 100000; ++i) flood.add_regions(v1::BODY_REGION_FACE);
+  const Violations out = Check();
+  ASSERT_THAT(out,
+              ElementsAre(Violation("medical_history.facts[0].regions", "has 100000 regions")));
+  EXPECT_LT(out[0].description.size(), 100u);
+}
+
+TEST_F(MedicalFactsValidationTest, ReportsEveryProblemInFieldOrder) {
+  v1::MedicalFactEntry& first = Add(v1::ISOTRETINOIN, {v1::BODY_REGION_UNSPECIFIED});
+  *first.mutable_start_date() = MakeDate(2026, 6, 1);
+  *first.mutable_end_date() = MakeDate(2026, 5, 1);
+  first.set_detail(std::string(501, 'x'));
+  Add(v1::ISOTRETINOIN);
+  *Add(v1::MEDICAL_FACT_UNSPECIFIED).mutable_start_date() = MakeDate(2026, 13, 1);
+  Add(static_cast<v1::MedicalFact>(999), {v1::BODY_REGION_NECK, v1::BODY_REGION_NECK});
+  EXPECT_THAT(
+      Check(),
+      ElementsAre(
+          Violation("medical_history.facts[0].end_date", "is before start_date"),
+          Violation("medical_history.facts[0].detail", "501"),
+          Violation("medical_history.facts[0].regions[0]", "BODY_REGION_UNSPECIFIED"),
+          Violation("medical_history.facts[1].fact",
+                    "ISOTRETINOIN is listed twice; keep one entry per fact"),
+          Violation("medical_history.facts[2].fact", "is required"),
+          Violation("medical_history.facts[2].start_date.month", "13"),
+          Violation("medical_history.facts[3].fact", "999 is not a known medical fact"),
+          Violation("medical_history.facts[3].regions[1]", "BODY_REGION_NECK is listed twice")));
+}
+
 // --- Treated areas and cartridges ---
 
 constexpr absl::string_view kDefinition = R"pb(

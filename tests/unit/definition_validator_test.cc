@@ -32,8 +32,10 @@ using v1::TreatmentDefinition;
 constexpr int64_t kDay = 24 * 3600;
 
 // A small but complete definition that uses every kind of rule: overrides,
-// cartridges for every area and for one area, each answer type, each
-// comparison, facts present and active within, and nested conditions.
+// cartridges for every area and for one area, each answer type, "I don't
+// know", "never" and per-area answers, each comparison, facts present, active
+// and started within and in the treated region, client and area tests, each
+// rule action, and nested conditions.
 constexpr char kValid[] = R"pb(
   id: "microneedling_test"
   display_name: "Microneedling (collagen induction therapy)"
@@ -110,6 +112,7 @@ constexpr char kValid[] = R"pb(
     id: "last_isotretinoin"
     text: "When did you last take isotretinoin?"
     answer_type: ANSWER_TYPE_DATE
+    never_label: "Never taken"
   }
   screening_questions {
     id: "pregnancy"
@@ -124,8 +127,17 @@ constexpr char kValid[] = R"pb(
     text: "Your latest HbA1c, if you have diabetes"
     answer_type: ANSWER_TYPE_NUMBER
     number_bounds { min: 3 max: 20 unit: "%" }
+    unknown_allowed: true
   }
   screening_questions { id: "notes" text: "Anything else?" answer_type: ANSWER_TYPE_TEXT }
+  screening_questions {
+    id: "cold_sore_in_area"
+    text: "Do you have a cold sore in or next to an area to be treated today?"
+    answer_type: ANSWER_TYPE_YES_NO
+    required: true
+    day_of_treatment: true
+    per_area: true
+  }
   contraindications {
     id: "infection"
     display_name: "Active skin infection"
@@ -190,6 +202,102 @@ constexpr char kValid[] = R"pb(
     severity: SEVERITY_RELATIVE
     rationale: "The anaesthetic may cause a reaction."
     condition { fact { fact: TOPICAL_ANAESTHETIC_ALLERGY present: true } }
+  }
+  contraindications {
+    id: "cold_sore_today"
+    display_name: "Cold sore in the area today"
+    severity: SEVERITY_ABSOLUTE
+    rationale: "Needling spreads the virus."
+    condition { answer { question_id: "cold_sore_in_area" equals: true } }
+    action { exclude_areas {} }
+  }
+  contraindications {
+    id: "blood_thinners"
+    display_name: "Blood thinners"
+    severity: SEVERITY_RELATIVE
+    rationale: "Deep needling bleeds more."
+    condition {
+      any_of {
+        conditions { fact { fact: ANTICOAGULANT present: true } }
+        conditions {
+          fact {
+            fact: ANTIPLATELET
+            started_within { seconds: 2419200 }
+          }
+        }
+      }
+    }
+    action { cap_depth { max_depth_um: 1000 } }
+  }
+  contraindications {
+    id: "cancer_history"
+    display_name: "Cancer in the last 5 years"
+    severity: SEVERITY_RELATIVE
+    rationale: "Growth stimulation after cancer is not studied."
+    condition {
+      fact {
+        fact: CANCER_HISTORY
+        active_within { seconds: 157680000 }
+      }
+    }
+    action { require_sign_off { description: "Letter from the treating oncologist" } }
+  }
+  contraindications {
+    id: "radiation_in_area"
+    display_name: "Radiation therapy to the area in the last year"
+    severity: SEVERITY_ABSOLUTE
+    rationale: "Irradiated skin heals poorly."
+    condition {
+      fact {
+        fact: RADIATION_THERAPY
+        active_within { seconds: 31536000 }
+        in_treated_region: true
+      }
+    }
+    action { exclude_areas {} }
+  }
+  contraindications {
+    id: "minor"
+    display_name: "Under 18"
+    severity: SEVERITY_ABSOLUTE
+    rationale: "Not offered to minors."
+    condition { client { age_under_years: 18 } }
+    action { refuse_treatment {} }
+  }
+  contraindications {
+    id: "dark_skin_face_and_neck"
+    display_name: "Fitzpatrick V or VI on the forehead or neck"
+    severity: SEVERITY_ABSOLUTE
+    rationale: "Deep needling risks hyperpigmentation."
+    condition {
+      all_of {
+        conditions {
+          client { fitzpatrick_one_of { types: FITZPATRICK_TYPE_V types: FITZPATRICK_TYPE_VI } }
+        }
+        conditions { area { area_ids: "forehead" regions: BODY_REGION_NECK } }
+        conditions { client { age_at_least_years: 16 } }
+      }
+    }
+    action { cap_depth { max_depth_um: 750 } }
+  }
+  contraindications {
+    id: "hba1c_unknown_or_extreme"
+    display_name: "HbA1c unknown or extreme"
+    severity: SEVERITY_RELATIVE
+    rationale: "A doctor should confirm the diabetes is managed."
+    condition {
+      any_of {
+        conditions { answer { question_id: "hba1c" answered_unknown: true } }
+        conditions { answer { question_id: "hba1c" greater_than: 9.5 } }
+        conditions { answer { question_id: "hba1c" less_than: 4 } }
+        conditions {
+          all_of {
+            conditions { answer { question_id: "hba1c" answered: false } }
+            conditions { fact { fact: DIABETES_UNCONTROLLED present: true } }
+          }
+        }
+      }
+    }
   }
   screening_validity { seconds: 2592000 }
 )pb";
@@ -258,6 +366,14 @@ v1::Condition& Nested(TreatmentDefinition& d, int rule, int i) {
 }
 v1::AnswerTest& IsotretinoinAnswer(TreatmentDefinition& d) {
   return *Nested(d, 1, 0).mutable_answer();
+}
+v1::RuleAction& Action(TreatmentDefinition& d, int rule) {
+  return *d.mutable_contraindications(rule)->mutable_action();
+}
+// The area test of rule "dark_skin_face_and_neck", and its client tests.
+v1::AreaTest& SkinRuleArea(TreatmentDefinition& d) { return *Nested(d, 10, 1).mutable_area(); }
+v1::FitzpatrickSet& SkinRuleTypes(TreatmentDefinition& d) {
+  return *Nested(d, 10, 0).mutable_client()->mutable_fitzpatrick_one_of();
 }
 
 TEST(DefinitionValidatorTest, RealisticDefinitionIsValid) {
@@ -361,6 +477,7 @@ std::vector<RuleCase> AreaCases() {
        [](auto& d) {
          d.mutable_protocol()->clear_areas();
          d.mutable_cartridges(1)->clear_area_ids();
+         SkinRuleArea(d).clear_area_ids();
        },
        "protocol.areas", "at least one treatable area is required"},
       {"AreaWithoutId", [](auto& d) { Area(d, 2).clear_id(); }, "protocol.areas[2].id",
@@ -612,6 +729,31 @@ std::vector<RuleCase> QuestionCases() {
   };
 }
 
+std::vector<RuleCase> AnswerOptionCases() {
+  return {
+      {"UnknownAllowedOnTextQuestion", [](auto& d) { Question(d, 4).set_unknown_allowed(true); },
+       "screening_questions[4].unknown_allowed",
+       "cannot be set on a text question (ANSWER_TYPE_TEXT)"},
+      {"NeverLabelOnYesNoQuestion",
+       [](auto& d) { Question(d, 0).set_never_label("Never had one"); },
+       "screening_questions[0].never_label",
+       "only date questions have never_label; this one is ANSWER_TYPE_YES_NO"},
+      {"NeverLabelOnNumberQuestion",
+       [](auto& d) { Question(d, 3).set_never_label("Never tested"); },
+       "screening_questions[3].never_label",
+       "only date questions have never_label; this one is ANSWER_TYPE_NUMBER"},
+      {"BlankNeverLabel", [](auto& d) { Question(d, 1).set_never_label(" \t"); },
+       "screening_questions[1].never_label", "is blank; write the label of the \"never\" answer"},
+      {"NeverLabelTooLong", [](auto& d) { Question(d, 1).set_never_label(std::string(81, 'x')); },
+       "screening_questions[1].never_label", "is 81 characters long; the limit is 80"},
+      {"PerAreaOnNumberQuestion", [](auto& d) { Question(d, 3).set_per_area(true); },
+       "screening_questions[3].per_area",
+       "only yes/no questions can be answered per area; this one is ANSWER_TYPE_NUMBER"},
+      {"PerAreaOnDateQuestion", [](auto& d) { Question(d, 1).set_per_area(true); },
+       "screening_questions[1].per_area", "this one is ANSWER_TYPE_DATE"},
+  };
+}
+
 std::vector<RuleCase> ContraindicationCases() {
   return {
       {"NoContraindications", [](auto& d) { d.clear_contraindications(); }, "contraindications",
@@ -633,7 +775,7 @@ std::vector<RuleCase> ContraindicationCases() {
        "contraindications[0].condition", "is required"},
       {"ConditionWithoutTest", [](auto& d) { RuleCondition(d, 2).clear_answer(); },
        "contraindications[2].condition",
-       "sets no test; set one of answer, fact, all_of, any_of or none_of"},
+       "sets no test; set one of answer, fact, all_of, any_of, none_of, client or area"},
       {"EmptyAnyOf", [](auto& d) { RuleCondition(d, 0).mutable_any_of()->clear_conditions(); },
        "contraindications[0].condition.any_of.conditions", "any_of needs at least one condition"},
       {"EmptyAllOf", [](auto& d) { RuleCondition(d, 3).mutable_all_of()->clear_conditions(); },
@@ -641,6 +783,138 @@ std::vector<RuleCase> ContraindicationCases() {
       {"EmptyNestedNoneOf", [](auto& d) { Nested(d, 3, 1).mutable_none_of()->clear_conditions(); },
        "contraindications[3].condition.all_of.conditions[1].none_of.conditions",
        "none_of needs at least one condition"},
+  };
+}
+
+std::vector<RuleCase> ActionCases() {
+  return {
+      {"CapDepthNotSet", [](auto& d) { Action(d, 6).mutable_cap_depth()->clear_max_depth_um(); },
+       "contraindications[6].action.cap_depth.max_depth_um",
+       "is not set (0); it must be at least 1 um"},
+      {"CapDepthNegative", [](auto& d) { Action(d, 6).mutable_cap_depth()->set_max_depth_um(-5); },
+       "contraindications[6].action.cap_depth.max_depth_um", "-5 um is less than the 1 um minimum"},
+      {"CapDepthAtTheDeepestDepth",
+       [](auto& d) { Action(d, 6).mutable_cap_depth()->set_max_depth_um(2000); },
+       "contraindications[6].action.cap_depth.max_depth_um",
+       "2000 um caps nothing: no area goes deeper than 2000 um (area 'cheeks' for indication "
+       "'acne_scars')"},
+      {"CapDepthBeyondTheNeedleLimit",
+       [](auto& d) { Action(d, 10).mutable_cap_depth()->set_max_depth_um(5000); },
+       "contraindications[10].action.cap_depth.max_depth_um",
+       "5000 um caps nothing: no area goes deeper than 2000 um"},
+      {"CapDepthAtAnAreasOwnMaximum",
+       [](auto& d) {
+         Area(d, 1).clear_depth_overrides();
+         Action(d, 6).mutable_cap_depth()->set_max_depth_um(1500);
+       },
+       "contraindications[6].action.cap_depth.max_depth_um",
+       "1500 um caps nothing: no area goes deeper than 1500 um (area 'cheeks'); set a shallower "
+       "depth"},
+      {"SignOffOnAbsoluteRule",
+       [](auto& d) { d.mutable_contraindications(7)->set_severity(v1::SEVERITY_ABSOLUTE); },
+       "contraindications[7].action.require_sign_off",
+       "an absolute rule cannot be signed off: it refuses whatever a clinician records; make the "
+       "rule SEVERITY_RELATIVE"},
+      {"SignOffWithoutDescription",
+       [](auto& d) { Action(d, 7).mutable_require_sign_off()->clear_description(); },
+       "contraindications[7].action.require_sign_off.description",
+       "is required: what the clinician must obtain"},
+      {"SignOffBlankDescription",
+       [](auto& d) { Action(d, 7).mutable_require_sign_off()->set_description("  "); },
+       "contraindications[7].action.require_sign_off.description", "is required"},
+      {"SignOffDescriptionTooLong",
+       [](auto& d) {
+         Action(d, 7).mutable_require_sign_off()->set_description(std::string(201, 'x'));
+       },
+       "contraindications[7].action.require_sign_off.description",
+       "is 201 characters long; the limit is 200"},
+      {"AbsoluteExcludeOnConditionOfTheWholeClient",
+       [](auto& d) { Action(d, 0).mutable_exclude_areas(); },
+       "contraindications[0].action.exclude_areas",
+       "would exclude every planned area: the condition does not depend on the area"},
+      {"AbsoluteExcludeOnClientTest", [](auto& d) { Action(d, 9).mutable_exclude_areas(); },
+       "contraindications[9].action.exclude_areas", "use refuse_treatment, or add an area test"},
+      {"AbsoluteExcludeOnQuestionNotAnsweredPerArea",
+       [](auto& d) { Question(d, 5).set_per_area(false); },
+       "contraindications[5].action.exclude_areas", "would exclude every planned area"},
+      {"AbsoluteExcludeOnWhetherAPerAreaQuestionWasAnswered",
+       [](auto& d) { RuleCondition(d, 5).mutable_answer()->set_answered(true); },
+       "contraindications[5].action.exclude_areas", "would exclude every planned area"},
+      {"AbsoluteExcludeOnFactAnywhereOnTheBody",
+       [](auto& d) { RuleCondition(d, 8).mutable_fact()->clear_in_treated_region(); },
+       "contraindications[8].action.exclude_areas", "would exclude every planned area"},
+  };
+}
+
+std::vector<RuleCase> ClientTestCases() {
+  return {
+      {"ClientTestWithoutComparison", [](auto& d) { Nested(d, 10, 0).mutable_client()->Clear(); },
+       "contraindications[10].condition.all_of.conditions[0].client",
+       "sets no comparison; set one of age_under_years, age_at_least_years or fitzpatrick_one_of"},
+      {"AgeUnderZero",
+       [](auto& d) { RuleCondition(d, 9).mutable_client()->set_age_under_years(0); },
+       "contraindications[9].condition.client.age_under_years",
+       "0 years is less than the 1-year minimum"},
+      {"NegativeAge",
+       [](auto& d) { RuleCondition(d, 9).mutable_client()->set_age_at_least_years(-3); },
+       "contraindications[9].condition.client.age_at_least_years",
+       "-3 years is less than the 1-year minimum"},
+      {"AgeBeyondAnyClient",
+       [](auto& d) { Nested(d, 10, 2).mutable_client()->set_age_at_least_years(131); },
+       "contraindications[10].condition.all_of.conditions[2].client.age_at_least_years",
+       "131 years is more than the 130-year limit"},
+      {"NoFitzpatrickType", [](auto& d) { SkinRuleTypes(d).clear_types(); },
+       "contraindications[10].condition.all_of.conditions[0].client.fitzpatrick_one_of.types",
+       "at least one Fitzpatrick type is required"},
+      {"UnspecifiedFitzpatrickType",
+       [](auto& d) { SkinRuleTypes(d).add_types(v1::FITZPATRICK_TYPE_UNSPECIFIED); },
+       "contraindications[10].condition.all_of.conditions[0].client.fitzpatrick_one_of.types[2]",
+       "is FITZPATRICK_TYPE_UNSPECIFIED; list types I to VI only"},
+      {"UnknownFitzpatrickType",
+       [](auto& d) { SkinRuleTypes(d).add_types(static_cast<v1::FitzpatrickType>(9)); },
+       "contraindications[10].condition.all_of.conditions[0].client.fitzpatrick_one_of.types[2]",
+       "9 is not a Fitzpatrick type this host knows"},
+      {"FitzpatrickTypeListedTwice",
+       [](auto& d) { SkinRuleTypes(d).add_types(v1::FITZPATRICK_TYPE_V); },
+       "contraindications[10].condition.all_of.conditions[0].client.fitzpatrick_one_of.types[2]",
+       "FITZPATRICK_TYPE_V is already listed at types[0]"},
+  };
+}
+
+std::vector<RuleCase> AreaTestCases() {
+  return {
+      {"AreaTestNamesNothing", [](auto& d) { SkinRuleArea(d).Clear(); },
+       "contraindications[10].condition.all_of.conditions[1].area",
+       "names no area; list area ids of the protocol or regions"},
+      {"AreaTestUnknownArea", [](auto& d) { SkinRuleArea(d).set_area_ids(0, "scalp"); },
+       "contraindications[10].condition.all_of.conditions[1].area.area_ids[0]",
+       "refers to area 'scalp' which the protocol does not declare"},
+      {"AreaTestEmptyAreaId", [](auto& d) { SkinRuleArea(d).set_area_ids(0, ""); },
+       "contraindications[10].condition.all_of.conditions[1].area.area_ids[0]",
+       "is empty; name an area of the protocol"},
+      {"AreaTestAreaListedTwice", [](auto& d) { SkinRuleArea(d).add_area_ids("forehead"); },
+       "contraindications[10].condition.all_of.conditions[1].area.area_ids[1]",
+       "area 'forehead' is already listed at area_ids[0]"},
+      {"AreaTestUnspecifiedRegion",
+       [](auto& d) { SkinRuleArea(d).add_regions(v1::BODY_REGION_UNSPECIFIED); },
+       "contraindications[10].condition.all_of.conditions[1].area.regions[1]",
+       "is BODY_REGION_UNSPECIFIED; name a region, e.g. BODY_REGION_FACE"},
+      {"AreaTestUnknownRegion",
+       [](auto& d) { SkinRuleArea(d).add_regions(static_cast<v1::BodyRegion>(77)); },
+       "contraindications[10].condition.all_of.conditions[1].area.regions[1]",
+       "77 is not a body region this host knows"},
+      {"AreaTestRegionListedTwice",
+       [](auto& d) { SkinRuleArea(d).add_regions(v1::BODY_REGION_NECK); },
+       "contraindications[10].condition.all_of.conditions[1].area.regions[1]",
+       "BODY_REGION_NECK is already listed at regions[0]"},
+      // The area test's own mistake is reported; the exclusion it scoped is
+      // not blamed as well.
+      {"BrokenAreaTestOfAnAbsoluteExclusion",
+       [](auto& d) {
+         Action(d, 10).mutable_exclude_areas();
+         SkinRuleArea(d).Clear();
+       },
+       "contraindications[10].condition.all_of.conditions[1].area", "names no area"},
   };
 }
 
@@ -730,6 +1004,49 @@ std::vector<RuleCase> AnswerTestCases() {
        [](auto& d) { IsotretinoinAnswer(d).mutable_within_last()->set_nanos(-1); },
        "contraindications[1].condition.any_of.conditions[0].answer.within_last",
        "seconds and nanos must have the same sign"},
+      {"GreaterThanOnChoiceQuestion",
+       [](auto& d) { RuleCondition(d, 2).mutable_answer()->set_greater_than(1); },
+       "contraindications[2].condition.answer.greater_than",
+       "cannot test question 'pregnancy', which is a choice question (ANSWER_TYPE_CHOICE); "
+       "greater_than needs a number question (ANSWER_TYPE_NUMBER)"},
+      {"LessThanOnDateQuestion", [](auto& d) { IsotretinoinAnswer(d).set_less_than(1); },
+       "contraindications[1].condition.any_of.conditions[0].answer.less_than",
+       "less_than needs a number question"},
+      {"GreaterThanOutsideBounds",
+       [](auto& d) { Nested(d, 11, 1).mutable_answer()->set_greater_than(25); },
+       "contraindications[11].condition.any_of.conditions[1].answer.greater_than",
+       "25 is outside the range question 'hba1c' accepts (3 to 20 \"%\")"},
+      {"LessThanOutsideBounds",
+       [](auto& d) { Nested(d, 11, 2).mutable_answer()->set_less_than(-1); },
+       "contraindications[11].condition.any_of.conditions[2].answer.less_than",
+       "-1 is outside the range question 'hba1c' accepts"},
+      {"NanLessThan",
+       [](auto& d) { Nested(d, 11, 2).mutable_answer()->set_less_than(std::nan("")); },
+       "contraindications[11].condition.any_of.conditions[2].answer.less_than",
+       "must be a finite number"},
+      {"InfiniteGreaterThan",
+       [](auto& d) {
+         Nested(d, 11, 1).mutable_answer()->set_greater_than(
+             -std::numeric_limits<double>::infinity());
+       },
+       "contraindications[11].condition.any_of.conditions[1].answer.greater_than",
+       "must be a finite number"},
+      {"AnsweredUnknownWithoutUnknownAllowed",
+       [](auto& d) { Question(d, 3).set_unknown_allowed(false); },
+       "contraindications[11].condition.any_of.conditions[0].answer.answered_unknown",
+       "cannot test question 'hba1c', which does not accept \"I don't know\" (unknown_allowed is "
+       "not set), so the test has the same value for every answer"},
+      {"NotAnsweredUnknownWithoutUnknownAllowed",
+       [](auto& d) { Nested(d, 0, 1).mutable_answer()->set_answered_unknown(false); },
+       "contraindications[0].condition.any_of.conditions[1].answer.answered_unknown",
+       "cannot test question 'active_infection', which does not accept"},
+      {"AnsweredOnTextQuestion",
+       [](auto& d) {
+         v1::AnswerTest* answer = RuleCondition(d, 2).mutable_answer();
+         answer->set_question_id("notes");
+         answer->set_answered(true);
+       },
+       "contraindications[2].condition.answer.question_id", "rules cannot test free text"},
   };
 }
 
@@ -740,14 +1057,14 @@ std::vector<RuleCase> FactTestCases() {
        "contraindications[0].condition.any_of.conditions[0].fact.fact",
        "999 is not a medical fact this host knows"},
       {"FactNumberInAGap",
-       [](auto& d) { Nested(d, 0, 0).mutable_fact()->set_fact(static_cast<v1::MedicalFact>(10)); },
+       [](auto& d) { Nested(d, 0, 0).mutable_fact()->set_fact(static_cast<v1::MedicalFact>(12)); },
        "contraindications[0].condition.any_of.conditions[0].fact.fact",
-       "10 is not a medical fact this host knows"},
+       "12 is not a medical fact this host knows"},
       {"FactNotSet", [](auto& d) { Nested(d, 0, 0).mutable_fact()->clear_fact(); },
        "contraindications[0].condition.any_of.conditions[0].fact.fact", "is required"},
       {"FactWithoutComparison", [](auto& d) { Nested(d, 0, 0).mutable_fact()->clear_present(); },
        "contraindications[0].condition.any_of.conditions[0].fact",
-       "sets no comparison; set present or active_within"},
+       "sets no comparison; set present, active_within or started_within"},
       {"ActiveWithinNotPositive",
        [](auto& d) { Nested(d, 1, 1).mutable_fact()->mutable_active_within()->set_seconds(0); },
        "contraindications[1].condition.any_of.conditions[1].fact.active_within",
@@ -758,6 +1075,37 @@ std::vector<RuleCase> FactTestCases() {
        },
        "contraindications[1].condition.any_of.conditions[1].fact.active_within",
        "is longer than the 20-year limit"},
+      {"StartedWithinNotPositive",
+       [](auto& d) { Nested(d, 6, 1).mutable_fact()->mutable_started_within()->set_seconds(0); },
+       "contraindications[6].condition.any_of.conditions[1].fact.started_within",
+       "must be positive"},
+      {"StartedWithinNegative",
+       [](auto& d) {
+         Nested(d, 6, 1).mutable_fact()->mutable_started_within()->set_seconds(-kDay);
+       },
+       "contraindications[6].condition.any_of.conditions[1].fact.started_within",
+       "must be positive"},
+      {"StartedWithinBeyondTwentyYears",
+       [](auto& d) {
+         Nested(d, 6, 1).mutable_fact()->mutable_started_within()->set_seconds(7306 * kDay);
+       },
+       "contraindications[6].condition.any_of.conditions[1].fact.started_within",
+       "7306 days is longer than the 20-year limit (7305 days)"},
+      {"StartedWithinInvalidDuration",
+       [](auto& d) { Nested(d, 6, 1).mutable_fact()->mutable_started_within()->set_nanos(-1); },
+       "contraindications[6].condition.any_of.conditions[1].fact.started_within",
+       "is not a valid duration: seconds and nanos must have the same sign"},
+      // The exclusion the modifier scoped is not blamed as well.
+      {"InTreatedRegionWithoutComparison",
+       [](auto& d) { RuleCondition(d, 8).mutable_fact()->clear_active_within(); },
+       "contraindications[8].condition.fact",
+       "sets in_treated_region but no comparison; in_treated_region only narrows one"},
+      {"InTreatedRegionWithPresentFalse",
+       [](auto& d) { RuleCondition(d, 8).mutable_fact()->set_present(false); },
+       "contraindications[8].condition.fact.in_treated_region",
+       "changes nothing with present: false (an absent fact has no regions); for \"not present "
+       "in the treated region\" write none_of { conditions { fact { fact: RADIATION_THERAPY "
+       "present: true in_treated_region: true } } }"},
   };
 }
 
@@ -792,9 +1140,10 @@ std::vector<RuleCase> ScreeningValidityCases() {
 
 std::vector<RuleCase> EveryRule() {
   std::vector<RuleCase> all;
-  for (auto group : {IdentityCases, IndicationCases, AreaCases, CourseCases, PainCases,
-                     CartridgeCases, QuestionCases, ContraindicationCases, AnswerTestCases,
-                     FactTestCases, ScreeningValidityCases}) {
+  for (auto group :
+       {IdentityCases, IndicationCases, AreaCases, CourseCases, PainCases, CartridgeCases,
+        QuestionCases, AnswerOptionCases, ContraindicationCases, ActionCases, AnswerTestCases,
+        FactTestCases, ClientTestCases, AreaTestCases, ScreeningValidityCases}) {
     for (RuleCase& c : group()) all.push_back(std::move(c));
   }
   return all;
@@ -832,11 +1181,52 @@ TEST(DefinitionValidatorTest, AcceptsEveryLimitItself) {
   d.mutable_pain_management()->set_max_application_minutes(240);
   Question(d, 3).mutable_number_bounds()->set_min(8);
   Question(d, 3).mutable_number_bounds()->set_max(8);
+  Nested(d, 11, 1).mutable_answer()->set_greater_than(8);
+  Nested(d, 11, 2).mutable_answer()->set_less_than(8);
   IsotretinoinAnswer(d).mutable_within_last()->set_seconds(7305 * kDay);
+  std::string label;
+  for (int i = 0; i < 80; ++i) label += "\xc3\xa9";
+  Question(d, 1).set_never_label(label);
+  Action(d, 6).mutable_cap_depth()->set_max_depth_um(kMaxNeedleDepthUm - 1);
+  Action(d, 10).mutable_cap_depth()->set_max_depth_um(1);
+  Action(d, 7).mutable_require_sign_off()->set_description(name);
+  RuleCondition(d, 9).mutable_client()->set_age_under_years(1);
+  Nested(d, 10, 2).mutable_client()->set_age_at_least_years(130);
+  Nested(d, 6, 1).mutable_fact()->mutable_started_within()->set_seconds(7305 * kDay);
   d.mutable_screening_validity()->set_seconds(3600);
   EXPECT_THAT(Describe(ValidateTreatmentDefinition(d)), IsEmpty());
 
   d.mutable_screening_validity()->set_seconds(366 * kDay);
+  EXPECT_THAT(Describe(ValidateTreatmentDefinition(d)), IsEmpty());
+}
+
+// Forms of the new rule language that are legal though they look close to
+// the mistakes above.
+TEST(DefinitionValidatorTest, AcceptsEveryFormOfTheRuleLanguage) {
+  TreatmentDefinition d = Valid();
+  // "Not answered" and "not I don't know" are tests in their own right.
+  Nested(d, 11, 0).mutable_answer()->set_answered_unknown(false);
+  Nested(d, 11, 1).mutable_answer()->set_answered(true);
+  // A date question without a "never" answer may still be tested.
+  Question(d, 1).clear_never_label();
+  // "I don't know" suits every type rules can test, and any question may be
+  // asked again on the day.
+  for (int i : {0, 1, 2}) Question(d, i).set_unknown_allowed(true);
+  for (int i : {1, 2, 3, 4}) Question(d, i).set_day_of_treatment(true);
+  // A relative rule may propose excluding every area: a reviewer decides.
+  Action(d, 4).mutable_exclude_areas();
+  // An absolute exclusion may depend on the area through a negated test.
+  Action(d, 0).mutable_exclude_areas();
+  v1::Condition& outside_neck = *RuleCondition(d, 0).mutable_any_of()->add_conditions();
+  outside_neck.mutable_none_of()->add_conditions()->mutable_area()->add_area_ids("neck");
+  // An empty action, and an explicit refusal, are the old behaviour.
+  d.mutable_contraindications(1)->mutable_action();
+  Action(d, 2).mutable_refuse_treatment();
+  // Caps and sign-offs on relative rules, caps on absolute ones.
+  Action(d, 3).mutable_cap_depth()->set_max_depth_um(500);
+  Action(d, 11).mutable_require_sign_off()->set_description("Letter from the client's GP");
+  // A fact test with in_treated_region, nested, and without an action.
+  Nested(d, 6, 0).mutable_fact()->set_in_treated_region(true);
   EXPECT_THAT(Describe(ValidateTreatmentDefinition(d)), IsEmpty());
 }
 
@@ -890,7 +1280,7 @@ TEST(DefinitionValidatorTest, ReferenceToDuplicatedIdResolvesToTheFirst) {
   copy->set_id("hba1c");
   copy->set_text("Again?");
   copy->set_answer_type(v1::ANSWER_TYPE_YES_NO);
-  EXPECT_THAT(Fields(ValidateTreatmentDefinition(d)), ElementsAre("screening_questions[5].id"));
+  EXPECT_THAT(Fields(ValidateTreatmentDefinition(d)), ElementsAre("screening_questions[6].id"));
 }
 
 TEST(DefinitionValidatorTest, EscapesAndShortensValuesQuotedInMessages) {
@@ -929,6 +1319,20 @@ TEST(DefinitionValidatorTest, RefusesConditionsNestedTooDeeply) {
     EXPECT_EQ(violations[0].field, too_deep);
     EXPECT_THAT(violations[0].description, HasSubstr("nests deeper than 8 levels"));
   }
+}
+
+// Whether the condition can single out areas is looked for at every depth.
+TEST(DefinitionValidatorTest, AbsoluteExclusionFindsAreaTestsNestedDeeply) {
+  TreatmentDefinition d = Valid();
+  Action(d, 4).mutable_exclude_areas();
+  d.mutable_contraindications(4)->set_severity(v1::SEVERITY_ABSOLUTE);
+  EXPECT_THAT(Fields(ValidateTreatmentDefinition(d)),
+              ElementsAre("contraindications[4].action.exclude_areas"));
+  NestRuleCondition(d, kMaxConditionDepth);
+  v1::Condition* leaf = d.mutable_contraindications(4)->mutable_condition();
+  while (leaf->has_all_of()) leaf = leaf->mutable_all_of()->mutable_conditions(0);
+  leaf->mutable_fact()->set_in_treated_region(true);
+  EXPECT_THAT(Describe(ValidateTreatmentDefinition(d)), IsEmpty());
 }
 
 }  // namespace
