@@ -15,10 +15,6 @@
 namespace clinic::screening {
 namespace {
 
-absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMillis(TimestampToUnixMillis(timestamp));
-}
-
 absl::CivilDay DayAt(absl::Time time, absl::TimeZone zone) { return absl::ToCivilDay(time, zone); }
 
 // Whether the history's entries for a fact differ in anything a rule reads:
@@ -84,7 +80,7 @@ v1::Eligibility DecideEligibility(const EligibilityInputs& inputs) {
     default:
       break;
   }
-  absl::Time valid_until = ToTime(screening.expire_time());
+  absl::Time valid_until = FromTimestamp(screening.expire_time());
   if (valid_until <= now) {
     AddReason(response, v1::ELIGIBILITY_REASON_EXPIRED,
               absl::StrCat("the screening expired at ", absl::FormatTime(valid_until, zone)));
@@ -108,7 +104,7 @@ v1::Eligibility DecideEligibility(const EligibilityInputs& inputs) {
       if (a.question_id() == question.id()) answer = &a;
     }
     const bool answered_today =
-        answer != nullptr && DayAt(ToTime(answer->answer_time()), zone) == today;
+        answer != nullptr && DayAt(FromTimestamp(answer->answer_time()), zone) == today;
     if (!answered_today && (answer != nullptr || question.required())) {
       AddReason(response, v1::ELIGIBILITY_REASON_DAY_OF_TREATMENT_ANSWERS_MISSING,
                 absl::StrCat("question ", Quote(question.id()),

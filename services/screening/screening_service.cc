@@ -70,10 +70,6 @@ void CheckAreaIds(const google::protobuf::RepeatedPtrField<std::string>& ids,
 // The day `time` falls on at the site.
 absl::CivilDay DayAt(absl::Time time, absl::TimeZone zone) { return absl::ToCivilDay(time, zone); }
 
-absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMillis(TimestampToUnixMillis(timestamp));
-}
-
 absl::Duration Validity(const v1::TreatmentDefinition& definition) {
   return absl::Seconds(definition.screening_validity().seconds());
 }
@@ -249,7 +245,7 @@ absl::Status ScreeningService::SubmitScreening(const server::Call& call,
                                   Quote(carried->definition_version()),
                                   "; answers carry only within one treatment type and version"));
     }
-    if (ToTime(carried->expire_time()) <= now) {
+    if (FromTimestamp(carried->expire_time()) <= now) {
       return Refused("CARRIED_SCREENING_UNUSABLE",
                      "screening.carried_from has expired; screen the client in full");
     }
@@ -334,7 +330,7 @@ absl::Status ScreeningService::SubmitScreening(const server::Call& call,
   screening.set_screened_by(call.principal());
   *screening.mutable_create_time() = ToTimestampMillis(now);
   absl::Time earliest = now;
-  for (const v1::Answer& answer : answers) earliest = std::min(earliest, ToTime(answer.answer_time()));
+  for (const v1::Answer& answer : answers) earliest = std::min(earliest, FromTimestamp(answer.answer_time()));
   *screening.mutable_expire_time() = ToTimestampMillis(earliest + Validity(definition));
 
   absl::StatusOr<v1::ScreeningRecord> stored =
@@ -456,7 +452,7 @@ absl::Status ScreeningService::ReviewScreening(const server::Call& call,
                      absl::StrCat(screening.name(), " is contraindicated by an absolute rule, "
                                                     "which no review can clear"));
     }
-    if (ToTime(screening.expire_time()) <= now) {
+    if (FromTimestamp(screening.expire_time()) <= now) {
       return Refused("SCREENING_EXPIRED",
                      absl::StrCat(screening.name(), " has expired; screen the client again"));
     }

@@ -17,4 +17,5 @@ set_target_properties(hostile_input_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${C
 clinic_warnings(hostile_input_test)
 gtest_discover_tests(hostile_input_test DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 300 LABELS process)
-add_dependencies(hostile_input_test clinicd clinic-plugin-probe clinic_bundled_plugins)
+add_dependencies(hostile_input_test clinicd clinic-plugin-probe clinic_bundled_plugins
+                 clinic_test_plugins)

@@ -80,18 +80,25 @@ const std::map<std::string, std::string>& Baselines() {
       {"clinic.v1.Screening.GetQuestionnaire",
        "name: 'treatmentTypes/microneedling/questionnaire'"},
       {"clinic.v1.Screening.SubmitScreening",
-       "parent: '{client}' screening { treatment_type: 'treatmentTypes/microneedling' "
-       "definition_version: '{definition_version}' site_id: '{site}' "
-       "planned_area_ids: 'cheeks' {answers} } request_id: '{rid}'"},
+       "parent: '{client}' screening { treatment_type: 'treatmentTypes/test_screening' "
+       "definition_version: '1.0.0' site_id: '{site}' planned_area_ids: 'forehead' "
+       "answers { question_id: 'pregnant' yes_no: false } "
+       "answers { question_id: 'active_breakout' yes_no: false } "
+       "answers { question_id: 'blood_thinners' yes_no: false } "
+       "answers { question_id: 'cancer_treatment' yes_no: false } "
+       "answers { question_id: 'last_isotretinoin_dose' date { year: 2020 month: 2 day: 3 } } "
+       "answers { question_id: 'notes' text: 'first visit' } } request_id: '{rid}'"},
       {"clinic.v1.Screening.GetScreening", "name: '{screening}'"},
       {"clinic.v1.Screening.ListScreenings",
-       "parent: '{client}' treatment_type: 'treatmentTypes/microneedling' page_size: 5"},
+       "parent: '{client}' treatment_type: 'treatmentTypes/test_screening' page_size: 5"},
       {"clinic.v1.Screening.ReviewScreening",
        "name: '{screening}' etag: '{screening_etag}' review { decision: REVIEW_DECISION_APPROVED "
-       "reason: 'reviewed in person' max_depth_um: 1000 } request_id: '{rid}'"},
+       "reason: 'reviewed in person' max_depth_um: 800 allowed_area_ids: 'forehead' "
+       "sign_offs { rule_id: 'cancer_treatment' reference: 'Letter from Dr Patel, 2026-11-20' } "
+       "} request_id: '{rid}'"},
       {"clinic.v1.Screening.CheckEligibility",
-       "client: '{client}' treatment_type: 'treatmentTypes/microneedling' site_id: '{site}' "
-       "area_ids: 'cheeks'"},
+       "client: '{client}' treatment_type: 'treatmentTypes/test_screening' site_id: '{site}' "
+       "area_ids: 'forehead'"},
   };
   return *table;
 }

@@ -27,7 +27,10 @@ const std::set<std::string>& OutputOnlyNames() {
   static const auto* names = new std::set<std::string>{
       "client_id",   "recorded_by", "author",        "definition_version", "create_time",
       "update_time", "record_time", "withdraw_time", "revoke_time",        "expire_time",
-      "event_time",  "loaded_at",   "detected_at",   "withdrawal_reason",  "addenda"};
+      "event_time",  "loaded_at",   "detected_at",   "withdrawal_reason",  "addenda",
+      // A screening's: what the rules made of it, its inputs and reviews.
+      "findings",    "excluded_areas", "depth_limits", "inputs",           "reviews",
+      "screened_by", "answer_time",  "reviewer",      "review_time"};
   return *names;
 }
 
@@ -126,8 +129,9 @@ FieldRole RoleOf(const MethodDescriptor& method, const FieldPath& path,
     for (size_t i = 1; i < path.steps.size(); ++i) {
       if (OutputOnlyNames().count(path.steps[i]->name()) > 0) return FieldRole::kIgnored;
     }
-    const bool creates =
-        absl::StartsWith(method.name(), "Create") || absl::StartsWith(method.name(), "Record");
+    const bool creates = absl::StartsWith(method.name(), "Create") ||
+                         absl::StartsWith(method.name(), "Record") ||
+                         absl::StartsWith(method.name(), "Submit");
     if (creates && (name == "etag" ||
                     (name == "name" && CallerNamedCreates().count(method.full_name()) == 0))) {
       return FieldRole::kIgnored;

@@ -15,7 +15,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "clinic/v1/access.pb.h"
-#include "clinic/v1/screening.pb.h"
 #include "common/core/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -46,6 +45,10 @@ void HostileInputTest::SetUpTestSuite() {
   }
   clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
                             dir_->Join("plugins/clinic_microneedling.so"));
+  // Screenings are made against the test plugin, whose rules do not change
+  // with the clinical content of the bundled ones.
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_screening"),
+                            dir_->Join("plugins/test_screening.so"));
   clinic::testing::WriteFile(dir_->Join("work/clinicd.textproto"),
                              absl::StrFormat(R"(
 chain {
@@ -226,48 +229,14 @@ void HostileInputTest::CreateFixtures() {
   values_["{record}"] = StringAt(*record, "name");
   values_["{token}"] = StringAt(*token, "token.name");
 
-  // Answers to every required question of the loaded microneedling
-  // questionnaire, whatever its content: the plainest value of each type.
-  auto questionnaire = Setup("Screening", "GetQuestionnaire",
-                             "name: 'treatmentTypes/microneedling/questionnaire'");
-  if (questionnaire == nullptr) return;
-  v1::Questionnaire questions;
-  questions.ParseFromString(questionnaire->SerializeAsString());
-  std::string answers;
-  for (const v1::ScreeningQuestion& question : questions.questions()) {
-    if (!question.required()) continue;
-    absl::StrAppend(&answers, "answers { question_id: '", question.id(), "' ");
-    switch (question.answer_type()) {
-      case v1::ANSWER_TYPE_YES_NO:
-        absl::StrAppend(&answers, "yes_no: false");
-        break;
-      case v1::ANSWER_TYPE_CHOICE:
-        absl::StrAppend(&answers, "choice_id: '", question.options(0).id(), "'");
-        break;
-      case v1::ANSWER_TYPE_NUMBER:
-        absl::StrAppend(&answers, "number: ", question.number_bounds().min());
-        break;
-      case v1::ANSWER_TYPE_DATE:
-        absl::StrAppend(&answers, question.never_label().empty()
-                                      ? "date { year: 2001 month: 1 day: 1 }"
-                                      : "never: true");
-        break;
-      default:
-        absl::StrAppend(&answers, "text: 'none'");
-        break;
-    }
-    absl::StrAppend(&answers, " } ");
-  }
-  values_["{answers}"] = answers;
-  values_["{definition_version}"] = questions.definition_version();
+  // A screening that waits for review: a relative finding and one that
+  // asks for a sign-off.
   auto screening = Setup(
       "Screening", "SubmitScreening",
-      absl::StrCat("parent: '", values_["{client}"],
-                   "' screening { treatment_type: 'treatmentTypes/microneedling' "
-                   "definition_version: '",
-                   questions.definition_version(), "' site_id: '", kSite,
-                   "' planned_area_ids: 'cheeks' ", answers, " } request_id: '", NextRequestId(),
-                   "'"));
+      absl::StrCat("parent: '", values_["{client}"], "' screening { ", kScreeningBody,
+                   " answers { question_id: 'blood_thinners' yes_no: true } "
+                   "answers { question_id: 'cancer_treatment' yes_no: true } } request_id: '",
+                   NextRequestId(), "'"));
   if (screening == nullptr) return;
   values_["{screening}"] = StringAt(*screening, "name");
 

@@ -38,6 +38,14 @@ constexpr size_t kMaxTrailerBytes = 8 * 1024;
 constexpr size_t kMaxAuditEventBytes = 4 * 1024;
 constexpr char kSite[] = "london-soho";
 constexpr char kAdmin[] = "staff/hostile-admin";
+// The fixture screening of test_screening without the two answers that make
+// it wait for review, which the suite adds.
+constexpr char kScreeningBody[] =
+    "treatment_type: 'treatmentTypes/test_screening' definition_version: '1.0.0' "
+    "site_id: 'london-soho' planned_area_ids: 'forehead' "
+    "answers { question_id: 'pregnant' yes_no: false } "
+    "answers { question_id: 'active_breakout' yes_no: false } "
+    "answers { question_id: 'last_isotretinoin_dose' never: true }";
 constexpr char kVictim[] = "staff/victim";
 // Same-length markers swapped on the wire for values that must be fresh at
 // each call: a new request_id (a refused call must not spend it, an accepted

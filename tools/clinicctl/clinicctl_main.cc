@@ -69,10 +69,16 @@ ABSL_FLAG(std::string, request_id, "",
           "same token a new secret).");
 ABSL_FLAG(std::string, client, "", "audit-events: only events about clients/ID.");
 ABSL_FLAG(std::string, by, "", "audit-events: only events by this principal.");
-ABSL_FLAG(std::string, site, "", "audit-events: only events at this site.");
 ABSL_FLAG(std::string, since, "", "audit-events: from this RFC 3339 time.");
 ABSL_FLAG(std::string, until, "", "audit-events: before this RFC 3339 time.");
 ABSL_FLAG(int, limit, 100, "audit-events: most events to print.");
+ABSL_FLAG(std::string, site, "", "audit-events, eligibility: the site.");
+ABSL_FLAG(std::string, areas, "",
+          "eligibility, review-screening: comma-separated area ids, e.g. forehead,cheeks.");
+ABSL_FLAG(int, max_depth_um, 0, "review-screening: the deepest needle depth approved.");
+ABSL_FLAG(std::string, sign_off_rule, "", "review-screening: the rule a sign-off answers.");
+ABSL_FLAG(std::string, sign_off_reference, "",
+          "review-screening: where the sign-off document is, e.g. 'Letter from Dr Patel'.");
 
 namespace {
 
@@ -82,6 +88,14 @@ constexpr char kUsage[] =
     "  treatment-types            list the loaded treatment types\n"
     "  treatment-type ID          show one treatment type's full definition\n"
     "  questionnaire ID           show a treatment type's screening questions\n"
+    "  screen clients/ID FILE     submit a screening written in FILE (text-format\n"
+    "                             ScreeningRecord: treatment_type, definition_version,\n"
+    "                             site_id, planned_area_ids, answers; docs/screening.md)\n"
+    "  screenings clients/ID [TYPE]   list a client's screenings, newest first\n"
+    "  screening NAME             show one screening with its findings and reviews\n"
+    "  review-screening NAME approve|decline REASON   review a screening (--areas,\n"
+    "                             --max_depth_um, --sign_off_rule, --sign_off_reference)\n"
+    "  eligibility clients/ID TYPE    may the client be treated now (--site, --areas)\n"
     "  plugin-problems            list refused plugins and why\n"
     "  reload-plugins             reload the plugin folder\n"
     "  search-clients PREFIX      find clients by name prefix\n"
@@ -281,6 +295,87 @@ int main(int argc, char** argv) {
     request.set_name(std::string("treatmentTypes/") + args[2] + "/questionnaire");
     clinic::v1::Questionnaire response;
     return Print(screening->GetQuestionnaire(Context().get(), request, &response), response);
+  }
+  if (command == "screen" && args.size() == 4) {
+    clinic::v1::SubmitScreeningRequest request;
+    request.set_parent(args[2]);
+    const std::string text = ReadFileOrEmpty(args[3]);
+    if (text.empty() ||
+        !google::protobuf::TextFormat::ParseFromString(text, request.mutable_screening())) {
+      std::fprintf(stderr, "error: %s is not a text-format clinic.v1.ScreeningRecord\n", args[3]);
+      return 2;
+    }
+    request.set_request_id(RequestId());
+    clinic::v1::ScreeningRecord response;
+    return Print(screening->SubmitScreening(Context().get(), request, &response), response);
+  }
+  if (command == "screenings" && (args.size() == 3 || args.size() == 4)) {
+    clinic::v1::ListScreeningsRequest request;
+    request.set_parent(args[2]);
+    if (args.size() == 4) request.set_treatment_type(std::string("treatmentTypes/") + args[3]);
+    do {
+      clinic::v1::ListScreeningsResponse response;
+      grpc::Status status = screening->ListScreenings(Context().get(), request, &response);
+      if (!status.ok()) return Print(status, response);
+      for (const auto& item : response.screenings()) {
+        std::printf("%s\t%s\t%s\t%s\t%s\n", item.name().c_str(), item.treatment_type().c_str(),
+                    item.definition_version().c_str(),
+                    clinic::v1::ScreeningState_Name(item.state()).c_str(),
+                    clinic::FormatUtc(clinic::FromTimestamp(item.create_time())).c_str());
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return 0;
+  }
+  if (command == "screening" && args.size() == 3) {
+    clinic::v1::GetScreeningRequest request;
+    request.set_name(args[2]);
+    clinic::v1::ScreeningRecord response;
+    return Print(screening->GetScreening(Context().get(), request, &response), response);
+  }
+  if (command == "review-screening" && args.size() == 5) {
+    const std::string decision = args[3];
+    if (decision != "approve" && decision != "decline") return Usage();
+    // The review is made against the screening as it is now.
+    clinic::v1::GetScreeningRequest get;
+    get.set_name(args[2]);
+    clinic::v1::ScreeningRecord current;
+    if (grpc::Status status = screening->GetScreening(Context().get(), get, &current);
+        !status.ok()) {
+      return Print(status, current);
+    }
+    clinic::v1::ReviewScreeningRequest request;
+    request.set_name(args[2]);
+    request.set_etag(current.etag());
+    request.set_request_id(RequestId());
+    clinic::v1::Review& review = *request.mutable_review();
+    review.set_decision(decision == "approve" ? clinic::v1::REVIEW_DECISION_APPROVED
+                                              : clinic::v1::REVIEW_DECISION_DECLINED);
+    review.set_reason(args[4]);
+    for (absl::string_view area :
+         absl::StrSplit(absl::GetFlag(FLAGS_areas), ',', absl::SkipWhitespace())) {
+      review.add_allowed_area_ids(std::string(area));
+    }
+    review.set_max_depth_um(absl::GetFlag(FLAGS_max_depth_um));
+    if (!absl::GetFlag(FLAGS_sign_off_rule).empty()) {
+      clinic::v1::SignOff* sign_off = review.add_sign_offs();
+      sign_off->set_rule_id(absl::GetFlag(FLAGS_sign_off_rule));
+      sign_off->set_reference(absl::GetFlag(FLAGS_sign_off_reference));
+    }
+    clinic::v1::ScreeningRecord response;
+    return Print(screening->ReviewScreening(Context().get(), request, &response), response);
+  }
+  if (command == "eligibility" && args.size() == 4) {
+    clinic::v1::CheckEligibilityRequest request;
+    request.set_client(args[2]);
+    request.set_treatment_type(std::string("treatmentTypes/") + args[3]);
+    request.set_site_id(absl::GetFlag(FLAGS_site));
+    for (absl::string_view area :
+         absl::StrSplit(absl::GetFlag(FLAGS_areas), ',', absl::SkipWhitespace())) {
+      request.add_area_ids(std::string(area));
+    }
+    clinic::v1::Eligibility response;
+    return Print(screening->CheckEligibility(Context().get(), request, &response), response);
   }
   if (command == "plugin-problems" && args.size() == 2) {
     clinic::v1::ListPluginProblemsResponse response;
