@@ -329,8 +329,8 @@ bool IsLoopbackTarget(absl::string_view target) {
 void ValidateUpstream(std::vector<FieldViolation>& out, const std::string& field,
                       const v1::Upstream& upstream) {
   if (upstream.target().empty()) {
-    for (const auto& [name, value] :
-         {std::pair{"token_file", &upstream.token_file()}, std::pair{"ca_file", &upstream.ca_file()}}) {
+    for (const auto& [name, value] : {std::pair{"token_file", &upstream.token_file()},
+                                      std::pair{"ca_file", &upstream.ca_file()}}) {
       if (!value->empty()) {
         out.push_back({absl::StrCat(field, ".", name),
                        "is only used with a target; without one the service is called in this "

@@ -42,10 +42,7 @@ class AuthInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   AuthInterceptorFactory(auth::AccessStore& access, audit::AuditLog& audit,
                          size_t max_send_bytes = kDefaultMaxSendBytes,
                          const InProcessIdentity* in_process = nullptr)
-      : access_(access),
-        audit_(audit),
-        max_send_bytes_(max_send_bytes),
-        in_process_(in_process) {}
+      : access_(access), audit_(audit), max_send_bytes_(max_send_bytes), in_process_(in_process) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;

@@ -10,8 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "common/core/hash.h"
 #include "common/core/text.h"
-#include "common/server/call_log_interceptor.h"
 #include "common/server/auth_interceptor.h"
+#include "common/server/call_log_interceptor.h"
 #include "common/server/service_kit.h"
 
 namespace clinic::server {
@@ -93,7 +93,8 @@ absl::StatusOr<const Upstream*> Upstreams::Get(absl::string_view config_field,
   upstream->service_ = std::string(service);
   upstream->config_field_ = std::string(config_field);
   upstream->target_ = config->target();
-  upstream->deadline_ = absl::Milliseconds(config->deadline_ms() > 0 ? config->deadline_ms() : 5000);
+  upstream->deadline_ =
+      absl::Milliseconds(config->deadline_ms() > 0 ? config->deadline_ms() : 5000);
   upstream->owner_ = this;
   const std::string field = absl::StrCat("upstreams.", config_field);
   if (!upstream->target_.empty()) {
@@ -102,12 +103,13 @@ absl::StatusOr<const Upstream*> Upstreams::Get(absl::string_view config_field,
     if (!token.ok()) return token.status();
     upstream->token_ = std::string(absl::StripAsciiWhitespace(*token));
     if (upstream->token_.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".token_file: ",
-                                                     Quote(config->token_file()), " is empty"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".token_file: ", Quote(config->token_file()), " is empty"));
     }
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     if (!config->ca_file().empty()) {
-      absl::StatusOr<std::string> ca = ReadSmallFile(config->ca_file(), absl::StrCat(field, ".ca_file"));
+      absl::StatusOr<std::string> ca =
+          ReadSmallFile(config->ca_file(), absl::StrCat(field, ".ca_file"));
       if (!ca.ok()) return ca.status();
       grpc::SslCredentialsOptions options;
       options.pem_root_certs = *ca;
@@ -141,9 +143,9 @@ void Upstreams::SetInProcessChannel(std::shared_ptr<grpc::Channel> channel) {
 
 absl::Status UpstreamError(const Upstream& upstream, absl::string_view doing,
                            const grpc::Status& status) {
-  const std::string message = absl::StrCat(doing, ": ", upstream.service(), " answered ",
-                                           GrpcCodeName(status.error_code()), ": ",
-                                           Truncate(status.error_message(), 300));
+  const std::string message =
+      absl::StrCat(doing, ": ", upstream.service(), " answered ", GrpcCodeName(status.error_code()),
+                   ": ", Truncate(status.error_message(), 300));
   switch (status.error_code()) {
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::NOT_FOUND:

@@ -150,8 +150,9 @@ absl::Status AccessService::CreatePrincipal(const server::Call& call,
     if (request.principal().name() == server::kInProcessPrincipal) {
       // The identity in-process calls carry; a stored principal of that name
       // would be indistinguishable from it in the audit trail.
-      violations.push_back({"principal.name", absl::StrCat(Quote(server::kInProcessPrincipal),
-                                                           " is reserved for calls inside a process")});
+      violations.push_back(
+          {"principal.name", absl::StrCat(Quote(server::kInProcessPrincipal),
+                                          " is reserved for calls inside a process")});
     }
     ValidatePrincipal(request.principal(), /*roles_sent=*/true, violations);
   }

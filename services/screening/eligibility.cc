@@ -112,8 +112,7 @@ v1::Eligibility DecideEligibility(const EligibilityInputs& inputs) {
     }
   }
   if (day_of_questions) {
-    valid_until =
-        std::min(valid_until, absl::FromCivil(today + 1, zone));
+    valid_until = std::min(valid_until, absl::FromCivil(today + 1, zone));
   }
 
   // Whether what the rules read about the client still holds.
@@ -151,8 +150,8 @@ v1::Eligibility DecideEligibility(const EligibilityInputs& inputs) {
     }
     const bool listed =
         approval != nullptr &&
-        std::find(approval->allowed_area_ids().begin(), approval->allowed_area_ids().end(),
-                  area) != approval->allowed_area_ids().end();
+        std::find(approval->allowed_area_ids().begin(), approval->allowed_area_ids().end(), area) !=
+            approval->allowed_area_ids().end();
     if (approval != nullptr && !approval->allowed_area_ids().empty() && !listed) {
       AddReason(response, v1::ELIGIBILITY_REASON_AREA_NOT_CLEARED,
                 absl::StrCat("area ", Quote(area), " is not among the areas the review allowed"),
@@ -201,6 +200,5 @@ v1::Eligibility DecideEligibility(const EligibilityInputs& inputs) {
   }
   return response;
 }
-
 
 }  // namespace clinic::screening

@@ -39,8 +39,7 @@ absl::Status Refused(absl::string_view reason, std::string message) {
   return WithReason(absl::FailedPreconditionError(std::move(message)), reason, kDomain);
 }
 
-const v1::TreatmentArea* FindArea(const v1::TreatmentDefinition& definition,
-                                  absl::string_view id) {
+const v1::TreatmentArea* FindArea(const v1::TreatmentDefinition& definition, absl::string_view id) {
   for (const v1::TreatmentArea& area : definition.protocol().areas()) {
     if (area.id() == id) return &area;
   }
@@ -50,8 +49,8 @@ const v1::TreatmentArea* FindArea(const v1::TreatmentDefinition& definition,
 // Area ids a request names: at most kMaxAreas, each an area of the protocol,
 // none twice. `required`: at least one.
 void CheckAreaIds(const google::protobuf::RepeatedPtrField<std::string>& ids,
-                  const v1::TreatmentDefinition& definition, absl::string_view field,
-                  bool required, std::vector<FieldViolation>& out) {
+                  const v1::TreatmentDefinition& definition, absl::string_view field, bool required,
+                  std::vector<FieldViolation>& out) {
   if (ids.empty()) {
     if (required) out.push_back({std::string(field), "must name at least one area"});
     return;
@@ -156,9 +155,9 @@ absl::Status ScreeningService::SubmitScreening(const server::Call& call,
                                                           " answers; got ", in.answers_size()));
   }
   if (in.planned_area_ids_size() > kMaxAreas) {
-    return InvalidField("screening.planned_area_ids",
-                        absl::StrCat("must name at most ", kMaxAreas, " areas; got ",
-                                     in.planned_area_ids_size()));
+    return InvalidField(
+        "screening.planned_area_ids",
+        absl::StrCat("must name at most ", kMaxAreas, " areas; got ", in.planned_area_ids_size()));
   }
   absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
   if (!parent.ok()) return parent.status();
@@ -239,11 +238,11 @@ absl::Status ScreeningService::SubmitScreening(const server::Call& call,
     if (!carried.ok()) return carried.status();
     if (carried->treatment_type() != in.treatment_type() ||
         carried->definition_version() != in.definition_version()) {
-      return Refused("CARRIED_SCREENING_UNUSABLE",
-                     absl::StrCat("screening.carried_from is a screening for ",
-                                  carried->treatment_type(), " version ",
-                                  Quote(carried->definition_version()),
-                                  "; answers carry only within one treatment type and version"));
+      return Refused(
+          "CARRIED_SCREENING_UNUSABLE",
+          absl::StrCat("screening.carried_from is a screening for ", carried->treatment_type(),
+                       " version ", Quote(carried->definition_version()),
+                       "; answers carry only within one treatment type and version"));
     }
     if (FromTimestamp(carried->expire_time()) <= now) {
       return Refused("CARRIED_SCREENING_UNUSABLE",
@@ -289,8 +288,8 @@ absl::Status ScreeningService::SubmitScreening(const server::Call& call,
   absl::StatusOr<v1::Client> client = ReadClient(call, client_id);
   if (!client.ok()) return client.status();
   if (client->state() == v1::CLIENT_STATE_ARCHIVED) {
-    return Refused("CLIENT_ARCHIVED", absl::StrCat(request.parent(),
-                                                   " is archived; restore the client first"));
+    return Refused("CLIENT_ARCHIVED",
+                   absl::StrCat(request.parent(), " is archived; restore the client first"));
   }
   absl::StatusOr<v1::MedicalHistory> history = ReadMedicalHistory(call, client_id);
   if (!history.ok()) return history.status();
@@ -330,7 +329,8 @@ absl::Status ScreeningService::SubmitScreening(const server::Call& call,
   screening.set_screened_by(call.principal());
   *screening.mutable_create_time() = ToTimestampMillis(now);
   absl::Time earliest = now;
-  for (const v1::Answer& answer : answers) earliest = std::min(earliest, FromTimestamp(answer.answer_time()));
+  for (const v1::Answer& answer : answers)
+    earliest = std::min(earliest, FromTimestamp(answer.answer_time()));
   *screening.mutable_expire_time() = ToTimestampMillis(earliest + Validity(definition));
 
   absl::StatusOr<v1::ScreeningRecord> stored =
@@ -420,14 +420,15 @@ absl::Status ScreeningService::ReviewScreening(const server::Call& call,
     ValidateText(sign_off.reference(), path + ".reference", /*required=*/true, kMaxReference,
                  violations);
     if (!sign_off.rule_id().empty() && !signed_rules.insert(sign_off.rule_id()).second) {
-      violations.push_back({path + ".rule_id",
-                            absl::StrCat(Quote(sign_off.rule_id()), " is signed off twice")});
+      violations.push_back(
+          {path + ".rule_id", absl::StrCat(Quote(sign_off.rule_id()), " is signed off twice")});
     }
   }
-  if (!approve && (!in.allowed_area_ids().empty() || in.max_depth_um() != 0 ||
-                   !in.sign_offs().empty())) {
-    violations.push_back({"review", "a decline takes only a reason: areas, depth and sign-offs "
-                                    "belong to approvals"});
+  if (!approve &&
+      (!in.allowed_area_ids().empty() || in.max_depth_um() != 0 || !in.sign_offs().empty())) {
+    violations.push_back({"review",
+                          "a decline takes only a reason: areas, depth and sign-offs "
+                          "belong to approvals"});
   }
   if (absl::Status invalid = Violations(violations); !invalid.ok()) return invalid;
 
@@ -444,13 +445,14 @@ absl::Status ScreeningService::ReviewScreening(const server::Call& call,
   const auto check = [&](const v1::ScreeningRecord& screening) -> absl::Status {
     if (screening.outcome() == v1::SCREENING_OUTCOME_CLEARED) {
       return Refused("NOT_REQUIRING_REVIEW",
-                     absl::StrCat(screening.name(), " was cleared by the rules; there is nothing "
-                                                    "to review"));
+                     absl::StrCat(screening.name(),
+                                  " was cleared by the rules; there is nothing "
+                                  "to review"));
     }
     if (screening.outcome() == v1::SCREENING_OUTCOME_CONTRAINDICATED) {
-      return Refused("ABSOLUTE_FINDING",
-                     absl::StrCat(screening.name(), " is contraindicated by an absolute rule, "
-                                                    "which no review can clear"));
+      return Refused("ABSOLUTE_FINDING", absl::StrCat(screening.name(),
+                                                      " is contraindicated by an absolute rule, "
+                                                      "which no review can clear"));
     }
     if (FromTimestamp(screening.expire_time()) <= now) {
       return Refused("SCREENING_EXPIRED",

@@ -252,9 +252,9 @@ absl::StatusOr<v1::ListScreeningsResponse> SqliteScreeningStore::List(
             !s.ok()) {
           return s;
         }
-        rows.emplace_back(absl::StrCat(select.getColumn(1).getInt64(), "/",
-                                       select.getColumn(2).getString()),
-                          std::move(screening));
+        rows.emplace_back(
+            absl::StrCat(select.getColumn(1).getInt64(), "/", select.getColumn(2).getString()),
+            std::move(screening));
       }
       select.reset();
     }
@@ -285,9 +285,9 @@ absl::StatusOr<v1::ScreeningRecord> SqliteScreeningStore::AppendReview(
       [&](Connection& connection) -> absl::Status {
         absl::StatusOr<v1::ScreeningRecord> current = Load(connection, client_id, screening_id);
         if (!current.ok()) return current.status();
-        if (absl::Status s = storage::CheckEtag(request.etag(), current->name(),
-                                                current->reviews_size(), /*required=*/true,
-                                                kDomain);
+        if (absl::Status s =
+                storage::CheckEtag(request.etag(), current->name(), current->reviews_size(),
+                                   /*required=*/true, kDomain);
             !s.ok()) {
           return s;
         }

@@ -25,12 +25,12 @@ using google::protobuf::Reflection;
 // may be ignored rather than refused.
 const std::set<std::string>& OutputOnlyNames() {
   static const auto* names = new std::set<std::string>{
-      "client_id",   "recorded_by", "author",        "definition_version", "create_time",
-      "update_time", "record_time", "withdraw_time", "revoke_time",        "expire_time",
-      "event_time",  "loaded_at",   "detected_at",   "withdrawal_reason",  "addenda",
+      "client_id", "recorded_by", "author", "definition_version", "create_time", "update_time",
+      "record_time", "withdraw_time", "revoke_time", "expire_time", "event_time", "loaded_at",
+      "detected_at", "withdrawal_reason", "addenda",
       // A screening's: what the rules made of it, its inputs and reviews.
-      "findings",    "excluded_areas", "depth_limits", "inputs",           "reviews",
-      "screened_by", "answer_time",  "reviewer",      "review_time"};
+      "findings", "excluded_areas", "depth_limits", "inputs", "reviews", "screened_by",
+      "answer_time", "reviewer", "review_time"};
   return *names;
 }
 

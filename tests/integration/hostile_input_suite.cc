@@ -231,12 +231,12 @@ void HostileInputTest::CreateFixtures() {
 
   // A screening that waits for review: a relative finding and one that
   // asks for a sign-off.
-  auto screening = Setup(
-      "Screening", "SubmitScreening",
-      absl::StrCat("parent: '", values_["{client}"], "' screening { ", kScreeningBody,
-                   " answers { question_id: 'blood_thinners' yes_no: true } "
-                   "answers { question_id: 'cancer_treatment' yes_no: true } } request_id: '",
-                   NextRequestId(), "'"));
+  auto screening =
+      Setup("Screening", "SubmitScreening",
+            absl::StrCat("parent: '", values_["{client}"], "' screening { ", kScreeningBody,
+                         " answers { question_id: 'blood_thinners' yes_no: true } "
+                         "answers { question_id: 'cancer_treatment' yes_no: true } } request_id: '",
+                         NextRequestId(), "'"));
   if (screening == nullptr) return;
   values_["{screening}"] = StringAt(*screening, "name");
 

@@ -103,17 +103,18 @@ TEST_F(ScreeningProcessesTest, ScreeningReadsClientRecordsInAnotherProcess) {
       dir_.path());
   const int records_port = clinic::testing::WaitForPortFile(dir_.Join("records.port"));
   ASSERT_GT(records_port, 0) << records->Stderr();
-  Process screening({clinic::testing::BinaryPath("clinic-screening"),
-                     "--config=" + Config("screening", absl::StrCat("127.0.0.1:", records_port),
-                                          token_file)},
-                    dir_.path());
+  Process screening(
+      {clinic::testing::BinaryPath("clinic-screening"),
+       "--config=" + Config("screening", absl::StrCat("127.0.0.1:", records_port), token_file)},
+      dir_.path());
   const int screening_port = clinic::testing::WaitForPortFile(dir_.Join("screening.port"));
   ASSERT_GT(screening_port, 0) << screening.Stderr();
 
   auto clients = v1::ClientRecords::NewStub(Channel(records_port));
   v1::CreateClientRequest create;
   google::protobuf::TextFormat::ParseFromString(
-      absl::StrCat("client { home_site_id: '", kSite, "' given_name: 'Two' family_name: 'Process' "
+      absl::StrCat("client { home_site_id: '", kSite,
+                   "' given_name: 'Two' family_name: 'Process' "
                    "date_of_birth { year: 1990 month: 4 day: 5 } } request_id: 'two-process'"),
       &create);
   v1::CreateClientResponse created;
@@ -179,9 +180,9 @@ TEST_F(ScreeningProcessesTest, ScreeningReadsClientRecordsInAnotherProcess) {
 }
 
 TEST_F(ScreeningProcessesTest, ScreeningWithoutClientRecordsRefusesToStart) {
-  Process screening({clinic::testing::BinaryPath("clinic-screening"),
-                     "--config=" + Config("alone", "", "")},
-                    dir_.path());
+  Process screening(
+      {clinic::testing::BinaryPath("clinic-screening"), "--config=" + Config("alone", "", "")},
+      dir_.path());
   EXPECT_NE(screening.Wait(), 0);
   EXPECT_THAT(screening.Stderr(), HasSubstr("upstreams.client_records.target"));
 }

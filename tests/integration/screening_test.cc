@@ -139,7 +139,8 @@ class ScreeningTest : public ::testing::Test {
                       const std::vector<std::string>& areas = {"forehead", "cheeks"},
                       const std::string& extra = "", const std::string& token = "") {
     std::string planned;
-    for (const std::string& area : areas) absl::StrAppend(&planned, "planned_area_ids: '", area, "' ");
+    for (const std::string& area : areas)
+      absl::StrAppend(&planned, "planned_area_ids: '", area, "' ");
     auto request = Parse<v1::SubmitScreeningRequest>(absl::StrCat(
         "parent: '", client, "' screening { treatment_type: 'treatmentTypes/test_screening' ",
         "definition_version: '1.0.0' site_id: '", kSite, "' ", planned, answers, extra,
@@ -159,10 +160,9 @@ class ScreeningTest : public ::testing::Test {
 
   grpc::Status Review(const v1::ScreeningRecord& screening, const std::string& review,
                       v1::ScreeningRecord& response, const std::string& etag = "") {
-    auto request = Parse<v1::ReviewScreeningRequest>(
-        absl::StrCat("name: '", screening.name(), "' etag: '",
-                     etag.empty() ? screening.etag() : etag, "' review { ", review,
-                     " } request_id: 'review-", ++reviews_, "'"));
+    auto request = Parse<v1::ReviewScreeningRequest>(absl::StrCat(
+        "name: '", screening.name(), "' etag: '", etag.empty() ? screening.etag() : etag,
+        "' review { ", review, " } request_id: 'review-", ++reviews_, "'"));
     return stub_->ReviewScreening(Context(nurse_).get(), request, &response);
   }
 
@@ -346,7 +346,8 @@ TEST_F(ScreeningTest, NoScreeningMeansNotEligible) {
 TEST_F(ScreeningTest, AnAbsoluteFindingContraindicatesAndNoReviewClearsIt) {
   const std::string client = NewClient();
   const v1::ScreeningRecord screening = SubmitOk(
-      client, absl::StrReplaceAll(kAllClear, {{"'pregnant' yes_no: false", "'pregnant' yes_no: true"}}));
+      client,
+      absl::StrReplaceAll(kAllClear, {{"'pregnant' yes_no: false", "'pregnant' yes_no: true"}}));
   EXPECT_EQ(screening.outcome(), v1::SCREENING_OUTCOME_CONTRAINDICATED);
   ASSERT_THAT(RuleIds(screening), ElementsAre("pregnancy"));
   const v1::Finding& finding = screening.findings(0);
@@ -366,9 +367,9 @@ TEST_F(ScreeningTest, AnAbsoluteFindingContraindicatesAndNoReviewClearsIt) {
 
 TEST_F(ScreeningTest, ARelativeFindingWaitsForAReviewWithAReasonAndItsCapApplies) {
   const std::string client = NewClient();
-  const v1::ScreeningRecord screening = SubmitOk(
-      client, absl::StrReplaceAll(kAllClear, {{"'blood_thinners' yes_no: false",
-                                               "'blood_thinners' yes_no: true"}}));
+  const v1::ScreeningRecord screening =
+      SubmitOk(client, absl::StrReplaceAll(kAllClear, {{"'blood_thinners' yes_no: false",
+                                                        "'blood_thinners' yes_no: true"}}));
   EXPECT_EQ(screening.outcome(), v1::SCREENING_OUTCOME_REQUIRES_REVIEW);
   EXPECT_EQ(screening.state(), v1::SCREENING_STATE_PENDING_REVIEW);
   EXPECT_THAT(RuleIds(screening), ElementsAre("anticoagulants"));
@@ -412,9 +413,9 @@ TEST_F(ScreeningTest, ARelativeFindingWaitsForAReviewWithAReasonAndItsCapApplies
 
 TEST_F(ScreeningTest, ASignOffIsRequiredToApprove) {
   const std::string client = NewClient();
-  const v1::ScreeningRecord screening = SubmitOk(
-      client, absl::StrReplaceAll(kAllClear, {{"'cancer_treatment' yes_no: false",
-                                               "'cancer_treatment' yes_no: true"}}));
+  const v1::ScreeningRecord screening =
+      SubmitOk(client, absl::StrReplaceAll(kAllClear, {{"'cancer_treatment' yes_no: false",
+                                                        "'cancer_treatment' yes_no: true"}}));
   ASSERT_THAT(RuleIds(screening), ElementsAre("cancer_treatment"));
   v1::ScreeningRecord reviewed;
   grpc::Status status =
@@ -432,8 +433,9 @@ TEST_F(ScreeningTest, ASignOffIsRequiredToApprove) {
 TEST_F(ScreeningTest, APerAreaAnswerExcludesOnlyTheAreasItNames) {
   const std::string client = NewClient();
   const v1::ScreeningRecord screening = SubmitOk(
-      client, absl::StrReplaceAll(kAllClear, {{"'active_breakout' yes_no: false",
-                                               "'active_breakout' yes_no: true area_ids: 'cheeks'"}}));
+      client,
+      absl::StrReplaceAll(kAllClear, {{"'active_breakout' yes_no: false",
+                                       "'active_breakout' yes_no: true area_ids: 'cheeks'"}}));
   EXPECT_EQ(screening.outcome(), v1::SCREENING_OUTCOME_CLEARED);
   ASSERT_THAT(screening.excluded_areas(), SizeIs(1));
   EXPECT_EQ(screening.excluded_areas(0).area_id(), "cheeks");
@@ -465,8 +467,9 @@ TEST_F(ScreeningTest, AFactsRegionDecidesWhichAreasItConcerns) {
 TEST_F(ScreeningTest, AnUnansweredOptionalQuestionIsNotRuledOut) {
   const std::string client = NewClient();
   const v1::ScreeningRecord screening = SubmitOk(
-      client, absl::StrReplaceAll(kAllClear,
-                                  {{"answers { question_id: 'last_isotretinoin_dose' never: true } ", ""}}));
+      client,
+      absl::StrReplaceAll(
+          kAllClear, {{"answers { question_id: 'last_isotretinoin_dose' never: true } ", ""}}));
   EXPECT_EQ(screening.outcome(), v1::SCREENING_OUTCOME_REQUIRES_REVIEW);
   ASSERT_THAT(RuleIds(screening), ElementsAre("isotretinoin_6_months"));
   EXPECT_EQ(screening.findings(0).certainty(), v1::FINDING_CERTAINTY_NOT_RULED_OUT);
@@ -491,17 +494,17 @@ TEST_F(ScreeningTest, AHistoryChangeInAFactARuleReadsRevokesEligibility) {
   SetHistory(related, "facts { fact: ANTICOAGULANT present: true detail: 'warfarin' }");
   const v1::Eligibility eligibility = Eligibility(related);
   EXPECT_FALSE(eligibility.eligible());
-  EXPECT_THAT(Reasons(eligibility),
-              ElementsAre(v1::ELIGIBILITY_REASON_MEDICAL_HISTORY_CHANGED));
+  EXPECT_THAT(Reasons(eligibility), ElementsAre(v1::ELIGIBILITY_REASON_MEDICAL_HISTORY_CHANGED));
   EXPECT_THAT(eligibility.reasons(0).message(), HasSubstr("ANTICOAGULANT"));
 }
 
 TEST_F(ScreeningTest, ARetryReturnsTheFirstScreening) {
   const std::string client = NewClient();
   auto request = Parse<v1::SubmitScreeningRequest>(absl::StrCat(
-      "parent: '", client, "' screening { treatment_type: 'treatmentTypes/test_screening' "
-      "definition_version: '1.0.0' site_id: '", kSite, "' planned_area_ids: 'forehead' ",
-      kAllClear, " } request_id: 'same-request'"));
+      "parent: '", client,
+      "' screening { treatment_type: 'treatmentTypes/test_screening' "
+      "definition_version: '1.0.0' site_id: '",
+      kSite, "' planned_area_ids: 'forehead' ", kAllClear, " } request_id: 'same-request'"));
   v1::ScreeningRecord first;
   v1::ScreeningRecord second;
   ASSERT_TRUE(stub_->SubmitScreening(Context(nurse_).get(), request, &first).ok());
@@ -519,9 +522,9 @@ TEST_F(ScreeningTest, ARetryReturnsTheFirstScreening) {
 TEST_F(ScreeningTest, AnswersCarryFromAnEarlierScreening) {
   const std::string client = NewClient();
   const v1::ScreeningRecord first = SubmitOk(client, kAllClear);
-  const v1::ScreeningRecord today = SubmitOk(
-      client, "answers { question_id: 'active_breakout' yes_no: false }", {"forehead"},
-      absl::StrCat("carried_from: '", first.name(), "'"));
+  const v1::ScreeningRecord today =
+      SubmitOk(client, "answers { question_id: 'active_breakout' yes_no: false }", {"forehead"},
+               absl::StrCat("carried_from: '", first.name(), "'"));
   EXPECT_EQ(today.outcome(), v1::SCREENING_OUTCOME_CLEARED);
   EXPECT_THAT(today.answers(), SizeIs(5));
   EXPECT_EQ(today.expire_time().seconds(), first.expire_time().seconds());
@@ -529,8 +532,8 @@ TEST_F(ScreeningTest, AnswersCarryFromAnEarlierScreening) {
   // Areas the earlier screening did not plan are not covered by its answers.
   v1::ScreeningRecord response;
   const grpc::Status status =
-      Submit(client, "answers { question_id: 'active_breakout' yes_no: false }", response,
-             {"neck"}, absl::StrCat("carried_from: '", first.name(), "'"));
+      Submit(client, "answers { question_id: 'active_breakout' yes_no: false }", response, {"neck"},
+             absl::StrCat("carried_from: '", first.name(), "'"));
   EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("screening.planned_area_ids[0]"));
 
@@ -575,9 +578,10 @@ TEST_F(ScreeningTest, BadAnswersAreRefusedNamingTheAnswer) {
   EXPECT_THAT(status.error_message(), HasSubstr("screening.planned_area_ids[0]"));
 
   auto request = Parse<v1::SubmitScreeningRequest>(absl::StrCat(
-      "parent: '", client, "' screening { treatment_type: 'treatmentTypes/test_screening' "
-      "definition_version: '0.9.0' site_id: '", kSite, "' planned_area_ids: 'forehead' ",
-      kAllClear, " } request_id: 'old-version'"));
+      "parent: '", client,
+      "' screening { treatment_type: 'treatmentTypes/test_screening' "
+      "definition_version: '0.9.0' site_id: '",
+      kSite, "' planned_area_ids: 'forehead' ", kAllClear, " } request_id: 'old-version'"));
   status = stub_->SubmitScreening(Context(nurse_).get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(status), "DEFINITION_VERSION_MISMATCH");
@@ -610,8 +614,9 @@ TEST_F(ScreeningTest, TheCallsToClientRecordsAreAuditedForThePerson) {
     EXPECT_EQ(event.on_behalf_of(), "staff/nurse");
     methods.push_back(event.method());
   }
-  EXPECT_THAT(methods, ::testing::UnorderedElementsAre("/clinic.v1.ClientRecords/GetClient",
-                                                       "/clinic.v1.ClientRecords/GetMedicalHistory"));
+  EXPECT_THAT(methods,
+              ::testing::UnorderedElementsAre("/clinic.v1.ClientRecords/GetClient",
+                                              "/clinic.v1.ClientRecords/GetMedicalHistory"));
 }
 
 // The process's own identity is for calls inside the process: its secret is

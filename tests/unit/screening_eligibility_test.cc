@@ -2,14 +2,13 @@
 // "Eligibility", is tested here at chosen instants: expiry to the second,
 // day-of-treatment answers across midnight at the site, version changes,
 // history and client changes, areas and depth limits.
-#include "services/screening/eligibility.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/time/civil_time.h"
 #include "common/core/time.h"
 #include "google/protobuf/text_format.h"
+#include "services/screening/eligibility.h"
 
 namespace clinic::screening {
 namespace {
@@ -38,35 +37,51 @@ class EligibilityTest : public ::testing::Test {
  protected:
   EligibilityTest() {
     definition_ = Parse<v1::TreatmentDefinition>(R"pb(
-      id: "t" version: "1.2.0"
+      id: "t"
+      version: "1.2.0"
       protocol {
         areas { id: "forehead" region: BODY_REGION_FACE max_depth_um: 1500 }
         areas { id: "cheeks" region: BODY_REGION_FACE max_depth_um: 2000 }
       }
-      screening_questions { id: "breakout" answer_type: ANSWER_TYPE_YES_NO required: true
-                            day_of_treatment: true }
+      screening_questions {
+        id: "breakout"
+        answer_type: ANSWER_TYPE_YES_NO
+        required: true
+        day_of_treatment: true
+      }
       screening_questions { id: "pregnant" answer_type: ANSWER_TYPE_YES_NO required: true }
       contraindications {
-        id: "anticoagulants" severity: SEVERITY_RELATIVE
+        id: "anticoagulants"
+        severity: SEVERITY_RELATIVE
         condition { fact { fact: ANTICOAGULANT present: true } }
       }
       contraindications {
-        id: "minor" severity: SEVERITY_ABSOLUTE
+        id: "minor"
+        severity: SEVERITY_ABSOLUTE
         condition { client { age_under_years: 18 } }
       }
     )pb");
     screened_at_ = At(2026, 11, 20, 10);
     screening_ = Parse<v1::ScreeningRecord>(R"pb(
-      name: "clients/c/screenings/s" treatment_type: "treatmentTypes/t" definition_version: "1.0.0"
-      site_id: "london-soho" planned_area_ids: "forehead" planned_area_ids: "cheeks"
-      outcome: SCREENING_OUTCOME_CLEARED state: SCREENING_STATE_CLEARED
-      inputs { medical_history_version: 3 age_years: 40
-               facts { fact: ECZEMA present: true detail: "hands" } }
+      name: "clients/c/screenings/s"
+      treatment_type: "treatmentTypes/t"
+      definition_version: "1.0.0"
+      site_id: "london-soho"
+      planned_area_ids: "forehead"
+      planned_area_ids: "cheeks"
+      outcome: SCREENING_OUTCOME_CLEARED
+      state: SCREENING_STATE_CLEARED
+      inputs {
+        medical_history_version: 3
+        age_years: 40
+        facts { fact: ECZEMA present: true detail: "hands" }
+      }
     )pb");
     SetAnswerTimes(screened_at_);
     *screening_.mutable_expire_time() = ToTimestampMillis(screened_at_ + absl::Hours(24 * 30));
-    history_ = Parse<v1::MedicalHistory>(
-        R"pb(version: 3 facts { fact: ECZEMA present: true detail: "hands" })pb");
+    history_ =
+        Parse<v1::MedicalHistory>(R"pb(version: 3
+                                       facts { fact: ECZEMA present: true detail: "hands" })pb");
     client_ = Parse<v1::Client>(R"pb(date_of_birth { year: 1986 month: 1 day: 15 })pb");
   }
 
@@ -153,7 +168,8 @@ TEST_F(EligibilityTest, AMinorUpgradeKeepsTheScreeningAMajorOneDoesNot) {
 
 TEST_F(EligibilityTest, OnlyAChangeInAFactARuleReadsRevokes) {
   // Eczema is read by no rule; its detail and presence may change freely.
-  history_ = Parse<v1::MedicalHistory>(R"pb(version: 4 facts { fact: ECZEMA present: false })pb");
+  history_ = Parse<v1::MedicalHistory>(R"pb(version: 4
+                                            facts { fact: ECZEMA present: false })pb");
   EXPECT_TRUE(Decide(screened_at_).eligible());
   // An anticoagulant now recorded is a change in a fact a rule reads.
   *history_.add_facts() = Parse<v1::MedicalFactEntry>("fact: ANTICOAGULANT present: true");
@@ -181,8 +197,7 @@ TEST_F(EligibilityTest, AreasMustBePlannedNotExcludedAndAllowedByTheApproval) {
   screening_.set_state(v1::SCREENING_STATE_APPROVED);
   *screening_.add_excluded_areas() =
       Parse<v1::ExcludedArea>("area_id: 'cheeks' rule_ids: 'r' reviewable: true");
-  *screening_.add_reviews() =
-      Parse<v1::Review>("decision: REVIEW_DECISION_APPROVED reason: 'ok'");
+  *screening_.add_reviews() = Parse<v1::Review>("decision: REVIEW_DECISION_APPROVED reason: 'ok'");
   v1::Eligibility eligibility = Decide(screened_at_, {"forehead", "cheeks"});
   EXPECT_THAT(Reasons(eligibility), ElementsAre(v1::ELIGIBILITY_REASON_AREA_NOT_CLEARED));
   EXPECT_EQ(eligibility.reasons(0).area_id(), "cheeks");

@@ -43,8 +43,7 @@ class ScreeningStoreTest : public ::testing::Test {
     screening.set_treatment_type("treatmentTypes/" + type);
     screening.set_definition_version("1.0.0");
     screening.set_outcome(outcome);
-    *screening.mutable_create_time() =
-        ToTimestampMillis(absl::Now() - absl::Minutes(minutes_ago));
+    *screening.mutable_create_time() = ToTimestampMillis(absl::Now() - absl::Minutes(minutes_ago));
     auto stored = store_->Submit(request, kCaller, screening);
     EXPECT_TRUE(stored.ok()) << stored.status();
     return stored.ok() ? *stored : v1::ScreeningRecord();
@@ -140,7 +139,8 @@ TEST_F(ScreeningStoreTest, ReviewsAppendUnderTheCurrentEtagAfterTheCheck) {
 
 TEST_F(ScreeningStoreTest, ListsPageNewestFirstAndFilterByType) {
   const v1::ScreeningRecord oldest = Store("a", 30);
-  const v1::ScreeningRecord middle = Store("b", 20, v1::SCREENING_OUTCOME_CLEARED, "rf_microneedling");
+  const v1::ScreeningRecord middle =
+      Store("b", 20, v1::SCREENING_OUTCOME_CLEARED, "rf_microneedling");
   const v1::ScreeningRecord newest = Store("c", 10);
   v1::ListScreeningsRequest request;
   request.set_page_size(2);
