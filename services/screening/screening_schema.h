@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/storage/append_only.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/migrations.h"
 #include "common/storage/page_tokens.h"
@@ -28,12 +30,6 @@ CREATE TABLE screenings (
 CREATE INDEX screenings_by_client ON screenings (client_id, create_ms, screening_id);
 CREATE INDEX screenings_by_type ON screenings (client_id, treatment_type_id, create_ms,
                                                screening_id);
-CREATE TRIGGER screenings_append_only_u BEFORE UPDATE ON screenings BEGIN
-  SELECT RAISE(ABORT, 'screenings are never changed; reviews are appended');
-END;
-CREATE TRIGGER screenings_append_only_d BEFORE DELETE ON screenings BEGIN
-  SELECT RAISE(ABORT, 'screenings are never deleted');
-END;
 
 CREATE TABLE screening_reviews (
   screening_id TEXT NOT NULL REFERENCES screenings (screening_id),
@@ -41,20 +37,17 @@ CREATE TABLE screening_reviews (
   data BLOB NOT NULL,
   PRIMARY KEY (screening_id, sequence)
 ) WITHOUT ROWID;
-CREATE TRIGGER screening_reviews_append_only_u BEFORE UPDATE ON screening_reviews BEGIN
-  SELECT RAISE(ABORT, 'reviews are never changed');
-END;
-CREATE TRIGGER screening_reviews_append_only_d BEFORE DELETE ON screening_reviews BEGIN
-  SELECT RAISE(ABORT, 'reviews are never deleted');
-END;
 )sql";
 
 inline const std::vector<storage::Migration>& ScreeningMigrations() {
   static const auto* base =
       new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchema);
+  static const auto* screenings = new std::string(absl::StrCat(
+      kScreeningsSchema, storage::AppendOnlyTriggers("screenings", "screenings"),
+      storage::AppendOnlyTriggers("screening_reviews", "reviews")));
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "store settings and request log", base->c_str()},
-      {2, "screenings and reviews", kScreeningsSchema},
+      {2, "screenings and reviews", screenings->c_str()},
   };
   return *migrations;
 }
