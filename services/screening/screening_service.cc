@@ -35,8 +35,8 @@ constexpr size_t kMaxReason = 2000;
 constexpr size_t kMaxReference = 500;
 constexpr int kMaxDepthUm = 3000;
 
-absl::Status Refused(absl::string_view reason, std::string message) {
-  return WithReason(absl::FailedPreconditionError(std::move(message)), reason, kDomain);
+absl::Status Refused(absl::string_view reason, absl::string_view message) {
+  return WithReason(absl::FailedPreconditionError(message), reason, kDomain);
 }
 
 const v1::TreatmentArea* FindArea(const v1::TreatmentDefinition& definition, absl::string_view id) {
