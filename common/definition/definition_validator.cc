@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -306,6 +307,30 @@ class Validator {
     }
   }
 
+  // A list of area ids of the protocol, each once; `each` sees every id that
+  // is one, at its first listing.
+  void CheckAreaIds(const std::string& path,
+                    const google::protobuf::RepeatedPtrField<std::string>& ids,
+                    absl::string_view if_empty,
+                    const std::function<void(const std::string&)>& each) {
+    std::map<std::string, int> listed;  // area id -> first index
+    for (int j = 0; j < ids.size() && d_.has_protocol(); ++j) {
+      const std::string& area_id = ids.Get(j);
+      const std::string area_path = Index(path, j);
+      if (area_id.empty()) {
+        Add(area_path, std::string(if_empty));
+      } else if (areas_.count(area_id) == 0) {
+        Add(area_path, absl::StrCat("refers to area ", Named(area_id),
+                                    " which the protocol does not declare"));
+      } else if (auto [first, inserted] = listed.emplace(area_id, j); !inserted) {
+        Add(area_path, absl::StrCat("area ", Named(area_id), " is already listed at area_ids[",
+                                    first->second, "]"));
+      } else {
+        each(area_id);
+      }
+    }
+  }
+
   void CheckCartridge(const std::string& path, const v1::CartridgeRequirement& c, IdIndex& seen) {
     CheckId(path, c.id(), seen);
     CheckName(Field(path, "display_name"), c.display_name());
@@ -321,22 +346,8 @@ class Validator {
         deepest_area = area_id;
       }
     };
-    std::map<std::string, int> listed;  // area id -> first index
-    for (int j = 0; j < c.area_ids_size() && d_.has_protocol(); ++j) {
-      const std::string& area_id = c.area_ids(j);
-      const std::string area_path = Index(Field(path, "area_ids"), j);
-      if (area_id.empty()) {
-        Add(area_path, "is empty; name an area of the protocol (no area_ids means every area)");
-      } else if (areas_.count(area_id) == 0) {
-        Add(area_path, absl::StrCat("refers to area ", Named(area_id),
-                                    " which the protocol does not declare"));
-      } else if (auto [first, inserted] = listed.emplace(area_id, j); !inserted) {
-        Add(area_path, absl::StrCat("area ", Named(area_id), " is already listed at area_ids[",
-                                    first->second, "]"));
-      } else {
-        consider(area_id);
-      }
-    }
+    CheckAreaIds(Field(path, "area_ids"), c.area_ids(),
+                 "is empty; name an area of the protocol (no area_ids means every area)", consider);
     if (c.area_ids().empty()) {
       for (const v1::TreatmentArea& area : d_.protocol().areas()) {
         if (!area.id().empty()) consider(area.id());
@@ -691,20 +702,8 @@ class Validator {
           "names no area; list area ids of the protocol or regions, e.g. { regions: "
           "BODY_REGION_FACE }");
     }
-    std::map<std::string, int> listed;  // area id -> first index
-    for (int j = 0; j < test.area_ids_size() && d_.has_protocol(); ++j) {
-      const std::string& area_id = test.area_ids(j);
-      const std::string area_path = Index(Field(path, "area_ids"), j);
-      if (area_id.empty()) {
-        Add(area_path, "is empty; name an area of the protocol");
-      } else if (areas_.count(area_id) == 0) {
-        Add(area_path, absl::StrCat("refers to area ", Named(area_id),
-                                    " which the protocol does not declare"));
-      } else if (auto [first, inserted] = listed.emplace(area_id, j); !inserted) {
-        Add(area_path, absl::StrCat("area ", Named(area_id), " is already listed at area_ids[",
-                                    first->second, "]"));
-      }
-    }
+    CheckAreaIds(Field(path, "area_ids"), test.area_ids(), "is empty; name an area of the protocol",
+                 [](const std::string&) {});
     std::map<int, int> regions;  // region -> first index
     for (int j = 0; j < test.regions_size(); ++j) {
       const int region = test.regions(j);

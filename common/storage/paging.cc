@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/core/status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -93,6 +95,18 @@ bool PageBuilder::Offer(const google::protobuf::Message& item, absl::string_view
 std::string PageBuilder::next_page_token() const {
   if (!complete_) return std::string();
   return request_.tokens_->Encode(request_.scope_, request_.query_, last_cursor_);
+}
+
+std::string TimeIdCursor::Format() const { return absl::StrCat(unix_ms, "/", id); }
+
+absl::StatusOr<TimeIdCursor> ParseTimeIdCursor(const PageRequest& page) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(page.cursor(), '/');
+  TimeIdCursor cursor;
+  if (parts.size() != 2 || parts[1].empty() || !absl::SimpleAtoi(parts[0], &cursor.unix_ms)) {
+    return BadPageToken();
+  }
+  cursor.id = std::string(parts[1]);
+  return cursor;
 }
 
 }  // namespace clinic::storage

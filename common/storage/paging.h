@@ -151,6 +151,21 @@ class PageBuilder {
   std::string last_cursor_;
 };
 
+// The cursor of a list in time order with an id to break ties (treatment
+// records by when they were performed, screenings by when they were made,
+// ledgers by when they were written): "{unix_ms}/{id}".
+struct TimeIdCursor {
+  int64_t unix_ms = 0;
+  std::string id;
+
+  std::string Format() const;
+};
+
+// The cursor of a page that is not the first; BadPageToken() when the
+// token's cursor does not have that shape (it verified, so it was made by
+// another cursor layout).
+absl::StatusOr<TimeIdCursor> ParseTimeIdCursor(const PageRequest& page);
+
 }  // namespace clinic::storage
 
 #endif  // CLINIC_COMMON_STORAGE_PAGING_H_

@@ -326,14 +326,11 @@ absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListT
       storage::StartPage(tokens_, "ListTreatmentRecords", request);
   if (!page.ok()) return page.status();
   // The cursor holds the perform time in milliseconds and the id.
-  int64_t after_ms = 0;
-  std::string after_id;
+  storage::TimeIdCursor after;
   if (!page->first_page()) {
-    std::vector<std::string> parts = absl::StrSplit(page->cursor(), '/');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms)) {
-      return storage::BadPageToken();
-    }
-    after_id = parts[1];
+    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
+    if (!cursor.ok()) return cursor.status();
+    after = *std::move(cursor);
   }
   v1::ListTreatmentRecordsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
@@ -345,8 +342,8 @@ absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListT
       int index = 1;
       select.bind(index++, client_id);
       if (!page->first_page()) {
-        select.bind(index++, static_cast<int64_t>(after_ms));
-        select.bind(index++, after_id);
+        select.bind(index++, static_cast<int64_t>(after.unix_ms));
+        select.bind(index++, after.id);
       }
       select.bind(index, page->fetch_limit());
       while (select.executeStep()) {
@@ -358,7 +355,7 @@ absl::StatusOr<v1::ListTreatmentRecordsResponse> SqliteClientRecordsStore::ListT
     for (const auto& [perform_ms, record_id] : keys) {
       absl::StatusOr<v1::TreatmentRecord> record = LoadRecord(connection, client_id, record_id);
       if (!record.ok()) return record.status();
-      if (!builder.Offer(*record, absl::StrCat(perform_ms, "/", record_id))) break;
+      if (!builder.Offer(*record, storage::TimeIdCursor{perform_ms, record_id}.Format())) break;
       *response.add_treatment_records() = std::move(*record);
     }
     response.set_next_page_token(builder.next_page_token());

@@ -221,14 +221,11 @@ absl::StatusOr<v1::ListScreeningsResponse> SqliteScreeningStore::List(
   absl::StatusOr<storage::PageRequest> page =
       storage::StartPage(tokens_, "ListScreenings", request, kScreeningPageSizes);
   if (!page.ok()) return page.status();
-  int64_t after_ms = 0;
-  std::string after_id;
+  storage::TimeIdCursor after;
   if (!page->first_page()) {
-    std::vector<std::string> parts = absl::StrSplit(page->cursor(), '/');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms)) {
-      return storage::BadPageToken();
-    }
-    after_id = parts[1];
+    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
+    if (!cursor.ok()) return cursor.status();
+    after = *std::move(cursor);
   }
   const bool by_type = !treatment_type_id.empty();
   const char* sql = by_type ? (page->first_page() ? kListTypeFirstSql : kListTypeAfterSql)
@@ -242,8 +239,8 @@ absl::StatusOr<v1::ListScreeningsResponse> SqliteScreeningStore::List(
       select.bind(index++, client_id);
       if (by_type) select.bind(index++, treatment_type_id);
       if (!page->first_page()) {
-        select.bind(index++, static_cast<int64_t>(after_ms));
-        select.bind(index++, after_id);
+        select.bind(index++, static_cast<int64_t>(after.unix_ms));
+        select.bind(index++, after.id);
       }
       select.bind(index, page->fetch_limit());
       while (select.executeStep()) {
