@@ -468,6 +468,9 @@ void ApplyDefaults(v1::ServerConfig& config) {
 
   v1::PluginLoading& plugins = *config.mutable_plugins();
   if (plugins.load_timeout_ms() == 0) plugins.set_load_timeout_ms(kDefaultPluginLoadTimeoutMs);
+  if (plugins.history_database().empty() && !config.data_dir().empty()) {
+    plugins.set_history_database(absl::StrCat(config.data_dir(), "/catalog.db"));
+  }
 
   v1::Security& security = *config.mutable_security();
   if (security.access_database().empty() && !config.data_dir().empty()) {

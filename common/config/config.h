@@ -44,9 +44,10 @@ absl::StatusOr<v1::ServerConfig> LoadServerConfig(absl::string_view path,
 
 // Fills every field left at zero that has a default: listen_address
 // 127.0.0.1:50051, data_dir ./data, log_level INFO, the server tuning, the
-// plugin load timeout, each site's output-only name, and the access and
-// audit databases ({data_dir}/access.db, audit.db). plugin_dir has no
-// default: where plugins live is a deployment decision. Idempotent.
+// plugin load timeout, each site's output-only name, the access and audit
+// databases ({data_dir}/access.db, audit.db) and the definition history
+// ({data_dir}/catalog.db). plugin_dir has no default: where plugins live is
+// a deployment decision. Idempotent.
 void ApplyDefaults(v1::ServerConfig& config);
 
 // Every problem with `config`, each with a field path such as

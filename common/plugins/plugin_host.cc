@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -267,6 +268,16 @@ CatalogSnapshot::CatalogSnapshot(std::vector<PluginFileResult> accepted,
   });
 }
 
+absl::optional<PluginFileResult> CatalogSnapshot::Keep(absl::string_view treatment_type_id) const {
+  const clinic::v1::TreatmentType* type = Find(treatment_type_id);
+  if (type == nullptr) return absl::nullopt;
+  PluginFileResult kept;
+  kept.accepted = true;
+  kept.treatment_type = *type;
+  kept.library = libraries_[static_cast<size_t>(type - types_.data())];
+  return kept;
+}
+
 const clinic::v1::TreatmentType* CatalogSnapshot::Find(absl::string_view treatment_type_id) const {
   auto it = std::lower_bound(types_.begin(), types_.end(), treatment_type_id,
                              [](const clinic::v1::TreatmentType& type, absl::string_view id) {
@@ -276,8 +287,9 @@ const clinic::v1::TreatmentType* CatalogSnapshot::Find(absl::string_view treatme
   return &*it;
 }
 
-PluginHost::PluginHost(PluginHostOptions options)
+PluginHost::PluginHost(PluginHostOptions options, std::unique_ptr<DefinitionHistory> history)
     : options_(std::move(options)),
+      history_(std::move(history)),
       current_(std::make_shared<CatalogSnapshot>(std::vector<PluginFileResult>{},
                                                  std::vector<PluginProblem>{}, absl::Now())) {}
 
@@ -288,8 +300,60 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Current() const {
   return current_;
 }
 
+absl::optional<PluginProblem> PluginHost::CheckHistory(const clinic::v1::TreatmentType& type,
+                                                       bool record, absl::Time now) {
+  const TreatmentDefinition& definition = type.definition();
+  PluginProblem problem;
+  problem.set_file_name(type.source().file_name());
+  problem.set_treatment_type_id(definition.id());
+  *problem.mutable_detected_at() = type.source().loaded_at();
+
+  absl::StatusOr<absl::optional<DefinitionVersion>> earlier = absl::nullopt;
+  bool differs = false;
+  if (record) {
+    absl::StatusOr<Recorded> recorded = history_->Record(type, now);
+    if (recorded.ok()) {
+      differs = recorded->result == RecordResult::kContentDiffers;
+      earlier = absl::make_optional(std::move(recorded->stored));
+      if (recorded->result == RecordResult::kAdded) {
+        Log(LogLevel::kInfo, "definition version recorded",
+            {{"treatment_type", definition.id()},
+             {"version", definition.version()},
+             {"definition_sha256", recorded->stored.definition_sha256},
+             {"file", type.source().file_name()}});
+      }
+    } else {
+      earlier = recorded.status();
+    }
+  } else {
+    earlier = history_->Find(definition.id(), definition.version());
+    differs = earlier.ok() && earlier->has_value() &&
+              (*earlier)->definition_sha256 != Sha256Hex(CanonicalDefinitionBytes(definition));
+  }
+  if (!earlier.ok()) {
+    problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_HISTORY);
+    problem.add_reasons(absl::StrCat(
+        "the definition history cannot be ", record ? "written" : "read", ": ",
+        earlier.status().message(),
+        "; a definition that is not recorded could not explain the records made with it later"));
+    return problem;
+  }
+  if (!differs) return absl::nullopt;
+  const DefinitionVersion& stored = **earlier;
+  problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED);
+  problem.add_reasons(absl::StrCat(
+      "version: treatment type '", definition.id(), "' version ", definition.version(),
+      " was already loaded with other content (first on ", FormatUtc(stored.first_loaded), " from ",
+      stored.file_name, ", definition sha256 ", stored.definition_sha256, "; this plugin's is ",
+      Sha256Hex(CanonicalDefinitionBytes(definition)),
+      "); records name that version, so it must always mean the same definition: raise "
+      "the version in the changed definition and rebuild the plugin"));
+  return problem;
+}
+
 std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
   std::lock_guard<std::mutex> reload_lock(reload_mutex_);
+  const std::shared_ptr<const CatalogSnapshot> previous = Current();
   std::vector<std::string> files;
   std::vector<PluginProblem> problems;
   DIR* dir = opendir(options_.plugin_dir.c_str());
@@ -319,6 +383,10 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
   // (by name) that declares an id keeps it.
   std::vector<PluginFileResult> accepted;
   std::map<std::string, size_t> owner_by_id;
+  // Treatment types whose plugin the history refused. Checked before the
+  // duplicate rule, so a refused file does not take the id from a later file
+  // that declares it rightly.
+  std::set<std::string> refused_by_history;
   for (const std::string& path : files) {
     PluginFileResult result = LoadPluginFile(path, staging_dir_.path(), options_);
     if (!result.accepted) {
@@ -326,6 +394,15 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
       continue;
     }
     const std::string& id = result.treatment_type.definition().id();
+    if (history_ != nullptr) {
+      if (absl::optional<PluginProblem> problem =
+              CheckHistory(result.treatment_type, /*record=*/false, absl::Time());
+          problem.has_value()) {
+        refused_by_history.insert(id);
+        problems.push_back(*std::move(problem));
+        continue;
+      }
+    }
     auto [it, inserted] = owner_by_id.emplace(id, accepted.size());
     if (!inserted) {
       const clinic::v1::TreatmentType& owner = accepted[it->second].treatment_type;
@@ -343,6 +420,53 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
       continue;
     }
     accepted.push_back(std::move(result));
+  }
+
+  // Recording checks again in the same transaction: another process sharing
+  // the history may have recorded one of these versions since.
+  if (history_ != nullptr) {
+    const absl::Time now = absl::Now();
+    std::vector<PluginFileResult> recorded;
+    for (PluginFileResult& result : accepted) {
+      if (absl::optional<PluginProblem> problem =
+              CheckHistory(result.treatment_type, /*record=*/true, now);
+          problem.has_value()) {
+        refused_by_history.insert(result.treatment_type.definition().id());
+        problems.push_back(*std::move(problem));
+        continue;
+      }
+      recorded.push_back(std::move(result));
+    }
+    accepted = std::move(recorded);
+  }
+
+  // A refused upgrade must not take a treatment type away from the clinics:
+  // the version loaded before stays, mapped from the copy staged then.
+  std::set<std::string> accepted_ids;
+  for (const PluginFileResult& result : accepted) {
+    accepted_ids.insert(result.treatment_type.definition().id());
+  }
+  for (const std::string& id : refused_by_history) {
+    if (accepted_ids.count(id) != 0) continue;
+    absl::optional<PluginFileResult> kept = previous->Keep(id);
+    if (!kept.has_value()) continue;
+    const clinic::v1::TreatmentType& type = kept->treatment_type;
+    for (PluginProblem& problem : problems) {
+      if (problem.treatment_type_id() != id) continue;
+      if (problem.stage() != v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED &&
+          problem.stage() != v1::PLUGIN_PROBLEM_STAGE_HISTORY) {
+        continue;
+      }
+      problem.add_reasons(absl::StrCat("treatment type '", id, "' is still served at version ",
+                                       type.definition().version(), " as loaded before from ",
+                                       type.source().file_name()));
+    }
+    Log(LogLevel::kWarning, "plugin kept from the previous load",
+        {{"file", type.source().file_name()},
+         {"treatment_type", id},
+         {"version", type.definition().version()}});
+    accepted_ids.insert(id);
+    accepted.push_back(*std::move(kept));
   }
 
   for (const PluginFileResult& result : accepted) {
@@ -367,6 +491,51 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
     current_ = snapshot;
   }
   return snapshot;
+}
+
+absl::StatusOr<DefinitionVersion> PluginHost::VersionAt(absl::string_view id,
+                                                        absl::string_view version,
+                                                        absl::string_view domain) const {
+  if (history_ == nullptr) {
+    return absl::FailedPreconditionError("this process keeps no definition history");
+  }
+  absl::StatusOr<absl::optional<DefinitionVersion>> stored = history_->Find(id, version);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return TreatmentTypeVersionNotFound(id, version, domain);
+  return **std::move(stored);
+}
+
+absl::StatusOr<std::vector<std::string>> PluginHost::VersionsOf(absl::string_view id) const {
+  if (history_ == nullptr) {
+    return absl::FailedPreconditionError("this process keeps no definition history");
+  }
+  return history_->Versions(id);
+}
+
+absl::StatusOr<v1::TreatmentDefinition> PluginHost::DefinitionAt(absl::string_view id,
+                                                                 absl::string_view version,
+                                                                 absl::string_view domain) const {
+  // The common case, a record made with the version loaded now, reads no
+  // database: what is loaded was recorded with the same content.
+  const auto snapshot = Current();
+  if (const v1::TreatmentType* type = snapshot->Find(id);
+      type != nullptr && type->definition().version() == version) {
+    return type->definition();
+  }
+  if (history_ == nullptr) return TreatmentTypeVersionNotFound(id, version, domain);
+  absl::StatusOr<DefinitionVersion> stored = VersionAt(id, version, domain);
+  if (!stored.ok()) return stored.status();
+  return std::move(stored->definition);
+}
+
+absl::Status TreatmentTypeVersionNotFound(absl::string_view id, absl::string_view version,
+                                          absl::string_view domain) {
+  return WithReason(
+      absl::NotFoundError(absl::StrCat(
+          "treatment type ", Quote(id, kQuotedChars, '\''), " version ",
+          Quote(version, kQuotedChars, '\''),
+          " was never loaded; ListTreatmentTypeVersions shows the versions that were")),
+      "TREATMENT_TYPE_VERSION_NOT_FOUND", domain);
 }
 
 absl::Status TreatmentTypeNotLoaded(absl::string_view id, absl::string_view domain) {

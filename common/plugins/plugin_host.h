@@ -1,8 +1,11 @@
 // The plugin host: finds treatment plugins in the plugin folder, loads each
 // one safely (a child-process probe first, then in this process), validates
-// its definition and publishes the result as an immutable catalog snapshot.
-// Every service reads treatment definitions through Current(); the bootstrap
-// calls Reload() at start-up, on SIGHUP and for the ReloadPlugins RPC.
+// its definition, checks it against and records it in the definition history
+// (definition_history.h), and publishes the result as an immutable catalog
+// snapshot. Every service reads the loaded treatment definitions through
+// Current(), and the definitions records were made with through
+// DefinitionAt(); the bootstrap calls Reload() at start-up, on SIGHUP and for
+// the ReloadPlugins RPC.
 #ifndef CLINIC_COMMON_PLUGINS_PLUGIN_HOST_H_
 #define CLINIC_COMMON_PLUGINS_PLUGIN_HOST_H_
 
@@ -12,10 +15,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "clinic/v1/treatment_catalog.pb.h"
 #include "common/core/resource_name.h"
+#include "common/plugins/definition_history.h"
 
 namespace clinic::plugins {
 
@@ -28,6 +34,21 @@ inline constexpr ResourcePattern kTreatmentTypeName("treatmentTypes/{id}", IsAny
 // the service answering), so every service says it the same way. The id is
 // quoted, so the message stays short whatever was sent.
 absl::Status TreatmentTypeNotLoaded(absl::string_view id, absl::string_view domain);
+
+// A treatment type version's resource name. Any version is well-formed:
+// whether it exists is up to the definition history, so an unknown one is
+// NOT_FOUND.
+inline constexpr ResourcePattern kTreatmentTypeVersionName("treatmentTypes/{id}/versions/{version}",
+                                                           IsAnyId);
+
+// NOT_FOUND with reason TREATMENT_TYPE_VERSION_NOT_FOUND for a version of a
+// treatment type that was never accepted, in `domain`, like
+// TreatmentTypeNotLoaded. Both values are quoted.
+absl::Status TreatmentTypeVersionNotFound(absl::string_view id, absl::string_view version,
+                                          absl::string_view domain);
+
+// The error domain of shared code that answers for no one service.
+inline constexpr char kSharedErrorDomain[] = "clinic.v1";
 
 struct PluginHostOptions {
   // Folder scanned for *.so files.
@@ -92,6 +113,11 @@ class CatalogSnapshot {
   absl::Time loaded_at() const { return loaded_at_; }
 
  private:
+  friend class PluginHost;
+
+  // The loaded treatment type with this id and the library that keeps it
+  // mapped, for a reload that keeps serving it; nullopt when not loaded.
+  absl::optional<PluginFileResult> Keep(absl::string_view treatment_type_id) const;
   std::vector<clinic::v1::TreatmentType> types_;
   std::vector<clinic::v1::PluginProblem> problems_;
   std::vector<std::shared_ptr<LoadedLibrary>> libraries_;
@@ -100,7 +126,14 @@ class CatalogSnapshot {
 
 class PluginHost {
  public:
-  explicit PluginHost(PluginHostOptions options);
+  // With a `history`, every definition a reload accepts is recorded there,
+  // and a plugin declaring a version recorded before with other content is
+  // refused (PLUGIN_PROBLEM_STAGE_VERSION_REUSED) while the treatment type
+  // it declares keeps being served as loaded before, if it was. Without one
+  // (tools and tests that check loading alone) nothing is remembered between
+  // reloads, and only the loaded definitions can be looked up.
+  explicit PluginHost(PluginHostOptions options,
+                      std::unique_ptr<DefinitionHistory> history = nullptr);
   ~PluginHost();
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
@@ -112,10 +145,39 @@ class PluginHost {
   // The snapshot published last; an empty one before the first Reload().
   std::shared_ptr<const CatalogSnapshot> Current() const;
 
+  // The definition of treatment type `id` at `version` (exactly as written,
+  // build metadata included): the loaded one when it is at that version,
+  // otherwise the one the history recorded, so a record made with an earlier
+  // version can be read and explained after an upgrade, or after its plugin
+  // was removed. NOT_FOUND (TreatmentTypeVersionNotFound, in `domain`: pass
+  // the full name of the service answering) when that version was never
+  // accepted; UNAVAILABLE or INTERNAL when the history cannot be read.
+  // Safe from any thread.
+  absl::StatusOr<v1::TreatmentDefinition> DefinitionAt(
+      absl::string_view id, absl::string_view version,
+      absl::string_view domain = kSharedErrorDomain) const;
+
+  // The recorded version, with its hash, source and load times, as
+  // DefinitionAt finds it. FAILED_PRECONDITION when the host keeps no
+  // history.
+  absl::StatusOr<DefinitionVersion> VersionAt(absl::string_view id, absl::string_view version,
+                                              absl::string_view domain = kSharedErrorDomain) const;
+
+  // Every recorded version of treatment type `id`, newest first
+  // (NewerVersionFirst); empty when none was ever accepted.
+  // FAILED_PRECONDITION when the host keeps no history.
+  absl::StatusOr<std::vector<std::string>> VersionsOf(absl::string_view id) const;
+
   const PluginHostOptions& options() const { return options_; }
 
  private:
+  // Refuses `type` when the history holds its version with other content
+  // (or cannot be read); with `record`, also records it, in one step.
+  absl::optional<clinic::v1::PluginProblem> CheckHistory(const clinic::v1::TreatmentType& type,
+                                                         bool record, absl::Time now);
+
   PluginHostOptions options_;
+  std::unique_ptr<DefinitionHistory> history_;
   StagingDir staging_dir_;
   std::mutex reload_mutex_;
   mutable std::mutex current_mutex_;

@@ -163,7 +163,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   std::unique_ptr<Server> server(new Server());
   server->config_ = std::move(config);
   // Tests pass configs that did not come through LoadServerConfig; the same
-  // defaults apply to them (the access and audit database paths among them).
+  // defaults apply to them (the access, audit and history database paths
+  // among them).
   config::ApplyDefaults(server->config_);
   const clinic::config::v1::Security& security = server->config_.security();
   const ServerConfig& cfg = server->config_;
@@ -195,11 +196,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     }
   }
 
+  absl::StatusOr<std::unique_ptr<plugins::DefinitionHistory>> history =
+      plugins::DefinitionHistory::Open(cfg.plugins().history_database());
+  if (!history.ok()) return history.status();
   plugins::PluginHostOptions plugin_options;
   plugin_options.plugin_dir = cfg.plugin_dir();
   plugin_options.probe_path = cfg.plugins().probe_path();
   plugin_options.load_timeout = absl::Milliseconds(cfg.plugins().load_timeout_ms());
-  server->plugin_host_ = std::make_unique<plugins::PluginHost>(std::move(plugin_options));
+  server->plugin_host_ =
+      std::make_unique<plugins::PluginHost>(std::move(plugin_options), *std::move(history));
   try {
     server->plugin_host_->Reload();
   } catch (const std::exception& exception) {

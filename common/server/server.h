@@ -42,8 +42,9 @@ using ServiceFactory =
 
 class Server {
  public:
-  // Validates nothing: pass a config from LoadServerConfig. Loads the plugins,
-  // builds every service and starts listening.
+  // Validates nothing: pass a config from LoadServerConfig. Loads the plugins
+  // (recording their definitions in config.plugins.history_database), builds
+  // every service and starts listening.
   // Every Clinic Core RPC is authenticated, authorized and audited
   // (auth_interceptor.h) with the access database and audit trail named in
   // config.security.

@@ -149,11 +149,36 @@ class ServiceKit : public HostedService {
   void Handle(absl::string_view method,
               absl::Status (Self::*handler)(const Call&, const Request&, Response&),
               Runs runs = Runs::kOnPool) {
+    HandleOn(method, handler, runs == Runs::kOnPool ? &pool_ : nullptr);
+  }
+
+  // Registers `handler` to run on `pool`, a pool of the service's own, rather
+  // than the kit's: for an RPC that holds a thread so long (the catalog's
+  // plugin reloads, seconds each) that the service's other calls must not
+  // queue behind it. `pool` is usually a member of the service, so it lives
+  // as long as the service and the server that calls it.
+  template <typename Self, typename Request, typename Response>
+  void Handle(absl::string_view method,
+              absl::Status (Self::*handler)(const Call&, const Request&, Response&),
+              WorkPool& pool) {
+    HandleOn(method, handler, &pool);
+  }
+
+  // Called on gRPC's thread for each admitted call before its handler is
+  // queued or run; the call's context stays valid until it is answered.
+  // For watching calls (tests, metrics); it must not block.
+  virtual void Admitted(const Call& /*call*/) {}
+
+ private:
+  // `pool` null: inline.
+  template <typename Self, typename Request, typename Response>
+  void HandleOn(absl::string_view method,
+                absl::Status (Self::*handler)(const Call&, const Request&, Response&),
+                WorkPool* pool) {
     const int index = Claim(method, Request::descriptor(), Response::descriptor());
     if (index < 0) return;
     Self* self = static_cast<Self*>(this);
     ServiceKit* kit = this;
-    WorkPool* pool = runs == Runs::kOnPool ? &pool_ : nullptr;
     Install(index, new grpc::internal::CallbackUnaryHandler<Request, Response>(
                        [kit, self, handler, pool](grpc::CallbackServerContext* context,
                                                   const Request* request, Response* response) {
@@ -165,12 +190,6 @@ class ServiceKit : public HostedService {
                        }));
   }
 
-  // Called on gRPC's thread for each admitted call before its handler is
-  // queued or run; the call's context stays valid until it is answered.
-  // For watching calls (tests, metrics); it must not block.
-  virtual void Admitted(const Call& /*call*/) {}
-
- private:
   WorkPool pool_;
 };
 

@@ -1,5 +1,12 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/core/status.h"
+#include "common/core/text.h"
+#include "common/core/time.h"
+
 namespace clinic::catalog {
 namespace {
 
@@ -29,16 +36,22 @@ absl::Status Page(const storage::PageTokens& tokens, size_t budget_bytes, absl::
 TreatmentCatalogService::TreatmentCatalogService(plugins::PluginHost& host,
                                                  const storage::PageTokens& page_tokens,
                                                  size_t page_budget_bytes)
-    // Reloads probe every plugin in a child process and take seconds; they
-    // run on the pool, one at a time, never on gRPC's threads.
-    : ServiceKit(/*threads=*/1, /*max_queued=*/8),
+    // The kit's pool reads the definition history: one thread per reader
+    // connection of its database. Reloads probe every plugin in a child
+    // process and take seconds; they run on a one-thread pool of their own,
+    // one at a time, never on gRPC's threads, and history reads do not wait
+    // behind them.
+    : ServiceKit(/*threads=*/4, /*max_queued=*/256),
       host_(host),
       page_tokens_(page_tokens),
-      page_budget_bytes_(page_budget_bytes) {
+      page_budget_bytes_(page_budget_bytes),
+      reload_pool_(/*threads=*/1, /*max_queued=*/8) {
   Handle("ListTreatmentTypes", &TreatmentCatalogService::ListTreatmentTypes, server::Runs::kInline);
   Handle("GetTreatmentType", &TreatmentCatalogService::GetTreatmentType, server::Runs::kInline);
   Handle("ListPluginProblems", &TreatmentCatalogService::ListPluginProblems, server::Runs::kInline);
-  Handle("ReloadPlugins", &TreatmentCatalogService::ReloadPlugins);
+  Handle("GetTreatmentTypeVersion", &TreatmentCatalogService::GetTreatmentTypeVersion);
+  Handle("ListTreatmentTypeVersions", &TreatmentCatalogService::ListTreatmentTypeVersions);
+  Handle("ReloadPlugins", &TreatmentCatalogService::ReloadPlugins, reload_pool_);
 }
 
 absl::Status TreatmentCatalogService::ListTreatmentTypes(
@@ -82,6 +95,80 @@ absl::Status TreatmentCatalogService::ListPluginProblems(
       },
       [&response](const clinic::v1::PluginProblem& problem) { *response.add_problems() = problem; },
       response.mutable_next_page_token());
+}
+
+clinic::v1::TreatmentTypeVersion TreatmentCatalogService::VersionProto(
+    const plugins::DefinitionVersion& stored, const plugins::CatalogSnapshot& snapshot) const {
+  clinic::v1::TreatmentTypeVersion version;
+  version.set_name(
+      plugins::kTreatmentTypeVersionName.Format(stored.treatment_type_id, stored.version));
+  *version.mutable_definition() = stored.definition;
+  version.set_definition_sha256(stored.definition_sha256);
+  version.set_file_name(stored.file_name);
+  version.set_file_sha256(stored.file_sha256);
+  *version.mutable_first_load_time() = ToTimestampMillis(stored.first_loaded);
+  *version.mutable_last_load_time() = ToTimestampMillis(stored.last_loaded);
+  const clinic::v1::TreatmentType* loaded = snapshot.Find(stored.treatment_type_id);
+  version.set_currently_loaded(loaded != nullptr &&
+                               loaded->definition().version() == stored.version);
+  return version;
+}
+
+absl::Status TreatmentCatalogService::GetTreatmentTypeVersion(
+    const server::Call& /*call*/, const clinic::v1::GetTreatmentTypeVersionRequest& request,
+    clinic::v1::TreatmentTypeVersion& response) {
+  absl::StatusOr<ResourceName> name =
+      plugins::kTreatmentTypeVersionName.Parse(request.name(), "name");
+  if (!name.ok()) return name.status();
+  // The snapshot is taken first: a version recorded by a reload running now
+  // is then at worst shown as not loaded yet, never as loaded too early.
+  const auto snapshot = host_.Current();
+  absl::StatusOr<plugins::DefinitionVersion> stored = host_.VersionAt(
+      name->id("id"), name->id("version"), clinic::v1::TreatmentCatalog::service_full_name());
+  if (!stored.ok()) return stored.status();
+  response = VersionProto(*stored, *snapshot);
+  return absl::OkStatus();
+}
+
+absl::Status TreatmentCatalogService::ListTreatmentTypeVersions(
+    const server::Call& /*call*/, const clinic::v1::ListTreatmentTypeVersionsRequest& request,
+    clinic::v1::ListTreatmentTypeVersionsResponse& response) {
+  absl::StatusOr<ResourceName> parent =
+      plugins::kTreatmentTypeName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(page_tokens_, "ListTreatmentTypeVersions", request);
+  if (!page.ok()) return page.status();
+  const std::string& id = parent->id("id");
+  const auto snapshot = host_.Current();
+  absl::StatusOr<std::vector<std::string>> versions = host_.VersionsOf(id);
+  if (!versions.ok()) return versions.status();
+  if (versions->empty()) {
+    return WithReason(
+        absl::NotFoundError(absl::StrCat("treatment type ", Quote(id, kQuotedChars, '\''),
+                                         " was never loaded; ListTreatmentTypes shows what is")),
+        "TREATMENT_TYPE_NEVER_LOADED", clinic::v1::TreatmentCatalog::service_full_name());
+  }
+  // Newest first; a page resumes after the version its token names, which
+  // stays where it was, since versions are never removed.
+  auto next = versions->begin();
+  if (!page->first_page()) {
+    next = std::upper_bound(versions->begin(), versions->end(), page->cursor(),
+                            [](const std::string& cursor, const std::string& version) {
+                              return plugins::NewerVersionFirst(cursor, version);
+                            });
+  }
+  storage::PageBuilder builder(*page, page_budget_bytes_);
+  for (; next != versions->end(); ++next) {
+    absl::StatusOr<plugins::DefinitionVersion> stored =
+        host_.VersionAt(id, *next, clinic::v1::TreatmentCatalog::service_full_name());
+    if (!stored.ok()) return stored.status();
+    clinic::v1::TreatmentTypeVersion version = VersionProto(*stored, *snapshot);
+    if (!builder.Offer(version, *next)) break;
+    *response.add_versions() = std::move(version);
+  }
+  response.set_next_page_token(builder.next_page_token());
+  return absl::OkStatus();
 }
 
 absl::Status TreatmentCatalogService::ReloadPlugins(

@@ -69,6 +69,8 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", everyone},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", everyone},
       {"clinic.v1.TreatmentCatalog.ListPluginProblems", everyone},
+      {"clinic.v1.TreatmentCatalog.GetTreatmentTypeVersion", everyone},
+      {"clinic.v1.TreatmentCatalog.ListTreatmentTypeVersions", everyone},
       {"clinic.v1.TreatmentCatalog.ReloadPlugins", admin},
       {"clinic.v1.Access.WhoAmI", everyone},
       {"clinic.v1.Access.CreatePrincipal", admin},

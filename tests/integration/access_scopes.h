@@ -34,6 +34,8 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", any_site},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", any_site},
       {"clinic.v1.TreatmentCatalog.ListPluginProblems", any_site},
+      {"clinic.v1.TreatmentCatalog.GetTreatmentTypeVersion", any_site},
+      {"clinic.v1.TreatmentCatalog.ListTreatmentTypeVersions", any_site},
       {"clinic.v1.TreatmentCatalog.ReloadPlugins", chain_wide},
       {"clinic.v1.Access.WhoAmI", any_site},
       {"clinic.v1.Access.CreatePrincipal", chain_wide},

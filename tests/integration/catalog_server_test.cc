@@ -1,14 +1,19 @@
 // A real server on a loopback port hosting the TreatmentCatalog, called over
 // gRPC: listing and paging, getting, errors with field details, plugin
-// problems, reloads, health checking, reflection and request ids.
+// problems, reloads, the versions it has accepted, health checking,
+// reflection and request ids.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "clinic/v1/common.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "common/core/hash.h"
 #include "common/core/status.h"
+#include "common/core/time.h"
+#include "common/plugins/definition_history.h"
 #include "common/server/server.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -250,6 +255,199 @@ TEST_F(CatalogServerTest, ReloadServesNewPluginsAndReportsNewProblems) {
       stub_->ListPluginProblems(Context().get(), v1::ListPluginProblemsRequest(), &problems).ok());
   ASSERT_THAT(problems.problems(), SizeIs(1));
   EXPECT_EQ(problems.problems(0).file_name(), "test_crash_on_load.so");
+}
+
+// Every definition version the catalog accepted is served by name, loaded
+// or not, and a version stays bound to the content it was first accepted
+// with, across reloads and restarts.
+
+TEST_F(CatalogServerTest, GetsALoadedVersionWithItsHashAndLoadTimes) {
+  v1::GetTreatmentTypeVersionRequest request;
+  request.set_name("treatmentTypes/microneedling/versions/1.0.0");
+  v1::TreatmentTypeVersion version;
+  const grpc::Status status = stub_->GetTreatmentTypeVersion(Context().get(), request, &version);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(version.name(), "treatmentTypes/microneedling/versions/1.0.0");
+  EXPECT_EQ(version.definition().id(), "microneedling");
+  EXPECT_EQ(version.definition().version(), "1.0.0");
+  EXPECT_TRUE(version.currently_loaded());
+  EXPECT_EQ(version.definition_sha256(),
+            Sha256Hex(plugins::CanonicalDefinitionBytes(version.definition())));
+  EXPECT_EQ(version.file_name(), "clinic_microneedling.so");
+
+  v1::GetTreatmentTypeRequest get_type;
+  get_type.set_name("treatmentTypes/microneedling");
+  v1::TreatmentType type;
+  ASSERT_TRUE(stub_->GetTreatmentType(Context().get(), get_type, &type).ok());
+  EXPECT_EQ(version.file_sha256(), type.source().sha256());
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(version.definition(), type.definition()));
+  EXPECT_TRUE(version.has_first_load_time());
+  EXPECT_GE(FromTimestamp(version.last_load_time()), FromTimestamp(version.first_load_time()));
+}
+
+TEST_F(CatalogServerTest, VersionErrorsNameTheFieldAndTheReason) {
+  struct Case {
+    std::string name;
+    grpc::StatusCode code;
+    std::string fragment;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", grpc::INVALID_ARGUMENT, "name: is required"},
+           {"treatmentTypes/microneedling", grpc::INVALID_ARGUMENT,
+            "is not of the form \"treatmentTypes/{id}/versions/{version}\""},
+           {"treatmentTypes/microneedling/versions/", grpc::INVALID_ARGUMENT, "is not of the form"},
+           {"treatmentTypes/microneedling/versions/1.0.0/x", grpc::INVALID_ARGUMENT,
+            "is not of the form"},
+           {"treatmentTypes/microneedling/versions/9.9.9", grpc::NOT_FOUND,
+            "treatment type 'microneedling' version '9.9.9' was never loaded"},
+           {"treatmentTypes/botox/versions/1.0.0", grpc::NOT_FOUND,
+            "treatment type 'botox' version '1.0.0' was never loaded"}}) {
+    v1::GetTreatmentTypeVersionRequest request;
+    request.set_name(c.name);
+    v1::TreatmentTypeVersion version;
+    const grpc::Status status = stub_->GetTreatmentTypeVersion(Context().get(), request, &version);
+    EXPECT_EQ(status.error_code(), c.code) << c.name;
+    EXPECT_THAT(status.error_message(), HasSubstr(c.fragment)) << c.name;
+    const absl::Status error = FromGrpcStatus(status);
+    if (c.code == grpc::INVALID_ARGUMENT) {
+      const auto violations = GetFieldViolations(error);
+      ASSERT_THAT(violations, SizeIs(1)) << c.name;
+      EXPECT_EQ(violations[0].field, "name");
+    } else {
+      absl::optional<absl::Cord> payload = error.GetPayload(kErrorInfoTypeUrl);
+      ASSERT_TRUE(payload.has_value()) << c.name;
+      v1::ErrorInfo info;
+      ASSERT_TRUE(info.ParseFromString(std::string(*payload)));
+      EXPECT_EQ(info.reason(), "TREATMENT_TYPE_VERSION_NOT_FOUND");
+      EXPECT_EQ(info.domain(), "clinic.v1.TreatmentCatalog");
+    }
+  }
+
+  v1::ListTreatmentTypeVersionsRequest list;
+  list.set_parent("treatmentTypes/botox");
+  v1::ListTreatmentTypeVersionsResponse page;
+  grpc::Status status = stub_->ListTreatmentTypeVersions(Context().get(), list, &page);
+  EXPECT_EQ(status.error_code(), grpc::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("treatment type 'botox' was never loaded"));
+  list.set_parent("treatmentTypes/microneedling/versions");
+  status = stub_->ListTreatmentTypeVersions(Context().get(), list, &page);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  const auto violations = GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_THAT(violations, SizeIs(1));
+  EXPECT_EQ(violations[0].field, "parent");
+}
+
+TEST_F(CatalogServerTest, AnUpgradeKeepsEveryVersionListedNewestFirstAndPaged) {
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            plugins_.Join("test_alpha.so"));
+  v1::ReloadPluginsResponse reload;
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_v2"),
+                            plugins_.Join("test_alpha.so"));
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+  EXPECT_THAT(reload.problems(), SizeIs(1));  // test_bad_abi.so
+
+  const auto list = [&](const std::string& token, v1::ListTreatmentTypeVersionsResponse* page) {
+    v1::ListTreatmentTypeVersionsRequest request;
+    request.set_parent("treatmentTypes/test_alpha");
+    request.set_page_size(1);
+    request.set_page_token(token);
+    return stub_->ListTreatmentTypeVersions(Context().get(), request, page);
+  };
+  std::vector<std::string> names;
+  std::vector<bool> loaded;
+  std::string token;
+  std::string first_token;
+  int pages = 0;
+  do {
+    v1::ListTreatmentTypeVersionsResponse page;
+    const grpc::Status status = list(token, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_THAT(page.versions(), SizeIs(1));
+    names.push_back(page.versions(0).name());
+    loaded.push_back(page.versions(0).currently_loaded());
+    token = page.next_page_token();
+    if (first_token.empty()) first_token = token;
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_THAT(names, ElementsAre("treatmentTypes/test_alpha/versions/2.0.0",
+                                 "treatmentTypes/test_alpha/versions/1.0.0"));
+  EXPECT_THAT(loaded, ElementsAre(true, false));
+
+  // A token is bound to its parent.
+  v1::ListTreatmentTypeVersionsRequest other;
+  other.set_parent("treatmentTypes/microneedling");
+  other.set_page_token(first_token);
+  v1::ListTreatmentTypeVersionsResponse other_page;
+  const grpc::Status refused =
+      stub_->ListTreatmentTypeVersions(Context().get(), other, &other_page);
+  EXPECT_EQ(refused.error_code(), grpc::INVALID_ARGUMENT);
+  const auto violations = GetFieldViolations(FromGrpcStatus(refused));
+  ASSERT_THAT(violations, SizeIs(1));
+  EXPECT_EQ(violations[0].field, "page_token");
+
+  v1::GetTreatmentTypeVersionRequest get;
+  get.set_name("treatmentTypes/test_alpha/versions/1.0.0");
+  v1::TreatmentTypeVersion old;
+  ASSERT_TRUE(stub_->GetTreatmentTypeVersion(Context().get(), get, &old).ok());
+  EXPECT_EQ(old.definition().display_name(), "Test alpha treatment");
+  EXPECT_FALSE(old.currently_loaded());
+}
+
+TEST_F(CatalogServerTest, AReusedVersionWithOtherContentIsRefusedAcrossRestarts) {
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            plugins_.Join("test_alpha.so"));
+  v1::ReloadPluginsResponse reload;
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+  v1::GetTreatmentTypeVersionRequest get;
+  get.set_name("treatmentTypes/test_alpha/versions/1.0.0");
+  v1::TreatmentTypeVersion recorded;
+  ASSERT_TRUE(stub_->GetTreatmentTypeVersion(Context().get(), get, &recorded).ok());
+
+  const auto expect_refused = [&](const std::string& when) {
+    v1::ListPluginProblemsResponse problems;
+    ASSERT_TRUE(stub_->ListPluginProblems(Context().get(), {}, &problems).ok()) << when;
+    const v1::PluginProblem* reused = nullptr;
+    for (const auto& problem : problems.problems()) {
+      if (problem.file_name() == "test_alpha.so") reused = &problem;
+    }
+    ASSERT_NE(reused, nullptr) << when;
+    EXPECT_EQ(reused->stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED) << when;
+    EXPECT_EQ(reused->treatment_type_id(), "test_alpha") << when;
+    EXPECT_THAT(reused->reasons(0), HasSubstr("was already loaded with other content")) << when;
+    EXPECT_THAT(reused->reasons(0), HasSubstr("raise the version")) << when;
+    // The recorded content is what the version still means.
+    v1::TreatmentTypeVersion version;
+    ASSERT_TRUE(stub_->GetTreatmentTypeVersion(Context().get(), get, &version).ok()) << when;
+    EXPECT_EQ(version.definition_sha256(), recorded.definition_sha256()) << when;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(version.definition(),
+                                                                   recorded.definition()))
+        << when;
+  };
+
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_changed"),
+                            plugins_.Join("test_alpha.so"));
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+  expect_refused("at reload");
+  // The plugin loaded before keeps serving.
+  v1::GetTreatmentTypeRequest get_type;
+  get_type.set_name("treatmentTypes/test_alpha");
+  v1::TreatmentType type;
+  ASSERT_TRUE(stub_->GetTreatmentType(Context().get(), get_type, &type).ok());
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(type.definition(), recorded.definition()));
+
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  StartServer();
+  expect_refused("after a restart");
+  // Nothing loaded it in this process, yet the version is still served.
+  EXPECT_EQ(stub_->GetTreatmentType(Context().get(), get_type, &type).error_code(),
+            grpc::NOT_FOUND);
+  v1::TreatmentTypeVersion version;
+  ASSERT_TRUE(stub_->GetTreatmentTypeVersion(Context().get(), get, &version).ok());
+  EXPECT_FALSE(version.currently_loaded());
 }
 
 TEST_F(CatalogServerTest, HealthReportsEachServiceAndTheProcess) {

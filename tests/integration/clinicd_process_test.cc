@@ -126,6 +126,29 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
   }
   {
     Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
+                 "definition-versions", "microneedling"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("1.0.0\tloaded\t"));
+  }
+  {
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
+                 "definition-version", "microneedling", "1.0.0"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("name: \"treatmentTypes/microneedling/versions/1.0.0\""));
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("isotretinoin_6_months"));
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("currently_loaded: true"));
+  }
+  {
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
+                 "definition-version", "microneedling", "9.9.9"},
+                logs.path());
+    EXPECT_EQ(ctl.Wait(), 1);
+    EXPECT_THAT(ctl.Stderr(), HasSubstr("NOT_FOUND"));
+  }
+  {
+    Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
                  "get-client", "nobody"},
                 logs.path());
     EXPECT_EQ(ctl.Wait(), 1);

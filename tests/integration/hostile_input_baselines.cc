@@ -13,6 +13,10 @@ const std::map<std::string, std::string>& Baselines() {
   static const auto* table = new std::map<std::string, std::string>{
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", "page_size: 10"},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", "name: 'treatmentTypes/microneedling'"},
+      {"clinic.v1.TreatmentCatalog.GetTreatmentTypeVersion",
+       "name: 'treatmentTypes/microneedling/versions/1.0.0'"},
+      {"clinic.v1.TreatmentCatalog.ListTreatmentTypeVersions",
+       "parent: 'treatmentTypes/microneedling' page_size: 10"},
       {"clinic.v1.Access.CreatePrincipal",
        "principal { name: 'staff/hostile-{n}' display_name: 'Hostile Principal' "
        "roles { role: ROLE_FRONT_DESK site_id: '{site}' } }"},

@@ -1,10 +1,16 @@
-// The plugin host against real plugin files: every bundled plugin loads, and
+// The plugin host against real plugin files: every bundled plugin loads,
 // every kind of broken plugin is refused with its reason while the others
-// keep loading. Each test assembles its own plugin folder.
+// keep loading, and with a definition history every accepted version is
+// recorded and a reused version with other content refused. Each test
+// assembles its own plugin folder.
 #include "common/plugins/plugin_host.h"
 
+#include <SQLiteCpp/Database.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "tests/testing/test_env.h"
 
@@ -46,7 +52,24 @@ class PluginHostTest : public ::testing::Test {
     return nullptr;
   }
 
+  // The definition history in a folder of its own, opened afresh as a new
+  // process would.
+  std::unique_ptr<DefinitionHistory> History() {
+    auto history = DefinitionHistory::Open(history_dir_.Join("catalog.db"));
+    EXPECT_TRUE(history.ok()) << history.status();
+    return history.ok() ? std::move(*history) : nullptr;
+  }
+  // test_alpha with other content under its version 1.0.0, as `file`.
+  void AddChangedAlpha(const std::string& file = "test_alpha.so") {
+    clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_changed"),
+                              dir_.Join(file));
+  }
+  static std::string Rationale(const v1::TreatmentDefinition& definition) {
+    return definition.contraindications(0).rationale();
+  }
+
   clinic::testing::TempDir dir_;
+  clinic::testing::TempDir history_dir_;
 };
 
 TEST_F(PluginHostTest, LoadsTheBundledPlugins) {
@@ -126,7 +149,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "get_definition reported failure (returned 1)"},
         BadPluginCase{"test_links_clinic_protos", v1::PLUGIN_PROBLEM_STAGE_CRASH,
                       "File already exists in database"}),
-    [](const ::testing::TestParamInfo<BadPluginCase>& param_info) { return param_info.param.target; });
+    [](const ::testing::TestParamInfo<BadPluginCase>& param_info) {
+      return param_info.param.target;
+    });
 
 TEST_F(PluginHostTest, PluginWrittenWithTheCppHelperLoads) {
   AddTestPlugin("test_cpp_helper");
@@ -235,6 +260,174 @@ TEST_F(PluginHostTest, MissingProbeRefusesPluginsInsteadOfTrustingThem) {
   EXPECT_TRUE(snapshot->treatment_types().empty());
   ASSERT_THAT(snapshot->problems(), SizeIs(1));
   EXPECT_THAT(snapshot->problems()[0].reasons(0), HasSubstr("could not start the plugin probe"));
+}
+
+// The definition history: what a reload accepts is recorded, a version
+// always means the content it was first accepted with, and past versions
+// stay readable.
+
+TEST_F(PluginHostTest, ReloadingIdenticalPluginsIsAcceptedAndRecordedOnce) {
+  AddTestPlugin("test_alpha");
+  AddTestPlugin("test_beta");
+  PluginHost host(Options(), History());
+  const auto first = host.Reload();
+  EXPECT_TRUE(first->problems().empty());
+  auto recorded = host.VersionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  // Rebuilt under another file name, the same definition is still the same
+  // version.
+  ASSERT_EQ(rename(dir_.Join("test_alpha.so").c_str(), dir_.Join("alpha_rebuilt.so").c_str()), 0);
+  const auto second = host.Reload();
+  for (const auto& problem : second->problems()) ADD_FAILURE() << problem.DebugString();
+  EXPECT_THAT(Ids(*second), ElementsAre("test_alpha", "test_beta"));
+  auto versions = host.VersionsOf("test_alpha");
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  EXPECT_THAT(*versions, ElementsAre("1.0.0"));
+  auto again = host.VersionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->first_loaded, recorded->first_loaded);
+  EXPECT_GE(again->last_loaded, recorded->last_loaded);
+  EXPECT_EQ(again->file_name, "test_alpha.so");
+  EXPECT_EQ(again->definition_sha256, recorded->definition_sha256);
+}
+
+TEST_F(PluginHostTest, ChangedContentUnderTheSameVersionIsRefusedAndTheOldOneKeepsServing) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  const auto first = host.Reload();
+  ASSERT_NE(first->Find("test_alpha"), nullptr);
+  const std::string original = Rationale(first->Find("test_alpha")->definition());
+
+  AddChangedAlpha();
+  AddTestPlugin("test_beta");
+  const auto second = host.Reload();
+  const PluginProblem* problem = ProblemFor(*second, "test_alpha.so");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED);
+  EXPECT_EQ(problem->treatment_type_id(), "test_alpha");
+  ASSERT_THAT(problem->reasons(), SizeIs(2));
+  EXPECT_THAT(problem->reasons(0),
+              AllOf(HasSubstr("version: treatment type 'test_alpha' version 1.0.0 was already "
+                              "loaded with other content"),
+                    HasSubstr("raise the version")));
+  EXPECT_THAT(problem->reasons(1), HasSubstr("still served at version 1.0.0"));
+  // The version loaded before keeps serving, from the copy staged then.
+  EXPECT_THAT(Ids(*second), ElementsAre("test_alpha", "test_beta"));
+  EXPECT_EQ(Rationale(second->Find("test_alpha")->definition()), original);
+  EXPECT_EQ(second->Find("test_alpha")->source().sha256(),
+            first->Find("test_alpha")->source().sha256());
+  auto at = host.DefinitionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(Rationale(*at), original);
+  auto versions = host.VersionsOf("test_alpha");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(*versions, ElementsAre("1.0.0"));
+}
+
+TEST_F(PluginHostTest, ChangedContentUnderTheSameVersionIsRefusedAfterARestart) {
+  AddTestPlugin("test_alpha");
+  std::string original;
+  {
+    PluginHost host(Options(), History());
+    const auto snapshot = host.Reload();
+    ASSERT_NE(snapshot->Find("test_alpha"), nullptr);
+    original = Rationale(snapshot->Find("test_alpha")->definition());
+  }
+  AddChangedAlpha();
+  PluginHost restarted(Options(), History());
+  const auto snapshot = restarted.Reload();
+  // Nothing was loaded before in this process, so nothing keeps serving.
+  EXPECT_TRUE(snapshot->treatment_types().empty());
+  const PluginProblem* problem = ProblemFor(*snapshot, "test_alpha.so");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED);
+  EXPECT_THAT(problem->reasons(), SizeIs(1));
+  // The recorded definition is still there for records made with it.
+  auto at = restarted.DefinitionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(Rationale(*at), original);
+}
+
+TEST_F(PluginHostTest, ARefusedFileDoesNotTakeTheIdFromAFileThatDeclaresItRightly) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  ASSERT_TRUE(host.Reload()->problems().empty());
+  ASSERT_EQ(unlink(dir_.Join("test_alpha.so").c_str()), 0);
+  // Loaded in name order: the changed file first.
+  AddChangedAlpha("a_changed.so");
+  AddTestPlugin("test_alpha");
+  const auto snapshot = host.Reload();
+  ASSERT_THAT(snapshot->problems(), SizeIs(1));
+  EXPECT_EQ(snapshot->problems()[0].file_name(), "a_changed.so");
+  EXPECT_EQ(snapshot->problems()[0].stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED);
+  ASSERT_NE(snapshot->Find("test_alpha"), nullptr);
+  EXPECT_EQ(snapshot->Find("test_alpha")->source().file_name(), "test_alpha.so");
+}
+
+TEST_F(PluginHostTest, ANewVersionIsAcceptedAndEveryVersionStaysReadable) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  ASSERT_TRUE(host.Reload()->problems().empty());
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_v2"),
+                            dir_.Join("test_alpha.so"));
+  const auto upgraded = host.Reload();
+  EXPECT_TRUE(upgraded->problems().empty());
+  ASSERT_NE(upgraded->Find("test_alpha"), nullptr);
+  EXPECT_EQ(upgraded->Find("test_alpha")->definition().version(), "2.0.0");
+
+  auto versions = host.VersionsOf("test_alpha");
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  EXPECT_THAT(*versions, ElementsAre("2.0.0", "1.0.0"));
+  auto old = host.DefinitionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->display_name(), "Test alpha treatment");
+  auto current = host.DefinitionAt("test_alpha", "2.0.0");
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(current->display_name(), "Test alpha treatment, second edition");
+
+  // With the plugin gone altogether, both versions are still there.
+  ASSERT_EQ(unlink(dir_.Join("test_alpha.so").c_str()), 0);
+  EXPECT_TRUE(host.Reload()->treatment_types().empty());
+  EXPECT_TRUE(host.DefinitionAt("test_alpha", "1.0.0").ok());
+  EXPECT_TRUE(host.DefinitionAt("test_alpha", "2.0.0").ok());
+
+  auto never = host.DefinitionAt("test_alpha", "3.0.0", "clinic.v1.Screening");
+  EXPECT_EQ(never.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(never.status().message()),
+              HasSubstr("treatment type 'test_alpha' version '3.0.0' was never loaded"));
+}
+
+TEST_F(PluginHostTest, WithoutAHistoryOnlyTheLoadedDefinitionsAreKnown) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options());
+  host.Reload();
+  EXPECT_TRUE(host.DefinitionAt("test_alpha", "1.0.0").ok());
+  EXPECT_EQ(host.DefinitionAt("test_alpha", "0.9.0").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(host.VersionsOf("test_alpha").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// A history that cannot be written refuses what it cannot record, and keeps
+// serving what was recorded before. Another connection holds the database's
+// write lock for longer than the history's busy timeout.
+TEST_F(PluginHostTest, AHistoryThatCannotBeWrittenRefusesWhatItCannotRecord) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  ASSERT_TRUE(host.Reload()->problems().empty());
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_v2"),
+                            dir_.Join("test_alpha.so"));
+  SQLite::Database blocker(history_dir_.Join("catalog.db"), SQLite::OPEN_READWRITE);
+  blocker.exec("BEGIN EXCLUSIVE");
+  const auto snapshot = host.Reload();
+  blocker.exec("ROLLBACK");
+  const PluginProblem* problem = ProblemFor(*snapshot, "test_alpha.so");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->stage(), v1::PLUGIN_PROBLEM_STAGE_HISTORY) << problem->DebugString();
+  EXPECT_THAT(problem->reasons(0), HasSubstr("the definition history cannot be written"));
+  ASSERT_NE(snapshot->Find("test_alpha"), nullptr);
+  EXPECT_EQ(snapshot->Find("test_alpha")->definition().version(), "1.0.0");
+  auto versions = host.VersionsOf("test_alpha");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(*versions, ElementsAre("1.0.0"));
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ std::string Header(const grpc::CallbackServerContext& context, const std::string
 // through the service kit: ReloadPlugins (audited) throws or parks behind
 // ListPluginProblems, which holds the only pool thread until the gate opens;
 // GetTreatmentType throws something that is not a std::exception inline;
-// ListTreatmentTypes answers.
+// ListTreatmentTypes and the version reads answer.
 class MisbehavingCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
  public:
   explicit MisbehavingCatalog(Controls& controls) : ServiceKit(/*threads=*/1), controls_(controls) {
@@ -88,6 +88,10 @@ class MisbehavingCatalog final : public server::ServiceKit<v1::TreatmentCatalog>
     Handle("ReloadPlugins", &MisbehavingCatalog::ReloadPlugins);
     Handle("GetTreatmentType", &MisbehavingCatalog::GetTreatmentType, server::Runs::kInline);
     Handle("ListTreatmentTypes", &MisbehavingCatalog::ListTreatmentTypes, server::Runs::kInline);
+    Handle("GetTreatmentTypeVersion", &MisbehavingCatalog::GetTreatmentTypeVersion,
+           server::Runs::kInline);
+    Handle("ListTreatmentTypeVersions", &MisbehavingCatalog::ListTreatmentTypeVersions,
+           server::Runs::kInline);
   }
 
  private:
@@ -119,6 +123,18 @@ class MisbehavingCatalog final : public server::ServiceKit<v1::TreatmentCatalog>
 
   absl::Status ListTreatmentTypes(const server::Call&, const v1::ListTreatmentTypesRequest&,
                                   v1::ListTreatmentTypesResponse&) {
+    return absl::OkStatus();
+  }
+
+  absl::Status GetTreatmentTypeVersion(const server::Call&,
+                                       const v1::GetTreatmentTypeVersionRequest&,
+                                       v1::TreatmentTypeVersion&) {
+    return absl::OkStatus();
+  }
+
+  absl::Status ListTreatmentTypeVersions(const server::Call&,
+                                         const v1::ListTreatmentTypeVersionsRequest&,
+                                         v1::ListTreatmentTypeVersionsResponse&) {
     return absl::OkStatus();
   }
 

@@ -1,7 +1,8 @@
 // The service kit (common/server/service_kit.h) on a real server: a service
-// whose handlers do not match its contract does not start, and the kit is
-// the only way to a handler, so a call the access step refused, or a call on
-// a server that records no access decisions, never runs one.
+// whose handlers do not match its contract does not start, the kit is the
+// only way to a handler, so a call the access step refused, or a call on a
+// server that records no access decisions, never runs one, and an RPC on a
+// pool of the service's own does not hold its other calls.
 #include "common/server/service_kit.h"
 
 #include <gmock/gmock.h>
@@ -9,7 +10,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/server/server.h"
@@ -23,18 +28,59 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 // Which handlers a test catalog registers.
-enum class Shape { kComplete, kMissingOne, kUnknownName, kTwice, kWrongTypes, kWatcherThrows };
+enum class Shape {
+  kComplete,
+  kMissingOne,
+  kUnknownName,
+  kTwice,
+  kWrongTypes,
+  kWatcherThrows,
+  kReloadOnItsOwnPool
+};
+
+// A gate the test opens; handlers wait on it.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = false;
+};
 
 class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
  public:
-  TestCatalog(Shape shape, std::atomic<int>& ran)
-      : ServiceKit(/*threads=*/1), ran_(ran), watcher_throws_(shape == Shape::kWatcherThrows) {
+  // With kReloadOnItsOwnPool, ReloadPlugins runs on a pool of the service's
+  // own and waits for `reload_gate`; everything else shares the kit's one
+  // thread.
+  TestCatalog(Shape shape, std::atomic<int>& ran, Gate* reload_gate = nullptr)
+      : ServiceKit(/*threads=*/1),
+        ran_(ran),
+        watcher_throws_(shape == Shape::kWatcherThrows),
+        reload_gate_(reload_gate),
+        reload_pool_(/*threads=*/1) {
     Handle("ListTreatmentTypes", &TestCatalog::ListTreatmentTypes, server::Runs::kInline);
     Handle("ListPluginProblems", &TestCatalog::ListPluginProblems);
-    Handle("ReloadPlugins", &TestCatalog::ReloadPlugins);
+    Handle("GetTreatmentTypeVersion", &TestCatalog::GetTreatmentTypeVersion);
+    Handle("ListTreatmentTypeVersions", &TestCatalog::ListTreatmentTypeVersions);
+    if (shape == Shape::kReloadOnItsOwnPool) {
+      Handle("ReloadPlugins", &TestCatalog::ReloadPlugins, reload_pool_);
+    } else {
+      Handle("ReloadPlugins", &TestCatalog::ReloadPlugins);
+    }
     switch (shape) {
       case Shape::kComplete:
       case Shape::kWatcherThrows:
+      case Shape::kReloadOnItsOwnPool:
         Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
         break;
       case Shape::kMissingOne:
@@ -75,14 +121,30 @@ class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
     ++ran_;
     return absl::OkStatus();
   }
+  absl::Status GetTreatmentTypeVersion(const server::Call&,
+                                       const v1::GetTreatmentTypeVersionRequest&,
+                                       v1::TreatmentTypeVersion&) {
+    ++ran_;
+    return absl::OkStatus();
+  }
+  absl::Status ListTreatmentTypeVersions(const server::Call&,
+                                         const v1::ListTreatmentTypeVersionsRequest&,
+                                         v1::ListTreatmentTypeVersionsResponse&) {
+    ++ran_;
+    return absl::OkStatus();
+  }
   absl::Status ReloadPlugins(const server::Call&, const v1::ReloadPluginsRequest&,
                              v1::ReloadPluginsResponse&) {
     ++ran_;
+    if (reload_gate_ != nullptr) reload_gate_->Wait();
     return absl::OkStatus();
   }
 
   std::atomic<int>& ran_;
   bool watcher_throws_;
+  Gate* reload_gate_;
+  // Last, so a reload still running finishes while the rest is intact.
+  server::WorkPool reload_pool_;
 };
 
 class ServiceKitTest : public ::testing::Test {
@@ -92,16 +154,18 @@ class ServiceKitTest : public ::testing::Test {
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
     std::atomic<int>* ran = &ran_;
+    Gate* gate = &reload_gate_;
     return server::Server::Start(config,
-                                 {[shape, ran](const server::ServiceContext&)
+                                 {[shape, ran, gate](const server::ServiceContext&)
                                       -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
-                                   return std::make_unique<TestCatalog>(shape, *ran);
+                                   return std::make_unique<TestCatalog>(shape, *ran, gate);
                                  }});
   }
 
   clinic::testing::TempDir data_;
   clinic::testing::TempDir plugins_;
   std::atomic<int> ran_{0};
+  Gate reload_gate_;
 };
 
 TEST_F(ServiceKitTest, AServiceWithAnRpcLeftWithoutAHandlerDoesNotStart) {
@@ -188,6 +252,54 @@ TEST_F(ServiceKitTest, AThrowingWatchHookFailsTheCallNotTheProcess) {
     EXPECT_EQ(stub->ListTreatmentTypes(&context, {}, &response).error_code(), grpc::INTERNAL);
   }
   EXPECT_EQ(ran_.load(), 0);
+}
+
+// An RPC on a pool of the service's own holds that pool only: while a
+// reload waits, the service's other calls still run on the kit's one thread.
+TEST_F(ServiceKitTest, AnRpcOnItsOwnPoolDoesNotHoldTheServicesOtherCalls) {
+  auto server = Start(Shape::kReloadOnItsOwnPool);
+  ASSERT_TRUE(server.ok()) << server.status();
+  struct OpenOnExit {
+    Gate& gate;
+    ~OpenOnExit() { gate.Open(); }
+  } open_on_exit{reload_gate_};
+  const std::string token = clinic::testing::IssueTestToken(
+      data_.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+
+  grpc::ClientContext reload_context;
+  clinic::testing::AddToken(reload_context, token);
+  const v1::ReloadPluginsRequest reload_request;
+  v1::ReloadPluginsResponse reload_response;
+  grpc::Status reload_status;
+  std::atomic<bool> reload_done{false};
+  stub->async()->ReloadPlugins(&reload_context, &reload_request, &reload_response,
+                               [&](grpc::Status status) {
+                                 reload_status = std::move(status);
+                                 reload_done = true;
+                               });
+  // The reload's handler is running, and waiting for the gate.
+  for (int i = 0; i < 4000 && ran_.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(ran_.load(), 1);
+
+  grpc::ClientContext context;
+  clinic::testing::AddToken(context, token);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::ListPluginProblemsResponse problems;
+  const grpc::Status status = stub->ListPluginProblems(&context, {}, &problems);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(reload_done.load());
+  EXPECT_EQ(ran_.load(), 2);
+
+  reload_gate_.Open();
+  for (int i = 0; i < 4000 && !reload_done.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(reload_done.load());
+  EXPECT_TRUE(reload_status.ok()) << reload_status.error_message();
 }
 
 // A kit service registered on a gRPC server built by hand, without the

@@ -272,6 +272,16 @@ TEST(ConfigDefaultsTest, SecurityDatabasesDefaultToTheDataFolder) {
   EXPECT_EQ(sample.security().audit_database(), "/srv/audit/chain.db");
 }
 
+TEST(ConfigDefaultsTest, DefinitionHistoryDefaultsToTheDataFolder) {
+  v1::ServerConfig sample = ValidConfig();
+  sample.set_data_dir("/var/lib/clinic");
+  ApplyDefaults(sample);
+  EXPECT_EQ(sample.plugins().history_database(), "/var/lib/clinic/catalog.db");
+  sample.mutable_plugins()->set_history_database("/srv/clinic/catalog.db");
+  ApplyDefaults(sample);
+  EXPECT_EQ(sample.plugins().history_database(), "/srv/clinic/catalog.db");
+}
+
 TEST(ConfigValidateTest, ValidConfigHasNoViolations) {
   EXPECT_THAT(ValidateServerConfig(ValidConfig()), IsEmpty());
 }

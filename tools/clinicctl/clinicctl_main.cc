@@ -4,6 +4,8 @@
 //
 //   clinicctl [--server=127.0.0.1:50051] treatment-types
 //   clinicctl treatment-type microneedling
+//   clinicctl definition-versions microneedling
+//   clinicctl definition-version microneedling 1.0.0
 //   clinicctl questionnaire microneedling
 //   clinicctl plugin-problems
 //   clinicctl reload-plugins
@@ -30,6 +32,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -87,6 +90,8 @@ constexpr char kUsage[] =
     "commands:\n"
     "  treatment-types            list the loaded treatment types\n"
     "  treatment-type ID          show one treatment type's full definition\n"
+    "  definition-versions ID     list every definition version ever loaded, newest first\n"
+    "  definition-version ID VERSION  show one definition version, loaded or not\n"
     "  questionnaire ID           show a treatment type's screening questions\n"
     "  screen clients/ID FILE     submit a screening written in FILE (text-format\n"
     "                             ScreeningRecord: treatment_type, definition_version,\n"
@@ -289,6 +294,31 @@ int main(int argc, char** argv) {
     request.set_name(std::string("treatmentTypes/") + args[2]);
     clinic::v1::TreatmentType response;
     return Print(catalog->GetTreatmentType(Context().get(), request, &response), response);
+  }
+  if (command == "definition-versions" && args.size() == 3) {
+    // Every page, like treatment-types.
+    clinic::v1::ListTreatmentTypeVersionsRequest request;
+    request.set_parent(std::string("treatmentTypes/") + args[2]);
+    do {
+      clinic::v1::ListTreatmentTypeVersionsResponse response;
+      grpc::Status status = catalog->ListTreatmentTypeVersions(Context().get(), request, &response);
+      if (!status.ok()) return Print(status, response);
+      for (const auto& version : response.versions()) {
+        std::printf("%s\t%s\t%s\t%s\t%s\n", version.definition().version().c_str(),
+                    version.currently_loaded() ? "loaded" : "-",
+                    clinic::FormatUtc(clinic::FromTimestamp(version.first_load_time())).c_str(),
+                    clinic::FormatUtc(clinic::FromTimestamp(version.last_load_time())).c_str(),
+                    version.definition_sha256().c_str());
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return 0;
+  }
+  if (command == "definition-version" && args.size() == 4) {
+    clinic::v1::GetTreatmentTypeVersionRequest request;
+    request.set_name(absl::StrCat("treatmentTypes/", args[2], "/versions/", args[3]));
+    clinic::v1::TreatmentTypeVersion response;
+    return Print(catalog->GetTreatmentTypeVersion(Context().get(), request, &response), response);
   }
   if (command == "questionnaire" && args.size() == 3) {
     clinic::v1::GetQuestionnaireRequest request;

@@ -1,0 +1,180 @@
+#include "common/plugins/definition_history.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/core/hash.h"
+#include "common/definition/semver.h"
+#include "common/plugins/definition_history_schema.h"
+#include "common/storage/migrations.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace clinic::plugins {
+namespace {
+
+using storage::Connection;
+
+constexpr char kSelectSql[] =
+    "SELECT treatment_type_id, version, definition, definition_sha256, file_name, file_sha256, "
+    "first_loaded_ms, last_loaded_ms FROM definition_versions "
+    "WHERE treatment_type_id = ? AND version = ?";
+constexpr char kInsertSql[] =
+    "INSERT INTO definition_versions (treatment_type_id, version, definition, definition_sha256, "
+    "file_name, file_sha256, first_loaded_ms, last_loaded_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+// max(): a clock stepped back never makes a version look loaded earlier
+// than it was.
+constexpr char kTouchSql[] =
+    "UPDATE definition_versions SET last_loaded_ms = max(last_loaded_ms, ?) "
+    "WHERE treatment_type_id = ? AND version = ?";
+constexpr char kVersionsSql[] =
+    "SELECT version FROM definition_versions WHERE treatment_type_id = ?";
+
+absl::StatusOr<DefinitionVersion> ReadRow(SQLite::Statement& row) {
+  DefinitionVersion stored;
+  stored.treatment_type_id = row.getColumn(0).getString();
+  stored.version = row.getColumn(1).getString();
+  const SQLite::Column blob = row.getColumn(2);
+  if (!stored.definition.ParseFromArray(blob.getBlob(), blob.getBytes())) {
+    return absl::DataLossError(absl::StrCat("the recorded definition of treatment type '",
+                                            stored.treatment_type_id, "' version ", stored.version,
+                                            " is unreadable"));
+  }
+  stored.definition_sha256 = row.getColumn(3).getString();
+  stored.file_name = row.getColumn(4).getString();
+  stored.file_sha256 = row.getColumn(5).getString();
+  stored.first_loaded = absl::FromUnixMillis(row.getColumn(6).getInt64());
+  stored.last_loaded = absl::FromUnixMillis(row.getColumn(7).getInt64());
+  return stored;
+}
+
+absl::StatusOr<absl::optional<DefinitionVersion>> Select(Connection& connection,
+                                                         absl::string_view treatment_type_id,
+                                                         absl::string_view version) {
+  SQLite::Statement& select = connection.Prepare(kSelectSql);
+  select.bind(1, std::string(treatment_type_id));
+  select.bind(2, std::string(version));
+  if (!select.executeStep()) return absl::optional<DefinitionVersion>();
+  absl::StatusOr<DefinitionVersion> stored = ReadRow(select);
+  if (!stored.ok()) return stored.status();
+  return absl::optional<DefinitionVersion>(*std::move(stored));
+}
+
+}  // namespace
+
+std::string CanonicalDefinitionBytes(const v1::TreatmentDefinition& definition) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    definition.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+bool NewerVersionFirst(absl::string_view a, absl::string_view b) {
+  absl::StatusOr<SemanticVersion> parsed_a = ParseSemanticVersion(a);
+  absl::StatusOr<SemanticVersion> parsed_b = ParseSemanticVersion(b);
+  if (parsed_a.ok() != parsed_b.ok()) return parsed_a.ok();
+  if (parsed_a.ok()) {
+    const int order = CompareSemanticVersions(*parsed_a, *parsed_b);
+    if (order != 0) return order > 0;
+  }
+  return a > b;
+}
+
+absl::StatusOr<std::unique_ptr<DefinitionHistory>> DefinitionHistory::Open(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Open(path, storage::Database::Options());
+  if (!db.ok()) return db.status();
+  if (absl::Status status =
+          storage::Migrate(**db, "definition history", DefinitionHistoryMigrations());
+      !status.ok()) {
+    return status;
+  }
+  return std::unique_ptr<DefinitionHistory>(new DefinitionHistory(std::move(*db)));
+}
+
+absl::StatusOr<Recorded> DefinitionHistory::Record(const v1::TreatmentType& type, absl::Time now) {
+  const v1::TreatmentDefinition& definition = type.definition();
+  const std::string bytes = CanonicalDefinitionBytes(definition);
+  const std::string sha256 = Sha256Hex(bytes);
+  const int64_t now_ms = absl::ToUnixMillis(now);
+  Recorded recorded{RecordResult::kAdded, {}};
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    absl::StatusOr<absl::optional<DefinitionVersion>> existing =
+        Select(connection, definition.id(), definition.version());
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) {
+      recorded.stored = **std::move(existing);
+      if (recorded.stored.definition_sha256 != sha256) {
+        recorded.result = RecordResult::kContentDiffers;
+        return absl::OkStatus();
+      }
+      recorded.result = RecordResult::kSeenAgain;
+      SQLite::Statement& touch = connection.Prepare(kTouchSql);
+      touch.bind(1, static_cast<int64_t>(now_ms));
+      touch.bind(2, definition.id());
+      touch.bind(3, definition.version());
+      touch.exec();
+      recorded.stored.last_loaded =
+          std::max(recorded.stored.last_loaded, absl::FromUnixMillis(now_ms));
+      return absl::OkStatus();
+    }
+    SQLite::Statement& insert = connection.Prepare(kInsertSql);
+    insert.bind(1, definition.id());
+    insert.bind(2, definition.version());
+    insert.bind(3, bytes.data(), static_cast<int>(bytes.size()));
+    insert.bind(4, sha256);
+    insert.bind(5, type.source().file_name());
+    insert.bind(6, type.source().sha256());
+    insert.bind(7, static_cast<int64_t>(now_ms));
+    insert.bind(8, static_cast<int64_t>(now_ms));
+    insert.exec();
+    recorded.result = RecordResult::kAdded;
+    recorded.stored.treatment_type_id = definition.id();
+    recorded.stored.version = definition.version();
+    recorded.stored.definition = definition;
+    recorded.stored.definition_sha256 = sha256;
+    recorded.stored.file_name = type.source().file_name();
+    recorded.stored.file_sha256 = type.source().sha256();
+    recorded.stored.first_loaded = absl::FromUnixMillis(now_ms);
+    recorded.stored.last_loaded = absl::FromUnixMillis(now_ms);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return recorded;
+}
+
+absl::StatusOr<absl::optional<DefinitionVersion>> DefinitionHistory::Find(
+    absl::string_view treatment_type_id, absl::string_view version) {
+  absl::optional<DefinitionVersion> found;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    absl::StatusOr<absl::optional<DefinitionVersion>> stored =
+        Select(connection, treatment_type_id, version);
+    if (!stored.ok()) return stored.status();
+    found = *std::move(stored);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
+absl::StatusOr<std::vector<std::string>> DefinitionHistory::Versions(
+    absl::string_view treatment_type_id) {
+  std::vector<std::string> versions;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    SQLite::Statement& select = connection.Prepare(kVersionsSql);
+    select.bind(1, std::string(treatment_type_id));
+    while (select.executeStep()) versions.push_back(select.getColumn(0).getString());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  std::sort(versions.begin(), versions.end(),
+            [](const std::string& a, const std::string& b) { return NewerVersionFirst(a, b); });
+  return versions;
+}
+
+}  // namespace clinic::plugins

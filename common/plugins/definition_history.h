@@ -1,0 +1,102 @@
+// The definition history: every treatment definition version the plugin host
+// has accepted, kept in a SQLite file (the catalog database) so that records
+// made with an earlier version stay readable and explainable after a plugin
+// is upgraded or removed, and so that a version, once seen, always means the
+// same content, across reloads and restarts. The plugin host records and
+// checks definitions here; the treatment catalog reads it through the host.
+// docs/decisions/0008-definition-history.md says why it lives where it does.
+#ifndef CLINIC_COMMON_PLUGINS_DEFINITION_HISTORY_H_
+#define CLINIC_COMMON_PLUGINS_DEFINITION_HISTORY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "clinic/v1/treatment_catalog.pb.h"
+#include "common/storage/database.h"
+
+namespace clinic::plugins {
+
+// The bytes a definition is stored and hashed as: its deterministic
+// serialization, fields in field-number order. Two builds of a plugin that
+// declare the same definition give the same bytes here even when their
+// encoders ordered the wire bytes differently, so only a real change of
+// content counts as one.
+std::string CanonicalDefinitionBytes(const v1::TreatmentDefinition& definition);
+
+// One accepted definition version as the history keeps it.
+struct DefinitionVersion {
+  std::string treatment_type_id;
+  std::string version;
+  v1::TreatmentDefinition definition;
+  // Lowercase hex SHA-256 of CanonicalDefinitionBytes(definition).
+  std::string definition_sha256;
+  // The plugin file it was first accepted from, and that file's SHA-256.
+  std::string file_name;
+  std::string file_sha256;
+  absl::Time first_loaded;
+  absl::Time last_loaded;
+};
+
+// What Record did with one definition.
+enum class RecordResult {
+  // The version was new; it is stored now.
+  kAdded,
+  // The version was stored with the same content; only its last-loaded time
+  // moved.
+  kSeenAgain,
+  // The version was stored with other content; nothing was written, and the
+  // stored version is returned. The plugin must be refused.
+  kContentDiffers,
+};
+
+struct Recorded {
+  RecordResult result;
+  // The version as stored after the call (for kContentDiffers, the earlier
+  // content that keeps the version).
+  DefinitionVersion stored;
+};
+
+// Orders versions newest first: by Semantic Versioning precedence, then,
+// for versions precedence ranks level (they differ only in build metadata),
+// by their text, higher first; text that is not a semantic version after
+// every one that is. A total order, so paging through it is stable.
+bool NewerVersionFirst(absl::string_view a, absl::string_view b);
+
+class DefinitionHistory {
+ public:
+  // Opens (creating and migrating) the history at `path`.
+  static absl::StatusOr<std::unique_ptr<DefinitionHistory>> Open(const std::string& path);
+
+  // Records that `type` (a definition the host validated, and the plugin
+  // file it came from) was accepted at `now`, in one transaction: a new
+  // version is added, one stored with the same content gets `now` as its
+  // last-loaded time, and one stored with other content is left untouched
+  // and reported. The check and the write happen together, so two processes
+  // sharing the file cannot both record one version with different content.
+  absl::StatusOr<Recorded> Record(const v1::TreatmentType& type, absl::Time now);
+
+  // The stored version, or nullopt when it was never recorded.
+  absl::StatusOr<absl::optional<DefinitionVersion>> Find(absl::string_view treatment_type_id,
+                                                         absl::string_view version);
+
+  // Every recorded version of a treatment type, newest first
+  // (NewerVersionFirst); empty when it was never recorded. Versions only: a
+  // type has a handful, and their definitions are read one at a time.
+  absl::StatusOr<std::vector<std::string>> Versions(absl::string_view treatment_type_id);
+
+  const std::string& path() const { return db_->path(); }
+
+ private:
+  explicit DefinitionHistory(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
+
+  std::unique_ptr<storage::Database> db_;
+};
+
+}  // namespace clinic::plugins
+
+#endif  // CLINIC_COMMON_PLUGINS_DEFINITION_HISTORY_H_

@@ -1,0 +1,221 @@
+// The definition history on a real SQLite file: a version is recorded once,
+// seen again without a new row, never rewritten with other content, kept
+// across reopening, listed newest first, and protected by the database
+// itself against being changed or deleted.
+#include "common/plugins/definition_history.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/core/hash.h"
+#include "common/plugins/definition_history_schema.h"
+#include "tests/testing/schema_check.h"
+#include "tests/testing/test_env.h"
+
+namespace clinic::plugins {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+v1::TreatmentType Type(const std::string& id, const std::string& version,
+                       const std::string& display_name, const std::string& file = "plugin.so") {
+  v1::TreatmentType type;
+  type.set_name("treatmentTypes/" + id);
+  v1::TreatmentDefinition& definition = *type.mutable_definition();
+  definition.set_id(id);
+  definition.set_version(version);
+  definition.set_display_name(display_name);
+  definition.set_description("Used only by the history tests.");
+  type.mutable_source()->set_file_name(file);
+  type.mutable_source()->set_sha256(Sha256Hex(file + display_name));
+  return type;
+}
+
+int64_t RowCount(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet("SELECT count(*) FROM definition_versions").getInt64();
+}
+
+class DefinitionHistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    history_.reset();
+    auto history = DefinitionHistory::Open(path_);
+    ASSERT_TRUE(history.ok()) << history.status();
+    history_ = std::move(*history);
+  }
+
+  clinic::testing::TempDir dir_;
+  std::string path_ = dir_.Join("catalog.db");
+  std::unique_ptr<DefinitionHistory> history_;
+  absl::Time now_ = absl::FromUnixSeconds(1795000000);
+};
+
+TEST_F(DefinitionHistoryTest, RecordsANewVersionWithItsContentAndSource) {
+  const v1::TreatmentType type = Type("alpha", "1.0.0", "Alpha", "libalpha.so");
+  auto recorded = history_->Record(type, now_);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->result, RecordResult::kAdded);
+
+  auto found = history_->Find("alpha", "1.0.0");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  const DefinitionVersion& stored = **found;
+  EXPECT_EQ(stored.treatment_type_id, "alpha");
+  EXPECT_EQ(stored.version, "1.0.0");
+  EXPECT_EQ(stored.definition.display_name(), "Alpha");
+  EXPECT_EQ(stored.definition_sha256, Sha256Hex(CanonicalDefinitionBytes(type.definition())));
+  EXPECT_EQ(stored.file_name, "libalpha.so");
+  EXPECT_EQ(stored.file_sha256, type.source().sha256());
+  EXPECT_EQ(stored.first_loaded, now_);
+  EXPECT_EQ(stored.last_loaded, now_);
+  EXPECT_EQ(RowCount(path_), 1);
+}
+
+TEST_F(DefinitionHistoryTest, TheSameContentAgainOnlyMovesTheLastLoadedTime) {
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha", "first.so"), now_).ok());
+  // Rebuilt under another file name: the same definition is the same
+  // version; the file it was first loaded from stays on record.
+  auto again =
+      history_->Record(Type("alpha", "1.0.0", "Alpha", "rebuilt.so"), now_ + absl::Hours(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->result, RecordResult::kSeenAgain);
+  EXPECT_EQ(again->stored.first_loaded, now_);
+  EXPECT_EQ(again->stored.last_loaded, now_ + absl::Hours(1));
+
+  auto found = history_->Find("alpha", "1.0.0");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->file_name, "first.so");
+  EXPECT_EQ((*found)->first_loaded, now_);
+  EXPECT_EQ((*found)->last_loaded, now_ + absl::Hours(1));
+  EXPECT_EQ(RowCount(path_), 1);
+
+  // A clock stepped back never moves the last-loaded time backwards.
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha"), now_).ok());
+  found = history_->Find("alpha", "1.0.0");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->last_loaded, now_ + absl::Hours(1));
+}
+
+TEST_F(DefinitionHistoryTest, OtherContentUnderARecordedVersionIsReportedAndNotWritten) {
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha"), now_).ok());
+  auto changed = history_->Record(Type("alpha", "1.0.0", "Alpha, reworded"), now_ + absl::Hours(1));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->result, RecordResult::kContentDiffers);
+  EXPECT_EQ(changed->stored.definition.display_name(), "Alpha");
+
+  auto found = history_->Find("alpha", "1.0.0");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->definition.display_name(), "Alpha");
+  EXPECT_EQ((*found)->last_loaded, now_);
+  EXPECT_EQ(RowCount(path_), 1);
+}
+
+TEST_F(DefinitionHistoryTest, TheSameDefinitionEncodedInAnotherFieldOrderIsTheSameContent) {
+  const v1::TreatmentType type = Type("alpha", "1.0.0", "Alpha");
+  ASSERT_TRUE(history_->Record(type, now_).ok());
+  // Fields on the wire in reverse order, as another encoder may write them.
+  v1::TreatmentDefinition late_fields;
+  late_fields.set_display_name(type.definition().display_name());
+  late_fields.set_description(type.definition().description());
+  v1::TreatmentDefinition early_fields;
+  early_fields.set_id(type.definition().id());
+  early_fields.set_version(type.definition().version());
+  const std::string reordered = late_fields.SerializeAsString() + early_fields.SerializeAsString();
+  ASSERT_NE(reordered, type.definition().SerializeAsString());
+  v1::TreatmentType same = type;
+  ASSERT_TRUE(same.mutable_definition()->ParseFromString(reordered));
+  EXPECT_EQ(CanonicalDefinitionBytes(same.definition()),
+            CanonicalDefinitionBytes(type.definition()));
+
+  auto again = history_->Record(same, now_ + absl::Minutes(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->result, RecordResult::kSeenAgain);
+}
+
+TEST_F(DefinitionHistoryTest, VersionsOutliveTheProcessAndStillRefuseOtherContent) {
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha"), now_).ok());
+  ASSERT_TRUE(history_->Record(Type("alpha", "2.0.0", "Alpha two"), now_).ok());
+  Reopen();
+  auto versions = history_->Versions("alpha");
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  EXPECT_THAT(*versions, ElementsAre("2.0.0", "1.0.0"));
+  auto changed = history_->Record(Type("alpha", "1.0.0", "Alpha, reworded"), now_);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->result, RecordResult::kContentDiffers);
+}
+
+TEST_F(DefinitionHistoryTest, UnknownVersionsAndTypesAreNotFoundNotErrors) {
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha"), now_).ok());
+  auto found = history_->Find("alpha", "9.9.9");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_FALSE(found->has_value());
+  found = history_->Find("beta", "1.0.0");
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+  auto versions = history_->Versions("beta");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(*versions, IsEmpty());
+}
+
+TEST_F(DefinitionHistoryTest, VersionsAreListedNewestFirstBySemanticVersioning) {
+  for (const char* version : {"1.0.0", "1.10.0", "1.2.0", "2.0.0-rc.1", "2.0.0", "2.0.0-beta",
+                              "1.0.0+build.2", "2.0.0-rc.10", "0.9.0"}) {
+    ASSERT_TRUE(history_->Record(Type("alpha", version, "Alpha"), now_).ok()) << version;
+  }
+  ASSERT_TRUE(history_->Record(Type("beta", "3.0.0", "Beta"), now_).ok());
+  auto versions = history_->Versions("alpha");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(*versions, ElementsAre("2.0.0", "2.0.0-rc.10", "2.0.0-rc.1", "2.0.0-beta", "1.10.0",
+                                     "1.2.0", "1.0.0+build.2", "1.0.0", "0.9.0"));
+}
+
+TEST(NewerVersionFirstTest, IsATotalOrderEvenWherePrecedenceTies) {
+  EXPECT_TRUE(NewerVersionFirst("2.0.0", "1.99.99"));
+  EXPECT_FALSE(NewerVersionFirst("1.99.99", "2.0.0"));
+  EXPECT_TRUE(NewerVersionFirst("1.0.0", "1.0.0-rc.1"));
+  // Build metadata ranks level in precedence; the text decides.
+  EXPECT_TRUE(NewerVersionFirst("1.0.0+b", "1.0.0+a"));
+  EXPECT_FALSE(NewerVersionFirst("1.0.0+a", "1.0.0+b"));
+  EXPECT_FALSE(NewerVersionFirst("1.0.0", "1.0.0"));
+  // Text that is not a version sorts after every version.
+  EXPECT_TRUE(NewerVersionFirst("0.0.1", "latest"));
+  EXPECT_FALSE(NewerVersionFirst("latest", "0.0.1"));
+}
+
+TEST_F(DefinitionHistoryTest, TheDatabaseRefusesToChangeOrDeleteARecordedVersion) {
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha"), now_).ok());
+  SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+  EXPECT_THROW(db.exec("UPDATE definition_versions SET definition = x'00'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE definition_versions SET definition_sha256 = 'x'"),
+               SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE definition_versions SET first_loaded_ms = 0"), SQLite::Exception);
+  EXPECT_THROW(db.exec("DELETE FROM definition_versions"), SQLite::Exception);
+  EXPECT_EQ(db.exec("UPDATE definition_versions SET last_loaded_ms = last_loaded_ms + 1"), 1);
+}
+
+TEST(DefinitionHistoryOpenTest, AFolderThatCannotHoldTheFileIsAClearError) {
+  clinic::testing::TempDir dir;
+  auto history = DefinitionHistory::Open(dir.Join("missing/folder/catalog.db"));
+  ASSERT_FALSE(history.ok());
+  EXPECT_EQ(history.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(history.status().message()), ::testing::HasSubstr("catalog.db"));
+}
+
+TEST(DefinitionHistoryMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
+  const auto& all = DefinitionHistoryMigrations();
+  clinic::testing::MigrationCheck check;
+  for (size_t version = 0; version < all.size(); ++version) {
+    check.earlier.push_back({"v" + std::to_string(version),
+                             std::vector<storage::Migration>(all.begin(), all.begin() + version)});
+  }
+  check.open = [](const std::string& path) { return DefinitionHistory::Open(path).status(); };
+  clinic::testing::ExpectEveryEarlierSchemaMigratesExactly(check);
+}
+
+}  // namespace
+}  // namespace clinic::plugins
