@@ -478,7 +478,29 @@ INSTANTIATE_TEST_SUITE_P(
                    "plugins.load_timeout_ms", "100 to 60000 milliseconds"},
         BrokenRule{"LongPluginTimeout",
                    [](auto& c) { c.mutable_plugins()->set_load_timeout_ms(60001); },
-                   "plugins.load_timeout_ms", "got 60001"}),
+                   "plugins.load_timeout_ms", "got 60001"},
+        BrokenRule{"UpstreamTargetWithoutToken",
+                   [](auto& c) {
+                     c.mutable_upstreams()->mutable_client_records()->set_target("127.0.0.1:5");
+                   },
+                   "upstreams.client_records.token_file", "is required with a target"},
+        BrokenRule{"UpstreamOverTheNetworkWithoutTls",
+                   [](auto& c) {
+                     auto& upstream = *c.mutable_upstreams()->mutable_client_records();
+                     upstream.set_target("records.example.com:443");
+                     upstream.set_token_file("/etc/clinic/screening.token");
+                   },
+                   "upstreams.client_records.ca_file", "never crosses a network without TLS"},
+        BrokenRule{"UpstreamTokenWithoutTarget",
+                   [](auto& c) {
+                     c.mutable_upstreams()->mutable_client_records()->set_token_file("/t");
+                   },
+                   "upstreams.client_records.token_file", "only used with a target"},
+        BrokenRule{"UpstreamDeadlineTooLong",
+                   [](auto& c) {
+                     c.mutable_upstreams()->mutable_client_records()->set_deadline_ms(60001);
+                   },
+                   "upstreams.client_records.deadline_ms", "got 60001"}),
     [](const ::testing::TestParamInfo<BrokenRule>& param_info) { return param_info.param.name; });
 
 TEST_F(ConfigLoadTest, EveryProblemIsListedInTheRefusal) {
