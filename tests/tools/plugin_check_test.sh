@@ -21,7 +21,7 @@ expect() {  # expect NAME WANTED_EXIT PATTERN -- ARGS...
   fi
 }
 
-expect bundled-plugins-pass 0 'treatment type: microneedling 1\.0\.0' -- \
+expect bundled-plugins-pass 0 'treatment type: microneedling 2\.0\.0' -- \
   "$plugins/clinic_microneedling.so" "$plugins/clinic_rf_microneedling.so" \
   "$plugins/clinic_prp_microneedling.so"
 expect invalid-definition-explained 1 'protocol\.areas\[0\]\.max_depth_um' -- \
