@@ -116,7 +116,10 @@ function(clinic_remove text_var kind id removed_var)
     endif()
     string(SUBSTRING "${text}" ${start} -1 rest)
     string(FIND "${rest}" "${tail}" end)
-    # The entry's closing brace line stays as the newline that starts the
+    if(end EQUAL -1)
+      clinic_fail("ClinicEmbedDefinition.cmake: an entry of ${field} has no end in protoc's output")
+    endif()
+    # Up to the closing brace; the newline after it stays and starts the
     # next line.
     math(EXPR after "${start} + ${end} + ${tail_length} - 1")
     string(SUBSTRING "${text}" 0 ${start} before)
