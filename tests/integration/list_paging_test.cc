@@ -63,9 +63,12 @@ struct List {
 class PagingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* plugin : {"microneedling", "rf_microneedling", "prp_microneedling"}) {
-      clinic::testing::CopyFile(clinic::testing::BundledPluginPath(plugin),
-                                plugins_.Join(absl::StrCat("clinic_", plugin, ".so")));
+    // The test plugins: a bundled definition (some 25 KB) is larger than
+    // this server's whole message limit, so ListTreatmentTypes could not send
+    // even a page of one.
+    for (const char* plugin : {"test_alpha", "test_beta", "test_screening"}) {
+      clinic::testing::CopyFile(clinic::testing::TestPluginPath(plugin),
+                                plugins_.Join(absl::StrCat(plugin, ".so")));
     }
     for (const char* bad : {"a", "b", "c"}) {
       clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_bad_abi"),
@@ -199,7 +202,7 @@ class PagingTest : public ::testing::Test {
     for (int i = 0; i < kConsents; ++i) {
       v1::RecordConsentRequest record;
       record.set_parent(client);
-      record.mutable_consent()->set_treatment_type_id("microneedling");
+      record.mutable_consent()->set_treatment_type_id("test_screening");
       record.mutable_consent()->set_form_version(std::string(64, 'v'));
       *record.mutable_consent()->mutable_sign_time() = TimeUtil::GetCurrentTime();
       record.mutable_consent()->set_site_id(kSite);
@@ -214,7 +217,7 @@ class PagingTest : public ::testing::Test {
       v1::CreateTreatmentRecordRequest request;
       request.set_parent(client);
       v1::TreatmentRecord* record = request.mutable_treatment_record();
-      record->set_treatment_type_id("microneedling");
+      record->set_treatment_type_id("test_screening");
       record->set_site_id(kSite);
       record->set_practitioner("staff/nurse");
       *record->mutable_perform_time() = TimeUtil::GetCurrentTime();
@@ -328,8 +331,8 @@ TEST_F(PagingTest, EveryListReturnsEachItemExactlyOnceWhateverThePageSize) {
   const std::vector<List> lists = ProcessLists();
   for (int32_t page_size : {1, 2, 100}) {
     EXPECT_THAT(PageAll(lists[0], page_size),
-                ElementsAre("treatmentTypes/microneedling", "treatmentTypes/prp_microneedling",
-                            "treatmentTypes/rf_microneedling"));
+                ElementsAre("treatmentTypes/test_alpha", "treatmentTypes/test_beta",
+                            "treatmentTypes/test_screening"));
     EXPECT_THAT(PageAll(lists[1], page_size),
                 ElementsAre("test_bad_abi_a.so", "test_bad_abi_b.so", "test_bad_abi_c.so"));
     EXPECT_THAT(PageAll(lists[2], page_size),

@@ -7,3 +7,7 @@ add_test(NAME sdk_out_of_tree_plugin_test
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/sdk/out_of_tree_test.sh ${CMAKE_BINARY_DIR}
           ${PROJECT_SOURCE_DIR})
 set_tests_properties(sdk_out_of_tree_plugin_test PROPERTIES TIMEOUT 300 LABELS process)
+add_test(NAME sdk_bases_test
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/sdk/bases_test.sh ${PROJECT_SOURCE_DIR}
+          $<TARGET_FILE:protobuf::protoc> ${CLINIC_PLUGIN_SDK_WKT_DIR})
+set_tests_properties(sdk_bases_test PROPERTIES TIMEOUT 120 LABELS process)

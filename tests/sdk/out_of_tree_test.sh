@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # An author's path from template to loaded plugin, against the installed SDK:
 # install the sdk component into a fresh prefix, build a copy of
-# plugins/template outside the source tree with find_package(ClinicPluginSDK),
-# and check the result with the installed clinic-plugin-check.
+# plugins/template outside the source tree with find_package(ClinicPluginSDK)
+# on the installed skin_needling base, and check the result with the installed
+# clinic-plugin-check: it loads, and holds the base's entries and its own.
 # Usage: out_of_tree_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 source=$2
@@ -13,6 +14,7 @@ cmake --install "$build" --component sdk --prefix "$work/sdk" >/dev/null
 test -f "$work/sdk/include/clinic/treatment_plugin.h"
 test -f "$work/sdk/lib/cmake/ClinicPluginSDK/ClinicPluginSDKConfig.cmake" ||
   test -n "$(find "$work/sdk" -name ClinicPluginSDKConfig.cmake)"
+test -f "$work/sdk/share/clinic-plugin-sdk/bases/skin_needling.textproto"
 
 cp -r "$source/plugins/template" "$work/my-plugin"
 cmake -S "$work/my-plugin" -B "$work/my-plugin/build" -DCMAKE_PREFIX_PATH="$work/sdk" >/dev/null
@@ -21,4 +23,15 @@ plugin=$(find "$work/my-plugin/build" -maxdepth 2 -name '*.so' | head -n 1)
 test -n "$plugin" || { echo "the template built no .so"; exit 1; }
 # The installed checker loads it exactly as a server would.
 "$work/sdk/bin/clinic-plugin-check" "$plugin"
+# Built on the installed base: the base's entries, less those the template
+# omits, and the template's own, including its replacement of an omitted one.
+definition=$("$work/sdk/bin/clinic-plugin-check" --print_definition "$plugin")
+for id in keloid_scarring_tendency last_isotretinoin_dose no_makeup serum_allergy serum_overnight; do
+  grep -q "id: \"$id\"" <<<"$definition" || { echo "the plugin lacks '$id'"; exit 1; }
+done
+[[ $(grep -c 'id: "anticoagulants_or_antiplatelets"' <<<"$definition") -eq 1 ]] ||
+  { echo "anticoagulants_or_antiplatelets is not declared exactly once"; exit 1; }
+if grep -q 'id: "anaesthetic_allergy"' <<<"$definition"; then
+  echo "the omitted anaesthetic_allergy is still declared"; exit 1
+fi
 echo "out-of-tree plugin $(basename "$plugin") loads"

@@ -2,7 +2,8 @@
 # Semantic Versioning.
 clinic_add_test(definition_validator_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/definition_validator_test.cc
-  LIBS clinic_definition clinic_testing)
+  LIBS clinic_definition clinic_testing_plugins)
+add_dependencies(definition_validator_test clinic_bundled_plugins clinic_test_plugins)
 clinic_add_test(semver_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/semver_test.cc
   LIBS clinic_definition)

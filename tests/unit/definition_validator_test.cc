@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/text_format.h"
+#include "tests/testing/plugin_definition.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -381,17 +382,26 @@ TEST(DefinitionValidatorTest, RealisticDefinitionIsValid) {
 }
 
 TEST(DefinitionValidatorTest, ShippedDefinitionsAreValid) {
+  // Definitions that stand alone, from their text.
   for (const char* file :
-       {"plugins/microneedling/microneedling.textproto",
-        "plugins/rf_microneedling/rf_microneedling.textproto",
-        "plugins/prp_microneedling/prp_microneedling.textproto",
-        "plugins/template/my_treatment.textproto", "tests/plugins/test_alpha.textproto",
-        "tests/plugins/test_alpha_v2.textproto", "tests/plugins/test_beta.textproto"}) {
+       {"tests/plugins/test_alpha.textproto", "tests/plugins/test_alpha_v2.textproto",
+        "tests/plugins/test_beta.textproto", "tests/plugins/test_screening.textproto"}) {
     TreatmentDefinition d;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
         clinic::testing::ReadFile(clinic::testing::SourcePath(file)), &d))
         << file;
     EXPECT_THAT(Describe(ValidateTreatmentDefinition(d)), IsEmpty()) << file;
+  }
+  // Definitions built on bases, as built: their text alone lacks the bases'
+  // entries. (The template, built on the installed SDK, is checked by
+  // tests/sdk/out_of_tree_test.sh with clinic-plugin-check.)
+  for (const std::string& path : {clinic::testing::BundledPluginPath("microneedling"),
+                                  clinic::testing::BundledPluginPath("rf_microneedling"),
+                                  clinic::testing::BundledPluginPath("prp_microneedling"),
+                                  clinic::testing::TestPluginPath("test_based")}) {
+    const TreatmentDefinition d = clinic::testing::LoadPluginDefinition(path);
+    ASSERT_FALSE(d.id().empty()) << path;
+    EXPECT_THAT(Describe(ValidateTreatmentDefinition(d)), IsEmpty()) << path;
   }
 }
 

@@ -2,9 +2,9 @@
 // each kind of test with its boundaries, per-area answers and facts local to
 // a region, actions and outcomes, evidence, what it makes of definitions it
 // does not expect, and CheckAnswers for every refusal. Every rule of every
-// bundled plugin can be made to fire alone, and an all-clear screening of
-// each clears. A randomized property test closes: random valid definitions,
-// answers and histories, with fixed seeds.
+// bundled plugin, as built (bases included), can be made to fire alone, and
+// an all-clear screening of each clears. A randomized property test closes: random valid
+// definitions, answers and histories, with fixed seeds.
 #include "services/screening/screening_evaluator.h"
 
 #include <gmock/gmock.h>
@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "common/core/status.h"
 #include "google/protobuf/text_format.h"
+#include "tests/testing/plugin_definition.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic::screening {
@@ -1668,6 +1669,7 @@ std::string Describe(const std::vector<std::vector<Option>>& space,
   return absl::StrJoin(out, "; ");
 }
 
+// The bundled plugins: every folder of plugins/ holding <name>/<name>.textproto.
 std::vector<std::string> BundledPlugins() {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(testing::SourcePath("plugins"))) {
@@ -1683,8 +1685,11 @@ TEST(ScreeningEvaluatorPlugins, AllClearClearsAndEveryRuleFiresAlone) {
   EXPECT_GE(plugins.size(), 3u);
   for (const std::string& plugin : plugins) {
     SCOPED_TRACE(plugin);
-    const v1::TreatmentDefinition definition = Parse(testing::ReadFile(
-        testing::SourcePath(absl::StrCat("plugins/", plugin, "/", plugin, ".textproto"))));
+    // As built: the plugin's own entries with its bases', as the host gets
+    // them.
+    const v1::TreatmentDefinition definition =
+        testing::LoadPluginDefinition(testing::BundledPluginPath(plugin));
+    ASSERT_EQ(definition.id(), plugin);
     ASSERT_FALSE(definition.contraindications().empty());
     const auto space = SearchSpace(definition);
     const auto findings = [&](const std::vector<size_t>& choice) {
@@ -1712,6 +1717,18 @@ TEST(ScreeningEvaluatorPlugins, AllClearClearsAndEveryRuleFiresAlone) {
     const Evaluation cleared = findings(clear);
     EXPECT_THAT(Summary(cleared), IsEmpty()) << Describe(space, clear);
     EXPECT_EQ(cleared.outcome, v1::SCREENING_OUTCOME_CLEARED);
+    // A client who clears and skips every optional question still clears:
+    // an unanswered question is unknown, so a rule reading one without
+    // guarding it (answered, or a fact it depends on) would send every
+    // screening to review. The first slots of the space are the questions,
+    // and "not answered" is the last option of an optional one.
+    {
+      std::vector<size_t> skipped = clear;
+      for (int q = 0; q < definition.screening_questions_size(); ++q) {
+        if (!definition.screening_questions(q).required()) skipped[q] = space[q].size() - 1;
+      }
+      EXPECT_THAT(Summary(findings(skipped)), IsEmpty()) << Describe(space, skipped);
+    }
     {
       google::protobuf::RepeatedPtrField<v1::Answer> answers;
       const EvaluationInput input = InputFor(definition, space, clear);

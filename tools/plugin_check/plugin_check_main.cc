@@ -3,6 +3,9 @@
 // Loads each treatment plugin exactly as a Clinic Core server does (probe in
 // a child process, ABI check, decoding, validation) and explains every
 // problem. Two files declaring the same treatment type are reported too.
+// With --print_definition it also prints each loaded definition in text
+// format, as the server received it: for a plugin built on bases, the bases'
+// entries and its own together.
 // Exit status: 0 when every plugin would load, 1 when any would be refused,
 // 2 on a usage error. For plugin authors and for operators before a deploy.
 #include <cstdio>
@@ -15,10 +18,13 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "common/plugins/plugin_host.h"
+#include "google/protobuf/text_format.h"
 
 ABSL_FLAG(std::string, probe, "",
           "Path of clinic-plugin-probe; by default the one next to this program.");
 ABSL_FLAG(int, timeout_ms, 5000, "How long one plugin may take to load, in milliseconds.");
+ABSL_FLAG(bool, print_definition, false,
+          "Also print each loaded definition in text format, bases included.");
 
 namespace {
 
@@ -70,7 +76,8 @@ void PrintSummary(const clinic::v1::TreatmentType& type) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Checks Clinic Core treatment plugins the way the server loads them.\n"
-      "Usage: clinic-plugin-check [--probe=PATH] [--timeout_ms=N] PLUGIN.so...");
+      "Usage: clinic-plugin-check [--probe=PATH] [--timeout_ms=N] [--print_definition] "
+      "PLUGIN.so...");
   std::vector<char*> files = absl::ParseCommandLine(argc, argv);
   if (files.size() < 2) {
     std::fprintf(stderr, "usage: clinic-plugin-check [--probe=PATH] PLUGIN.so...\n");
@@ -99,6 +106,14 @@ int main(int argc, char** argv) {
       }
       std::printf("%s: OK\n", path.c_str());
       PrintSummary(result.treatment_type);
+      if (absl::GetFlag(FLAGS_print_definition)) {
+        // UTF-8 as written ("Décolleté"), not octal escapes.
+        google::protobuf::TextFormat::Printer printer;
+        printer.SetUseUtf8StringEscaping(true);
+        std::string text;
+        printer.PrintToString(result.treatment_type.definition(), &text);
+        std::printf("%s", text.c_str());
+      }
       continue;
     }
     ++refused;

@@ -1,4 +1,5 @@
-# clinic_add_treatment_plugin(<target> DEFINITION <file.textproto> [SOURCES <src>...])
+# clinic_add_treatment_plugin(<target> DEFINITION <file.textproto>
+#                             [BASES <base>...] [OMIT <id>...] [SOURCES <src>...])
 #
 # Builds a treatment plugin: a shared library whose definition is the given
 # text-format clinic.v1.TreatmentDefinition, encoded with protoc at build time
@@ -8,15 +9,67 @@
 # in clinic/treatment_plugin.h); the bytes are then available as
 # <target>_definition and <target>_definition_size.
 #
+# BASES are definition fragments the definition builds on, such as the SDK's
+# skin_needling: screening questions, contraindication rules and aftercare
+# shared by a family of treatments. A name without a slash or extension is a
+# base shipped with the SDK (${CLINIC_PLUGIN_SDK_BASE_DIR}/<name>.textproto);
+# anything else is a file, relative to the calling CMakeLists.txt. Each file is
+# encoded on its own and the encodings are concatenated, bases first in the
+# order given, which protobuf reads as one message whose lists hold the bases'
+# entries followed by the definition's own. The plugin's ABI and what the host
+# receives are exactly as if everything were written in one file.
+#
+# OMIT lists ids of base entries (questions, rules or aftercare with that id)
+# the definition leaves out, usually to declare a stricter or different
+# version under the same id. Every id must match something in a base. Any
+# other id the definition shares with a base fails the build, naming the base.
+#
 # Expects CLINIC_PLUGIN_SDK_PROTO_DIR (the folder holding clinic/v1/*.proto),
-# CLINIC_PLUGIN_SDK_EMBED_SCRIPT and the target ClinicPluginSDK::sdk; the SDK's
-# package configuration sets them.
+# CLINIC_PLUGIN_SDK_BASE_DIR, CLINIC_PLUGIN_SDK_EMBED_SCRIPT and the target
+# ClinicPluginSDK::sdk; the SDK's package configuration sets them.
 function(clinic_add_treatment_plugin target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEFINITION" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEFINITION" "SOURCES;BASES;OMIT")
   if(NOT ARG_DEFINITION)
     message(FATAL_ERROR "clinic_add_treatment_plugin(${target}): DEFINITION is required")
   endif()
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR
+      "clinic_add_treatment_plugin(${target}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(ARG_OMIT AND NOT ARG_BASES)
+    message(FATAL_ERROR
+      "clinic_add_treatment_plugin(${target}): OMIT leaves out entries of BASES, and none are given")
+  endif()
   get_filename_component(definition "${ARG_DEFINITION}" ABSOLUTE)
+
+  # Resolved now, so a misspelt base fails when the project is configured.
+  set(bases "")
+  foreach(base IN LISTS ARG_BASES)
+    if(base MATCHES "^[a-z][a-z0-9_]*$")
+      set(file "${CLINIC_PLUGIN_SDK_BASE_DIR}/${base}.textproto")
+      if(NOT EXISTS "${file}")
+        file(GLOB known RELATIVE "${CLINIC_PLUGIN_SDK_BASE_DIR}"
+             "${CLINIC_PLUGIN_SDK_BASE_DIR}/*.textproto")
+        string(REPLACE ".textproto" "" known "${known}")
+        string(REPLACE ";" ", " known "${known}")
+        message(FATAL_ERROR "clinic_add_treatment_plugin(${target}): BASES names '${base}', "
+                            "which the SDK does not ship (it ships: ${known}); "
+                            "name a file by its path to use your own base")
+      endif()
+    else()
+      get_filename_component(file "${base}" ABSOLUTE)
+      if(NOT EXISTS "${file}")
+        message(FATAL_ERROR
+          "clinic_add_treatment_plugin(${target}): base file ${base} does not exist")
+      endif()
+    endif()
+    list(APPEND bases "${file}")
+  endforeach()
+  # A list cannot cross the command line as one -D value; '|' cannot occur in
+  # an id and hardly in a path.
+  string(REPLACE ";" "|" bases_arg "${bases}")
+  string(REPLACE ";" "|" omit_arg "${ARG_OMIT}")
+
   if(NOT TARGET protobuf::protoc)
     find_package(Protobuf REQUIRED)
   endif()
@@ -33,11 +86,13 @@ function(clinic_add_treatment_plugin target)
             "-DPROTO_DIR=${CLINIC_PLUGIN_SDK_PROTO_DIR}"
             "-DWKT_DIR=${CLINIC_PLUGIN_SDK_WKT_DIR}"
             "-DINPUT=${definition}"
+            "-DBASES=${bases_arg}"
+            "-DOMIT=${omit_arg}"
             "-DOUTPUT=${embedded}"
             "-DSYMBOL=${symbol}"
             "-DGENERATE_ENTRY=$<IF:$<BOOL:${ARG_SOURCES}>,OFF,ON>"
             -P "${CLINIC_PLUGIN_SDK_EMBED_SCRIPT}"
-    DEPENDS "${definition}" "${CLINIC_PLUGIN_SDK_EMBED_SCRIPT}" ${sdk_protos}
+    DEPENDS "${definition}" ${bases} "${CLINIC_PLUGIN_SDK_EMBED_SCRIPT}" ${sdk_protos}
     COMMENT "Encoding treatment definition ${ARG_DEFINITION}"
     VERBATIM)
   add_library(${target} MODULE "${embedded}" ${ARG_SOURCES})
