@@ -262,23 +262,24 @@ TEST_F(CatalogServerTest, ReloadServesNewPluginsAndReportsNewProblems) {
 // with, across reloads and restarts.
 
 TEST_F(CatalogServerTest, GetsALoadedVersionWithItsHashAndLoadTimes) {
-  v1::GetTreatmentTypeVersionRequest request;
-  request.set_name("treatmentTypes/microneedling/versions/1.0.0");
-  v1::TreatmentTypeVersion version;
-  const grpc::Status status = stub_->GetTreatmentTypeVersion(Context().get(), request, &version);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(version.name(), "treatmentTypes/microneedling/versions/1.0.0");
-  EXPECT_EQ(version.definition().id(), "microneedling");
-  EXPECT_EQ(version.definition().version(), "1.0.0");
-  EXPECT_TRUE(version.currently_loaded());
-  EXPECT_EQ(version.definition_sha256(),
-            Sha256Hex(plugins::CanonicalDefinitionBytes(version.definition())));
-  EXPECT_EQ(version.file_name(), "clinic_microneedling.so");
-
+  // Whichever version of the bundled plugin is built.
   v1::GetTreatmentTypeRequest get_type;
   get_type.set_name("treatmentTypes/microneedling");
   v1::TreatmentType type;
   ASSERT_TRUE(stub_->GetTreatmentType(Context().get(), get_type, &type).ok());
+  const std::string loaded = type.definition().version();
+  v1::GetTreatmentTypeVersionRequest request;
+  request.set_name("treatmentTypes/microneedling/versions/" + loaded);
+  v1::TreatmentTypeVersion version;
+  const grpc::Status status = stub_->GetTreatmentTypeVersion(Context().get(), request, &version);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(version.name(), "treatmentTypes/microneedling/versions/" + loaded);
+  EXPECT_EQ(version.definition().id(), "microneedling");
+  EXPECT_EQ(version.definition().version(), loaded);
+  EXPECT_TRUE(version.currently_loaded());
+  EXPECT_EQ(version.definition_sha256(),
+            Sha256Hex(plugins::CanonicalDefinitionBytes(version.definition())));
+  EXPECT_EQ(version.file_name(), "clinic_microneedling.so");
   EXPECT_EQ(version.file_sha256(), type.source().sha256());
   EXPECT_TRUE(
       google::protobuf::util::MessageDifferencer::Equals(version.definition(), type.definition()));

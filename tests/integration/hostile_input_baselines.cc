@@ -14,7 +14,7 @@ const std::map<std::string, std::string>& Baselines() {
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", "page_size: 10"},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", "name: 'treatmentTypes/microneedling'"},
       {"clinic.v1.TreatmentCatalog.GetTreatmentTypeVersion",
-       "name: 'treatmentTypes/microneedling/versions/1.0.0'"},
+       "name: 'treatmentTypes/test_screening/versions/1.0.0'"},
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypeVersions",
        "parent: 'treatmentTypes/microneedling' page_size: 10"},
       {"clinic.v1.Access.CreatePrincipal",
