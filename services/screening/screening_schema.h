@@ -42,9 +42,9 @@ CREATE TABLE screening_reviews (
 inline const std::vector<storage::Migration>& ScreeningMigrations() {
   static const auto* base =
       new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchema);
-  static const auto* screenings = new std::string(absl::StrCat(
-      kScreeningsSchema, storage::AppendOnlyTriggers("screenings", "screenings"),
-      storage::AppendOnlyTriggers("screening_reviews", "reviews")));
+  static const auto* screenings = new std::string(
+      absl::StrCat(kScreeningsSchema, storage::AppendOnlyTriggers("screenings", "screenings"),
+                   storage::AppendOnlyTriggers("screening_reviews", "reviews")));
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "store settings and request log", base->c_str()},
       {2, "screenings and reviews", screenings->c_str()},
