@@ -155,6 +155,54 @@ TEST_F(ScreeningProcessesTest, ScreeningReadsClientRecordsInAnotherProcess) {
   ASSERT_TRUE(stub->CheckEligibility(Context(nurse_at_screening).get(), check, &eligibility).ok());
   EXPECT_TRUE(eligibility.eligible());
 
+  // The same from a shell, with clinicctl.
+  const std::string nurse_file = dir_.Join("nurse.token");
+  clinic::testing::WriteFile(nurse_file, nurse_at_screening + "\n");
+  const std::string screening_file = dir_.Join("screening.textproto");
+  clinic::testing::WriteFile(
+      screening_file,
+      absl::StrCat("treatment_type: 'treatmentTypes/test_screening' definition_version: '1.0.0' "
+                   "site_id: '",
+                   kSite,
+                   "' planned_area_ids: 'forehead' "
+                   "answers { question_id: 'pregnant' yes_no: false } "
+                   "answers { question_id: 'active_breakout' yes_no: false } "
+                   "answers { question_id: 'blood_thinners' yes_no: false } "
+                   "answers { question_id: 'cancer_treatment' yes_no: false } "
+                   "answers { question_id: 'last_isotretinoin_dose' never: true }"));
+  const auto clinicctl = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {clinic::testing::BinaryPath("clinicctl"),
+                                     absl::StrCat("--server=127.0.0.1:", screening_port),
+                                     "--token_file=" + nurse_file};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process process(argv, dir_.path());
+    struct Ran {
+      int code;
+      std::string out;
+      std::string err;
+    };
+    const int code = process.Wait();
+    return Ran{code, process.Stdout(), process.Stderr()};
+  };
+  {
+    auto ctl = clinicctl({"screen", client, screening_file});
+    EXPECT_THAT(ctl.out, HasSubstr("outcome: SCREENING_OUTCOME_CLEARED")) << ctl.err;
+  }
+  {
+    auto ctl = clinicctl(
+        {"eligibility", client, "test_screening", "--site=london-soho", "--areas=forehead"});
+    EXPECT_THAT(ctl.out, HasSubstr("eligible: true")) << ctl.err;
+  }
+  {
+    auto ctl = clinicctl({"screenings", client});
+    EXPECT_THAT(ctl.out, HasSubstr("SCREENING_STATE_CLEARED")) << ctl.err;
+  }
+  {
+    auto ctl = clinicctl({"review-screening", screened.name(), "approve", "fine"});
+    EXPECT_NE(ctl.code, 0);
+    EXPECT_THAT(ctl.err, HasSubstr("nothing to review"));
+  }
+
   // ClientRecords' own trail names the service and the person.
   auto audit = v1::Audit::NewStub(Channel(records_port));
   v1::ListAuditEventsRequest list_events;
@@ -176,7 +224,8 @@ TEST_F(ScreeningProcessesTest, ScreeningReadsClientRecordsInAnotherProcess) {
   list.set_parent(client);
   v1::ListScreeningsResponse listed;
   ASSERT_TRUE(stub->ListScreenings(Context(nurse_at_screening).get(), list, &listed).ok());
-  EXPECT_EQ(listed.screenings_size(), 1);
+  // The gRPC one and clinicctl's, and nothing from the failed call.
+  EXPECT_EQ(listed.screenings_size(), 2);
 }
 
 TEST_F(ScreeningProcessesTest, ScreeningWithoutClientRecordsRefusesToStart) {
