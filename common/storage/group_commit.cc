@@ -79,8 +79,11 @@ void GroupCommitter::WriterLoop() {
       // Stopping drains first: work already accepted is committed, not dropped.
       if (queue_.empty()) return;
       size_t bytes = 0;
-      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch_items &&
-             (batch.empty() || bytes + queue_.front()->bytes <= options_.max_batch_bytes)) {
+      // The first item always goes in, so zero bounds or an item larger than
+      // the byte bound cannot stall the writer.
+      while (!queue_.empty() &&
+             (batch.empty() || (static_cast<int>(batch.size()) < options_.max_batch_items &&
+                                bytes + queue_.front()->bytes <= options_.max_batch_bytes))) {
         bytes += queue_.front()->bytes;
         batch.push_back(queue_.front());
         queue_.pop_front();
