@@ -167,7 +167,8 @@ const std::vector<storage::Migration>& AuditMigrations() {
   return *migrations;
 }
 
-absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
+    const std::string& path, storage::GroupCommitter::Options group_commit) {
   storage::Database::Options options;
   options.synchronous_full = true;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(path, options);
@@ -175,11 +176,17 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
   if (absl::Status status = storage::Migrate(**db, "audit", AuditMigrations()); !status.ok()) {
     return status;
   }
-  return std::unique_ptr<AuditLog>(new AuditLog(std::move(*db)));
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(*db), std::move(group_commit)));
 }
 
+AuditLog::~AuditLog() { Close(); }
+
+void AuditLog::Close() { committer_->Stop(); }
+
 absl::StatusOr<v1::AuditEvent> AuditLog::Append(v1::AuditEvent event) {
-  absl::Status status = db_->Write([&](Connection& connection) {
+  // Runs on the writer thread, after the events queued before it in the same
+  // transaction, so the last row it reads is the one just before it.
+  absl::Status status = committer_->Run(event.ByteSizeLong(), [&](Connection& connection) {
     int64_t last = 0;
     std::string previous;
     SQLite::Statement& select = connection.Prepare(kLastSql);

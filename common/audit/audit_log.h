@@ -15,6 +15,7 @@
 #include "absl/types/optional.h"
 #include "clinic/v1/audit.pb.h"
 #include "common/storage/database.h"
+#include "common/storage/group_commit.h"
 #include "common/storage/migrations.h"
 
 namespace clinic::audit {
@@ -42,11 +43,31 @@ struct Verification {
 class AuditLog {
  public:
   // Opens (creating and migrating) the log at `path`, with synchronous=FULL:
-  // an acknowledged event survives a power cut.
-  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(const std::string& path);
+  // an acknowledged event survives a power cut. `group_commit` bounds the
+  // batches and the queue of the writer (tests also inject faults there).
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
+      const std::string& path,
+      storage::GroupCommitter::Options group_commit = storage::GroupCommitter::Options());
 
-  // Appends `event` (its sequence is assigned) and returns it as stored.
+  // Commits what was accepted and stops the writer (see Close).
+  ~AuditLog();
+
+  // Appends `event` (its sequence is assigned) and returns it as stored, once
+  // the transaction holding it is durable. Concurrent callers' events share a
+  // transaction and its fsync; if that commit fails, each of them gets the
+  // error and none of their events is kept. UNAVAILABLE at once when too many
+  // events are waiting or the log is closed.
   absl::StatusOr<v1::AuditEvent> Append(v1::AuditEvent event);
+
+  // Refuses further events (UNAVAILABLE), commits those already accepted and
+  // stops the writer. Reads keep working. Idempotent.
+  void Close();
+
+  // Transactions committed by the writer since Open; with concurrent callers
+  // it is below the number of events appended.
+  int64_t commits() const { return committer_->commits(); }
+  // Events accepted and waiting for the writer.
+  int queued() const { return committer_->queued(); }
 
   // Events with sequence > `after`, oldest first, at most `limit`.
   absl::StatusOr<std::vector<v1::AuditEvent>> Read(int64_t after, int limit);
@@ -70,8 +91,12 @@ class AuditLog {
   storage::Database& database() { return *db_; }
 
  private:
-  explicit AuditLog(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
+  AuditLog(std::unique_ptr<storage::Database> db, storage::GroupCommitter::Options group_commit)
+      : db_(std::move(db)),
+        committer_(std::make_unique<storage::GroupCommitter>(*db_, std::move(group_commit))) {}
   std::unique_ptr<storage::Database> db_;
+  // Declared after db_: destroyed (drained and joined) before the database.
+  std::unique_ptr<storage::GroupCommitter> committer_;
 };
 
 // The audit database's schema, one migration per version (exposed so tests can

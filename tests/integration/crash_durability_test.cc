@@ -1,6 +1,8 @@
 // clinicd killed with SIGKILL while several clients write: every write it
-// acknowledged is there after a restart on the same data folder, and the
-// audit chain verifies, cycle after cycle. The kill comes at a moment chosen
+// acknowledged is there after a restart on the same data folder, so is the
+// audit event of every acknowledged write (events are committed in groups,
+// and a call is answered only once its group is durable), and the audit
+// chain verifies, cycle after cycle. The kill comes at a moment chosen
 // by what has happened (a number of acknowledged writes), not by a timer.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -10,7 +12,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "clinic/v1/audit.grpc.pb.h"
@@ -52,6 +56,30 @@ class CrashDurabilityTest : public ::testing::Test {
     return clinic::testing::WaitForPortFile(dir_.Join("port"));
   }
 
+  // The clients named by successful CreateClient events in the audit trail.
+  static std::set<std::string> AuditedCreations(
+      v1::Audit::Stub& audit,
+      const std::function<std::unique_ptr<grpc::ClientContext>()>& context) {
+    std::set<std::string> names;
+    v1::ListAuditEventsRequest request;
+    request.set_principal("staff/desk");
+    request.set_page_size(500);
+    for (;;) {
+      v1::ListAuditEventsResponse response;
+      const grpc::Status status = audit.ListAuditEvents(context().get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) return names;
+      for (const v1::AuditEvent& event : response.events()) {
+        if (event.method() != "/clinic.v1.ClientRecords/CreateClient" || event.status_code() != 0) {
+          continue;
+        }
+        for (const std::string& name : event.resource_names()) names.insert(name);
+      }
+      if (response.next_page_token().empty()) return names;
+      request.set_page_token(response.next_page_token());
+    }
+  }
+
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -83,6 +111,11 @@ TEST_F(CrashDurabilityTest, AcknowledgedWritesSurviveKillNineUnderLoad) {
       v1::Client client;
       const grpc::Status status = clients->GetClient(Context().get(), get, &client);
       ASSERT_TRUE(status.ok()) << name << ": " << status.error_message();
+    }
+    // Every acknowledged write's audit event was durable before its answer.
+    const std::set<std::string> audited = AuditedCreations(*audit, [this] { return Context(); });
+    for (const std::string& name : acknowledged) {
+      ASSERT_EQ(audited.count(name), 1u) << name << " was acknowledged but its event is missing";
     }
     v1::VerifyAuditLogResponse verified;
     const grpc::Status verify = audit->VerifyAuditLog(Context().get(), {}, &verified);

@@ -5,6 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "absl/strings/escaping.h"
 #include "common/core/hash.h"
 #include "common/storage/database.h"
@@ -343,6 +350,159 @@ TEST(AuditClientOfTest, FindsTheClientOfAResourceName) {
   EXPECT_EQ(ClientOf("clients/"), "");
   EXPECT_EQ(ClientOf("tokens/01J9"), "");
   EXPECT_EQ(ClientOf("staff/jane"), "");
+}
+
+// Polls without a deadline: the test's own timeout is the bound.
+template <typename Predicate>
+void AwaitTrue(Predicate predicate) {
+  while (!predicate()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+v1::AuditEvent EventBy(int caller, int index) {
+  v1::AuditEvent event;
+  event.set_principal("staff/caller-" + std::to_string(caller));
+  event.set_method("/clinic.v1.ClientRecords/GetClient");
+  event.add_resource_names("clients/" + std::to_string(caller) + "-" + std::to_string(index));
+  return event;
+}
+
+TEST(AuditGroupCommitTest, ConcurrentAppendsShareCommitsAndKeepOneDenseChain) {
+  constexpr int kCallers = 16;
+  constexpr int kEach = 200;
+  clinic::testing::TempDir dir;
+  // The first transaction waits until every other caller has an event queued,
+  // so at least one later transaction holds many events whatever the disk's
+  // speed.
+  std::atomic<AuditLog*> log_for_hook{nullptr};
+  std::atomic<bool> first{true};
+  storage::GroupCommitter::Options options;
+  options.before_commit = [&](int batch_items) {
+    if (first.exchange(false)) {
+      AwaitTrue([&] { return log_for_hook.load()->queued() == kCallers - batch_items; });
+    }
+    return absl::OkStatus();
+  };
+  auto log = AuditLog::Open(dir.Join("audit.db"), std::move(options));
+  ASSERT_TRUE(log.ok()) << log.status();
+  log_for_hook = log->get();
+
+  std::mutex mutex;
+  std::vector<int64_t> sequences;
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::StatusOr<v1::AuditEvent> stored = (*log)->Append(EventBy(c, i));
+        ASSERT_TRUE(stored.ok()) << stored.status();
+        std::lock_guard<std::mutex> lock(mutex);
+        sequences.push_back(stored->sequence());
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+
+  std::sort(sequences.begin(), sequences.end());
+  ASSERT_EQ(sequences.size(), static_cast<size_t>(kCallers * kEach));
+  for (size_t i = 0; i < sequences.size(); ++i)
+    ASSERT_EQ(sequences[i], static_cast<int64_t>(i) + 1);
+  EXPECT_LT((*log)->commits(), kCallers * kEach);
+  absl::StatusOr<Verification> verification = (*log)->VerifyChain();
+  ASSERT_TRUE(verification.ok()) << verification.status();
+  EXPECT_TRUE(verification->intact) << verification->problem;
+  EXPECT_EQ(verification->event_count, kCallers * kEach);
+  // Each event kept its caller's fields and its client index.
+  AuditQuery query;
+  query.client = "clients/7-199";
+  auto found = (*log)->Query(query);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(1));
+  EXPECT_EQ((*found)[0].principal(), "staff/caller-7");
+}
+
+TEST(AuditGroupCommitTest, AFailedCommitFailsEveryCallerOfItsBatchAndKeepsNoneOfItsEvents) {
+  constexpr int kCallers = 16;
+  clinic::testing::TempDir dir;
+  // The first event's transaction holds the writer until every caller has an
+  // event queued; those form the second transaction, whose commit fails.
+  std::atomic<AuditLog*> log_for_hook{nullptr};
+  std::atomic<int> batch_number{0};
+  std::atomic<bool> holding{false};
+  storage::GroupCommitter::Options options;
+  options.before_commit = [&](int) {
+    const int number = batch_number.fetch_add(1);
+    if (number == 0) {
+      holding = true;
+      AwaitTrue([&] { return log_for_hook.load()->queued() == kCallers; });
+    }
+    if (number == 1) return absl::UnavailableError("the disk went away");
+    return absl::OkStatus();
+  };
+  auto log = AuditLog::Open(dir.Join("audit.db"), std::move(options));
+  ASSERT_TRUE(log.ok()) << log.status();
+  log_for_hook = log->get();
+
+  std::thread holder([&] { EXPECT_TRUE((*log)->Append(EventBy(0, 0)).ok()); });
+  AwaitTrue([&] { return holding.load(); });
+  std::vector<absl::StatusOr<v1::AuditEvent>> results(kCallers, absl::UnknownError("not run"));
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] { results[c] = (*log)->Append(EventBy(c, 1)); });
+  }
+  holder.join();
+  for (std::thread& caller : callers) caller.join();
+
+  for (const auto& result : results) {
+    EXPECT_EQ(result.status(), absl::UnavailableError("the disk went away"));
+  }
+  auto head = (*log)->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->first, 1);
+  // The chain goes on from the last committed event, with no gap.
+  auto next = (*log)->Append(EventBy(99, 0));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->sequence(), 2);
+  EXPECT_TRUE((*log)->Verify().ok());
+  EXPECT_EQ((*log)->commits(), 2);
+}
+
+TEST(AuditGroupCommitTest, ClosingWhileCallersAppendKeepsExactlyTheAcknowledgedEvents) {
+  constexpr int kCallers = 8;
+  clinic::testing::TempDir dir;
+  const std::string path = dir.Join("audit.db");
+  std::set<int64_t> acknowledged;
+  {
+    auto log = AuditLog::Open(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    std::mutex mutex;
+    std::atomic<int> count{0};
+    std::vector<std::thread> callers;
+    for (int c = 0; c < kCallers; ++c) {
+      callers.emplace_back([&, c] {
+        for (int i = 0;; ++i) {
+          absl::StatusOr<v1::AuditEvent> stored = (*log)->Append(EventBy(c, i));
+          if (!stored.ok()) {
+            EXPECT_EQ(stored.status().code(), absl::StatusCode::kUnavailable) << stored.status();
+            return;
+          }
+          std::lock_guard<std::mutex> lock(mutex);
+          acknowledged.insert(stored->sequence());
+          ++count;
+        }
+      });
+    }
+    AwaitTrue([&] { return count.load() >= 100; });
+    (*log)->Close();
+    for (std::thread& caller : callers) caller.join();
+    EXPECT_EQ((*log)->Append(EventBy(0, 0)).status().code(), absl::StatusCode::kUnavailable);
+  }
+  auto reopened = AuditLog::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto events = (*reopened)->Read(0, 1000000);
+  ASSERT_TRUE(events.ok());
+  std::set<int64_t> stored;
+  for (const v1::AuditEvent& event : *events) stored.insert(event.sequence());
+  EXPECT_EQ(stored, acknowledged);
+  EXPECT_TRUE((*reopened)->Verify().ok());
 }
 
 }  // namespace

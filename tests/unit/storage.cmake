@@ -7,3 +7,6 @@ clinic_add_test(append_only_test LABEL unit
 clinic_add_test(paging_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/paging_test.cc
   LIBS clinic_storage)
+clinic_add_test(group_commit_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/group_commit_test.cc
+  LIBS clinic_storage clinic_testing)

@@ -1,0 +1,79 @@
+// Group commit: one writer thread runs many callers' units of work in one
+// transaction, so one fsync makes a whole batch durable instead of one fsync
+// per call. Each caller of Run() is released only after the transaction that
+// holds its work has committed (or failed). For the audit log, and for any
+// store whose writes arrive concurrently on the same database.
+#ifndef CLINIC_COMMON_STORAGE_GROUP_COMMIT_H_
+#define CLINIC_COMMON_STORAGE_GROUP_COMMIT_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "common/storage/database.h"
+
+namespace clinic::storage {
+
+class GroupCommitter {
+ public:
+  struct Options {
+    // Bounds of one transaction: a batch closes at whichever comes first.
+    int max_batch_items = 256;
+    size_t max_batch_bytes = 1 << 20;
+    // Work waiting for the writer; beyond it Run() refuses at once with
+    // UNAVAILABLE rather than letting the queue (and callers' wait) grow.
+    int max_queued = 4096;
+    // Fault injection for tests: called in the transaction after the batch's
+    // work and before COMMIT, with the batch's size; an error fails the batch.
+    std::function<absl::Status(int batch_items)> before_commit;
+  };
+
+  // `db` must outlive the committer. Starts the writer thread.
+  GroupCommitter(Database& db, Options options);
+  // Same as Stop().
+  ~GroupCommitter();
+
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Runs `work` on the writer thread (never call Run from inside `work`) inside a transaction
+  // shared with other callers' work, and returns once that transaction is durable: OK when it
+  // committed, otherwise why not. `work` runs inside a savepoint, so its own
+  // error undoes only its changes and fails only its caller; a failed COMMIT
+  // fails every caller of the batch. `bytes` is a size estimate of the work
+  // for the batch bound. UNAVAILABLE when the queue is full or stopped.
+  absl::Status Run(size_t bytes, absl::FunctionRef<absl::Status(Connection&)> work);
+
+  // Refuses new work, commits everything already accepted, and joins the
+  // writer. Idempotent.
+  void Stop();
+
+  // For tests and metrics: transactions committed, work waiting, and whether
+  // Stop() has begun.
+  int64_t commits() const;
+  int queued() const;
+  bool stopping() const;
+
+ private:
+  struct Pending;
+  void WriterLoop();
+
+  Database& db_;
+  const Options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::deque<Pending*> queue_;
+  bool stopping_ = false;
+  int64_t commits_ = 0;
+  std::mutex stop_mutex_;
+  std::thread writer_;
+};
+
+}  // namespace clinic::storage
+
+#endif  // CLINIC_COMMON_STORAGE_GROUP_COMMIT_H_

@@ -1,0 +1,217 @@
+// Group commit: callers' work shares transactions, each caller hears the fate
+// of the transaction holding its work, batches and the queue stay bounded,
+// and stopping commits everything already accepted.
+#include "common/storage/group_commit.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/testing/test_env.h"
+
+namespace clinic::storage {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kCreateSql[] = "CREATE TABLE items (name TEXT PRIMARY KEY)";
+constexpr char kInsertSql[] = "INSERT INTO items (name) VALUES (?)";
+constexpr char kNamesSql[] = "SELECT name FROM items ORDER BY name";
+
+// Polls without a deadline: the test's own timeout is the bound.
+template <typename Predicate>
+void AwaitTrue(Predicate predicate) {
+  while (!predicate()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Database::Open(dir_.Join("items.db"), Database::Options());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(db_->Write([](Connection& c) {
+                     c.Exec(kCreateSql);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+  }
+
+  void Start(GroupCommitter::Options options) {
+    committer_ = std::make_unique<GroupCommitter>(*db_, std::move(options));
+  }
+
+  // Work that inserts `name`, then returns `result`.
+  absl::Status Insert(const std::string& name, absl::Status result = absl::OkStatus()) {
+    return committer_->Run(name.size(), [&](Connection& c) {
+      SQLite::Statement& insert = c.Prepare(kInsertSql);
+      insert.bind(1, name);
+      insert.exec();
+      return result;
+    });
+  }
+
+  // Occupies the writer with one caller's work until Open(); the work queued
+  // meanwhile then forms the next batch.
+  void HoldWriter() {
+    holder_ = std::thread([this] {
+      EXPECT_TRUE(committer_
+                      ->Run(1,
+                            [this](Connection&) {
+                              held_ = true;
+                              AwaitTrue([this] { return open_.load(); });
+                              return absl::OkStatus();
+                            })
+                      .ok());
+    });
+    AwaitTrue([this] { return held_.load(); });
+  }
+  void Open() {
+    open_ = true;
+    holder_.join();
+  }
+
+  std::vector<std::string> Names() {
+    std::vector<std::string> names;
+    EXPECT_TRUE(db_->Read([&](Connection& c) {
+                     SQLite::Statement& select = c.Prepare(kNamesSql);
+                     while (select.executeStep()) names.push_back(select.getColumn(0).getString());
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return names;
+  }
+
+  clinic::testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::thread holder_;
+  std::atomic<bool> held_{false};
+  std::atomic<bool> open_{false};
+};
+
+TEST_F(GroupCommitTest, OneCallersFailedWorkUndoesOnlyItsOwnChanges) {
+  Start(GroupCommitter::Options());
+  HoldWriter();
+  absl::Status a, b, c;
+  std::thread ta([&] { a = Insert("a"); });
+  AwaitTrue([&] { return committer_->queued() == 1; });
+  std::thread tb([&] { b = Insert("b", absl::FailedPreconditionError("b is refused")); });
+  AwaitTrue([&] { return committer_->queued() == 2; });
+  std::thread tc([&] { c = Insert("c"); });
+  AwaitTrue([&] { return committer_->queued() == 3; });
+  Open();
+  ta.join();
+  tb.join();
+  tc.join();
+  EXPECT_TRUE(a.ok()) << a;
+  EXPECT_EQ(b, absl::FailedPreconditionError("b is refused"));
+  EXPECT_TRUE(c.ok()) << c;
+  EXPECT_THAT(Names(), ElementsAre("a", "c"));
+  EXPECT_EQ(committer_->commits(), 2);  // the holder's, then a, b and c together
+}
+
+TEST_F(GroupCommitTest, AFailedCommitFailsEveryCallerOfTheBatch) {
+  constexpr int kCallers = 8;
+  GroupCommitter::Options options;
+  options.before_commit = [](int batch_items) {
+    if (batch_items == kCallers) return absl::UnavailableError("the disk went away");
+    return absl::OkStatus();
+  };
+  Start(std::move(options));
+  HoldWriter();
+  std::vector<absl::Status> results(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] { results[i] = Insert("item-" + std::to_string(i)); });
+  }
+  AwaitTrue([&] { return committer_->queued() == kCallers; });
+  Open();
+  for (std::thread& caller : callers) caller.join();
+  for (const absl::Status& result : results) {
+    EXPECT_EQ(result, absl::UnavailableError("the disk went away"));
+  }
+  EXPECT_THAT(Names(), ElementsAre());
+  EXPECT_EQ(committer_->commits(), 1);  // the holder's only
+  // Nothing was left half-written: the next caller commits alone.
+  EXPECT_TRUE(Insert("after").ok());
+  EXPECT_THAT(Names(), ElementsAre("after"));
+}
+
+TEST_F(GroupCommitTest, BatchesStopAtTheirItemAndByteBounds) {
+  std::vector<int> batches;  // sizes, in order; only the writer thread appends
+  GroupCommitter::Options options;
+  options.max_batch_items = 4;
+  options.max_batch_bytes = 12;
+  options.before_commit = [&](int batch_items) {
+    batches.push_back(batch_items);
+    return absl::OkStatus();
+  };
+  Start(std::move(options));
+  HoldWriter();
+  // Ten names of 2 bytes (at most 4 a batch), then two of 10 (one a batch:
+  // 2 + 10 > 12), then one of 20 (over the bound alone, still written).
+  std::vector<std::string> names;
+  for (int i = 0; i < 10; ++i) names.push_back("s" + std::to_string(i));
+  names.push_back("long-name0");
+  names.push_back("long-name1");
+  names.push_back("a-name-of-20-bytes-!");
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < names.size(); ++i) {
+    // One at a time, so the queue's order (and so the batches) is known.
+    callers.emplace_back([&, i] { EXPECT_TRUE(Insert(names[i]).ok()); });
+    AwaitTrue([&] { return committer_->queued() == static_cast<int>(i) + 1; });
+  }
+  Open();
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_THAT(batches, ElementsAre(1, 4, 4, 2, 1, 1, 1));
+  EXPECT_EQ(committer_->commits(), 7);
+  EXPECT_EQ(Names().size(), names.size());
+}
+
+TEST_F(GroupCommitTest, AFullQueueRefusesAtOnce) {
+  GroupCommitter::Options options;
+  options.max_queued = 2;
+  Start(std::move(options));
+  HoldWriter();
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 2; ++i) {
+    callers.emplace_back([&, i] { EXPECT_TRUE(Insert("queued-" + std::to_string(i)).ok()); });
+  }
+  AwaitTrue([&] { return committer_->queued() == 2; });
+  const absl::Status refused = Insert("refused");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  Open();
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_THAT(Names(), UnorderedElementsAre("queued-0", "queued-1"));
+}
+
+TEST_F(GroupCommitTest, StoppingCommitsEverythingAcceptedAndRefusesTheRest) {
+  Start(GroupCommitter::Options());
+  HoldWriter();
+  constexpr int kCallers = 5;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] { EXPECT_TRUE(Insert("item-" + std::to_string(i)).ok()); });
+  }
+  AwaitTrue([&] { return committer_->queued() == kCallers; });
+  std::thread stopper([&] { committer_->Stop(); });
+  // Stop() refuses new work before it waits for the writer.
+  AwaitTrue([&] { return committer_->stopping(); });
+  Open();
+  stopper.join();
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(Names().size(), static_cast<size_t>(kCallers));
+  EXPECT_EQ(Insert("late").code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Names().size(), static_cast<size_t>(kCallers));
+}
+
+}  // namespace
+}  // namespace clinic::storage
