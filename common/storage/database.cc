@@ -163,6 +163,10 @@ absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message
   return absl::OkStatus();
 }
 
+void BindBlob(SQLite::Statement& statement, int index, const std::string& bytes) {
+  statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+}
+
 absl::Status NotFound(absl::string_view resource_name, absl::string_view domain) {
   return WithReason(absl::NotFoundError(absl::StrCat(resource_name, " does not exist")),
                     "NOT_FOUND", domain);

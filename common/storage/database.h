@@ -104,6 +104,9 @@ absl::Status StatusFromException(const std::exception& e, const char* doing);
 absl::Status ParseStored(const SQLite::Column& column, google::protobuf::Message& message,
                          absl::string_view what);
 
+// Binds a serialized message to a BLOB parameter (`index` counts from 1).
+void BindBlob(SQLite::Statement& statement, int index, const std::string& bytes);
+
 // NOT_FOUND "{resource_name} does not exist", reason NOT_FOUND in `domain`
 // (the service's full name).
 absl::Status NotFound(absl::string_view resource_name, absl::string_view domain);

@@ -78,10 +78,6 @@ absl::StatusOr<v1::MedicalHistory> ReadHistory(SQLite::Statement& row,
   return history;
 }
 
-void BindBlob(SQLite::Statement& statement, int index, const std::string& bytes) {
-  statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
 // Loads a record and its addenda, inside a transaction.
 absl::StatusOr<v1::TreatmentRecord> LoadRecord(Connection& connection, const std::string& client_id,
                                                const std::string& record_id) {
@@ -165,7 +161,7 @@ absl::StatusOr<v1::MedicalHistory> SqliteClientRecordsStore::AppendMedicalHistor
         insert.bind(1, client_id);
         insert.bind(2, static_cast<int64_t>(current + 1));
         insert.bind(3, static_cast<int64_t>(TimestampToUnixMillis(history.record_time())));
-        BindBlob(insert, 4, history.SerializeAsString());
+        storage::BindBlob(insert, 4, history.SerializeAsString());
         insert.exec();
         history.set_etag(storage::MakeEtag(name, current + 1));
         return absl::OkStatus();
@@ -218,7 +214,7 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::RecordConsent(
                            insert.bind(1, consent_id);
                            insert.bind(2, client_id);
                            insert.bind(3, static_cast<int>(consent.state()));
-                           BindBlob(insert, 4, consent.SerializeAsString());
+                           storage::BindBlob(insert, 4, consent.SerializeAsString());
                            insert.exec();
                            stored = consent;
                            return absl::OkStatus();
@@ -250,7 +246,7 @@ absl::StatusOr<v1::Consent> SqliteClientRecordsStore::WithdrawConsent(
         consent.set_withdrawal_reason(request.reason());
         SQLite::Statement& update = connection.Prepare(kUpdateConsentSql);
         update.bind(1, static_cast<int>(consent.state()));
-        BindBlob(update, 2, consent.SerializeAsString());
+        storage::BindBlob(update, 2, consent.SerializeAsString());
         update.bind(3, consent_id);
         update.bind(4, client_id);
         update.exec();
@@ -300,7 +296,7 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRec
         insert.bind(4, record.site_id());
         insert.bind(5, record.cartridge().lot_number());
         insert.bind(6, static_cast<int64_t>(TimestampToUnixMillis(record.perform_time())));
-        BindBlob(insert, 7, record.SerializeAsString());
+        storage::BindBlob(insert, 7, record.SerializeAsString());
         insert.exec();
         stored = record;
         return absl::OkStatus();
@@ -380,7 +376,7 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::AddAddendum(
         SQLite::Statement& insert = connection.Prepare(kInsertAddendumSql);
         insert.bind(1, storage::NewId());
         insert.bind(2, record_id);
-        BindBlob(insert, 3, addendum.SerializeAsString());
+        storage::BindBlob(insert, 3, addendum.SerializeAsString());
         insert.exec();
         absl::StatusOr<v1::TreatmentRecord> updated = LoadRecord(connection, client_id, record_id);
         if (!updated.ok()) return updated.status();

@@ -47,10 +47,6 @@ constexpr char kListTypeAfterSql[] =
     "AND treatment_type_id = ? AND (create_ms, screening_id) < (?, ?) "
     "ORDER BY create_ms DESC, screening_id DESC LIMIT ?";
 
-void BindBlob(SQLite::Statement& statement, int index, const std::string& bytes) {
-  statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
 absl::Status NotFound(absl::string_view name) { return storage::NotFound(name, kDomain); }
 
 // Adds the reviews, state and etag to a screening read from its row.
@@ -169,7 +165,7 @@ absl::StatusOr<v1::ScreeningRecord> SqliteScreeningStore::Submit(
         insert.bind(2, name->id("client_id"));
         insert.bind(3, type->id("id"));
         insert.bind(4, static_cast<int64_t>(TimestampToUnixMillis(screening.create_time())));
-        BindBlob(insert, 5, row.SerializeAsString());
+        storage::BindBlob(insert, 5, row.SerializeAsString());
         insert.exec();
         stored = row;
         stored.set_state(StateOf(stored));
@@ -292,7 +288,7 @@ absl::StatusOr<v1::ScreeningRecord> SqliteScreeningStore::AppendReview(
         SQLite::Statement& insert = connection.Prepare(kInsertReviewSql);
         insert.bind(1, screening_id);
         insert.bind(2, current->reviews_size() + 1);
-        BindBlob(insert, 3, review.SerializeAsString());
+        storage::BindBlob(insert, 3, review.SerializeAsString());
         insert.exec();
         updated = *std::move(current);
         *updated.add_reviews() = review;
