@@ -36,6 +36,7 @@ constexpr int kDefaultShutdownGraceSeconds = 15;
 constexpr int64_t kDefaultMemoryLimitBytes = int64_t{128} << 20;
 constexpr int kDefaultMaxConcurrentStreams = 100;
 constexpr int kDefaultPluginLoadTimeoutMs = 5000;
+constexpr int kDefaultExpiryWarningDays = 30;
 constexpr int kDefaultUpstreamDeadlineMs = 5000;
 
 // A config is a page of text; anything far larger is the wrong file (or a
@@ -483,6 +484,11 @@ void ApplyDefaults(v1::ServerConfig& config) {
   v1::Upstream& client_records = *config.mutable_upstreams()->mutable_client_records();
   if (client_records.deadline_ms() == 0) client_records.set_deadline_ms(kDefaultUpstreamDeadlineMs);
 
+  v1::InventorySettings& inventory = *config.mutable_inventory();
+  if (inventory.expiry_warning_days() == 0) {
+    inventory.set_expiry_warning_days(kDefaultExpiryWarningDays);
+  }
+
   for (clinic::v1::Site& site : *config.mutable_chain()->mutable_sites()) {
     if (site.name().empty() && !site.site_id().empty()) {
       site.set_name(kSiteName.Format(site.site_id()));
@@ -553,6 +559,9 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
                    "needs tls.client_ca_file, the CA that signs client certificates"});
   }
   ValidateUpstream(out, "upstreams.client_records", config.upstreams().client_records());
+  CheckRangeOrDefault(out, "inventory.expiry_warning_days",
+                      config.inventory().expiry_warning_days(), 1, 365, "days",
+                      kDefaultExpiryWarningDays);
   return out;
 }
 

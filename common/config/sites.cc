@@ -24,6 +24,13 @@ absl::TimeZone Sites::ZoneOf(absl::string_view site_id) const {
 
 bool Sites::Contains(absl::string_view site_id) const { return Find(site_id) != nullptr; }
 
+std::vector<std::string> Sites::Ids() const {
+  std::vector<std::string> ids;
+  ids.reserve(sites_.size());
+  for (const auto& [id, site] : sites_) ids.push_back(id);
+  return ids;
+}
+
 const clinic::v1::Site* Sites::Find(absl::string_view site_id) const {
   const auto it = sites_.find(site_id);
   return it == sites_.end() ? nullptr : &it->second;

@@ -34,6 +34,9 @@ class Sites {
   // Whether `site_id` is a site of this chain.
   bool Contains(absl::string_view site_id) const;
 
+  // Every site id of the chain, in order.
+  std::vector<std::string> Ids() const;
+
   // The site, or nullptr when `site_id` is not one of this chain.
   const clinic::v1::Site* Find(absl::string_view site_id) const;
 

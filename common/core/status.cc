@@ -78,6 +78,14 @@ absl::Status WithReason(absl::Status status, absl::string_view reason, absl::str
   return status;
 }
 
+std::string GetReason(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kErrorInfoTypeUrl);
+  if (!payload.has_value()) return "";
+  clinic::v1::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status) {
   std::vector<FieldViolation> out;
   absl::optional<absl::Cord> payload = status.GetPayload(kBadRequestTypeUrl);

@@ -57,6 +57,9 @@ absl::Status Violations(const std::vector<FieldViolation>& violations);
 // Attaches a machine-readable reason (clinic.v1.ErrorInfo) to a status.
 absl::Status WithReason(absl::Status status, absl::string_view reason, absl::string_view domain);
 
+// The reason WithReason attached, empty when there is none.
+std::string GetReason(const absl::Status& status);
+
 // The field violations carried by a status, empty when it has none.
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 

@@ -65,6 +65,9 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
                                     v1::ROLE_FRONT_DESK};
   const std::set<R> clinical = {v1::ROLE_PRACTITIONER};
   const std::set<R> audit = {v1::ROLE_CHAIN_ADMIN, v1::ROLE_SITE_MANAGER, v1::ROLE_AUDITOR};
+  const std::set<R> stock_read = {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER,
+                                  v1::ROLE_INVENTORY_CLERK};
+  const std::set<R> stock_keep = {v1::ROLE_SITE_MANAGER, v1::ROLE_INVENTORY_CLERK};
   static const auto* table = new std::map<std::string, std::set<R>>{
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", everyone},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", everyone},
@@ -107,6 +110,35 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.Screening.ListScreenings", clinical},
       {"clinic.v1.Screening.ReviewScreening", clinical},
       {"clinic.v1.Screening.CheckEligibility", clinical},
+      // Stock is kept by the clerk and the manager; practitioners see it and
+      // consume it for treatments; traces name clients, so they are clinical.
+      {"clinic.v1.Inventory.CreateProduct", stock_keep},
+      {"clinic.v1.Inventory.GetProduct", stock_read},
+      {"clinic.v1.Inventory.UpdateProduct", stock_keep},
+      {"clinic.v1.Inventory.ListProducts", stock_read},
+      {"clinic.v1.Inventory.GetLot", stock_read},
+      {"clinic.v1.Inventory.ListLots", stock_read},
+      {"clinic.v1.Inventory.ReceiveStock", stock_keep},
+      {"clinic.v1.Inventory.ConsumeStock", clinical},
+      {"clinic.v1.Inventory.AdjustStock", stock_keep},
+      {"clinic.v1.Inventory.QuarantineStock", stock_keep},
+      {"clinic.v1.Inventory.ReleaseStock", stock_keep},
+      {"clinic.v1.Inventory.DisposeStock", stock_keep},
+      {"clinic.v1.Inventory.RecordStockCount", stock_keep},
+      {"clinic.v1.Inventory.SendTransfer", stock_keep},
+      {"clinic.v1.Inventory.ReceiveTransfer", stock_keep},
+      {"clinic.v1.Inventory.GetTransfer", stock_read},
+      {"clinic.v1.Inventory.ListTransfers", stock_read},
+      {"clinic.v1.Inventory.RecallLot", stock_keep},
+      {"clinic.v1.Inventory.TraceLot", clinical},
+      {"clinic.v1.Inventory.ListClientConsumptions", clinical},
+      {"clinic.v1.Inventory.GetMovement", stock_read},
+      {"clinic.v1.Inventory.ListMovements", stock_read},
+      {"clinic.v1.Inventory.ListStock", stock_read},
+      {"clinic.v1.Inventory.SetReorderPoint", stock_keep},
+      {"clinic.v1.Inventory.ListLowStock", stock_read},
+      {"clinic.v1.Inventory.ListExpiringStock", stock_read},
+      {"clinic.v1.Inventory.WatchAlerts", stock_read},
   };
   return *table;
 }

@@ -103,6 +103,60 @@ const std::map<std::string, std::string>& Baselines() {
       {"clinic.v1.Screening.CheckEligibility",
        "client: '{client}' treatment_type: 'treatmentTypes/test_screening' site_id: '{site}' "
        "area_ids: 'forehead'"},
+      {"clinic.v1.Inventory.CreateProduct",
+       "product { display_name: 'Hostile Cartridge {n}' manufacturer: 'Maker' model: 'M-1' "
+       "kind: CONSUMABLE_KIND_NEEDLE_CARTRIDGE cartridge { needles { needle_count: 36 } "
+       "needle_length_um: 2500 compatible_devices: 'Dermapen 4' } } request_id: '{rid}'"},
+      {"clinic.v1.Inventory.GetProduct", "name: '{product}'"},
+      {"clinic.v1.Inventory.UpdateProduct",
+       "product { name: '{product}' etag: '{product_etag}' display_name: 'Fixture Cartridge' "
+       "model: 'M-2' } update_mask { paths: 'display_name' paths: 'model' }"},
+      {"clinic.v1.Inventory.ListProducts", "kind: CONSUMABLE_KIND_NEEDLE_CARTRIDGE page_size: 10"},
+      {"clinic.v1.Inventory.GetLot", "name: '{lot}'"},
+      {"clinic.v1.Inventory.ListLots", "parent: '{product}' lot_number: 'FIXTURE-1' page_size: 10"},
+      {"clinic.v1.Inventory.ReceiveStock",
+       "site_id: '{site}' product: '{product}' lot_number: 'FIXTURE-1' "
+       "expiry_date { year: {expiry_year} month: 1 day: 1 } quantity: 10 "
+       "supplier: 'Supplier Ltd' delivery_note: 'DN-1' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.ConsumeStock",
+       "site_id: '{site}' product: '{product}' quantity: 1 device: 'Dermapen 4' "
+       "treatment_reference: 'hostile session' client: '{client}' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.AdjustStock",
+       "site_id: '{site}' lot: '{lot}' quantity_change: 1 reason: ADJUSTMENT_REASON_FOUND "
+       "note: 'found one' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.QuarantineStock",
+       "site_id: '{site}' lot: '{lot}' quantity: 1 note: 'seal broken' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.ReleaseStock",
+       "site_id: '{site}' lot: '{lot}' quantity: 1 note: 'seal fine' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.DisposeStock",
+       "site_id: '{site}' lot: '{recalled_lot}' quantity: 1 note: 'returned' "
+       "request_id: '{rid}'"},
+      {"clinic.v1.Inventory.RecordStockCount",
+       "site_id: '{site}' counts { lot: '{lot}' counted_quantity: 40000 } note: 'monthly' "
+       "request_id: '{rid}'"},
+      {"clinic.v1.Inventory.SendTransfer",
+       "transfer { from_site_id: '{site}' to_site_id: 'new-york-soho' "
+       "lines { lot: '{lot}' quantity: 1 } note: 'top up' } request_id: '{rid}'"},
+      {"clinic.v1.Inventory.ReceiveTransfer",
+       "name: '{fresh_transfer}' site_id: 'new-york-soho' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.GetTransfer", "name: '{transfer}'"},
+      {"clinic.v1.Inventory.ListTransfers",
+       "site_id: '{site}' state: TRANSFER_STATE_IN_TRANSIT page_size: 5"},
+      {"clinic.v1.Inventory.RecallLot",
+       "name: '{fresh_lot}' reason: 'sterility not assured' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.TraceLot", "name: '{lot}' page_size: 10"},
+      {"clinic.v1.Inventory.ListClientConsumptions", "client: '{client}' page_size: 10"},
+      {"clinic.v1.Inventory.GetMovement", "name: '{movement}'"},
+      {"clinic.v1.Inventory.ListMovements",
+       "site_id: '{site}' product: '{product}' lot: '{lot}' type: MOVEMENT_TYPE_RECEIVE "
+       "page_size: 5"},
+      {"clinic.v1.Inventory.ListStock", "site_id: '{site}' product: '{product}' page_size: 10"},
+      {"clinic.v1.Inventory.SetReorderPoint",
+       "reorder_point { site_id: '{site}' product: '{product}' reorder_point: 5 "
+       "reorder_quantity: 20 }"},
+      {"clinic.v1.Inventory.ListLowStock", "site_id: '{site}'"},
+      {"clinic.v1.Inventory.ListExpiringStock", "site_id: '{site}' within_days: 30 page_size: 10"},
+      {"clinic.v1.Inventory.WatchAlerts", "site_id: '{site}'"},
   };
   return *table;
 }

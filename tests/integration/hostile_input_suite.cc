@@ -281,6 +281,83 @@ void HostileInputTest::CreateFixtures() {
   }
   values_["{rid}"] = kRequestIdMarker;
   values_["{n}"] = "NNNNNNNN";
+  CreateInventoryFixtures();
+}
+
+void HostileInputTest::CreateInventoryFixtures() {
+  const int year = static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year());
+  values_["{expiry_year}"] = absl::StrCat(year + 2);
+  auto product =
+      Setup("Inventory", "CreateProduct",
+            absl::StrCat(
+                "product { display_name: 'Fixture Cartridge' manufacturer: 'Maker' "
+                "kind: CONSUMABLE_KIND_NEEDLE_CARTRIDGE cartridge { needles { needle_count: 36 } "
+                "needle_length_um: 2500 compatible_devices: 'Dermapen 4' } } request_id: '",
+                NextRequestId(), "'"));
+  if (product == nullptr) return;
+  values_["{product}"] = StringAt(*product, "name");
+  // A lot with units enough for every call that takes some.
+  auto receive = [](const std::string& lot_number) {
+    return Setup(
+        "Inventory", "ReceiveStock",
+        absl::StrCat("site_id: '", kSite, "' product: '", values_["{product}"], "' lot_number: '",
+                     lot_number, "' expiry_date { year: ", values_["{expiry_year}"],
+                     " month: 1 day: 1 } quantity: 100000 supplier: 'Supplier Ltd' "
+                     "request_id: '",
+                     NextRequestId(), "'"));
+  };
+  auto stocked = receive("FIXTURE-1");
+  auto recalled = receive("FIXTURE-R");
+  if (stocked == nullptr || recalled == nullptr) return;
+  values_["{lot}"] = StringAt(*stocked, "lot");
+  values_["{movement}"] = StringAt(*stocked, "name");
+  values_["{recalled_lot}"] = StringAt(*recalled, "lot");
+  auto transfer_text = [] {
+    return absl::StrCat("transfer { from_site_id: '", kSite,
+                        "' to_site_id: 'new-york-soho' lines { lot: '", values_["{lot}"],
+                        "' quantity: 1 } } request_id: '", NextRequestId(), "'");
+  };
+  auto transfer = Setup("Inventory", "SendTransfer", transfer_text());
+  if (transfer == nullptr ||
+      Setup("Inventory", "QuarantineStock",
+            absl::StrCat("site_id: '", kSite, "' lot: '", values_["{lot}"],
+                         "' quantity: 50000 note: 'fixture' request_id: '", NextRequestId(),
+                         "'")) == nullptr ||
+      Setup("Inventory", "RecallLot",
+            absl::StrCat("name: '", values_["{recalled_lot}"], "' reason: 'fixture' request_id: '",
+                         NextRequestId(), "'")) == nullptr) {
+    return;
+  }
+  values_["{transfer}"] = StringAt(*transfer, "name");
+  // Receiving a transfer or recalling a lot can happen once: each call gets
+  // a new one, behind a marker as long as its name.
+  const std::vector<std::tuple<std::string, char, std::function<std::string()>>> fresh = {
+      {"{fresh_transfer}", 'T',
+       [transfer_text] {
+         auto sent = Setup("Inventory", "SendTransfer", transfer_text());
+         return sent == nullptr ? std::string() : StringAt(*sent, "name");
+       }},
+      {"{fresh_lot}", 'L',
+       [receive] {
+         auto received = receive(absl::StrCat("FRESH-", ++calls_));
+         return received == nullptr ? std::string() : StringAt(*received, "lot");
+       }},
+      {"{product_etag}", 'P',
+       [] {
+         auto got = Setup("Inventory", "GetProduct", "name: '" + values_["{product}"] + "'");
+         return got == nullptr ? std::string() : StringAt(*got, "etag");
+       }},
+  };
+  for (const auto& [placeholder, letter, fetch] : fresh) {
+    const size_t length = fetch().size();
+    if (length < 2) {
+      setup_error_ = "cannot make a fresh value for " + placeholder;
+      return;
+    }
+    const std::string marker = std::string("~") + letter + std::string(length - 2, '~');
+    values_[placeholder] = marker;
+    fresh_[marker] = fetch;
+  }
 }
 
 std::unique_ptr<Message> HostileInputTest::Baseline(const MethodDescriptor* method,

@@ -97,6 +97,9 @@ class HostileInputTest : public ::testing::Test {
   // The records the baselines name: clients, a history, consents, a
   // treatment record, a token; and how to read each fresh etag.
   static void CreateFixtures();
+  // Inventory's: a product, a stocked lot with units set aside, a recalled
+  // lot, a transfer, and fresh transfers and lots for calls that use one up.
+  static void CreateInventoryFixtures();
 
   static std::string NextRequestId() { return absl::StrCat("hostile-", ++calls_); }
 

@@ -1,0 +1,5 @@
+# Inventory through gRPC, hosted as clinicd hosts it.
+clinic_add_test(inventory_test LABEL integration
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/inventory_test.cc
+  LIBS clinic_all_services clinic_server clinic_testing clinic_testing_access)
+add_dependencies(inventory_test clinic-plugin-probe clinic_bundled_plugins)
