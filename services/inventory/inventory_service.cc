@@ -77,7 +77,7 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
   Handle("QuarantineStock", &InventoryService::QuarantineStock);
   Handle("ReleaseStock", &InventoryService::ReleaseStock);
   Handle("DisposeStock", &InventoryService::DisposeStock);
-  Handle("RecordStockCount", &InventoryService::RecordStockCount);
+  Handle("CountStock", &InventoryService::CountStock);
   Handle("SendTransfer", &InventoryService::SendTransfer);
   Handle("ReceiveTransfer", &InventoryService::ReceiveTransfer);
   Handle("GetTransfer", &InventoryService::GetTransfer);

@@ -61,9 +61,8 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
                             v1::Movement& response);
   absl::Status DisposeStock(const server::Call& call, const v1::DisposeStockRequest& request,
                             v1::Movement& response);
-  absl::Status RecordStockCount(const server::Call& call,
-                                const v1::RecordStockCountRequest& request,
-                                v1::StockCount& response);
+  absl::Status CountStock(const server::Call& call, const v1::CountStockRequest& request,
+                          v1::StockCount& response);
   absl::Status SendTransfer(const server::Call& call, const v1::SendTransferRequest& request,
                             v1::Transfer& response);
   absl::Status ReceiveTransfer(const server::Call& call, const v1::ReceiveTransferRequest& request,

@@ -117,7 +117,7 @@ class InventoryStore {
                                                const std::string& lot_id, const Stamp& stamp) = 0;
   // `lot_ids[i]` is the (product id, lot id) of request.counts(i).
   virtual absl::StatusOr<v1::StockCount> Count(
-      const v1::RecordStockCountRequest& request, const std::string& caller,
+      const v1::CountStockRequest& request, const std::string& caller,
       const std::vector<std::pair<std::string, std::string>>& lot_ids, const Stamp& stamp) = 0;
 
   // Transfers. `transfer` has its name, sender and time set; `lot_ids[i]`

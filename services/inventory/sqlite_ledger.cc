@@ -39,7 +39,7 @@ constexpr char kAdjustMethod[] = "clinic.v1.Inventory/AdjustStock";
 constexpr char kQuarantineMethod[] = "clinic.v1.Inventory/QuarantineStock";
 constexpr char kReleaseMethod[] = "clinic.v1.Inventory/ReleaseStock";
 constexpr char kDisposeMethod[] = "clinic.v1.Inventory/DisposeStock";
-constexpr char kCountMethod[] = "clinic.v1.Inventory/RecordStockCount";
+constexpr char kCountMethod[] = "clinic.v1.Inventory/CountStock";
 
 std::string DateText(const v1::Date& date) {
   return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
@@ -316,7 +316,7 @@ absl::StatusOr<v1::Movement> SqliteInventoryStore::Dispose(const v1::DisposeStoc
 }
 
 absl::StatusOr<v1::StockCount> SqliteInventoryStore::Count(
-    const v1::RecordStockCountRequest& request, const std::string& caller,
+    const v1::CountStockRequest& request, const std::string& caller,
     const std::vector<std::pair<std::string, std::string>>& lot_ids, const Stamp& stamp) {
   v1::StockCount count;
   const std::string& site_id = request.site_id();

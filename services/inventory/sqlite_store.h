@@ -143,7 +143,7 @@ class SqliteInventoryStore final : public InventoryStore {
                                        const std::string& caller, const std::string& product_id,
                                        const std::string& lot_id, const Stamp& stamp) override;
   absl::StatusOr<v1::StockCount> Count(
-      const v1::RecordStockCountRequest& request, const std::string& caller,
+      const v1::CountStockRequest& request, const std::string& caller,
       const std::vector<std::pair<std::string, std::string>>& lot_ids, const Stamp& stamp) override;
 
   // sqlite_transfers.cc

@@ -264,9 +264,9 @@ absl::Status InventoryService::DisposeStock(const server::Call& call,
   return movement.status();
 }
 
-absl::Status InventoryService::RecordStockCount(const server::Call& call,
-                                                const v1::RecordStockCountRequest& request,
-                                                v1::StockCount& response) {
+absl::Status InventoryService::CountStock(const server::Call& call,
+                                          const v1::CountStockRequest& request,
+                                          v1::StockCount& response) {
   std::vector<FieldViolation> violations;
   sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
   ValidateText(request.note(), "note", /*required=*/false, kMaxNoteChars, violations);

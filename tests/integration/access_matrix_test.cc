@@ -124,7 +124,7 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.Inventory.QuarantineStock", stock_keep},
       {"clinic.v1.Inventory.ReleaseStock", stock_keep},
       {"clinic.v1.Inventory.DisposeStock", stock_keep},
-      {"clinic.v1.Inventory.RecordStockCount", stock_keep},
+      {"clinic.v1.Inventory.CountStock", stock_keep},
       {"clinic.v1.Inventory.SendTransfer", stock_keep},
       {"clinic.v1.Inventory.ReceiveTransfer", stock_keep},
       {"clinic.v1.Inventory.GetTransfer", stock_read},

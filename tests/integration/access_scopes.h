@@ -83,7 +83,7 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.Inventory.QuarantineStock", {"site_id"}},
       {"clinic.v1.Inventory.ReleaseStock", {"site_id"}},
       {"clinic.v1.Inventory.DisposeStock", {"site_id"}},
-      {"clinic.v1.Inventory.RecordStockCount", {"site_id"}},
+      {"clinic.v1.Inventory.CountStock", {"site_id"}},
       {"clinic.v1.Inventory.SendTransfer", {"transfer.from_site_id"}},
       {"clinic.v1.Inventory.ReceiveTransfer", {"site_id"}},
       {"clinic.v1.Inventory.GetTransfer", any_site},

@@ -131,7 +131,7 @@ const std::map<std::string, std::string>& Baselines() {
       {"clinic.v1.Inventory.DisposeStock",
        "site_id: '{site}' lot: '{recalled_lot}' quantity: 1 note: 'returned' "
        "request_id: '{rid}'"},
-      {"clinic.v1.Inventory.RecordStockCount",
+      {"clinic.v1.Inventory.CountStock",
        "site_id: '{site}' counts { lot: '{lot}' counted_quantity: 40000 } note: 'monthly' "
        "request_id: '{rid}'"},
       {"clinic.v1.Inventory.SendTransfer",

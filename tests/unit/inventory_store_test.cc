@@ -205,7 +205,7 @@ TEST_F(InventoryStoreTest, EveryMovementTypeMovesTheBalanceItNames) {
   ASSERT_TRUE(Consume("north", ProductNeed(product), 2, "c1").ok());
   EXPECT_EQ(BalanceText("north", product, lot), "5/2/0");
 
-  v1::RecordStockCountRequest count;
+  v1::CountStockRequest count;
   count.set_site_id("north");
   count.add_counts()->set_lot(adjust.lot());
   count.mutable_counts(0)->set_counted_quantity(4);
