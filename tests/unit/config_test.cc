@@ -150,6 +150,7 @@ TEST_F(ConfigLoadTest, DefaultsFillWhatTheFileLeavesOut) {
   EXPECT_EQ(config->server().max_concurrent_streams_per_connection(), 100);
   EXPECT_FALSE(config->server().reflection_disabled());
   EXPECT_EQ(config->plugins().load_timeout_ms(), 5000);
+  EXPECT_EQ(config->inventory().expiry_warning_days(), 30);
   EXPECT_EQ(config->chain().sites(0).name(), "sites/a");
 }
 
@@ -479,6 +480,12 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenRule{"LongPluginTimeout",
                    [](auto& c) { c.mutable_plugins()->set_load_timeout_ms(60001); },
                    "plugins.load_timeout_ms", "got 60001"},
+        BrokenRule{"NegativeExpiryWarning",
+                   [](auto& c) { c.mutable_inventory()->set_expiry_warning_days(-1); },
+                   "inventory.expiry_warning_days", "1 to 365 days"},
+        BrokenRule{"LongExpiryWarning",
+                   [](auto& c) { c.mutable_inventory()->set_expiry_warning_days(366); },
+                   "inventory.expiry_warning_days", "got 366"},
         BrokenRule{"UpstreamTargetWithoutToken",
                    [](auto& c) {
                      c.mutable_upstreams()->mutable_client_records()->set_target("127.0.0.1:5");
