@@ -115,7 +115,6 @@ CREATE TABLE alerts (
   site_id TEXT NOT NULL,
   data BLOB NOT NULL
 );
-CREATE INDEX alerts_by_site ON alerts (site_id, event_id);
 
 CREATE TABLE expiry_warnings (
   site_id TEXT NOT NULL,

@@ -54,6 +54,13 @@ struct ConsumeOrder {
   v1::Consumption consumption;
 };
 
+// What one read of the alerts found.
+struct AlertPage {
+  std::vector<v1::Alert> alerts;
+  // The event id the next read starts after.
+  int64_t position = 0;
+};
+
 // Filters of ListMovements, checked by the service.
 struct MovementFilter {
   std::string product_id;
@@ -165,10 +172,12 @@ class InventoryStore {
   // every lot on hand at a site of `through` that expires on or before the
   // site's day; returns how many it raised.
   virtual absl::StatusOr<int> RaiseExpiryAlerts(const DayBySite& through, absl::Time now) = 0;
-  // Alerts after `after_event_id`, oldest first, at most `limit`; of one
-  // site, or every site when `site_id` is empty.
-  virtual absl::StatusOr<std::vector<v1::Alert>> AlertsAfter(const std::string& site_id,
-                                                             int64_t after_event_id, int limit) = 0;
+  // Alerts after `after_event_id`, oldest first: of the at most `limit`
+  // alerts of the chain that follow it, those of `site_id` (every site's
+  // when empty). `position` is the last of those looked at, so a reader of
+  // one site moves past other sites' alerts.
+  virtual absl::StatusOr<AlertPage> AlertsAfter(const std::string& site_id,
+                                                int64_t after_event_id, int limit) = 0;
   // The newest alert's event id; 0 when there is none.
   virtual absl::StatusOr<int64_t> LatestAlertId() = 0;
   // Called after each commit that raised alerts, with the newest event id.

@@ -178,8 +178,8 @@ class SqliteInventoryStore final : public InventoryStore {
   absl::StatusOr<v1::ListExpiringStockResponse> ListExpiringStock(
       const v1::ListExpiringStockRequest& request, const DayBySite& through) override;
   absl::StatusOr<int> RaiseExpiryAlerts(const DayBySite& through, absl::Time now) override;
-  absl::StatusOr<std::vector<v1::Alert>> AlertsAfter(const std::string& site_id,
-                                                     int64_t after_event_id, int limit) override;
+  absl::StatusOr<AlertPage> AlertsAfter(const std::string& site_id, int64_t after_event_id,
+                                        int limit) override;
   absl::StatusOr<int64_t> LatestAlertId() override;
   void OnAlertsRaised(std::function<void(int64_t)> listener) override;
   absl::StatusOr<std::vector<std::string>> CheckLedger() override;

@@ -58,8 +58,7 @@ constexpr char kReorderPointsSql[] =
     "JOIN products p ON p.product_id = r.product_id WHERE (?1 = '' OR r.site_id = ?1) "
     "ORDER BY r.site_id, p.sort_key, r.product_id";
 constexpr char kAlertsAfterSql[] =
-    "SELECT data FROM alerts WHERE (?1 = '' OR site_id = ?1) AND event_id > ?2 "
-    "ORDER BY event_id LIMIT ?3";
+    "SELECT event_id, site_id, data FROM alerts WHERE event_id > ? ORDER BY event_id LIMIT ?";
 constexpr char kLatestAlertSql[] = "SELECT COALESCE(MAX(event_id), 0) FROM alerts";
 constexpr char kCheckLedgerSql[] =
     "SELECT s.site_id, s.lot_id, s.usable, s.quarantined, s.recalled, COALESCE(m.u, 0), "
@@ -365,27 +364,28 @@ absl::StatusOr<int> SqliteInventoryStore::RaiseExpiryAlerts(const DayBySite& thr
   return raised;
 }
 
-absl::StatusOr<std::vector<v1::Alert>> SqliteInventoryStore::AlertsAfter(const std::string& site_id,
-                                                                         int64_t after_event_id,
-                                                                         int limit) {
-  std::vector<v1::Alert> alerts;
+absl::StatusOr<AlertPage> SqliteInventoryStore::AlertsAfter(const std::string& site_id,
+                                                           int64_t after_event_id, int limit) {
+  AlertPage page;
+  page.position = after_event_id;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kAlertsAfterSql);
-    select.bind(1, site_id);
-    select.bind(2, static_cast<int64_t>(after_event_id));
-    select.bind(3, limit);
+    select.bind(1, static_cast<int64_t>(after_event_id));
+    select.bind(2, limit);
     while (select.executeStep()) {
+      page.position = select.getColumn(0).getInt64();
+      if (!site_id.empty() && select.getColumn(1).getString() != site_id) continue;
       v1::Alert alert;
-      if (absl::Status s = storage::ParseStored(select.getColumn(0), alert, "alert"); !s.ok()) {
+      if (absl::Status s = storage::ParseStored(select.getColumn(2), alert, "alert"); !s.ok()) {
         return s;
       }
-      alerts.push_back(std::move(alert));
+      page.alerts.push_back(std::move(alert));
     }
     select.reset();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return alerts;
+  return page;
 }
 
 absl::StatusOr<int64_t> SqliteInventoryStore::LatestAlertId() {

@@ -424,8 +424,9 @@ TEST_F(InventoryStoreTest, ARecallReachesEverySiteAndTheTraceNamesEveryClient) {
   // One alert per site concerned, told after the commit.
   auto alerts = store_->AlertsAfter("", 0, 100);
   ASSERT_TRUE(alerts.ok());
-  EXPECT_THAT(*alerts, SizeIs(3));
-  EXPECT_EQ(alert_id, alerts->back().event_id());
+  EXPECT_THAT(alerts->alerts, SizeIs(3));
+  EXPECT_EQ(alert_id, alerts->alerts.back().event_id());
+  EXPECT_EQ(alerts->position, alert_id);
 
   // The retry answers the same; another recall is refused.
   EXPECT_TRUE(store_->RecallLot(recall, kCaller, product, lot, Now()).ok());
@@ -539,23 +540,26 @@ TEST_F(InventoryStoreTest, LowStockAlertsOnceWhenTheReorderPointIsCrossed) {
   ASSERT_TRUE(Consume("north", ProductNeed(product), 1, "c1").ok());  // 5: not below
   auto none = store_->AlertsAfter("north", 0, 10);
   ASSERT_TRUE(none.ok());
-  EXPECT_THAT(*none, IsEmpty());
+  EXPECT_THAT(none->alerts, IsEmpty());
   ASSERT_TRUE(Consume("north", ProductNeed(product), 1, "c2").ok());  // 4: below
   ASSERT_TRUE(Consume("north", ProductNeed(product), 1, "c3").ok());  // 3: still below
   auto alerts = store_->AlertsAfter("north", 0, 10);
   ASSERT_TRUE(alerts.ok());
-  ASSERT_THAT(*alerts, SizeIs(1));
-  EXPECT_EQ((*alerts)[0].kind(), v1::ALERT_KIND_LOW_STOCK);
-  EXPECT_EQ((*alerts)[0].quantity(), 4);
-  EXPECT_EQ((*alerts)[0].reorder_point(), 5);
+  ASSERT_THAT(alerts->alerts, SizeIs(1));
+  EXPECT_EQ(alerts->alerts[0].kind(), v1::ALERT_KIND_LOW_STOCK);
+  EXPECT_EQ(alerts->alerts[0].quantity(), 4);
+  EXPECT_EQ(alerts->alerts[0].reorder_point(), 5);
   auto low = store_->ListLowStock("");
   ASSERT_TRUE(low.ok());
   ASSERT_THAT(low->items(), SizeIs(1));
   EXPECT_EQ(low->items(0).usable(), 3);
   // Another site's alerts are not this site's.
+  // Another site's alerts are not this site's, and a reader of that site
+  // moves past them.
   auto south = store_->AlertsAfter("south", 0, 10);
   ASSERT_TRUE(south.ok());
-  EXPECT_THAT(*south, IsEmpty());
+  EXPECT_THAT(south->alerts, IsEmpty());
+  EXPECT_EQ(south->position, alerts->alerts[0].event_id());
 }
 
 TEST_F(InventoryStoreTest, ExpiryAlertsAreRaisedOncePerSiteAndLot) {
@@ -572,14 +576,14 @@ TEST_F(InventoryStoreTest, ExpiryAlertsAreRaisedOncePerSiteAndLot) {
   EXPECT_EQ(*again, 0);
   auto alerts = store_->AlertsAfter("", 0, 10);
   ASSERT_TRUE(alerts.ok());
-  ASSERT_THAT(*alerts, SizeIs(2));
-  EXPECT_EQ((*alerts)[0].kind(), v1::ALERT_KIND_EXPIRING_SOON);
-  EXPECT_THAT((*alerts)[0].message(), HasSubstr("2026-12-20"));
+  ASSERT_THAT(alerts->alerts, SizeIs(2));
+  EXPECT_EQ(alerts->alerts[0].kind(), v1::ALERT_KIND_EXPIRING_SOON);
+  EXPECT_THAT(alerts->alerts[0].message(), HasSubstr("2026-12-20"));
   // Resuming after the first delivers only the second.
-  auto rest = store_->AlertsAfter("", (*alerts)[0].event_id(), 10);
+  auto rest = store_->AlertsAfter("", alerts->alerts[0].event_id(), 10);
   ASSERT_TRUE(rest.ok());
-  ASSERT_THAT(*rest, SizeIs(1));
-  EXPECT_EQ((*rest)[0].event_id(), (*alerts)[1].event_id());
+  ASSERT_THAT(rest->alerts, SizeIs(1));
+  EXPECT_EQ(rest->alerts[0].event_id(), alerts->alerts[1].event_id());
 
   v1::ListExpiringStockRequest expiring;
   auto listed = store_->ListExpiringStock(expiring, {{"north", 20261231}});
