@@ -2,6 +2,9 @@
 
 #include <grpcpp/server_context.h>
 
+#include <map>
+#include <string>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +14,7 @@
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/server/call_outcome.h"
+#include "common/server/event_stream.h"
 #include "common/server/principal.h"
 
 namespace clinic::server {
@@ -70,6 +74,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
         in_process_(in_process),
         record_(CallRecordOrNew(info->server_context())) {
     audited_ = !method_ || !method_->policy.audit_exempt();
+    streams_ = method_ && method_->method->server_streaming();
   }
 
   ~AuthInterceptor() override {
@@ -94,6 +99,11 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
       if (deferred_ && audited_ && !written_) {
         absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), *deferred_));
       }
+    }
+    if (streams_ && audited_ && !written_ && record_->admission.ok() &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA) &&
+        !methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      AuditOpening(*methods->GetSendInitialMetadata());
     }
     bool drop_message = !record_->admission.ok();
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -144,7 +154,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
         }
       }
     } else if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
-               !drop_message && audited_) {
+               !drop_message && audited_ && !streams_) {
       CollectResponse(methods->GetSendMessage());
     }
     if (drop_message &&
@@ -251,15 +261,38 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     return identity;
   }
 
+  // A stream's one audit event, written as its response headers go out
+  // (the kit sends them once the handler has accepted the request, before
+  // any message): the access decision and the request's names, with status
+  // OK for "opened". A stream refused or failed before that is audited with
+  // its status like any call; how an opened stream ended is in the call
+  // log, not the trail, and its messages are never audited one by one.
+  // Without its event a stream does not open: its "open" header is taken
+  // out, and the kit finishes it with the refusal recorded here.
+  void AuditOpening(std::multimap<std::string, std::string>& headers) {
+    if (absl::Status written = Write(grpc::Status::OK, /*settled=*/false); !written.ok()) {
+      Log(LogLevel::kError, "audit event not written; the stream is refused",
+          {{"method", info_->method()},
+           {"request_id", record_->request_id},
+           {"error", written.ToString()}});
+      record_->admission = absl::UnavailableError(
+          "the audit trail could not be written, so the stream is not opened; retry later");
+      record_->audited_status = ToGrpcStatus(record_->admission);
+      headers.erase(kStreamOpenKey);
+    }
+  }
+
   void CollectResponse(const void* message) {
     if (message == nullptr) return;
     auth::CollectResourceNames(*static_cast<const Message*>(message), auth::NameSource::kResponse,
                                kMaxAuditedNames, resource_names_);
   }
 
-  absl::Status Write(const grpc::Status& status) {
+  // `settled`: `status` is the call's last word, which the call log repeats;
+  // not for a stream's opening, whose end is yet to come.
+  absl::Status Write(const grpc::Status& status, bool settled = true) {
     written_ = true;
-    record_->audited_status = status;
+    if (settled) record_->audited_status = status;
     v1::AuditEvent event;
     *event.mutable_event_time() =
         ToTimestampMillis(record_->start_time == absl::Time() ? absl::Now() : record_->start_time);
@@ -294,6 +327,8 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   const InProcessIdentity* in_process_;
   std::shared_ptr<CallRecord> record_;
   bool audited_ = true;
+  // A server-streaming RPC: audited when it opens (AuditOpening).
+  bool streams_ = false;
   bool decided_ = false;
   bool written_ = false;
   bool request_missing_ = false;

@@ -11,6 +11,8 @@
 //   - appends one audit event per call, refused calls included, before the
 //     caller sees the response, unless the RPC is audit_exempt. A call whose
 //     event cannot be written fails with UNAVAILABLE instead of answering.
+//     A server-streaming call is one event too, written when the stream
+//     opens (or with its refusal), never one per message.
 // Health checking and reflection are open to everyone: they show nothing
 // about clients.
 #ifndef CLINIC_COMMON_SERVER_AUTH_INTERCEPTOR_H_

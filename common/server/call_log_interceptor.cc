@@ -60,6 +60,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
       // A parsed request leaves nothing for the access step to name.
       if (!request_missing_) ClearNotedParseError();
     }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) ++messages_;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && !logged_) {
       const grpc::Status sent = methods->GetSendStatus();
       if (request_missing_ && closed_) {
@@ -95,6 +96,21 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     if (!LogEnabled(level)) return;
     std::string peer;
     if (info_->server_context() != nullptr) peer = info_->server_context()->peer();
+    if (info_->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING) {
+      // A stream's line, written when it ends: how long it was open and
+      // how many messages it sent. Its audit event was written when it
+      // opened, so its code here is how it ended.
+      Log(level, "rpc",
+          {{"method", info_->method()},
+           {"principal", record_->authenticated ? record_->identity.principal.name() : ""},
+           {"code", GrpcCodeName(status.error_code())},
+           {"latency_ms", latency_ms},
+           {"messages", messages_},
+           {"request_id", request_id_},
+           {"peer", peer},
+           {"error", status.error_message()}});
+      return;
+    }
     Log(level, "rpc",
         {{"method", info_->method()},
          {"principal", record_->authenticated ? record_->identity.principal.name() : ""},
@@ -112,6 +128,8 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   bool request_missing_ = false;
   bool logged_ = false;
   bool closed_ = false;
+  // Messages sent (a stream's).
+  int64_t messages_ = 0;
   absl::optional<grpc::Status> deferred_;
   std::shared_ptr<CallRecord> record_;
 };

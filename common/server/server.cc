@@ -333,6 +333,10 @@ void Server::Shutdown(absl::Duration grace) {
     }
     Log(LogLevel::kInfo, "server shutting down",
         {{"grace_ms", static_cast<int64_t>(absl::ToInt64Milliseconds(grace))}});
+    // Streams would run for the whole grace and then be cancelled: they are
+    // ended first, with a status that tells their callers to resume, so the
+    // grace goes to unary calls finishing their work.
+    for (const auto& service : services_) service->EndStreams();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     trimmer_.reset();
     Log(LogLevel::kInfo, "server stopped");

@@ -58,7 +58,8 @@ class Server {
   // The port actually bound (useful with port 0); 0 for unix sockets.
   int port() const { return port_; }
 
-  // Reports NOT_SERVING on health, stops accepting calls, lets running calls
+  // Reports NOT_SERVING on health, ends open streams (UNAVAILABLE, so their
+  // callers resume elsewhere), stops accepting calls, lets running calls
   // finish for up to `grace`, then cancels what is left. Idempotent.
   void Shutdown(absl::Duration grace);
 

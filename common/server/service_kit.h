@@ -13,6 +13,10 @@
 //                            v1::Client& response);
 //   };
 //
+// A server-streaming RPC registers with HandleStream; its handler checks the
+// request and returns where the stream starts and how to read what follows
+// (event_stream.h), and the kit runs the stream without holding a thread.
+//
 // The kit is the only way a call reaches a handler: it admits the call (the
 // access decision the interceptor recorded, principal.h) before anything
 // else, and a handler can only be given a Call by the kit. It runs the
@@ -39,41 +43,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/server/call.h"
+#include "common/server/event_stream.h"
 #include "common/server/principal.h"
+#include "common/server/stream_reactor.h"
 #include "common/server/work_pool.h"
 
 namespace clinic::server {
-namespace internal {
-struct CallMaker;
-}  // namespace internal
-
-// One admitted call, as its handler sees it. Only the kit makes one, after
-// the call was admitted.
-class Call {
- public:
-  grpc::CallbackServerContext& context() const { return context_; }
-  // Who called, and for whom (auth::Identity).
-  const auth::Identity& identity() const { return record_->identity; }
-  // The principal recorded as author of changes: the person when a service
-  // acts for one, otherwise the caller.
-  const std::string& principal() const { return identity().effective().name(); }
-  // Whom a request_id belongs to (storage::IdempotentCall): the caller, and
-  // the person too when it acts for one.
-  std::string request_scope() const;
-  // x-request-id, or the one the server made.
-  const std::string& request_id() const { return record_->request_id; }
-  // The site the RPC's policy checked, when it names one.
-  const std::string& site_id() const { return record_->site_id; }
-
- private:
-  friend struct internal::CallMaker;
-  Call(grpc::CallbackServerContext& context, std::shared_ptr<const CallRecord> record)
-      : context_(context), record_(std::move(record)) {}
-
-  grpc::CallbackServerContext& context_;
-  std::shared_ptr<const CallRecord> record_;
-};
 
 // A service a Server hosts: a gRPC service whose full proto name is reported
 // by the health service. Made only through ServiceKit.
@@ -83,9 +61,19 @@ class HostedService : public grpc::Service {
   virtual absl::string_view full_name() const = 0;
 
   // OK when every RPC of the contract has exactly one handler of the
-  // request and response types the contract declares; otherwise
-  // FAILED_PRECONDITION listing what is wrong. Server::Start calls this.
+  // request and response types the contract declares, registered as the
+  // contract's kind of RPC (Handle for unary, HandleStream for server
+  // streaming); otherwise FAILED_PRECONDITION listing what is wrong.
+  // Server::Start calls this.
   absl::Status CheckComplete() const;
+
+  // Refuses new streams and ends the open ones with UNAVAILABLE (reason
+  // SERVER_SHUTTING_DOWN), without waiting; Server::Shutdown calls it before
+  // it stops gRPC, so open streams never hold the shutdown for its grace.
+  void EndStreams() { streams_.EndAll(); }
+
+  // The service's streams open now (admitted and not yet done).
+  int open_streams() const { return streams_.open(); }
 
  protected:
   // Declares every method of `descriptor` to gRPC, each answering
@@ -93,17 +81,25 @@ class HostedService : public grpc::Service {
   explicit HostedService(const google::protobuf::ServiceDescriptor* descriptor);
 
   // The index of `method` for a handler taking `request` and giving
-  // `response`, or -1 (noted for CheckComplete) when the contract has no
-  // such unary method or it already has a handler.
+  // `response` (one message, or a stream of them when `streams`), or -1
+  // (noted for CheckComplete) when the contract has no such method of that
+  // kind or it already has a handler.
   int Claim(absl::string_view method, const google::protobuf::Descriptor* request,
-            const google::protobuf::Descriptor* response);
+            const google::protobuf::Descriptor* response, bool streams = false);
 
   // Installs a typed callback handler for the method at `index`.
   void Install(int index, grpc::internal::MethodHandler* handler) {
     MarkMethodCallback(index, handler);
   }
 
+  // Sets the bounds of the service's server-streaming RPCs (event_stream.h);
+  // in the constructor, before the server starts.
+  void LimitStreams(const StreamLimits& limits) { streams_.set_limits(limits); }
+
+  internal::StreamRegistry& streams() { return streams_; }
+
  private:
+  internal::StreamRegistry streams_;
   const google::protobuf::ServiceDescriptor* descriptor_;
   // gRPC keeps the method paths as const char*; they live here.
   std::deque<std::string> paths_;
@@ -164,12 +160,58 @@ class ServiceKit : public HostedService {
     HandleOn(method, handler, &pool);
   }
 
-  // Called on gRPC's thread for each admitted call before its handler is
-  // queued or run; the call's context stays valid until it is answered.
-  // For watching calls (tests, metrics); it must not block.
+  // Registers `handler` as the server-streaming RPC `method`. The handler
+  // runs on the service's pool once per stream, when it opens: it checks the
+  // request (an error ends the stream with that status, as a unary handler's
+  // does) and returns the stream (event_stream.h), whose reads then run on
+  // the same pool, one batch at a time, while the kit writes the messages
+  // and waits on the feed.
+  template <typename Self, typename Request, typename Message>
+  void HandleStream(absl::string_view method,
+                    absl::StatusOr<EventStream<Message>> (Self::*handler)(const Call&,
+                                                                          const Request&)) {
+    HandleStreamOn(method, handler, pool_);
+  }
+
+  // HandleStream with the handler and the reads on `pool`, a pool of the
+  // service's own (see Handle with a pool).
+  template <typename Self, typename Request, typename Message>
+  void HandleStream(absl::string_view method,
+                    absl::StatusOr<EventStream<Message>> (Self::*handler)(const Call&,
+                                                                          const Request&),
+                    WorkPool& pool) {
+    HandleStreamOn(method, handler, pool);
+  }
+
+  // Called on gRPC's thread for each admitted call (each stream, as it
+  // opens) before its handler is queued or run; the call's context stays
+  // valid until it is answered. For watching calls (tests, metrics); it
+  // must not block.
   virtual void Admitted(const Call& /*call*/) {}
 
  private:
+  template <typename Self, typename Request, typename Message>
+  void HandleStreamOn(absl::string_view method,
+                      absl::StatusOr<EventStream<Message>> (Self::*handler)(const Call&,
+                                                                            const Request&),
+                      WorkPool& pool) {
+    const int index = Claim(method, Request::descriptor(), Message::descriptor(), /*streams=*/true);
+    if (index < 0) return;
+    Self* self = static_cast<Self*>(this);
+    ServiceKit* kit = this;
+    WorkPool* on = &pool;
+    Install(
+        index,
+        new grpc::internal::CallbackServerStreamingHandler<Request, Message>(
+            [kit, self, handler, on](grpc::CallbackServerContext* context, const Request* request) {
+              return internal::StreamReactor<Message>::Open(
+                  kit->streams(), *on, context, [kit](const Call& call) { kit->Admitted(call); },
+                  [self, handler, request](const Call& call) {
+                    return (self->*handler)(call, *request);
+                  });
+            }));
+  }
+
   // `pool` null: inline.
   template <typename Self, typename Request, typename Response>
   void HandleOn(absl::string_view method,
@@ -194,16 +236,6 @@ class ServiceKit : public HostedService {
 };
 
 namespace internal {
-
-// The refusal of a call the pool has no room for.
-absl::Status Overloaded();
-
-// Makes the Call of an admitted call; only Dispatch uses it.
-struct CallMaker {
-  static Call Make(grpc::CallbackServerContext& context, std::shared_ptr<const CallRecord> record) {
-    return Call(context, std::move(record));
-  }
-};
 
 template <typename Admitted, typename Body>
 grpc::ServerUnaryReactor* Dispatch(WorkPool* pool, grpc::CallbackServerContext* context,

@@ -100,6 +100,15 @@ void WorkPool::Loop() {
   }
 }
 
+namespace internal {
+
+absl::Status Overloaded() {
+  return WithReason(absl::ResourceExhaustedError("the server is overloaded; retry with backoff"),
+                    "SERVER_OVERLOADED", "clinic.v1");
+}
+
+}  // namespace internal
+
 absl::Status HandlerThrew(const grpc::ServerContextBase& context, const char* what) {
   std::string request_id = RequestIdOf(context);
   if (request_id.empty()) request_id = "(none)";

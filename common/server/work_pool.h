@@ -75,6 +75,12 @@ class WorkPool {
 // one bad call from terminating the process.
 absl::Status HandlerThrew(const grpc::ServerContextBase& context, const char* what);
 
+namespace internal {
+// The refusal of a call (or a stream's read) the pool has no room for:
+// RESOURCE_EXHAUSTED, reason SERVER_OVERLOADED.
+absl::Status Overloaded();
+}  // namespace internal
+
 // Runs `handler` and returns its status, or HandlerThrew's when it throws.
 template <typename Handler>
 absl::Status RunCatching(const grpc::ServerContextBase& context, Handler& handler) noexcept {

@@ -1,6 +1,6 @@
 clinic_add_test(access_matrix_test LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_matrix_test.cc
-  LIBS clinic_all_services clinic_server clinic_testing_access)
+  LIBS clinic_all_services clinic_server clinic_testing_access clinic_testing_rpc)
 clinic_link_whole_contracts(access_matrix_test)
 add_dependencies(access_matrix_test clinic-plugin-probe clinic_bundled_plugins)
 clinic_add_test(local_peer_test LABEL integration

@@ -12,7 +12,6 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <future>
 #include <map>
 #include <set>
 
@@ -27,6 +26,7 @@
 #include "services/clinicd/all_services.h"
 #include "tests/integration/access_scopes.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/rpc_call.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -214,23 +214,16 @@ class AccessMatrixTest : public ::testing::Test {
   }
 
   // Calls `method` with `request` as the holder of `token` (none when
-  // empty), optionally on behalf of `person`.
+  // empty), optionally on behalf of `person`. A server-streaming RPC counts
+  // as allowed once its stream opens (rpc_call.h).
   grpc::Status Call(const MethodDescriptor* method, const Message& request,
                     const std::string& token, const std::string& person = "") {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     if (!token.empty()) clinic::testing::AddToken(context, token);
     if (!person.empty()) context.AddMetadata("x-clinic-on-behalf-of", person);
-    std::string bytes;
-    request.SerializeToString(&bytes);
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer buffer(&slice, 1);
-    grpc::ByteBuffer response;
-    std::promise<grpc::Status> done;
-    generic_->UnaryCall(&context, "/" + method->service()->full_name() + "/" + method->name(),
-                        grpc::StubOptions(), &buffer, &response,
-                        [&done](grpc::Status status) { done.set_value(std::move(status)); });
-    return done.get_future().get();
+    return clinic::testing::CallRpc(*generic_, context, *method, request.SerializeAsString())
+        .status;
   }
 
   // Every RPC of every hosted service.

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <future>
 #include <tuple>
 
 #include "absl/strings/match.h"
@@ -19,6 +18,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/rpc_call.h"
 
 namespace clinic::hostile {
 
@@ -114,21 +114,13 @@ Outcome HostileInputTest::Call(const MethodDescriptor* method, const std::string
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   if (!token.empty()) clinic::testing::AddToken(context, token);
   context.AddMetadata("x-request-id", request_id);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  generic_->UnaryCall(&context, "/" + method->service()->full_name() + "/" + method->name(),
-                      grpc::StubOptions(), &request, &response,
-                      [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  // A stream that opens is given a moment for a first message, so a value
+  // it echoes is seen as a unary response's would be.
+  clinic::testing::RpcOutcome called =
+      clinic::testing::CallRpc(*generic_, context, *method, bytes, absl::Milliseconds(100));
   Outcome outcome;
-  outcome.status = done.get_future().get();
-  std::vector<grpc::Slice> slices;
-  if (outcome.status.ok() && response.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      outcome.response.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
+  outcome.status = std::move(called.status);
+  outcome.response = std::move(called.response);
   bool details_seen = false;
   for (const auto& [key, value] : context.GetServerTrailingMetadata()) {
     outcome.trailer_bytes += key.size() + value.size();

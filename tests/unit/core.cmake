@@ -13,3 +13,6 @@ clinic_add_test(resource_name_test LABEL unit
 clinic_add_test(hash_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/hash_test.cc
   LIBS clinic_hash)
+clinic_add_test(event_feed_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/event_feed_test.cc
+  LIBS clinic_core)
