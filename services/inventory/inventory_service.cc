@@ -91,6 +91,10 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
   Handle("SetReorderPoint", &InventoryService::SetReorderPoint);
   Handle("ListLowStock", &InventoryService::ListLowStock);
   Handle("ListExpiringStock", &InventoryService::ListExpiringStock);
+  HandleStream("WatchAlerts", &InventoryService::WatchAlerts);
+  absl::StatusOr<int64_t> latest = store_->LatestAlertId();
+  if (latest.ok()) alerts_.Publish(*latest);
+  store_->OnAlertsRaised([this](int64_t event_id) { alerts_.Publish(event_id); });
   RaiseExpiryAlerts();
   sweeper_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(sweep_mutex_);
@@ -103,6 +107,7 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
 }
 
 InventoryService::~InventoryService() {
+  store_->OnAlertsRaised(nullptr);
   {
     std::lock_guard<std::mutex> lock(sweep_mutex_);
     stopping_ = true;

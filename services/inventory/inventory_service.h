@@ -14,7 +14,9 @@
 
 #include "clinic/v1/inventory.grpc.pb.h"
 #include "common/config/sites.h"
+#include "common/core/event_feed.h"
 #include "common/plugins/plugin_host.h"
+#include "common/server/event_stream.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
 #include "services/inventory/inventory_store.h"
@@ -93,6 +95,8 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
   absl::Status ListExpiringStock(const server::Call& call,
                                  const v1::ListExpiringStockRequest& request,
                                  v1::ListExpiringStockResponse& response);
+  absl::StatusOr<server::EventStream<v1::Alert>> WatchAlerts(const server::Call& call,
+                                                             const v1::WatchAlertsRequest& request);
 
   // The last day a lot may expire on to count as expiring within `days` at
   // each site `site_id` covers (every site when empty).
@@ -107,6 +111,8 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
   config::Sites sites_;
   plugins::PluginHost& plugins_;
   int expiry_warning_days_;
+  // Told of every alert the store commits; wakes WatchAlerts streams.
+  EventFeed alerts_;
   // Lots come within the warning as days pass, with no call to notice it:
   // a thread of its own checks hourly.
   std::mutex sweep_mutex_;

@@ -176,8 +176,8 @@ class InventoryStore {
   // alerts of the chain that follow it, those of `site_id` (every site's
   // when empty). `position` is the last of those looked at, so a reader of
   // one site moves past other sites' alerts.
-  virtual absl::StatusOr<AlertPage> AlertsAfter(const std::string& site_id,
-                                                int64_t after_event_id, int limit) = 0;
+  virtual absl::StatusOr<AlertPage> AlertsAfter(const std::string& site_id, int64_t after_event_id,
+                                                int limit) = 0;
   // The newest alert's event id; 0 when there is none.
   virtual absl::StatusOr<int64_t> LatestAlertId() = 0;
   // Called after each commit that raised alerts, with the newest event id.

@@ -365,7 +365,7 @@ absl::StatusOr<int> SqliteInventoryStore::RaiseExpiryAlerts(const DayBySite& thr
 }
 
 absl::StatusOr<AlertPage> SqliteInventoryStore::AlertsAfter(const std::string& site_id,
-                                                           int64_t after_event_id, int limit) {
+                                                            int64_t after_event_id, int limit) {
   AlertPage page;
   page.position = after_event_id;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {

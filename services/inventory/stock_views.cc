@@ -184,4 +184,39 @@ absl::Status InventoryService::ListExpiringStock(const server::Call& /*call*/,
   return listed.status();
 }
 
+absl::StatusOr<server::EventStream<v1::Alert>> InventoryService::WatchAlerts(
+    const server::Call& /*call*/, const v1::WatchAlertsRequest& request) {
+  if (absl::Status s = sites_.CheckSite(request.site_id(), "site_id", /*required=*/false);
+      !s.ok()) {
+    return s;
+  }
+  if (request.after_event_id() < 0) {
+    return InvalidField("after_event_id",
+                        "must be an event id received before, or 0 for new alerts only");
+  }
+  absl::StatusOr<int64_t> latest = store_->LatestAlertId();
+  if (!latest.ok()) return latest.status();
+  if (request.after_event_id() > *latest) {
+    return WithReason(
+        absl::OutOfRangeError(absl::StrCat(
+            "after_event_id: ", request.after_event_id(), " is beyond the newest alert (", *latest,
+            "); it comes from another deployment or from before a restore")),
+        "EVENT_ID_UNKNOWN", "clinic.v1.Inventory");
+  }
+  server::EventStream<v1::Alert> stream;
+  stream.feed = &alerts_;
+  stream.after = request.after_event_id() == 0 ? *latest : request.after_event_id();
+  InventoryStore* store = store_.get();
+  stream.read = [store, site_id = request.site_id()](
+                    int64_t after, int max) -> absl::StatusOr<server::EventBatch<v1::Alert>> {
+    absl::StatusOr<AlertPage> page = store->AlertsAfter(site_id, after, max);
+    if (!page.ok()) return page.status();
+    server::EventBatch<v1::Alert> batch;
+    batch.messages = std::move(page->alerts);
+    batch.position = page->position;
+    return batch;
+  };
+  return stream;
+}
+
 }  // namespace clinic::inventory

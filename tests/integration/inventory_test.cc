@@ -459,5 +459,63 @@ TEST_F(InventoryTest, StockAndItsHistoryOutliveARestart) {
   EXPECT_EQ(Balance(kSoho, lot).usable(), 6);
 }
 
+// Alerts raised by other callers reach an open stream, and a tool that lost
+// its connection resumes from the last id it saw: nothing missed, nothing
+// twice.
+TEST_F(InventoryTest, AlertsStreamAsTheyAreRaisedAndResumeAfterADrop) {
+  const v1::Product product = Cartridge();
+  const std::string lot = ReceiveLot(kSoho, product.name(), "L1", 3);
+  auto point = Parse<v1::SetReorderPointRequest>(
+      absl::StrCat("reorder_point { site_id: '", kSoho, "' product: '", product.name(),
+                   "' reorder_point: 3 reorder_quantity: 10 }"));
+  v1::ReorderPoint set;
+  ASSERT_TRUE(stub_->SetReorderPoint(Context(clerk_).get(), point, &set).ok());
+
+  auto watch = Parse<v1::WatchAlertsRequest>(absl::StrCat("site_id: '", kSoho, "'"));
+  auto context = Context(site_clerk_);
+  auto reader = stub_->WatchAlerts(context.get(), watch);
+  // The stream is open (admitted, audited) once its header arrives.
+  reader->WaitForInitialMetadata();
+  v1::Consumption consumption;
+  ASSERT_TRUE(Consume(kSoho, NewClient(), "takes-one", consumption).ok());
+  v1::Alert low;
+  ASSERT_TRUE(reader->Read(&low));
+  EXPECT_EQ(low.kind(), v1::ALERT_KIND_LOW_STOCK);
+  EXPECT_EQ(low.site_id(), kSoho);
+  EXPECT_EQ(low.quantity(), 2);
+  // The connection drops.
+  context->TryCancel();
+  v1::Alert drained;
+  while (reader->Read(&drained)) {
+  }
+  reader->Finish();
+
+  // Raised while nobody watched.
+  auto recall = Parse<v1::RecallLotRequest>(
+      absl::StrCat("name: '", lot, "' reason: 'FSN-9' request_id: 'recall-l1'"));
+  v1::Recall recalled;
+  ASSERT_TRUE(stub_->RecallLot(Context(clerk_).get(), recall, &recalled).ok());
+
+  watch.set_after_event_id(low.event_id());
+  auto again_context = Context(site_clerk_);
+  auto again = stub_->WatchAlerts(again_context.get(), watch);
+  v1::Alert next;
+  ASSERT_TRUE(again->Read(&next));
+  EXPECT_EQ(next.kind(), v1::ALERT_KIND_RECALL);
+  EXPECT_GT(next.event_id(), low.event_id());
+  EXPECT_EQ(next.lot(), lot);
+  again_context->TryCancel();
+  while (again->Read(&next)) {
+  }
+  again->Finish();
+
+  // A position this deployment never gave out.
+  watch.set_after_event_id(1000000);
+  auto beyond_context = Context(site_clerk_);
+  auto beyond = stub_->WatchAlerts(beyond_context.get(), watch);
+  EXPECT_FALSE(beyond->Read(&next));
+  EXPECT_EQ(beyond->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+}
+
 }  // namespace
 }  // namespace clinic
