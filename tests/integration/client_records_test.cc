@@ -476,7 +476,7 @@ TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
   v1::TreatmentRecord record;
   grpc::Status status = stub_->CreateTreatmentRecord(Context().get(), request, &record);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(record.definition_version(), "2.0.0");
+  EXPECT_EQ(record.definition_version(), "2.1.0");
   EXPECT_EQ(record.recorded_by(), "staff/jane-doe");
 
   struct Bad {
