@@ -1,6 +1,7 @@
 // The definition validator's checks, shared by the files that hold them:
-// definition_validator.cc (identity, protocol, cartridges, questionnaire,
-// rules) and definition_conditions.cc (the conditions rules are made of).
+// definition_validator.cc (identity, protocol, questionnaire, rules),
+// definition_requirements.cc (the cartridges and other consumables a session
+// uses) and definition_conditions.cc (the conditions rules are made of).
 // Only those files include it.
 #ifndef CLINIC_COMMON_DEFINITION_DEFINITION_CHECKS_H_
 #define CLINIC_COMMON_DEFINITION_DEFINITION_CHECKS_H_
@@ -50,6 +51,7 @@ class Validator {
     CheckProtocol();
     CheckPainManagement();
     CheckCartridges();
+    CheckConsumables();
     CheckQuestions();
     CheckContraindications();
     CheckScreeningValidity();
@@ -103,7 +105,13 @@ class Validator {
 
   void CheckCartridges();
 
+  // The needle configurations a cartridge fits: typed `needles`, or the
+  // older text form, judged as declared (definition_upgrade.h), never both.
   void CheckNeedleConfigurations(const std::string& path, const v1::CartridgeRequirement& c);
+
+  void CheckLegacyNeedleConfigurations(const std::string& path, const v1::CartridgeRequirement& c);
+
+  void CheckNeedles(const std::string& path, const v1::CartridgeRequirement& c);
 
   // A list of area ids of the protocol, each once; `each` sees every id that
   // is one, at its first listing.
@@ -112,7 +120,11 @@ class Validator {
                     absl::string_view if_empty,
                     const std::function<void(const std::string&)>& each);
 
-  void CheckCartridge(const std::string& path, const v1::CartridgeRequirement& c, IdIndex& seen);
+  void CheckCartridge(const std::string& path, const v1::CartridgeRequirement& c);
+
+  void CheckConsumables();
+
+  void CheckConsumable(const std::string& path, const v1::ConsumableRequirement& c);
 
   void CheckQuestions();
 
@@ -167,6 +179,9 @@ class Validator {
   const v1::TreatmentDefinition& d_;
   std::vector<FieldViolation> out_;
   IdIndex indications_;
+  // Cartridge and consumable ids share one namespace: Inventory and records
+  // name a requirement by id alone.
+  IdIndex requirement_ids_;
   std::map<std::string, Reach> areas_;
   std::map<std::string, const v1::ScreeningQuestion*> questions_;
 };

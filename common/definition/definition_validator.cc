@@ -205,34 +205,6 @@ void Validator::CheckPainManagement() {
              {1, kMaxApplicationMinutes, kMinutes});
 }
 
-void Validator::CheckCartridges() {
-  if (d_.cartridges().empty()) {
-    Add("cartridges", "at least one cartridge requirement is required");
-  }
-  IdIndex seen;
-  for (int i = 0; i < d_.cartridges_size(); ++i) {
-    CheckCartridge(Index("cartridges", i), d_.cartridges(i), seen);
-  }
-}
-
-void Validator::CheckNeedleConfigurations(const std::string& path,
-                                          const v1::CartridgeRequirement& c) {
-  if (c.needle_configurations().empty()) {
-    Add(path, "at least one needle configuration is required, e.g. \"36\" or \"nano\"");
-  }
-  std::map<std::string, int> listed;  // configuration -> first index
-  for (int j = 0; j < c.needle_configurations_size(); ++j) {
-    const std::string& config = c.needle_configurations(j);
-    if (config != "nano" && !IsNeedleCount(config)) {
-      Add(Index(path, j), absl::StrCat(Quoted(config), " must be a needle count from \"1\" to \"",
-                                       kMaxNeedleCount, "\" without leading zeros, or \"nano\""));
-    } else if (auto [first, inserted] = listed.emplace(config, j); !inserted) {
-      Add(Index(path, j), absl::StrCat(Quoted(config), " is already listed at ",
-                                       "needle_configurations[", first->second, "]"));
-    }
-  }
-}
-
 void Validator::CheckAreaIds(const std::string& path,
                              const google::protobuf::RepeatedPtrField<std::string>& ids,
                              absl::string_view if_empty,
@@ -252,51 +224,6 @@ void Validator::CheckAreaIds(const std::string& path,
     } else {
       each(area_id);
     }
-  }
-}
-
-void Validator::CheckCartridge(const std::string& path, const v1::CartridgeRequirement& c,
-                               IdIndex& seen) {
-  CheckId(path, c.id(), seen);
-  CheckName(Field(path, "display_name"), c.display_name());
-  CheckNeedleConfigurations(Field(path, "needle_configurations"), c);
-
-  // The deepest depth among the areas the cartridge covers.
-  Reach deepest;
-  std::string deepest_area;
-  auto consider = [&](const std::string& area_id) {
-    const Reach& reach = areas_.at(area_id);
-    if (reach.depth_um > deepest.depth_um) {
-      deepest = reach;
-      deepest_area = area_id;
-    }
-  };
-  CheckAreaIds(Field(path, "area_ids"), c.area_ids(),
-               "is empty; name an area of the protocol (no area_ids means every area)", consider);
-  if (c.area_ids().empty()) {
-    for (const v1::TreatmentArea& area : d_.protocol().areas()) {
-      if (!area.id().empty()) consider(area.id());
-    }
-  }
-
-  const std::string length_path = Field(path, "min_needle_length_um");
-  if (CheckBounded(length_path, c.min_needle_length_um(),
-                   {1, kMaxNeedleDepthUm, kMicrometres, "longer than"}) &&
-      c.min_needle_length_um() < deepest.depth_um) {
-    Add(length_path,
-        absl::StrCat(
-            c.min_needle_length_um(), " um cannot reach the ", deepest.depth_um, " um that area ",
-            Named(deepest_area), " allows",
-            deepest.indication.empty()
-                ? ""
-                : absl::StrCat(" for indication ", Named(deepest.indication)),
-            c.area_ids().empty() ? " (a cartridge without area_ids covers every area)" : ""));
-  }
-  if (c.quantity_per_session() < 1) {
-    Add(Field(path, "quantity_per_session"),
-        c.quantity_per_session() == 0
-            ? std::string("is not set (0); it must be at least 1")
-            : absl::StrCat(c.quantity_per_session(), " must be at least 1"));
   }
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
@@ -39,15 +38,6 @@ bool IsDefinitionId(absl::string_view id) {
     const auto u = static_cast<unsigned char>(c);
     return absl::ascii_islower(u) || absl::ascii_isdigit(u) || c == '_';
   });
-}
-
-// "1" to "100" as written on a cartridge box: digits only, no leading zero.
-bool IsNeedleCount(absl::string_view text) {
-  int count = 0;
-  return !text.empty() && text.size() <= 3 && text[0] != '0' &&
-         std::all_of(text.begin(), text.end(),
-                     [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }) &&
-         absl::SimpleAtoi(text, &count) && count <= kMaxNeedleCount;
 }
 
 // Characters as a reader counts them: UTF-8 continuation bytes do not start one.

@@ -1,6 +1,6 @@
 // How the definition validator words its messages and reads the values it
-// checks: units in sentences, quoted values, field paths, id and needle-count
-// shapes, durations. Only the validator (definition_validator.cc) uses it.
+// checks: units in sentences, quoted values, field paths, id shapes,
+// durations. Only the validator's files (definition_checks.h) use it.
 #ifndef CLINIC_COMMON_DEFINITION_DEFINITION_WORDING_H_
 #define CLINIC_COMMON_DEFINITION_DEFINITION_WORDING_H_
 
@@ -15,8 +15,6 @@
 
 namespace clinic::definition_wording {
 
-// Needle counts as written on a cartridge box go up to this.
-inline constexpr int kMaxNeedleCount = 100;
 inline constexpr int64_t kSecondsPerDay = 24 * 3600;
 inline constexpr char kIdShape[] =
     " must be 2 to 63 lowercase letters, digits or underscores, starting with a letter";
@@ -35,6 +33,8 @@ inline constexpr Unit kHours{"hour", "hours", true};
 inline constexpr Unit kMinutes{"minute", "minutes", true};
 inline constexpr Unit kSeconds{"second", "seconds", true};
 inline constexpr Unit kYears{"year", "years", true};
+inline constexpr Unit kNeedles{"needle", "needles", true};
+inline constexpr Unit kUnits{"unit", "units", true};
 
 std::string Amount(int64_t n, const Unit& unit);
 std::string Bound(int64_t n, const Unit& unit);
@@ -61,9 +61,6 @@ bool IsBlank(absl::string_view text);
 
 // An id inside a definition (areas, questions, rules): see kIdShape.
 bool IsDefinitionId(absl::string_view id);
-
-// "1" to "100" as written on a cartridge box: digits only, no leading zero.
-bool IsNeedleCount(absl::string_view text);
 
 // Characters as a reader counts them: UTF-8 continuation bytes do not start one.
 size_t CharacterCount(absl::string_view text);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/core/hash.h"
+#include "common/definition/definition_upgrade.h"
 #include "common/definition/semver.h"
 #include "common/plugins/definition_history_schema.h"
 #include "common/storage/migrations.h"
@@ -40,6 +41,8 @@ absl::StatusOr<DefinitionVersion> ReadRow(SQLite::Statement& row) {
                                             stored.treatment_type_id, "' version ", stored.version,
                                             " is unreadable"));
   }
+  // Rows keep the bytes first accepted; an older host stored older forms.
+  UpgradeTreatmentDefinition(stored.definition);
   stored.definition_sha256 = row.getColumn(3).getString();
   stored.file_name = row.getColumn(4).getString();
   stored.file_sha256 = row.getColumn(5).getString();
@@ -71,6 +74,13 @@ std::string CanonicalDefinitionBytes(const v1::TreatmentDefinition& definition) 
     definition.SerializeToCodedStream(&coded);
   }
   return bytes;
+}
+
+bool SameContent(const DefinitionVersion& stored, absl::string_view sha256) {
+  if (stored.definition_sha256 == sha256) return true;
+  // Recorded in an older form: the definition was upgraded when read, so
+  // its hash now is what the same plugin's upgraded definition hashes to.
+  return Sha256Hex(CanonicalDefinitionBytes(stored.definition)) == sha256;
 }
 
 bool NewerVersionFirst(absl::string_view a, absl::string_view b) {
@@ -109,7 +119,7 @@ absl::StatusOr<Recorded> DefinitionHistory::Record(const v1::TreatmentType& type
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) {
       recorded.stored = **std::move(existing);
-      if (recorded.stored.definition_sha256 != sha256) {
+      if (!SameContent(recorded.stored, sha256)) {
         recorded.result = RecordResult::kContentDiffers;
         return absl::OkStatus();
       }

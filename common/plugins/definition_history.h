@@ -32,8 +32,14 @@ std::string CanonicalDefinitionBytes(const v1::TreatmentDefinition& definition);
 struct DefinitionVersion {
   std::string treatment_type_id;
   std::string version;
+  // In the current form: a version an older host recorded in an older form
+  // (needle configurations as text) is upgraded as it is read
+  // (definition_upgrade.h), so readers never meet the older form.
   v1::TreatmentDefinition definition;
-  // Lowercase hex SHA-256 of CanonicalDefinitionBytes(definition).
+  // Lowercase hex SHA-256 of the bytes recorded, CanonicalDefinitionBytes of
+  // the definition as first accepted. It never changes, so for a version
+  // recorded in an older form it is the hash of that form, not of
+  // `definition`; compare content with SameContent, not with this alone.
   std::string definition_sha256;
   // The plugin file it was first accepted from, and that file's SHA-256.
   std::string file_name;
@@ -61,6 +67,14 @@ struct Recorded {
   DefinitionVersion stored;
 };
 
+// Whether `stored` holds the definition whose CanonicalDefinitionBytes hash
+// to `sha256` (a definition as the host serves it, in the current form).
+// Compared in the current form, so a version an older host recorded with
+// needle configurations as text still matches the same plugin after the
+// host upgrades it: a restart must not refuse an unchanged plugin as a
+// reused version.
+bool SameContent(const DefinitionVersion& stored, absl::string_view sha256);
+
 // Orders versions newest first: by Semantic Versioning precedence, then,
 // for versions precedence ranks level (they differ only in build metadata),
 // by their text, higher first; text that is not a semantic version after
@@ -72,12 +86,13 @@ class DefinitionHistory {
   // Opens (creating and migrating) the history at `path`.
   static absl::StatusOr<std::unique_ptr<DefinitionHistory>> Open(const std::string& path);
 
-  // Records that `type` (a definition the host validated, and the plugin
-  // file it came from) was accepted at `now`, in one transaction: a new
-  // version is added, one stored with the same content gets `now` as its
-  // last-loaded time, and one stored with other content is left untouched
-  // and reported. The check and the write happen together, so two processes
-  // sharing the file cannot both record one version with different content.
+  // Records that `type` (a definition the host validated and upgraded, and
+  // the plugin file it came from) was accepted at `now`, in one transaction:
+  // a new version is added, one stored with the same content (SameContent)
+  // gets `now` as its last-loaded time, and one stored with other content is
+  // left untouched and reported. The check and the write happen together,
+  // so two processes sharing the file cannot both record one version with
+  // different content.
   absl::StatusOr<Recorded> Record(const v1::TreatmentType& type, absl::Time now);
 
   // The stored version, or nullopt when it was never recorded.

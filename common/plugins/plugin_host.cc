@@ -22,7 +22,7 @@
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
-#include "common/definition/definition_validator.h"
+#include "common/definition/definition_upgrade.h"
 #include "common/plugins/plugin_abi.h"
 #include "common/plugins/probe_protocol.h"
 #include "common/plugins/probe_runner.h"
@@ -207,7 +207,9 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
   if (!unknown.empty()) {
     return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE, std::move(unknown));
   }
-  std::vector<FieldViolation> violations = ValidateTreatmentDefinition(definition);
+  // Validated as the plugin declared it, then upgraded: what is served and
+  // recorded is always in the current form (definition_upgrade.h).
+  std::vector<FieldViolation> violations = AcceptTreatmentDefinition(definition);
   if (!violations.empty()) {
     std::vector<std::string> reasons;
     reasons.reserve(violations.size());
@@ -328,7 +330,7 @@ absl::optional<PluginProblem> PluginHost::CheckHistory(const clinic::v1::Treatme
   } else {
     earlier = history_->Find(definition.id(), definition.version());
     differs = earlier.ok() && earlier->has_value() &&
-              (*earlier)->definition_sha256 != Sha256Hex(CanonicalDefinitionBytes(definition));
+              !SameContent(**earlier, Sha256Hex(CanonicalDefinitionBytes(definition)));
   }
   if (!earlier.ok()) {
     problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_HISTORY);

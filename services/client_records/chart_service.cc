@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
@@ -13,6 +14,7 @@
 #include "services/client_records/client_records_names.h"
 #include "services/client_records/client_records_service.h"
 #include "services/client_records/client_validation.h"
+#include "services/client_records/treatment_validation.h"
 
 namespace clinic::client_records {
 namespace {
@@ -169,10 +171,24 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
                  "treatment_record.perform_time", violations);
   if (type != nullptr) {
     ValidateTreatedAreas(type->definition(), in.areas(), "treatment_record.areas", violations);
-    ValidateCartridgeUse(type->definition(), in.cartridge(), in.areas(),
-                         "treatment_record.cartridge", violations);
+    ValidateConsumableUses(type->definition(), in.consumables(), in.areas(),
+                           "treatment_record.consumables", violations);
   }
-  if (!in.has_cartridge()) violations.push_back({"treatment_record.cartridge", "is required"});
+  // The single cartridge is how records charted before consumables read;
+  // taking it now would chart a cartridge without its product and lot.
+  if (in.has_cartridge()) {
+    std::vector<absl::string_view> set;
+    if (!in.cartridge().product().empty()) set.push_back("product");
+    if (!in.cartridge().lot_number().empty()) set.push_back("lot_number");
+    if (!in.cartridge().requirement_id().empty()) set.push_back("requirement_id");
+    violations.push_back(
+        {"treatment_record.cartridge",
+         absl::StrCat(
+             "is only on records charted before consumables existed",
+             set.empty() ? "" : absl::StrCat(" (this one sets ", absl::StrJoin(set, ", "), ")"),
+             "; list the cartridge in consumables, with the product and lot Inventory "
+             "allocated")});
+  }
   ValidateText(in.screening(), "treatment_record.screening", false, 200, violations);
   ValidateText(in.notes(), "treatment_record.notes", false, 10000, violations);
   ValidateAdverseEvents(in.adverse_events(), now, "treatment_record.adverse_events", violations);

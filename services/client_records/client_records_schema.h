@@ -164,6 +164,16 @@ INSERT INTO request_log (method, caller, request_id, fingerprint, response, crea
 DROP TABLE request_log_unscoped;
 )sql";
 
+// Version 7: the recall trace is Inventory's
+// (docs/decisions/0011-recall-trace-owner.md), so no query looks treatment
+// records up by lot; the index only cost writes. The lot_number column stays
+// for the rows that fill it (records charted with one cartridge) and is
+// empty on newer ones. Self-contained, so a renumbering at merge only
+// changes its entry below.
+inline constexpr char kNoLotIndex[] = R"sql(
+DROP INDEX treatment_records_by_lot;
+)sql";
+
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
   // The shared tables every store has, from common/storage, as version 1
   // shipped them.
@@ -176,6 +186,7 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
       {4, "phone and email indexes usable with bound parameters", kSearchIndexFix},
       {5, "folded name keys for duplicates and search", kNameKeysSchema},
       {6, "request ids scoped by caller", kRequestLogByCaller},
+      {7, "no lookup of treatment records by lot", kNoLotIndex},
   };
   return *migrations;
 }

@@ -15,31 +15,18 @@
 #include "common/core/phone.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
+#include "services/client_records/field_paths.h"
 
 namespace clinic::client_records {
 namespace {
 
-// Messages list the valid ids only when the list is short enough to read.
-constexpr size_t kMaxListedIds = 12;
-
 constexpr int kMaxAgeYears = 130;
 constexpr size_t kMaxEmailBytes = 254;
 constexpr size_t kMaxEmailLocalBytes = 64;
-constexpr size_t kMaxLotNumberChars = 64;
-constexpr size_t kMaxProductChars = 200;
 constexpr size_t kMaxAdverseEventChars = 2000;
 constexpr size_t kMaxFactDetailChars = 500;
 // There are six regions; a longer list must repeat one.
 constexpr int kMaxFactRegions = 6;
-
-std::string Child(absl::string_view field, absl::string_view name) {
-  if (field.empty()) return std::string(name);
-  return absl::StrCat(field, ".", name);
-}
-
-std::string Indexed(absl::string_view field, int index) {
-  return absl::StrCat(field, "[", index, "]");
-}
 
 // Unicode's white space outside the control characters, which a pasted
 // address can carry invisibly.
@@ -50,13 +37,6 @@ bool IsSpace(uint32_t c) {
 
 std::string CodePointName(uint32_t c) {
   return absl::StrCat("U+", absl::AsciiStrToUpper(absl::StrCat(absl::Hex(c, absl::kZeroPad4))));
-}
-
-// " (areas: forehead, cheeks)", or nothing when the list is empty or too
-// long to help.
-std::string ListIfShort(absl::string_view noun, const std::vector<std::string>& ids) {
-  if (ids.empty() || ids.size() > kMaxListedIds) return "";
-  return absl::StrCat(" (", noun, ": ", absl::StrJoin(ids, ", "), ")");
 }
 
 // Why `phone` is not in E.164 shape, or empty when it is: the only rule
@@ -229,150 +209,6 @@ void ValidateCountryCode(absl::string_view code, absl::string_view field,
                    absl::StrCat(Quote(code, kQuotedChars, '"'),
                                 " is not an ISO 3166-1 alpha-2 country code: two upper-case "
                                 "letters such as \"GB\"")});
-  }
-}
-
-void ValidateTreatedAreas(const v1::TreatmentDefinition& definition,
-                          const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
-                          absl::string_view field, std::vector<FieldViolation>& out) {
-  if (areas.empty()) {
-    out.push_back({std::string(field), "at least one treated area is required"});
-    return;
-  }
-  std::map<std::string, const v1::TreatmentArea*> by_id;
-  std::vector<std::string> area_ids;
-  for (const v1::TreatmentArea& area : definition.protocol().areas()) {
-    by_id.emplace(area.id(), &area);
-    area_ids.push_back(area.id());
-  }
-  std::set<std::string> indications;
-  std::vector<std::string> indication_ids;
-  for (const v1::Indication& indication : definition.indications()) {
-    indications.insert(indication.id());
-    indication_ids.push_back(indication.id());
-  }
-  const std::string type = absl::StrCat("treatment type '", definition.id(), "'");
-  std::map<std::string, int> first_charted;
-  for (int i = 0; i < areas.size(); ++i) {
-    const v1::TreatedArea& treated = areas.Get(i);
-    const std::string path = Indexed(field, i);
-    if (treated.area_id().empty()) {
-      out.push_back({Child(path, "area_id"), absl::StrCat("is required: an area of ", type,
-                                                          ListIfShort("areas", area_ids))});
-      continue;
-    }
-    const auto it = by_id.find(treated.area_id());
-    if (it == by_id.end()) {
-      out.push_back({Child(path, "area_id"),
-                     absl::StrCat(Quote(treated.area_id(), kQuotedChars, '\''),
-                                  " is not an area of ", type, ListIfShort("areas", area_ids))});
-      continue;
-    }
-    const v1::TreatmentArea& area = *it->second;
-    const auto [first, inserted] = first_charted.emplace(area.id(), i);
-    if (!inserted) {
-      out.push_back({Child(path, "area_id"),
-                     absl::StrCat("'", area.id(), "' is charted twice (first at ",
-                                  Indexed(field, first->second), "); chart each area once")});
-    }
-
-    const std::string& indication = treated.indication_id();
-    const bool known_indication = !indication.empty() && indications.count(indication) > 0;
-    if (!indication.empty() && !known_indication) {
-      out.push_back(
-          {Child(path, "indication_id"),
-           absl::StrCat(Quote(indication, kQuotedChars, '\''), " is not an indication of ", type,
-                        ListIfShort("indications", indication_ids))});
-    }
-
-    const v1::DepthOverride* in_effect = nullptr;
-    if (known_indication) {
-      for (const v1::DepthOverride& o : area.depth_overrides()) {
-        if (o.indication_id() == indication) in_effect = &o;
-      }
-    }
-    const int depth = treated.needle_depth_um();
-    const int max_depth = in_effect != nullptr ? in_effect->max_depth_um() : area.max_depth_um();
-    if (depth < area.min_depth_um() || depth > max_depth) {
-      std::string message = absl::StrCat(depth, " um is outside the ", area.min_depth_um(), " to ",
-                                         max_depth, " um allowed on '", area.id(), "'");
-      if (in_effect != nullptr) {
-        absl::StrAppend(&message, " for ", indication);
-      } else if (depth > max_depth) {
-        // Too deep may be right for another indication: say which, so the
-        // practitioner can chart the indication rather than lower the depth.
-        std::vector<std::string> others;
-        for (const v1::DepthOverride& o : area.depth_overrides()) {
-          others.push_back(absl::StrCat("up to ", o.max_depth_um(), " um for ", o.indication_id()));
-        }
-        if (!others.empty()) absl::StrAppend(&message, " (", absl::StrJoin(others, ", "), ")");
-      }
-      out.push_back({Child(path, "needle_depth_um"), std::move(message)});
-    }
-
-    if (treated.passes() < area.min_passes() || treated.passes() > area.max_passes()) {
-      out.push_back({Child(path, "passes"),
-                     absl::StrCat(treated.passes(), " is outside the ", area.min_passes(), " to ",
-                                  area.max_passes(), " passes allowed on '", area.id(), "'")});
-    }
-  }
-}
-
-void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
-                          const v1::CartridgeUse& cartridge,
-                          const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
-                          absl::string_view field, std::vector<FieldViolation>& out) {
-  const std::string lot_field = Child(field, "lot_number");
-  const std::string& lot = cartridge.lot_number();
-  if (absl::StripAsciiWhitespace(lot).empty()) {
-    out.push_back({lot_field, "is required: every cartridge must be traceable to its lot"});
-  } else {
-    bool printable = true;
-    for (char c : lot) printable = printable && c >= ' ' && c <= '~';
-    if (!printable) {
-      out.push_back({lot_field, absl::StrCat(Quote(lot, kQuotedChars, '"'),
-                                             " is not a lot number: it must be printable ASCII "
-                                             "characters, as printed on the box")});
-    } else if (lot.size() > kMaxLotNumberChars) {
-      out.push_back({lot_field, absl::StrCat("is ", lot.size(), " characters long; at most ",
-                                             kMaxLotNumberChars, " are allowed")});
-    }
-  }
-  ValidateText(cartridge.product(), Child(field, "product"), false, kMaxProductChars, out);
-
-  if (cartridge.requirement_id().empty()) return;
-  const std::string requirement_field = Child(field, "requirement_id");
-  const v1::CartridgeRequirement* requirement = nullptr;
-  std::vector<std::string> requirement_ids;
-  for (const v1::CartridgeRequirement& r : definition.cartridges()) {
-    if (r.id() == cartridge.requirement_id()) requirement = &r;
-    requirement_ids.push_back(r.id());
-  }
-  if (requirement == nullptr) {
-    out.push_back(
-        {requirement_field,
-         absl::StrCat(Quote(cartridge.requirement_id(), kQuotedChars, '\''),
-                      " is not a cartridge requirement of treatment type '", definition.id(), "'",
-                      ListIfShort("requirements", requirement_ids))});
-    return;
-  }
-  if (requirement->area_ids().empty()) return;  // Fits every area.
-  const std::set<std::string> fits(requirement->area_ids().begin(), requirement->area_ids().end());
-  std::set<std::string> protocol_areas;
-  for (const v1::TreatmentArea& area : definition.protocol().areas()) {
-    protocol_areas.insert(area.id());
-  }
-  std::set<std::string> reported;
-  for (const v1::TreatedArea& treated : areas) {
-    const std::string& area_id = treated.area_id();
-    // Areas that are not in the protocol are reported by ValidateTreatedAreas.
-    if (protocol_areas.count(area_id) == 0 || fits.count(area_id) > 0 ||
-        !reported.insert(area_id).second) {
-      continue;
-    }
-    out.push_back({requirement_field, absl::StrCat("'", requirement->id(), "' is a cartridge for ",
-                                                   absl::StrJoin(requirement->area_ids(), ", "),
-                                                   ", not for area '", area_id, "'")});
   }
 }
 

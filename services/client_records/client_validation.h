@@ -1,7 +1,7 @@
-// Field checks for ClientRecords requests: dates, phones, emails, free text,
-// and a charted treatment against its treatment type's protocol. Called by the
-// ClientRecords service (client_records_service.cc, chart_service.cc) before
-// anything is stored.
+// Field checks for ClientRecords requests: dates, phones, emails, country
+// codes, medical facts and adverse events (a charted treatment against its
+// definition is treatment_validation.h). Called by the ClientRecords service
+// (client_records_service.cc, chart_service.cc) before anything is stored.
 //
 // Every function is pure: it appends one FieldViolation per problem found to
 // `out` and never clears it, so a request's checks collect every problem in
@@ -20,7 +20,6 @@
 #include "absl/time/time.h"
 #include "clinic/v1/clients.pb.h"
 #include "clinic/v1/common.pb.h"
-#include "clinic/v1/treatment.pb.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 
@@ -68,24 +67,6 @@ std::string NormalizeEmail(absl::string_view email);
 // Empty, or two upper-case ASCII letters (ISO 3166-1 alpha-2, e.g. "GB").
 void ValidateCountryCode(absl::string_view code, absl::string_view field,
                          std::vector<FieldViolation>& out);
-
-// The treated areas against the definition's protocol: at least one; each an
-// area of the protocol, charted once; the indication, when set, one of the
-// definition's; the needle depth within the area's range, whose maximum is
-// the indication's depth override when the area has one; the passes within
-// the area's range.
-void ValidateTreatedAreas(const v1::TreatmentDefinition& definition,
-                          const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
-                          absl::string_view field, std::vector<FieldViolation>& out);
-
-// The cartridge: a lot number (1 to 64 printable ASCII characters, as on the
-// box), an optional product name (at most 200 characters), and, when
-// requirement_id is set, a cartridge requirement of the definition that is
-// meant for every treated area.
-void ValidateCartridgeUse(const v1::TreatmentDefinition& definition,
-                          const v1::CartridgeUse& cartridge,
-                          const google::protobuf::RepeatedPtrField<v1::TreatedArea>& areas,
-                          absl::string_view field, std::vector<FieldViolation>& out);
 
 // A medical history's facts: each a known MedicalFact, listed once; start and
 // end dates real, the end not before the start; detail at most 500

@@ -24,6 +24,7 @@
 #include "services/access/access_service.h"
 #include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/charting.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -252,7 +253,7 @@ TEST_F(HostileInputTest, TimesOutOfRangeAreRefusedAndWriteNothing) {
     area->set_area_id("cheeks");
     area->set_needle_depth_um(1200);
     area->set_passes(2);
-    r->mutable_cartridge()->set_lot_number("LOT-1");
+    clinic::testing::AddCartridgeUse(*r, "face_36_42");
     record.set_request_id("bad-time-" + std::to_string(++n));
     v1::TreatmentRecord created;
     grpc::Status status = records_->CreateTreatmentRecord(As(nurse_).get(), record, &created);

@@ -15,6 +15,7 @@
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/charting.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -214,7 +215,7 @@ TEST_F(ClientRecordsRetryTest, TreatmentRecordsAndAddendaAreWrittenOnce) {
   area->set_area_id("cheeks");
   area->set_needle_depth_um(1200);
   area->set_passes(2);
-  record->mutable_cartridge()->set_lot_number("LOT-2026-0042");
+  clinic::testing::AddCartridgeUse(*record, "face_36_42");
   create.set_request_id("record-once");
   v1::CreateTreatmentRecordRequest other_create = create;
   other_create.mutable_treatment_record()->mutable_areas(0)->set_needle_depth_um(1000);

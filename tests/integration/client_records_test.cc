@@ -1,6 +1,8 @@
 // ClientRecords over real gRPC on loopback with a real SQLite file: every RPC,
 // paging, etags under concurrency, retried requests, restarts, migrations,
 // names in many scripts, and bad input.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gmock/gmock.h>
 #include <grpc/grpc.h>
 #include <grpc/support/alloc.h>
@@ -16,14 +18,17 @@
 #include "common/core/status.h"
 #include "common/server/server.h"
 #include "common/storage/database.h"
+#include "common/storage/ids.h"
 #include "common/storage/migrations.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/charting.h"
 #include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
 
@@ -134,8 +139,7 @@ class ClientRecordsTest : public ::testing::Test {
     a->set_area_id(area);
     a->set_needle_depth_um(depth);
     a->set_passes(passes);
-    record.mutable_cartridge()->set_lot_number("LOT-2026-0042");
-    record.mutable_cartridge()->set_product("36-pin cartridge");
+    clinic::testing::AddCartridgeUse(record, "face_36_42");
     return record;
   }
 
@@ -476,7 +480,7 @@ TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
   v1::TreatmentRecord record;
   grpc::Status status = stub_->CreateTreatmentRecord(Context().get(), request, &record);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(record.definition_version(), "2.0.0");
+  EXPECT_EQ(record.definition_version(), "2.1.0");
   EXPECT_EQ(record.recorded_by(), "staff/jane-doe");
 
   struct Bad {
@@ -522,6 +526,135 @@ TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
   ASSERT_TRUE(stub_->ListTreatmentRecords(Context().get(), list, &page).ok());
   EXPECT_THAT(page.treatment_records(), SizeIs(1));
   EXPECT_TRUE(page.next_page_token().empty());
+}
+
+// A session charts every product it used up, as Inventory allocated it; the
+// record reads back with all of them.
+TEST_F(ClientRecordsTest, ATreatmentRecordListsEverythingTheSessionUsedUp) {
+  const v1::Client client = Create(NewClient("Con", "Sumables")).client();
+  v1::CreateTreatmentRecordRequest request;
+  request.set_parent(client.name());
+  *request.mutable_treatment_record() = Record("cheeks", 1200);
+  v1::TreatedArea* forehead = request.mutable_treatment_record()->add_areas();
+  forehead->set_area_id("forehead");
+  forehead->set_needle_depth_um(500);
+  forehead->set_passes(2);
+  // A second cartridge, of another lot, on the forehead only.
+  v1::ConsumableUse& second =
+      clinic::testing::AddCartridgeUse(*request.mutable_treatment_record(), "face_12_16");
+  second.set_lot(std::string(clinic::testing::kCartridgeProduct) +
+                 "/lots/01JB4T00000000000000000043");
+  second.set_lot_number("LOT-2026-0043");
+  second.add_area_ids("forehead");
+  // The anaesthetic cream, whose lot the chart need not name.
+  v1::ConsumableUse* cream = request.mutable_treatment_record()->add_consumables();
+  cream->set_product("products/01JCREAM000000000000000004");
+  cream->set_quantity(2);
+  cream->set_requirement_id("lidocaine_cream");
+  request.set_request_id("consumables-1");
+  v1::TreatmentRecord created;
+  grpc::Status status = stub_->CreateTreatmentRecord(Context().get(), request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_THAT(created.consumables(), SizeIs(3));
+  EXPECT_FALSE(created.has_cartridge());
+
+  v1::GetTreatmentRecordRequest get;
+  get.set_name(created.name());
+  v1::TreatmentRecord got;
+  ASSERT_TRUE(stub_->GetTreatmentRecord(Context().get(), get, &got).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got, created))
+      << got.DebugString();
+  EXPECT_EQ(got.consumables(1).lot_number(), "LOT-2026-0043");
+  EXPECT_EQ(got.consumables(2).quantity(), 2);
+
+  // A requirement of another treatment type, and the single cartridge of
+  // older records, are refused, and nothing is written.
+  cream->set_requirement_id("prp_kit");
+  request.mutable_treatment_record()->mutable_cartridge()->set_lot_number("LOT-2026-0042");
+  request.set_request_id("consumables-2");
+  status = stub_->CreateTreatmentRecord(Context().get(), request, &created);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(Fields(status), ElementsAre("treatment_record.consumables[2].requirement_id",
+                                          "treatment_record.cartridge"));
+  v1::ListTreatmentRecordsRequest list;
+  list.set_parent(client.name());
+  v1::ListTreatmentRecordsResponse listed;
+  ASSERT_TRUE(stub_->ListTreatmentRecords(Context().get(), list, &listed).ok());
+  EXPECT_THAT(listed.treatment_records(), SizeIs(1));
+}
+
+// Records charted before records listed consumables name one cartridge. A
+// row written as that code wrote it still reads, lists and takes addenda,
+// exactly as it was charted.
+TEST_F(ClientRecordsTest, ARecordChartedWithOneCartridgeStillReads) {
+  const v1::Client client = Create(NewClient("Older", "Record")).client();
+  const std::string client_id = client.name().substr(std::string("clients/").size());
+  const std::string record_id = storage::NewId();
+  v1::TreatmentRecord charted;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        treatment_type_id: "microneedling"
+        definition_version: "2.0.0"
+        site_id: "london-soho"
+        practitioner: "staff/jane-doe"
+        perform_time { seconds: 1767225600 }
+        areas { area_id: "cheeks" needle_depth_um: 1200 passes: 2 }
+        cartridge {
+          product: "Dermapen 4 36-pin"
+          lot_number: "LOT-2025-0007"
+          requirement_id: "face_36_42"
+        }
+        recorded_by: "staff/jane-doe"
+        create_time { seconds: 1767225660 }
+      )pb",
+      &charted));
+  charted.set_name(client.name() + "/treatmentRecords/" + record_id);
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  {
+    SQLite::Database db(data_.Join("client_records.db"), SQLite::OPEN_READWRITE);
+    SQLite::Statement insert(db,
+                             "INSERT INTO treatment_records (record_id, client_id, "
+                             "treatment_type_id, site_id, lot_number, perform_ms, data) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const std::string bytes = charted.SerializeAsString();
+    insert.bind(1, record_id);
+    insert.bind(2, client_id);
+    insert.bind(3, charted.treatment_type_id());
+    insert.bind(4, charted.site_id());
+    insert.bind(5, charted.cartridge().lot_number());
+    insert.bind(6, static_cast<int64_t>(1767225600000));
+    insert.bind(7, bytes.data(), static_cast<int>(bytes.size()));
+    ASSERT_EQ(insert.exec(), 1);
+  }
+  Start();
+
+  v1::GetTreatmentRecordRequest get;
+  get.set_name(charted.name());
+  v1::TreatmentRecord got;
+  grpc::Status status = stub_->GetTreatmentRecord(Context().get(), get, &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got, charted))
+      << got.DebugString();
+  EXPECT_EQ(got.cartridge().lot_number(), "LOT-2025-0007");
+  EXPECT_THAT(got.consumables(), IsEmpty());
+
+  v1::ListTreatmentRecordsRequest list;
+  list.set_parent(client.name());
+  v1::ListTreatmentRecordsResponse listed;
+  ASSERT_TRUE(stub_->ListTreatmentRecords(Context().get(), list, &listed).ok());
+  ASSERT_THAT(listed.treatment_records(), SizeIs(1));
+  EXPECT_EQ(listed.treatment_records(0).cartridge().product(), "Dermapen 4 36-pin");
+
+  v1::AddTreatmentRecordAddendumRequest addendum;
+  addendum.set_name(charted.name());
+  addendum.mutable_addendum()->set_text("Reviewed after the upgrade.");
+  addendum.set_request_id("old-record-addendum");
+  v1::TreatmentRecord with_addendum;
+  status = stub_->AddTreatmentRecordAddendum(Context().get(), addendum, &with_addendum);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(with_addendum.addenda(), SizeIs(1));
+  EXPECT_EQ(with_addendum.cartridge().lot_number(), "LOT-2025-0007");
 }
 
 TEST_F(ClientRecordsTest, BadInputNamesEveryFieldAndWritesNothing) {
@@ -614,7 +747,7 @@ TEST_F(ClientRecordsTest, BadChartInputNamesTheFieldsAndWritesNothing) {
   EXPECT_THAT(Fields(status),
               ElementsAre("treatment_record.site_id", "treatment_record.practitioner",
                           "treatment_record.perform_time", "treatment_record.areas",
-                          "treatment_record.cartridge.lot_number", "treatment_record.cartridge"));
+                          "treatment_record.consumables"));
 
   v1::AddTreatmentRecordAddendumRequest addendum;
   addendum.set_name(client.name() + "/treatmentRecords/01J00000000000000000000000");

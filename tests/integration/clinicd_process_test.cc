@@ -115,7 +115,7 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
     Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "treatment-types"}, logs.path(),
                 dir_.path());
     EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
-    EXPECT_THAT(ctl.Stdout(), HasSubstr("microneedling\t2.0.0\t"));
+    EXPECT_THAT(ctl.Stdout(), HasSubstr("microneedling\t2.1.0\t"));
   }
   {
     Process ctl({clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_,
@@ -214,7 +214,7 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
         {clinic::testing::BinaryPath("clinicctl"), address, ana, "questionnaire", "microneedling"},
         logs.path());
     EXPECT_EQ(questionnaire.Wait(), 0) << questionnaire.Stderr();
-    EXPECT_THAT(questionnaire.Stdout(), HasSubstr("definition_version: \"2.0.0\""));
+    EXPECT_THAT(questionnaire.Stdout(), HasSubstr("definition_version: \"2.1.0\""));
     EXPECT_THAT(questionnaire.Stdout(), HasSubstr("id: \"active_skin_infection\""));
     Process reload({clinic::testing::BinaryPath("clinicctl"), address, ana, "reload-plugins"},
                    logs.path());

@@ -71,7 +71,9 @@ const std::map<std::string, std::string>& Baselines() {
        "parent: '{client}' treatment_record { treatment_type_id: 'microneedling' "
        "site_id: '{site}' practitioner: '{admin}' perform_time { seconds: {now} } "
        "areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
-       "cartridge { product: '36-pin cartridge' lot_number: 'LOT-2026-0042' } "
+       "consumables { product: 'products/01JCART0000000000000000036' "
+       "lot: 'products/01JCART0000000000000000036/lots/01JB4T00000000000000000042' "
+       "lot_number: 'LOT-2026-0042' quantity: 1 requirement_id: 'face_36_42' } "
        "notes: 'baseline' adverse_events { description: 'slight redness' "
        "severity: ADVERSE_EVENT_SEVERITY_MILD onset_time { seconds: {now} } } } "
        "request_id: '{rid}'"},

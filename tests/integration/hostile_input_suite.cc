@@ -205,15 +205,17 @@ void HostileInputTest::CreateFixtures() {
     if (consent == nullptr) return;
     values_[key] = StringAt(*consent, "name");
   }
-  auto record =
-      Setup("ClientRecords", "CreateTreatmentRecord",
-            absl::StrCat("parent: '", values_["{client}"],
-                         "' treatment_record { treatment_type_id: 'microneedling' site_id: '",
-                         kSite, "' practitioner: '", kAdmin, "' perform_time { seconds: ", now,
-                         " } areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
-                         "cartridge { product: '36-pin cartridge' lot_number: 'LOT-2026-0042' } } "
-                         "request_id: '",
-                         NextRequestId(), "'"));
+  auto record = Setup(
+      "ClientRecords", "CreateTreatmentRecord",
+      absl::StrCat("parent: '", values_["{client}"],
+                   "' treatment_record { treatment_type_id: 'microneedling' site_id: '", kSite,
+                   "' practitioner: '", kAdmin, "' perform_time { seconds: ", now,
+                   " } areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
+                   "consumables { product: 'products/01JCART0000000000000000036' "
+                   "lot: 'products/01JCART0000000000000000036/lots/01JB4T00000000000000000042' "
+                   "lot_number: 'LOT-2026-0042' quantity: 1 requirement_id: 'face_36_42' } } "
+                   "request_id: '",
+                   NextRequestId(), "'"));
   auto token = Setup("Access", "IssueToken",
                      absl::StrCat("principal: '", kVictim,
                                   "' description: 'fixture' request_id: 'fixture-token'"));

@@ -26,6 +26,7 @@
 #include "services/clinicd/all_services.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
+#include "tests/testing/charting.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -225,8 +226,7 @@ class PagingTest : public ::testing::Test {
       area->set_area_id("cheeks");
       area->set_needle_depth_um(1200);
       area->set_passes(2);
-      record->mutable_cartridge()->set_lot_number("LOT-2026-0042");
-      record->mutable_cartridge()->set_product("36-pin cartridge");
+      clinic::testing::AddCartridgeUse(*record, "face_12");
       record->set_notes(std::string(3000, 'r'));
       request.set_request_id(absl::StrCat(client, "-record-", i));
       v1::TreatmentRecord created;

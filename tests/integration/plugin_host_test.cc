@@ -1,7 +1,9 @@
 // The plugin host against real plugin files: every bundled plugin loads,
 // every kind of broken plugin is refused with its reason while the others
 // keep loading, and with a definition history every accepted version is
-// recorded and a reused version with other content refused. Each test
+// recorded and a reused version with other content refused. A plugin that
+// declares needle configurations in the older text form loads and is served
+// with typed needles, also against a history an older host wrote. Each test
 // assembles its own plugin folder.
 #include "common/plugins/plugin_host.h"
 
@@ -12,6 +14,8 @@
 
 #include <cstdio>
 
+#include "common/core/hash.h"
+#include "google/protobuf/text_format.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic::plugins {
@@ -20,6 +24,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using v1::PluginProblem;
 using v1::PluginProblemStage;
@@ -395,6 +400,80 @@ TEST_F(PluginHostTest, ANewVersionIsAcceptedAndEveryVersionStaysReadable) {
   EXPECT_EQ(never.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(never.status().message()),
               HasSubstr("treatment type 'test_alpha' version '3.0.0' was never loaded"));
+}
+
+// test_alpha declares its needle configurations as text ("12", "nano"), as
+// plugins built before typed needles did.
+void ExpectTypedAlphaNeedles(const v1::TreatmentDefinition& definition) {
+  ASSERT_THAT(definition.cartridges(), SizeIs(1));
+  const v1::CartridgeRequirement& cartridge = definition.cartridges(0);
+  EXPECT_THAT(cartridge.needle_configurations(), IsEmpty());
+  ASSERT_THAT(cartridge.needles(), SizeIs(2));
+  EXPECT_EQ(cartridge.needles(0).needle_count(), 12);
+  EXPECT_FALSE(cartridge.needles(0).nano());
+  EXPECT_EQ(cartridge.needles(1).needle_count(), 0);
+  EXPECT_TRUE(cartridge.needles(1).nano());
+}
+
+TEST_F(PluginHostTest, APluginWithNeedleConfigurationsAsTextIsServedWithTypedNeedles) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  const auto snapshot = host.Reload();
+  for (const auto& problem : snapshot->problems()) ADD_FAILURE() << problem.DebugString();
+  const v1::TreatmentType* type = snapshot->Find("test_alpha");
+  ASSERT_NE(type, nullptr);
+  ExpectTypedAlphaNeedles(type->definition());
+  // Recorded as served.
+  auto recorded = host.VersionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ExpectTypedAlphaNeedles(recorded->definition);
+  EXPECT_EQ(recorded->definition_sha256, Sha256Hex(CanonicalDefinitionBytes(type->definition())));
+}
+
+// A catalog database written by a host from before typed needles holds
+// test_alpha 1.0.0 as the plugin declared it, needle configurations as text.
+// After the upgrade the unchanged plugin is still that version, not a reused
+// one, and the recorded version reads with typed needles.
+TEST_F(PluginHostTest, AVersionAnOlderHostRecordedAsTextStillMatchesAfterARestart) {
+  v1::TreatmentType recorded_before;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      clinic::testing::ReadFile(clinic::testing::SourcePath("tests/plugins/test_alpha.textproto")),
+      recorded_before.mutable_definition()));
+  ASSERT_THAT(recorded_before.definition().cartridges(0).needle_configurations(), SizeIs(2));
+  recorded_before.mutable_source()->set_file_name("test_alpha.so");
+  recorded_before.mutable_source()->set_sha256(Sha256Hex("an older build"));
+  const std::string recorded_sha256 =
+      Sha256Hex(CanonicalDefinitionBytes(recorded_before.definition()));
+  {
+    std::unique_ptr<DefinitionHistory> older_host = History();
+    ASSERT_NE(older_host, nullptr);
+    ASSERT_TRUE(older_host->Record(recorded_before, absl::Now() - absl::Hours(24)).ok());
+  }
+
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  const auto snapshot = host.Reload();
+  for (const auto& problem : snapshot->problems()) ADD_FAILURE() << problem.DebugString();
+  const v1::TreatmentType* type = snapshot->Find("test_alpha");
+  ASSERT_NE(type, nullptr);
+  ExpectTypedAlphaNeedles(type->definition());
+  EXPECT_NE(Sha256Hex(CanonicalDefinitionBytes(type->definition())), recorded_sha256);
+
+  auto versions = host.VersionsOf("test_alpha");
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  EXPECT_THAT(*versions, ElementsAre("1.0.0"));
+  auto stored = host.VersionAt("test_alpha", "1.0.0");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->definition_sha256, recorded_sha256);
+  EXPECT_EQ(stored->file_name, "test_alpha.so");
+  ExpectTypedAlphaNeedles(stored->definition);
+
+  // Changed content under that version is still refused.
+  AddChangedAlpha();
+  const auto changed = host.Reload();
+  const PluginProblem* problem = ProblemFor(*changed, "test_alpha.so");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED);
 }
 
 TEST_F(PluginHostTest, WithoutAHistoryOnlyTheLoadedDefinitionsAreKnown) {

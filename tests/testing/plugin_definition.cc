@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include "common/definition/definition_upgrade.h"
 #include "common/plugins/plugin_abi.h"
 #include "common/plugins/probe_protocol.h"
 
@@ -22,7 +23,9 @@ v1::TreatmentDefinition LoadPluginDefinition(const std::string& path) {
   }
   if (!definition.ParseFromArray(read.data, static_cast<int>(read.size))) {
     ADD_FAILURE() << path << ": the definition bytes do not decode";
+    return definition;
   }
+  UpgradeTreatmentDefinition(definition);
   return definition;
 }
 

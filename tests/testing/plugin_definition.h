@@ -10,8 +10,11 @@
 
 namespace clinic::testing {
 
-// The definition of the plugin at `path`; adds a test failure and returns an
-// empty definition when the file does not load or its bytes do not decode.
+// The definition of the plugin at `path` as the host serves it: older forms
+// upgraded (definition_upgrade.h), so needle configurations are typed
+// `needles` whichever form the plugin declared. Adds a test failure and
+// returns an empty definition when the file does not load or its bytes do
+// not decode.
 // The library stays loaded for the rest of the test program; only trusted,
 // built plugins belong here.
 v1::TreatmentDefinition LoadPluginDefinition(const std::string& path);

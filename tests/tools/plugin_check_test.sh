@@ -21,7 +21,7 @@ expect() {  # expect NAME WANTED_EXIT PATTERN -- ARGS...
   fi
 }
 
-expect bundled-plugins-pass 0 'treatment type: microneedling 2\.0\.0' -- \
+expect bundled-plugins-pass 0 'treatment type: microneedling 2\.1\.0' -- \
   "$plugins/clinic_microneedling.so" "$plugins/clinic_rf_microneedling.so" \
   "$plugins/clinic_prp_microneedling.so"
 # The definition as loaded: a plugin built on a base shows the base's entries
@@ -30,6 +30,12 @@ expect print-definition-base 0 'id: "keloid_scarring_tendency"' -- --print_defin
   "$test_plugins/test_based.so"
 expect print-definition-own 0 'id: "test_own_rule"' -- --print_definition \
   "$test_plugins/test_based.so"
+expect consumables-counted 0 'cartridges: 3, other consumables: 2' -- \
+  "$plugins/clinic_prp_microneedling.so"
+# A plugin declaring needle configurations as text ("nano") is printed as
+# served: with typed needles.
+expect print-definition-typed-needles 0 '^    nano: true$' -- --print_definition \
+  "$test_plugins/test_alpha.so"
 expect print-definition-utf8 0 'display_name: "Décolleté"' -- --print_definition \
   "$plugins/clinic_microneedling.so"
 expect invalid-definition-explained 1 'protocol\.areas\[0\]\.max_depth_um' -- \

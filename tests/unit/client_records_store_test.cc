@@ -8,6 +8,7 @@
 
 #include "common/storage/database.h"
 #include "common/storage/ids.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/client_records/client_name_keys.h"
 #include "services/client_records/client_records_schema.h"
@@ -176,9 +177,35 @@ TEST_F(ClientRecordsStoreTest, UnknownClientsAreNotFoundEverywhere) {
   EXPECT_EQ(store_->ListConsents(nobody, list).status().code(), absl::StatusCode::kNotFound);
 }
 
+// A treatment record as records were charted before they listed consumables:
+// one cartridge with its printed lot number.
+v1::TreatmentRecord ChartedWithOneCartridge(const std::string& client_id,
+                                            const std::string& record_id) {
+  v1::TreatmentRecord record;
+  record.set_name("clients/" + client_id + "/treatmentRecords/" + record_id);
+  record.set_treatment_type_id("microneedling");
+  record.set_definition_version("2.0.0");
+  record.set_site_id("london-soho");
+  record.set_practitioner("staff/jane");
+  record.mutable_perform_time()->set_seconds(1767225600);
+  v1::TreatedArea* area = record.add_areas();
+  area->set_area_id("cheeks");
+  area->set_needle_depth_um(1200);
+  area->set_passes(2);
+  record.mutable_cartridge()->set_product("Dermapen 4 36-pin");
+  record.mutable_cartridge()->set_lot_number("LOT-2025-0007");
+  record.mutable_cartridge()->set_requirement_id("face_36_42");
+  record.set_recorded_by("staff/jane");
+  return record;
+}
+
+constexpr char kOldClientId[] = "01JB0000000000000000000001";
+constexpr char kOldRecordId[] = "01JB0000000000000000000002";
+
 // A file at every earlier version reaches the schema of a new file exactly.
 // Retries recorded before request ids were scoped by caller are kept, under
-// caller ''.
+// caller ''; treatment records charted with one cartridge, from the version
+// the chart appeared on, still read as charted.
 TEST(ClientRecordsMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
   const auto& all = ClientRecordsMigrations();
   clinic::testing::MigrationCheck check;
@@ -197,30 +224,69 @@ TEST(ClientRecordsMigrationTest, EveryEarlierVersionMigratesToTheSameSchema) {
     if (schema.steps.empty()) return;
     auto db = storage::Database::Open(path, storage::Database::Options());
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)
-                    ->Write([](storage::Connection& c) {
-                      c.Exec(
-                          "INSERT INTO request_log (method, request_id, fingerprint, response, "
-                          "created_at_ms) VALUES ('clinic.v1.ClientRecords/CreateClient', "
-                          "'before-upgrade', x'01', x'', 1)");
-                      return absl::OkStatus();
-                    })
-                    .ok());
+    const size_t version = schema.steps.size();
+    ASSERT_TRUE(
+        (*db)
+            ->Write([&](storage::Connection& c) {
+              // Version 6 keyed the request log by caller.
+              c.Exec(version < 6
+                         ? "INSERT INTO request_log (method, request_id, fingerprint, response, "
+                           "created_at_ms) VALUES ('clinic.v1.ClientRecords/CreateClient', "
+                           "'before-upgrade', x'01', x'', 1)"
+                         : "INSERT INTO request_log (method, caller, request_id, fingerprint, "
+                           "response, created_at_ms) VALUES "
+                           "('clinic.v1.ClientRecords/CreateClient', '', 'before-upgrade', x'01', "
+                           "x'', 1)");
+              if (version < 3) return absl::OkStatus();  // no chart yet
+              SQLite::Statement client(
+                  c.raw(),
+                  "INSERT INTO clients (client_id, home_site_id, state, family_name, given_name, "
+                  "date_of_birth, phone, email, search_names, update_ms, revision, data) "
+                  "VALUES (?, 'london-soho', 1, 'Record', 'Older', '1990-04-12', '', '', "
+                  "'older record', 1, 1, x'')");
+              client.bind(1, kOldClientId);
+              client.exec();
+              const std::string bytes =
+                  ChartedWithOneCartridge(kOldClientId, kOldRecordId).SerializeAsString();
+              SQLite::Statement record(
+                  c.raw(),
+                  "INSERT INTO treatment_records (record_id, client_id, treatment_type_id, "
+                  "site_id, lot_number, perform_ms, data) VALUES (?, ?, 'microneedling', "
+                  "'london-soho', 'LOT-2025-0007', 1767225600000, ?)");
+              record.bind(1, kOldRecordId);
+              record.bind(2, kOldClientId);
+              record.bind(3, bytes.data(), static_cast<int>(bytes.size()));
+              record.exec();
+              return absl::OkStatus();
+            })
+            .ok());
   };
   check.check = [](const std::string& path, const clinic::testing::EarlierSchema& schema) {
     if (schema.steps.empty()) return;
-    auto db = storage::Database::Open(path, storage::Database::Options());
-    ASSERT_TRUE(db.ok());
-    std::string kept;
-    ASSERT_TRUE((*db)
-                    ->Read([&](storage::Connection& c) {
-                      SQLite::Statement& select =
-                          c.Prepare("SELECT caller || '|' || request_id FROM request_log");
-                      while (select.executeStep()) kept += select.getColumn(0).getString();
-                      return absl::OkStatus();
-                    })
-                    .ok());
-    EXPECT_EQ(kept, "|before-upgrade");
+    {
+      auto db = storage::Database::Open(path, storage::Database::Options());
+      ASSERT_TRUE(db.ok());
+      std::string kept;
+      ASSERT_TRUE((*db)
+                      ->Read([&](storage::Connection& c) {
+                        SQLite::Statement& select =
+                            c.Prepare("SELECT caller || '|' || request_id FROM request_log");
+                        while (select.executeStep()) kept += select.getColumn(0).getString();
+                        return absl::OkStatus();
+                      })
+                      .ok());
+      EXPECT_EQ(kept, "|before-upgrade");
+    }
+    if (schema.steps.size() < 3) return;
+    auto store = OpenSqliteClientRecordsStore(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<v1::TreatmentRecord> record =
+        (*store)->GetTreatmentRecord(kOldClientId, kOldRecordId);
+    ASSERT_TRUE(record.ok()) << record.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        *record, ChartedWithOneCartridge(kOldClientId, kOldRecordId)))
+        << record->DebugString();
+    EXPECT_TRUE(record->consumables().empty());
   };
   clinic::testing::ExpectEveryEarlierSchemaMigratesExactly(check);
 }

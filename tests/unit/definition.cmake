@@ -7,3 +7,6 @@ add_dependencies(definition_validator_test clinic_bundled_plugins clinic_test_pl
 clinic_add_test(semver_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/semver_test.cc
   LIBS clinic_definition)
+clinic_add_test(definition_upgrade_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/definition_upgrade_test.cc
+  LIBS clinic_definition clinic_testing)

@@ -1,7 +1,8 @@
 // The definition history on a real SQLite file: a version is recorded once,
 // seen again without a new row, never rewritten with other content, kept
 // across reopening, listed newest first, and protected by the database
-// itself against being changed or deleted.
+// itself against being changed or deleted; a version recorded in an older
+// form of the definition still matches the same plugin read today.
 #include "common/plugins/definition_history.h"
 
 #include <SQLiteCpp/Database.h>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/core/hash.h"
+#include "common/definition/definition_upgrade.h"
 #include "common/plugins/definition_history_schema.h"
 #include "tests/testing/schema_check.h"
 #include "tests/testing/test_env.h"
@@ -135,6 +137,52 @@ TEST_F(DefinitionHistoryTest, TheSameDefinitionEncodedInAnotherFieldOrderIsTheSa
   auto again = history_->Record(same, now_ + absl::Minutes(1));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->result, RecordResult::kSeenAgain);
+}
+
+// A host from before typed needles recorded definitions as plugins declared
+// them, needle configurations as text. Such a row is read in the current
+// form, keeps its recorded hash, and still matches the same plugin, which
+// the host now serves upgraded: a restart after the upgrade must not refuse
+// an unchanged plugin as a reused version.
+TEST_F(DefinitionHistoryTest, AVersionRecordedWithNeedleTextMatchesTheSamePluginUpgraded) {
+  v1::TreatmentType declared = Type("alpha", "1.0.0", "Alpha");
+  v1::CartridgeRequirement& cartridge = *declared.mutable_definition()->add_cartridges();
+  cartridge.set_id("face_36");
+  cartridge.add_needle_configurations("36");
+  cartridge.add_needle_configurations("nano");
+  ASSERT_TRUE(history_->Record(declared, now_).ok());
+  const std::string recorded_sha256 = Sha256Hex(CanonicalDefinitionBytes(declared.definition()));
+  Reopen();
+
+  v1::TreatmentType served = declared;
+  ASSERT_TRUE(UpgradeTreatmentDefinition(*served.mutable_definition()));
+  const std::string served_sha256 = Sha256Hex(CanonicalDefinitionBytes(served.definition()));
+  // Hashed as bytes alone, the two forms differ: that is what must not
+  // refuse the plugin.
+  ASSERT_NE(served_sha256, recorded_sha256);
+
+  auto found = history_->Find("alpha", "1.0.0");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_THAT((*found)->definition.cartridges(0).needle_configurations(), IsEmpty());
+  ASSERT_EQ((*found)->definition.cartridges(0).needles_size(), 2);
+  EXPECT_EQ((*found)->definition.cartridges(0).needles(0).needle_count(), 36);
+  EXPECT_TRUE((*found)->definition.cartridges(0).needles(1).nano());
+  EXPECT_EQ((*found)->definition_sha256, recorded_sha256);
+  EXPECT_TRUE(SameContent(**found, served_sha256));
+
+  auto again = history_->Record(served, now_ + absl::Hours(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->result, RecordResult::kSeenAgain);
+  EXPECT_EQ(again->stored.definition_sha256, recorded_sha256);
+  EXPECT_EQ(RowCount(path_), 1);
+
+  // Other content is still other content, in either form.
+  v1::TreatmentType changed = served;
+  changed.mutable_definition()->mutable_cartridges(0)->mutable_needles(0)->set_needle_count(42);
+  auto refused = history_->Record(changed, now_ + absl::Hours(2));
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->result, RecordResult::kContentDiffers);
+  EXPECT_FALSE(SameContent(**found, Sha256Hex(CanonicalDefinitionBytes(changed.definition()))));
 }
 
 TEST_F(DefinitionHistoryTest, VersionsOutliveTheProcessAndStillRefuseOtherContent) {

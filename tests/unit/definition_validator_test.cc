@@ -33,7 +33,9 @@ using v1::TreatmentDefinition;
 constexpr int64_t kDay = 24 * 3600;
 
 // A small but complete definition that uses every kind of rule: overrides,
-// cartridges for every area and for one area, each answer type, "I don't
+// cartridges for every area and for one area (one with needle
+// configurations in the older text form, one typed), consumables for every
+// area and for one area, each answer type, "I don't
 // know", "never" and per-area answers, each comparison, facts present, active
 // and started within and in the treated region, client and area tests, each
 // rule action, and nested conditions.
@@ -98,10 +100,26 @@ constexpr char kValid[] = R"pb(
   cartridges {
     id: "forehead_12"
     display_name: "12-needle cartridge for the forehead"
-    needle_configurations: "12"
+    needles { needle_count: 12 }
     min_needle_length_um: 500
     area_ids: "forehead"
     quantity_per_session: 1
+  }
+  consumables {
+    id: "prp_kit"
+    display_name: "PRP preparation kit"
+    kind: CONSUMABLE_KIND_PRP_KIT
+    category: "prp_kit_10ml"
+    quantity_per_session: 1
+    lot_required: true
+    area_ids: "cheeks"
+  }
+  consumables {
+    id: "lidocaine_cream"
+    display_name: "Lidocaine 4% cream"
+    kind: CONSUMABLE_KIND_TOPICAL_ANAESTHETIC
+    category: "lidocaine_cream"
+    quantity_per_session: 2
   }
   screening_questions {
     id: "active_infection"
@@ -487,6 +505,7 @@ std::vector<RuleCase> AreaCases() {
        [](auto& d) {
          d.mutable_protocol()->clear_areas();
          d.mutable_cartridges(1)->clear_area_ids();
+         d.mutable_consumables(0)->clear_area_ids();
          SkinRuleArea(d).clear_area_ids();
        },
        "protocol.areas", "at least one treatable area is required"},
@@ -619,7 +638,7 @@ std::vector<RuleCase> CartridgeCases() {
        "cartridges[0].display_name", "is required"},
       {"NoNeedleConfiguration",
        [](auto& d) { d.mutable_cartridges(0)->clear_needle_configurations(); },
-       "cartridges[0].needle_configurations", "at least one needle configuration is required"},
+       "cartridges[0].needles", "at least one needle configuration is required"},
       {"NeedleCountWithLeadingZero",
        [](auto& d) { d.mutable_cartridges(0)->set_needle_configurations(0, "036"); },
        "cartridges[0].needle_configurations[0]",
@@ -667,6 +686,87 @@ std::vector<RuleCase> CartridgeCases() {
        "cartridges[0].quantity_per_session", "is not set (0); it must be at least 1"},
       {"NegativeQuantity", [](auto& d) { d.mutable_cartridges(0)->set_quantity_per_session(-2); },
        "cartridges[0].quantity_per_session", "-2 must be at least 1"},
+  };
+}
+
+// Typed needle configurations, and the older text form beside them.
+std::vector<RuleCase> NeedleCases() {
+  auto needles = [](TreatmentDefinition& d, int j) -> v1::NeedleConfiguration& {
+    return *d.mutable_cartridges(1)->mutable_needles(j);
+  };
+  return {
+      {"NoNeedles", [](auto& d) { d.mutable_cartridges(1)->clear_needles(); },
+       "cartridges[1].needles",
+       "at least one needle configuration is required, e.g. { needle_count: 36 } or "
+       "{ nano: true }"},
+      {"NeedlesEntryEmpty", [](auto& d) { d.mutable_cartridges(1)->add_needles(); },
+       "cartridges[1].needles[1]", "sets neither needle_count nor nano"},
+      {"NeedlesEntryCountAndNano", [=](auto& d) { needles(d, 0).set_nano(true); },
+       "cartridges[1].needles[0]",
+       "sets both needle_count (12) and nano; a nano cartridge has no needles"},
+      {"TypedNeedleCountTooHigh", [=](auto& d) { needles(d, 0).set_needle_count(201); },
+       "cartridges[1].needles[0].needle_count", "201 needles is more than the 200-needle limit"},
+      {"NeedleCountNegative", [=](auto& d) { needles(d, 0).set_needle_count(-1); },
+       "cartridges[1].needles[0].needle_count", "-1 needles is less than the 1-needle minimum"},
+      {"NeedleCountListedTwice",
+       [](auto& d) { d.mutable_cartridges(1)->add_needles()->set_needle_count(12); },
+       "cartridges[1].needles[1]", "12 needles is already listed at needles[0]"},
+      {"NanoListedTwice",
+       [](auto& d) {
+         d.mutable_cartridges(1)->add_needles()->set_nano(true);
+         d.mutable_cartridges(1)->add_needles()->set_nano(true);
+       },
+       "cartridges[1].needles[2]", "nano is already listed at needles[1]"},
+      {"OlderFormBesideNeedles",
+       [](auto& d) { d.mutable_cartridges(0)->add_needles()->set_needle_count(42); },
+       "cartridges[0].needle_configurations",
+       "is the older form of needles, and this cartridge declares needles too"},
+  };
+}
+
+std::vector<RuleCase> ConsumableCases() {
+  auto kit = [](TreatmentDefinition& d) -> v1::ConsumableRequirement& {
+    return *d.mutable_consumables(0);
+  };
+  return {
+      {"ConsumableWithoutId", [=](auto& d) { kit(d).clear_id(); }, "consumables[0].id",
+       "is required"},
+      {"MalformedConsumableId", [=](auto& d) { kit(d).set_id("PRP-Kit"); }, "consumables[0].id",
+       "\"PRP-Kit\" must be 2 to 63 lowercase letters"},
+      {"ConsumableIdOfACartridge", [=](auto& d) { kit(d).set_id("forehead_12"); },
+       "consumables[0].id", "\"forehead_12\" duplicates the id of cartridges[1]"},
+      {"DuplicateConsumable", [](auto& d) { d.mutable_consumables(1)->set_id("prp_kit"); },
+       "consumables[1].id", "\"prp_kit\" duplicates the id of consumables[0]"},
+      {"ConsumableWithoutName", [=](auto& d) { kit(d).set_display_name("  "); },
+       "consumables[0].display_name", "is required"},
+      {"ConsumableNameTooLong", [=](auto& d) { kit(d).set_display_name(std::string(201, 'k')); },
+       "consumables[0].display_name", "is 201 characters long; the limit is 200"},
+      {"ConsumableWithoutKind", [=](auto& d) { kit(d).clear_kind(); }, "consumables[0].kind",
+       "is required, e.g. CONSUMABLE_KIND_PRP_KIT"},
+      {"ConsumableThatIsACartridge",
+       [=](auto& d) { kit(d).set_kind(v1::CONSUMABLE_KIND_NEEDLE_CARTRIDGE); },
+       "consumables[0].kind",
+       "cannot be CONSUMABLE_KIND_NEEDLE_CARTRIDGE: declare cartridges in cartridges"},
+      {"UnknownConsumableKind",
+       [=](auto& d) { kit(d).set_kind(static_cast<v1::ConsumableKind>(42)); },
+       "consumables[0].kind", "42 is not a consumable kind this host knows"},
+      {"ConsumableWithoutCategory", [=](auto& d) { kit(d).clear_category(); },
+       "consumables[0].category",
+       "is required: the category of the products that fit, e.g. \"lidocaine_cream\""},
+      {"MalformedCategory", [=](auto& d) { kit(d).set_category("PRP kit"); },
+       "consumables[0].category", "\"PRP kit\" must be 2 to 63 lowercase letters"},
+      {"ConsumableQuantityNotSet", [=](auto& d) { kit(d).set_quantity_per_session(0); },
+       "consumables[0].quantity_per_session", "is not set (0); it must be at least 1 unit"},
+      {"ConsumableQuantityNegative", [=](auto& d) { kit(d).set_quantity_per_session(-2); },
+       "consumables[0].quantity_per_session", "-2 units is less than the 1-unit minimum"},
+      {"ConsumableQuantityTooHigh", [=](auto& d) { kit(d).set_quantity_per_session(101); },
+       "consumables[0].quantity_per_session", "101 units is more than the 100-unit limit"},
+      {"ConsumableForUnknownArea", [=](auto& d) { kit(d).set_area_ids(0, "scalp"); },
+       "consumables[0].area_ids[0]", "refers to area 'scalp' which the protocol does not declare"},
+      {"ConsumableAreaListedTwice", [=](auto& d) { kit(d).add_area_ids("cheeks"); },
+       "consumables[0].area_ids[1]", "area 'cheeks' is already listed at area_ids[0]"},
+      {"ConsumableEmptyAreaId", [=](auto& d) { kit(d).set_area_ids(0, ""); },
+       "consumables[0].area_ids[0]", "is empty; name an area of the protocol"},
   };
 }
 
@@ -1150,10 +1250,10 @@ std::vector<RuleCase> ScreeningValidityCases() {
 
 std::vector<RuleCase> EveryRule() {
   std::vector<RuleCase> all;
-  for (auto group :
-       {IdentityCases, IndicationCases, AreaCases, CourseCases, PainCases, CartridgeCases,
-        QuestionCases, AnswerOptionCases, ContraindicationCases, ActionCases, AnswerTestCases,
-        FactTestCases, ClientTestCases, AreaTestCases, ScreeningValidityCases}) {
+  for (auto group : {IdentityCases, IndicationCases, AreaCases, CourseCases, PainCases,
+                     CartridgeCases, NeedleCases, ConsumableCases, QuestionCases, AnswerOptionCases,
+                     ContraindicationCases, ActionCases, AnswerTestCases, FactTestCases,
+                     ClientTestCases, AreaTestCases, ScreeningValidityCases}) {
     for (RuleCase& c : group()) all.push_back(std::move(c));
   }
   return all;
@@ -1178,8 +1278,12 @@ TEST(DefinitionValidatorTest, AcceptsEveryLimitItself) {
   Area(d, 1).mutable_depth_overrides(0)->set_max_depth_um(Area(d, 1).min_depth_um());
   d.mutable_cartridges(0)->set_min_needle_length_um(kMaxNeedleDepthUm);
   d.mutable_cartridges(1)->set_min_needle_length_um(kMaxNeedleDepthUm);
-  d.mutable_cartridges(1)->set_needle_configurations(0, "1");
-  d.mutable_cartridges(1)->add_needle_configurations("100");
+  d.mutable_cartridges(0)->set_needle_configurations(0, "1");
+  d.mutable_cartridges(0)->add_needle_configurations("100");
+  d.mutable_cartridges(1)->mutable_needles(0)->set_needle_count(1);
+  d.mutable_cartridges(1)->add_needles()->set_needle_count(kMaxNeedleCount);
+  d.mutable_consumables(0)->set_quantity_per_session(1);
+  d.mutable_consumables(1)->set_quantity_per_session(kMaxConsumableQuantity);
   v1::Course* course = d.mutable_protocol()->mutable_course();
   course->set_min_sessions(1);
   course->set_max_sessions(52);

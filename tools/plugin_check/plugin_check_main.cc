@@ -4,8 +4,9 @@
 // a child process, ABI check, decoding, validation) and explains every
 // problem. Two files declaring the same treatment type are reported too.
 // With --print_definition it also prints each loaded definition in text
-// format, as the server received it: for a plugin built on bases, the bases'
-// entries and its own together.
+// format, as the server serves it: for a plugin built on bases, the bases'
+// entries and its own together, and older forms upgraded (needle
+// configurations written as text appear as typed needles).
 // Exit status: 0 when every plugin would load, 1 when any would be refused,
 // 2 on a usage error. For plugin authors and for operators before a deploy.
 #include <cstdio>
@@ -64,9 +65,9 @@ void PrintSummary(const clinic::v1::TreatmentType& type) {
               d.display_name().c_str());
   std::printf(
       "  areas: %d, screening questions: %d, contraindications: %d (%d absolute, %d "
-      "relative), cartridges: %d\n",
+      "relative), cartridges: %d, other consumables: %d\n",
       d.protocol().areas_size(), d.screening_questions_size(), d.contraindications_size(), absolute,
-      relative, d.cartridges_size());
+      relative, d.cartridges_size(), d.consumables_size());
   std::printf("  abi version: %u, sha256: %s\n", type.source().abi_version(),
               type.source().sha256().c_str());
 }
