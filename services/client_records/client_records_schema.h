@@ -165,7 +165,7 @@ DROP TABLE request_log_unscoped;
 )sql";
 
 // Version 7: the recall trace is Inventory's
-// (docs/decisions/0011-recall-trace-owner.md), so no query looks treatment
+// (docs/decisions/0012-recall-trace-owner.md), so no query looks treatment
 // records up by lot; the index only cost writes. The lot_number column stays
 // for the rows that fill it (records charted with one cartridge) and is
 // empty on newer ones. Self-contained, so a renumbering at merge only

@@ -296,7 +296,7 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRec
         insert.bind(4, record.site_id());
         // The lot of the one cartridge records charted before consumables
         // name; new records leave it empty. Lots are traced by Inventory
-        // (docs/decisions/0011-recall-trace-owner.md), not from this column.
+        // (docs/decisions/0012-recall-trace-owner.md), not from this column.
         insert.bind(5, record.cartridge().lot_number());
         insert.bind(6, static_cast<int64_t>(TimestampToUnixMillis(record.perform_time())));
         storage::BindBlob(insert, 7, record.SerializeAsString());

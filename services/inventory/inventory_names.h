@@ -1,14 +1,16 @@
 // The resource names Inventory serves (docs/api.md): the service parses
 // every name a request carries with these and builds the names it returns
-// with them, so both always agree. Clients are named as ClientRecords names
-// them (common/storage/client_names.h); sites by their id, as in the chain's
-// configuration.
+// with them, so both always agree. Products and lots are named in
+// common/storage/inventory_names.h, because treatment records name them
+// too; clients as ClientRecords names them (common/storage/client_names.h);
+// sites by their id, as in the chain's configuration.
 #ifndef CLINIC_SERVICES_INVENTORY_INVENTORY_NAMES_H_
 #define CLINIC_SERVICES_INVENTORY_INVENTORY_NAMES_H_
 
 #include "common/core/resource_name.h"
 #include "common/core/text.h"
 #include "common/storage/client_names.h"
+#include "common/storage/inventory_names.h"
 #include "common/storage/ids.h"
 #include "common/storage/paging.h"
 
@@ -16,12 +18,10 @@ namespace clinic::inventory {
 
 using storage::kClientName;
 
-// A consumable product of the chain's catalogue.
-inline constexpr ResourcePattern kProductName("products/{product_id}", storage::IsWellFormedId);
+// Products and lots, as every service that refers to one names them.
+using storage::kLotName;
+using storage::kProductName;
 
-// One manufacturer's lot of a product.
-inline constexpr ResourcePattern kLotName("products/{product_id}/lots/{lot_id}",
-                                          storage::IsWellFormedId);
 
 // Names under a site hold a site id (an identifier, as configured) and an id
 // the service made; a pattern has one rule, so it accepts either, and the
