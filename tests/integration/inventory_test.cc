@@ -332,7 +332,9 @@ TEST_F(InventoryTest, BadInputIsRefusedWithItsFieldAndWritesNothing) {
   for (const Case& c : cases) {
     const grpc::Status status = c.call();
     EXPECT_EQ(status.error_code(), c.code) << c.what << ": " << status.error_message();
-    if (!c.field.empty()) EXPECT_EQ(FieldOf(status), c.field) << c.what;
+    if (!c.field.empty()) {
+      EXPECT_EQ(FieldOf(status), c.field) << c.what;
+    }
   }
   EXPECT_EQ(MovementCount(kSoho), movements);
   EXPECT_EQ(Balance(kSoho, lot).usable(), 5);
