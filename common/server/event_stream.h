@@ -37,7 +37,11 @@ struct EventBatch {
   // Where the next read starts: the id of the last event this read looked
   // at, which is past the last message when events were filtered out (other
   // sites' alerts), so they are not looked at again. Not less than the
-  // read's `after`; with messages, greater than it.
+  // read's `after`; with messages, greater than it. A read may stop early,
+  // even with no messages (it looked at as many events as it allows
+  // itself): the kit reads again at once. A batch with no messages whose
+  // position is still `after` means nothing follows yet, and the stream
+  // waits on the feed.
   int64_t position = 0;
 };
 

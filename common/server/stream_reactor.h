@@ -238,7 +238,9 @@ class StreamReactor final : public grpc::ServerWriteReactor<Message>, public Str
         if (!end_) end_ = ToGrpcStatus(read);
       } else {
         position_ = std::max(after, batch->position);
-        if (batch->messages.empty()) {
+        if (batch->messages.empty() && position_ == after) {
+          // Nothing at all after `after`: caught up with everything
+          // published before the read began.
           caught_up_ = std::max(position_, seen);
         } else {
           // Read again once these are written: there may be more.
