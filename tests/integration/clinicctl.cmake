@@ -1,0 +1,7 @@
+# clinicctl's stock commands run as a shell runs them, against a real clinicd;
+# and watch-alerts resuming when a stream reaches its age limit.
+clinic_add_test(clinicctl_stock_process_test LABEL process
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/clinicctl_stock_process_test.cc
+  LIBS clinic_proto clinic_server clinic_testing)
+add_dependencies(clinicctl_stock_process_test clinicd clinicctl clinic-plugin-probe
+                 clinic_bundled_plugins)
