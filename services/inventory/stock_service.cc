@@ -11,6 +11,7 @@
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
+#include "common/definition/definition_wording.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
 #include "services/inventory/inventory_names.h"
@@ -122,11 +123,18 @@ absl::Status InventoryService::ConsumeStock(const server::Call& call,
       const v1::RequirementRef& ref = request.requirement();
       absl::StatusOr<ResourceName> type =
           plugins::kTreatmentTypeName.Parse(ref.treatment_type(), "requirement.treatment_type");
-      if (!type.ok()) return type.status();
-      if (ref.requirement_id().empty()) {
-        violations.push_back({"requirement.requirement_id", "is required"});
-        break;
+      if (!type.ok()) {
+        for (FieldViolation& v : GetFieldViolations(type.status())) violations.push_back(v);
       }
+      if (ref.requirement_id().empty()) {
+        violations.push_back({"requirement.requirement_id",
+                              "is required: a cartridge or consumable id of the definition"});
+      } else if (!definition_wording::IsDefinitionId(ref.requirement_id())) {
+        violations.push_back(
+            {"requirement.requirement_id",
+             absl::StrCat(Quote(ref.requirement_id()), " is not an id as definitions write them")});
+      }
+      if (!type.ok() || !violations.empty()) break;
       const v1::TreatmentType* found = snapshot->Find(type->id("id"));
       if (found == nullptr) return plugins::TreatmentTypeNotLoaded(type->id("id"), kDomain);
       const v1::TreatmentDefinition& definition = found->definition();

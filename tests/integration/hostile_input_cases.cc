@@ -30,8 +30,17 @@ const std::set<std::string>& OutputOnlyNames() {
       "detected_at", "withdrawal_reason", "addenda",
       // A screening's: what the rules made of it, its inputs and reviews.
       "findings", "excluded_areas", "depth_limits", "inputs", "reviews", "screened_by",
-      "answer_time", "reviewer", "review_time"};
+      "answer_time", "reviewer", "review_time",
+      // A transfer's: who sent and received it, and when.
+      "sent_by", "send_time", "received_by", "receive_time"};
   return *names;
+}
+
+// Output-only fields whose name is an input elsewhere ("product" is what
+// ReceiveStock receives), by full name.
+const std::set<std::string>& OutputOnlyFields() {
+  static const auto* fields = new std::set<std::string>{"clinic.v1.TransferLine.product"};
+  return *fields;
 }
 
 // Create methods whose caller chooses the new resource's name; elsewhere a
@@ -127,9 +136,16 @@ FieldRole RoleOf(const MethodDescriptor& method, const FieldPath& path,
   const bool nested = path.steps.size() >= 2;
   if (nested) {
     for (size_t i = 1; i < path.steps.size(); ++i) {
-      if (OutputOnlyNames().count(path.steps[i]->name()) > 0) return FieldRole::kIgnored;
+      if (OutputOnlyNames().count(path.steps[i]->name()) > 0 ||
+          OutputOnlyFields().count(path.steps[i]->full_name()) > 0) {
+        return FieldRole::kIgnored;
+      }
     }
-    const bool creates = absl::StartsWith(method.name(), "Create") ||
+    // The resource a call makes is marked new_resource in the contract
+    // (contract_test checks Create..., Record... and Add... methods carry
+    // it); its name and etag are the server's to give.
+    const bool creates = path.steps[0]->options().GetExtension(v1::new_resource) ||
+                         absl::StartsWith(method.name(), "Create") ||
                          absl::StartsWith(method.name(), "Record") ||
                          absl::StartsWith(method.name(), "Submit");
     if (creates && (name == "etag" ||
