@@ -46,9 +46,13 @@ class InventoryProcessTest : public ::testing::Test {
     nurse_ = clinic::testing::IssueTestToken(
         data_, "staff/nurse", {clinic::testing::Binding(v1::ROLE_PRACTITIONER, kSite)});
     config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data_, plugins_.path());
+    config.mutable_chain()->set_chain_id("lumen");
+    config.mutable_chain()->set_display_name("Lumen Skin Clinics");
     v1::Site* site = config.mutable_chain()->add_sites();
     site->set_site_id(kSite);
+    site->set_display_name("Lumen Skin - Soho");
     site->set_time_zone("Europe/London");
+    site->set_currency_code("GBP");
     config.set_port_file(dir_.Join("inventory.port"));
     std::string text;
     google::protobuf::TextFormat::PrintToString(config, &text);
@@ -97,7 +101,7 @@ class InventoryProcessTest : public ::testing::Test {
 };
 
 TEST_F(InventoryProcessTest, ServesTheStockPathAloneAndKeepsItThroughAKill) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   v1::Product product;
   grpc::Status status = stub_->CreateProduct(
       Context(clerk_).get(),
@@ -137,7 +141,7 @@ TEST_F(InventoryProcessTest, ServesTheStockPathAloneAndKeepsItThroughAKill) {
   // is on disk.
   process_->Signal(SIGKILL);
   process_->Wait();
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_EQ(Usable(received.lot()), 7);
   v1::ListClientConsumptionsRequest uses;
   uses.set_client(client);
