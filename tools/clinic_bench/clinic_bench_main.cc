@@ -122,8 +122,10 @@ absl::StatusOr<std::string> CallerToken() {
   return ReadToken(path);
 }
 
+// Runs a phase and sums it up. `server` is the server the bench started, if
+// any, whose processor time is then reported too.
 Phase RunNamedPhase(const std::string& name, const std::vector<MixEntry>& mix,
-                    const Fixture& fixture) {
+                    const Fixture& fixture, const LocalServer* server) {
   std::vector<std::string> weights;
   for (const MixEntry& entry : mix) weights.push_back(absl::StrCat(entry.name, ":", entry.weight));
   Progress(absl::StrCat("phase ", name, " (", absl::StrJoin(weights, ","), ")"));
@@ -133,11 +135,19 @@ Phase RunNamedPhase(const std::string& name, const std::vector<MixEntry>& mix,
   spec.channels = fixture.channel_count();
   spec.warmup = absl::GetFlag(FLAGS_warmup);
   spec.duration = absl::GetFlag(FLAGS_duration);
+  const absl::Time begin = absl::Now();
+  const double bench_cpu = OwnCpuSeconds();
+  const double server_cpu = server != nullptr ? server->CpuSeconds() : 0.0;
   PhaseResult result = RunPhase(spec);
+  const double wall = absl::ToDoubleSeconds(absl::Now() - begin);
 
   Phase phase;
   phase.set_name(name);
   phase.set_mix(absl::StrJoin(weights, ","));
+  if (wall > 0) {
+    phase.set_bench_cores((OwnCpuSeconds() - bench_cpu) / wall);
+    if (server != nullptr) phase.set_server_cores((server->CpuSeconds() - server_cpu) / wall);
+  }
   OperationTally total = Merge(result.tallies);
   for (size_t i = 0; i < mix.size(); ++i) {
     RpcFigures& rpc = *phase.add_rpcs();
@@ -278,11 +288,12 @@ int Run(int argc, char** argv) {
   report.set_warmup_seconds(absl::ToDoubleSeconds(absl::GetFlag(FLAGS_warmup)));
   report.set_duration_seconds(absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration)));
 
-  *report.add_phases() = RunNamedPhase("health", health_mix, fixture);
-  *report.add_phases() = RunNamedPhase("mix", *mix, fixture);
+  *report.add_phases() = RunNamedPhase("health", health_mix, fixture, server.get());
+  *report.add_phases() = RunNamedPhase("mix", *mix, fixture, server.get());
   if (absl::GetFlag(FLAGS_each) && mix->size() > 1) {
     for (const MixEntry& entry : *mix) {
-      *report.add_phases() = RunNamedPhase(entry.name, {{entry.name, 1, entry.operation}}, fixture);
+      *report.add_phases() =
+          RunNamedPhase(entry.name, {{entry.name, 1, entry.operation}}, fixture, server.get());
     }
   }
 

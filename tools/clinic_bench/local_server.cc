@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +80,28 @@ bool Exited(pid_t pid) {
 }
 
 }  // namespace
+
+double OwnCpuSeconds() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double LocalServer::CpuSeconds() const {
+  // Fields 14 and 15 of /proc/PID/stat, after the command in parentheses
+  // (which may itself hold spaces), are user and system time in ticks.
+  const std::string stat = ReadFileOrEmpty(absl::StrCat("/proc/", pid_, "/stat"));
+  const size_t close = stat.rfind(')');
+  if (pid_ <= 0 || close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 std::string ProgramDir() {
   std::error_code error;

@@ -43,6 +43,10 @@ class LocalServer {
   // The server's stderr (its JSON log lines).
   std::string log_file() const { return dir_ + "/clinicd.stderr"; }
 
+  // Processor time the server has used so far, every thread together, in
+  // seconds; 0 when it cannot be read.
+  double CpuSeconds() const;
+
  private:
   LocalServer() = default;
 
@@ -54,6 +58,9 @@ class LocalServer {
 
 // The folder this program lives in, from /proc/self/exe.
 std::string ProgramDir();
+
+// Processor time this process has used so far, in seconds.
+double OwnCpuSeconds();
 
 }  // namespace clinic::bench
 

@@ -182,7 +182,12 @@ std::string RenderText(const BenchReport& report) {
                         report.warmup_seconds(), report.duration_seconds());
   absl::StrAppend(&out, "  command  ", report.command_line(), "\n");
   for (const Phase& phase : report.phases()) {
-    absl::StrAppendFormat(&out, "\nphase %s (%s)\n", phase.name(), phase.mix());
+    absl::StrAppendFormat(&out, "\nphase %s (%s): the bench used %.2f cores", phase.name(),
+                          phase.mix(), phase.bench_cores());
+    if (phase.server_cores() > 0) {
+      absl::StrAppendFormat(&out, ", the server %.2f", phase.server_cores());
+    }
+    absl::StrAppend(&out, "\n");
     absl::StrAppendFormat(&out, "  %-36s %9s %10s %8s %8s %8s %8s %7s %8s %8s\n", "rpc", "calls",
                           "calls/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "x health",
                           "x fsync");
