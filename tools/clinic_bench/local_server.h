@@ -1,0 +1,67 @@
+// clinicd started by clinic-bench --start: a fresh data folder in a
+// temporary folder, a loopback port, the bundled plugins, and the first
+// admin's token written by the server itself (--bootstrap_admin_token). The
+// server is stopped with SIGTERM when the object goes away, and killed with
+// the bench if the bench dies first.
+#ifndef CLINIC_TOOLS_CLINIC_BENCH_LOCAL_SERVER_H_
+#define CLINIC_TOOLS_CLINIC_BENCH_LOCAL_SERVER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace clinic::bench {
+
+class LocalServer {
+ public:
+  struct Options {
+    std::string clinicd;     // the program; empty: next to this program
+    std::string plugin_dir;  // empty: the bundled plugins' folder beside bin/
+    std::string parent_dir;  // where the temporary folder goes; empty: $TMPDIR or /tmp
+    std::string log_level = "warning";
+    bool keep = false;  // leave the folder behind (for reading the server's logs)
+  };
+
+  // Starts the server and waits until it listens; FAILED_PRECONDITION with
+  // the end of its stderr when it exits or does not listen within 30 s.
+  static absl::StatusOr<std::unique_ptr<LocalServer>> Start(const Options& options);
+
+  ~LocalServer();
+  LocalServer(const LocalServer&) = delete;
+  LocalServer& operator=(const LocalServer&) = delete;
+
+  // "127.0.0.1:{port}"
+  const std::string& target() const { return target_; }
+  // The temporary folder, and the data folder inside it.
+  const std::string& dir() const { return dir_; }
+  std::string data_dir() const { return dir_ + "/data"; }
+  // The first admin's token file the server wrote.
+  std::string admin_token_file() const { return dir_ + "/admin.token"; }
+  // The server's stderr (its JSON log lines).
+  std::string log_file() const { return dir_ + "/clinicd.stderr"; }
+
+  // Processor time the server has used so far, every thread together, in
+  // seconds; 0 when it cannot be read.
+  double CpuSeconds() const;
+
+ private:
+  LocalServer() = default;
+
+  std::string dir_;
+  std::string target_;
+  pid_t pid_ = -1;
+  bool keep_ = false;
+};
+
+// The folder this program lives in, from /proc/self/exe.
+std::string ProgramDir();
+
+// Processor time this process has used so far, in seconds.
+double OwnCpuSeconds();
+
+}  // namespace clinic::bench
+
+#endif  // CLINIC_TOOLS_CLINIC_BENCH_LOCAL_SERVER_H_
