@@ -1,5 +1,6 @@
 // ClientRecords operations: get, search, create, update and chart, and the
 // seeding of clients every other operation reads or writes.
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "clinic/v1/clients.grpc.pb.h"
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/core/time.h"
 #include "tools/clinic_bench/driver.h"
 #include "tools/clinic_bench/fixture.h"
@@ -245,11 +247,42 @@ class CreateTreatmentRecordOperation : public Operation {
     treated->set_area_id(area.id());
     treated->set_needle_depth_um(area.min_depth_um());
     treated->set_passes(area.min_passes());
-    record.mutable_cartridge()->set_product("Bench cartridge 36-pin");
-    record.mutable_cartridge()->set_lot_number("BENCH-LOT-0001");
+    // A cartridge requirement of the definition that covers the area, as
+    // Inventory would have allocated it (the chart checks the names' shape
+    // and the requirement, not Inventory's stock).
+    absl::StatusOr<std::string> requirement = CartridgeFor(area.id());
+    if (!requirement.ok()) return requirement.status();
+    v1::ConsumableUse& use = *record.add_consumables();
+    use.set_product("products/01JBENCH000000000000000036");
+    use.set_lot("products/01JBENCH000000000000000036/lots/01JBENCH0000000000000000A1");
+    use.set_lot_number("BENCH-LOT-0001");
+    use.set_quantity(1);
+    use.set_requirement_id(*requirement);
     record.set_notes("Tolerated well; mild erythema expected for 24 hours.");
     return absl::OkStatus();
   }
+  // The id of the first cartridge requirement of the loaded definition that
+  // may be used on `area_id`.
+  absl::StatusOr<std::string> CartridgeFor(const std::string& area_id) {
+    auto catalog = v1::TreatmentCatalog::NewStub(fixture_.channel(0));
+    v1::GetTreatmentTypeRequest request;
+    request.set_name("treatmentTypes/" + fixture_.treatment_type());
+    v1::TreatmentType type;
+    grpc::ClientContext context;
+    fixture_.PrepareContext(context);
+    const grpc::Status status = catalog->GetTreatmentType(&context, request, &type);
+    if (!status.ok()) return FromGrpc(status, "TreatmentCatalog/GetTreatmentType");
+    for (const v1::CartridgeRequirement& cartridge : type.definition().cartridges()) {
+      if (cartridge.area_ids().empty() ||
+          std::find(cartridge.area_ids().begin(), cartridge.area_ids().end(), area_id) !=
+              cartridge.area_ids().end()) {
+        return cartridge.id();
+      }
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        fixture_.treatment_type(), " has no cartridge requirement for area ", area_id));
+  }
+
   void Start(Slot& slot, Done done) override {
     auto call = std::make_shared<Unary<v1::CreateTreatmentRecordRequest, v1::TreatmentRecord>>();
     fixture_.PrepareContext(call->context);
