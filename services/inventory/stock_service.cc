@@ -53,6 +53,27 @@ bool LotIds(const std::string& lot, const std::string& field, std::string& produ
 
 Stamp StampOf(const server::Call& call) { return Stamp{call.principal(), absl::Now()}; }
 
+// The fields QuarantineStock, ReleaseStock and DisposeStock share: the
+// site, the lot (as its two ids), the units, the note and the request id.
+template <typename Request>
+absl::Status CheckLotMovement(const config::Sites& sites, const Request& request,
+                              bool note_required, std::string& product_id, std::string& lot_id) {
+  std::vector<FieldViolation> violations;
+  sites.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
+  LotIds(request.lot(), "lot", product_id, lot_id, violations);
+  CheckUnits(request.quantity(), 1, "quantity", violations);
+  ValidateText(request.note(), "note", note_required, kMaxNoteChars, violations);
+  CheckRequestId(request.request_id(), violations);
+  return Violations(violations);
+}
+
+// The handler's answer: the store's result as the response, or its error.
+template <typename Response>
+absl::Status Answer(absl::StatusOr<Response> result, Response& response) {
+  if (result.ok()) response = *std::move(result);
+  return result.status();
+}
+
 }  // namespace
 
 absl::Status InventoryService::ReceiveStock(const server::Call& call,
@@ -224,52 +245,41 @@ absl::Status InventoryService::AdjustStock(const server::Call& call,
 absl::Status InventoryService::QuarantineStock(const server::Call& call,
                                                const v1::QuarantineStockRequest& request,
                                                v1::Movement& response) {
-  std::vector<FieldViolation> violations;
-  sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
   std::string product_id, lot_id;
-  LotIds(request.lot(), "lot", product_id, lot_id, violations);
-  CheckUnits(request.quantity(), 1, "quantity", violations);
-  ValidateText(request.note(), "note", /*required=*/true, kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
-  if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Movement> movement =
-      store_->Quarantine(request, call.request_scope(), product_id, lot_id, StampOf(call));
-  if (movement.ok()) response = *std::move(movement);
-  return movement.status();
+  if (absl::Status s =
+          CheckLotMovement(sites_, request, /*note_required=*/true, product_id, lot_id);
+      !s.ok()) {
+    return s;
+  }
+  return Answer(
+      store_->Quarantine(request, call.request_scope(), product_id, lot_id, StampOf(call)),
+      response);
 }
 
 absl::Status InventoryService::ReleaseStock(const server::Call& call,
                                             const v1::ReleaseStockRequest& request,
                                             v1::Movement& response) {
-  std::vector<FieldViolation> violations;
-  sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
   std::string product_id, lot_id;
-  LotIds(request.lot(), "lot", product_id, lot_id, violations);
-  CheckUnits(request.quantity(), 1, "quantity", violations);
-  ValidateText(request.note(), "note", /*required=*/true, kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
-  if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Movement> movement =
-      store_->Release(request, call.request_scope(), product_id, lot_id, StampOf(call));
-  if (movement.ok()) response = *std::move(movement);
-  return movement.status();
+  if (absl::Status s =
+          CheckLotMovement(sites_, request, /*note_required=*/true, product_id, lot_id);
+      !s.ok()) {
+    return s;
+  }
+  return Answer(store_->Release(request, call.request_scope(), product_id, lot_id, StampOf(call)),
+                response);
 }
 
 absl::Status InventoryService::DisposeStock(const server::Call& call,
                                             const v1::DisposeStockRequest& request,
                                             v1::Movement& response) {
-  std::vector<FieldViolation> violations;
-  sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
   std::string product_id, lot_id;
-  LotIds(request.lot(), "lot", product_id, lot_id, violations);
-  CheckUnits(request.quantity(), 1, "quantity", violations);
-  ValidateText(request.note(), "note", /*required=*/false, kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
-  if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Movement> movement =
-      store_->Dispose(request, call.request_scope(), product_id, lot_id, StampOf(call));
-  if (movement.ok()) response = *std::move(movement);
-  return movement.status();
+  if (absl::Status s =
+          CheckLotMovement(sites_, request, /*note_required=*/false, product_id, lot_id);
+      !s.ok()) {
+    return s;
+  }
+  return Answer(store_->Dispose(request, call.request_scope(), product_id, lot_id, StampOf(call)),
+                response);
 }
 
 absl::Status InventoryService::CountStock(const server::Call& call,
