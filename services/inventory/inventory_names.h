@@ -10,8 +10,8 @@
 #include "common/core/resource_name.h"
 #include "common/core/text.h"
 #include "common/storage/client_names.h"
-#include "common/storage/inventory_names.h"
 #include "common/storage/ids.h"
+#include "common/storage/inventory_names.h"
 #include "common/storage/paging.h"
 
 namespace clinic::inventory {
@@ -21,7 +21,6 @@ using storage::kClientName;
 // Products and lots, as every service that refers to one names them.
 using storage::kLotName;
 using storage::kProductName;
-
 
 // Names under a site hold a site id (an identifier, as configured) and an id
 // the service made; a pattern has one rule, so it accepts either, and the
