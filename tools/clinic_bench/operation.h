@@ -66,7 +66,8 @@ class Operation {
   virtual absl::Status Prepare() { return absl::OkStatus(); }
 
   // Starts one call for `slot` and returns at once; `done` runs when it
-  // completes, exactly once.
+  // completes, exactly once, from gRPC's completion and never inside Start
+  // (the driver starts the slot's next call from `done`).
   virtual void Start(Slot& slot, Done done) = 0;
 };
 
