@@ -90,43 +90,42 @@ int Adjust(const std::vector<std::string>& args) {
   return Print(Inventory()->AdjustStock(Context().get(), request, &response), response);
 }
 
-int Quarantine(const std::vector<std::string>& args) {
-  v1::QuarantineStockRequest request;
+// quarantine, release and dispose: SITE LOT QUANTITY, a note, and one RPC
+// answering the movement it recorded.
+template <typename Request, typename Send>
+int LotMovement(const std::vector<std::string>& args, const std::string& note, Send send) {
+  Request request;
   request.set_site_id(args[0]);
   request.set_lot(args[1]);
   int64_t quantity = 0;
   if (!ParseInt("QUANTITY", args[2], &quantity)) return kBadUsage;
   request.set_quantity(quantity);
-  request.set_note(args[3]);
+  request.set_note(note);
   request.set_request_id(RequestId());
   v1::Movement response;
-  return Print(Inventory()->QuarantineStock(Context().get(), request, &response), response);
+  return Print(send(*Inventory(), request, response), response);
+}
+
+int Quarantine(const std::vector<std::string>& args) {
+  return LotMovement<v1::QuarantineStockRequest>(
+      args, args[3], [](v1::Inventory::Stub& stub, const auto& request, v1::Movement& response) {
+        return stub.QuarantineStock(Context().get(), request, &response);
+      });
 }
 
 int Release(const std::vector<std::string>& args) {
-  v1::ReleaseStockRequest request;
-  request.set_site_id(args[0]);
-  request.set_lot(args[1]);
-  int64_t quantity = 0;
-  if (!ParseInt("QUANTITY", args[2], &quantity)) return kBadUsage;
-  request.set_quantity(quantity);
-  request.set_note(args[3]);
-  request.set_request_id(RequestId());
-  v1::Movement response;
-  return Print(Inventory()->ReleaseStock(Context().get(), request, &response), response);
+  return LotMovement<v1::ReleaseStockRequest>(
+      args, args[3], [](v1::Inventory::Stub& stub, const auto& request, v1::Movement& response) {
+        return stub.ReleaseStock(Context().get(), request, &response);
+      });
 }
 
 int Dispose(const std::vector<std::string>& args) {
-  v1::DisposeStockRequest request;
-  request.set_site_id(args[0]);
-  request.set_lot(args[1]);
-  int64_t quantity = 0;
-  if (!ParseInt("QUANTITY", args[2], &quantity)) return kBadUsage;
-  request.set_quantity(quantity);
-  request.set_note(absl::GetFlag(FLAGS_note));
-  request.set_request_id(RequestId());
-  v1::Movement response;
-  return Print(Inventory()->DisposeStock(Context().get(), request, &response), response);
+  return LotMovement<v1::DisposeStockRequest>(
+      args, absl::GetFlag(FLAGS_note),
+      [](v1::Inventory::Stub& stub, const auto& request, v1::Movement& response) {
+        return stub.DisposeStock(Context().get(), request, &response);
+      });
 }
 
 int Count(const std::vector<std::string>& args) {
