@@ -6,6 +6,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
 #include "common/core/resource_name.h"
 #include "common/core/status.h"
@@ -143,6 +144,11 @@ bool HoldsOnBehalf(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& ro
          HoldsBy(roles, permission, site_id, chain_wide, &OnBehalfGrants);
 }
 
+absl::string_view SiteOfName(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, "sites/")) return {};
+  return name.substr(0, name.find('/'));
+}
+
 absl::StatusOr<std::string> FieldAt(const Message& request, absl::string_view path) {
   const Message* message = &request;
   std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
@@ -186,7 +192,7 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
       decision.status = site.status();
       return decision;
     }
-    decision.site_id = *site;
+    decision.site_id = policy.site_in_name() ? std::string(SiteOfName(*site)) : *site;
   }
   // A chain_wide policy asks for a chain-wide binding whatever the request
   // names; otherwise only an empty site with empty_site_means_every_site does.

@@ -69,6 +69,10 @@ bool Holds(const google::protobuf::RepeatedPtrField<v1::RoleBinding>& roles,
 // The value of the string field at dotted `path` in `request` ("" when a
 // message on the way is unset). INTERNAL when the path does not name a string
 // field, which contract_test rules out.
+// The site id a site-owned resource name starts with ("sites/{site_id}/..."),
+// empty when `name` does not start with "sites/". For site_in_name policies.
+absl::string_view SiteOfName(absl::string_view name);
+
 absl::StatusOr<std::string> FieldAt(const google::protobuf::Message& request,
                                     absl::string_view path);
 

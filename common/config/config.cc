@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -399,6 +400,16 @@ void ValidateSites(const v1::Chain& chain, std::vector<FieldViolation>& out) {
     }
     CheckRange(out, path + ".tax_rate_basis_points", site.tax_rate_basis_points(), 0, 10000,
                "basis points (0% to 100%)");
+    const std::string& prefix = site.invoice_prefix();
+    if (!prefix.empty() &&
+        (prefix.size() > 12 || !std::all_of(prefix.begin(), prefix.end(), [](char c) {
+          return absl::ascii_isupper(c) || absl::ascii_isdigit(c);
+        }))) {
+      out.push_back({path + ".invoice_prefix",
+                     absl::StrCat(Quote(prefix),
+                                  " is not an invoice prefix: 1 to 12 upper-case letters and "
+                                  "digits such as \"LSOHO\"")});
+    }
   }
 }
 

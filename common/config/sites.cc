@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace clinic::config {
@@ -34,6 +35,17 @@ std::vector<std::string> Sites::Ids() const {
 const clinic::v1::Site* Sites::Find(absl::string_view site_id) const {
   const auto it = sites_.find(site_id);
   return it == sites_.end() ? nullptr : &it->second;
+}
+
+std::string Sites::InvoicePrefixOf(absl::string_view site_id) const {
+  const clinic::v1::Site* site = Find(site_id);
+  if (site == nullptr) return {};
+  if (!site->invoice_prefix().empty()) return site->invoice_prefix();
+  std::string prefix;
+  for (char c : site->site_id()) {
+    if (c != '-' && prefix.size() < 12) prefix.push_back(absl::ascii_toupper(c));
+  }
+  return prefix;
 }
 
 std::string Sites::CountryOf(absl::string_view site_id) const {

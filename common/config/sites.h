@@ -45,6 +45,11 @@ class Sites {
   // currency, tax.)
   std::string CountryOf(absl::string_view site_id) const;
 
+  // What the site's invoice and credit-note numbers start with: its
+  // configured invoice_prefix, or its id in upper case without hyphens, cut
+  // to 12 characters. Empty for an unknown site.
+  std::string InvoicePrefixOf(absl::string_view site_id) const;
+
   // The country every site is in; empty when the sites are in several
   // countries, any site has none, or there are no sites.
   std::string SingleCountry() const;

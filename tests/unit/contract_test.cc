@@ -77,6 +77,14 @@ TEST(ContractTest, EverySiteScopeFlagHasASiteField) {
     if (policy.empty_site_means_every_site()) {
       EXPECT_FALSE(policy.site_field().empty()) << method->full_name();
     }
+    // A site read from a name needs a name: a field marked resource_name,
+    // which the audit trail records and the handler parses strictly.
+    if (policy.site_in_name()) {
+      ASSERT_FALSE(policy.site_field().empty()) << method->full_name();
+      const FieldDescriptor* field = method->input_type()->FindFieldByName(policy.site_field());
+      ASSERT_NE(field, nullptr) << method->full_name();
+      EXPECT_TRUE(field->options().GetExtension(v1::resource_name)) << method->full_name();
+    }
   }
 }
 

@@ -70,6 +70,18 @@ TEST(SitesTest, SingleCountryOnlyWhenEverySiteSharesOne) {
   EXPECT_EQ(Sites().SingleCountry(), "");
 }
 
+TEST(SitesTest, InvoicePrefixIsConfiguredOrMadeFromTheSiteId) {
+  const Sites sites(Config(R"pb(chain {
+                                  sites { site_id: "london-soho" invoice_prefix: "LSOHO" }
+                                  sites { site_id: "new-york-soho" }
+                                  sites { site_id: "a-very-long-site-name" }
+                                })pb"));
+  EXPECT_EQ(sites.InvoicePrefixOf("london-soho"), "LSOHO");
+  EXPECT_EQ(sites.InvoicePrefixOf("new-york-soho"), "NEWYORKSOHO");
+  EXPECT_EQ(sites.InvoicePrefixOf("a-very-long-site-name"), "AVERYLONGSIT");
+  EXPECT_EQ(sites.InvoicePrefixOf("nowhere"), "");
+}
+
 TEST(SitesTest, CheckSiteHasOneWording) {
   const Sites sites(Config(kTwoCountries));
   std::vector<FieldViolation> out;
