@@ -146,4 +146,22 @@ void CheckDate(const v1::Date& date, absl::string_view field, std::vector<FieldV
   }
 }
 
+int DayNumber(absl::CivilDay day) {
+  return static_cast<int>(day.year()) * 10000 + day.month() * 100 + day.day();
+}
+
+int DayNumber(const v1::Date& date) { return date.year() * 10000 + date.month() * 100 + date.day(); }
+
+v1::Date ToDate(absl::CivilDay day) {
+  v1::Date date;
+  date.set_year(static_cast<int32_t>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+absl::CivilDay ToCivilDay(const v1::Date& date) {
+  return absl::CivilDay(date.year(), date.month(), date.day());
+}
+
 }  // namespace clinic

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "clinic/v1/common.pb.h"
@@ -85,6 +86,15 @@ absl::optional<absl::Duration> CheckDuration(const google::protobuf::Duration& d
 // month (29 February only in leap years). Violations name `field`.year,
 // .month or .day.
 void CheckDate(const v1::Date& date, absl::string_view field, std::vector<FieldViolation>& out);
+
+// A day as the integer yyyymmdd, which orders like the days: how stores keep
+// days they compare (expiry dates, the day a price takes effect).
+int DayNumber(absl::CivilDay day);
+int DayNumber(const v1::Date& date);
+
+// The same day as a Date, and back (for a Date CheckDate accepted).
+v1::Date ToDate(absl::CivilDay day);
+absl::CivilDay ToCivilDay(const v1::Date& date);
 
 }  // namespace clinic
 

@@ -1,7 +1,7 @@
-// The names of a client and its medical history: ClientRecords serves them,
-// and every other service that refers to a client (screenings, stock used on
-// a client, invoices) parses and builds them here, so a client is named the
-// same way everywhere.
+// The names of a client, its medical history and its treatment records:
+// ClientRecords serves them, and every other service that refers to one
+// (screenings, stock used on a client, invoices that charge a treatment)
+// parses and builds them here, so each is named the same way everywhere.
 #ifndef CLINIC_COMMON_STORAGE_CLIENT_NAMES_H_
 #define CLINIC_COMMON_STORAGE_CLIENT_NAMES_H_
 
@@ -13,6 +13,8 @@ namespace clinic::storage {
 inline constexpr ResourcePattern kClientName("clients/{client_id}", IsWellFormedId);
 inline constexpr ResourcePattern kMedicalHistoryName("clients/{client_id}/medicalHistory",
                                                      IsWellFormedId);
+inline constexpr ResourcePattern kTreatmentRecordName("clients/{client_id}/treatmentRecords/{id}",
+                                                      IsWellFormedId);
 
 }  // namespace clinic::storage
 

@@ -48,6 +48,11 @@ absl::Status ValidateRequestId(absl::string_view request_id, bool required) {
   return InvalidField("request_id", "may hold only printable ASCII characters, no spaces");
 }
 
+void CheckRequestId(absl::string_view request_id, std::vector<FieldViolation>& out) {
+  const absl::Status status = ValidateRequestId(request_id, /*required=*/true);
+  for (FieldViolation& violation : GetFieldViolations(status)) out.push_back(std::move(violation));
+}
+
 IdempotentCall::IdempotentCall(absl::string_view method, absl::string_view caller,
                                absl::string_view request_id,
                                const google::protobuf::Message& request)

@@ -7,9 +7,11 @@
 #define CLINIC_COMMON_STORAGE_IDEMPOTENCY_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/core/status.h"
 #include "common/storage/database.h"
 #include "google/protobuf/message.h"
 
@@ -47,6 +49,10 @@ CREATE TABLE request_log (
 // Checks a request_id field: 1 to 128 printable ASCII characters without
 // spaces (a UUID is typical). Empty is allowed only when not `required`.
 absl::Status ValidateRequestId(absl::string_view request_id, bool required);
+
+// The same check for a required request_id, as a violation added to `out`,
+// so a handler's one answer names every bad field of the request.
+void CheckRequestId(absl::string_view request_id, std::vector<FieldViolation>& out);
 
 class IdempotentCall {
  public:

@@ -12,10 +12,9 @@ namespace clinic::client_records {
 
 using storage::kClientName;
 using storage::kMedicalHistoryName;
+using storage::kTreatmentRecordName;
 inline constexpr ResourcePattern kConsentName("clients/{client_id}/consents/{id}",
                                               storage::IsWellFormedId);
-inline constexpr ResourcePattern kTreatmentRecordName("clients/{client_id}/treatmentRecords/{id}",
-                                                      storage::IsWellFormedId);
 
 }  // namespace clinic::client_records
 

@@ -1,5 +1,6 @@
 #include "services/clinicd/all_services.h"
 
+#include "services/billing/billing_service.h"
 #include "services/client_records/client_records_service.h"
 #include "services/clinicd/core_services.h"
 #include "services/inventory/inventory_service.h"
@@ -9,7 +10,7 @@ namespace clinic {
 
 std::vector<server::ServiceFactory> AllServices() {
   return WithCoreServices({client_records::ClientRecordsFactory(), screening::ScreeningFactory(),
-                           inventory::InventoryFactory()});
+                           inventory::InventoryFactory(), billing::BillingFactory()});
 }
 
 }  // namespace clinic

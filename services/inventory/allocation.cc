@@ -20,10 +20,6 @@ absl::Status Short(absl::string_view reason, absl::string_view message, absl::st
 
 }  // namespace
 
-int DayNumber(const v1::Date& date) {
-  return date.year() * 10000 + date.month() * 100 + date.day();
-}
-
 bool Fits(const v1::Product& product, const v1::CartridgeRequirement& requirement,
           absl::string_view device) {
   if (product.kind() != v1::CONSUMABLE_KIND_NEEDLE_CARTRIDGE) return false;

@@ -13,11 +13,9 @@
 #include "absl/strings/string_view.h"
 #include "clinic/v1/inventory.pb.h"
 #include "clinic/v1/treatment.pb.h"
+#include "common/core/time.h"
 
 namespace clinic::inventory {
-
-// A calendar day as yyyymmdd (20261201), which orders like the day.
-int DayNumber(const v1::Date& date);
 
 // What a consumption asks for, resolved from the request: a requirement of a
 // loaded definition (cartridge or other consumable) or one product.

@@ -118,8 +118,7 @@ InventoryService::~InventoryService() {
 
 int InventoryService::TodayAt(const config::Sites& sites, absl::string_view site_id,
                               absl::Time now) {
-  const absl::CivilDay day = absl::ToCivilDay(now, sites.ZoneOf(site_id));
-  return static_cast<int>(day.year()) * 10000 + day.month() * 100 + day.day();
+  return DayNumber(absl::ToCivilDay(now, sites.ZoneOf(site_id)));
 }
 
 DayBySite InventoryService::ExpiringThrough(absl::string_view site_id, int days) const {
@@ -127,7 +126,7 @@ DayBySite InventoryService::ExpiringThrough(absl::string_view site_id, int days)
   DayBySite through;
   auto add = [&](const std::string& id) {
     const absl::CivilDay last = absl::ToCivilDay(now, sites_.ZoneOf(id)) + days;
-    through[id] = static_cast<int>(last.year()) * 10000 + last.month() * 100 + last.day();
+    through[id] = DayNumber(last);
   };
   if (!site_id.empty()) {
     add(std::string(site_id));

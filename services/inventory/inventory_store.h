@@ -31,7 +31,7 @@ struct Stamp {
   absl::Time at;
 };
 
-// Today at a site, as yyyymmdd (allocation.h DayNumber): units are usable
+// Today at a site, as yyyymmdd (core/time.h DayNumber): units are usable
 // through their expiry day in the site's time zone.
 using TodayAt = std::function<int(absl::string_view site_id)>;
 

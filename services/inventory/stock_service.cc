@@ -31,13 +31,6 @@ constexpr int kMaxConsumeUnits = 100;
 constexpr int kMaxCountedLots = 500;
 constexpr int kMaxTransferLines = 100;
 
-// Checks the request id with the request's other fields, so one answer
-// names every problem.
-void CheckRequestId(const std::string& request_id, std::vector<FieldViolation>& out) {
-  const absl::Status status = storage::ValidateRequestId(request_id, /*required=*/true);
-  for (FieldViolation& violation : GetFieldViolations(status)) out.push_back(std::move(violation));
-}
-
 // The lot name at `field`, as its two ids; a violation otherwise.
 bool LotIds(const std::string& lot, const std::string& field, std::string& product_id,
             std::string& lot_id, std::vector<FieldViolation>& out) {
@@ -63,7 +56,7 @@ absl::Status CheckLotMovement(const config::Sites& sites, const Request& request
   LotIds(request.lot(), "lot", product_id, lot_id, violations);
   CheckUnits(request.quantity(), 1, "quantity", violations);
   ValidateText(request.note(), "note", note_required, kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
   return Violations(violations);
 }
 
@@ -101,7 +94,7 @@ absl::Status InventoryService::ReceiveStock(const server::Call& call,
   ValidateText(request.supplier(), "supplier", /*required=*/true, kMaxSupplierChars, violations);
   ValidateText(request.delivery_note(), "delivery_note", /*required=*/false, kMaxDeliveryNoteChars,
                violations);
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Movement> movement =
       store_->Receive(request, call.request_scope(), product->id("product_id"), StampOf(call));
@@ -129,7 +122,7 @@ absl::Status InventoryService::ConsumeStock(const server::Call& call,
                                                    ", or 0 for the requirement's quantity; got ",
                                                    request.quantity())});
   }
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
 
   ConsumeOrder order;
   order.need.device = request.device();
@@ -234,7 +227,7 @@ absl::Status InventoryService::AdjustStock(const server::Call& call,
   }
   ValidateText(request.note(), "note", request.reason() == v1::ADJUSTMENT_REASON_OTHER,
                kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Movement> movement =
       store_->Adjust(request, call.request_scope(), product_id, lot_id, StampOf(call));
@@ -288,7 +281,7 @@ absl::Status InventoryService::CountStock(const server::Call& call,
   std::vector<FieldViolation> violations;
   sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
   ValidateText(request.note(), "note", /*required=*/false, kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
   std::vector<std::pair<std::string, std::string>> lot_ids;
   if (request.counts().empty() || request.counts_size() > kMaxCountedLots) {
     violations.push_back({"counts", absl::StrCat("must list 1 to ", kMaxCountedLots, " lots; got ",
@@ -326,7 +319,7 @@ absl::Status InventoryService::SendTransfer(const server::Call& call,
         {"transfer.to_site_id", "is the sending site: a transfer joins two sites"});
   }
   ValidateText(asked.note(), "transfer.note", /*required=*/false, kMaxNoteChars, violations);
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
   std::vector<std::pair<std::string, std::string>> lot_ids;
   if (asked.lines().empty() || asked.lines_size() > kMaxTransferLines) {
     violations.push_back({"transfer.lines", absl::StrCat("must hold 1 to ", kMaxTransferLines,
@@ -372,7 +365,7 @@ absl::Status InventoryService::ReceiveTransfer(const server::Call& call,
     for (FieldViolation& v : GetFieldViolations(name.status())) violations.push_back(v);
   }
   sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
-  CheckRequestId(request.request_id(), violations);
+  storage::CheckRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::Transfer> received = store_->ReceiveTransfer(
       request, call.request_scope(), name->id("transfer_id"), StampOf(call));

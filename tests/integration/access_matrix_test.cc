@@ -68,6 +68,13 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
   const std::set<R> stock_read = {v1::ROLE_SITE_MANAGER, v1::ROLE_PRACTITIONER,
                                   v1::ROLE_INVENTORY_CLERK};
   const std::set<R> stock_keep = {v1::ROLE_SITE_MANAGER, v1::ROLE_INVENTORY_CLERK};
+  // Money: the desk and the billing clerk take it, the manager also gives it
+  // back and sets prices; the practitioner only charges what was given.
+  const std::set<R> billing = {v1::ROLE_SITE_MANAGER, v1::ROLE_FRONT_DESK,
+                               v1::ROLE_BILLING_CLERK};
+  const std::set<R> manager = {v1::ROLE_SITE_MANAGER};
+  const std::set<R> charge = {v1::ROLE_SITE_MANAGER, v1::ROLE_FRONT_DESK, v1::ROLE_BILLING_CLERK,
+                              v1::ROLE_PRACTITIONER};
   static const auto* table = new std::map<std::string, std::set<R>>{
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", everyone},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", everyone},
@@ -139,6 +146,34 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.Inventory.ListLowStock", stock_read},
       {"clinic.v1.Inventory.ListExpiringStock", stock_read},
       {"clinic.v1.Inventory.WatchAlerts", stock_read},
+      {"clinic.v1.Billing.SetTaxRate", manager},
+      {"clinic.v1.Billing.ListTaxRates", billing},
+      {"clinic.v1.Billing.SetPrice", manager},
+      {"clinic.v1.Billing.ListPrices", billing},
+      {"clinic.v1.Billing.CreatePackagePlan", manager},
+      {"clinic.v1.Billing.ListPackagePlans", billing},
+      {"clinic.v1.Billing.CreateInvoice", billing},
+      {"clinic.v1.Billing.GetInvoice", billing},
+      {"clinic.v1.Billing.ListInvoices", billing},
+      {"clinic.v1.Billing.AddInvoiceLines", billing},
+      {"clinic.v1.Billing.RemoveInvoiceLine", billing},
+      {"clinic.v1.Billing.IssueInvoice", billing},
+      {"clinic.v1.Billing.VoidInvoice", billing},
+      {"clinic.v1.Billing.RecordPayment", billing},
+      {"clinic.v1.Billing.RefundPayment", manager},
+      {"clinic.v1.Billing.GetPayment", billing},
+      {"clinic.v1.Billing.ListPayments", billing},
+      {"clinic.v1.Billing.IssueCreditNote", manager},
+      {"clinic.v1.Billing.GetCreditNote", billing},
+      {"clinic.v1.Billing.ListCreditNotes", billing},
+      {"clinic.v1.Billing.SellPackage", billing},
+      {"clinic.v1.Billing.GetPackage", billing},
+      {"clinic.v1.Billing.ListPackages", billing},
+      {"clinic.v1.Billing.RedeemPackage", charge},
+      {"clinic.v1.Billing.ChargeTreatment", charge},
+      {"clinic.v1.Billing.GetClientStatement", billing},
+      {"clinic.v1.Billing.GetDailyTakings", billing},
+      {"clinic.v1.Billing.GetRevenueReport", billing},
   };
   return *table;
 }
@@ -154,6 +189,7 @@ TEST(AccessScopeTest, EveryRpcDeclaresTheSiteScopeWrittenHere) {
     EXPECT_EQ(policy.empty_site_means_every_site(), intended.empty_means_every_site)
         << method->full_name();
     EXPECT_EQ(policy.chain_wide(), intended.chain_wide) << method->full_name();
+    EXPECT_EQ(policy.site_in_name(), intended.in_name) << method->full_name();
     EXPECT_EQ(Intended().count(method->full_name()), 1u)
         << method->full_name() << " is not in the access matrix";
   }
@@ -243,8 +279,11 @@ class AccessMatrixTest : public ::testing::Test {
     std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
                                          ->GetPrototype(method->input_type())
                                          ->New());
-    const std::string site_field = IntendedScope(method).site_field;
-    if (!site_field.empty()) SetField(*request, site_field, site);
+    const SiteScope scope = IntendedScope(method);
+    if (!scope.site_field.empty()) {
+      SetField(*request, scope.site_field,
+               scope.in_name ? "sites/" + site + "/records/01J0000000000000000000000" : site);
+    }
     return request;
   }
 

@@ -20,16 +20,21 @@ namespace clinic::testing {
 // is caught: the request field naming the site ("" when the call is not tied
 // to a site and the permission may be held at any site), whether an empty
 // site means every site (so the permission must be held chain-wide), and
-// whether the permission must be held chain-wide whatever the request names.
+// whether the permission must be held chain-wide whatever the request names,
+// and whether the site field is a resource name the site is read from
+// ("sites/{site_id}/invoices/{id}").
 struct SiteScope {
   std::string site_field;
   bool empty_means_every_site = false;
   bool chain_wide = false;
+  bool in_name = false;
 };
 
 inline const std::map<std::string, SiteScope>& IntendedScopes() {
   const SiteScope any_site;
   const SiteScope chain_wide{"", false, true};
+  // A site-owned resource named in `field`.
+  auto named = [](const char* field) { return SiteScope{field, false, false, true}; };
   static const auto* table = new std::map<std::string, SiteScope>{
       {"clinic.v1.TreatmentCatalog.ListTreatmentTypes", any_site},
       {"clinic.v1.TreatmentCatalog.GetTreatmentType", any_site},
@@ -98,6 +103,36 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.Inventory.ListLowStock", {"site_id", true}},
       {"clinic.v1.Inventory.ListExpiringStock", {"site_id", true}},
       {"clinic.v1.Inventory.WatchAlerts", {"site_id", true}},
+      // Prices, invoices and money belong to a site, and so do the records
+      // named under one; packages follow the client across the chain.
+      {"clinic.v1.Billing.SetTaxRate", {"site_id"}},
+      {"clinic.v1.Billing.ListTaxRates", {"site_id"}},
+      {"clinic.v1.Billing.SetPrice", {"price.site_id"}},
+      {"clinic.v1.Billing.ListPrices", {"site_id"}},
+      {"clinic.v1.Billing.CreatePackagePlan", {"plan.site_id"}},
+      {"clinic.v1.Billing.ListPackagePlans", {"site_id"}},
+      {"clinic.v1.Billing.CreateInvoice", {"invoice.site_id"}},
+      {"clinic.v1.Billing.GetInvoice", named("name")},
+      {"clinic.v1.Billing.ListInvoices", {"site_id"}},
+      {"clinic.v1.Billing.AddInvoiceLines", named("invoice")},
+      {"clinic.v1.Billing.RemoveInvoiceLine", named("invoice")},
+      {"clinic.v1.Billing.IssueInvoice", named("name")},
+      {"clinic.v1.Billing.VoidInvoice", named("name")},
+      {"clinic.v1.Billing.RecordPayment", named("invoice")},
+      {"clinic.v1.Billing.RefundPayment", named("payment")},
+      {"clinic.v1.Billing.GetPayment", named("name")},
+      {"clinic.v1.Billing.ListPayments", {"site_id"}},
+      {"clinic.v1.Billing.IssueCreditNote", named("invoice")},
+      {"clinic.v1.Billing.GetCreditNote", named("name")},
+      {"clinic.v1.Billing.ListCreditNotes", {"site_id"}},
+      {"clinic.v1.Billing.SellPackage", {"site_id"}},
+      {"clinic.v1.Billing.GetPackage", any_site},
+      {"clinic.v1.Billing.ListPackages", any_site},
+      {"clinic.v1.Billing.RedeemPackage", {"site_id"}},
+      {"clinic.v1.Billing.ChargeTreatment", {"site_id"}},
+      {"clinic.v1.Billing.GetClientStatement", any_site},
+      {"clinic.v1.Billing.GetDailyTakings", {"site_id"}},
+      {"clinic.v1.Billing.GetRevenueReport", {"site_id"}},
   };
   return *table;
 }

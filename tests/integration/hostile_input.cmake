@@ -5,10 +5,11 @@ add_executable(hostile_input_test
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_cases.cc
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_baselines.cc
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_env.cc
+  ${CMAKE_CURRENT_LIST_DIR}/hostile_input_fixtures.cc
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_suite.cc)
 target_link_libraries(hostile_input_test PRIVATE
   clinic_proto clinic_core clinic_testing clinic_testing_access clinic_testing_rpc
-  clinic_grpc_test_protos SQLiteCpp
+  clinic_grpc_test_protos clinic_storage SQLiteCpp
   absl::strings absl::str_format absl::time GTest::gtest GTest::gtest_main)
 # Every contract is linked whole, so the generated descriptor pool knows every
 # service the server may host, including ones this test never names.

@@ -159,6 +159,70 @@ const std::map<std::string, std::string>& Baselines() {
       {"clinic.v1.Inventory.ListLowStock", "site_id: '{site}'"},
       {"clinic.v1.Inventory.ListExpiringStock", "site_id: '{site}' within_days: 30 page_size: 10"},
       {"clinic.v1.Inventory.WatchAlerts", "site_id: '{site}'"},
+      {"clinic.v1.Billing.SetTaxRate",
+       "site_id: '{site}' category: TAX_CATEGORY_MEDICAL_TREATMENT rate_basis_points: 0 "
+       "effective_from { year: {expiry_year} month: 1 day: 1 } request_id: '{rid}'"},
+      {"clinic.v1.Billing.ListTaxRates", "site_id: '{site}' as_of { {today} }"},
+      {"clinic.v1.Billing.SetPrice",
+       "price { site_id: '{site}' item { treatment { treatment_type_id: 'microneedling' "
+       "area_id: 'cheeks' } } display_name: 'Microneedling - cheeks' unit_price { "
+       "amount_minor: 15000 currency_code: 'GBP' } tax_category: "
+       "TAX_CATEGORY_COSMETIC_TREATMENT effective_from { year: {expiry_year} month: 1 day: 1 } "
+       "} request_id: '{rid}'"},
+      {"clinic.v1.Billing.ListPrices", "site_id: '{site}' as_of { {today} } page_size: 10"},
+      {"clinic.v1.Billing.CreatePackagePlan",
+       "plan { site_id: '{site}' display_name: 'Course of 6' treatment_type_id: 'microneedling' "
+       "sessions: 6 validity_days: 540 usable_site_ids: '{site}' usable_site_ids: "
+       "'new-york-soho' } request_id: '{rid}'"},
+      {"clinic.v1.Billing.ListPackagePlans", "site_id: '{site}' page_size: 10"},
+      {"clinic.v1.Billing.CreateInvoice",
+       "invoice { site_id: '{site}' client: '{client}' notes: 'first visit' } "
+       "lines { item { treatment { treatment_type_id: 'microneedling' } } quantity: 1 "
+       "discount { percent_basis_points: 1000 reason: 'loyalty' } treatment_record: '{record}' "
+       "} request_id: '{rid}'"},
+      {"clinic.v1.Billing.GetInvoice", "name: '{invoice}'"},
+      {"clinic.v1.Billing.ListInvoices",
+       "site_id: '{site}' client: '{client}' state: INVOICE_STATE_PARTIALLY_PAID page_size: 10"},
+      {"clinic.v1.Billing.AddInvoiceLines",
+       "invoice: '{fresh_draft}' lines { item { treatment { treatment_type_id: 'microneedling' } "
+       "} quantity: 2 discount { amount { amount_minor: 500 currency_code: 'GBP' } reason: "
+       "'staff' } } request_id: '{rid}'"},
+      {"clinic.v1.Billing.RemoveInvoiceLine",
+       "invoice: '{fresh_draft}' line_id: '1' request_id: '{rid}'"},
+      {"clinic.v1.Billing.IssueInvoice", "name: '{fresh_draft}' request_id: '{rid}'"},
+      {"clinic.v1.Billing.VoidInvoice",
+       "name: '{fresh_issued}' reason: 'raised in error' request_id: '{rid}'"},
+      {"clinic.v1.Billing.RecordPayment",
+       "invoice: '{fresh_issued}' amount { amount_minor: 2500 currency_code: 'GBP' } "
+       "method: PAYMENT_METHOD_BANK_TRANSFER reference: 'BACS-0042' request_id: '{rid}'"},
+      {"clinic.v1.Billing.RefundPayment",
+       "payment: '{fresh_payment}' amount { amount_minor: 500 currency_code: 'GBP' } "
+       "reason: 'goodwill' lines { line_id: '1' amount { amount_minor: 500 currency_code: "
+       "'GBP' } } request_id: '{rid}'"},
+      {"clinic.v1.Billing.GetPayment", "name: '{payment}'"},
+      {"clinic.v1.Billing.ListPayments", "site_id: '{site}' invoice: '{invoice}' page_size: 10"},
+      {"clinic.v1.Billing.IssueCreditNote",
+       "invoice: '{fresh_issued}' lines { line_id: '1' amount { amount_minor: 1000 "
+       "currency_code: 'GBP' } } reason: 'price agreed on the day' request_id: '{rid}'"},
+      {"clinic.v1.Billing.GetCreditNote", "name: '{credit_note}'"},
+      {"clinic.v1.Billing.ListCreditNotes", "site_id: '{site}' invoice: '{invoice}' page_size: 10"},
+      {"clinic.v1.Billing.SellPackage",
+       "site_id: '{site}' client: '{client}' plan: '{plan}' discount { percent_basis_points: "
+       "500 reason: 'launch offer' } request_id: '{rid}'"},
+      {"clinic.v1.Billing.GetPackage", "name: '{package}'"},
+      {"clinic.v1.Billing.ListPackages",
+       "client: '{client}' state: PACKAGE_STATE_ACTIVE page_size: 10"},
+      {"clinic.v1.Billing.RedeemPackage",
+       "package: '{fresh_package}' site_id: '{site}' treatment_type_id: 'microneedling' "
+       "treatment_record: '{record}' request_id: '{rid}'"},
+      {"clinic.v1.Billing.ChargeTreatment",
+       "site_id: '{site}' treatment_record: '{fresh_record}' treatment_type_id: 'microneedling' "
+       "area_ids: 'cheeks' area_ids: 'forehead' request_id: '{rid}'"},
+      {"clinic.v1.Billing.GetClientStatement",
+       "client: '{client}' start_time { seconds: 1700000000 }"},
+      {"clinic.v1.Billing.GetDailyTakings", "site_id: '{site}' date { {today} }"},
+      {"clinic.v1.Billing.GetRevenueReport",
+       "site_id: '{site}' start_date { {today} } end_date { {today} }"},
   };
   return *table;
 }

@@ -37,7 +37,8 @@ const std::set<std::string>& OutputOnlyNames() {
 }
 
 // Output-only fields whose name is an input elsewhere ("product" is what
-// ReceiveStock receives), by full name.
+// ReceiveStock receives), by full name. Newer contracts mark theirs with
+// (clinic.v1.output_only) instead, which is read from the descriptor.
 const std::set<std::string>& OutputOnlyFields() {
   static const auto* fields = new std::set<std::string>{"clinic.v1.TransferLine.product"};
   return *fields;
@@ -136,7 +137,8 @@ FieldRole RoleOf(const MethodDescriptor& method, const FieldPath& path,
   const bool nested = path.steps.size() >= 2;
   if (nested) {
     for (size_t i = 1; i < path.steps.size(); ++i) {
-      if (OutputOnlyNames().count(path.steps[i]->name()) > 0 ||
+      if (path.steps[i]->options().GetExtension(v1::output_only) ||
+          OutputOnlyNames().count(path.steps[i]->name()) > 0 ||
           OutputOnlyFields().count(path.steps[i]->full_name()) > 0) {
         return FieldRole::kIgnored;
       }

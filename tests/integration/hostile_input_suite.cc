@@ -343,15 +343,22 @@ void HostileInputTest::CreateInventoryFixtures() {
        }},
   };
   for (const auto& [placeholder, letter, fetch] : fresh) {
-    const size_t length = fetch().size();
-    if (length < 2) {
-      setup_error_ = "cannot make a fresh value for " + placeholder;
-      return;
-    }
-    const std::string marker = std::string("~") + letter + std::string(length - 2, '~');
-    values_[placeholder] = marker;
-    fresh_[marker] = fetch;
+    if (!AddFresh(placeholder, letter, fetch)) return;
   }
+  CreateBillingFixtures();
+}
+
+bool HostileInputTest::AddFresh(const std::string& placeholder, char letter,
+                                std::function<std::string()> fetch) {
+  const size_t length = fetch().size();
+  if (length < 2) {
+    setup_error_ = "cannot make a fresh value for " + placeholder;
+    return false;
+  }
+  const std::string marker = std::string("~") + letter + std::string(length - 2, '~');
+  values_[placeholder] = marker;
+  fresh_[marker] = std::move(fetch);
+  return true;
 }
 
 std::unique_ptr<Message> HostileInputTest::Baseline(const MethodDescriptor* method,

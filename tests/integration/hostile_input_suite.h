@@ -100,6 +100,16 @@ class HostileInputTest : public ::testing::Test {
   // Inventory's: a product, a stocked lot with units set aside, a recalled
   // lot, a transfer, and fresh transfers and lots for calls that use one up.
   static void CreateInventoryFixtures();
+  // Billing's (hostile_input_fixtures.cc): prices in force today, a plan, a
+  // draft, an issued invoice with a payment and a refund, a package; and
+  // fresh drafts, issued invoices, payments, packages and treatment record
+  // names for calls that use one up.
+  static void CreateBillingFixtures();
+  // Puts a marker as long as `fetch()`'s value in `placeholder`, so each
+  // call gets a value of its own (fetch runs again at every call); false,
+  // with setup_error_ set, when fetch gives nothing.
+  static bool AddFresh(const std::string& placeholder, char letter,
+                       std::function<std::string()> fetch);
 
   static std::string NextRequestId() { return absl::StrCat("hostile-", ++calls_); }
 
