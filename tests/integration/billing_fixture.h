@@ -97,7 +97,7 @@ class BillingTest : public ::testing::Test {
   void Restart() {
     stub_.reset();
     channel_.reset();
-    server_->Shutdown();
+    server_->Shutdown(absl::Seconds(5));
     server_.reset();
     Start();
   }
@@ -131,7 +131,7 @@ class BillingTest : public ::testing::Test {
   v1::Price SetPrice(const std::string& site, const std::string& item, int64_t amount,
                      const std::string& category = "TAX_CATEGORY_COSMETIC_TREATMENT") {
     auto request = Parse<v1::SetPriceRequest>(absl::StrCat(
-        "price { site_id: '", site, "' item { ", item, " } display_name: 'Item ", item,
+        "price { site_id: '", site, "' item { ", item, " } display_name: 'Item ", ++prices_,
         "' unit_price { amount_minor: ", amount, " currency_code: '", CurrencyOf(site),
         "' } tax_category: ", category, " effective_from { ", TodayAt(ZoneOf(site)),
         " } } request_id: '", NextId(), "'"));
@@ -201,6 +201,7 @@ class BillingTest : public ::testing::Test {
   std::string manager_;
   std::string clerk_;
   std::atomic<int> requests_{0};
+  int prices_ = 0;
 };
 
 }  // namespace clinic::testing

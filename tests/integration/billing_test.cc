@@ -372,7 +372,7 @@ TEST_F(BillingTest, BadInputIsRefusedPreciselyAndWritesNothing) {
        },
        grpc::INVALID_ARGUMENT, "reference"},
       {"an invoice of a site the chain does not have",
-       [&] { return Pay("sites/paris/invoices/01J0000000000000000000000", 100, "GBP", payment_out); },
+       [&] { return Pay("sites/paris/invoices/" + storage::NewId(), 100, "GBP", payment_out); },
        grpc::NOT_FOUND, ""},
       {"a plan sold as a line",
        [&] {
