@@ -260,5 +260,60 @@ TEST_F(BillingPackagesTest, AStatementBalancesToTheMinorUnitInEachCurrency) {
   EXPECT_EQ(owed["USD"], 10887 - 1);
 }
 
+// Records under a site are read at that site: a clerk bound to London does
+// not reach New York's invoices. The treatment flow, a service acting for a
+// practitioner, charges a treatment but takes no payment.
+TEST_F(BillingPackagesTest, SitesBoundCallersAndServicesReachOnlyWhatTheyMay) {
+  SetPrice(kNewYork, Session(), 10000);
+  SetPrice(kLondon, Session(), 10000);
+  const std::string client = NewClient();
+  const v1::Invoice york =
+      Issued(kNewYork, client, absl::StrCat("lines { item { ", Session(), " } }"));
+  const std::string london_clerk =
+      IssueTestToken(data_.path(), "staff/london-clerk", {Binding(v1::ROLE_BILLING_CLERK, kLondon)});
+  v1::GetInvoiceRequest get;
+  get.set_name(york.name());
+  v1::Invoice out;
+  EXPECT_EQ(stub_->GetInvoice(Context(london_clerk).get(), get, &out).error_code(),
+            grpc::PERMISSION_DENIED);
+  v1::Payment payment;
+  auto pay = Parse<v1::RecordPaymentRequest>(absl::StrCat(
+      "invoice: '", york.name(), "' amount { amount_minor: 100 currency_code: 'USD' } "
+      "method: PAYMENT_METHOD_CASH request_id: '", NextId(), "'"));
+  EXPECT_EQ(stub_->RecordPayment(Context(london_clerk).get(), pay, &payment).error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(Get(york.name()).amount_paid().amount_minor(), 0);
+
+  IssueTestToken(data_.path(), "staff/nurse", {Binding(v1::ROLE_PRACTITIONER, kLondon)});
+  const std::string flow = IssueTestToken(data_.path(), "service/treatment-flow",
+                                          {Binding(v1::ROLE_SERVICE)});
+  auto charge = Parse<v1::ChargeTreatmentRequest>(absl::StrCat(
+      "site_id: '", kLondon, "' treatment_record: '", Record(client),
+      "' treatment_type_id: 'microneedling' area_ids: 'forehead' request_id: '", NextId(), "'"));
+  v1::TreatmentCharge charged;
+  {
+    auto context = Context(flow);
+    context->AddMetadata("x-clinic-on-behalf-of", "staff/nurse");
+    const grpc::Status status = stub_->ChargeTreatment(context.get(), charge, &charged);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_TRUE(charged.has_invoice_lines());
+  }
+  {
+    auto context = Context(flow);
+    context->AddMetadata("x-clinic-on-behalf-of", "staff/nurse");
+    pay.set_invoice(charged.invoice_lines().invoice());
+    EXPECT_EQ(stub_->RecordPayment(context.get(), pay, &payment).error_code(),
+              grpc::PERMISSION_DENIED);
+  }
+  // At New York the nurse holds nothing, so neither does the flow for her.
+  auto context = Context(flow);
+  context->AddMetadata("x-clinic-on-behalf-of", "staff/nurse");
+  charge.set_site_id(kNewYork);
+  charge.set_treatment_record(Record(client));
+  charge.set_request_id(NextId());
+  EXPECT_EQ(stub_->ChargeTreatment(context.get(), charge, &charged).error_code(),
+            grpc::PERMISSION_DENIED);
+}
+
 }  // namespace
 }  // namespace clinic::testing

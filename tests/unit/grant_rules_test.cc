@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+#include "clinic/v1/billing.pb.h"
 #include "common/core/status.h"
 
 namespace clinic::auth {
@@ -206,6 +208,28 @@ TEST(GrantRulesTest, ChainWidePoliciesNeedAChainWideBinding) {
   EXPECT_EQ(site.status.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(site.status.message()), HasSubstr("must be held chain-wide"));
   EXPECT_TRUE(Authorize(Caller({Binding(v1::ROLE_CHAIN_ADMIN)}), *method, nullptr).status.ok());
+}
+
+// Authorize reads the site of a site_in_name policy from the name: a
+// clerk bound to one site reaches that site's invoices only.
+TEST(GrantRulesTest, ASiteReadFromANameScopesTheCall) {
+  EXPECT_EQ(SiteOfName("sites/london-soho/invoices/01J"), "london-soho");
+  EXPECT_EQ(SiteOfName("sites/london-soho"), "london-soho");
+  EXPECT_EQ(SiteOfName("clients/01J"), "");
+  EXPECT_EQ(SiteOfName("sites/"), "");
+  auto method = FindMethodPolicy("/clinic.v1.Billing/GetInvoice");
+  ASSERT_TRUE(method.has_value());
+  ASSERT_TRUE(method->policy.site_in_name());
+  const Identity clerk = Caller({Binding(v1::ROLE_BILLING_CLERK, kSite)});
+  v1::GetInvoiceRequest own, other;
+  own.set_name(absl::StrCat("sites/", kSite, "/invoices/01J"));
+  other.set_name("sites/elsewhere/invoices/01J");
+  const Decision at_own = Authorize(clerk, *method, &own);
+  EXPECT_TRUE(at_own.status.ok()) << at_own.status;
+  EXPECT_EQ(at_own.site_id, kSite);
+  const Decision at_other = Authorize(clerk, *method, &other);
+  EXPECT_EQ(at_other.status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(at_other.site_id, "elsewhere");
 }
 
 }  // namespace
