@@ -16,6 +16,10 @@
 namespace clinic::auth {
 namespace {
 
+// Verified tokens kept in memory at most; each is a principal and a few
+// fields, a few hundred bytes.
+constexpr size_t kMaxCachedTokens = 10000;
+
 using storage::Connection;
 
 constexpr char kCreateMethod[] = "clinic.v1.Access/CreatePrincipal";
@@ -445,10 +449,55 @@ absl::StatusOr<IssuedToken> AccessStore::DoIssue(absl::string_view principal,
   return issued;
 }
 
+int64_t AccessStore::DataVersion() {
+  try {
+    if (version_connection_ == nullptr) {
+      version_connection_ = std::make_unique<SQLite::Database>(
+          db_->path(), SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+    }
+    SQLite::Statement pragma(*version_connection_, "PRAGMA data_version");
+    if (pragma.executeStep()) return pragma.getColumn(0).getInt64();
+  } catch (const std::exception&) {
+    // Without the version there is no safe cache: every call reads.
+    version_connection_.reset();
+  }
+  return -1;
+}
+
+int64_t AccessStore::verify_cache_hits() const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  return cache_hits_;
+}
+
 absl::StatusOr<std::pair<TokenInfo, v1::Principal>> AccessStore::Verify(absl::string_view secret,
                                                                         absl::Time now) {
   if (!absl::StartsWith(secret, kTokenSecretPrefix)) return NotAuthenticated();
   const std::string hash = Sha256(secret);
+  // A cached token is still checked for revocation, expiry and a disabled
+  // principal below, exactly as one read from the database.
+  auto usable = [&](const std::pair<TokenInfo, v1::Principal>& token) {
+    return !token.first.revoke_time &&
+           !(token.first.expire_time && *token.first.expire_time <= now) &&
+           !token.second.disabled();
+  };
+  // The version is read before the database, so a commit that lands
+  // between the two makes the next call see a new version and drop what
+  // this call caches.
+  int64_t version = -1;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    version = DataVersion();
+    if (version != cache_version_ || version < 0) {
+      verified_.clear();
+      cache_version_ = version;
+    }
+    auto it = verified_.find(hash);
+    if (it != verified_.end()) {
+      ++cache_hits_;
+      if (!usable(it->second)) return NotAuthenticated();
+      return it->second;
+    }
+  }
   absl::optional<std::pair<TokenInfo, v1::Principal>> found;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kSelectTokenByHashSql);
@@ -464,10 +513,17 @@ absl::StatusOr<std::pair<TokenInfo, v1::Principal>> AccessStore::Verify(absl::st
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  if (!found || found->first.revoke_time ||
-      (found->first.expire_time && *found->first.expire_time <= now) || found->second.disabled()) {
-    return NotAuthenticated();
+  if (!found) return NotAuthenticated();
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    // Bounded: a flood of distinct valid tokens empties it rather than
+    // growing it.
+    if (version >= 0 && version == cache_version_) {
+      if (verified_.size() >= kMaxCachedTokens) verified_.clear();
+      verified_.emplace(hash, *found);
+    }
   }
+  if (!usable(*found)) return NotAuthenticated();
   return *std::move(found);
 }
 

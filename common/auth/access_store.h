@@ -9,7 +9,9 @@
 #define CLINIC_COMMON_AUTH_ACCESS_STORE_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -131,8 +133,18 @@ class AccessStore {
   // the same message whatever the reason, when the token is unknown, revoked
   // or expired, or its principal is disabled, so a caller learns nothing
   // about other tokens.
+  //
+  // Answers from memory while access.db is unchanged: a token verified once
+  // is kept with its principal, and the whole cache is dropped as soon as
+  // anything commits to the file, from this process or another sharing it
+  // (SQLite's data_version), so a revocation, a disabled principal or a
+  // changed role counts from the next call, as when every call read the
+  // database. Expiry is checked on every call.
   absl::StatusOr<std::pair<TokenInfo, v1::Principal>> Verify(absl::string_view secret,
                                                              absl::Time now);
+
+  // How many Verify calls were answered from memory, for tests and metrics.
+  int64_t verify_cache_hits() const;
 
   // Revokes a token by id and returns it. NOT_FOUND for an unknown id;
   // revoking twice keeps the first revocation time.
@@ -170,8 +182,21 @@ class AccessStore {
                                       absl::Duration ttl, absl::Time now,
                                       const storage::IdempotentCall* call, const IssueCheck* check);
 
+  // PRAGMA data_version of the file, read on a connection of its own: it
+  // changes whenever another connection (this process's writer included)
+  // commits. -1 when it cannot be read, which disables the cache.
+  int64_t DataVersion();
+
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens page_tokens_;
+
+  // Verified tokens by the hash of their secret, valid while the file's
+  // data_version is cache_version_.
+  mutable std::mutex cache_mutex_;
+  std::unique_ptr<SQLite::Database> version_connection_;
+  int64_t cache_version_ = -1;
+  std::unordered_map<std::string, std::pair<TokenInfo, v1::Principal>> verified_;
+  int64_t cache_hits_ = 0;
 };
 
 }  // namespace clinic::auth

@@ -4,9 +4,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -403,8 +403,8 @@ void ValidateSites(const v1::Chain& chain, std::vector<FieldViolation>& out) {
     const std::string& prefix = site.invoice_prefix();
     if (!prefix.empty() &&
         (prefix.size() > 12 || !std::all_of(prefix.begin(), prefix.end(), [](char c) {
-          return absl::ascii_isupper(c) || absl::ascii_isdigit(c);
-        }))) {
+           return absl::ascii_isupper(c) || absl::ascii_isdigit(c);
+         }))) {
       out.push_back({path + ".invoice_prefix",
                      absl::StrCat(Quote(prefix),
                                   " is not an invoice prefix: 1 to 12 upper-case letters and "

@@ -150,7 +150,9 @@ int DayNumber(absl::CivilDay day) {
   return static_cast<int>(day.year()) * 10000 + day.month() * 100 + day.day();
 }
 
-int DayNumber(const v1::Date& date) { return date.year() * 10000 + date.month() * 100 + date.day(); }
+int DayNumber(const v1::Date& date) {
+  return date.year() * 10000 + date.month() * 100 + date.day();
+}
 
 v1::Date ToDate(absl::CivilDay day) {
   v1::Date date;

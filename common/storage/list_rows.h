@@ -25,8 +25,8 @@ namespace clinic::storage {
 // the next page's token (empty on the last page).
 template <typename Item>
 absl::StatusOr<std::string> FillPage(
-    SQLite::Statement& select, const PageRequest& page, size_t budget_bytes,
-    absl::string_view what, absl::FunctionRef<std::string(SQLite::Statement&)> cursor,
+    SQLite::Statement& select, const PageRequest& page, size_t budget_bytes, absl::string_view what,
+    absl::FunctionRef<std::string(SQLite::Statement&)> cursor,
     absl::FunctionRef<absl::Status(SQLite::Statement&, Item&)> complete,
     absl::FunctionRef<void(Item&&)> keep) {
   PageBuilder builder(page, budget_bytes);

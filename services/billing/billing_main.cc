@@ -5,6 +5,6 @@
 #include "services/clinicd/core_services.h"
 
 int main(int argc, char** argv) {
-  return clinic::server::RunServerMain(argc, argv, "clinic-billing",
-                                       clinic::WithCoreServices({clinic::billing::BillingFactory()}));
+  return clinic::server::RunServerMain(
+      argc, argv, "clinic-billing", clinic::WithCoreServices({clinic::billing::BillingFactory()}));
 }

@@ -35,11 +35,11 @@ int64_t MulDivHalfUp(int64_t numerator, int64_t factor, int64_t denominator);
 
 // What a line is asked to be.
 struct LineInput {
-  int64_t unit_price = 0;         // minor units, 0 to kMaxUnitPriceMinor
-  int32_t quantity = 1;           // 1 to kMaxQuantity
-  int32_t discount_percent = 0;   // basis points, 0 to 10000; or
-  int64_t discount_amount = 0;    // minor units, 0 to gross_before_discount
-  int32_t tax_rate = 0;           // basis points, 0 to kMaxRateBasisPoints
+  int64_t unit_price = 0;        // minor units, 0 to kMaxUnitPriceMinor
+  int32_t quantity = 1;          // 1 to kMaxQuantity
+  int32_t discount_percent = 0;  // basis points, 0 to 10000; or
+  int64_t discount_amount = 0;   // minor units, 0 to gross_before_discount
+  int32_t tax_rate = 0;          // basis points, 0 to kMaxRateBasisPoints
   bool prices_include_tax = false;
 };
 
@@ -49,7 +49,7 @@ struct LineAmounts {
   int64_t discount = 0;               // the discount in money
   int64_t net = 0;                    // before tax
   int64_t tax = 0;
-  int64_t total = 0;                  // net + tax: what the client pays
+  int64_t total = 0;  // net + tax: what the client pays
 };
 
 // The amounts of a line. The caller has checked the input's bounds and that
@@ -65,8 +65,7 @@ LineAmounts ComputeLine(const LineInput& line);
 // the tax credited so far is always round(credited * line_tax /
 // line_total), so credits that add up to the whole line credit exactly its
 // tax, however they were split. 0 < amount <= line_total - already_credited.
-int64_t CreditedTax(int64_t line_total, int64_t line_tax, int64_t already_credited,
-                    int64_t amount);
+int64_t CreditedTax(int64_t line_total, int64_t line_tax, int64_t already_credited, int64_t amount);
 
 // What is left to credit of each line (total - credited; 0 for a line
 // settled by a package), and an amount to spread: the amount taken from

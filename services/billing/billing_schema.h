@@ -189,14 +189,14 @@ CREATE TABLE treatment_charges (
 inline const std::vector<storage::Migration>& BillingMigrations() {
   static const auto* base =
       new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchema);
-  static const auto* billing = new std::string(absl::StrCat(
-      kBillingSchema, storage::AppendOnlyTriggers("tax_rates", "tax rates"),
-      storage::AppendOnlyTriggers("prices", "prices"),
-      storage::AppendOnlyTriggers("payments", "payments"),
-      storage::AppendOnlyTriggers("credit_notes", "credit notes"),
-      storage::AppendOnlyTriggers("credit_note_lines", "credit note lines"),
-      storage::AppendOnlyTriggers("redemptions", "package redemptions"),
-      storage::AppendOnlyTriggers("treatment_charges", "treatment charges")));
+  static const auto* billing = new std::string(
+      absl::StrCat(kBillingSchema, storage::AppendOnlyTriggers("tax_rates", "tax rates"),
+                   storage::AppendOnlyTriggers("prices", "prices"),
+                   storage::AppendOnlyTriggers("payments", "payments"),
+                   storage::AppendOnlyTriggers("credit_notes", "credit notes"),
+                   storage::AppendOnlyTriggers("credit_note_lines", "credit note lines"),
+                   storage::AppendOnlyTriggers("redemptions", "package redemptions"),
+                   storage::AppendOnlyTriggers("treatment_charges", "treatment charges")));
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "store settings and request log", base->c_str()},
       {2, "prices, invoices, payments, credit notes and packages", billing->c_str()},

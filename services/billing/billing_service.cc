@@ -94,10 +94,11 @@ void BillingService::CheckEffectiveDay(const v1::Date& date, absl::string_view f
   CheckDate(date, field, out);
   if (out.size() != before) return;
   if (DayNumber(date) < site.today) {
-    out.push_back({std::string(field),
-                   absl::StrCat("must be today at the site (", site.today / 10000, "-",
-                                site.today / 100 % 100, "-", site.today % 100,
-                                ") or later: what was issued before keeps the terms then in force")});
+    out.push_back(
+        {std::string(field),
+         absl::StrCat("must be today at the site (", site.today / 10000, "-",
+                      site.today / 100 % 100, "-", site.today % 100,
+                      ") or later: what was issued before keeps the terms then in force")});
   }
 }
 
@@ -213,8 +214,7 @@ absl::Status BillingService::ListPrices(const server::Call& /*call*/,
   if (request.has_as_of()) CheckDate(request.as_of(), "as_of", violations);
   storage::CheckPageSize(request.page_size(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
-  const int day =
-      request.has_as_of() ? DayNumber(request.as_of()) : Terms(request.site_id()).today;
+  const int day = request.has_as_of() ? DayNumber(request.as_of()) : Terms(request.site_id()).today;
   absl::StatusOr<v1::ListPricesResponse> listed = store_->ListPrices(request, day);
   if (listed.ok()) response = *std::move(listed);
   return listed.status();
@@ -231,8 +231,9 @@ absl::Status BillingService::CreatePackagePlan(const server::Call& call,
   if (plan.treatment_type_id().empty()) {
     violations.push_back({"plan.treatment_type_id", "is required"});
   } else if (plugins_.Current()->Find(plan.treatment_type_id()) == nullptr) {
-    violations.push_back({"plan.treatment_type_id", absl::StrCat(Quote(plan.treatment_type_id()),
-                                                                 " is not a loaded treatment type")});
+    violations.push_back(
+        {"plan.treatment_type_id",
+         absl::StrCat(Quote(plan.treatment_type_id()), " is not a loaded treatment type")});
   }
   if (plan.sessions() < 1 || plan.sessions() > kMaxSessions) {
     violations.push_back(

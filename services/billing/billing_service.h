@@ -105,9 +105,10 @@ class BillingService final : public server::ServiceKit<v1::Billing> {
                          std::vector<FieldViolation>& out) const;
   // Checks the request's lines (adding violations) and resolves them into
   // what the store adds.
-  std::vector<LineToAdd> Lines(const google::protobuf::RepeatedPtrField<v1::InvoiceLineInput>& lines,
-                               absl::string_view field, bool optional, const SiteTerms& site,
-                               std::vector<FieldViolation>& violations) const;
+  std::vector<LineToAdd> Lines(
+      const google::protobuf::RepeatedPtrField<v1::InvoiceLineInput>& lines,
+      absl::string_view field, bool optional, const SiteTerms& site,
+      std::vector<FieldViolation>& violations) const;
 
   std::unique_ptr<BillingStore> store_;
   config::Sites sites_;

@@ -24,8 +24,8 @@ namespace clinic::billing {
 // from the configuration and its calendar.
 struct SiteTerms {
   std::string site_id;
-  std::string currency;       // ISO-4217, the site's now
-  int currency_digits = 2;    // digits of its minor unit
+  std::string currency;     // ISO-4217, the site's now
+  int currency_digits = 2;  // digits of its minor unit
   bool prices_include_tax = false;
   int configured_tax_rate = 0;  // basis points; used where no rate is recorded
   std::string invoice_prefix;
@@ -119,12 +119,13 @@ class BillingStore {
                                                       const SiteTerms& site,
                                                       const std::string& invoice_id,
                                                       const std::vector<LineToAdd>& lines) = 0;
-  virtual absl::StatusOr<v1::Invoice> RemoveInvoiceLine(
-      const v1::RemoveInvoiceLineRequest& request, const std::string& caller,
-      const std::string& site_id, const std::string& invoice_id, absl::Time now) = 0;
+  virtual absl::StatusOr<v1::Invoice> RemoveInvoiceLine(const v1::RemoveInvoiceLineRequest& request,
+                                                        const std::string& caller,
+                                                        const std::string& site_id,
+                                                        const std::string& invoice_id,
+                                                        absl::Time now) = 0;
   virtual absl::StatusOr<v1::Invoice> IssueInvoice(const v1::IssueInvoiceRequest& request,
-                                                   const std::string& caller,
-                                                   const SiteTerms& site,
+                                                   const std::string& caller, const SiteTerms& site,
                                                    const std::string& invoice_id) = 0;
   virtual absl::StatusOr<v1::Invoice> VoidInvoice(const v1::VoidInvoiceRequest& request,
                                                   const std::string& caller,
@@ -134,20 +135,19 @@ class BillingStore {
 
   // Payments, refunds and credit notes.
   virtual absl::StatusOr<v1::Payment> RecordPayment(const PaymentToRecord& payment,
-                                                    const std::string& caller,
-                                                    absl::Time now) = 0;
+                                                    const std::string& caller, absl::Time now) = 0;
   virtual absl::StatusOr<v1::Refund> RefundPayment(const v1::RefundPaymentRequest& request,
-                                                   const std::string& caller,
-                                                   const SiteTerms& site,
+                                                   const std::string& caller, const SiteTerms& site,
                                                    const std::string& payment_id) = 0;
   virtual absl::StatusOr<v1::Payment> GetPayment(const std::string& site_id,
                                                  const std::string& payment_id) = 0;
   // `invoice_id` empty for every invoice of the site.
   virtual absl::StatusOr<v1::ListPaymentsResponse> ListPayments(
       const v1::ListPaymentsRequest& request, const std::string& invoice_id) = 0;
-  virtual absl::StatusOr<v1::CreditNote> IssueCreditNote(
-      const v1::IssueCreditNoteRequest& request, const std::string& caller, const SiteTerms& site,
-      const std::string& invoice_id) = 0;
+  virtual absl::StatusOr<v1::CreditNote> IssueCreditNote(const v1::IssueCreditNoteRequest& request,
+                                                         const std::string& caller,
+                                                         const SiteTerms& site,
+                                                         const std::string& invoice_id) = 0;
   virtual absl::StatusOr<v1::CreditNote> GetCreditNote(const std::string& site_id,
                                                        const std::string& credit_note_id) = 0;
   virtual absl::StatusOr<v1::ListCreditNotesResponse> ListCreditNotes(
@@ -162,8 +162,7 @@ class BillingStore {
   // With its redemptions and state as of `now`. NOT_FOUND when the client
   // has no such package.
   virtual absl::StatusOr<v1::Package> GetPackage(const std::string& client_id,
-                                                 const std::string& package_id,
-                                                 absl::Time now) = 0;
+                                                 const std::string& package_id, absl::Time now) = 0;
   virtual absl::StatusOr<v1::ListPackagesResponse> ListPackages(
       const v1::ListPackagesRequest& request, const std::string& client_id, absl::Time now) = 0;
   virtual absl::StatusOr<v1::PackageRedemption> RedeemPackage(
@@ -182,8 +181,7 @@ class BillingStore {
                                                            absl::Time start, absl::Time end) = 0;
   // Invoices issued and credit notes issued in [start, end).
   virtual absl::StatusOr<v1::RevenueReport> GetRevenueReport(const std::string& site_id,
-                                                             absl::Time start,
-                                                             absl::Time end) = 0;
+                                                             absl::Time start, absl::Time end) = 0;
 };
 
 // Opens (creating and migrating) the SQLite store at `path`. Pages stop at

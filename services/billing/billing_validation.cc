@@ -27,9 +27,9 @@ void CheckMoney(const v1::Money& money, absl::string_view field, absl::string_vi
                                       "refused")});
   }
   if (money.amount_minor() < min || money.amount_minor() > max) {
-    out.push_back({Field(field, "amount_minor"),
-                   absl::StrCat("must be ", min, " to ", max, " minor units, got ",
-                                money.amount_minor())});
+    out.push_back(
+        {Field(field, "amount_minor"),
+         absl::StrCat("must be ", min, " to ", max, " minor units, got ", money.amount_minor())});
   }
 }
 
@@ -68,7 +68,8 @@ void CheckItem(const v1::PricedItem& item, absl::string_view field,
       }
       const v1::TreatmentType* type = catalog.Find(type_id);
       if (type == nullptr) {
-        out.push_back({type_field, absl::StrCat(Quote(type_id), " is not a loaded treatment type")});
+        out.push_back(
+            {type_field, absl::StrCat(Quote(type_id), " is not a loaded treatment type")});
         return;
       }
       const std::string& area_id = item.treatment().area_id();
@@ -82,9 +83,9 @@ void CheckItem(const v1::PricedItem& item, absl::string_view field,
     }
     case v1::PricedItem::kProduct:
       if (!kProductName.Matches(item.product())) {
-        out.push_back({Field(field, "product"),
-                       absl::StrCat(Quote(item.product()), " is not of the form \"",
-                                    kProductName.pattern(), "\"")});
+        out.push_back(
+            {Field(field, "product"), absl::StrCat(Quote(item.product()), " is not of the form \"",
+                                                   kProductName.pattern(), "\"")});
       }
       return;
     case v1::PricedItem::kFeeId:
@@ -103,16 +104,17 @@ void CheckItem(const v1::PricedItem& item, absl::string_view field,
       }
       absl::StatusOr<ResourceName> plan = kPackagePlanName.Parse(item.package_plan(), plan_field);
       if (!plan.ok()) {
-        out.push_back({plan_field, absl::StrCat(Quote(item.package_plan()), " is not of the form \"",
-                                                kPackagePlanName.pattern(), "\"")});
+        out.push_back(
+            {plan_field, absl::StrCat(Quote(item.package_plan()), " is not of the form \"",
+                                      kPackagePlanName.pattern(), "\"")});
       } else if (plan->id("site_id") != site_id) {
         out.push_back({plan_field, "is a plan of another site; each site prices its own plans"});
       }
       return;
     }
     case v1::PricedItem::ITEM_NOT_SET:
-      out.push_back({std::string(field),
-                     "is required: a treatment, product, fee_id or package_plan"});
+      out.push_back(
+          {std::string(field), "is required: a treatment, product, fee_id or package_plan"});
       return;
   }
 }
@@ -122,9 +124,8 @@ void CheckLineInputs(const google::protobuf::RepeatedPtrField<v1::InvoiceLineInp
                      const plugins::CatalogSnapshot& catalog, absl::string_view site_id,
                      std::vector<FieldViolation>& out) {
   if (lines.size() > kMaxLines || (!optional && lines.empty())) {
-    out.push_back({std::string(field),
-                   absl::StrCat("must hold ", optional ? 0 : 1, " to ", kMaxLines,
-                                " lines, got ", lines.size())});
+    out.push_back({std::string(field), absl::StrCat("must hold ", optional ? 0 : 1, " to ",
+                                                    kMaxLines, " lines, got ", lines.size())});
     return;
   }
   for (int i = 0; i < lines.size(); ++i) {
@@ -136,7 +137,8 @@ void CheckLineInputs(const google::protobuf::RepeatedPtrField<v1::InvoiceLineInp
                                                          " (0 means 1), got ", line.quantity())});
     }
     if (line.has_discount()) CheckDiscount(line.discount(), Field(at, "discount"), currency, out);
-    if (!line.treatment_record().empty() && !kTreatmentRecordName.Matches(line.treatment_record())) {
+    if (!line.treatment_record().empty() &&
+        !kTreatmentRecordName.Matches(line.treatment_record())) {
       out.push_back({Field(at, "treatment_record"),
                      absl::StrCat(Quote(line.treatment_record()), " is not of the form \"",
                                   kTreatmentRecordName.pattern(), "\"")});
@@ -164,13 +166,13 @@ void CheckCreditLines(const google::protobuf::RepeatedPtrField<v1::CreditNoteLin
     if (lines[i].line_id().empty()) {
       out.push_back({Field(at, "line_id"), "is required"});
     } else if (lines[i].line_id().size() > 10) {
-      out.push_back({Field(at, "line_id"),
-                     absl::StrCat(Quote(lines[i].line_id()), " is not a line id")});
+      out.push_back(
+          {Field(at, "line_id"), absl::StrCat(Quote(lines[i].line_id()), " is not a line id")});
     }
     const int64_t amount = lines[i].amount().amount_minor();
     if (amount <= 0 || amount > kMaxUnitPriceMinor * kMaxQuantity * kMaxLines) {
-      out.push_back({Field(at, "amount.amount_minor"),
-                     absl::StrCat("must be above zero, got ", amount)});
+      out.push_back(
+          {Field(at, "amount.amount_minor"), absl::StrCat("must be above zero, got ", amount)});
     }
   }
 }

@@ -14,9 +14,7 @@
 #include "services/billing/billing_validation.h"
 
 namespace clinic::billing {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status BillingService::CreateInvoice(const server::Call& call,
                                            const v1::CreateInvoiceRequest& request,
@@ -33,8 +31,8 @@ absl::Status BillingService::CreateInvoice(const server::Call& call,
       Lines(request.lines(), "lines", /*optional=*/true, site, violations);
   storage::CheckRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
-  absl::StatusOr<v1::Invoice> created = store_->CreateInvoice(
-      request, call.request_scope(), site, client->id("client_id"), lines);
+  absl::StatusOr<v1::Invoice> created =
+      store_->CreateInvoice(request, call.request_scope(), site, client->id("client_id"), lines);
   if (created.ok()) response = *std::move(created);
   return created.status();
 }
@@ -76,7 +74,8 @@ absl::Status BillingService::ListInvoices(const server::Call& /*call*/,
 absl::Status BillingService::AddInvoiceLines(const server::Call& call,
                                              const v1::AddInvoiceLinesRequest& request,
                                              v1::Invoice& response) {
-  absl::StatusOr<ResourceName> ref = ParseSiteOwned(kInvoiceName, request.invoice(), "invoice", sites_);
+  absl::StatusOr<ResourceName> ref =
+      ParseSiteOwned(kInvoiceName, request.invoice(), "invoice", sites_);
   if (!ref.ok()) return ref.status();
   std::vector<FieldViolation> violations;
   const SiteTerms site = Terms(ref->id("site_id"));
@@ -93,7 +92,8 @@ absl::Status BillingService::AddInvoiceLines(const server::Call& call,
 absl::Status BillingService::RemoveInvoiceLine(const server::Call& call,
                                                const v1::RemoveInvoiceLineRequest& request,
                                                v1::Invoice& response) {
-  absl::StatusOr<ResourceName> ref = ParseSiteOwned(kInvoiceName, request.invoice(), "invoice", sites_);
+  absl::StatusOr<ResourceName> ref =
+      ParseSiteOwned(kInvoiceName, request.invoice(), "invoice", sites_);
   if (!ref.ok()) return ref.status();
   std::vector<FieldViolation> violations;
   if (request.line_id().empty()) violations.push_back({"line_id", "is required"});

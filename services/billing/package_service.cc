@@ -39,7 +39,8 @@ absl::Status BillingService::SellPackage(const server::Call& call,
   } else if (plan->id("site_id") != request.site_id()) {
     violations.push_back({"plan", "is a plan of another site; a site sells its own plans"});
   }
-  if (request.has_discount()) CheckDiscount(request.discount(), "discount", site.currency, violations);
+  if (request.has_discount())
+    CheckDiscount(request.discount(), "discount", site.currency, violations);
   storage::CheckRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::PackagePlan> found = store_->GetPackagePlan(site.site_id, plan->id("id"));
@@ -88,8 +89,8 @@ absl::Status BillingService::RedeemPackage(const server::Call& call,
   if (request.treatment_type_id().empty()) {
     violations.push_back({"treatment_type_id", "is required"});
   } else if (request.treatment_type_id().size() > 200) {
-    violations.push_back({"treatment_type_id",
-                          absl::StrCat(Quote(request.treatment_type_id()), " is not a treatment type id")});
+    violations.push_back({"treatment_type_id", absl::StrCat(Quote(request.treatment_type_id()),
+                                                            " is not a treatment type id")});
   }
   if (!request.treatment_record().empty()) {
     absl::StatusOr<ResourceName> record =
@@ -97,8 +98,9 @@ absl::Status BillingService::RedeemPackage(const server::Call& call,
     if (!record.ok()) {
       violations.push_back(GetFieldViolations(record.status()).front());
     } else if (package.ok() && record->id("client_id") != package->id("client_id")) {
-      violations.push_back({"treatment_record", "is a treatment record of another client than the "
-                                                "package's"});
+      violations.push_back({"treatment_record",
+                            "is a treatment record of another client than the "
+                            "package's"});
     }
   }
   storage::CheckRequestId(request.request_id(), violations);
@@ -121,8 +123,9 @@ absl::Status BillingService::ChargeTreatment(const server::Call& call,
     violations.push_back({"treatment_type_id", "is required"});
   }
   if (request.area_ids().empty() || request.area_ids_size() > kMaxChargedAreas) {
-    violations.push_back({"area_ids", absl::StrCat("must name 1 to ", kMaxChargedAreas,
-                                                   " areas treated, got ", request.area_ids_size())});
+    violations.push_back(
+        {"area_ids", absl::StrCat("must name 1 to ", kMaxChargedAreas, " areas treated, got ",
+                                  request.area_ids_size())});
   }
   storage::CheckRequestId(request.request_id(), violations);
   if (absl::Status s = Violations(violations); !s.ok()) return s;
@@ -130,7 +133,8 @@ absl::Status BillingService::ChargeTreatment(const server::Call& call,
   const v1::TreatmentType* type = catalog->Find(request.treatment_type_id());
   if (type == nullptr) return plugins::TreatmentTypeNotLoaded(request.treatment_type_id(), kDomain);
   std::set<std::string> areas;
-  for (const v1::TreatmentArea& area : type->definition().protocol().areas()) areas.insert(area.id());
+  for (const v1::TreatmentArea& area : type->definition().protocol().areas())
+    areas.insert(area.id());
   std::set<std::string> seen;
   for (int i = 0; i < request.area_ids_size(); ++i) {
     const std::string field = absl::StrCat("area_ids[", i, "]");
@@ -174,7 +178,8 @@ absl::Status BillingService::GetClientStatement(const server::Call& /*call*/,
   absl::StatusOr<ResourceName> client = kClientName.Parse(request.client(), "client");
   if (!client.ok()) violations.push_back(GetFieldViolations(client.status()).front());
   absl::optional<absl::Time> start, end;
-  if (request.has_start_time()) start = CheckTimestamp(request.start_time(), "start_time", violations);
+  if (request.has_start_time())
+    start = CheckTimestamp(request.start_time(), "start_time", violations);
   if (request.has_end_time()) end = CheckTimestamp(request.end_time(), "end_time", violations);
   if (start.has_value() && end.has_value() && *end <= *start) {
     violations.push_back({"end_time", "must be after start_time"});

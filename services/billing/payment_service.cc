@@ -50,8 +50,9 @@ absl::Status BillingService::RecordPayment(const server::Call& call,
   payment.request = request;
   const v1::PaymentMethod method = request.method();
   if (!v1::PaymentMethod_IsValid(method) || method == v1::PAYMENT_METHOD_UNSPECIFIED) {
-    violations.push_back({"method", "is required: card, cash, bank transfer, gift card or package "
-                                    "credit"});
+    violations.push_back({"method",
+                          "is required: card, cash, bank transfer, gift card or package "
+                          "credit"});
   }
   ValidateText(request.reference(), "reference",
                method == v1::PAYMENT_METHOD_BANK_TRANSFER || method == v1::PAYMENT_METHOD_GIFT_CARD,
@@ -78,8 +79,9 @@ absl::Status BillingService::RecordPayment(const server::Call& call,
     }
     const int64_t amount = request.amount().amount_minor();
     if (amount < 1 || amount > kMaxPaymentMinor) {
-      violations.push_back({"amount.amount_minor", absl::StrCat("must be above zero and at most ",
-                                                                kMaxPaymentMinor, ", got ", amount)});
+      violations.push_back(
+          {"amount.amount_minor",
+           absl::StrCat("must be above zero and at most ", kMaxPaymentMinor, ", got ", amount)});
     }
   }
   if (request.has_amount() && request.amount().currency_code().empty()) {

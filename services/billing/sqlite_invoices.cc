@@ -12,8 +12,8 @@
 #include "common/core/status.h"
 #include "common/core/time.h"
 #include "common/storage/etag.h"
-#include "common/storage/ids.h"
 #include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
 #include "common/storage/list_rows.h"
 #include "services/billing/billing_math.h"
 #include "services/billing/billing_names.h"
@@ -124,10 +124,10 @@ absl::StatusOr<InvoiceRow> LoadDraft(Connection& connection, const std::string& 
     return s;
   }
   if (row->lifecycle != kDraft) {
-    return books::Refused("INVOICE_NOT_DRAFT",
-                          absl::StrCat(row->invoice.name(), " is ",
-                                       row->lifecycle == kVoid ? "void" : "issued",
-                                       "; only a draft's lines change"));
+    return books::Refused(
+        "INVOICE_NOT_DRAFT",
+        absl::StrCat(row->invoice.name(), " is ", row->lifecycle == kVoid ? "void" : "issued",
+                     "; only a draft's lines change"));
   }
   return row;
 }
@@ -149,9 +149,9 @@ absl::Status AddLines(Connection& connection, const SiteTerms& site,
           kTreatmentRecordName.Parse(line.input.treatment_record(), line.field);
       if (!record.ok()) return record.status();
       if (record->id("client_id") != row.client_id) {
-        return InvalidField(absl::StrCat(line.field, ".treatment_record"),
-                            absl::StrCat("is a treatment record of another client than ",
-                                         row.invoice.client()));
+        return InvalidField(
+            absl::StrCat(line.field, ".treatment_record"),
+            absl::StrCat("is a treatment record of another client than ", row.invoice.client()));
       }
     }
     if (absl::Status s = AddLine(connection, site, line, row.invoice); !s.ok()) return s;
@@ -221,9 +221,8 @@ absl::Status Derive(Connection& connection, InvoiceRow& row) {
     credited_total += line_credited;
     *line.mutable_credited_amount() = Money(line_credited, currency);
     line.set_settled_by_package(settled.count(line.line_id()) > 0);
-    row.creditable.push_back(line.settled_by_package()
-                                 ? 0
-                                 : line.total_amount().amount_minor() - line_credited);
+    row.creditable.push_back(
+        line.settled_by_package() ? 0 : line.total_amount().amount_minor() - line_credited);
   }
   const int64_t total = invoice.total().amount_minor();
   *invoice.mutable_amount_paid() = Money(paid, currency);
@@ -369,20 +368,20 @@ absl::Status AddLine(Connection& connection, const SiteTerms& site, const LineTo
       PriceOn(connection, site.site_id, line.item_key, site.today);
   if (!price.ok()) return price.status();
   if (!price->has_value()) {
-    return WithReason(FieldViolations(absl::StatusCode::kFailedPrecondition,
-                                      "the item has no price in force today",
-                                      {{line.item_field,
-                                        "has no price in force today at this site"}}),
-                      "PRICE_NOT_FOUND", kDomain);
+    return WithReason(
+        FieldViolations(absl::StatusCode::kFailedPrecondition,
+                        "the item has no price in force today",
+                        {{line.item_field, "has no price in force today at this site"}}),
+        "PRICE_NOT_FOUND", kDomain);
   }
   const v1::Price& found = **price;
   if (found.unit_price().currency_code() != invoice.currency_code()) {
     return WithReason(
-        FieldViolations(absl::StatusCode::kFailedPrecondition,
-                        "the item's price is in another currency than the invoice",
-                        {{line.item_field,
-                          absl::StrCat("is priced in ", found.unit_price().currency_code(),
-                                       " and the invoice is in ", invoice.currency_code())}}),
+        FieldViolations(
+            absl::StatusCode::kFailedPrecondition,
+            "the item's price is in another currency than the invoice",
+            {{line.item_field, absl::StrCat("is priced in ", found.unit_price().currency_code(),
+                                            " and the invoice is in ", invoice.currency_code())}}),
         "PRICE_CURRENCY_MISMATCH", kDomain);
   }
   v1::InvoiceLine added;
@@ -398,9 +397,9 @@ absl::Status AddLine(Connection& connection, const SiteTerms& site, const LineTo
     const int64_t gross = found.unit_price().amount_minor() * added.quantity();
     if (line.input.discount().has_amount() &&
         line.input.discount().amount().amount_minor() > gross) {
-      return InvalidField(absl::StrCat(line.field, ".discount.amount"),
-                          absl::StrCat("is more than the line's ", gross,
-                                       " minor units before discount"));
+      return InvalidField(
+          absl::StrCat(line.field, ".discount.amount"),
+          absl::StrCat("is more than the line's ", gross, " minor units before discount"));
     }
   }
   PriceLineAt(added, TaxRateOn(connection, site, found.tax_category(), site.today),
@@ -467,9 +466,9 @@ absl::StatusOr<v1::ListInvoicesResponse> SqliteBillingStore::ListInvoices(
   }
   v1::ListInvoicesResponse response;
   const int lifecycle = LifecycleOf(request.state());
-  const bool derived_state =
-      request.state() == v1::INVOICE_STATE_ISSUED ||
-      request.state() == v1::INVOICE_STATE_PARTIALLY_PAID || request.state() == v1::INVOICE_STATE_PAID;
+  const bool derived_state = request.state() == v1::INVOICE_STATE_ISSUED ||
+                             request.state() == v1::INVOICE_STATE_PARTIALLY_PAID ||
+                             request.state() == v1::INVOICE_STATE_PAID;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kListSql);
     select.bind(1, request.site_id());
@@ -544,10 +543,9 @@ absl::StatusOr<v1::Invoice> SqliteBillingStore::RemoveInvoiceLine(
           return line.line_id() == request.line_id();
         });
         if (it == lines.end()) {
-          return WithReason(
-              absl::NotFoundError(absl::StrCat(row->invoice.name(), " has no line ",
-                                               Quote(request.line_id()))),
-              "LINE_NOT_FOUND", kDomain);
+          return WithReason(absl::NotFoundError(absl::StrCat(row->invoice.name(), " has no line ",
+                                                             Quote(request.line_id()))),
+                            "LINE_NOT_FOUND", kDomain);
         }
         // A package sold on the line goes with it, unless a session was
         // used: the client would keep a session nobody pays for.
@@ -600,7 +598,8 @@ absl::StatusOr<v1::Invoice> SqliteBillingStore::IssueInvoice(const v1::IssueInvo
         // The tax point is the issue day: every line is taxed at the rate
         // in force then.
         for (v1::InvoiceLine& line : *row->invoice.mutable_lines()) {
-          books::PriceLineAt(line, books::TaxRateOn(connection, site, line.tax_category(), site.today),
+          books::PriceLineAt(line,
+                             books::TaxRateOn(connection, site, line.tax_category(), site.today),
                              row->invoice.prices_include_tax());
         }
         books::Total(row->invoice);
@@ -637,7 +636,8 @@ absl::StatusOr<v1::Invoice> SqliteBillingStore::VoidInvoice(const v1::VoidInvoic
           return s;
         }
         if (row->lifecycle == kVoid) {
-          return books::Refused("INVOICE_VOID", absl::StrCat(row->invoice.name(), " is already void"));
+          return books::Refused("INVOICE_VOID",
+                                absl::StrCat(row->invoice.name(), " is already void"));
         }
         if (row->lifecycle == kIssued) {
           SQLite::Statement& any = connection.Prepare(kAnyPaymentOrCreditSql);

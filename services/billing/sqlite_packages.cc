@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
 #include "common/core/time.h"
-#include "common/storage/ids.h"
 #include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
 #include "common/storage/list_rows.h"
 #include "services/billing/billing_names.h"
 #include "services/billing/sqlite_store.h"
@@ -27,7 +27,8 @@ constexpr char kRedemptionsSql[] =
     "SELECT data FROM redemptions WHERE package_id = ? ORDER BY sequence";
 constexpr char kInsertPackageSql[] =
     "INSERT INTO packages (package_id, client_id, site_id, treatment_type_id, sessions_total, "
-    "expire_ms, void, invoice_id, line_id, create_ms, data) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
+    "expire_ms, void, invoice_id, line_id, create_ms, data) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, "
+    "?)";
 constexpr char kInsertRedemptionSql[] =
     "INSERT INTO redemptions (redemption_id, package_id, site_id, treatment_record, create_ms, "
     "data) VALUES (?, ?, ?, ?, ?, ?)";
@@ -197,8 +198,8 @@ absl::StatusOr<v1::PackageSale> SqliteBillingStore::SellPackage(
         *package.mutable_sale_time() = ToTimestampMillis(site.now);
         const absl::Time expires = site.now + absl::Hours(24) * plan.validity_days();
         *package.mutable_expire_time() = ToTimestampMillis(expires);
-        absl::Status saved = created ? books::InsertInvoice(connection, *row)
-                                     : books::SaveInvoice(connection, *row);
+        absl::Status saved =
+            created ? books::InsertInvoice(connection, *row) : books::SaveInvoice(connection, *row);
         if (!saved.ok()) return saved;
         SQLite::Statement& insert = connection.Prepare(kInsertPackageSql);
         insert.bind(1, package_id);
@@ -292,8 +293,8 @@ absl::StatusOr<v1::PackageRedemption> SqliteBillingStore::RedeemPackage(
         absl::StatusOr<packages::PackageRow> row =
             packages::Load(connection, client_id, package_id, now);
         if (!row.ok()) return row.status();
-        if (absl::Status s = packages::CheckUsable(*row, request.site_id(),
-                                                   request.treatment_type_id(), now);
+        if (absl::Status s =
+                packages::CheckUsable(*row, request.site_id(), request.treatment_type_id(), now);
             !s.ok()) {
           return s;
         }
@@ -318,12 +319,11 @@ absl::StatusOr<v1::TreatmentCharge> SqliteBillingStore::ChargeTreatment(
           SQLite::Statement& charged = connection.Prepare(kChargeOfRecordSql);
           charged.bind(1, request.treatment_record());
           if (charged.executeStep()) {
-            const std::string other =
-                kChargeName.Format(charged.getColumn(1).getString(), charged.getColumn(0).getString());
+            const std::string other = kChargeName.Format(charged.getColumn(1).getString(),
+                                                         charged.getColumn(0).getString());
             charged.reset();
-            return books::Refused("ALREADY_CHARGED",
-                                  absl::StrCat(request.treatment_record(), " was charged by ",
-                                               other));
+            return books::Refused("ALREADY_CHARGED", absl::StrCat(request.treatment_record(),
+                                                                  " was charged by ", other));
           }
           charged.reset();
         }

@@ -9,8 +9,8 @@
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
-#include "common/storage/ids.h"
 #include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
 #include "common/storage/list_rows.h"
 #include "services/billing/billing_math.h"
 #include "services/billing/billing_names.h"
@@ -156,15 +156,15 @@ absl::StatusOr<std::vector<int64_t>> Allocate(
       if (invoice.lines(j).line_id() == input.line_id()) index = j;
     }
     if (index < 0) {
-      violations.push_back({at + ".line_id", absl::StrCat(Quote(input.line_id()), " is not a line of ",
-                                                          invoice.name())});
+      violations.push_back({at + ".line_id", absl::StrCat(Quote(input.line_id()),
+                                                          " is not a line of ", invoice.name())});
       continue;
     }
     if (input.amount().currency_code() != invoice.currency_code()) {
-      violations.push_back({at + ".amount.currency_code",
-                            absl::StrCat(Quote(input.amount().currency_code()),
-                                         " is not the invoice's currency, ",
-                                         invoice.currency_code())});
+      violations.push_back(
+          {at + ".amount.currency_code",
+           absl::StrCat(Quote(input.amount().currency_code()), " is not the invoice's currency, ",
+                        invoice.currency_code())});
       continue;
     }
     taken[index] += input.amount().amount_minor();
@@ -173,9 +173,8 @@ absl::StatusOr<std::vector<int64_t>> Allocate(
       return WithReason(
           FieldViolations(absl::StatusCode::kFailedPrecondition, "more than is left of the line",
                           {{at + ".amount",
-                            absl::StrCat("is more than the ",
-                                         Show(row.creditable[index], invoice), " left of line ",
-                                         input.line_id())}}),
+                            absl::StrCat("is more than the ", Show(row.creditable[index], invoice),
+                                         " left of line ", input.line_id())}}),
           "AMOUNT_EXCEEDS_LINE", kDomain);
     }
   }
@@ -287,8 +286,7 @@ absl::Status PayWithPackage(Connection& connection, const PaymentToRecord& reque
                                                 " charges no treatment; a package pays only "
                                                 "treatment lines"));
   }
-  if (line.settled_by_package() ||
-      row.creditable[index] != line.total_amount().amount_minor()) {
+  if (line.settled_by_package() || row.creditable[index] != line.total_amount().amount_minor()) {
     return books::Refused("LINE_NOT_PAYABLE_BY_PACKAGE",
                           absl::StrCat("line ", line.line_id(), " of ", invoice.name(),
                                        " was already settled by a package or credited"));
@@ -300,16 +298,17 @@ absl::Status PayWithPackage(Connection& connection, const PaymentToRecord& reque
                                      ", for a package credit (or be left out)"));
   }
   if (total > invoice.balance_due().amount_minor()) {
-    return books::Refused("AMOUNT_EXCEEDS_BALANCE",
-                          absl::StrCat("line ", line.line_id(), " comes to ", Show(total, invoice),
-                                       " and only ", Show(invoice.balance_due().amount_minor(), invoice),
-                                       " is due"));
+    return books::Refused(
+        "AMOUNT_EXCEEDS_BALANCE",
+        absl::StrCat("line ", line.line_id(), " comes to ", Show(total, invoice), " and only ",
+                     Show(invoice.balance_due().amount_minor(), invoice), " is due"));
   }
   absl::StatusOr<packages::PackageRow> package =
       packages::Load(connection, request.package_client_id, request.package_id, now);
   if (!package.ok()) return package.status();
   if (request.package_client_id != row.client_id) {
-    return InvalidField("package", absl::StrCat("belongs to another client than ", invoice.client()));
+    return InvalidField("package",
+                        absl::StrCat("belongs to another client than ", invoice.client()));
   }
   if (absl::Status s = packages::CheckUsable(*package, row.site_id,
                                              line.item().treatment().treatment_type_id(), now);
@@ -406,15 +405,15 @@ absl::StatusOr<v1::Refund> SqliteBillingStore::RefundPayment(
           return CurrencyMismatch("amount.currency_code", request.amount().currency_code(),
                                   row->invoice);
         }
-        const int64_t left =
-            paid->amount().amount_minor() - paid->refunded_amount().amount_minor();
+        const int64_t left = paid->amount().amount_minor() - paid->refunded_amount().amount_minor();
         const int64_t amount = request.amount().amount_minor();
         if (amount > left) {
           return WithReason(
-              FieldViolations(absl::StatusCode::kFailedPrecondition, "more than is left to refund",
-                              {{"amount.amount_minor",
-                                absl::StrCat(Show(amount, row->invoice), " is more than the ",
-                                             Show(left, row->invoice), " left of ", paid->name())}}),
+              FieldViolations(
+                  absl::StatusCode::kFailedPrecondition, "more than is left to refund",
+                  {{"amount.amount_minor",
+                    absl::StrCat(Show(amount, row->invoice), " is more than the ",
+                                 Show(left, row->invoice), " left of ", paid->name())}}),
               "AMOUNT_EXCEEDS_REFUNDABLE", kDomain);
         }
         absl::StatusOr<std::vector<int64_t>> taken =

@@ -7,8 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/core/time.h"
-#include "common/storage/ids.h"
 #include "common/storage/idempotency.h"
+#include "common/storage/ids.h"
 #include "common/storage/list_rows.h"
 #include "services/billing/billing_names.h"
 #include "services/billing/billing_schema.h"
@@ -68,9 +68,9 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseKeyIdCursor(
   return std::make_pair(page.cursor().substr(0, split), page.cursor().substr(split + 1));
 }
 
-constexpr v1::TaxCategory kCategories[] = {
-    v1::TAX_CATEGORY_MEDICAL_TREATMENT, v1::TAX_CATEGORY_COSMETIC_TREATMENT,
-    v1::TAX_CATEGORY_RETAIL_PRODUCT, v1::TAX_CATEGORY_FEE};
+constexpr v1::TaxCategory kCategories[] = {v1::TAX_CATEGORY_MEDICAL_TREATMENT,
+                                           v1::TAX_CATEGORY_COSMETIC_TREATMENT,
+                                           v1::TAX_CATEGORY_RETAIL_PRODUCT, v1::TAX_CATEGORY_FEE};
 
 }  // namespace
 
@@ -145,22 +145,22 @@ absl::StatusOr<v1::TaxRate> SqliteBillingStore::SetTaxRate(const v1::SetTaxRateR
                                                            const std::string& caller,
                                                            const v1::TaxRate& rate) {
   v1::TaxRate response;
-  absl::Status status = storage::WriteOnce(
-      *db_, kSetTaxRateMethod, caller, request.request_id(), request, &response,
-      [&](Connection& connection) -> absl::Status {
-        response = rate;
-        const std::string id = storage::NewId();
-        response.set_name(kTaxRateName.Format(rate.site_id(), id));
-        SQLite::Statement& insert = connection.Prepare(kInsertTaxRateSql);
-        insert.bind(1, id);
-        insert.bind(2, rate.site_id());
-        insert.bind(3, static_cast<int>(rate.category()));
-        insert.bind(4, DayNumber(rate.effective_from()));
-        insert.bind(5, rate.rate_basis_points());
-        storage::BindBlob(insert, 6, response.SerializeAsString());
-        insert.exec();
-        return absl::OkStatus();
-      });
+  absl::Status status =
+      storage::WriteOnce(*db_, kSetTaxRateMethod, caller, request.request_id(), request, &response,
+                         [&](Connection& connection) -> absl::Status {
+                           response = rate;
+                           const std::string id = storage::NewId();
+                           response.set_name(kTaxRateName.Format(rate.site_id(), id));
+                           SQLite::Statement& insert = connection.Prepare(kInsertTaxRateSql);
+                           insert.bind(1, id);
+                           insert.bind(2, rate.site_id());
+                           insert.bind(3, static_cast<int>(rate.category()));
+                           insert.bind(4, DayNumber(rate.effective_from()));
+                           insert.bind(5, rate.rate_basis_points());
+                           storage::BindBlob(insert, 6, response.SerializeAsString());
+                           insert.exec();
+                           return absl::OkStatus();
+                         });
   if (!status.ok()) return status;
   return response;
 }
@@ -212,22 +212,22 @@ absl::StatusOr<v1::Price> SqliteBillingStore::SetPrice(const v1::SetPriceRequest
                                                        const v1::Price& price,
                                                        const std::string& item_key) {
   v1::Price response;
-  absl::Status status = storage::WriteOnce(
-      *db_, kSetPriceMethod, caller, request.request_id(), request, &response,
-      [&](Connection& connection) -> absl::Status {
-        response = price;
-        const std::string id = storage::NewId();
-        response.set_name(kPriceName.Format(price.site_id(), id));
-        SQLite::Statement& insert = connection.Prepare(kInsertPriceSql);
-        insert.bind(1, id);
-        insert.bind(2, price.site_id());
-        insert.bind(3, item_key);
-        insert.bind(4, DayNumber(price.effective_from()));
-        insert.bind(5, price.withdrawn() ? 1 : 0);
-        storage::BindBlob(insert, 6, response.SerializeAsString());
-        insert.exec();
-        return absl::OkStatus();
-      });
+  absl::Status status =
+      storage::WriteOnce(*db_, kSetPriceMethod, caller, request.request_id(), request, &response,
+                         [&](Connection& connection) -> absl::Status {
+                           response = price;
+                           const std::string id = storage::NewId();
+                           response.set_name(kPriceName.Format(price.site_id(), id));
+                           SQLite::Statement& insert = connection.Prepare(kInsertPriceSql);
+                           insert.bind(1, id);
+                           insert.bind(2, price.site_id());
+                           insert.bind(3, item_key);
+                           insert.bind(4, DayNumber(price.effective_from()));
+                           insert.bind(5, price.withdrawn() ? 1 : 0);
+                           storage::BindBlob(insert, 6, response.SerializeAsString());
+                           insert.exec();
+                           return absl::OkStatus();
+                         });
   if (!status.ok()) return status;
   return response;
 }
@@ -274,20 +274,20 @@ absl::StatusOr<v1::PackagePlan> SqliteBillingStore::CreatePackagePlan(
     const v1::CreatePackagePlanRequest& request, const std::string& caller,
     const v1::PackagePlan& plan) {
   v1::PackagePlan response;
-  absl::Status status = storage::WriteOnce(
-      *db_, kCreatePlanMethod, caller, request.request_id(), request, &response,
-      [&](Connection& connection) -> absl::Status {
-        response = plan;
-        const std::string id = storage::NewId();
-        response.set_name(kPackagePlanName.Format(plan.site_id(), id));
-        SQLite::Statement& insert = connection.Prepare(kInsertPlanSql);
-        insert.bind(1, id);
-        insert.bind(2, plan.site_id());
-        insert.bind(3, absl::AsciiStrToLower(plan.display_name()));
-        storage::BindBlob(insert, 4, response.SerializeAsString());
-        insert.exec();
-        return absl::OkStatus();
-      });
+  absl::Status status =
+      storage::WriteOnce(*db_, kCreatePlanMethod, caller, request.request_id(), request, &response,
+                         [&](Connection& connection) -> absl::Status {
+                           response = plan;
+                           const std::string id = storage::NewId();
+                           response.set_name(kPackagePlanName.Format(plan.site_id(), id));
+                           SQLite::Statement& insert = connection.Prepare(kInsertPlanSql);
+                           insert.bind(1, id);
+                           insert.bind(2, plan.site_id());
+                           insert.bind(3, absl::AsciiStrToLower(plan.display_name()));
+                           storage::BindBlob(insert, 4, response.SerializeAsString());
+                           insert.exec();
+                           return absl::OkStatus();
+                         });
   if (!status.ok()) return status;
   return response;
 }

@@ -78,8 +78,8 @@ absl::StatusOr<absl::optional<v1::Price>> PriceOn(storage::Connection& connectio
 // it with the next line id. FAILED_PRECONDITION PRICE_NOT_FOUND or
 // PRICE_CURRENCY_MISMATCH naming the line; INVALID_ARGUMENT when its
 // discount is above the line.
-absl::Status AddLine(storage::Connection& connection, const SiteTerms& site,
-                     const LineToAdd& line, v1::Invoice& invoice);
+absl::Status AddLine(storage::Connection& connection, const SiteTerms& site, const LineToAdd& line,
+                     v1::Invoice& invoice);
 // Adds `lines` to a draft (AddLine for each), checking that a treatment
 // record a line names is the invoice client's and that the invoice stays
 // within kMaxLines, and totals it.
@@ -215,8 +215,8 @@ absl::StatusOr<PackageRow> Load(storage::Connection& connection, const std::stri
 absl::Status CheckUsable(const PackageRow& row, const std::string& site_id,
                          const std::string& treatment_type_id, absl::Time now);
 // Appends a redemption and returns it with the sessions left.
-absl::StatusOr<v1::PackageRedemption> Redeem(storage::Connection& connection,
-                                             const PackageRow& row, const std::string& site_id,
+absl::StatusOr<v1::PackageRedemption> Redeem(storage::Connection& connection, const PackageRow& row,
+                                             const std::string& site_id,
                                              const std::string& treatment_record,
                                              const std::string& invoice, absl::Time now);
 

@@ -70,8 +70,7 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
   const std::set<R> stock_keep = {v1::ROLE_SITE_MANAGER, v1::ROLE_INVENTORY_CLERK};
   // Money: the desk and the billing clerk take it, the manager also gives it
   // back and sets prices; the practitioner only charges what was given.
-  const std::set<R> billing = {v1::ROLE_SITE_MANAGER, v1::ROLE_FRONT_DESK,
-                               v1::ROLE_BILLING_CLERK};
+  const std::set<R> billing = {v1::ROLE_SITE_MANAGER, v1::ROLE_FRONT_DESK, v1::ROLE_BILLING_CLERK};
   const std::set<R> manager = {v1::ROLE_SITE_MANAGER};
   const std::set<R> charge = {v1::ROLE_SITE_MANAGER, v1::ROLE_FRONT_DESK, v1::ROLE_BILLING_CLERK,
                               v1::ROLE_PRACTITIONER};

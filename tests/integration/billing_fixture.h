@@ -74,7 +74,7 @@ class BillingTest : public ::testing::Test {
       int tax;
       bool included;
     };
-    for (const SiteRow& row : {SiteRow{kLondon, "Europe/London", "GBP", 2000, true},
+    for (const SiteRow& row : {SiteRow{kLondon, "Europe/London", london_currency_, 2000, true},
                                SiteRow{kNewYork, "America/New_York", "USD", 888, false},
                                SiteRow{kTokyo, "Asia/Tokyo", "JPY", 1000, true},
                                SiteRow{kManama, "Asia/Bahrain", "BHD", 1000, false}}) {
@@ -120,21 +120,21 @@ class BillingTest : public ::testing::Test {
     return "Europe/London";
   }
 
-  static const char* CurrencyOf(const std::string& site) {
+  const char* CurrencyOf(const std::string& site) const {
     if (site == kNewYork) return "USD";
     if (site == kTokyo) return "JPY";
     if (site == kManama) return "BHD";
-    return "GBP";
+    return london_currency_;
   }
 
   // Prices `item` (text of a PricedItem) at the site from today.
   v1::Price SetPrice(const std::string& site, const std::string& item, int64_t amount,
                      const std::string& category = "TAX_CATEGORY_COSMETIC_TREATMENT") {
-    auto request = Parse<v1::SetPriceRequest>(absl::StrCat(
-        "price { site_id: '", site, "' item { ", item, " } display_name: 'Item ", ++prices_,
-        "' unit_price { amount_minor: ", amount, " currency_code: '", CurrencyOf(site),
-        "' } tax_category: ", category, " effective_from { ", TodayAt(ZoneOf(site)),
-        " } } request_id: '", NextId(), "'"));
+    auto request = Parse<v1::SetPriceRequest>(
+        absl::StrCat("price { site_id: '", site, "' item { ", item, " } display_name: 'Item ",
+                     ++prices_, "' unit_price { amount_minor: ", amount, " currency_code: '",
+                     CurrencyOf(site), "' } tax_category: ", category, " effective_from { ",
+                     TodayAt(ZoneOf(site)), " } } request_id: '", NextId(), "'"));
     v1::Price price;
     const grpc::Status status = stub_->SetPrice(Context(manager_).get(), request, &price);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -176,11 +176,10 @@ class BillingTest : public ::testing::Test {
   grpc::Status Pay(const std::string& invoice, int64_t amount, const std::string& currency,
                    v1::Payment& payment, const std::string& method = "PAYMENT_METHOD_CARD",
                    const std::string& request_id = "") {
-    auto request = Parse<v1::RecordPaymentRequest>(
-        absl::StrCat("invoice: '", invoice, "' amount { amount_minor: ", amount,
-                     " currency_code: '", currency, "' } method: ", method,
-                     " reference: 'ref-1' request_id: '",
-                     request_id.empty() ? NextId() : request_id, "'"));
+    auto request = Parse<v1::RecordPaymentRequest>(absl::StrCat(
+        "invoice: '", invoice, "' amount { amount_minor: ", amount, " currency_code: '", currency,
+        "' } method: ", method, " reference: 'ref-1' request_id: '",
+        request_id.empty() ? NextId() : request_id, "'"));
     return stub_->RecordPayment(Context(clerk_).get(), request, &payment);
   }
 
@@ -202,6 +201,9 @@ class BillingTest : public ::testing::Test {
   std::string clerk_;
   std::atomic<int> requests_{0};
   int prices_ = 0;
+  // What London invoices in; a test changes it and restarts, as a chain
+  // does when a country changes currency.
+  const char* london_currency_ = "GBP";
 };
 
 }  // namespace clinic::testing

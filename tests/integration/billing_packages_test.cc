@@ -19,10 +19,10 @@ class BillingPackagesTest : public BillingTest {
   // A course of `sessions` microneedling sessions sold at London, usable at
   // `usable` (text of repeated usable_site_ids), priced at 60.00.
   std::string Plan(int sessions, const std::string& usable = "") {
-    auto request = Parse<v1::CreatePackagePlanRequest>(absl::StrCat(
-        "plan { site_id: '", kLondon, "' display_name: 'Course of ", sessions,
-        "' treatment_type_id: 'microneedling' sessions: ", sessions, " validity_days: 365 ",
-        usable, " } request_id: '", NextId(), "'"));
+    auto request = Parse<v1::CreatePackagePlanRequest>(
+        absl::StrCat("plan { site_id: '", kLondon, "' display_name: 'Course of ", sessions,
+                     "' treatment_type_id: 'microneedling' sessions: ", sessions,
+                     " validity_days: 365 ", usable, " } request_id: '", NextId(), "'"));
     v1::PackagePlan plan;
     const grpc::Status status = stub_->CreatePackagePlan(Context(manager_).get(), request, &plan);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -31,9 +31,9 @@ class BillingPackagesTest : public BillingTest {
   }
 
   v1::PackageSale Sell(const std::string& client, const std::string& plan) {
-    auto request = Parse<v1::SellPackageRequest>(absl::StrCat(
-        "site_id: '", kLondon, "' client: '", client, "' plan: '", plan, "' request_id: '",
-        NextId(), "'"));
+    auto request = Parse<v1::SellPackageRequest>(absl::StrCat("site_id: '", kLondon, "' client: '",
+                                                              client, "' plan: '", plan,
+                                                              "' request_id: '", NextId(), "'"));
     v1::PackageSale sale;
     const grpc::Status status = stub_->SellPackage(Context(clerk_).get(), request, &sale);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -43,11 +43,11 @@ class BillingPackagesTest : public BillingTest {
   grpc::Status Charge(const std::string& site, const std::string& record,
                       v1::TreatmentCharge& charge, const std::string& request_id = "",
                       const std::string& token = "") {
-    auto request = Parse<v1::ChargeTreatmentRequest>(absl::StrCat(
-        "site_id: '", site, "' treatment_record: '", record,
-        "' treatment_type_id: 'microneedling' area_ids: 'forehead' area_ids: 'cheeks' "
-        "request_id: '",
-        request_id.empty() ? NextId() : request_id, "'"));
+    auto request = Parse<v1::ChargeTreatmentRequest>(
+        absl::StrCat("site_id: '", site, "' treatment_record: '", record,
+                     "' treatment_type_id: 'microneedling' area_ids: 'forehead' area_ids: 'cheeks' "
+                     "request_id: '",
+                     request_id.empty() ? NextId() : request_id, "'"));
     return stub_->ChargeTreatment(Context(token.empty() ? clerk_ : token).get(), request, &charge);
   }
 
@@ -190,9 +190,11 @@ TEST_F(BillingPackagesTest, APackageCreditPaysATreatmentLineAndIsNoMoneyTaken) {
   request.set_request_id(NextId());
   EXPECT_EQ(ReasonOf(stub_->RecordPayment(Context(clerk_).get(), request, &credit)),
             "INVOICE_NOT_PAYABLE");
-  auto refund = Parse<v1::RefundPaymentRequest>(absl::StrCat(
-      "payment: '", credit.name(), "' amount { amount_minor: 100 currency_code: 'GBP' } "
-      "reason: 'x' request_id: '", NextId(), "'"));
+  auto refund = Parse<v1::RefundPaymentRequest>(
+      absl::StrCat("payment: '", credit.name(),
+                   "' amount { amount_minor: 100 currency_code: 'GBP' } "
+                   "reason: 'x' request_id: '",
+                   NextId(), "'"));
   v1::Refund done;
   EXPECT_EQ(ReasonOf(stub_->RefundPayment(Context(manager_).get(), refund, &done)),
             "NOT_REFUNDABLE");
@@ -205,9 +207,9 @@ TEST_F(BillingPackagesTest, APackageCreditPaysATreatmentLineAndIsNoMoneyTaken) {
   ASSERT_TRUE(stub_->GetDailyTakings(Context(clerk_).get(), takings_request, &takings).ok());
   EXPECT_EQ(takings.net_takings().amount_minor(), 60000);
   ASSERT_THAT(takings.methods(), SizeIs(2));
-  auto revenue_request = Parse<v1::GetRevenueReportRequest>(absl::StrCat(
-      "site_id: '", kLondon, "' start_date { ", TodayAt("Europe/London"), " } end_date { ",
-      TodayAt("Europe/London"), " }"));
+  auto revenue_request = Parse<v1::GetRevenueReportRequest>(
+      absl::StrCat("site_id: '", kLondon, "' start_date { ", TodayAt("Europe/London"),
+                   " } end_date { ", TodayAt("Europe/London"), " }"));
   v1::RevenueReport revenue;
   ASSERT_TRUE(stub_->GetRevenueReport(Context(clerk_).get(), revenue_request, &revenue).ok());
   EXPECT_EQ(revenue.total().amount_minor(), 60000);
@@ -222,12 +224,15 @@ TEST_F(BillingPackagesTest, AStatementBalancesToTheMinorUnitInEachCurrency) {
   const std::string client = NewClient();
   const v1::Invoice london =
       Issued(kLondon, client, absl::StrCat("lines { item { ", Session(), " } quantity: 3 }"));
-  const v1::Invoice york = Issued(kNewYork, client, absl::StrCat("lines { item { ", Session(), " } }"));
+  const v1::Invoice york =
+      Issued(kNewYork, client, absl::StrCat("lines { item { ", Session(), " } }"));
   v1::Payment paid;
   ASSERT_TRUE(Pay(london.name(), 20000, "GBP", paid).ok());
-  auto refund = Parse<v1::RefundPaymentRequest>(absl::StrCat(
-      "payment: '", paid.name(), "' amount { amount_minor: 333 currency_code: 'GBP' } reason: "
-      "'goodwill' request_id: '", NextId(), "'"));
+  auto refund = Parse<v1::RefundPaymentRequest>(
+      absl::StrCat("payment: '", paid.name(),
+                   "' amount { amount_minor: 333 currency_code: 'GBP' } reason: "
+                   "'goodwill' request_id: '",
+                   NextId(), "'"));
   v1::Refund done;
   ASSERT_TRUE(stub_->RefundPayment(Context(manager_).get(), refund, &done).ok());
   v1::Payment dollars;
@@ -240,9 +245,8 @@ TEST_F(BillingPackagesTest, AStatementBalancesToTheMinorUnitInEachCurrency) {
   // Invoice, payment, refund, credit note in London; invoice, payment in
   // New York.
   EXPECT_THAT(statement.entries(), SizeIs(6));
-  std::map<std::string, int64_t> owed = {
-      {"GBP", Get(london.name()).balance_due().amount_minor()},
-      {"USD", Get(york.name()).balance_due().amount_minor()}};
+  std::map<std::string, int64_t> owed = {{"GBP", Get(london.name()).balance_due().amount_minor()},
+                                         {"USD", Get(york.name()).balance_due().amount_minor()}};
   std::map<std::string, int64_t> sums;
   for (const v1::StatementEntry& entry : statement.entries()) {
     sums[entry.amount().currency_code()] += entry.amount().amount_minor();
@@ -269,24 +273,26 @@ TEST_F(BillingPackagesTest, SitesBoundCallersAndServicesReachOnlyWhatTheyMay) {
   const std::string client = NewClient();
   const v1::Invoice york =
       Issued(kNewYork, client, absl::StrCat("lines { item { ", Session(), " } }"));
-  const std::string london_clerk =
-      IssueTestToken(data_.path(), "staff/london-clerk", {Binding(v1::ROLE_BILLING_CLERK, kLondon)});
+  const std::string london_clerk = IssueTestToken(data_.path(), "staff/london-clerk",
+                                                  {Binding(v1::ROLE_BILLING_CLERK, kLondon)});
   v1::GetInvoiceRequest get;
   get.set_name(york.name());
   v1::Invoice out;
   EXPECT_EQ(stub_->GetInvoice(Context(london_clerk).get(), get, &out).error_code(),
             grpc::PERMISSION_DENIED);
   v1::Payment payment;
-  auto pay = Parse<v1::RecordPaymentRequest>(absl::StrCat(
-      "invoice: '", york.name(), "' amount { amount_minor: 100 currency_code: 'USD' } "
-      "method: PAYMENT_METHOD_CASH request_id: '", NextId(), "'"));
+  auto pay = Parse<v1::RecordPaymentRequest>(
+      absl::StrCat("invoice: '", york.name(),
+                   "' amount { amount_minor: 100 currency_code: 'USD' } "
+                   "method: PAYMENT_METHOD_CASH request_id: '",
+                   NextId(), "'"));
   EXPECT_EQ(stub_->RecordPayment(Context(london_clerk).get(), pay, &payment).error_code(),
             grpc::PERMISSION_DENIED);
   EXPECT_EQ(Get(york.name()).amount_paid().amount_minor(), 0);
 
   IssueTestToken(data_.path(), "staff/nurse", {Binding(v1::ROLE_PRACTITIONER, kLondon)});
-  const std::string flow = IssueTestToken(data_.path(), "service/treatment-flow",
-                                          {Binding(v1::ROLE_SERVICE)});
+  const std::string flow =
+      IssueTestToken(data_.path(), "service/treatment-flow", {Binding(v1::ROLE_SERVICE)});
   auto charge = Parse<v1::ChargeTreatmentRequest>(absl::StrCat(
       "site_id: '", kLondon, "' treatment_record: '", Record(client),
       "' treatment_type_id: 'microneedling' area_ids: 'forehead' request_id: '", NextId(), "'"));

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
-
 #include "tests/integration/billing_fixture.h"
 
 namespace clinic::testing {
@@ -41,8 +40,8 @@ TEST_F(BillingTest, TotalsInEveryCurrencyAndTaxShape) {
   for (const Case& c : {
            // 3 x 25.00 GBP, 10% off, 20% included: 67.50 of which 11.25 tax.
            Case{kLondon, 2500,
-                "quantity: 3 discount { percent_basis_points: 1000 reason: 'loyalty' }", 5625,
-                1125, 6750, 750, 2},
+                "quantity: 3 discount { percent_basis_points: 1000 reason: 'loyalty' }", 5625, 1125,
+                6750, 750, 2},
            // 6.25 USD with 8.88% added: 0.555 of tax rounds half up to 0.56.
            Case{kNewYork, 625, "quantity: 1", 625, 56, 681, 0, 2},
            // 1005 JPY with 10% included: 91.36 yen of tax rounds to 91.
@@ -88,9 +87,9 @@ TEST_F(BillingTest, TheInvoiceStateMachineRefusesEveryIllegalMove) {
   status = Pay(draft.name(), 100, "GBP", payment);
   EXPECT_EQ(ReasonOf(status), "INVOICE_NOT_PAYABLE") << status.error_message();
 
-  auto add = Parse<v1::AddInvoiceLinesRequest>(absl::StrCat(
-      "invoice: '", draft.name(), "' lines { item { ", Session(), " } } request_id: '", NextId(),
-      "'"));
+  auto add = Parse<v1::AddInvoiceLinesRequest>(absl::StrCat("invoice: '", draft.name(),
+                                                            "' lines { item { ", Session(),
+                                                            " } } request_id: '", NextId(), "'"));
   ASSERT_TRUE(stub_->AddInvoiceLines(Context(clerk_).get(), add, &draft).ok());
   // A stale etag is refused.
   auto stale = add;
@@ -112,8 +111,7 @@ TEST_F(BillingTest, TheInvoiceStateMachineRefusesEveryIllegalMove) {
             "INVOICE_NOT_DRAFT");
   issue.clear_etag();
   issue.set_request_id(NextId());
-  EXPECT_EQ(ReasonOf(stub_->IssueInvoice(Context(clerk_).get(), issue, &out)),
-            "INVOICE_NOT_DRAFT");
+  EXPECT_EQ(ReasonOf(stub_->IssueInvoice(Context(clerk_).get(), issue, &out)), "INVOICE_NOT_DRAFT");
   v1::RemoveInvoiceLineRequest remove;
   remove.set_invoice(issued.name());
   remove.set_line_id("1");
@@ -137,7 +135,8 @@ TEST_F(BillingTest, TheInvoiceStateMachineRefusesEveryIllegalMove) {
 
   // An issued invoice with nothing paid can be voided, once, and keeps its
   // number; a void one takes no payment.
-  const v1::Invoice second = Issued(kLondon, client, absl::StrCat("lines { item { ", Session(), " } }"));
+  const v1::Invoice second =
+      Issued(kLondon, client, absl::StrCat("lines { item { ", Session(), " } }"));
   void_request.set_name(second.name());
   void_request.set_request_id(NextId());
   v1::Invoice voided;
@@ -216,7 +215,8 @@ TEST_F(BillingTest, APaymentRetriedWithItsRequestIdIsTakenOnce) {
   EXPECT_EQ(first.name(), again.name());
   EXPECT_EQ(Amount(Get(invoice.name()).amount_paid()), 3000);
   // The same id for another payment is refused, and takes nothing.
-  const grpc::Status reused = Pay(invoice.name(), 5000, "GBP", again, "PAYMENT_METHOD_CASH", "pay-1");
+  const grpc::Status reused =
+      Pay(invoice.name(), 5000, "GBP", again, "PAYMENT_METHOD_CASH", "pay-1");
   EXPECT_EQ(reused.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_EQ(FieldOf(reused), "request_id");
   EXPECT_EQ(Amount(Get(invoice.name()).amount_paid()), 3000);
@@ -304,9 +304,9 @@ TEST_F(BillingTest, BadInputIsRefusedPreciselyAndWritesNothing) {
   v1::Invoice voided;
   {
     v1::Invoice draft;
-    ASSERT_TRUE(CreateInvoice(kLondon, client, absl::StrCat("lines { item { ", Session(), " } }"),
-                              draft)
-                    .ok());
+    ASSERT_TRUE(
+        CreateInvoice(kLondon, client, absl::StrCat("lines { item { ", Session(), " } }"), draft)
+            .ok());
     v1::VoidInvoiceRequest request;
     request.set_name(draft.name());
     request.set_reason("abandoned");
@@ -333,8 +333,8 @@ TEST_F(BillingTest, BadInputIsRefusedPreciselyAndWritesNothing) {
        grpc::FAILED_PRECONDITION, "PRICE_NOT_FOUND"},
       {"unknown area",
        [&] {
-         return CreateInvoice(kLondon, client, absl::StrCat("lines { item { ", Area("elbow"), " } }"),
-                              draft_out);
+         return CreateInvoice(kLondon, client,
+                              absl::StrCat("lines { item { ", Area("elbow"), " } }"), draft_out);
        },
        grpc::INVALID_ARGUMENT, "lines[0].item.treatment.area_id"},
       {"discount above the line",
@@ -352,9 +352,8 @@ TEST_F(BillingTest, BadInputIsRefusedPreciselyAndWritesNothing) {
              line + "discount { amount { amount_minor: 100 currency_code: 'USD' } } }", draft_out);
        },
        grpc::INVALID_ARGUMENT, "lines[0].discount.amount.currency_code"},
-      {"payment in another currency",
-       [&] { return Pay(invoice.name(), 100, "USD", payment_out); }, grpc::INVALID_ARGUMENT,
-       "amount.currency_code"},
+      {"payment in another currency", [&] { return Pay(invoice.name(), 100, "USD", payment_out); },
+       grpc::INVALID_ARGUMENT, "amount.currency_code"},
       {"paying a void invoice", [&] { return Pay(voided.name(), 100, "GBP", payment_out); },
        grpc::FAILED_PRECONDITION, "INVOICE_NOT_PAYABLE"},
       {"paying more than owed", [&] { return Pay(invoice.name(), 10001, "GBP", payment_out); },
@@ -363,11 +362,11 @@ TEST_F(BillingTest, BadInputIsRefusedPreciselyAndWritesNothing) {
        grpc::INVALID_ARGUMENT, "amount.amount_minor"},
       {"gift card without its number",
        [&] {
-         auto request = Parse<v1::RecordPaymentRequest>(absl::StrCat(
-             "invoice: '", invoice.name(),
-             "' amount { amount_minor: 100 currency_code: 'GBP' } method: "
-             "PAYMENT_METHOD_GIFT_CARD request_id: '",
-             NextId(), "'"));
+         auto request = Parse<v1::RecordPaymentRequest>(
+             absl::StrCat("invoice: '", invoice.name(),
+                          "' amount { amount_minor: 100 currency_code: 'GBP' } method: "
+                          "PAYMENT_METHOD_GIFT_CARD request_id: '",
+                          NextId(), "'"));
          return stub_->RecordPayment(Context(clerk_).get(), request, &payment_out);
        },
        grpc::INVALID_ARGUMENT, "reference"},
@@ -376,11 +375,11 @@ TEST_F(BillingTest, BadInputIsRefusedPreciselyAndWritesNothing) {
        grpc::NOT_FOUND, ""},
       {"a plan sold as a line",
        [&] {
-         return CreateInvoice(
-             kLondon, client,
-             "lines { item { package_plan: 'sites/london-soho/packagePlans/01J0000000000000000000000' "
-             "} }",
-             draft_out);
+         return CreateInvoice(kLondon, client,
+                              "lines { item { package_plan: "
+                              "'sites/london-soho/packagePlans/01J0000000000000000000000' "
+                              "} }",
+                              draft_out);
        },
        grpc::INVALID_ARGUMENT, "lines[0].item.package_plan"},
   };
@@ -477,6 +476,35 @@ TEST_F(BillingTest, ARestartKeepsEveryInvoicePaymentAndNumber) {
   const v1::Invoice next =
       Issued(kLondon, NewClient(), absl::StrCat("lines { item { ", Session(), " } }"));
   EXPECT_THAT(next.number(), HasSubstr("-000002"));
+}
+
+// A site that changes currency (as Croatia's did from HRK to EUR) keeps its
+// old invoices readable and payable in the currency they were issued in;
+// new ones are in the new currency, and old prices are not used for them.
+TEST_F(BillingTest, InvoicesKeepTheirCurrencyWhenTheSiteChangesIt) {
+  SetPrice(kLondon, Session(), 10000);
+  const v1::Invoice before =
+      Issued(kLondon, NewClient(), absl::StrCat("lines { item { ", Session(), " } }"));
+  london_currency_ = "EUR";
+  Restart();
+  const v1::Invoice after = Get(before.name());
+  EXPECT_EQ(after.currency_code(), "GBP");
+  EXPECT_EQ(after.currency_digits(), 2);
+  EXPECT_EQ(after.total().SerializeAsString(), before.total().SerializeAsString());
+  v1::Payment payment;
+  ASSERT_TRUE(Pay(before.name(), 10000, "GBP", payment).ok());
+  EXPECT_EQ(Get(before.name()).state(), v1::INVOICE_STATE_PAID);
+  // The pound price does not price a euro invoice.
+  v1::Invoice draft;
+  const grpc::Status status = CreateInvoice(
+      kLondon, NewClient(), absl::StrCat("lines { item { ", Session(), " } }"), draft);
+  EXPECT_EQ(ReasonOf(status), "PRICE_CURRENCY_MISMATCH");
+  EXPECT_EQ(FieldOf(status), "lines[0].item");
+  SetPrice(kLondon, Session(), 11500);
+  ASSERT_TRUE(
+      CreateInvoice(kLondon, NewClient(), absl::StrCat("lines { item { ", Session(), " } }"), draft)
+          .ok());
+  EXPECT_EQ(draft.currency_code(), "EUR");
 }
 
 }  // namespace

@@ -11,10 +11,9 @@ void HostileInputTest::CreateBillingFixtures() {
   absl::TimeZone london;
   absl::LoadTimeZone("Europe/London", &london);
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), london);
-  values_["{today}"] = absl::StrCat("year: ", today.year(), " month: ", today.month(),
-                                    " day: ", today.day());
-  const std::string effective =
-      absl::StrCat("effective_from { ", values_["{today}"], " }");
+  values_["{today}"] =
+      absl::StrCat("year: ", today.year(), " month: ", today.month(), " day: ", today.day());
+  const std::string effective = absl::StrCat("effective_from { ", values_["{today}"], " }");
   if (Setup("Billing", "SetPrice",
             absl::StrCat("price { site_id: '", kSite,
                          "' item { treatment { treatment_type_id: 'microneedling' } } "
@@ -31,8 +30,7 @@ void HostileInputTest::CreateBillingFixtures() {
   if (plan == nullptr) return;
   values_["{plan}"] = StringAt(*plan, "name");
   if (Setup("Billing", "SetPrice",
-            absl::StrCat("price { site_id: '", kSite, "' item { package_plan: '",
-                         values_["{plan}"],
+            absl::StrCat("price { site_id: '", kSite, "' item { package_plan: '", values_["{plan}"],
                          "' } display_name: 'Course of 3' unit_price { amount_minor: 60000 "
                          "currency_code: 'GBP' } tax_category: TAX_CATEGORY_COSMETIC_TREATMENT ",
                          effective, " } request_id: '", NextRequestId(), "'")) == nullptr) {
@@ -57,19 +55,18 @@ void HostileInputTest::CreateBillingFixtures() {
   auto paid = [issued] {
     const std::string invoice = issued();
     if (invoice.empty()) return invoice;
-    auto payment =
-        Setup("Billing", "RecordPayment",
-              absl::StrCat("invoice: '", invoice,
-                           "' amount { amount_minor: 1000 currency_code: 'GBP' } "
-                           "method: PAYMENT_METHOD_CARD request_id: '",
-                           NextRequestId(), "'"));
+    auto payment = Setup("Billing", "RecordPayment",
+                         absl::StrCat("invoice: '", invoice,
+                                      "' amount { amount_minor: 1000 currency_code: 'GBP' } "
+                                      "method: PAYMENT_METHOD_CARD request_id: '",
+                                      NextRequestId(), "'"));
     return payment == nullptr ? std::string() : StringAt(*payment, "name");
   };
   auto package = [] {
-    auto sale = Setup("Billing", "SellPackage",
-                      absl::StrCat("site_id: '", kSite, "' client: '", values_["{client}"],
-                                   "' plan: '", values_["{plan}"], "' request_id: '",
-                                   NextRequestId(), "'"));
+    auto sale =
+        Setup("Billing", "SellPackage",
+              absl::StrCat("site_id: '", kSite, "' client: '", values_["{client}"], "' plan: '",
+                           values_["{plan}"], "' request_id: '", NextRequestId(), "'"));
     return sale == nullptr ? std::string() : StringAt(*sale, "package.name");
   };
   values_["{invoice}"] = issued();

@@ -46,6 +46,57 @@ class AccessStoreTest : public ::testing::Test {
   absl::Time now_ = absl::FromUnixSeconds(1795000000);
 };
 
+// Verified tokens are answered from memory until anything commits to the
+// file: a revocation, a disabled principal or a role change made by another
+// process sharing access.db counts from the next call.
+TEST_F(AccessStoreTest, VerifiedTokensAreCachedUntilTheFileChangesFromAnyProcess) {
+  auto issued = store_->Issue("staff/jane-doe", "tablet", absl::ZeroDuration(), now_);
+  ASSERT_TRUE(issued.ok());
+  auto other_issued = store_->Issue("service/billing", "flow", absl::ZeroDuration(), now_);
+  ASSERT_TRUE(other_issued.ok());
+  ASSERT_TRUE(store_->Verify(issued->secret, now_).ok());
+  const int64_t hits = store_->verify_cache_hits();
+  ASSERT_TRUE(store_->Verify(issued->secret, now_).ok());
+  EXPECT_EQ(store_->verify_cache_hits(), hits + 1);
+  // Expiry is checked on every call, cached or not.
+  auto short_lived = store_->Issue("staff/admin", "short", absl::Minutes(5), now_);
+  ASSERT_TRUE(short_lived.ok());
+  ASSERT_TRUE(store_->Verify(short_lived->secret, now_).ok());
+  EXPECT_EQ(store_->Verify(short_lived->secret, now_ + absl::Minutes(6)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+
+  // A second store on the same file is another process.
+  auto other = AccessStore::Open(path_);
+  ASSERT_TRUE(other.ok());
+  // A role change there is seen here at the next call.
+  auto jane = (*other)->GetPrincipal("staff/jane-doe");
+  ASSERT_TRUE(jane.ok());
+  jane->mutable_roles(0)->set_site_id("new-york-soho");
+  ASSERT_TRUE((*other)->UpdatePrincipal(*jane, jane->etag(), now_).ok());
+  auto moved = store_->Verify(issued->secret, now_);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->second.roles(0).site_id(), "new-york-soho");
+  // So is a revocation,
+  ASSERT_TRUE((*other)->Revoke(issued->info.token_id, now_).ok());
+  EXPECT_EQ(store_->Verify(issued->secret, now_).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // and a disabled principal.
+  ASSERT_TRUE(store_->Verify(other_issued->secret, now_).ok());
+  auto billing = (*other)->GetPrincipal("service/billing");
+  ASSERT_TRUE(billing.ok());
+  billing->set_disabled(true);
+  ASSERT_TRUE((*other)->UpdatePrincipal(*billing, billing->etag(), now_).ok());
+  EXPECT_EQ(store_->Verify(other_issued->secret, now_).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // In the same process too.
+  auto admin_token = store_->Issue("staff/admin", "desk", absl::ZeroDuration(), now_);
+  ASSERT_TRUE(admin_token.ok());
+  ASSERT_TRUE(store_->Verify(admin_token->secret, now_).ok());
+  ASSERT_TRUE(store_->Revoke(admin_token->info.token_id, now_).ok());
+  EXPECT_EQ(store_->Verify(admin_token->secret, now_).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(AccessStoreTest, IssuedTokenVerifiesAsItsPrincipalWithRoles) {
   auto issued = store_->Issue("staff/jane-doe", "front desk tablet", absl::ZeroDuration(), now_);
   ASSERT_TRUE(issued.ok()) << issued.status();

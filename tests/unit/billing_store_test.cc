@@ -64,10 +64,12 @@ class BillingStoreTest : public ::testing::Test {
              bool withdrawn = false) {
     v1::SetPriceRequest request;
     request.set_request_id(NextId());
-    v1::Price price = Parse<v1::Price>(absl::StrCat(
-        "site_id: '", kSite, "' item { ", item_text, " } display_name: 'Item' unit_price { "
-        "amount_minor: ", amount, " currency_code: 'GBP' } tax_category: "
-        "TAX_CATEGORY_MEDICAL_TREATMENT"));
+    v1::Price price = Parse<v1::Price>(absl::StrCat("site_id: '", kSite, "' item { ", item_text,
+                                                    " } display_name: 'Item' unit_price { "
+                                                    "amount_minor: ",
+                                                    amount,
+                                                    " currency_code: 'GBP' } tax_category: "
+                                                    "TAX_CATEGORY_MEDICAL_TREATMENT"));
     *price.mutable_effective_from() = ToDate(from);
     price.set_withdrawn(withdrawn);
     ASSERT_TRUE(store_->SetPrice(request, "staff/manager", price, ItemKey(price.item())).ok());
@@ -192,8 +194,9 @@ TEST_F(BillingStoreTest, APackagePastItsExpiryIsNotRedeemed) {
   other.set_site_id(kSite);
   other.set_treatment_type_id("rf_microneedling");
   other.set_request_id(NextId());
-  EXPECT_EQ(GetReason(store_->RedeemPackage(other, "staff/nurse", kClient, package_id, sold).status()),
-            "TREATMENT_TYPE_MISMATCH");
+  EXPECT_EQ(
+      GetReason(store_->RedeemPackage(other, "staff/nurse", kClient, package_id, sold).status()),
+      "TREATMENT_TYPE_MISMATCH");
 }
 
 TEST_F(BillingStoreTest, TheDatabaseRefusesToChangeAnIssuedInvoiceOrAPayment) {
@@ -212,10 +215,9 @@ TEST_F(BillingStoreTest, TheDatabaseRefusesToChangeAnIssuedInvoiceOrAPayment) {
   ASSERT_TRUE(store_->RecordPayment(payment, "staff/clerk", Terms(day).now).ok());
   store_.reset();
   SQLite::Database raw(dir_.Join("billing.db"), SQLite::OPEN_READWRITE);
-  for (const char* sql : {"UPDATE invoices SET total_minor = 1",
-                          "UPDATE invoices SET number = 'LSOHO-2026-000009'",
-                          "DELETE FROM invoices", "UPDATE payments SET amount_minor = 1",
-                          "DELETE FROM payments"}) {
+  for (const char* sql :
+       {"UPDATE invoices SET total_minor = 1", "UPDATE invoices SET number = 'LSOHO-2026-000009'",
+        "DELETE FROM invoices", "UPDATE payments SET amount_minor = 1", "DELETE FROM payments"}) {
     try {
       raw.exec(sql);
       ADD_FAILURE() << sql << " was accepted";
