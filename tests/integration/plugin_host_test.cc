@@ -43,8 +43,7 @@ class PluginHostTest : public ::testing::Test {
     clinic::testing::CopyFile(clinic::testing::TestPluginPath(target), dir_.Join(target + ".so"));
   }
   void AddBundled(const std::string& name) {
-    clinic::testing::CopyFile(clinic::testing::BundledPluginPath(name),
-                              dir_.Join("clinic_" + name + ".so"));
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath(name), dir_.Join(name + ".so"));
   }
   // "<id> <KIND> <previous> -> <version> <file>" for each change.
   static std::vector<std::string> Changes(const CatalogSnapshot& snapshot) {
@@ -105,7 +104,7 @@ TEST_F(PluginHostTest, LoadsTheBundledPlugins) {
   const v1::TreatmentType* type = snapshot->Find("microneedling");
   ASSERT_NE(type, nullptr);
   EXPECT_EQ(type->name(), "treatmentTypes/microneedling");
-  EXPECT_EQ(type->source().file_name(), "clinic_microneedling.so");
+  EXPECT_EQ(type->source().file_name(), "microneedling.so");
   EXPECT_THAT(type->source().sha256(), SizeIs(64));
   EXPECT_EQ(type->source().abi_version(), 1u);
   EXPECT_GT(type->definition().protocol().areas_size(), 5);

@@ -122,6 +122,11 @@ Verdict CheckText(const std::string& path) {
   return warnings.empty() ? Verdict::kLoads : Verdict::kLoadsWithWarnings;
 }
 
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 void PrintSummary(const clinic::v1::TreatmentType& type) {
   const TreatmentDefinition& d = type.definition();
   int absolute = 0;
@@ -201,6 +206,13 @@ int main(int argc, char** argv) {
       std::printf("%s: OK\n", path.c_str());
       PrintSummary(result.treatment_type);
       std::vector<std::string> warnings = result.warnings;
+      // One name for one treatment type, wherever the file is copied: the
+      // plugin folder then reads as the list of treatment types it serves.
+      if (BaseName(path) != id + ".so") {
+        warnings.push_back(absl::StrCat("the file is named ", BaseName(path),
+                                        "; name it after its treatment type, ", id,
+                                        ".so, as the plugin folder expects"));
+      }
       for (const std::string& warning : warnings) {
         std::printf("  warning: %s\n", warning.c_str());
       }
