@@ -111,6 +111,7 @@ std::vector<FieldViolation> ApplyOverrides(const ConfigOverrides& overrides,
   if (overrides.data_dir) config.set_data_dir(*overrides.data_dir);
   if (overrides.plugin_dir) config.set_plugin_dir(*overrides.plugin_dir);
   if (overrides.port_file) config.set_port_file(*overrides.port_file);
+  if (overrides.pid_file) config.set_pid_file(*overrides.pid_file);
   if (overrides.bootstrap_admin_token_file) {
     config.mutable_security()->set_bootstrap_admin_token_file(
         *overrides.bootstrap_admin_token_file);

@@ -27,6 +27,7 @@ struct ConfigOverrides {
   absl::optional<std::string> plugin_dir;      // --plugin_dir
   absl::optional<std::string> log_level;       // --log_level: "debug", "info", "warning", "error"
   absl::optional<std::string> port_file;       // --port_file
+  absl::optional<std::string> pid_file;        // --pid_file
   absl::optional<std::string> bootstrap_admin_token_file;  // --bootstrap_admin_token
 };
 

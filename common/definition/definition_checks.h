@@ -41,6 +41,34 @@ constexpr int64_t kMaxLookbackSeconds = 7305 * kSecondsPerDay;
 constexpr int64_t kMinValiditySeconds = 3600;
 constexpr int64_t kMaxValiditySeconds = 366 * kSecondsPerDay;
 
+// The ids of a list's elements, in the order declared: what an unknown id
+// is compared with for a suggestion (DidYouMean).
+template <typename Element>
+std::vector<std::string> DeclaredIds(const google::protobuf::RepeatedPtrField<Element>& list) {
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<size_t>(list.size()));
+  for (const Element& element : list) ids.push_back(element.id());
+  return ids;
+}
+
+// The deepest a needle plausibly goes in each region, in micrometres: what
+// published skin-needling protocols use (the bundled plugins stay within
+// it). Used only to tell a likely slip of a digit or a unit from a depth
+// meant as written, never to refuse one.
+int PlausibleMaxDepthUm(v1::BodyRegion region);
+// The shallowest depth a slip is read as.
+constexpr int kPlausibleMinDepthUm = 50;
+
+// "; did you mean 1500 um (1.5 mm)?" when depth_um, too deep to accept, is
+// more than twice `plausible_max_um` and, less one to three trailing zeros,
+// a plausible depth up to it: 15000 on a face. Empty otherwise.
+std::string TooDeepHint(int64_t depth_um, int plausible_max_um);
+
+// The same for a needle length less than a quarter of the `needed_um` it
+// must reach, which with one to three more zeros reaches it within the
+// 3000 um limit: 150 for 1500, or 2 (millimetres) for 1500. Empty otherwise.
+std::string TooShortHint(int64_t length_um, int needed_um);
+
 class Validator {
  public:
   explicit Validator(const v1::TreatmentDefinition& definition) : d_(definition) {}
@@ -83,8 +111,10 @@ class Validator {
     if (IsBlank(text)) Add(path, absl::StrCat("is required", why));
   }
 
-  // Whether value lies within limits; reports it when it does not.
-  bool CheckBounded(const std::string& path, int64_t value, const Limits& limits);
+  // Whether value lies within limits; reports it when it does not, with
+  // `above_hint` after the message when it is above them.
+  bool CheckBounded(const std::string& path, int64_t value, const Limits& limits,
+                    absl::string_view above_hint = "");
 
   // A min/max pair within `parent`: each within limits, and min <= max.
   void CheckRange(const std::string& parent, absl::string_view min_name, int64_t min,

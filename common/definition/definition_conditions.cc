@@ -49,10 +49,11 @@ void Validator::CheckDepthCap(const std::string& path, int depth_um) {
                            deepest.indication.empty()
                                ? ""
                                : absl::StrCat(" for indication ", Named(deepest.indication)),
-                           "); set a shallower depth, or choose another action"));
+                           "); set a shallower depth, or choose another action",
+                           TooDeepHint(depth_um, deepest.depth_um - 1)));
     return;
   }
-  CheckBounded(path, depth_um, kDepthLimits);
+  CheckBounded(path, depth_um, kDepthLimits, TooDeepHint(depth_um, kMaxNeedleDepthUm));
 }
 
 bool Validator::DependsOnArea(const v1::Condition& condition) const {
@@ -206,8 +207,10 @@ void Validator::CheckAnswerTest(const std::string& path, const v1::AnswerTest& t
   if (test.question_id().empty()) {
     Add(question_path, "is required");
   } else if (auto it = questions_.find(test.question_id()); it == questions_.end()) {
-    Add(question_path, absl::StrCat("refers to question ", Named(test.question_id()),
-                                    " which the definition does not declare"));
+    Add(question_path,
+        absl::StrCat("refers to question ", Named(test.question_id()),
+                     " which the definition does not declare",
+                     DidYouMean(test.question_id(), DeclaredIds(d_.screening_questions()))));
   } else {
     q = it->second;
   }
@@ -347,8 +350,9 @@ void Validator::CheckOptionSet(const std::string& path, const v1::ScreeningQuest
     const bool offered = std::any_of(q.options().begin(), q.options().end(),
                                      [&](const v1::ChoiceOption& o) { return o.id() == option; });
     if (!offered) {
-      Add(Index(ids_path, i), absl::StrCat("refers to option ", Named(option), " which question ",
-                                           Named(q.id()), " does not offer"));
+      Add(Index(ids_path, i),
+          absl::StrCat("refers to option ", Named(option), " which question ", Named(q.id()),
+                       " does not offer", DidYouMean(option, DeclaredIds(q.options()))));
     } else if (auto [first, inserted] = listed.emplace(option, i); !inserted) {
       Add(Index(ids_path, i),
           absl::StrCat("option ", Named(option), " is already listed at option_ids[", first->second,

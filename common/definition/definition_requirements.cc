@@ -114,7 +114,8 @@ void Validator::CheckCartridge(const std::string& path, const v1::CartridgeRequi
 
   const std::string length_path = Field(path, "min_needle_length_um");
   if (CheckBounded(length_path, c.min_needle_length_um(),
-                   {1, kMaxNeedleDepthUm, kMicrometres, "longer than"}) &&
+                   {1, kMaxNeedleDepthUm, kMicrometres, "longer than"},
+                   TooDeepHint(c.min_needle_length_um(), kMaxNeedleDepthUm)) &&
       c.min_needle_length_um() < deepest.depth_um) {
     Add(length_path,
         absl::StrCat(
@@ -123,7 +124,8 @@ void Validator::CheckCartridge(const std::string& path, const v1::CartridgeRequi
             deepest.indication.empty()
                 ? ""
                 : absl::StrCat(" for indication ", Named(deepest.indication)),
-            c.area_ids().empty() ? " (a cartridge without area_ids covers every area)" : ""));
+            c.area_ids().empty() ? " (a cartridge without area_ids covers every area)" : "",
+            TooShortHint(c.min_needle_length_um(), deepest.depth_um)));
   }
   if (c.quantity_per_session() < 1) {
     Add(Field(path, "quantity_per_session"),

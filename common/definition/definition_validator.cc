@@ -42,7 +42,45 @@ void Validator::CheckName(const std::string& path, const std::string& name) {
   }
 }
 
-bool Validator::CheckBounded(const std::string& path, int64_t value, const Limits& limits) {
+int PlausibleMaxDepthUm(v1::BodyRegion region) {
+  switch (region) {
+    case v1::BODY_REGION_NECK:
+    case v1::BODY_REGION_DECOLLETE:
+      return 1500;
+    case v1::BODY_REGION_SCALP:
+      return 2000;
+    case v1::BODY_REGION_HANDS:
+      return 1000;
+    default:
+      // The face (acne scars with radiofrequency) and the body reach the limit.
+      return kMaxNeedleDepthUm;
+  }
+}
+
+std::string TooDeepHint(int64_t depth_um, int plausible_max_um) {
+  if (depth_um <= 2 * static_cast<int64_t>(plausible_max_um)) return "";
+  for (const int64_t zeros : {10, 100, 1000}) {
+    const int64_t meant = depth_um / zeros;
+    if (depth_um % zeros == 0 && meant >= kPlausibleMinDepthUm && meant <= plausible_max_um) {
+      return absl::StrCat("; did you mean ", meant, " um (", Millimetres(meant), ")?");
+    }
+  }
+  return "";
+}
+
+std::string TooShortHint(int64_t length_um, int needed_um) {
+  if (length_um < 1 || length_um * 4 > needed_um) return "";
+  for (const int64_t zeros : {10, 100, 1000}) {
+    const int64_t meant = length_um * zeros;
+    if (meant >= needed_um && meant <= kMaxNeedleDepthUm) {
+      return absl::StrCat("; did you mean ", meant, " um (", Millimetres(meant), ")?");
+    }
+  }
+  return "";
+}
+
+bool Validator::CheckBounded(const std::string& path, int64_t value, const Limits& limits,
+                             absl::string_view above_hint) {
   const Unit& u = limits.unit;
   if (value == 0 && limits.floor > 0) {
     Add(path, absl::StrCat("is not set (0); it must be at least ", Amount(limits.floor, u)));
@@ -52,7 +90,7 @@ bool Validator::CheckBounded(const std::string& path, int64_t value, const Limit
                                                Bound(limits.floor, u), " minimum"));
   } else if (value > limits.ceiling) {
     Add(path, absl::StrCat(Amount(value, u), " is ", limits.above, " the ",
-                           Bound(limits.ceiling, u), " limit"));
+                           Bound(limits.ceiling, u), " limit", above_hint));
   } else {
     return true;
   }
@@ -144,8 +182,11 @@ void Validator::CheckArea(const std::string& path, const v1::TreatmentArea& area
     Add(Field(path, "region"),
         absl::StrCat(static_cast<int>(area.region()), " is not a body region this host knows"));
   }
-  const bool min_ok = CheckBounded(Field(path, "min_depth_um"), area.min_depth_um(), kDepthLimits);
-  const bool max_ok = CheckBounded(Field(path, "max_depth_um"), area.max_depth_um(), kDepthLimits);
+  const int plausible_um = PlausibleMaxDepthUm(area.region());
+  const bool min_ok = CheckBounded(Field(path, "min_depth_um"), area.min_depth_um(), kDepthLimits,
+                                   TooDeepHint(area.min_depth_um(), plausible_um));
+  const bool max_ok = CheckBounded(Field(path, "max_depth_um"), area.max_depth_um(), kDepthLimits,
+                                   TooDeepHint(area.max_depth_um(), plausible_um));
   if (min_ok && max_ok && area.max_depth_um() < area.min_depth_um()) {
     Add(Field(path, "max_depth_um"), absl::StrCat(area.max_depth_um(), " um is less than ",
                                                   "min_depth_um (", area.min_depth_um(), " um)"));
@@ -163,8 +204,10 @@ void Validator::CheckArea(const std::string& path, const v1::TreatmentArea& area
     if (indication.empty()) {
       Add(Field(opath, "indication_id"), "is required");
     } else if (indications_.count(indication) == 0) {
-      Add(Field(opath, "indication_id"), absl::StrCat("refers to indication ", Named(indication),
-                                                      " which the definition does not declare"));
+      Add(Field(opath, "indication_id"),
+          absl::StrCat("refers to indication ", Named(indication),
+                       " which the definition does not declare",
+                       DidYouMean(indication, DeclaredIds(d_.indications()))));
     } else if (auto [first, inserted] = overridden.emplace(indication, j); !inserted) {
       Add(Field(opath, "indication_id"),
           absl::StrCat("indication ", Named(indication),
@@ -175,7 +218,8 @@ void Validator::CheckArea(const std::string& path, const v1::TreatmentArea& area
     if (min_ok && o.max_depth_um() < area.min_depth_um()) {
       Add(max_path, absl::StrCat(o.max_depth_um(), " um is shallower than the area's ",
                                  "min_depth_um (", area.min_depth_um(), " um)"));
-    } else if (CheckBounded(max_path, o.max_depth_um(), kDepthLimits) &&
+    } else if (CheckBounded(max_path, o.max_depth_um(), kDepthLimits,
+                            TooDeepHint(o.max_depth_um(), plausible_um)) &&
                o.max_depth_um() > reach.depth_um) {
       reach = Reach{o.max_depth_um(), indication};
     }
@@ -217,7 +261,8 @@ void Validator::CheckAreaIds(const std::string& path,
       Add(area_path, std::string(if_empty));
     } else if (areas_.count(area_id) == 0) {
       Add(area_path,
-          absl::StrCat("refers to area ", Named(area_id), " which the protocol does not declare"));
+          absl::StrCat("refers to area ", Named(area_id), " which the protocol does not declare",
+                       DidYouMean(area_id, DeclaredIds(d_.protocol().areas()))));
     } else if (auto [first, inserted] = listed.emplace(area_id, j); !inserted) {
       Add(area_path, absl::StrCat("area ", Named(area_id), " is already listed at area_ids[",
                                   first->second, "]"));

@@ -1,6 +1,6 @@
 // Checks a treatment definition declared by a plugin before the host serves
-// it. docs/definition-rules.md lists every rule with an example message. Called
-// by the plugin host and by clinic-plugin-check through
+// it, and points out what it allows but is probably a mistake. docs/definition-rules.md lists every
+// rule with an example message. Called by the plugin host and by clinic-plugin-check through
 // AcceptTreatmentDefinition (definition_upgrade.h), which upgrades older forms
 // once the definition is valid; a pure function without I/O, safe to call
 // from any thread.
@@ -32,6 +32,16 @@ inline constexpr int kMaxConditionDepth = 8;
 // valid. Older forms (definition_upgrade.h) are judged as declared, so a
 // definition reads the same before and after it is upgraded.
 std::vector<FieldViolation> ValidateTreatmentDefinition(const v1::TreatmentDefinition& definition);
+
+// What a valid definition declares that is allowed but probably a mistake,
+// worded and named like the violations above: an area no cartridge or other
+// consumable covers (a session there uses nothing from stock), a question no
+// rule reads (asked of every client, it never changes an outcome; free-text
+// questions, which rules cannot read, aside), a relative rule without
+// guidance (the clinician it sends the screening to is told nothing of what
+// to do). A plugin with warnings loads; clinic-plugin-check prints them.
+// Meant for a definition without violations; empty when nothing looks wrong.
+std::vector<FieldViolation> TreatmentDefinitionWarnings(const v1::TreatmentDefinition& definition);
 
 }  // namespace clinic
 

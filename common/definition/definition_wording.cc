@@ -1,9 +1,11 @@
 #include "common/definition/definition_wording.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "google/protobuf/util/time_util.h"
@@ -93,6 +95,69 @@ absl::string_view KindOfQuestion(v1::AnswerType type) {
     default:
       return "another kind of question";
   }
+}
+
+std::string Millimetres(int64_t depth_um) {
+  std::string fraction = absl::StrFormat("%03d", depth_um % 1000);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return absl::StrCat(depth_um / 1000, fraction.empty() ? "" : ".", fraction, " mm");
+}
+
+namespace {
+
+// The longest id IsDefinitionId accepts.
+constexpr size_t kMaxIdLength = 63;
+
+// Edits between a and b: insertions, deletions, replacements and swaps of
+// neighbouring characters (the optimal string alignment distance).
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  const size_t n = a.size();
+  const size_t m = b.size();
+  // Three rows of the (n + 1) x (m + 1) table: two back, one back, current.
+  std::vector<size_t> before(m + 1), previous(m + 1), current(m + 1);
+  for (size_t j = 0; j <= m; ++j) previous[j] = j;
+  for (size_t i = 1; i <= n; ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= m; ++j) {
+      const size_t replace = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, replace});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        current[j] = std::min(current[j], before[j - 2] + 1);
+      }
+    }
+    std::swap(before, previous);
+    std::swap(previous, current);
+  }
+  return previous[m];
+}
+
+}  // namespace
+
+std::string ClosestId(absl::string_view wanted, const std::vector<std::string>& declared) {
+  if (wanted.empty() || wanted.size() > kMaxIdLength) return "";
+  const std::string lower = absl::AsciiStrToLower(wanted);
+  const size_t allowed = lower.size() <= 4 ? 1 : lower.size() <= 10 ? 2 : 3;
+  std::string best;
+  size_t best_distance = allowed + 1;
+  for (const std::string& id : declared) {
+    if (id.empty() || id.size() > kMaxIdLength || id == wanted) continue;
+    // Lengths further apart than the allowance cannot be close enough.
+    const size_t gap =
+        id.size() > lower.size() ? id.size() - lower.size() : lower.size() - id.size();
+    if (gap >= best_distance) continue;
+    const size_t distance = EditDistance(lower, id);
+    if (distance < best_distance) {
+      best = id;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::string DidYouMean(absl::string_view wanted, const std::vector<std::string>& declared) {
+  const std::string closest = ClosestId(wanted, declared);
+  if (closest.empty()) return "";
+  return absl::StrCat("; did you mean ", Named(closest), "?");
 }
 
 }  // namespace clinic::definition_wording

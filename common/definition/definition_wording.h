@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "clinic/v1/treatment.pb.h"
@@ -77,6 +78,22 @@ bool IsLongerThan(const google::protobuf::Duration& d, int64_t seconds);
 std::string Readable(const google::protobuf::Duration& d);
 
 absl::string_view KindOfQuestion(v1::AnswerType type);
+
+// A depth as a reader also thinks of it, in millimetres: 1500 -> "1.5 mm",
+// 250 -> "0.25 mm", 2000 -> "2 mm".
+std::string Millimetres(int64_t depth_um);
+
+// The declared id closest to `wanted` that it is probably a slip of: at
+// most 1 edit away for ids of up to 4 characters, 2 up to 10, 3 beyond, where
+// an edit inserts, deletes or replaces a character or swaps two neighbours
+// (case is ignored, so "Cheeks" finds "cheeks"). The first declared wins a
+// tie; empty when nothing is that close, or `wanted` is longer than any id
+// may be.
+std::string ClosestId(absl::string_view wanted, const std::vector<std::string>& declared);
+
+// "; did you mean 'cold_sore_history'?" for the ClosestId, or "" when there
+// is none: appended to a message about an id the definition does not declare.
+std::string DidYouMean(absl::string_view wanted, const std::vector<std::string>& declared);
 
 }  // namespace clinic::definition_wording
 

@@ -16,13 +16,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/core/hash.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
+#include "common/definition/definition_paths.h"
 #include "common/definition/definition_upgrade.h"
+#include "common/definition/definition_validator.h"
+#include "common/definition/semver.h"
 #include "common/plugins/plugin_abi.h"
 #include "common/plugins/probe_protocol.h"
 #include "common/plugins/probe_runner.h"
@@ -189,10 +193,15 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
     return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN, {stage_error});
   }
 
+  // The loader's messages name the file it opened, the staged copy; the
+  // author knows the file by the name it was given.
+  auto unstaged = [&](absl::string_view reason) {
+    return absl::StrReplaceAll(reason, {{staged, path}});
+  };
   const std::string probe_path =
       options.probe_path.empty() ? DefaultProbePath() : options.probe_path;
   ProbeOutcome probe = RunProbe(probe_path, staged, options.load_timeout);
-  if (!probe.ok()) return Refuse(problem, probe.stage, {probe.reason});
+  if (!probe.ok()) return Refuse(problem, probe.stage, {unstaged(probe.reason)});
 
   TreatmentDefinition definition;
   if (!definition.ParseFromString(probe.definition)) {
@@ -214,7 +223,7 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
     std::vector<std::string> reasons;
     reasons.reserve(violations.size());
     for (const FieldViolation& v : violations) {
-      reasons.push_back(absl::StrCat(v.field, ": ", v.description));
+      reasons.push_back(absl::StrCat(LabelFieldPath(definition, v.field), ": ", v.description));
     }
     return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_VALIDATION, std::move(reasons));
   }
@@ -225,8 +234,8 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
   if (handle == nullptr) {
     const char* error = dlerror();
     return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN,
-                  {absl::StrCat("cannot be opened as a shared library: ",
-                                error != nullptr ? error : "unknown error")});
+                  {unstaged(absl::StrCat("cannot be opened as a shared library: ",
+                                         error != nullptr ? error : "unknown error"))});
   }
   auto library = std::make_shared<LoadedLibrary>(handle);
   const AbiReadResult entry = ReadPluginEntry(handle);
@@ -242,6 +251,10 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
   PluginFileResult result;
   result.accepted = true;
   result.library = std::move(library);
+  for (const FieldViolation& w : TreatmentDefinitionWarnings(definition)) {
+    result.warnings.push_back(
+        absl::StrCat(LabelFieldPath(definition, w.field), ": ", w.description));
+  }
   clinic::v1::TreatmentType& type = result.treatment_type;
   type.set_name(kTreatmentTypeName.Format(definition.id()));
   *type.mutable_definition() = std::move(definition);
@@ -278,6 +291,42 @@ absl::optional<PluginFileResult> CatalogSnapshot::Keep(absl::string_view treatme
   kept.treatment_type = *type;
   kept.library = libraries_[static_cast<size_t>(type - types_.data())];
   return kept;
+}
+
+std::vector<clinic::v1::TreatmentTypeChange> CompareSnapshots(const CatalogSnapshot& before,
+                                                              const CatalogSnapshot& after) {
+  std::map<std::string, clinic::v1::TreatmentTypeChange> changes;
+  for (const clinic::v1::TreatmentType& type : before.treatment_types()) {
+    clinic::v1::TreatmentTypeChange& change = changes[type.definition().id()];
+    change.set_treatment_type_id(type.definition().id());
+    change.set_kind(v1::TREATMENT_TYPE_CHANGE_KIND_REMOVED);
+    change.set_previous_version(type.definition().version());
+    change.set_file_name(type.source().file_name());
+  }
+  for (const clinic::v1::TreatmentType& type : after.treatment_types()) {
+    clinic::v1::TreatmentTypeChange& change = changes[type.definition().id()];
+    change.set_treatment_type_id(type.definition().id());
+    change.set_version(type.definition().version());
+    change.set_file_name(type.source().file_name());
+    if (change.previous_version().empty()) {
+      change.set_kind(v1::TREATMENT_TYPE_CHANGE_KIND_ADDED);
+      continue;
+    }
+    // Both versions were validated, so both parse.
+    const absl::StatusOr<SemanticVersion> old_version =
+        ParseSemanticVersion(change.previous_version());
+    const absl::StatusOr<SemanticVersion> new_version = ParseSemanticVersion(change.version());
+    const int order = old_version.ok() && new_version.ok()
+                          ? CompareSemanticVersions(*new_version, *old_version)
+                          : change.version().compare(change.previous_version());
+    change.set_kind(order > 0   ? v1::TREATMENT_TYPE_CHANGE_KIND_UPGRADED
+                    : order < 0 ? v1::TREATMENT_TYPE_CHANGE_KIND_DOWNGRADED
+                                : v1::TREATMENT_TYPE_CHANGE_KIND_UNCHANGED);
+  }
+  std::vector<clinic::v1::TreatmentTypeChange> out;
+  out.reserve(changes.size());
+  for (auto& [id, change] : changes) out.push_back(std::move(change));
+  return out;
 }
 
 const clinic::v1::TreatmentType* CatalogSnapshot::Find(absl::string_view treatment_type_id) const {
@@ -478,6 +527,13 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
          {"treatment_type", type.definition().id()},
          {"version", type.definition().version()},
          {"sha256", type.source().sha256()}});
+    // Loaded all the same: a warning is something its author may have meant.
+    if (!result.warnings.empty()) {
+      Log(LogLevel::kWarning, "plugin loaded with warnings",
+          {{"file", type.source().file_name()},
+           {"treatment_type", type.definition().id()},
+           {"warnings", absl::StrJoin(result.warnings, "; ")}});
+    }
   }
   for (const PluginProblem& problem : problems) {
     Log(LogLevel::kWarning, "plugin refused",
@@ -486,8 +542,18 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
          {"reasons", absl::StrJoin(problem.reasons(), "; ")}});
   }
 
-  auto snapshot = std::make_shared<const CatalogSnapshot>(std::move(accepted), std::move(problems),
-                                                          absl::Now());
+  auto snapshot =
+      std::make_shared<CatalogSnapshot>(std::move(accepted), std::move(problems), absl::Now());
+  snapshot->changes_ = CompareSnapshots(*previous, *snapshot);
+  for (const clinic::v1::TreatmentTypeChange& change : snapshot->changes_) {
+    if (change.kind() == v1::TREATMENT_TYPE_CHANGE_KIND_UNCHANGED) continue;
+    Log(LogLevel::kInfo, "treatment type changed",
+        {{"treatment_type", change.treatment_type_id()},
+         {"change", clinic::v1::TreatmentTypeChangeKind_Name(change.kind())},
+         {"previous_version", change.previous_version()},
+         {"version", change.version()},
+         {"file", change.file_name()}});
+  }
   {
     std::lock_guard<std::mutex> lock(current_mutex_);
     current_ = snapshot;

@@ -84,6 +84,10 @@ class StagingDir {
 struct PluginFileResult {
   bool accepted = false;
   clinic::v1::TreatmentType treatment_type;
+  // For an accepted plugin, what its definition allows but is probably a
+  // mistake (TreatmentDefinitionWarnings), each "field: description" with
+  // the ids of the listed elements in the path, like a problem's reasons.
+  std::vector<std::string> warnings;
   clinic::v1::PluginProblem problem;
   // Keeps the accepted library mapped while anything refers to the result.
   std::shared_ptr<LoadedLibrary> library;
@@ -93,7 +97,8 @@ struct PluginFileResult {
 // duplicate-id check, which needs the other plugins. `staging_dir` is a
 // private folder where the file is copied before loading, so the bytes that
 // were probed are the bytes that run, and replacing the original file while
-// the process runs cannot crash it.
+// the process runs cannot crash it. Reasons name `path`, never the staged
+// copy, which the plugin's author has never seen.
 PluginFileResult LoadPluginFile(const std::string& path, const std::string& staging_dir,
                                 const PluginHostOptions& options);
 
@@ -108,6 +113,10 @@ class CatalogSnapshot {
   const std::vector<clinic::v1::TreatmentType>& treatment_types() const { return types_; }
   // Refused plugins, ordered by file name.
   const std::vector<clinic::v1::PluginProblem>& problems() const { return problems_; }
+  // What the load that made this snapshot changed against the one before
+  // it: one entry per treatment type served before or after, ordered by id.
+  // Empty for the snapshot a host starts with.
+  const std::vector<clinic::v1::TreatmentTypeChange>& changes() const { return changes_; }
   // The loaded treatment type with this id, or nullptr.
   const clinic::v1::TreatmentType* Find(absl::string_view treatment_type_id) const;
   absl::Time loaded_at() const { return loaded_at_; }
@@ -120,9 +129,15 @@ class CatalogSnapshot {
   absl::optional<PluginFileResult> Keep(absl::string_view treatment_type_id) const;
   std::vector<clinic::v1::TreatmentType> types_;
   std::vector<clinic::v1::PluginProblem> problems_;
+  std::vector<clinic::v1::TreatmentTypeChange> changes_;
   std::vector<std::shared_ptr<LoadedLibrary>> libraries_;
   absl::Time loaded_at_;
 };
+
+// What changed between two snapshots, `before` and `after`: one entry for
+// every treatment type either serves, ordered by id.
+std::vector<clinic::v1::TreatmentTypeChange> CompareSnapshots(const CatalogSnapshot& before,
+                                                              const CatalogSnapshot& after);
 
 class PluginHost {
  public:

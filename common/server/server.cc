@@ -310,6 +310,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   Log(LogLevel::kInfo, "server started",
       {{"listen", cfg.listen_address()},
        {"port", server->port_},
+       // The process to signal (SIGHUP reloads plugins), where several run.
+       {"pid", static_cast<int64_t>(getpid())},
        {"services", absl::StrJoin(names, ",")},
        {"treatment_types", static_cast<int64_t>(snapshot->treatment_types().size())},
        {"plugin_problems", static_cast<int64_t>(snapshot->problems().size())},

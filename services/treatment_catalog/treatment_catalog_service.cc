@@ -179,6 +179,7 @@ absl::Status TreatmentCatalogService::ReloadPlugins(
     response.add_loaded_treatment_type_ids(type.definition().id());
   }
   for (const auto& problem : snapshot->problems()) *response.add_problems() = problem;
+  for (const auto& change : snapshot->changes()) *response.add_changes() = change;
   return absl::OkStatus();
 }
 

@@ -42,7 +42,7 @@ class AccessGrantsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     config::v1::ServerConfig config =
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_security()->set_bootstrap_admin_token_file(data_.Join("admin.token"));

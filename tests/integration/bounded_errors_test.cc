@@ -46,7 +46,7 @@ class HostileInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
   }
 
   void Start(int max_message_bytes = 0) {

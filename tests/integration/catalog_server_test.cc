@@ -34,11 +34,11 @@ class CatalogServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("rf_microneedling"),
-                              plugins_.Join("clinic_rf_microneedling.so"));
+                              plugins_.Join("rf_microneedling.so"));
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("prp_microneedling"),
-                              plugins_.Join("clinic_prp_microneedling.so"));
+                              plugins_.Join("prp_microneedling.so"));
     clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_bad_abi"),
                               plugins_.Join("test_bad_abi.so"));
     StartServer();
@@ -181,7 +181,7 @@ TEST_F(CatalogServerTest, GetsOneTreatmentTypeWithItsSource) {
   v1::TreatmentType type;
   ASSERT_TRUE(stub_->GetTreatmentType(Context().get(), request, &type).ok());
   EXPECT_EQ(type.definition().id(), "rf_microneedling");
-  EXPECT_EQ(type.source().file_name(), "clinic_rf_microneedling.so");
+  EXPECT_EQ(type.source().file_name(), "rf_microneedling.so");
   EXPECT_TRUE(type.source().has_loaded_at());
 }
 
@@ -279,7 +279,7 @@ TEST_F(CatalogServerTest, GetsALoadedVersionWithItsHashAndLoadTimes) {
   EXPECT_TRUE(version.currently_loaded());
   EXPECT_EQ(version.definition_sha256(),
             Sha256Hex(plugins::CanonicalDefinitionBytes(version.definition())));
-  EXPECT_EQ(version.file_name(), "clinic_microneedling.so");
+  EXPECT_EQ(version.file_name(), "microneedling.so");
   EXPECT_EQ(version.file_sha256(), type.source().sha256());
   EXPECT_TRUE(
       google::protobuf::util::MessageDifferencer::Equals(version.definition(), type.definition()));

@@ -36,7 +36,7 @@ class ClientRecordsRetryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     config::v1::ServerConfig config =
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");

@@ -85,7 +85,7 @@ class ClinicctlStockTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     server_ = std::make_unique<Process>(
         std::vector<std::string>{
             clinic::testing::BinaryPath("clinicd"),

@@ -1,13 +1,17 @@
 // clinicd as an operator runs it: a real process started with flags and a
 // config file. Checks that it refuses a bad config with a clear message,
-// serves on the port it reports, reloads plugins on SIGHUP, and drains calls
-// in flight when it receives SIGTERM.
+// serves on the port it reports, names its process id in its log and its pid
+// file, reloads plugins on SIGHUP sent by that file, tells clinicctl what a
+// reload did, and drains calls in flight when it receives SIGTERM.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <string>
 #include <thread>
 
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
@@ -20,14 +24,16 @@ namespace {
 using clinic::testing::Process;
 using clinic::testing::WaitForPortFile;
 using clinic::testing::WaitUntil;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 class ClinicdProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     token_file_ = dir_.Join("data/admin.token");
   }
 
@@ -56,7 +62,26 @@ class ClinicdProcessTest : public ::testing::Test {
     return context;
   }
 
+  // The process id in the pid file; 0 while it holds none.
+  static pid_t PidIn(const std::string& path) {
+    const std::string text = clinic::testing::ReadFile(path);
+    return text.empty() ? 0 : static_cast<pid_t>(std::stoi(text));
+  }
+
+  // Runs clinicctl as the first admin against the server on `port`; returns
+  // its stdout after checking it succeeded.
+  std::string Clinicctl(int port, const std::vector<std::string>& command) {
+    std::vector<std::string> args = {clinic::testing::BinaryPath("clinicctl"),
+                                     "--server=127.0.0.1:" + std::to_string(port),
+                                     "--token_file=" + token_file_};
+    args.insert(args.end(), command.begin(), command.end());
+    Process ctl(args, logs_.path());
+    EXPECT_EQ(ctl.Wait(), 0) << ctl.Stderr();
+    return ctl.Stdout();
+  }
+
   inline static std::string token_file_;
+  clinic::testing::TempDir logs_;
   clinic::testing::TempDir dir_;
   clinic::testing::TempDir plugins_;
 };
@@ -101,6 +126,10 @@ TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
   EXPECT_THAT(process.Stderr(),
               HasSubstr("\"method\":\"/clinic.v1.TreatmentCatalog/ListTreatmentTypes\","
                         "\"principal\":\"staff/admin\",\"code\":\"OK\""));
+  // Reflection is registered once: gRPC says nothing of a second
+  // registration, and no other error either.
+  EXPECT_THAT(process.Stderr(), Not(HasSubstr("duplicate registration")));
+  EXPECT_THAT(process.Stderr(), Not(HasSubstr("\"level\":\"error\"")));
 }
 
 TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
@@ -234,15 +263,21 @@ TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
   EXPECT_EQ(server.Wait(), 0);
 }
 
-TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighup) {
-  Process process(Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto")),
-                  dir_.path());
+TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighupSentByItsPidFile) {
+  const std::string pid_file = dir_.Join("data/clinicd.pid");
+  std::vector<std::string> args =
+      Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto"));
+  args.push_back("--pid_file=" + pid_file);
+  Process process(args, dir_.path());
   const int port = WaitForPortFile(dir_.Join("port"));
   ASSERT_GT(port, 0) << process.Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return PidIn(pid_file) == process.pid(); }, std::chrono::seconds(10)))
+      << process.Stderr();
   auto stub = Connect(port);
   clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
                             plugins_.Join("test_alpha.so"));
-  process.Signal(SIGHUP);
+  // As the guide tells authors: kill -HUP $(cat data/clinicd.pid).
+  ASSERT_EQ(kill(PidIn(pid_file), SIGHUP), 0);
   const bool seen = WaitUntil(
       [&] {
         v1::GetTreatmentTypeRequest request;
@@ -254,6 +289,85 @@ TEST_F(ClinicdProcessTest, ReloadsPluginsOnSighup) {
   EXPECT_TRUE(seen) << process.Stderr();
   process.Signal(SIGTERM);
   EXPECT_EQ(process.Wait(), 0);
+}
+
+TEST_F(ClinicdProcessTest, NamesItsPidAndRemovesItsPidFileWhenItStops) {
+  const std::string pid_file = dir_.Join("clinicd.pid");
+  // Left by a server that is gone.
+  clinic::testing::WriteFile(pid_file, "4194000\n");
+  std::vector<std::string> args =
+      Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto"));
+  args.push_back("--pid_file=" + pid_file);
+  Process process(args, dir_.path());
+  ASSERT_GT(WaitForPortFile(dir_.Join("port")), 0) << process.Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return PidIn(pid_file) == process.pid(); }, std::chrono::seconds(10)))
+      << process.Stderr();
+  EXPECT_EQ(clinic::testing::ReadFile(pid_file), std::to_string(process.pid()) + "\n");
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0);
+  EXPECT_THAT(process.Stdout(), HasSubstr("pid " + std::to_string(process.pid()) + ")"));
+  EXPECT_THAT(
+      process.Stderr(),
+      ContainsRegex("\"server started\".*\"pid\":" + std::to_string(process.pid()) + "[,}]"));
+  EXPECT_THAT(process.Stderr(), Not(HasSubstr("pid_file named another running process")));
+  EXPECT_NE(access(pid_file.c_str(), F_OK), 0) << "the pid file is still there";
+}
+
+TEST_F(ClinicdProcessTest, APidFileOfAnotherRunningProcessIsTakenOverAndLeftToItsNewOwner) {
+  const std::string pid_file = dir_.Join("clinicd.pid");
+  // This test's own process stands for another server started with the
+  // same pid_file.
+  clinic::testing::WriteFile(pid_file, std::to_string(getpid()) + "\n");
+  std::vector<std::string> args =
+      Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto"));
+  args.push_back("--pid_file=" + pid_file);
+  Process process(args, dir_.path());
+  ASSERT_GT(WaitForPortFile(dir_.Join("port")), 0) << process.Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return PidIn(pid_file) == process.pid(); }, std::chrono::seconds(10)))
+      << process.Stderr();
+  // Another server writes the file in its turn: stopping, this one leaves it.
+  clinic::testing::WriteFile(pid_file, std::to_string(getpid()) + "\n");
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0);
+  EXPECT_THAT(process.Stderr(), HasSubstr("pid_file named another running process"));
+  EXPECT_EQ(PidIn(pid_file), getpid());
+}
+
+TEST_F(ClinicdProcessTest, ClinicctlSaysWhatAReloadDid) {
+  Process server(Args(clinic::testing::SourcePath("deploy/config/clinicd.textproto")), dir_.path());
+  const int port = WaitForPortFile(dir_.Join("port"));
+  ASSERT_GT(port, 0) << server.Stderr();
+  EXPECT_EQ(Clinicctl(port, {"plugin-problems"}), "no problems\n");
+
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            plugins_.Join("test_alpha.so"));
+  EXPECT_EQ(Clinicctl(port, {"reload-plugins"}),
+            "unchanged  microneedling 2.1.0 (microneedling.so)\n"
+            "loaded     test_alpha 1.0.0 (test_alpha.so)\n");
+
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_v2"),
+                            plugins_.Join("test_alpha.so"));
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_invalid"),
+                            plugins_.Join("test_invalid.so"));
+  ASSERT_EQ(std::remove(plugins_.Join("microneedling.so").c_str()), 0);
+  const std::string reload = Clinicctl(port, {"reload-plugins"});
+  EXPECT_THAT(reload, HasSubstr("removed    microneedling 2.1.0 (was microneedling.so)\n"
+                                "upgraded   test_alpha 1.0.0 -> 2.0.0 (test_alpha.so)\n"
+                                "refused    test_invalid.so: validation (treatment type "
+                                "test_invalid) at "));
+  EXPECT_THAT(reload, HasSubstr("\n  - protocol.areas[0] (forehead).max_depth_um: 5000 um is "
+                                "deeper than the 3000 um limit\n"));
+
+  // Times in RFC 3339, each reason on a line of its own.
+  const std::string problems = Clinicctl(port, {"plugin-problems"});
+  EXPECT_THAT(problems, ContainsRegex("^test_invalid\\.so: validation \\(treatment type "
+                                      "test_invalid\\) at [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:"
+                                      "[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z\n"));
+  EXPECT_THAT(problems, HasSubstr("\n  - contraindications[0] (active_skin_infection).condition."
+                                  "any_of.conditions[0].answer.question_id: refers to question "
+                                  "'no_such_question'"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
 }
 
 TEST_F(ClinicdProcessTest, SigtermLetsACallInFlightFinish) {

@@ -33,7 +33,7 @@ class DelegationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     config::v1::ServerConfig config =
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     for (const char* site : {kOwnSite, kOtherSite}) {

@@ -44,7 +44,7 @@ void HostileInputTest::SetUpTestSuite() {
     mkdir(dir_->Join(sub).c_str(), 0750);
   }
   clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                            dir_->Join("plugins/clinic_microneedling.so"));
+                            dir_->Join("plugins/microneedling.so"));
   // Screenings are made against the test plugin, whose rules do not change
   // with the clinical content of the bundled ones.
   clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_screening"),

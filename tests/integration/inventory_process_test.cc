@@ -39,7 +39,7 @@ class InventoryProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     std::filesystem::create_directories(data_);
     clerk_ = clinic::testing::IssueTestToken(
         data_, "staff/stock", {clinic::testing::Binding(v1::ROLE_INVENTORY_CLERK, kSite)});

@@ -58,7 +58,7 @@ class InventoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     Start();
     clerk_ = clinic::testing::IssueTestToken(data_.path(), "staff/stock",
                                              {clinic::testing::Binding(v1::ROLE_INVENTORY_CLERK)});

@@ -25,6 +25,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using v1::PluginProblem;
 using v1::PluginProblemStage;
@@ -42,8 +43,18 @@ class PluginHostTest : public ::testing::Test {
     clinic::testing::CopyFile(clinic::testing::TestPluginPath(target), dir_.Join(target + ".so"));
   }
   void AddBundled(const std::string& name) {
-    clinic::testing::CopyFile(clinic::testing::BundledPluginPath(name),
-                              dir_.Join("clinic_" + name + ".so"));
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath(name), dir_.Join(name + ".so"));
+  }
+  // "<id> <KIND> <previous> -> <version> <file>" for each change.
+  static std::vector<std::string> Changes(const CatalogSnapshot& snapshot) {
+    std::vector<std::string> out;
+    for (const auto& change : snapshot.changes()) {
+      std::string kind = v1::TreatmentTypeChangeKind_Name(change.kind());
+      kind = kind.substr(std::string("TREATMENT_TYPE_CHANGE_KIND_").size());
+      out.push_back(change.treatment_type_id() + " " + kind + " " + change.previous_version() +
+                    " -> " + change.version() + " " + change.file_name());
+    }
+    return out;
   }
   static std::vector<std::string> Ids(const CatalogSnapshot& snapshot) {
     std::vector<std::string> ids;
@@ -56,6 +67,8 @@ class PluginHostTest : public ::testing::Test {
     }
     return nullptr;
   }
+
+  StagingDir staging_;
 
   // The definition history in a folder of its own, opened afresh as a new
   // process would.
@@ -91,7 +104,7 @@ TEST_F(PluginHostTest, LoadsTheBundledPlugins) {
   const v1::TreatmentType* type = snapshot->Find("microneedling");
   ASSERT_NE(type, nullptr);
   EXPECT_EQ(type->name(), "treatmentTypes/microneedling");
-  EXPECT_EQ(type->source().file_name(), "clinic_microneedling.so");
+  EXPECT_EQ(type->source().file_name(), "microneedling.so");
   EXPECT_THAT(type->source().sha256(), SizeIs(64));
   EXPECT_EQ(type->source().abi_version(), 1u);
   EXPECT_GT(type->definition().protocol().areas_size(), 5);
@@ -175,8 +188,50 @@ TEST_F(PluginHostTest, InvalidDefinitionListsEveryProblem) {
   EXPECT_EQ(problem->treatment_type_id(), "test_invalid");
   std::string all;
   for (const auto& reason : problem->reasons()) all += reason + "\n";
-  EXPECT_THAT(all,
-              AllOf(HasSubstr("protocol.areas[0].max_depth_um"), HasSubstr("no_such_question")));
+  // Each field names the listed elements on its path by index and id.
+  EXPECT_THAT(all, AllOf(HasSubstr("protocol.areas[0] (forehead).max_depth_um: 5000 um is deeper "
+                                   "than the 3000 um limit\n"),
+                         HasSubstr("contraindications[0] (active_skin_infection).condition.any_of."
+                                   "conditions[0].answer.question_id: refers to question "
+                                   "'no_such_question'")));
+}
+
+TEST_F(PluginHostTest, AcceptsAPluginWithWarningsAndSaysWhatTheyAre) {
+  AddTestPlugin("test_alpha");
+  const PluginFileResult clean =
+      LoadPluginFile(dir_.Join("test_alpha.so"), staging_.path(), Options());
+  ASSERT_TRUE(clean.accepted);
+  EXPECT_THAT(clean.warnings, IsEmpty());
+  AddTestPlugin("test_warnings");
+  const PluginFileResult warned =
+      LoadPluginFile(dir_.Join("test_warnings.so"), staging_.path(), Options());
+  ASSERT_TRUE(warned.accepted) << warned.problem.DebugString();
+  EXPECT_THAT(warned.warnings,
+              ElementsAre(HasSubstr("contraindications[0] (active_skin_infection).guidance: is "
+                                    "empty on a relative rule")));
+  PluginHost host(Options());
+  EXPECT_THAT(Ids(*host.Reload()), ElementsAre("test_alpha", "test_warnings"));
+}
+
+TEST_F(PluginHostTest, EachReloadSaysWhatItChanged) {
+  AddTestPlugin("test_alpha");
+  AddTestPlugin("test_beta");
+  PluginHost host(Options());
+  EXPECT_THAT(host.Current()->changes(), IsEmpty());
+  EXPECT_THAT(Changes(*host.Reload()), ElementsAre("test_alpha ADDED  -> 1.0.0 test_alpha.so",
+                                                   "test_beta ADDED  -> 1.0.0 test_beta.so"));
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_v2"),
+                            dir_.Join("test_alpha.so"));
+  ASSERT_EQ(unlink(dir_.Join("test_beta.so").c_str()), 0);
+  EXPECT_THAT(Changes(*host.Reload()),
+              ElementsAre("test_alpha UPGRADED 1.0.0 -> 2.0.0 test_alpha.so",
+                          "test_beta REMOVED 1.0.0 ->  test_beta.so"));
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            dir_.Join("test_alpha.so"));
+  EXPECT_THAT(Changes(*host.Reload()),
+              ElementsAre("test_alpha DOWNGRADED 2.0.0 -> 1.0.0 test_alpha.so"));
+  EXPECT_THAT(Changes(*host.Reload()),
+              ElementsAre("test_alpha UNCHANGED 1.0.0 -> 1.0.0 test_alpha.so"));
 }
 
 TEST_F(PluginHostTest, NotASharedLibraryIsRefused) {
@@ -189,6 +244,10 @@ TEST_F(PluginHostTest, NotASharedLibraryIsRefused) {
   ASSERT_NE(problem, nullptr);
   EXPECT_EQ(problem->stage(), v1::PLUGIN_PROBLEM_STAGE_OPEN);
   EXPECT_THAT(problem->reasons(0), HasSubstr("cannot be opened as a shared library"));
+  // The loader's message names the file in the plugin folder, not the
+  // private copy that was opened.
+  EXPECT_THAT(problem->reasons(0), HasSubstr(dir_.Join("notes.so")));
+  EXPECT_THAT(problem->reasons(0), Not(HasSubstr("clinic-plugins-")));
 }
 
 TEST_F(PluginHostTest, DuplicateIdKeepsTheFirstFileByName) {

@@ -66,7 +66,7 @@ class ScreeningTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("clinic_microneedling.so"));
+                              plugins_.Join("microneedling.so"));
     clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_screening"),
                               plugins_.Join("test_screening.so"));
     config::v1::ServerConfig config =

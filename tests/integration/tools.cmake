@@ -9,5 +9,10 @@ add_test(NAME sdk_out_of_tree_plugin_test
 set_tests_properties(sdk_out_of_tree_plugin_test PROPERTIES TIMEOUT 300 LABELS process)
 add_test(NAME sdk_bases_test
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/sdk/bases_test.sh ${PROJECT_SOURCE_DIR}
-          $<TARGET_FILE:protobuf::protoc> ${CLINIC_PLUGIN_SDK_WKT_DIR})
+          $<TARGET_FILE:protobuf::protoc> ${CLINIC_PLUGIN_SDK_WKT_DIR}
+          $<TARGET_FILE:clinic-plugin-check>)
 set_tests_properties(sdk_bases_test PROPERTIES TIMEOUT 120 LABELS process)
+add_test(NAME plugin_check_messages_test
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/tools/plugin_check_messages_test.sh
+          ${CMAKE_RUNTIME_OUTPUT_DIRECTORY})
+set_tests_properties(plugin_check_messages_test PROPERTIES TIMEOUT 60 LABELS process)

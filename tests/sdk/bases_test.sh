@@ -2,11 +2,13 @@
 # Bases as a plugin author meets them when something is wrong: the embed step
 # (ClinicEmbedDefinition.cmake, run as the build runs it) and
 # clinic_add_treatment_plugin at configure time refuse with a message naming
-# the file, the id and the way out. What a good build produces is checked by
-# tests/unit/plugin_bases_test.cc.
-# Usage: bases_test.sh SOURCE_DIR PROTOC WKT_DIR
+# the file, the id and the way out; with the checker, the embed step fails a
+# definition the host would refuse, each problem on a line of its own at the
+# file:line:column of its field, in the definition or in the base. What a
+# good build produces is checked by tests/unit/plugin_bases_test.cc.
+# Usage: bases_test.sh SOURCE_DIR PROTOC WKT_DIR CHECKER
 set -uo pipefail
-source=$1 protoc=$2 wkt=$3
+source=$1 protoc=$2 wkt=$3 checker=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sdk_base="$source/plugins/sdk/bases/skin_needling.textproto"
@@ -88,6 +90,58 @@ embed base-sets-areas 1 "sets protocol.areas, which a base cannot" \
 embed base-syntax-error-points-into-the-base 1 \
   "$work/broken.textproto:[0-9]+:[0-9]+: Unknown enumeration value of \"YES_OR_NO\"" \
   "$work/own.textproto" "$work/broken.textproto"
+
+# The output as the build prints it, lines unjoined: "file:line:column: ..."
+# must start a line for an editor to jump to it. raw_embed NAME DEFINITION
+# BASES [OMIT [CHECKER]] sets $raw and $raw_status.
+raw_embed() {
+  local name=$1 definition=$2 bases=$3 omit=${4:-} with_checker=${5:-}
+  raw=$(cmake "-DPROTOC=$protoc" "-DPROTO_DIR=$source/proto" "-DWKT_DIR=$wkt" \
+    "-DINPUT=$definition" "-DBASES=$bases" "-DOMIT=$omit" "-DOUTPUT=$work/$name.c" \
+    -DSYMBOL=test -DGENERATE_ENTRY=ON "-DCHECKER=$with_checker" \
+    -P "$source/plugins/sdk/cmake/ClinicEmbedDefinition.cmake" 2>&1)
+  raw_status=$?
+}
+# expect_line NAME WANTED_EXIT LINE_PATTERN: after raw_embed.
+expect_line() {
+  local name=$1 wanted=$2 pattern=$3
+  if { [[ $wanted -eq 0 ]] && [[ $raw_status -ne 0 ]]; } ||
+    { [[ $wanted -ne 0 ]] && [[ $raw_status -eq 0 ]]; }; then
+    echo "FAIL $name: exit $raw_status"; echo "$raw"; failures=$((failures + 1))
+  elif ! grep -qE -- "$pattern" <<<"$raw"; then
+    echo "FAIL $name: no line matches /$pattern/"; echo "$raw"; failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+raw_embed syntax-error-alone "$work/own.textproto" "$work/broken.textproto"
+expect_line syntax-error-on-its-own-line 1 \
+  "^$work/broken\.textproto:[0-9]+:[0-9]+: Unknown enumeration value of \"YES_OR_NO\""
+
+# A definition the host would refuse fails the build at its line.
+test_base="$source/tests/plugins/test_base.textproto"
+sed 's/max_depth_um: 1500/max_depth_um: 15000/' "$source/tests/plugins/test_based.textproto" \
+  >"$work/deep.textproto"
+raw_embed deep "$work/deep.textproto" "$sdk_base|$test_base" anaesthetic_allergy "$checker"
+expect_line check-fails-at-the-line 1 \
+  "^$work/deep\.textproto:20:5: error: protocol\.areas\[0\] \(cheeks\)\.max_depth_um: 15000 um is deeper than the 3000 um limit; did you mean 1500 um \(1\.5 mm\)\?$"
+expect_line check-counts-the-problems 1 \
+  "^$work/deep\.textproto: 1 error, 0 warnings: a plugin built from it would be refused$"
+[[ -e "$work/deep.c" ]] && { echo "FAIL check-writes-nothing: deep.c was written"; failures=$((failures + 1)); }
+# Leaving out a question a base rule reads fails at the base rule.
+raw_embed omitted-question "$source/tests/plugins/test_based.textproto" "$sdk_base|$test_base" \
+  "anaesthetic_allergy|test_base_question" "$checker"
+expect_line check-points-into-the-base 1 \
+  "^$test_base:16:24: error: contraindications\[[0-9]+\] \(test_base_rule\)\.condition\.answer\.question_id: refers to question 'test_base_question' which the definition does not declare$"
+# A good definition passes in silence.
+raw_embed good "$source/tests/plugins/test_based.textproto" "$sdk_base|$test_base" \
+  anaesthetic_allergy "$checker"
+if [[ $raw_status -ne 0 || -n $raw || ! -e "$work/good.c" ]]; then
+  echo "FAIL check-passes-in-silence: exit $raw_status"; echo "$raw"; failures=$((failures + 1))
+else
+  echo "ok   check-passes-in-silence"
+fi
 
 # At configure time: a base the SDK does not ship, OMIT without BASES.
 configure() {  # configure NAME PATTERN ARGUMENTS

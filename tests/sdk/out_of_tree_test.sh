@@ -3,7 +3,8 @@
 # install the sdk component into a fresh prefix, build a copy of
 # plugins/template outside the source tree with find_package(ClinicPluginSDK)
 # on the installed skin_needling base, and check the result with the installed
-# clinic-plugin-check: it loads, and holds the base's entries and its own.
+# clinic-plugin-check: it loads, and holds the base's entries and its own;
+# and a broken copy fails its build at the line of the mistake.
 # Usage: out_of_tree_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 source=$2
@@ -34,4 +35,15 @@ done
 if grep -q 'id: "anaesthetic_allergy"' <<<"$definition"; then
   echo "the omitted anaesthetic_allergy is still declared"; exit 1
 fi
+# The installed SDK checks the definition as it builds it: a depth with a
+# zero too many fails the build at its line, in words an editor jumps to.
+cp -r "$source/plugins/template" "$work/too-deep"
+sed -i '0,/max_depth_um: 250/s//max_depth_um: 15000/' "$work/too-deep/my_treatment.textproto"
+line=$(grep -n 'max_depth_um: 15000' "$work/too-deep/my_treatment.textproto" | cut -d: -f1)
+cmake -S "$work/too-deep" -B "$work/too-deep/build" -DCMAKE_PREFIX_PATH="$work/sdk" >/dev/null
+if output=$(cmake --build "$work/too-deep/build" 2>&1); then
+  echo "a definition the host would refuse built"; exit 1
+fi
+grep -q "^$work/too-deep/my_treatment.textproto:$line:5: error: protocol.areas\[0\] (face).max_depth_um: 15000 um is deeper than the 3000 um limit; did you mean 1500 um (1.5 mm)?$" <<<"$output" ||
+  { echo "the build did not point at the line:"; echo "$output"; exit 1; }
 echo "out-of-tree plugin $(basename "$plugin") loads"

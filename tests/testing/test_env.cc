@@ -51,7 +51,7 @@ std::string TestPluginPath(const std::string& target) {
   return std::string(CLINIC_TEST_PLUGIN_DIR) + "/" + target + ".so";
 }
 std::string BundledPluginPath(const std::string& name) {
-  return std::string(CLINIC_PLUGIN_OUTPUT_DIR) + "/clinic_" + name + ".so";
+  return std::string(CLINIC_PLUGIN_OUTPUT_DIR) + "/" + name + ".so";
 }
 std::string ProbePath() { return BinaryPath("clinic-plugin-probe"); }
 std::string BinaryPath(const std::string& program) {

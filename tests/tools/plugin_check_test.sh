@@ -22,8 +22,12 @@ expect() {  # expect NAME WANTED_EXIT PATTERN -- ARGS...
 }
 
 expect bundled-plugins-pass 0 'treatment type: microneedling 2\.1\.0' -- \
-  "$plugins/clinic_microneedling.so" "$plugins/clinic_rf_microneedling.so" \
-  "$plugins/clinic_prp_microneedling.so"
+  "$plugins/microneedling.so" "$plugins/rf_microneedling.so" \
+  "$plugins/prp_microneedling.so"
+# Named after their treatment types, and nothing in them looks wrong.
+expect bundled-plugins-without-warnings 0 'treatment type: prp_microneedling' -- \
+  --warnings_as_errors "$plugins/microneedling.so" "$plugins/rf_microneedling.so" \
+  "$plugins/prp_microneedling.so"
 # The definition as loaded: a plugin built on a base shows the base's entries
 # with its own.
 expect print-definition-base 0 'id: "keloid_scarring_tendency"' -- --print_definition \
@@ -31,16 +35,32 @@ expect print-definition-base 0 'id: "keloid_scarring_tendency"' -- --print_defin
 expect print-definition-own 0 'id: "test_own_rule"' -- --print_definition \
   "$test_plugins/test_based.so"
 expect consumables-counted 0 'cartridges: 3, other consumables: 2' -- \
-  "$plugins/clinic_prp_microneedling.so"
+  "$plugins/prp_microneedling.so"
 # A plugin declaring needle configurations as text ("nano") is printed as
 # served: with typed needles.
 expect print-definition-typed-needles 0 '^    nano: true$' -- --print_definition \
   "$test_plugins/test_alpha.so"
 expect print-definition-utf8 0 'display_name: "Décolleté"' -- --print_definition \
-  "$plugins/clinic_microneedling.so"
-expect invalid-definition-explained 1 'protocol\.areas\[0\]\.max_depth_um' -- \
+  "$plugins/microneedling.so"
+# Each field with the ids of the listed elements on its path.
+expect invalid-definition-explained 1 \
+  '^  - protocol\.areas\[0\] \(forehead\)\.max_depth_um: 5000 um is deeper than the 3000 um limit$' -- \
   "$test_plugins/test_invalid.so"
-expect invalid-definition-lists-all 1 'no_such_question' -- "$test_plugins/test_invalid.so"
+expect invalid-definition-lists-all 1 \
+  "^  - contraindications\[0\] \(active_skin_infection\)\.condition\.any_of\.conditions\[0\]\.answer\.question_id: refers to question 'no_such_question'" \
+  -- "$test_plugins/test_invalid.so"
+# Warnings are printed and pass, unless --warnings_as_errors.
+expect file-name-warning 0 \
+  '^  warning: the file is named test_alpha_duplicate\.so; name it after its treatment type, test_alpha\.so' \
+  -- "$test_plugins/test_alpha_duplicate.so"
+expect warning-printed 0 \
+  '^  warning: contraindications\[0\] \(active_skin_infection\)\.guidance: is empty on a relative rule' \
+  -- "$test_plugins/test_warnings.so"
+expect warnings-as-errors 1 \
+  '1 of 1 plugin\(s\) have warnings, which --warnings_as_errors makes fail' -- \
+  --warnings_as_errors "$test_plugins/test_warnings.so"
+expect bases-need-text 2 '--bases and --omit apply to text-format definitions' -- \
+  --bases=x.textproto "$test_plugins/test_alpha.so"
 expect wrong-abi 1 'ABI version 999' -- "$test_plugins/test_bad_abi.so"
 expect missing-symbol 1 'entry symbol is missing' -- "$test_plugins/test_no_symbol.so"
 expect crash 1 'crashed while loading' -- "$test_plugins/test_crash_on_load.so"
@@ -51,6 +71,19 @@ expect duplicate 1 "declares treatment type 'test_alpha', which .*test_alpha.so 
 expect one-bad-of-two 1 '1 of 2 plugin\(s\) would be refused' -- \
   "$test_plugins/test_alpha.so" "$test_plugins/test_garbage_bytes.so"
 expect missing-file 1 'cannot be read' -- "$test_plugins/does-not-exist.so"
+# A file that is no library: the loader's message names the file the author
+# gave, never the private copy the check loads.
+not_elf=$(mktemp -d)
+trap 'rm -rf "$not_elf"' EXIT
+echo "not a library" >"$not_elf/notes.so"
+expect open-error-names-the-file 1 "cannot be opened.*$not_elf/notes\.so" -- "$not_elf/notes.so"
+if "$check" "$not_elf/notes.so" 2>&1 | grep -q 'clinic-plugins-'; then
+  echo "FAIL open-error-hides-the-staged-copy: the output names the staging folder"
+  "$check" "$not_elf/notes.so"
+  failures=$((failures + 1))
+else
+  echo "ok   open-error-hides-the-staged-copy"
+fi
 expect usage 2 'usage' --
 
 echo "$failures failed"

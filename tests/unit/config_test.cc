@@ -111,11 +111,13 @@ TEST_F(ConfigLoadTest, OverridesWinOverTheFile) {
   overrides.plugin_dir = dir_.Join("plugins");
   overrides.log_level = "DEBUG";
   overrides.port_file = dir_.Join("port");
+  overrides.pid_file = dir_.Join("pid");
   absl::StatusOr<v1::ServerConfig> config = Load(std::string(kMinimalChain) + R"(
     listen_address: "127.0.0.1:9000"
     data_dir: "/var/lib/clinic"
     log_level: LOG_LEVEL_ERROR
-    port_file: "/run/clinic.port")",
+    port_file: "/run/clinic.port"
+    pid_file: "/run/clinic.pid")",
                                                  overrides);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen_address(), "[::1]:0");
@@ -123,6 +125,7 @@ TEST_F(ConfigLoadTest, OverridesWinOverTheFile) {
   EXPECT_EQ(config->plugin_dir(), dir_.Join("plugins"));
   EXPECT_EQ(config->log_level(), v1::LOG_LEVEL_DEBUG);
   EXPECT_EQ(config->port_file(), dir_.Join("port"));
+  EXPECT_EQ(config->pid_file(), dir_.Join("pid"));
 }
 
 TEST_F(ConfigLoadTest, UnsetOverridesLeaveTheFileAlone) {
@@ -134,6 +137,7 @@ TEST_F(ConfigLoadTest, UnsetOverridesLeaveTheFileAlone) {
   EXPECT_EQ(config->plugin_dir(), "/srv/clinic/plugins");
   EXPECT_EQ(config->log_level(), v1::LOG_LEVEL_WARNING);
   EXPECT_EQ(config->port_file(), "");
+  EXPECT_EQ(config->pid_file(), "");
 }
 
 TEST_F(ConfigLoadTest, DefaultsFillWhatTheFileLeavesOut) {

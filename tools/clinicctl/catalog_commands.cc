@@ -1,9 +1,12 @@
 // clinicctl's treatment catalog commands: the loaded treatment types, every
 // definition version ever loaded, and the plugins refused.
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "tools/clinicctl/clinicctl_common.h"
 
@@ -54,14 +57,71 @@ int DefinitionVersion(const std::vector<std::string>& args) {
   return Print(Catalog()->GetTreatmentTypeVersion(Context().get(), request, &response), response);
 }
 
+// One refused plugin: its file, stage and treatment type, then each reason
+// on a line of its own.
+void PrintProblem(const v1::PluginProblem& problem, absl::string_view prefix) {
+  std::printf("%s%s: %s", std::string(prefix).c_str(), problem.file_name().c_str(),
+              Label(problem.stage()).c_str());
+  if (!problem.treatment_type_id().empty()) {
+    std::printf(" (treatment type %s)", problem.treatment_type_id().c_str());
+  }
+  std::printf(" at %s\n", FormatTime(problem.detected_at()).c_str());
+  for (const std::string& reason : problem.reasons()) std::printf("  - %s\n", reason.c_str());
+}
+
 int PluginProblems(const std::vector<std::string>&) {
-  v1::ListPluginProblemsResponse response;
-  return Print(Catalog()->ListPluginProblems(Context().get(), {}, &response), response);
+  bool any = false;
+  const int status = ForEachPage(*Catalog(), &v1::TreatmentCatalog::Stub::ListPluginProblems,
+                                 v1::ListPluginProblemsRequest(),
+                                 [&any](const v1::ListPluginProblemsResponse& page) {
+                                   for (const auto& problem : page.problems()) {
+                                     any = true;
+                                     if (absl::GetFlag(FLAGS_json)) {
+                                       std::printf("%s\n", JsonLine(problem).c_str());
+                                     } else {
+                                       PrintProblem(problem, "");
+                                     }
+                                   }
+                                 });
+  if (status == 0 && !any && !absl::GetFlag(FLAGS_json)) std::printf("no problems\n");
+  return status;
+}
+
+// "upgraded   microneedling 2.0.0 -> 2.1.0 (microneedling.so)".
+void PrintChange(const v1::TreatmentTypeChange& change) {
+  const std::string& id = change.treatment_type_id();
+  const char* file = change.file_name().c_str();
+  switch (change.kind()) {
+    case v1::TREATMENT_TYPE_CHANGE_KIND_ADDED:
+      std::printf("loaded     %s %s (%s)\n", id.c_str(), change.version().c_str(), file);
+      break;
+    case v1::TREATMENT_TYPE_CHANGE_KIND_UPGRADED:
+    case v1::TREATMENT_TYPE_CHANGE_KIND_DOWNGRADED:
+      std::printf(
+          "%s %s %s -> %s (%s)\n",
+          change.kind() == v1::TREATMENT_TYPE_CHANGE_KIND_UPGRADED ? "upgraded  " : "downgraded",
+          id.c_str(), change.previous_version().c_str(), change.version().c_str(), file);
+      break;
+    case v1::TREATMENT_TYPE_CHANGE_KIND_REMOVED:
+      std::printf("removed    %s %s (was %s)\n", id.c_str(), change.previous_version().c_str(),
+                  file);
+      break;
+    default:
+      std::printf("unchanged  %s %s (%s)\n", id.c_str(), change.version().c_str(), file);
+      break;
+  }
 }
 
 int ReloadPlugins(const std::vector<std::string>&) {
   v1::ReloadPluginsResponse response;
-  return Print(Catalog()->ReloadPlugins(Context().get(), {}, &response), response);
+  const grpc::Status status = Catalog()->ReloadPlugins(Context().get(), {}, &response);
+  if (!status.ok() || absl::GetFlag(FLAGS_json)) return Print(status, response);
+  for (const auto& change : response.changes()) PrintChange(change);
+  for (const auto& problem : response.problems()) PrintProblem(problem, "refused    ");
+  if (response.changes().empty() && response.problems().empty()) {
+    std::printf("no plugins: the plugin folder holds no .so file\n");
+  }
+  return 0;
 }
 
 }  // namespace
@@ -93,11 +153,19 @@ void AddCatalogCommands(Registry& registry) {
                 "Records keep the version they were made with; this shows it after an upgrade.",
                 {},
                 DefinitionVersion});
-  registry.Add({"plugin-problems", "", "list refused plugins and why", "", {}, PluginProblems});
+  registry.Add({"plugin-problems",
+                "",
+                "list refused plugins and why",
+                "For each refused file: its stage, the treatment type it declares and when it\n"
+                "was refused (RFC 3339), then every reason; \"no problems\" when none was.",
+                {},
+                PluginProblems});
   registry.Add({"reload-plugins",
                 "",
                 "reload the plugin folder",
-                "Prints what loaded and what was refused, as SIGHUP to the server does.",
+                "Reloads as SIGHUP to the server does, then prints a line for each treatment\n"
+                "type: loaded (new), upgraded or downgraded (old -> new version), removed or\n"
+                "unchanged, and one for each refused file with its reasons.",
                 {},
                 ReloadPlugins});
 }

@@ -1,14 +1,26 @@
 // clinic-plugin-check PLUGIN.so...
+// clinic-plugin-check [--bases=BASE.textproto,...] [--omit=ID,...] DEFINITION.textproto
 //
 // Loads each treatment plugin exactly as a Clinic Core server does (probe in
 // a child process, ABI check, decoding, validation) and explains every
-// problem. Two files declaring the same treatment type are reported too.
-// With --print_definition it also prints each loaded definition in text
-// format, as the server serves it: for a plugin built on bases, the bases'
-// entries and its own together, and older forms upgraded (needle
-// configurations written as text appear as typed needles).
-// Exit status: 0 when every plugin would load, 1 when any would be refused,
-// 2 on a usage error. For plugin authors and for operators before a deploy.
+// problem, naming each field by its path with the ids of the listed elements
+// on the way ("contraindications[8] (under_18).rationale"), and what is legal
+// but probably a mistake as warnings. Two files declaring the same treatment
+// type are reported too. With --print_definition it also prints each loaded
+// definition in text format, as the server serves it: for a plugin built on
+// bases, the bases' entries and its own together, and older forms upgraded
+// (needle configurations written as text appear as typed needles).
+//
+// Given text-format definitions instead (any file not ending in ".so"), it
+// merges each with its bases as clinic_add_treatment_plugin does and checks
+// the result, reporting each problem at the file:line:column where the field
+// was written, as compilers do; clinic_add_treatment_plugin runs it so at
+// build time.
+//
+// Exit status: 0 when every plugin would load, 1 when any would be refused
+// (or, with --warnings_as_errors, has warnings), 2 on a usage error. For
+// plugin authors, their builds, and operators before a deploy.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -17,7 +29,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/definition/definition_paths.h"
+#include "common/definition/definition_source.h"
+#include "common/definition/definition_upgrade.h"
+#include "common/definition/definition_validator.h"
 #include "common/plugins/plugin_host.h"
 #include "google/protobuf/text_format.h"
 
@@ -26,6 +43,14 @@ ABSL_FLAG(std::string, probe, "",
 ABSL_FLAG(int, timeout_ms, 5000, "How long one plugin may take to load, in milliseconds.");
 ABSL_FLAG(bool, print_definition, false,
           "Also print each loaded definition in text format, bases included.");
+ABSL_FLAG(std::vector<std::string>, bases, {},
+          "For a text-format definition: the base files it builds on, comma-separated, in "
+          "the order clinic_add_treatment_plugin's BASES lists them.");
+ABSL_FLAG(std::vector<std::string>, omit, {},
+          "For a text-format definition: ids of base entries it leaves out, comma-separated "
+          "(clinic_add_treatment_plugin's OMIT).");
+ABSL_FLAG(bool, warnings_as_errors, false,
+          "Fail (exit 1) when a definition has warnings, as when it has problems.");
 
 namespace {
 
@@ -54,6 +79,54 @@ std::string StageName(clinic::v1::PluginProblemStage stage) {
   }
 }
 
+std::string Count(size_t n, const char* one, const char* many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
+}
+
+enum class Verdict { kLoads, kLoadsWithWarnings, kRefused };
+
+// Checks a text-format definition with its bases; prints every problem and
+// warning at its file:line:column.
+Verdict CheckText(const std::string& path) {
+  absl::StatusOr<clinic::DefinitionSource> source =
+      clinic::DefinitionSource::Read(path, absl::GetFlag(FLAGS_bases), absl::GetFlag(FLAGS_omit));
+  if (!source.ok()) {
+    std::printf("%s\n%s: not a valid clinic.v1.TreatmentDefinition\n",
+                std::string(source.status().message()).c_str(), path.c_str());
+    return Verdict::kRefused;
+  }
+  // Judged exactly as the host judges the plugin built from these files.
+  TreatmentDefinition definition = source->definition();
+  const std::vector<clinic::FieldViolation> violations =
+      clinic::AcceptTreatmentDefinition(definition);
+  std::vector<clinic::FieldViolation> warnings;
+  if (violations.empty()) warnings = clinic::TreatmentDefinitionWarnings(definition);
+  auto print = [&](const char* kind, const clinic::FieldViolation& v) {
+    std::printf("%s: %s: %s: %s\n", source->Locate(v.field).ToString().c_str(), kind,
+                clinic::LabelFieldPath(source->definition(), v.field).c_str(),
+                v.description.c_str());
+  };
+  for (const clinic::FieldViolation& v : violations) print("error", v);
+  for (const clinic::FieldViolation& w : warnings) print("warning", w);
+  if (!violations.empty()) {
+    std::printf("%s: %s, %s: a plugin built from it would be refused\n", path.c_str(),
+                Count(violations.size(), "error", "errors").c_str(),
+                Count(warnings.size(), "warning", "warnings").c_str());
+    return Verdict::kRefused;
+  }
+  std::printf("%s: OK: treatment type %s %s%s\n", path.c_str(), definition.id().c_str(),
+              definition.version().c_str(),
+              warnings.empty()
+                  ? ""
+                  : absl::StrCat(", with ", Count(warnings.size(), "warning", "warnings")).c_str());
+  return warnings.empty() ? Verdict::kLoads : Verdict::kLoadsWithWarnings;
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 void PrintSummary(const clinic::v1::TreatmentType& type) {
   const TreatmentDefinition& d = type.definition();
   int absolute = 0;
@@ -74,25 +147,50 @@ void PrintSummary(const clinic::v1::TreatmentType& type) {
 
 }  // namespace
 
+// Whether a file is a text-format definition rather than a plugin library.
+bool IsText(const std::string& path) { return !absl::EndsWith(path, ".so"); }
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Checks Clinic Core treatment plugins the way the server loads them.\n"
-      "Usage: clinic-plugin-check [--probe=PATH] [--timeout_ms=N] [--print_definition] "
-      "PLUGIN.so...");
+      "Checks Clinic Core treatment plugins the way the server loads them, or text-format\n"
+      "definitions the way a plugin built from them would be loaded.\n"
+      "Usage: clinic-plugin-check [--probe=PATH] [--timeout_ms=N] [--print_definition]\n"
+      "                           [--warnings_as_errors] PLUGIN.so...\n"
+      "       clinic-plugin-check [--bases=BASE.textproto,...] [--omit=ID,...]\n"
+      "                           [--warnings_as_errors] DEFINITION.textproto...");
   std::vector<char*> files = absl::ParseCommandLine(argc, argv);
   if (files.size() < 2) {
-    std::fprintf(stderr, "usage: clinic-plugin-check [--probe=PATH] PLUGIN.so...\n");
+    std::fprintf(stderr,
+                 "usage: clinic-plugin-check [--probe=PATH] PLUGIN.so...\n"
+                 "       clinic-plugin-check [--bases=BASE.textproto,...] [--omit=ID,...] "
+                 "DEFINITION.textproto...\n");
     return 2;
   }
+  const bool any_text =
+      std::any_of(files.begin() + 1, files.end(), [](const char* file) { return IsText(file); });
+  if (!any_text && (!absl::GetFlag(FLAGS_bases).empty() || !absl::GetFlag(FLAGS_omit).empty())) {
+    std::fprintf(stderr,
+                 "clinic-plugin-check: --bases and --omit apply to text-format definitions; a "
+                 "built plugin already holds its bases\n");
+    return 2;
+  }
+  const bool strict = absl::GetFlag(FLAGS_warnings_as_errors);
   clinic::plugins::PluginHostOptions options;
   options.probe_path = absl::GetFlag(FLAGS_probe);
   options.load_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
   clinic::plugins::StagingDir staging;
 
   int refused = 0;
+  int warned = 0;
   std::map<std::string, std::string> file_by_id;
   for (size_t i = 1; i < files.size(); ++i) {
     const std::string path = files[i];
+    if (IsText(path)) {
+      const Verdict verdict = CheckText(path);
+      if (verdict == Verdict::kRefused) ++refused;
+      if (verdict == Verdict::kLoadsWithWarnings) ++warned;
+      continue;
+    }
     const clinic::plugins::PluginFileResult result =
         clinic::plugins::LoadPluginFile(path, staging.path(), options);
     if (result.accepted) {
@@ -107,6 +205,18 @@ int main(int argc, char** argv) {
       }
       std::printf("%s: OK\n", path.c_str());
       PrintSummary(result.treatment_type);
+      std::vector<std::string> warnings = result.warnings;
+      // One name for one treatment type, wherever the file is copied: the
+      // plugin folder then reads as the list of treatment types it serves.
+      if (BaseName(path) != id + ".so") {
+        warnings.push_back(absl::StrCat("the file is named ", BaseName(path),
+                                        "; name it after its treatment type, ", id,
+                                        ".so, as the plugin folder expects"));
+      }
+      for (const std::string& warning : warnings) {
+        std::printf("  warning: %s\n", warning.c_str());
+      }
+      if (!warnings.empty()) ++warned;
       if (absl::GetFlag(FLAGS_print_definition)) {
         // UTF-8 as written ("Décolleté"), not octal escapes.
         google::protobuf::TextFormat::Printer printer;
@@ -125,7 +235,10 @@ int main(int argc, char** argv) {
   }
   if (refused > 0) {
     std::printf("%d of %zu plugin(s) would be refused.\n", refused, files.size() - 1);
-    return 1;
   }
-  return 0;
+  if (warned > 0 && strict) {
+    std::printf("%d of %zu plugin(s) have warnings, which --warnings_as_errors makes fail.\n",
+                warned, files.size() - 1);
+  }
+  return refused > 0 || (warned > 0 && strict) ? 1 : 0;
 }

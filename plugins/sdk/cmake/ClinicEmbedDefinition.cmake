@@ -11,6 +11,12 @@
 # protoc cannot: a base declares only screening questions, contraindication
 # rules and aftercare; no id is declared twice across the files; and every id
 # in OMIT ('|'-separated) names a base entry, which is then left out.
+#
+# With CHECKER (clinic-plugin-check), the text files are then checked as the
+# host will check the plugin: a definition the host would refuse fails the
+# build, and every problem and warning is printed at the file:line:column of
+# the field, on a line of its own, as compilers print theirs. So is a
+# text-format mistake protoc finds.
 cmake_minimum_required(VERSION 3.25)
 foreach(var PROTOC PROTO_DIR WKT_DIR INPUT OUTPUT SYMBOL)
   if(NOT DEFINED ${var})
@@ -38,6 +44,14 @@ function(clinic_fail)
   message(FATAL_ERROR "${text}")
 endfunction()
 
+# Prints `text` as it is, each line on its own, where message(FATAL_ERROR)
+# would indent and wrap it: "file:LINE:COLUMN: ..." must start a line for an
+# editor to jump to it.
+function(clinic_print text)
+  string(REGEX REPLACE "\n+$" "" text "${text}")
+  message(NOTICE "${text}")
+endfunction()
+
 # Encodes text file `file` into `binary`; fails with protoc's messages, which
 # say "input:LINE:COLUMN", rewritten to name the file.
 function(clinic_encode file binary)
@@ -49,7 +63,8 @@ function(clinic_encode file binary)
     RESULT_VARIABLE result)
   if(NOT result EQUAL 0)
     string(REGEX REPLACE "(^|\n)input:" "\\1${file}:" errors "${errors}")
-    clinic_fail("${file} is not a valid clinic.v1.TreatmentDefinition:\n${errors}")
+    clinic_print("${errors}")
+    clinic_fail("${file} is not a valid clinic.v1.TreatmentDefinition (see above)")
   endif()
 endfunction()
 
@@ -232,6 +247,36 @@ foreach(entry IN LISTS definition_ids)
   endif()
 endforeach()
 list(APPEND binaries "${work}/definition.bin")
+
+# The merged definition, judged as the host will judge the plugin.
+if(CHECKER)
+  set(check_args "")
+  if(bases)
+    if(BASES MATCHES ",")
+      clinic_fail("${INPUT}: a base path holds a comma, which clinic-plugin-check's --bases "
+                  "cannot take; rename the folder or file")
+    endif()
+    list(JOIN bases "," joined)
+    list(APPEND check_args "--bases=${joined}")
+  endif()
+  if(omit)
+    list(JOIN omit "," joined)
+    list(APPEND check_args "--omit=${joined}")
+  endif()
+  execute_process(
+    COMMAND "${CHECKER}" ${check_args} "${INPUT}"
+    OUTPUT_VARIABLE report
+    ERROR_VARIABLE report
+    RESULT_VARIABLE result)
+  # A clean definition passes in silence; warnings are shown and pass.
+  if(NOT result EQUAL 0 OR report MATCHES ": warning: ")
+    clinic_print("${report}")
+  endif()
+  if(NOT result EQUAL 0)
+    clinic_fail("${INPUT}: a plugin built from it would be refused: each line above names "
+                "the file, line and field to fix")
+  endif()
+endif()
 
 set(hex "")
 foreach(binary IN LISTS binaries)

@@ -1,5 +1,6 @@
 # clinic_add_treatment_plugin(<target> DEFINITION <file.textproto>
-#                             [BASES <base>...] [OMIT <id>...] [SOURCES <src>...])
+#                             [BASES <base>...] [OMIT <id>...] [SOURCES <src>...]
+#                             [NO_CHECK])
 #
 # Builds a treatment plugin: a shared library whose definition is the given
 # text-format clinic.v1.TreatmentDefinition, encoded with protoc at build time
@@ -24,11 +25,22 @@
 # version under the same id. Every id must match something in a base. Any
 # other id the definition shares with a base fails the build, naming the base.
 #
+# The build then checks the definition, bases merged, as a server will check
+# the plugin (clinic-plugin-check on the text files): a definition the server
+# would refuse fails the build, with each problem at the file:line:column of
+# its field, and warnings are printed. A plugin with SOURCES is not checked
+# at build time, because its code may change the definition; NO_CHECK skips
+# the check too, for a plugin meant to be refused (a test of the host).
+# The file is named <target>.so: name the target after the treatment type's
+# id, so the plugin folder reads as the list of treatment types.
+#
 # Expects CLINIC_PLUGIN_SDK_PROTO_DIR (the folder holding clinic/v1/*.proto),
 # CLINIC_PLUGIN_SDK_BASE_DIR, CLINIC_PLUGIN_SDK_EMBED_SCRIPT and the target
-# ClinicPluginSDK::sdk; the SDK's package configuration sets them.
+# ClinicPluginSDK::sdk, and, for the check, CLINIC_PLUGIN_SDK_CHECKER (the
+# program, and CLINIC_PLUGIN_SDK_CHECKER_DEPENDS if it is built alongside);
+# the SDK's package configuration sets them.
 function(clinic_add_treatment_plugin target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEFINITION" "SOURCES;BASES;OMIT")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_CHECK" "DEFINITION" "SOURCES;BASES;OMIT")
   if(NOT ARG_DEFINITION)
     message(FATAL_ERROR "clinic_add_treatment_plugin(${target}): DEFINITION is required")
   endif()
@@ -75,6 +87,12 @@ function(clinic_add_treatment_plugin target)
   endif()
   find_path(CLINIC_PLUGIN_SDK_WKT_DIR google/protobuf/duration.proto
             HINTS ${Protobuf_INCLUDE_DIRS} /usr/include /usr/local/include)
+  set(checker "")
+  set(checker_depends "")
+  if(CLINIC_PLUGIN_SDK_CHECKER AND NOT ARG_NO_CHECK AND NOT ARG_SOURCES)
+    set(checker "${CLINIC_PLUGIN_SDK_CHECKER}")
+    set(checker_depends ${CLINIC_PLUGIN_SDK_CHECKER_DEPENDS})
+  endif()
   set(symbol "${target}")
   string(MAKE_C_IDENTIFIER "${symbol}" symbol)
   set(embedded "${CMAKE_CURRENT_BINARY_DIR}/${target}_definition.c")
@@ -91,8 +109,10 @@ function(clinic_add_treatment_plugin target)
             "-DOUTPUT=${embedded}"
             "-DSYMBOL=${symbol}"
             "-DGENERATE_ENTRY=$<IF:$<BOOL:${ARG_SOURCES}>,OFF,ON>"
+            "-DCHECKER=${checker}"
             -P "${CLINIC_PLUGIN_SDK_EMBED_SCRIPT}"
     DEPENDS "${definition}" ${bases} "${CLINIC_PLUGIN_SDK_EMBED_SCRIPT}" ${sdk_protos}
+            ${checker_depends}
     COMMENT "Encoding treatment definition ${ARG_DEFINITION}"
     VERBATIM)
   add_library(${target} MODULE "${embedded}" ${ARG_SOURCES})
