@@ -59,7 +59,7 @@ inline std::string TodayAt(const std::string& zone_name, int days_ahead = 0) {
 class BillingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    CopyFile(BundledPluginPath("microneedling"), plugins_.Join("clinic_microneedling.so"));
+    CopyFile(BundledPluginPath("microneedling"), plugins_.Join("microneedling.so"));
     Start();
     manager_ = IssueTestToken(data_.path(), "staff/manager", {Binding(v1::ROLE_SITE_MANAGER)});
     clerk_ = IssueTestToken(data_.path(), "staff/clerk", {Binding(v1::ROLE_BILLING_CLERK)});
