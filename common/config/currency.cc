@@ -4,6 +4,13 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "common/core/text.h"
 
 namespace clinic {
 namespace {
@@ -78,6 +85,75 @@ absl::optional<int> CurrencyMinorDigits(absl::string_view code) {
       [](const Currency& c, absl::string_view key) { return absl::string_view(c.code) < key; });
   if (it == end || absl::string_view(it->code) != code) return absl::nullopt;
   return it->digits;
+}
+
+namespace {
+
+// The most decimals any accepted currency has (BHD, KWD, ...); beyond it
+// 10^digits would be a scale no amount is written in.
+constexpr int kMaxDigits = 3;
+
+int64_t Scale(int digits) {
+  int64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  return scale;
+}
+
+}  // namespace
+
+std::string FormatMinorUnits(int64_t amount_minor, int digits) {
+  digits = std::clamp(digits, 0, kMaxDigits);
+  // The magnitude as unsigned, so the most negative int64 has one too.
+  const uint64_t magnitude = amount_minor < 0 ? 0 - static_cast<uint64_t>(amount_minor)
+                                              : static_cast<uint64_t>(amount_minor);
+  const char* sign = amount_minor < 0 ? "-" : "";
+  if (digits == 0) return absl::StrCat(sign, magnitude);
+  const uint64_t scale = static_cast<uint64_t>(Scale(digits));
+  return absl::StrFormat("%s%d.%0*d", sign, magnitude / scale, digits, magnitude % scale);
+}
+
+absl::StatusOr<int64_t> ParseMinorUnits(absl::string_view text, int digits) {
+  digits = std::clamp(digits, 0, kMaxDigits);
+  const std::string quoted = Quote(text);
+  absl::string_view rest = text;
+  const bool negative = absl::ConsumePrefix(&rest, "-");
+  const size_t point = rest.find('.');
+  const absl::string_view whole = rest.substr(0, point);
+  const absl::string_view fraction =
+      point == absl::string_view::npos ? absl::string_view() : rest.substr(point + 1);
+  auto all_digits = [](absl::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) { return absl::ascii_isdigit(c); });
+  };
+  if (whole.empty() || !all_digits(whole) || !all_digits(fraction) ||
+      (point != absl::string_view::npos && fraction.empty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(quoted, " is not an amount: digits with an optional decimal point, e.g. ",
+                     FormatMinorUnits(Scale(digits) * 250, digits)));
+  }
+  if (fraction.size() > static_cast<size_t>(digits)) {
+    return absl::InvalidArgumentError(
+        digits == 0 ? absl::StrCat(quoted, " has decimals, and the currency has no minor unit")
+                    : absl::StrCat(quoted, " has ", fraction.size(),
+                                   " decimals, and the currency has ", digits));
+  }
+  // Whole minor units as an unsigned sum, checked against int64 at each step.
+  const uint64_t limit =
+      static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0);
+  uint64_t minor = 0;
+  auto append = [&](char digit) {
+    const uint64_t value = static_cast<uint64_t>(digit - '0');
+    if (minor > (limit - value) / 10) return false;
+    minor = minor * 10 + value;
+    return true;
+  };
+  bool fits = true;
+  for (char c : whole) fits = fits && append(c);
+  for (int i = 0; i < digits; ++i) {
+    fits = fits && append(static_cast<size_t>(i) < fraction.size() ? fraction[i] : '0');
+  }
+  if (!fits) return absl::InvalidArgumentError(absl::StrCat(quoted, " is too large an amount"));
+  if (negative) return static_cast<int64_t>(0 - minor);
+  return static_cast<int64_t>(minor);
 }
 
 }  // namespace clinic

@@ -27,7 +27,8 @@ const std::vector<std::string> kRpcs = {"ClientRecords/GetClient",
                                         "ClientRecords/UpdateMedicalHistory",
                                         "ClientRecords/CreateTreatmentRecord",
                                         "Screening/SubmitScreening",
-                                        "Inventory/ConsumeStock"};
+                                        "Inventory/ConsumeStock",
+                                        "Billing/RecordPayment"};
 
 std::vector<std::string> Entries(const std::string& dir) {
   std::vector<std::string> names;
@@ -56,8 +57,9 @@ class ClinicBenchSmokeTest : public ::testing::Test {
 };
 
 TEST_F(ClinicBenchSmokeTest, EveryOperationRunsWithoutErrorsAndIsReported) {
-  auto bench = Bench({"--duration=1s", "--concurrency=4", "--seed_clients=16", "--each", "--json",
-                      "--mix=get:1,search:1,create:1,update:1,chart:1,screen:1,consume:1"});
+  auto bench =
+      Bench({"--duration=1s", "--concurrency=4", "--seed_clients=16", "--each", "--json",
+             "--mix=get:1,search:1,create:1,update:1,chart:1,screen:1,consume:1,payment:1"});
   ASSERT_EQ(bench->Wait(), 0) << bench->Stderr();
 
   BenchReport report;
@@ -70,7 +72,7 @@ TEST_F(ClinicBenchSmokeTest, EveryOperationRunsWithoutErrorsAndIsReported) {
   std::vector<std::string> phases;
   for (const auto& phase : report.phases()) phases.push_back(phase.name());
   EXPECT_THAT(phases, ::testing::ElementsAre("health", "mix", "get", "search", "create", "update",
-                                             "chart", "screen", "consume"));
+                                             "chart", "screen", "consume", "payment"));
   std::set<std::string> in_mix;
   for (const auto& phase : report.phases()) {
     SCOPED_TRACE(phase.name());
@@ -97,7 +99,8 @@ TEST_F(ClinicBenchSmokeTest, EveryOperationRunsWithoutErrorsAndIsReported) {
   EXPECT_EQ(report.fsync_baseline().writers(), 4);
   EXPECT_THAT(report.fsync_baseline().path(), HasSubstr(work_.path() + "/clinic-bench-"));
   for (const auto& phase : report.phases()) {
-    if (phase.name() == "create" || phase.name() == "chart" || phase.name() == "consume") {
+    if (phase.name() == "create" || phase.name() == "chart" || phase.name() == "consume" ||
+        phase.name() == "payment") {
       EXPECT_GT(phase.rpcs(0).vs_fsync_baseline(), 0) << phase.name();
     }
   }

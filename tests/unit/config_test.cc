@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -610,6 +611,88 @@ TEST(ConfigLogLevelTest, ConvertsBetweenConfigAndLogger) {
     EXPECT_EQ(ToLogLevel(ToProtoLogLevel(level)), level);
   }
   EXPECT_EQ(ToProtoLogLevel(LogLevel::kError), v1::LOG_LEVEL_ERROR);
+}
+
+TEST(ConfigCurrencyTest, WritesMinorUnitsWithTheCurrencysDigits) {
+  EXPECT_EQ(FormatMinorUnits(25000, 2), "250.00");
+  EXPECT_EQ(FormatMinorUnits(5, 2), "0.05");
+  EXPECT_EQ(FormatMinorUnits(-5, 2), "-0.05");
+  EXPECT_EQ(FormatMinorUnits(-12345, 2), "-123.45");
+  EXPECT_EQ(FormatMinorUnits(0, 2), "0.00");
+  EXPECT_EQ(FormatMinorUnits(1000, 0), "1000");
+  EXPECT_EQ(FormatMinorUnits(-1000, 0), "-1000");
+  EXPECT_EQ(FormatMinorUnits(12345, 3), "12.345");
+  EXPECT_EQ(FormatMinorUnits(7, 3), "0.007");
+  EXPECT_EQ(FormatMinorUnits(INT64_MAX, 2), "92233720368547758.07");
+  EXPECT_EQ(FormatMinorUnits(INT64_MIN, 2), "-92233720368547758.08");
+  EXPECT_EQ(FormatMinorUnits(INT64_MIN, 0), "-9223372036854775808");
+}
+
+// What ParseMinorUnits reads, or a value no case expects when it refuses.
+int64_t Minor(absl::string_view text, int digits) {
+  const absl::StatusOr<int64_t> parsed = ParseMinorUnits(text, digits);
+  EXPECT_TRUE(parsed.ok()) << text << ": " << parsed.status();
+  return parsed.value_or(424242);
+}
+
+TEST(ConfigCurrencyTest, ReadsAmountsBackIntoMinorUnits) {
+  EXPECT_EQ(Minor("250.00", 2), 25000);
+  EXPECT_EQ(Minor("250.5", 2), 25050);
+  EXPECT_EQ(Minor("250", 2), 25000);
+  EXPECT_EQ(Minor("0.01", 2), 1);
+  EXPECT_EQ(Minor("-0.05", 2), -5);
+  EXPECT_EQ(Minor("007.10", 2), 710);
+  EXPECT_EQ(Minor("1000", 0), 1000);
+  EXPECT_EQ(Minor("12.345", 3), 12345);
+  EXPECT_EQ(Minor("12.3", 3), 12300);
+  EXPECT_EQ(Minor("92233720368547758.07", 2), INT64_MAX);
+  EXPECT_EQ(Minor("-92233720368547758.08", 2), INT64_MIN);
+  // What FormatMinorUnits writes reads back as it was.
+  for (int digits : {0, 2, 3}) {
+    for (int64_t amount : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{999}, int64_t{100000},
+                           int64_t{-123456789}, INT64_MAX, INT64_MIN}) {
+      EXPECT_EQ(Minor(FormatMinorUnits(amount, digits), digits), amount)
+          << amount << " with " << digits << " digits";
+    }
+  }
+}
+
+TEST(ConfigCurrencyTest, RefusesAmountsMoneyCannotHold) {
+  struct Case {
+    const char* text;
+    int digits;
+    const char* says;
+  };
+  for (const Case& c : {
+           Case{"12.345", 2, "\"12.345\" has 3 decimals, and the currency has 2"},
+           Case{"1000.5", 0, "has decimals, and the currency has no minor unit"},
+           Case{"1000.0", 0, "no minor unit"},
+           Case{"12.3456", 3, "has 4 decimals"},
+           Case{"", 2, "\"\" is not an amount: digits with an optional decimal point, e.g. 250.00"},
+           Case{"-", 2, "is not an amount"},
+           Case{"12.", 2, "is not an amount"},
+           Case{".50", 2, "is not an amount"},
+           Case{"1,000.00", 2, "is not an amount"},
+           Case{"12,50", 2, "is not an amount"},
+           Case{"1e3", 2, "is not an amount"},
+           Case{" 12", 2, "is not an amount"},
+           Case{"+12", 2, "is not an amount"},
+           Case{"--12", 2, "is not an amount"},
+           Case{"12.3.4", 2, "is not an amount"},
+           Case{"\xef\xbc\x91", 0,
+                "is not an amount: digits with an optional decimal point, e.g. 250"},
+           Case{"92233720368547758.08", 2, "is too large an amount"},
+           Case{"99999999999999999999999999", 0, "is too large an amount"},
+       }) {
+    const absl::StatusOr<int64_t> parsed = ParseMinorUnits(c.text, c.digits);
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(MessageOf(parsed.status()), HasSubstr(c.says)) << c.text;
+  }
+  // A huge value is quoted bounded.
+  const absl::StatusOr<int64_t> huge = ParseMinorUnits(std::string(100000, '9') + "x", 2);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_LT(huge.status().message().size(), 300u);
 }
 
 }  // namespace

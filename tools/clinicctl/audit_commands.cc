@@ -12,7 +12,8 @@
 #include "common/core/time.h"
 #include "tools/clinicctl/clinicctl_common.h"
 
-ABSL_FLAG(std::string, client, "", "audit-events: only events about clients/ID.");
+ABSL_FLAG(std::string, client, "",
+          "audit-events, invoices: only events about clients/ID, or invoices of it.");
 ABSL_FLAG(std::string, by, "", "audit-events: only events by this principal.");
 ABSL_FLAG(std::string, since, "", "audit-events: from this RFC 3339 time.");
 ABSL_FLAG(std::string, until, "", "audit-events: before this RFC 3339 time.");

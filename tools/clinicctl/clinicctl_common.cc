@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -287,7 +288,8 @@ std::string Label(const google::protobuf::EnumDescriptor* type, int value) {
 
 bool ParseLabel(const google::protobuf::EnumDescriptor* type, absl::string_view what,
                 const std::string& text, int* out) {
-  const std::string upper = absl::AsciiStrToUpper(text);
+  std::string upper = absl::AsciiStrToUpper(text);
+  std::replace(upper.begin(), upper.end(), '-', '_');
   const google::protobuf::EnumValueDescriptor* found =
       type->FindValueByName(absl::StrCat(Prefix(type), upper));
   if (found == nullptr) found = type->FindValueByName(upper);

@@ -27,6 +27,10 @@ ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(std::string, request_id);
 ABSL_DECLARE_FLAG(std::string, site);
+// Flags read by commands of more than one file.
+ABSL_DECLARE_FLAG(std::string, client);
+ABSL_DECLARE_FLAG(std::string, state);
+ABSL_DECLARE_FLAG(int, quantity);
 
 namespace clinic::clinicctl {
 
@@ -94,6 +98,9 @@ void AddStockLedgerCommands(Registry& registry);
 void AddRecallCommands(Registry& registry);
 void AddAccessCommands(Registry& registry);
 void AddAuditCommands(Registry& registry);
+void AddBillingCommands(Registry& registry);
+void AddInvoiceCommands(Registry& registry);
+void AddBillingReportCommands(Registry& registry);
 
 // The channel to --server (TLS as the flags ask), made once per run.
 std::shared_ptr<grpc::Channel> Channel();
@@ -163,8 +170,9 @@ std::string Label(Enum value) {
   return Label(google::protobuf::GetEnumDescriptor<Enum>(), static_cast<int>(value));
 }
 
-// A label (or the value's full name, in any case) back into its enum; the
-// unspecified value is refused. `what` names the argument in the error.
+// A label (or the value's full name, in any case, with '-' for '_' if
+// wished: bank-transfer) back into its enum; the unspecified value is
+// refused. `what` names the argument in the error.
 bool ParseLabel(const google::protobuf::EnumDescriptor* type, absl::string_view what,
                 const std::string& text, int* out);
 template <typename Enum>

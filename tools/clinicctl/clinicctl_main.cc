@@ -17,6 +17,7 @@
 // else $CLINIC_TOKEN_FILE, else ./data/admin.token (the first admin's token
 // that quickstart creates). Tokens are secrets, so there is no flag that
 // takes one on the command line, where other users could read it.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -68,6 +69,9 @@ Registry& Commands() {
     AddRecallCommands(*made);
     AddAccessCommands(*made);
     AddAuditCommands(*made);
+    AddBillingCommands(*made);
+    AddInvoiceCommands(*made);
+    AddBillingReportCommands(*made);
     return made;
   }();
   return *registry;
@@ -171,6 +175,16 @@ bool IsNegativeNumber(absl::string_view arg) {
   return arg.size() >= 2 && arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9';
 }
 
+// Flag names are identifiers (--as_of), but commands read as words with
+// hyphens (set-price), so --as-of is taken for --as_of. Only the name
+// changes; the value after '=' is kept as typed.
+std::string WithUnderscores(absl::string_view arg) {
+  const size_t equals = std::min(arg.find('='), arg.size());
+  std::string name(arg.substr(0, equals));
+  std::replace(name.begin() + 2, name.end(), '-', '_');
+  return absl::StrCat(name, arg.substr(equals));
+}
+
 // The arguments after the program's name, with the flags parsed and taken
 // out; `help` says whether --help (or -h) was among them.
 std::vector<std::string> ParseArgs(int argc, char** argv, bool& help) {
@@ -188,6 +202,10 @@ std::vector<std::string> ParseArgs(int argc, char** argv, bool& help) {
       if (IsNegativeNumber(arg)) {
         kept.push_back(absl::StrCat("\x1f", negatives.size()));
         negatives.emplace_back(arg);
+        continue;
+      }
+      if (absl::StartsWith(arg, "--") && arg.size() > 2) {
+        kept.push_back(WithUnderscores(arg));
         continue;
       }
     }
