@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/config/currency.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
@@ -49,15 +50,10 @@ constexpr char kListCreditNotesSql[] =
     "AND (?2 = '' OR invoice_id = ?2) AND (?3 = 0 OR (create_ms, credit_note_id) < (?4, ?5)) "
     "ORDER BY create_ms DESC, credit_note_id DESC LIMIT ?6";
 
-// Amounts in the minor unit of `currency`, for messages: "12.34 GBP".
+// An amount of the invoice's currency, for messages: "12.34 GBP".
 std::string Show(int64_t amount, const v1::Invoice& invoice) {
-  const int digits = invoice.currency_digits();
-  if (digits == 0) return absl::StrCat(amount, " ", invoice.currency_code());
-  int64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  const int64_t magnitude = amount < 0 ? -amount : amount;
-  return absl::StrFormat("%s%d.%0*d %s", amount < 0 ? "-" : "", magnitude / scale, digits,
-                         magnitude % scale, invoice.currency_code());
+  return absl::StrCat(FormatMinorUnits(amount, invoice.currency_digits()), " ",
+                      invoice.currency_code());
 }
 
 absl::Status CurrencyMismatch(absl::string_view field, absl::string_view given,
