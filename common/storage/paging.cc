@@ -100,6 +100,7 @@ std::string PageBuilder::next_page_token() const {
 std::string TimeIdCursor::Format() const { return absl::StrCat(unix_ms, "/", id); }
 
 absl::StatusOr<TimeIdCursor> ParseTimeIdCursor(const PageRequest& page) {
+  if (page.first_page()) return TimeIdCursor{};
   const std::vector<absl::string_view> parts = absl::StrSplit(page.cursor(), '/');
   TimeIdCursor cursor;
   if (parts.size() != 2 || parts[1].empty() || !absl::SimpleAtoi(parts[0], &cursor.unix_ms)) {

@@ -161,9 +161,9 @@ struct TimeIdCursor {
   std::string Format() const;
 };
 
-// The cursor of a page that is not the first; BadPageToken() when the
-// token's cursor does not have that shape (it verified, so it was made by
-// another cursor layout).
+// Where the page resumes: an empty cursor on the first page, otherwise the
+// token's; BadPageToken() when the token's cursor does not have that shape
+// (it verified, so it was made by another cursor layout).
 absl::StatusOr<TimeIdCursor> ParseTimeIdCursor(const PageRequest& page);
 
 }  // namespace clinic::storage

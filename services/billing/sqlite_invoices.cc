@@ -115,12 +115,8 @@ absl::StatusOr<v1::ListInvoicesResponse> SqliteBillingStore::ListInvoices(
   absl::StatusOr<storage::PageRequest> page =
       storage::StartPage(tokens_, "ListInvoices", request, kListPageSizes);
   if (!page.ok()) return page.status();
-  storage::TimeIdCursor after;
-  if (!page->first_page()) {
-    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
-    if (!cursor.ok()) return cursor.status();
-    after = *std::move(cursor);
-  }
+  absl::StatusOr<storage::TimeIdCursor> after = storage::ParseTimeIdCursor(*page);
+  if (!after.ok()) return after.status();
   v1::ListInvoicesResponse response;
   const int lifecycle = LifecycleOf(request.state());
   const bool derived_state = request.state() == v1::INVOICE_STATE_ISSUED ||
@@ -132,8 +128,8 @@ absl::StatusOr<v1::ListInvoicesResponse> SqliteBillingStore::ListInvoices(
     select.bind(2, client_id);
     select.bind(3, lifecycle);
     select.bind(4, page->first_page() ? 0 : 1);
-    select.bind(5, after.unix_ms);
-    select.bind(6, after.id);
+    select.bind(5, after->unix_ms);
+    select.bind(6, after->id);
     // A state derived from payments is filtered after reading, so a page
     // may hold fewer than page_size while more follow.
     select.bind(7, page->fetch_limit());

@@ -242,19 +242,15 @@ absl::StatusOr<v1::ListPackagesResponse> SqliteBillingStore::ListPackages(
   absl::StatusOr<storage::PageRequest> page =
       storage::StartPage(tokens_, "ListPackages", request, kListPageSizes);
   if (!page.ok()) return page.status();
-  storage::TimeIdCursor after;
-  if (!page->first_page()) {
-    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
-    if (!cursor.ok()) return cursor.status();
-    after = *std::move(cursor);
-  }
+  absl::StatusOr<storage::TimeIdCursor> after = storage::ParseTimeIdCursor(*page);
+  if (!after.ok()) return after.status();
   v1::ListPackagesResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kListPackagesSql);
     select.bind(1, client_id);
     select.bind(2, page->first_page() ? 0 : 1);
-    select.bind(3, after.unix_ms);
-    select.bind(4, after.id);
+    select.bind(3, after->unix_ms);
+    select.bind(4, after->id);
     select.bind(5, page->fetch_limit());
     absl::StatusOr<std::string> next = storage::FillPage<v1::Package>(
         select, *page, page_budget_bytes_, "package",

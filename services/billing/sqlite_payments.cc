@@ -455,20 +455,16 @@ absl::StatusOr<v1::ListPaymentsResponse> SqliteBillingStore::ListPayments(
   absl::StatusOr<storage::PageRequest> page =
       storage::StartPage(tokens_, "ListPayments", request, kListPageSizes);
   if (!page.ok()) return page.status();
-  storage::TimeIdCursor after;
-  if (!page->first_page()) {
-    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
-    if (!cursor.ok()) return cursor.status();
-    after = *std::move(cursor);
-  }
+  absl::StatusOr<storage::TimeIdCursor> after = storage::ParseTimeIdCursor(*page);
+  if (!after.ok()) return after.status();
   v1::ListPaymentsResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kListPaymentsSql);
     select.bind(1, request.site_id());
     select.bind(2, invoice_id);
     select.bind(3, page->first_page() ? 0 : 1);
-    select.bind(4, after.unix_ms);
-    select.bind(5, after.id);
+    select.bind(4, after->unix_ms);
+    select.bind(5, after->id);
     select.bind(6, page->fetch_limit());
     absl::StatusOr<std::string> next = storage::FillPage<v1::Payment>(
         select, *page, page_budget_bytes_, "payment",
@@ -552,20 +548,16 @@ absl::StatusOr<v1::ListCreditNotesResponse> SqliteBillingStore::ListCreditNotes(
   absl::StatusOr<storage::PageRequest> page =
       storage::StartPage(tokens_, "ListCreditNotes", request, kListPageSizes);
   if (!page.ok()) return page.status();
-  storage::TimeIdCursor after;
-  if (!page->first_page()) {
-    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
-    if (!cursor.ok()) return cursor.status();
-    after = *std::move(cursor);
-  }
+  absl::StatusOr<storage::TimeIdCursor> after = storage::ParseTimeIdCursor(*page);
+  if (!after.ok()) return after.status();
   v1::ListCreditNotesResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     SQLite::Statement& select = connection.Prepare(kListCreditNotesSql);
     select.bind(1, request.site_id());
     select.bind(2, invoice_id);
     select.bind(3, page->first_page() ? 0 : 1);
-    select.bind(4, after.unix_ms);
-    select.bind(5, after.id);
+    select.bind(4, after->unix_ms);
+    select.bind(5, after->id);
     select.bind(6, page->fetch_limit());
     absl::StatusOr<std::string> next = storage::FillPage<v1::CreditNote>(
         select, *page, page_budget_bytes_, "credit note",
