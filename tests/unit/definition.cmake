@@ -1,5 +1,5 @@
 # Unit tests of clinic_definition: the treatment definition validator and
-# Semantic Versioning.
+# Semantic Versioning, and what changed between two versions.
 clinic_add_test(definition_validator_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/definition_validator_test.cc
   LIBS clinic_definition clinic_testing_plugins)
@@ -17,3 +17,7 @@ add_dependencies(definition_hints_test clinic_bundled_plugins clinic_test_plugin
 clinic_add_test(definition_source_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/definition_source_test.cc
   LIBS clinic_definition)
+clinic_add_test(definition_changes_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/definition_changes_test.cc
+  LIBS clinic_definition clinic_testing_plugins)
+add_dependencies(definition_changes_test clinic_bundled_plugins)
