@@ -466,6 +466,16 @@ absl::Duration ToDuration(const google::protobuf::Duration& duration) {
   return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
 }
 
+// "30 days" for whole days, as definitions are written; else "36h30m".
+std::string DurationText(absl::Duration duration) {
+  const absl::Duration day = absl::Hours(24);
+  if (duration % day == absl::ZeroDuration()) {
+    const int64_t days = absl::IDivDuration(duration, day, &duration);
+    return absl::StrCat(days, days == 1 ? " day" : " days");
+  }
+  return absl::FormatDuration(duration);
+}
+
 // A screening older than this is no longer valid: shorter is narrower.
 void CompareValidity(Differ& d, const google::protobuf::Duration& b,
                      const google::protobuf::Duration& a) {
@@ -474,8 +484,8 @@ void CompareValidity(Differ& d, const google::protobuf::Duration& b,
   if (before == after) return;
   const bool shorter = after < before;
   d.Add(shorter ? kMajor : kMinor, "screening_validity",
-        absl::StrCat(shorter ? "shortened" : "lengthened", " from ", absl::FormatDuration(before),
-                     " to ", absl::FormatDuration(after), ": screenings ",
+        absl::StrCat(shorter ? "shortened" : "lengthened", " from ", DurationText(before),
+                     " to ", DurationText(after), ": screenings ",
                      shorter ? "expire sooner" : "stay valid longer"));
 }
 

@@ -78,9 +78,12 @@ ChangeImpact RequiredImpact(const std::vector<DefinitionChange>& changes);
 // promises nothing to the release it precedes, so 2.0.0-rc.1 -> 2.0.0 may
 // change anything. FAILED_PRECONDITION, with a message that names both
 // versions, what the changes need and the version to use instead, when it
-// may not; INVALID_ARGUMENT when a version does not parse.
+// may not, naming the first few of the changes too unless `name_changes`
+// is false (for a caller that lists them all itself); INVALID_ARGUMENT when
+// a version does not parse.
 absl::Status CheckVersionStep(absl::string_view before, absl::string_view after,
-                              const std::vector<DefinitionChange>& changes);
+                              const std::vector<DefinitionChange>& changes,
+                              bool name_changes = true);
 
 // "protocol.areas[1] (cheeks).min_depth_um: raised from 250 um to 500 um: the
 // depth range is narrower", or the description alone for the definition as

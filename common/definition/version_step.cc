@@ -58,7 +58,8 @@ std::string StepName(const SemanticVersion& before, ChangeImpact step) {
 }  // namespace
 
 absl::Status CheckVersionStep(absl::string_view before, absl::string_view after,
-                              const std::vector<DefinitionChange>& changes) {
+                              const std::vector<DefinitionChange>& changes,
+                              bool name_changes) {
   absl::StatusOr<SemanticVersion> old_version = ParseSemanticVersion(before);
   if (!old_version.ok()) return old_version.status();
   absl::StatusOr<SemanticVersion> new_version = ParseSemanticVersion(after);
@@ -86,7 +87,9 @@ absl::Status CheckVersionStep(absl::string_view before, absl::string_view after,
   std::string message = absl::StrCat(
       "version ", after, " after ", before, " raises ", StepName(*old_version, step), ", but ",
       count, count == 1 ? " change needs" : " changes need", " a new ", ChangeImpactName(needed),
-      " version: use ", NextVersion(*old_version, needed), " or higher; ");
+      " version: use ", NextVersion(*old_version, needed), " or higher");
+  if (!name_changes) return absl::FailedPreconditionError(message);
+  absl::StrAppend(&message, ": ");
   for (size_t i = 0; i < named.size(); ++i) {
     absl::StrAppend(&message, i == 0 ? "" : "; ", DescribeChange(*named[i]));
   }

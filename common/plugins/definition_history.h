@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "clinic/v1/treatment_catalog.pb.h"
+#include "common/definition/definition_changes.h"
 #include "common/storage/database.h"
 
 namespace clinic::plugins {
@@ -46,6 +47,12 @@ struct DefinitionVersion {
   std::string file_sha256;
   absl::Time first_loaded;
   absl::Time last_loaded;
+  // The version it was compared with when first accepted (the highest
+  // recorded below it), and what changed since; both empty for the first
+  // version of a type and for versions recorded before versions were
+  // compared.
+  std::string previous_version;
+  std::vector<v1::DefinitionChange> changes;
 };
 
 // What Record did with one definition.
@@ -58,14 +65,24 @@ enum class RecordResult {
   // The version was stored with other content; nothing was written, and the
   // stored version is returned. The plugin must be refused.
   kContentDiffers,
+  // The version is new, but its number does not say what changed since the
+  // version recorded below it (CheckVersionStep); nothing was written.
+  // `stored` holds that earlier version and `refusal` says why. The plugin
+  // must be refused.
+  kStepTooSmall,
 };
 
 struct Recorded {
   RecordResult result;
   // The version as stored after the call (for kContentDiffers, the earlier
-  // content that keeps the version).
+  // content that keeps the version; for kStepTooSmall, the version below).
   DefinitionVersion stored;
+  // For kStepTooSmall, CheckVersionStep's FAILED_PRECONDITION.
+  absl::Status refusal;
 };
+
+// A change as the catalog's contract carries it.
+v1::DefinitionChange ChangeProto(const DefinitionChange& change);
 
 // Whether `stored` holds the definition whose CanonicalDefinitionBytes hash
 // to `sha256` (a definition as the host serves it, in the current form).
@@ -88,12 +105,19 @@ class DefinitionHistory {
 
   // Records that `type` (a definition the host validated and upgraded, and
   // the plugin file it came from) was accepted at `now`, in one transaction:
-  // a new version is added, one stored with the same content (SameContent)
-  // gets `now` as its last-loaded time, and one stored with other content is
-  // left untouched and reported. The check and the write happen together,
+  // a new version is compared with the highest version recorded below it
+  // and added with what changed, if its number says as much (else
+  // kStepTooSmall); one stored with the same content (SameContent) gets
+  // `now` as its last-loaded time, and one stored with other content is
+  // left untouched and reported. The checks and the write happen together,
   // so two processes sharing the file cannot both record one version with
-  // different content.
+  // different content, nor a version past a step they did not see.
   absl::StatusOr<Recorded> Record(const v1::TreatmentType& type, absl::Time now);
+
+  // What Record would do with `type`, without writing: for a reload to
+  // refuse a plugin before it takes a treatment type's id from another
+  // file. `stored.last_loaded` is left as it was.
+  absl::StatusOr<Recorded> Check(const v1::TreatmentType& type);
 
   // The stored version, or nullopt when it was never recorded.
   absl::StatusOr<absl::optional<DefinitionVersion>> Find(absl::string_view treatment_type_id,
@@ -108,6 +132,11 @@ class DefinitionHistory {
 
  private:
   explicit DefinitionHistory(std::unique_ptr<storage::Database> db) : db_(std::move(db)) {}
+
+  // Record's decision, within the transaction of `connection`; with
+  // `write`, also its writes.
+  absl::StatusOr<Recorded> Decide(storage::Connection& connection, const v1::TreatmentType& type,
+                                  absl::Time now, bool write);
 
   std::unique_ptr<storage::Database> db_;
 };

@@ -39,9 +39,45 @@ BEGIN
 END;
 )sql";
 
+// Version 2: what changed from the version each one was compared with when
+// it was first accepted (definition_changes.h). previous_version joins the
+// columns that never change; a version recorded before this has none. The
+// changes are kept as rows, in the order found, and are never changed or
+// deleted either.
+inline constexpr char kVersionChangesSchema[] = R"sql(
+ALTER TABLE definition_versions ADD COLUMN previous_version TEXT NOT NULL DEFAULT '';
+DROP TRIGGER definition_versions_keep_content;
+CREATE TRIGGER definition_versions_keep_content
+BEFORE UPDATE OF treatment_type_id, version, definition, definition_sha256, file_name,
+                 file_sha256, first_loaded_ms, previous_version ON definition_versions
+BEGIN
+  SELECT RAISE(ABORT, 'recorded definition versions are never changed');
+END;
+CREATE TABLE definition_version_changes (
+  treatment_type_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  impact INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 3),
+  field TEXT NOT NULL,
+  description TEXT NOT NULL,
+  PRIMARY KEY (treatment_type_id, version, position)
+) WITHOUT ROWID;
+CREATE TRIGGER definition_version_changes_never_changed
+BEFORE UPDATE ON definition_version_changes
+BEGIN
+  SELECT RAISE(ABORT, 'recorded definition changes are never changed');
+END;
+CREATE TRIGGER definition_version_changes_never_deleted
+BEFORE DELETE ON definition_version_changes
+BEGIN
+  SELECT RAISE(ABORT, 'recorded definition changes are never deleted');
+END;
+)sql";
+
 inline const std::vector<storage::Migration>& DefinitionHistoryMigrations() {
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "accepted treatment definition versions", kDefinitionVersionsSchema},
+      {2, "what changed since the version before", kVersionChangesSchema},
   };
   return *migrations;
 }

@@ -23,6 +23,7 @@
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
+#include "common/definition/definition_changes.h"
 #include "common/definition/definition_paths.h"
 #include "common/definition/definition_upgrade.h"
 #include "common/definition/definition_validator.h"
@@ -296,7 +297,9 @@ absl::optional<PluginFileResult> CatalogSnapshot::Keep(absl::string_view treatme
 std::vector<clinic::v1::TreatmentTypeChange> CompareSnapshots(const CatalogSnapshot& before,
                                                               const CatalogSnapshot& after) {
   std::map<std::string, clinic::v1::TreatmentTypeChange> changes;
+  std::map<std::string, const v1::TreatmentDefinition*> served_before;
   for (const clinic::v1::TreatmentType& type : before.treatment_types()) {
+    served_before[type.definition().id()] = &type.definition();
     clinic::v1::TreatmentTypeChange& change = changes[type.definition().id()];
     change.set_treatment_type_id(type.definition().id());
     change.set_kind(v1::TREATMENT_TYPE_CHANGE_KIND_REMOVED);
@@ -322,6 +325,12 @@ std::vector<clinic::v1::TreatmentTypeChange> CompareSnapshots(const CatalogSnaps
     change.set_kind(order > 0   ? v1::TREATMENT_TYPE_CHANGE_KIND_UPGRADED
                     : order < 0 ? v1::TREATMENT_TYPE_CHANGE_KIND_DOWNGRADED
                                 : v1::TREATMENT_TYPE_CHANGE_KIND_UNCHANGED);
+    if (order != 0) {
+      for (const DefinitionChange& found :
+           CompareDefinitions(*served_before[type.definition().id()], type.definition())) {
+        *change.add_changes() = ChangeProto(found);
+      }
+    }
   }
   std::vector<clinic::v1::TreatmentTypeChange> out;
   out.reserve(changes.size());
@@ -359,38 +368,42 @@ absl::optional<PluginProblem> PluginHost::CheckHistory(const clinic::v1::Treatme
   problem.set_treatment_type_id(definition.id());
   *problem.mutable_detected_at() = type.source().loaded_at();
 
-  absl::StatusOr<absl::optional<DefinitionVersion>> earlier = absl::nullopt;
-  bool differs = false;
-  if (record) {
-    absl::StatusOr<Recorded> recorded = history_->Record(type, now);
-    if (recorded.ok()) {
-      differs = recorded->result == RecordResult::kContentDiffers;
-      earlier = absl::make_optional(std::move(recorded->stored));
-      if (recorded->result == RecordResult::kAdded) {
-        Log(LogLevel::kInfo, "definition version recorded",
-            {{"treatment_type", definition.id()},
-             {"version", definition.version()},
-             {"definition_sha256", recorded->stored.definition_sha256},
-             {"file", type.source().file_name()}});
-      }
-    } else {
-      earlier = recorded.status();
-    }
-  } else {
-    earlier = history_->Find(definition.id(), definition.version());
-    differs = earlier.ok() && earlier->has_value() &&
-              !SameContent(**earlier, Sha256Hex(CanonicalDefinitionBytes(definition)));
-  }
-  if (!earlier.ok()) {
+  absl::StatusOr<Recorded> recorded =
+      record ? history_->Record(type, now) : history_->Check(type);
+  if (!recorded.ok()) {
     problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_HISTORY);
     problem.add_reasons(absl::StrCat(
         "the definition history cannot be ", record ? "written" : "read", ": ",
-        earlier.status().message(),
+        recorded.status().message(),
         "; a definition that is not recorded could not explain the records made with it later"));
     return problem;
   }
-  if (!differs) return absl::nullopt;
-  const DefinitionVersion& stored = **earlier;
+  const DefinitionVersion& stored = recorded->stored;
+  switch (recorded->result) {
+    case RecordResult::kAdded:
+      if (record) {
+        Log(LogLevel::kInfo, "definition version recorded",
+            {{"treatment_type", definition.id()},
+             {"version", definition.version()},
+             {"previous_version", stored.previous_version},
+             {"changes", absl::StrCat(stored.changes.size())},
+             {"definition_sha256", stored.definition_sha256},
+             {"file", type.source().file_name()}});
+      }
+      return absl::nullopt;
+    case RecordResult::kSeenAgain:
+      return absl::nullopt;
+    case RecordResult::kStepTooSmall:
+      problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_VERSION_STEP);
+      problem.add_reasons(absl::StrCat("version: ", recorded->refusal.message()));
+      problem.add_reasons(absl::StrCat(
+          "records and clinics read a version number as a promise of what changed since ",
+          stored.version, " (first loaded on ", FormatUtc(stored.first_loaded), " from ",
+          stored.file_name, "); clinic-plugin-check --previous=OLD.so NEW.so lists every change"));
+      return problem;
+    case RecordResult::kContentDiffers:
+      break;
+  }
   problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED);
   problem.add_reasons(absl::StrCat(
       "version: treatment type '", definition.id(), "' version ", definition.version(),
@@ -505,6 +518,7 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
     for (PluginProblem& problem : problems) {
       if (problem.treatment_type_id() != id) continue;
       if (problem.stage() != v1::PLUGIN_PROBLEM_STAGE_VERSION_REUSED &&
+          problem.stage() != v1::PLUGIN_PROBLEM_STAGE_VERSION_STEP &&
           problem.stage() != v1::PLUGIN_PROBLEM_STAGE_HISTORY) {
         continue;
       }

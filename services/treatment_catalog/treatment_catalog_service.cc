@@ -111,6 +111,10 @@ clinic::v1::TreatmentTypeVersion TreatmentCatalogService::VersionProto(
   const clinic::v1::TreatmentType* loaded = snapshot.Find(stored.treatment_type_id);
   version.set_currently_loaded(loaded != nullptr &&
                                loaded->definition().version() == stored.version);
+  version.set_previous_version(stored.previous_version);
+  for (const clinic::v1::DefinitionChange& change : stored.changes) {
+    *version.add_changes() = change;
+  }
   return version;
 }
 

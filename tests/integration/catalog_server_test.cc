@@ -451,6 +451,53 @@ TEST_F(CatalogServerTest, AReusedVersionWithOtherContentIsRefusedAcrossRestarts)
   EXPECT_FALSE(version.currently_loaded());
 }
 
+TEST_F(CatalogServerTest, AVersionNumberThatHidesANarrowedRangeIsRefusedAndChangesAreKept) {
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha"),
+                            plugins_.Join("test_alpha.so"));
+  v1::ReloadPluginsResponse reload;
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_narrowed"),
+                            plugins_.Join("test_alpha.so"));
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+  const v1::PluginProblem* refused = nullptr;
+  for (const auto& problem : reload.problems()) {
+    if (problem.file_name() == "test_alpha.so") refused = &problem;
+  }
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_STEP);
+  EXPECT_THAT(refused->reasons(0), HasSubstr("needs a new major version: use 2.0.0 or higher"));
+  v1::GetTreatmentTypeRequest get_type;
+  get_type.set_name("treatmentTypes/test_alpha");
+  v1::TreatmentType served;
+  ASSERT_TRUE(stub_->GetTreatmentType(Context().get(), get_type, &served).ok());
+  EXPECT_EQ(served.definition().version(), "1.0.0");
+  v1::GetTreatmentTypeVersionRequest get;
+  get.set_name("treatmentTypes/test_alpha/versions/1.1.0");
+  v1::TreatmentTypeVersion version;
+  EXPECT_EQ(stub_->GetTreatmentTypeVersion(Context().get(), get, &version).error_code(),
+            grpc::NOT_FOUND);
+
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_minor"),
+                            plugins_.Join("test_alpha.so"));
+  ASSERT_TRUE(stub_->ReloadPlugins(Context().get(), {}, &reload).ok());
+  const v1::TreatmentTypeChange* upgrade = nullptr;
+  for (const auto& change : reload.changes()) {
+    if (change.treatment_type_id() == "test_alpha") upgrade = &change;
+  }
+  ASSERT_NE(upgrade, nullptr);
+  EXPECT_EQ(upgrade->kind(), v1::TREATMENT_TYPE_CHANGE_KIND_UPGRADED);
+  EXPECT_THAT(upgrade->changes(), SizeIs(3));
+  ASSERT_TRUE(stub_->GetTreatmentTypeVersion(Context().get(), get, &version).ok());
+  EXPECT_TRUE(version.currently_loaded());
+  EXPECT_EQ(version.previous_version(), "1.0.0");
+  ASSERT_THAT(version.changes(), SizeIs(3));
+  EXPECT_EQ(version.changes(1).impact(), v1::VERSION_IMPACT_MINOR);
+  EXPECT_EQ(version.changes(1).field(), "protocol.areas[0] (forehead).min_depth_um");
+  EXPECT_EQ(version.changes(1).description(),
+            "lowered from 250 um to 200 um: the depth range is wider");
+}
+
 TEST_F(CatalogServerTest, HealthReportsEachServiceAndTheProcess) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   for (const std::string& service : {std::string(""), std::string("clinic.v1.TreatmentCatalog")}) {

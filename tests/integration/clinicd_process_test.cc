@@ -351,10 +351,15 @@ TEST_F(ClinicdProcessTest, ClinicctlSaysWhatAReloadDid) {
                             plugins_.Join("test_invalid.so"));
   ASSERT_EQ(std::remove(plugins_.Join("microneedling.so").c_str()), 0);
   const std::string reload = Clinicctl(port, {"reload-plugins"});
-  EXPECT_THAT(reload, HasSubstr("removed    microneedling 2.1.0 (was microneedling.so)\n"
-                                "upgraded   test_alpha 1.0.0 -> 2.0.0 (test_alpha.so)\n"
-                                "refused    test_invalid.so: validation (treatment type "
-                                "test_invalid) at "));
+  EXPECT_THAT(reload,
+              HasSubstr("removed    microneedling 2.1.0 (was microneedling.so)\n"
+                        "upgraded   test_alpha 1.0.0 -> 2.0.0 (test_alpha.so)\n"
+                        "  patch: display_name: changed from \"Test alpha treatment\" to \"Test "
+                        "alpha treatment, second edition\"\n"
+                        "  major: cartridges[0] (face_12).needles: nano configuration removed: "
+                        "cartridges that fitted no longer do\n"
+                        "refused    test_invalid.so: validation (treatment type "
+                        "test_invalid) at "));
   EXPECT_THAT(reload, HasSubstr("\n  - protocol.areas[0] (forehead).max_depth_um: 5000 um is "
                                 "deeper than the 3000 um limit\n"));
 
@@ -366,6 +371,16 @@ TEST_F(ClinicdProcessTest, ClinicctlSaysWhatAReloadDid) {
   EXPECT_THAT(problems, HasSubstr("\n  - contraindications[0] (active_skin_infection).condition."
                                   "any_of.conditions[0].answer.question_id: refers to question "
                                   "'no_such_question'"));
+
+  // What changed is kept with the version.
+  EXPECT_EQ(Clinicctl(port, {"definition-changes", "test_alpha", "2.0.0"}),
+            "test_alpha 2.0.0 after 1.0.0: 2 changes\n"
+            "  patch: display_name: changed from \"Test alpha treatment\" to \"Test alpha "
+            "treatment, second edition\"\n"
+            "  major: cartridges[0] (face_12).needles: nano configuration removed: cartridges "
+            "that fitted no longer do\n");
+  EXPECT_EQ(Clinicctl(port, {"definition-changes", "test_alpha", "1.0.0"}),
+            "test_alpha 1.0.0 was not compared with an earlier version (the first recorded)\n");
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
 }

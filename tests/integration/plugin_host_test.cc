@@ -412,6 +412,60 @@ TEST_F(PluginHostTest, ChangedContentUnderTheSameVersionIsRefusedAfterARestart) 
   EXPECT_EQ(Rationale(*at), original);
 }
 
+TEST_F(PluginHostTest, ANarrowedDepthUnderAMinorVersionIsRefusedAndTheOldOneKeepsServing) {
+  AddTestPlugin("test_alpha");
+  PluginHost host(Options(), History());
+  const auto first = host.Reload();
+  ASSERT_NE(first->Find("test_alpha"), nullptr);
+
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_narrowed"),
+                            dir_.Join("test_alpha.so"));
+  const auto refused = host.Reload();
+  const PluginProblem* problem = ProblemFor(*refused, "test_alpha.so");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->stage(), v1::PLUGIN_PROBLEM_STAGE_VERSION_STEP);
+  EXPECT_EQ(problem->treatment_type_id(), "test_alpha");
+  ASSERT_THAT(problem->reasons(), SizeIs(3));
+  EXPECT_EQ(problem->reasons(0),
+            "version: version 1.1.0 after 1.0.0 raises the minor number, but 1 change needs a new "
+            "major version: use 2.0.0 or higher: protocol.areas[0] (forehead).max_depth_um: "
+            "lowered from 500 um to 400 um: the depth range is narrower");
+  EXPECT_THAT(problem->reasons(1), HasSubstr("clinic-plugin-check --previous"));
+  EXPECT_THAT(problem->reasons(2), HasSubstr("still served at version 1.0.0"));
+  // The running catalog is as it was, and the history holds 1.0.0 alone.
+  ASSERT_NE(refused->Find("test_alpha"), nullptr);
+  EXPECT_EQ(refused->Find("test_alpha")->definition().version(), "1.0.0");
+  EXPECT_EQ(refused->Find("test_alpha")->definition().protocol().areas(0).max_depth_um(), 500);
+  EXPECT_THAT(Changes(*refused), ElementsAre("test_alpha UNCHANGED 1.0.0 -> 1.0.0 test_alpha.so"));
+  auto versions = host.VersionsOf("test_alpha");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(*versions, ElementsAre("1.0.0"));
+
+  // What a minor version may bring is accepted, and what changed is kept
+  // in the history and told by the reload.
+  clinic::testing::CopyFile(clinic::testing::TestPluginPath("test_alpha_minor"),
+                            dir_.Join("test_alpha.so"));
+  const auto upgraded = host.Reload();
+  EXPECT_THAT(upgraded->problems(), IsEmpty());
+  ASSERT_THAT(upgraded->changes(), SizeIs(1));
+  std::vector<std::string> told;
+  for (const auto& change : upgraded->changes()[0].changes()) {
+    told.push_back(v1::VersionImpact_Name(change.impact()) + " " + change.field() + ": " +
+                   change.description());
+  }
+  EXPECT_THAT(told, ElementsAre("VERSION_IMPACT_MINOR indications[1] (fine_lines): indication added",
+                                "VERSION_IMPACT_MINOR protocol.areas[0] (forehead).min_depth_um: "
+                                "lowered from 250 um to 200 um: the depth range is wider",
+                                "VERSION_IMPACT_PATCH protocol.aftercare[0] (no_makeup).text: "
+                                "changed from \"No make-up for 24 hours.\" to \"No make-up for a "
+                                "day.\""));
+  auto recorded = host.VersionAt("test_alpha", "1.1.0");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->previous_version, "1.0.0");
+  ASSERT_EQ(recorded->changes.size(), 3u);
+  EXPECT_EQ(recorded->changes[1].DebugString(), upgraded->changes()[0].changes(1).DebugString());
+}
+
 TEST_F(PluginHostTest, ARefusedFileDoesNotTakeTheIdFromAFileThatDeclaresItRightly) {
   AddTestPlugin("test_alpha");
   PluginHost host(Options(), History());

@@ -16,3 +16,7 @@ add_test(NAME plugin_check_messages_test
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/tools/plugin_check_messages_test.sh
           ${CMAKE_RUNTIME_OUTPUT_DIRECTORY})
 set_tests_properties(plugin_check_messages_test PROPERTIES TIMEOUT 60 LABELS process)
+add_test(NAME plugin_check_versions_test
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/tools/version_changes_test.sh
+          ${CMAKE_RUNTIME_OUTPUT_DIRECTORY})
+set_tests_properties(plugin_check_versions_test PROPERTIES TIMEOUT 60 LABELS process)

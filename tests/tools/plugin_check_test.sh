@@ -84,6 +84,22 @@ if "$check" "$not_elf/notes.so" 2>&1 | grep -q 'clinic-plugins-'; then
 else
   echo "ok   open-error-hides-the-staged-copy"
 fi
+# Against the version before, as a built plugin: what changed and whether
+# the number says so (version_changes_test.sh covers each kind of change).
+expect previous-narrowed-under-minor 1 \
+  'REFUSED: version 1\.1\.0 after 1\.0\.0 raises the minor number, but 1 change needs a new major version: use 2\.0\.0 or higher' -- \
+  --previous="$test_plugins/test_alpha.so" "$test_plugins/test_alpha_narrowed.so"
+expect previous-narrowed-change-listed 1 \
+  '^  major: protocol\.areas\[0\] \(forehead\)\.max_depth_um: lowered from 500 um to 400 um: the depth range is narrower$' -- \
+  --previous="$test_plugins/test_alpha.so" "$test_plugins/test_alpha_narrowed.so"
+expect previous-minor 0 'version 1\.1\.0 after 1\.0\.0 says as much \(its changes need a new minor version\)' -- \
+  --previous="$test_plugins/test_alpha.so" "$test_plugins/test_alpha_minor.so"
+expect previous-major 0 'version 2\.0\.0 after 1\.0\.0 says as much \(its changes need a new major version\)' -- \
+  --previous="$test_plugins/test_alpha.so" "$test_plugins/test_alpha_v2.so"
+expect previous-same-version-other-content 1 'REFUSED: version 1\.0\.0 does not rank above 1\.0\.0' -- \
+  --previous="$test_plugins/test_alpha.so" "$test_plugins/test_alpha_changed.so"
+expect previous-refused 2 '--previous=.*test_bad_abi\.so would be refused' -- \
+  --previous="$test_plugins/test_bad_abi.so" "$test_plugins/test_alpha.so"
 expect usage 2 'usage' --
 
 echo "$failures failed"

@@ -272,7 +272,7 @@ const ChangeCase kCases[] = {
                          ").lot_required: turned on: the chart must name the lot used")}},
     {"screening_validity_shortened",
      [](TreatmentDefinition& d) { d.mutable_screening_validity()->set_seconds(14 * 86400); },
-     {"major screening_validity: shortened from 720h to 336h: screenings expire "
+     {"major screening_validity: shortened from 30 days to 14 days: screenings expire "
       "sooner"}},
     {"several_at_once",
      [](TreatmentDefinition& d) {
@@ -446,7 +446,7 @@ TEST(VersionStepTest, ARefusalSaysWhatIsNeededAndNamesTheChanges) {
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(),
             "version 1.1.0 after 1.0.0 raises the minor number, but 1 change needs a new major "
-            "version: use 2.0.0 or higher; protocol.areas[3] (cheeks).max_depth_um: lowered");
+            "version: use 2.0.0 or higher: protocol.areas[3] (cheeks).max_depth_um: lowered");
   EXPECT_THAT(CheckVersionStep("0.3.0", "0.3.1", Of(ChangeImpact::kMajor)).message(),
               HasSubstr("use 0.4.0 or higher"));
   EXPECT_THAT(CheckVersionStep("1.2.3", "1.2.4", Of(ChangeImpact::kMinor)).message(),

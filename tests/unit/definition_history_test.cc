@@ -1,7 +1,9 @@
 // The definition history on a real SQLite file: a version is recorded once,
-// seen again without a new row, never rewritten with other content, kept
-// across reopening, listed newest first, and protected by the database
-// itself against being changed or deleted; a version recorded in an older
+// seen again without a new row, never rewritten with other content, refused
+// when its number does not say what changed since the version below and
+// otherwise kept with those changes, kept across reopening, listed newest
+// first, and protected by the database itself against being changed or
+// deleted; a version recorded in an older
 // form of the definition still matches the same plugin read today.
 #include "common/plugins/definition_history.h"
 
@@ -197,6 +199,59 @@ TEST_F(DefinitionHistoryTest, VersionsOutliveTheProcessAndStillRefuseOtherConten
   EXPECT_EQ(changed->result, RecordResult::kContentDiffers);
 }
 
+// `type` with one area whose deepest depth is `max_depth_um`.
+v1::TreatmentType WithArea(v1::TreatmentType type, int max_depth_um) {
+  v1::TreatmentArea& area = *type.mutable_definition()->mutable_protocol()->add_areas();
+  area.set_id("forehead");
+  area.set_min_depth_um(250);
+  area.set_max_depth_um(max_depth_um);
+  return type;
+}
+
+TEST_F(DefinitionHistoryTest, ANewVersionMustSayWhatChangedSinceTheOneBelow) {
+  ASSERT_TRUE(history_->Record(WithArea(Type("alpha", "1.0.0", "Alpha"), 500), now_).ok());
+
+  // A narrowed range under a minor version: refused, and nothing written,
+  // whether checked or recorded.
+  const v1::TreatmentType narrowed_minor = WithArea(Type("alpha", "1.1.0", "Alpha"), 400);
+  for (bool record : {false, true}) {
+    auto refused = record ? history_->Record(narrowed_minor, now_) : history_->Check(narrowed_minor);
+    ASSERT_TRUE(refused.ok()) << refused.status();
+    EXPECT_EQ(refused->result, RecordResult::kStepTooSmall);
+    EXPECT_EQ(refused->stored.version, "1.0.0");
+    EXPECT_EQ(refused->refusal.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(refused->refusal.message()),
+                ::testing::HasSubstr("needs a new major version: use 2.0.0 or higher"));
+  }
+  EXPECT_EQ(RowCount(path_), 1);
+
+  // The same under a new major version is recorded with what changed.
+  auto major = history_->Record(WithArea(Type("alpha", "2.0.0", "Alpha"), 400), now_);
+  ASSERT_TRUE(major.ok()) << major.status();
+  EXPECT_EQ(major->result, RecordResult::kAdded);
+  Reopen();
+  auto found = history_->Find("alpha", "2.0.0");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->previous_version, "1.0.0");
+  ASSERT_EQ((*found)->changes.size(), 1u);
+  EXPECT_EQ((*found)->changes[0].impact(), v1::VERSION_IMPACT_MAJOR);
+  EXPECT_EQ((*found)->changes[0].field(), "protocol.areas[0] (forehead).max_depth_um");
+  EXPECT_EQ((*found)->changes[0].description(),
+            "lowered from 500 um to 400 um: the depth range is narrower");
+
+  // A version that arrives later below 2.0.0 is compared with 1.0.0, the
+  // highest below it; the first version of a type with nothing.
+  auto between = history_->Record(WithArea(Type("alpha", "1.1.0", "Alpha 1.1"), 600), now_);
+  ASSERT_TRUE(between.ok()) << between.status();
+  EXPECT_EQ(between->result, RecordResult::kAdded);
+  EXPECT_EQ(between->stored.previous_version, "1.0.0");
+  EXPECT_EQ(between->stored.changes.size(), 2u);
+  found = history_->Find("alpha", "1.0.0");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->previous_version, "");
+  EXPECT_THAT((*found)->changes, IsEmpty());
+}
+
 TEST_F(DefinitionHistoryTest, UnknownVersionsAndTypesAreNotFoundNotErrors) {
   ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha"), now_).ok());
   auto found = history_->Find("alpha", "9.9.9");
@@ -243,7 +298,14 @@ TEST_F(DefinitionHistoryTest, TheDatabaseRefusesToChangeOrDeleteARecordedVersion
                SQLite::Exception);
   EXPECT_THROW(db.exec("UPDATE definition_versions SET first_loaded_ms = 0"), SQLite::Exception);
   EXPECT_THROW(db.exec("DELETE FROM definition_versions"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE definition_versions SET previous_version = '0.1.0'"),
+               SQLite::Exception);
   EXPECT_EQ(db.exec("UPDATE definition_versions SET last_loaded_ms = last_loaded_ms + 1"), 1);
+
+  ASSERT_TRUE(history_->Record(Type("alpha", "1.0.1", "Alpha, renamed"), now_).ok());
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM definition_version_changes").getInt64(), 1);
+  EXPECT_THROW(db.exec("UPDATE definition_version_changes SET impact = 1"), SQLite::Exception);
+  EXPECT_THROW(db.exec("DELETE FROM definition_version_changes"), SQLite::Exception);
 }
 
 TEST(DefinitionHistoryOpenTest, AFolderThatCannotHoldTheFileIsAClearError) {

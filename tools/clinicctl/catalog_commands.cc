@@ -57,6 +57,38 @@ int DefinitionVersion(const std::vector<std::string>& args) {
   return Print(Catalog()->GetTreatmentTypeVersion(Context().get(), request, &response), response);
 }
 
+// "  major: protocol.areas[1] (cheeks).max_depth_um: lowered from ...".
+void PrintDefinitionChange(const v1::DefinitionChange& change) {
+  std::printf("  %s: %s%s%s\n", Label(change.impact()).c_str(), change.field().c_str(),
+              change.field().empty() ? "" : ": ", change.description().c_str());
+}
+
+int DefinitionChanges(const std::vector<std::string>& args) {
+  v1::GetTreatmentTypeVersionRequest request;
+  request.set_name(absl::StrCat("treatmentTypes/", args[0], "/versions/", args[1]));
+  v1::TreatmentTypeVersion response;
+  const grpc::Status status =
+      Catalog()->GetTreatmentTypeVersion(Context().get(), request, &response);
+  if (!status.ok() || absl::GetFlag(FLAGS_json)) {
+    if (!status.ok()) return Print(status, response);
+    v1::TreatmentTypeVersion changes_only;
+    changes_only.set_name(response.name());
+    changes_only.set_previous_version(response.previous_version());
+    *changes_only.mutable_changes() = response.changes();
+    return Print(status, changes_only);
+  }
+  if (response.previous_version().empty()) {
+    std::printf("%s %s was not compared with an earlier version (the first recorded)\n",
+                args[0].c_str(), args[1].c_str());
+    return 0;
+  }
+  std::printf("%s %s after %s: %d %s\n", args[0].c_str(), args[1].c_str(),
+              response.previous_version().c_str(), response.changes_size(),
+              response.changes_size() == 1 ? "change" : "changes");
+  for (const auto& change : response.changes()) PrintDefinitionChange(change);
+  return 0;
+}
+
 // One refused plugin: its file, stage and treatment type, then each reason
 // on a line of its own.
 void PrintProblem(const v1::PluginProblem& problem, absl::string_view prefix) {
@@ -101,6 +133,7 @@ void PrintChange(const v1::TreatmentTypeChange& change) {
           "%s %s %s -> %s (%s)\n",
           change.kind() == v1::TREATMENT_TYPE_CHANGE_KIND_UPGRADED ? "upgraded  " : "downgraded",
           id.c_str(), change.previous_version().c_str(), change.version().c_str(), file);
+      for (const auto& found : change.changes()) PrintDefinitionChange(found);
       break;
     case v1::TREATMENT_TYPE_CHANGE_KIND_REMOVED:
       std::printf("removed    %s %s (was %s)\n", id.c_str(), change.previous_version().c_str(),
@@ -153,6 +186,13 @@ void AddCatalogCommands(Registry& registry) {
                 "Records keep the version they were made with; this shows it after an upgrade.",
                 {},
                 DefinitionVersion});
+  registry.Add({"definition-changes",
+                "ID VERSION",
+                "show what changed in a definition version since the one before",
+                "The version it was compared with when first loaded, then each change with the\n"
+                "version step it needs (major, minor or patch).",
+                {},
+                DefinitionChanges});
   registry.Add({"plugin-problems",
                 "",
                 "list refused plugins and why",
@@ -164,8 +204,8 @@ void AddCatalogCommands(Registry& registry) {
                 "",
                 "reload the plugin folder",
                 "Reloads as SIGHUP to the server does, then prints a line for each treatment\n"
-                "type: loaded (new), upgraded or downgraded (old -> new version), removed or\n"
-                "unchanged, and one for each refused file with its reasons.",
+                "type: loaded (new), upgraded or downgraded (old -> new version, then each\n"
+                "change), removed or unchanged, and one for each refused file with its reasons.",
                 {},
                 ReloadPlugins});
 }

@@ -17,9 +17,17 @@
 // was written, as compilers do; clinic_add_treatment_plugin runs it so at
 // build time.
 //
+// With --previous=OLD (a plugin or a text-format definition), it also lists
+// what changed from that version of the treatment type to each file checked,
+// with the version step each change needs (major, minor or patch; see
+// docs/decisions/0014-definition-version-changes.md), and refuses a file
+// whose version number does not say as much, as the server refuses it on
+// reload.
+//
 // Exit status: 0 when every plugin would load, 1 when any would be refused
-// (or, with --warnings_as_errors, has warnings), 2 on a usage error. For
-// plugin authors, their builds, and operators before a deploy.
+// (or, with --warnings_as_errors, has warnings), 2 on a usage error or a
+// --previous file that cannot be read. For plugin authors, their builds,
+// and operators before a deploy.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -31,6 +39,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/definition/definition_changes.h"
 #include "common/definition/definition_paths.h"
 #include "common/definition/definition_source.h"
 #include "common/definition/definition_upgrade.h"
@@ -51,6 +60,10 @@ ABSL_FLAG(std::vector<std::string>, omit, {},
           "(clinic_add_treatment_plugin's OMIT).");
 ABSL_FLAG(bool, warnings_as_errors, false,
           "Fail (exit 1) when a definition has warnings, as when it has problems.");
+ABSL_FLAG(std::string, previous, "",
+          "The previous version of the same treatment type, a plugin (.so) or a text-format "
+          "definition (read with the same --bases and --omit): list what changed since it, and "
+          "fail when the version number does not say as much.");
 
 namespace {
 
@@ -86,8 +99,9 @@ std::string Count(size_t n, const char* one, const char* many) {
 enum class Verdict { kLoads, kLoadsWithWarnings, kRefused };
 
 // Checks a text-format definition with its bases; prints every problem and
-// warning at its file:line:column.
-Verdict CheckText(const std::string& path) {
+// warning at its file:line:column. The definition as a plugin would serve
+// it goes to `accepted` when it is valid.
+Verdict CheckText(const std::string& path, TreatmentDefinition* accepted) {
   absl::StatusOr<clinic::DefinitionSource> source =
       clinic::DefinitionSource::Read(path, absl::GetFlag(FLAGS_bases), absl::GetFlag(FLAGS_omit));
   if (!source.ok()) {
@@ -114,6 +128,7 @@ Verdict CheckText(const std::string& path) {
                 Count(warnings.size(), "warning", "warnings").c_str());
     return Verdict::kRefused;
   }
+  *accepted = definition;
   std::printf("%s: OK: treatment type %s %s%s\n", path.c_str(), definition.id().c_str(),
               definition.version().c_str(),
               warnings.empty()
@@ -145,10 +160,82 @@ void PrintSummary(const clinic::v1::TreatmentType& type) {
               type.source().sha256().c_str());
 }
 
-}  // namespace
-
 // Whether a file is a text-format definition rather than a plugin library.
 bool IsText(const std::string& path) { return !absl::EndsWith(path, ".so"); }
+
+// The definition of --previous as a server would serve it; nullopt, after
+// saying why, when it would not load.
+absl::optional<TreatmentDefinition> LoadPrevious(const std::string& path,
+                                                 const clinic::plugins::PluginHostOptions& options,
+                                                 const std::string& staging) {
+  if (IsText(path)) {
+    absl::StatusOr<clinic::DefinitionSource> source = clinic::DefinitionSource::Read(
+        path, absl::GetFlag(FLAGS_bases), absl::GetFlag(FLAGS_omit));
+    if (!source.ok()) {
+      std::fprintf(stderr, "clinic-plugin-check: --previous=%s: %s\n", path.c_str(),
+                   std::string(source.status().message()).c_str());
+      return absl::nullopt;
+    }
+    TreatmentDefinition definition = source->definition();
+    if (!clinic::AcceptTreatmentDefinition(definition).empty()) {
+      std::fprintf(stderr,
+                   "clinic-plugin-check: --previous=%s is not a valid definition; check it "
+                   "alone to see why\n",
+                   path.c_str());
+      return absl::nullopt;
+    }
+    return definition;
+  }
+  const clinic::plugins::PluginFileResult result =
+      clinic::plugins::LoadPluginFile(path, staging, options);
+  if (!result.accepted) {
+    std::fprintf(stderr, "clinic-plugin-check: --previous=%s would be refused: %s\n",
+                 path.c_str(),
+                 result.problem.reasons().empty() ? StageName(result.problem.stage()).c_str()
+                                                  : result.problem.reasons(0).c_str());
+    return absl::nullopt;
+  }
+  return result.treatment_type.definition();
+}
+
+// Lists what changed from `previous` to `next` (read from `path`) and says
+// whether the version number says as much; kRefused when it does not.
+Verdict CompareWithPrevious(const std::string& previous_path, const TreatmentDefinition& previous,
+                            const std::string& path, const TreatmentDefinition& next) {
+  if (previous.id() != next.id()) {
+    std::printf("%s: REFUSED: declares treatment type '%s', but --previous=%s declares '%s'\n",
+                path.c_str(), next.id().c_str(), previous_path.c_str(), previous.id().c_str());
+    return Verdict::kRefused;
+  }
+  const std::vector<clinic::DefinitionChange> changes =
+      clinic::CompareDefinitions(previous, next);
+  if (changes.empty() && previous.version() == next.version()) {
+    std::printf("%s: the same definition as %s, version %s\n", path.c_str(),
+                previous_path.c_str(), next.version().c_str());
+    return Verdict::kLoads;
+  }
+  std::printf("%s: %s since %s (%s):\n", path.c_str(),
+              Count(changes.size(), "change", "changes").c_str(), previous.version().c_str(),
+              previous_path.c_str());
+  for (const clinic::DefinitionChange& change : changes) {
+    std::printf("  %s: %s\n", std::string(clinic::ChangeImpactName(change.impact)).c_str(),
+                clinic::DescribeChange(change).c_str());
+  }
+  const absl::Status step =
+      clinic::CheckVersionStep(previous.version(), next.version(), changes,
+                               /*name_changes=*/false);
+  if (!step.ok()) {
+    std::printf("%s: REFUSED: %s\n", path.c_str(), std::string(step.message()).c_str());
+    return Verdict::kRefused;
+  }
+  std::printf("%s: version %s after %s says as much (%s changes need a new %s version)\n",
+              path.c_str(), next.version().c_str(), previous.version().c_str(),
+              changes.empty() ? "no" : "its",
+              std::string(clinic::ChangeImpactName(clinic::RequiredImpact(changes))).c_str());
+  return Verdict::kLoads;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -157,7 +244,8 @@ int main(int argc, char** argv) {
       "Usage: clinic-plugin-check [--probe=PATH] [--timeout_ms=N] [--print_definition]\n"
       "                           [--warnings_as_errors] PLUGIN.so...\n"
       "       clinic-plugin-check [--bases=BASE.textproto,...] [--omit=ID,...]\n"
-      "                           [--warnings_as_errors] DEFINITION.textproto...");
+      "                           [--warnings_as_errors] DEFINITION.textproto...\n"
+      "       clinic-plugin-check --previous=OLD.so|OLD.textproto NEW.so|NEW.textproto...");
   std::vector<char*> files = absl::ParseCommandLine(argc, argv);
   if (files.size() < 2) {
     std::fprintf(stderr,
@@ -179,6 +267,17 @@ int main(int argc, char** argv) {
   options.probe_path = absl::GetFlag(FLAGS_probe);
   options.load_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
   clinic::plugins::StagingDir staging;
+  const std::string previous_path = absl::GetFlag(FLAGS_previous);
+  absl::optional<TreatmentDefinition> previous;
+  if (!previous_path.empty()) {
+    previous = LoadPrevious(previous_path, options, staging.path());
+    if (!previous.has_value()) return 2;
+  }
+  // Compares a file that would load with --previous, if given.
+  auto compare = [&](const std::string& path, const TreatmentDefinition& next) {
+    if (!previous.has_value()) return Verdict::kLoads;
+    return CompareWithPrevious(previous_path, *previous, path, next);
+  };
 
   int refused = 0;
   int warned = 0;
@@ -186,7 +285,11 @@ int main(int argc, char** argv) {
   for (size_t i = 1; i < files.size(); ++i) {
     const std::string path = files[i];
     if (IsText(path)) {
-      const Verdict verdict = CheckText(path);
+      TreatmentDefinition definition;
+      Verdict verdict = CheckText(path, &definition);
+      if (verdict != Verdict::kRefused && compare(path, definition) == Verdict::kRefused) {
+        verdict = Verdict::kRefused;
+      }
       if (verdict == Verdict::kRefused) ++refused;
       if (verdict == Verdict::kLoadsWithWarnings) ++warned;
       continue;
@@ -225,6 +328,7 @@ int main(int argc, char** argv) {
         printer.PrintToString(result.treatment_type.definition(), &text);
         std::printf("%s", text.c_str());
       }
+      if (compare(path, result.treatment_type.definition()) == Verdict::kRefused) ++refused;
       continue;
     }
     ++refused;
