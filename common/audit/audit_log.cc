@@ -183,39 +183,62 @@ AuditLog::~AuditLog() { Close(); }
 
 void AuditLog::Close() { committer_->Stop(); }
 
+namespace {
+
+// Appends `event` as the chain's next event, setting its sequence. Runs on
+// the writer thread, after the events queued before it in the same
+// transaction, so the last row it reads is the one just before it.
+absl::Status InsertEvent(Connection& connection, v1::AuditEvent& event) {
+  int64_t last = 0;
+  std::string previous;
+  SQLite::Statement& select = connection.Prepare(kLastSql);
+  if (select.executeStep()) {
+    last = select.getColumn(0).getInt64();
+    previous = Blob(select.getColumn(1));
+  }
+  event.set_sequence(last + 1);
+  const std::string bytes = Serialize(event);
+  const std::string hash = ChainHash(previous, bytes);
+  SQLite::Statement& insert = connection.Prepare(kInsertSql);
+  insert.bind(1, static_cast<int64_t>(last + 1));
+  insert.bind(2, static_cast<int64_t>(EventMillis(event)));
+  insert.bind(3, event.principal());
+  insert.bind(4, event.on_behalf_of());
+  insert.bind(5, event.site_id());
+  insert.bind(6, bytes.data(), static_cast<int>(bytes.size()));
+  insert.bind(7, hash.data(), static_cast<int>(hash.size()));
+  insert.exec();
+  for (const std::string& client : ClientsOf(event)) {
+    SQLite::Statement& link = connection.Prepare(kInsertClientSql);
+    link.bind(1, client);
+    link.bind(2, static_cast<int64_t>(last + 1));
+    link.exec();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::AuditEvent> AuditLog::Append(v1::AuditEvent event) {
-  // Runs on the writer thread, after the events queued before it in the same
-  // transaction, so the last row it reads is the one just before it.
-  absl::Status status = committer_->Run(event.ByteSizeLong(), [&](Connection& connection) {
-    int64_t last = 0;
-    std::string previous;
-    SQLite::Statement& select = connection.Prepare(kLastSql);
-    if (select.executeStep()) {
-      last = select.getColumn(0).getInt64();
-      previous = Blob(select.getColumn(1));
-    }
-    event.set_sequence(last + 1);
-    const std::string bytes = Serialize(event);
-    const std::string hash = ChainHash(previous, bytes);
-    SQLite::Statement& insert = connection.Prepare(kInsertSql);
-    insert.bind(1, static_cast<int64_t>(last + 1));
-    insert.bind(2, static_cast<int64_t>(EventMillis(event)));
-    insert.bind(3, event.principal());
-    insert.bind(4, event.on_behalf_of());
-    insert.bind(5, event.site_id());
-    insert.bind(6, bytes.data(), static_cast<int>(bytes.size()));
-    insert.bind(7, hash.data(), static_cast<int>(hash.size()));
-    insert.exec();
-    for (const std::string& client : ClientsOf(event)) {
-      SQLite::Statement& link = connection.Prepare(kInsertClientSql);
-      link.bind(1, client);
-      link.bind(2, static_cast<int64_t>(last + 1));
-      link.exec();
-    }
-    return absl::OkStatus();
-  });
+  absl::Status status = committer_->Run(
+      event.ByteSizeLong(), [&](Connection& connection) { return InsertEvent(connection, event); });
   if (!status.ok()) return status;
   return event;
+}
+
+void AuditLog::AppendAsync(v1::AuditEvent event,
+                           std::function<void(absl::StatusOr<v1::AuditEvent>)> done) {
+  auto stored = std::make_shared<v1::AuditEvent>(std::move(event));
+  const size_t bytes = stored->ByteSizeLong();
+  committer_->Submit(
+      bytes, [stored](Connection& connection) { return InsertEvent(connection, *stored); },
+      [stored, done = std::move(done)](absl::Status status) {
+        if (status.ok()) {
+          done(std::move(*stored));
+        } else {
+          done(std::move(status));
+        }
+      });
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #ifndef CLINIC_COMMON_AUDIT_AUDIT_LOG_H_
 #define CLINIC_COMMON_AUDIT_AUDIT_LOG_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,13 @@ class AuditLog {
   // error and none of their events is kept. UNAVAILABLE at once when too many
   // events are waiting or the log is closed.
   absl::StatusOr<v1::AuditEvent> Append(v1::AuditEvent event);
+
+  // Append without waiting: `done` gets what Append would have returned,
+  // once the transaction holding the event is durable (on the log's writer
+  // thread), or at once on this thread when the event is refused. `done`
+  // must be quick: the next batch waits for it. The server answers a call
+  // from `done`, so no thread is held while its event commits.
+  void AppendAsync(v1::AuditEvent event, std::function<void(absl::StatusOr<v1::AuditEvent>)> done);
 
   // Refuses further events (UNAVAILABLE), commits those already accepted and
   // stops the writer. Reads keep working. Idempotent.

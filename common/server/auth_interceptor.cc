@@ -2,6 +2,8 @@
 
 #include <grpcpp/server_context.h>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -81,9 +83,8 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     // A call that ended without sending a status (the caller went away) is
     // still audited: its handler may have read or changed records.
     if (audited_ && !written_) {
-      absl::Status ignored =
-          Write(deferred_ ? *deferred_
-                          : CallerWentAway(*info_->server_context(), "before it was answered"));
+      WriteDetached(deferred_ ? *deferred_
+                              : CallerWentAway(*info_->server_context(), "before it was answered"));
     }
   }
 
@@ -97,13 +98,14 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE)) {
       closed_ = true;
       if (deferred_ && audited_ && !written_) {
-        absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), *deferred_));
+        WriteDetached(OutcomeAtClose(*info_->server_context(), *deferred_));
       }
     }
     if (streams_ && audited_ && !written_ && record_->admission.ok() &&
         methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA) &&
         !methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      AuditOpening(*methods->GetSendInitialMetadata());
+      AuditOpening(methods);
+      return;  // AuditOpening proceeds once the event is durable
     }
     bool drop_message = !record_->admission.ok();
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -132,38 +134,41 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
           CollectResponse(methods->GetSendMessage());
         }
         if (request_missing_ && closed_) {
-          absl::Status ignored = Write(OutcomeAtClose(*info_->server_context(), status));
+          WriteDetached(OutcomeAtClose(*info_->server_context(), status));
         } else if (request_missing_) {
           // No request arrived intact: it was malformed (the caller gets
           // `status`) or the caller went away before sending it (and saw
           // CANCELLED or DEADLINE_EXCEEDED). Which is known once the call
           // closes.
           deferred_ = status;
-        } else if (absl::Status written = Write(OutcomeForCaller(*info_->server_context(), status));
-                   !written.ok()) {
-          Log(LogLevel::kError, "audit event not written; the call is refused",
-              {{"method", info_->method()},
-               {"request_id", record_->request_id},
-               {"error", written.ToString()}});
-          const grpc::Status withheld(
-              grpc::UNAVAILABLE,
-              "the audit trail could not be written, so the answer is withheld; retry later");
-          record_->audited_status = withheld;
-          methods->ModifySendStatus(withheld);
-          drop_message = true;
+        } else {
+          // The answer waits in this batch until its event is durable; no
+          // thread waits with it (docs/performance.md).
+          Write(OutcomeForCaller(*info_->server_context(), status), /*settled=*/true,
+                [this, methods, drop_message](const absl::Status& written) {
+                  bool drop = drop_message;
+                  if (!written.ok()) {
+                    Log(LogLevel::kError, "audit event not written; the call is refused",
+                        {{"method", info_->method()},
+                         {"request_id", record_->request_id},
+                         {"error", written.ToString()}});
+                    const grpc::Status withheld(grpc::UNAVAILABLE,
+                                                "the audit trail could not be written, so the "
+                                                "answer is withheld; retry later");
+                    record_->audited_status = withheld;
+                    methods->ModifySendStatus(withheld);
+                    drop = true;
+                  }
+                  ProceedWith(methods, drop);
+                });
+          return;
         }
       }
     } else if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
                !drop_message && audited_ && !streams_) {
       CollectResponse(methods->GetSendMessage());
     }
-    if (drop_message &&
-        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
-        methods->GetSendMessage() != nullptr) {
-      empty_.reset(static_cast<const Message*>(methods->GetSendMessage())->New());
-      methods->ModifySendMessage(empty_.get());
-    }
-    methods->Proceed();
+    ProceedWith(methods, drop_message);
   }
 
  private:
@@ -269,17 +274,31 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   // log, not the trail, and its messages are never audited one by one.
   // Without its event a stream does not open: its "open" header is taken
   // out, and the kit finishes it with the refusal recorded here.
-  void AuditOpening(std::multimap<std::string, std::string>& headers) {
-    if (absl::Status written = Write(grpc::Status::OK, /*settled=*/false); !written.ok()) {
-      Log(LogLevel::kError, "audit event not written; the stream is refused",
-          {{"method", info_->method()},
-           {"request_id", record_->request_id},
-           {"error", written.ToString()}});
-      record_->admission = absl::UnavailableError(
-          "the audit trail could not be written, so the stream is not opened; retry later");
-      record_->audited_status = ToGrpcStatus(record_->admission);
-      headers.erase(kStreamOpenKey);
+  void AuditOpening(grpc::experimental::InterceptorBatchMethods* methods) {
+    Write(grpc::Status::OK, /*settled=*/false, [this, methods](const absl::Status& written) {
+      if (!written.ok()) {
+        Log(LogLevel::kError, "audit event not written; the stream is refused",
+            {{"method", info_->method()},
+             {"request_id", record_->request_id},
+             {"error", written.ToString()}});
+        record_->admission = absl::UnavailableError(
+            "the audit trail could not be written, so the stream is not opened; retry later");
+        record_->audited_status = ToGrpcStatus(record_->admission);
+        methods->GetSendInitialMetadata()->erase(kStreamOpenKey);
+      }
+      methods->Proceed();
+    });
+  }
+
+  // Lets the batch go on, its response message emptied when `drop_message`.
+  void ProceedWith(grpc::experimental::InterceptorBatchMethods* methods, bool drop_message) {
+    if (drop_message &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE) &&
+        methods->GetSendMessage() != nullptr) {
+      empty_.reset(static_cast<const Message*>(methods->GetSendMessage())->New());
+      methods->ModifySendMessage(empty_.get());
     }
+    methods->Proceed();
   }
 
   void CollectResponse(const void* message) {
@@ -288,9 +307,36 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
                                kMaxAuditedNames, resource_names_);
   }
 
-  // `settled`: `status` is the call's last word, which the call log repeats;
-  // not for a stream's opening, whose end is yet to come.
-  absl::Status Write(const grpc::Status& status, bool settled = true) {
+  // Appends the call's event and calls `then` with the outcome once it is
+  // durable, on the audit log's writer thread (or on this thread when the
+  // log refuses it at once). `settled`: `status` is the call's last word,
+  // which the call log repeats; not for a stream's opening, whose end is
+  // yet to come.
+  void Write(const grpc::Status& status, bool settled,
+             std::function<void(const absl::Status&)> then) {
+    audit_.AppendAsync(Event(status, settled),
+                       [then = std::move(then)](absl::StatusOr<v1::AuditEvent> appended) {
+                         then(appended.status());
+                       });
+  }
+
+  // The event of a call nobody waits for any more (the caller went away):
+  // appended without holding anything; a failure is only logged, since
+  // there is no answer left to withhold.
+  void WriteDetached(const grpc::Status& status) {
+    audit_.AppendAsync(Event(status, /*settled=*/true),
+                       [method = std::string(info_->method()),
+                        request_id = record_->request_id](absl::StatusOr<v1::AuditEvent> appended) {
+                         if (appended.ok()) return;
+                         Log(LogLevel::kError,
+                             "audit event of a call without an answer not written",
+                             {{"method", method},
+                              {"request_id", request_id},
+                              {"error", appended.status().ToString()}});
+                       });
+  }
+
+  v1::AuditEvent Event(const grpc::Status& status, bool settled) {
     written_ = true;
     if (settled) record_->audited_status = status;
     v1::AuditEvent event;
@@ -316,7 +362,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
     }
     event.set_request_id(record_->request_id);
     event.set_peer(info_->server_context()->peer());
-    return audit_.Append(std::move(event)).status();
+    return event;
   }
 
   grpc::experimental::ServerRpcInfo* info_;
@@ -330,11 +376,13 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   // A server-streaming RPC: audited when it opens (AuditOpening).
   bool streams_ = false;
   bool decided_ = false;
-  bool written_ = false;
+  // Atomic: the batch that sends the status and the one that sees the call
+  // close may be intercepted on different threads.
+  std::atomic<bool> written_{false};
   bool request_missing_ = false;
   // POST_RECV_CLOSE was seen; a call already cancelled may close before it
   // sends its status.
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};
   // The status of a call whose request never arrived intact, audited when
   // the call closes (see PRE_SEND_STATUS).
   absl::optional<grpc::Status> deferred_;

@@ -1,18 +1,26 @@
 #include "common/storage/group_commit.h"
 
+#include <memory>
 #include <utility>
 #include <vector>
 
 namespace clinic::storage {
 
-// One caller's work, on the caller's stack while it waits. The writer sets
-// `status` and `done` under `mutex` and notifies before unlocking, so once the
-// caller sees `done` the writer no longer touches it.
+// One caller's work. A waiting caller (Run) keeps it on its stack: the
+// writer sets `status` and `done` under `mutex` and notifies before
+// unlocking, so once the caller sees `done` the writer no longer touches it.
+// A submitted one (Submit) owns its work and is deleted by the writer after
+// `on_done` was called.
 struct GroupCommitter::Pending {
   Pending(size_t size, absl::FunctionRef<absl::Status(Connection&)> unit)
       : bytes(size), work(unit) {}
+  Pending(size_t size, std::function<absl::Status(Connection&)> unit,
+          std::function<void(absl::Status)> done)
+      : bytes(size), owned_work(std::move(unit)), work(owned_work), on_done(std::move(done)) {}
   const size_t bytes;
+  std::function<absl::Status(Connection&)> owned_work;
   const absl::FunctionRef<absl::Status(Connection&)> work;
+  std::function<void(absl::Status)> on_done;
   absl::Status status;
   std::mutex mutex;
   std::condition_variable released;
@@ -26,8 +34,7 @@ GroupCommitter::GroupCommitter(Database& db, Options options)
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
-absl::Status GroupCommitter::Run(size_t bytes, absl::FunctionRef<absl::Status(Connection&)> work) {
-  Pending pending(bytes, work);
+absl::Status GroupCommitter::Enqueue(Pending* pending) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
@@ -36,12 +43,28 @@ absl::Status GroupCommitter::Run(size_t bytes, absl::FunctionRef<absl::Status(Co
     if (static_cast<int>(queue_.size()) >= options_.max_queued) {
       return absl::UnavailableError("too many writes are waiting for the database; retry later");
     }
-    queue_.push_back(&pending);
+    queue_.push_back(pending);
   }
   work_ready_.notify_one();
+  return absl::OkStatus();
+}
+
+absl::Status GroupCommitter::Run(size_t bytes, absl::FunctionRef<absl::Status(Connection&)> work) {
+  Pending pending(bytes, work);
+  if (absl::Status queued = Enqueue(&pending); !queued.ok()) return queued;
   std::unique_lock<std::mutex> lock(pending.mutex);
   pending.released.wait(lock, [&] { return pending.done; });
   return pending.status;
+}
+
+void GroupCommitter::Submit(size_t bytes, std::function<absl::Status(Connection&)> work,
+                            std::function<void(absl::Status)> done) {
+  auto pending = std::make_unique<Pending>(bytes, std::move(work), std::move(done));
+  if (absl::Status queued = Enqueue(pending.get()); !queued.ok()) {
+    pending->on_done(std::move(queued));
+    return;
+  }
+  pending.release();  // the writer deletes it
 }
 
 void GroupCommitter::Stop() {
@@ -118,8 +141,18 @@ void GroupCommitter::WriterLoop() {
     for (Pending* pending : batch) {
       // Nothing of a failed transaction is durable, so every caller whose own
       // work succeeded hears why the transaction did not commit.
-      std::lock_guard<std::mutex> lock(pending->mutex);
       if (!committed.ok() && pending->status.ok()) pending->status = committed;
+      if (pending->on_done) {
+        // A throwing callback must not take the writer, and every later
+        // caller, with it.
+        try {
+          pending->on_done(std::move(pending->status));
+        } catch (...) {
+        }
+        delete pending;
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(pending->mutex);
       pending->done = true;
       pending->released.notify_one();
     }

@@ -49,6 +49,17 @@ class GroupCommitter {
   // for the batch bound. UNAVAILABLE when the queue is full or stopped.
   absl::Status Run(size_t bytes, absl::FunctionRef<absl::Status(Connection&)> work);
 
+  // Run() without waiting: queues `work` and returns at once. `done` is
+  // called exactly once with what Run() would have returned: on the writer
+  // thread after the transaction holding the work committed or failed, or on
+  // this thread, before Submit returns, when the work is refused (queue full,
+  // stopped). `done` must be quick and must not call Run() or Submit(): the
+  // next batch waits for it. For callers that must not hold a thread while
+  // the batch commits (a gRPC reactor finishing a call once its audit event
+  // is durable).
+  void Submit(size_t bytes, std::function<absl::Status(Connection&)> work,
+              std::function<void(absl::Status)> done);
+
   // Refuses new work, commits everything already accepted, and joins the
   // writer. Idempotent.
   void Stop();
@@ -62,6 +73,8 @@ class GroupCommitter {
  private:
   struct Pending;
   void WriterLoop();
+  // Queues `pending`; an error (and nothing queued) when it cannot.
+  absl::Status Enqueue(Pending* pending);
 
   Database& db_;
   const Options options_;

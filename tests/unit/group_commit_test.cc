@@ -1,6 +1,7 @@
 // Group commit: callers' work shares transactions, each caller hears the fate
-// of the transaction holding its work, batches and the queue stay bounded,
-// and stopping commits everything already accepted.
+// of the transaction holding its work (waiting, or told by a callback), batches
+// and the queue stay bounded, and stopping commits everything already
+// accepted.
 #include "common/storage/group_commit.h"
 
 #include <gmock/gmock.h>
@@ -9,8 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/testing/test_env.h"
@@ -211,6 +214,94 @@ TEST_F(GroupCommitTest, StoppingCommitsEverythingAcceptedAndRefusesTheRest) {
   EXPECT_EQ(Names().size(), static_cast<size_t>(kCallers));
   EXPECT_EQ(Insert("late").code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Names().size(), static_cast<size_t>(kCallers));
+}
+
+// Submit: the same batches without a waiting thread. Each caller hears its
+// own outcome once, after the commit (its row is then readable), and a
+// refusal is told at once on the submitting thread.
+TEST_F(GroupCommitTest, SubmittedWorkIsToldItsOutcomeOnceItsBatchCommitted) {
+  GroupCommitter::Options options;
+  options.max_queued = 3;
+  Start(std::move(options));
+  HoldWriter();
+  std::mutex mutex;
+  std::vector<std::pair<std::string, absl::Status>> told;
+  std::vector<std::vector<std::string>> seen_when_told;
+  const auto submit = [&](const std::string& name, absl::Status result) {
+    committer_->Submit(
+        name.size(),
+        [name, result](Connection& c) {
+          SQLite::Statement& insert = c.Prepare(kInsertSql);
+          insert.bind(1, name);
+          insert.exec();
+          return result;
+        },
+        [&, name](absl::Status status) {
+          std::lock_guard<std::mutex> lock(mutex);
+          told.emplace_back(name, std::move(status));
+        });
+  };
+  const std::thread::id submitter = std::this_thread::get_id();
+  submit("a", absl::OkStatus());
+  submit("b", absl::FailedPreconditionError("b is refused"));
+  submit("c", absl::OkStatus());
+  EXPECT_EQ(committer_->queued(), 3);
+  // The queue is full: refused at once, on this thread, before Submit returns.
+  std::thread::id refused_on;
+  committer_->Submit(
+      1, [](Connection&) { return absl::OkStatus(); },
+      [&](absl::Status status) {
+        refused_on = std::this_thread::get_id();
+        EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+      });
+  EXPECT_EQ(refused_on, submitter);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    EXPECT_TRUE(told.empty()) << "told before the batch committed";
+  }
+  Open();
+  AwaitTrue([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return told.size() == 3;
+  });
+  EXPECT_EQ(told[0], std::make_pair(std::string("a"), absl::OkStatus()));
+  EXPECT_EQ(told[1],
+            std::make_pair(std::string("b"), absl::FailedPreconditionError("b is refused")));
+  EXPECT_EQ(told[2], std::make_pair(std::string("c"), absl::OkStatus()));
+  EXPECT_THAT(Names(), ElementsAre("a", "c"));
+  EXPECT_EQ(committer_->commits(), 2);  // the holder's, then a, b and c together
+}
+
+TEST_F(GroupCommitTest, StoppingTellsEverySubmittedCallerAndRefusesLaterOnes) {
+  Start(GroupCommitter::Options());
+  HoldWriter();
+  std::atomic<int> committed{0};
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = "item-" + std::to_string(i);
+    committer_->Submit(
+        1,
+        [name](Connection& c) {
+          SQLite::Statement& insert = c.Prepare(kInsertSql);
+          insert.bind(1, name);
+          insert.exec();
+          return absl::OkStatus();
+        },
+        [&](absl::Status status) {
+          EXPECT_TRUE(status.ok()) << status;
+          ++committed;
+        });
+  }
+  std::thread stopper([&] { committer_->Stop(); });
+  AwaitTrue([&] { return committer_->stopping(); });
+  Open();
+  stopper.join();
+  EXPECT_EQ(committed.load(), 4);
+  absl::Status late;
+  committer_->Submit(
+      1, [](Connection&) { return absl::OkStatus(); },
+      [&](absl::Status status) { late = std::move(status); });
+  EXPECT_EQ(late.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Names().size(), 4u);
 }
 
 }  // namespace
