@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "common/config/config.h"
 #include "common/core/log.h"
 #include "common/server/server.h"
@@ -97,6 +98,11 @@ int RunServerMain(int argc, char** argv, absl::string_view program_name,
       absl::StrCat(program_name, ": a Clinic Core server.\nUsage: ", program_name,
                    " [--config=FILE] [--listen=HOST:PORT] [--data_dir=DIR] [--plugin_dir=DIR]"));
   absl::ParseCommandLine(argc, argv);
+  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock
+  // detection on: a lock-order graph updated on every lock gRPC takes, a
+  // few percent of the server's time per call (docs/performance.md). It is
+  // a debugging aid; tests and sanitizers keep it where it is wanted.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   config::ConfigOverrides overrides;
   overrides.listen_address = NonEmpty(absl::GetFlag(FLAGS_listen));

@@ -127,6 +127,14 @@ grpc::ServerUnaryReactor* Dispatch(WorkPool* pool, grpc::CallbackServerContext* 
 
 }  // namespace internal
 
+// Threads of a service whose store commits in groups
+// (storage::StoreDatabaseOptions): its reads share four connections, and
+// each write holds its thread until the batch holding it commits, so more
+// threads than connections let a burst of writes share one fsync instead
+// of queueing for a thread each. Sixteen keep a batch worth an fsync on a
+// two-core machine without a thread per call; memory is a stack each.
+inline constexpr int kStoreServiceThreads = 16;
+
 template <typename Generated>
 class ServiceKit : public HostedService {
  public:
@@ -134,7 +142,8 @@ class ServiceKit : public HostedService {
 
  protected:
   // `threads` and `max_queued` size the service's pool (WorkPool): as many
-  // threads as its store has connections.
+  // threads as its store has connections, or kStoreServiceThreads for a
+  // store that commits in groups.
   explicit ServiceKit(int threads, size_t max_queued = 1024)
       : HostedService(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             Generated::service_full_name())),

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
+#include "common/storage/group_commit.h"
 
 namespace clinic::storage {
 namespace {
@@ -79,10 +80,29 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open database ", path, ": ", e.what()));
   }
+  if (options.group_commit) {
+    database->committer_ = std::make_unique<GroupCommitter>(*database, GroupCommitter::Options());
+  }
   return database;
 }
 
+Database::Options StoreDatabaseOptions() {
+  Database::Options options;
+  options.synchronous_full = true;
+  options.group_commit = true;
+  return options;
+}
+
+Database::~Database() {
+  if (committer_ != nullptr) committer_->Stop();
+}
+
 absl::Status Database::Write(absl::FunctionRef<absl::Status(Connection&)> work) {
+  if (committer_ != nullptr) return committer_->Run(0, work);
+  return WriteAlone(work);
+}
+
+absl::Status Database::WriteAlone(absl::FunctionRef<absl::Status(Connection&)> work) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& connection = *writer_;
   try {

@@ -53,6 +53,8 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
+class GroupCommitter;
+
 class Database {
  public:
   struct Options {
@@ -64,6 +66,11 @@ class Database {
     int busy_timeout_ms = 5000;
     // Connections for reads, which WAL lets run beside the writer.
     int reader_connections = 4;
+    // Concurrent Write() calls share transactions (group_commit.h): one
+    // fsync makes a batch of writes durable, and each caller still returns
+    // only once its own is. For stores whose writes arrive concurrently;
+    // docs/performance.md has the figures and the durability argument.
+    bool group_commit = false;
   };
 
   // Opens (creating if needed) the database file. FAILED_PRECONDITION names
@@ -74,6 +81,10 @@ class Database {
   // Runs `work` in one IMMEDIATE transaction on the writer connection and
   // commits when it returns OK; rolls back otherwise and returns its status.
   // SQLite errors become UNAVAILABLE (busy, locked: retryable) or INTERNAL.
+  // With Options::group_commit, `work` runs on the committer's thread inside
+  // a savepoint of a transaction it may share with other callers' work; its
+  // own error undoes only its changes, and Write returns once that
+  // transaction committed (or failed). `work` must not call Write.
   absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> work);
 
   // Runs `work` in a read transaction on a reader connection, so everything
@@ -82,8 +93,16 @@ class Database {
 
   const std::string& path() const { return path_; }
 
+  // Stops the group committer (committing the writes it accepted) before
+  // the connections close.
+  ~Database();
+
  private:
+  friend class GroupCommitter;
   Database() = default;
+  // One transaction of its own, never batched: Write without group commit,
+  // and each batch of the group committer.
+  absl::Status WriteAlone(absl::FunctionRef<absl::Status(Connection&)> work);
   std::unique_ptr<Connection> BorrowReader();
   void ReturnReader(std::unique_ptr<Connection> reader);
 
@@ -93,7 +112,14 @@ class Database {
   std::unique_ptr<Connection> writer_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
+  std::unique_ptr<GroupCommitter> committer_;
 };
+
+// How a service opens its store: synchronous=FULL and group commit, so
+// concurrent durable writes share fsyncs. Run its handlers on
+// server::kStoreServiceThreads threads, so a burst of writes can form a
+// batch.
+Database::Options StoreDatabaseOptions();
 
 // Maps an exception thrown by SQLiteCpp or the standard library to a status.
 // Exposed for the rare store code that must catch one itself.

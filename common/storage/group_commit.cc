@@ -113,7 +113,7 @@ void GroupCommitter::WriterLoop() {
       }
     }
 
-    const absl::Status committed = db_.Write([&](Connection& connection) -> absl::Status {
+    const absl::Status committed = db_.WriteAlone([&](Connection& connection) -> absl::Status {
       for (Pending* pending : batch) {
         // A savepoint per caller: one caller's failed work must not take the
         // others' with it. If SQLite already abandoned the whole transaction

@@ -35,7 +35,7 @@ BillingService::BillingService(std::unique_ptr<BillingStore> store, config::Site
                                plugins::PluginHost& plugins)
     // Every handler reads or writes the database, so all run on the pool;
     // the store's writer serializes writes, readers run beside it.
-    : ServiceKit(/*threads=*/5),
+    : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
       plugins_(plugins) {

@@ -96,7 +96,7 @@ std::string ItemKey(const v1::PricedItem& item) {
 absl::StatusOr<std::unique_ptr<BillingStore>> OpenSqliteBillingStore(const std::string& path,
                                                                      size_t page_budget_bytes) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      storage::Database::Open(path, storage::Database::Options());
+      storage::Database::Open(path, storage::StoreDatabaseOptions());
   if (!db.ok()) return db.status();
   if (absl::Status status = storage::Migrate(**db, "billing", BillingMigrations()); !status.ok()) {
     return status;

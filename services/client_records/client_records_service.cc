@@ -102,7 +102,7 @@ void NormalizeContacts(v1::Client& client, const v1::Client* stored, const confi
 ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> store,
                                            config::Sites sites, plugins::PluginHost& plugins)
     // Sized to the store's connections: four readers and the writer.
-    : ServiceKit(/*threads=*/5),
+    : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
       chain_country_(sites_.SingleCountry()),

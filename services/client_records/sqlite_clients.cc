@@ -124,7 +124,7 @@ bool ClientExists(Connection& connection, const std::string& client_id) {
 absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(
     const std::string& path, size_t page_budget_bytes) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      storage::Database::Open(path, storage::Database::Options());
+      storage::Database::Open(path, storage::StoreDatabaseOptions());
   if (!db.ok()) return db.status();
   // The name-keys migration computes keys in SQL with these.
   if (absl::Status status = (*db)->Write([](Connection& connection) {

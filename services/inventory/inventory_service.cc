@@ -60,7 +60,7 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
                                    plugins::PluginHost& plugins, int expiry_warning_days)
     // Every handler reads or writes the database, so all run on the pool;
     // the store's writer serializes writes, readers run beside it.
-    : ServiceKit(/*threads=*/5),
+    : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
       plugins_(plugins),

@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<InventoryStore>> OpenSqliteInventoryStore(const s
                                                                          size_t page_budget_bytes,
                                                                          TodayAt today_at) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      storage::Database::Open(path, storage::Database::Options());
+      storage::Database::Open(path, storage::StoreDatabaseOptions());
   if (!db.ok()) return db.status();
   if (absl::Status status = storage::Migrate(**db, "inventory", InventoryMigrations());
       !status.ok()) {

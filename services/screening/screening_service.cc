@@ -80,7 +80,7 @@ ScreeningService::ScreeningService(std::unique_ptr<ScreeningStore> store, config
                                    const server::Upstream& client_records)
     // Submitting and checking eligibility wait on ClientRecords and the
     // database, so they run on the pool, never on gRPC's threads.
-    : ServiceKit(/*threads=*/4),
+    : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
       plugins_(plugins),

@@ -108,7 +108,7 @@ v1::ScreeningState StateOf(const v1::ScreeningRecord& screening) {
 absl::StatusOr<std::unique_ptr<ScreeningStore>> OpenSqliteScreeningStore(const std::string& path,
                                                                          size_t page_budget_bytes) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
-      storage::Database::Open(path, storage::Database::Options());
+      storage::Database::Open(path, storage::StoreDatabaseOptions());
   if (!db.ok()) return db.status();
   if (absl::Status status = storage::Migrate(**db, "screening", ScreeningMigrations());
       !status.ok()) {

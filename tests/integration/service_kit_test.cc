@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "common/core/status.h"
 #include "common/server/server.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
@@ -35,7 +36,9 @@ enum class Shape {
   kTwice,
   kWrongTypes,
   kWatcherThrows,
-  kReloadOnItsOwnPool
+  kReloadOnItsOwnPool,
+  // One thread and room for two calls in its queue.
+  kQueueOfTwo
 };
 
 // A gate the test opens; handlers wait on it.
@@ -63,7 +66,7 @@ class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
   // own and waits for `reload_gate`; everything else shares the kit's one
   // thread.
   TestCatalog(Shape shape, std::atomic<int>& ran, Gate* reload_gate = nullptr)
-      : ServiceKit(/*threads=*/1),
+      : ServiceKit(/*threads=*/1, /*max_queued=*/shape == Shape::kQueueOfTwo ? 2 : 1024),
         ran_(ran),
         watcher_throws_(shape == Shape::kWatcherThrows),
         reload_gate_(reload_gate),
@@ -81,6 +84,7 @@ class TestCatalog final : public server::ServiceKit<v1::TreatmentCatalog> {
       case Shape::kComplete:
       case Shape::kWatcherThrows:
       case Shape::kReloadOnItsOwnPool:
+      case Shape::kQueueOfTwo:
         Handle("GetTreatmentType", &TestCatalog::GetTreatmentType);
         break;
       case Shape::kMissingOne:
@@ -305,6 +309,63 @@ TEST_F(ServiceKitTest, AnRpcOnItsOwnPoolDoesNotHoldTheServicesOtherCalls) {
 // A kit service registered on a gRPC server built by hand, without the
 // access step and its call contexts, refuses every call instead of running
 // handlers unchecked.
+TEST_F(ServiceKitTest, AnOverloadedServiceRefusesAtOnceWhatItCannotQueue) {
+  auto server = Start(Shape::kQueueOfTwo);
+  ASSERT_TRUE(server.ok()) << server.status();
+  struct OpenOnExit {
+    Gate& gate;
+    ~OpenOnExit() { gate.Open(); }
+  } open_on_exit{reload_gate_};
+  const std::string token = clinic::testing::IssueTestToken(
+      data_.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+
+  // One reload holds the only thread; two more wait in the queue.
+  constexpr int kHeld = 3;
+  grpc::ClientContext contexts[kHeld];
+  const v1::ReloadPluginsRequest request;
+  v1::ReloadPluginsResponse responses[kHeld];
+  grpc::Status statuses[kHeld];
+  std::atomic<int> done{0};
+  for (int i = 0; i < kHeld; ++i) {
+    clinic::testing::AddToken(contexts[i], token);
+    stub->async()->ReloadPlugins(&contexts[i], &request, &responses[i], [&, i](grpc::Status s) {
+      statuses[i] = std::move(s);
+      ++done;
+    });
+    if (i == 0) {
+      for (int wait = 0; wait < 4000 && ran_.load() == 0; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      ASSERT_EQ(ran_.load(), 1);
+    }
+  }
+  // Give the two queued calls time to reach the queue.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  // The next call finds the queue full and is refused at once, while the
+  // others are still held: overload shows as an error the caller can back
+  // off from, not as a wait without end.
+  grpc::ClientContext context;
+  clinic::testing::AddToken(context, token);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::ReloadPluginsResponse response;
+  const grpc::Status refused = stub->ReloadPlugins(&context, request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_EQ(GetReason(FromGrpcStatus(refused)), "SERVER_OVERLOADED");
+  EXPECT_EQ(done.load(), 0);
+  EXPECT_EQ(ran_.load(), 1);
+
+  reload_gate_.Open();
+  for (int wait = 0; wait < 4000 && done.load() < kHeld; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(done.load(), kHeld);
+  for (const grpc::Status& status : statuses) EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ran_.load(), kHeld);
+}
+
 TEST_F(ServiceKitTest, WithoutTheAccessStepEveryCallIsRefused) {
   TestCatalog catalog(Shape::kComplete, ran_);
   ASSERT_TRUE(catalog.CheckComplete().ok());

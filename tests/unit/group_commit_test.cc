@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -302,6 +303,54 @@ TEST_F(GroupCommitTest, StoppingTellsEverySubmittedCallerAndRefusesLaterOnes) {
       [&](absl::Status status) { late = std::move(status); });
   EXPECT_EQ(late.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Names().size(), 4u);
+}
+
+// A store's database with group commit on: Write goes through the
+// database's own committer, and each caller still hears only its own
+// outcome, with only its own changes undone.
+TEST(DatabaseGroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomes) {
+  clinic::testing::TempDir dir;
+  auto db = Database::Open(dir.Join("store.db"), StoreDatabaseOptions());
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)
+                  ->Write([](Connection& c) {
+                    c.Exec(kCreateSql);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  constexpr int kWriters = 16;
+  std::vector<absl::Status> results(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      results[i] = (*db)->Write([i](Connection& c) {
+        SQLite::Statement& insert = c.Prepare(kInsertSql);
+        insert.bind(1, "item-" + std::to_string(i));
+        insert.exec();
+        return i % 2 == 0 ? absl::OkStatus() : absl::AbortedError("odd writers change their mind");
+      });
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  std::vector<std::string> expected;
+  for (int i = 0; i < kWriters; ++i) {
+    if (i % 2 == 0) {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+      expected.push_back("item-" + std::to_string(i));
+    } else {
+      EXPECT_EQ(results[i], absl::AbortedError("odd writers change their mind"));
+    }
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE((*db)
+                  ->Read([&](Connection& c) {
+                    SQLite::Statement& select = c.Prepare(kNamesSql);
+                    while (select.executeStep()) names.push_back(select.getColumn(0).getString());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(names, expected);
 }
 
 }  // namespace
