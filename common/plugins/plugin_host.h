@@ -186,6 +186,12 @@ class PluginHost {
   const PluginHostOptions& options() const { return options_; }
 
  private:
+  // How many plugin files a reload loads at once.
+  static constexpr size_t kParallelLoads = 4;
+
+  // LoadPluginFile for each of `files`, several at once, in their order.
+  std::vector<PluginFileResult> LoadAll(const std::vector<std::string>& files);
+
   // Refuses `type` when the history holds its version with other content
   // (or cannot be read); with `record`, also records it, in one step.
   absl::optional<clinic::v1::PluginProblem> CheckHistory(const clinic::v1::TreatmentType& type,

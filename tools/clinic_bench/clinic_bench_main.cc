@@ -212,6 +212,8 @@ int Run(int argc, char** argv) {
     if (baseline_dir.empty()) baseline_dir = server->data_dir();
     Progress(absl::StrCat("clinicd listening on ", target, ", data in ", server->data_dir()));
   }
+  // Read before anything is seeded or called.
+  const int64_t idle_rss = server != nullptr ? server->RssBytes() : 0;
 
   Fixture::Options options;
   options.connection.target = target;
@@ -296,6 +298,12 @@ int Run(int argc, char** argv) {
           RunNamedPhase(entry.name, {{entry.name, 1, entry.operation}}, fixture, server.get());
     }
   }
+  if (server != nullptr) {
+    report::v1::ServerFootprint& footprint = *report.mutable_server_footprint();
+    footprint.set_start_seconds(server->start_seconds());
+    footprint.set_idle_rss_bytes(idle_rss);
+    footprint.set_end_rss_bytes(server->RssBytes());
+  }
 
   if (!baseline_dir.empty()) {
     Progress(absl::StrCat("one fsync per call in ", baseline_dir));
@@ -314,6 +322,7 @@ int Run(int argc, char** argv) {
     figures.set_row_bytes(spec.row_bytes);
   }
   AddRatiosAndGoals(report);
+  AddFootprintGoals(report);
 
   if (!issued_token_name.empty()) {
     if (absl::Status revoked = RevokeBenchToken(fixture.channel(0), admin_token, issued_token_name);

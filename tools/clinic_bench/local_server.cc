@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace clinic::bench {
@@ -54,6 +55,7 @@ server { shutdown_grace_seconds: 5 }
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
 constexpr auto kPoll = std::chrono::milliseconds(10);
+constexpr auto kStartPoll = std::chrono::microseconds(500);
 // How much of the server's stderr an error quotes.
 constexpr size_t kStderrTail = 2000;
 
@@ -156,6 +158,7 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
   const std::string err = server->log_file();
 
   const pid_t parent_pid = getpid();
+  const auto started = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid < 0) {
     return absl::FailedPreconditionError(absl::StrCat("fork: ", std::strerror(errno)));
@@ -179,6 +182,8 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
   for (;;) {
     const std::string port = ReadFileOrEmpty(port_file);
     if (!port.empty() && port.back() == '\n') {
+      server->start_seconds_ =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       server->target_ = absl::StrCat("127.0.0.1:", port.substr(0, port.size() - 1));
       return server;
     }
@@ -191,8 +196,20 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
       return absl::FailedPreconditionError(
           absl::StrCat("clinicd did not listen within 30 s:\n", Tail(ReadFileOrEmpty(err))));
     }
-    std::this_thread::sleep_for(kPoll);
+    // Finely, since the wait is the cold start being measured.
+    std::this_thread::sleep_for(kStartPoll);
   }
+}
+
+int64_t LocalServer::RssBytes() const {
+  if (pid_ <= 0) return 0;
+  std::ifstream status(absl::StrCat("/proc/", pid_, "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (!absl::StartsWith(line, "VmRSS:")) continue;
+    // "VmRSS:     23456 kB"
+    return std::strtoll(line.c_str() + 6, nullptr, 10) * 1024;
+  }
+  return 0;
 }
 
 LocalServer::~LocalServer() {

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,15 @@ class LocalServer {
   // seconds; 0 when it cannot be read.
   double CpuSeconds() const;
 
+  // From starting the program to its port file naming the port it listens
+  // on (it writes the file once listening), in seconds, to the millisecond:
+  // its cold start, bundled plugins loaded.
+  double start_seconds() const { return start_seconds_; }
+
+  // The server's resident memory now (VmRSS), in bytes; 0 when it cannot be
+  // read.
+  int64_t RssBytes() const;
+
  private:
   LocalServer() = default;
 
@@ -54,6 +64,7 @@ class LocalServer {
   std::string target_;
   pid_t pid_ = -1;
   bool keep_ = false;
+  double start_seconds_ = 0;
 };
 
 // The folder this program lives in, from /proc/self/exe.

@@ -22,6 +22,9 @@ constexpr double kGetVsHealthGoal = 0.8;
 constexpr double kGetP99GoalMs = 5.0;
 constexpr double kWriteVsFsyncGoal = 2.0;
 constexpr double kSearchP99GoalMs = 10.0;
+constexpr double kColdStartGoalMs = 100;
+constexpr double kIdleRssGoalMb = 50;
+constexpr double kLoadedRssGoalMb = 300;
 constexpr char kGetRpc[] = "ClientRecords/GetClient";
 constexpr char kSearchRpc[] = "ClientRecords/SearchClients";
 
@@ -142,6 +145,25 @@ void AddRatiosAndGoals(BenchReport& report) {
   }
 }
 
+void AddFootprintGoals(BenchReport& report) {
+  if (!report.has_server_footprint()) return;
+  const report::v1::ServerFootprint& footprint = report.server_footprint();
+  const double start_ms = footprint.start_seconds() * 1000;
+  AddGoal(report,
+          absl::StrFormat("cold start to listening below %.0f ms (ms, bundled plugins loaded)",
+                          kColdStartGoalMs),
+          start_ms, start_ms > 0 && start_ms < kColdStartGoalMs);
+  const double idle_mb = static_cast<double>(footprint.idle_rss_bytes()) / (1 << 20);
+  AddGoal(report, absl::StrFormat("idle RSS below %.0f MB (MB)", kIdleRssGoalMb), idle_mb,
+          idle_mb > 0 && idle_mb < kIdleRssGoalMb);
+  const double end_mb = static_cast<double>(footprint.end_rss_bytes()) / (1 << 20);
+  AddGoal(report,
+          absl::StrFormat("RSS after the run below %.0f MB (MB; the goal is with 1,000,000 "
+                          "clients, %d were seeded)",
+                          kLoadedRssGoalMb, report.seed_clients()),
+          end_mb, end_mb > 0 && end_mb < kLoadedRssGoalMb);
+}
+
 report::v1::Machine DescribeMachine() {
   report::v1::Machine machine;
   machine.set_cores(static_cast<int32_t>(sysconf(_SC_NPROCESSORS_ONLN)));
@@ -208,6 +230,15 @@ std::string RenderText(const BenchReport& report) {
     absl::StrAppend(&out,
                     "\none fsync per call: not measured (give --baseline_dir, a folder on the "
                     "server's data disk)\n");
+  }
+  if (report.has_server_footprint()) {
+    const report::v1::ServerFootprint& footprint = report.server_footprint();
+    absl::StrAppendFormat(&out,
+                          "\nserver: listening %.1f ms after it was started; RSS %.1f MB idle, "
+                          "%.1f MB after the run\n",
+                          footprint.start_seconds() * 1000,
+                          static_cast<double>(footprint.idle_rss_bytes()) / (1 << 20),
+                          static_cast<double>(footprint.end_rss_bytes()) / (1 << 20));
   }
   if (report.goals_size() > 0) {
     absl::StrAppend(&out, "\ngoals (docs/performance.md)\n");

@@ -33,6 +33,10 @@ FsyncBaseline BaselineFigures(OperationTally& tally, absl::Duration measured);
 // of a mix says nothing about what the server can do.
 void AddRatiosAndGoals(BenchReport& report);
 
+// The goals on the server's cold start and memory, when the report has its
+// footprint (a server the bench started).
+void AddFootprintGoals(BenchReport& report);
+
 // The processor, cores, kernel and host.
 report::v1::Machine DescribeMachine();
 
