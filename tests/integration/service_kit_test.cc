@@ -166,6 +166,22 @@ class ServiceKitTest : public ::testing::Test {
                                  }});
   }
 
+  // A chain admin's token on the test server.
+  std::string AdminToken() {
+    return clinic::testing::IssueTestToken(data_.path(), "staff/admin",
+                                           {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
+  }
+  static std::unique_ptr<v1::TreatmentCatalog::Stub> Stub(const server::Server& server) {
+    return v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server.port()), grpc::InsecureChannelCredentials()));
+  }
+  // Opens a gate when the test ends, however it ends, so no handler is
+  // left waiting on it.
+  struct OpenOnExit {
+    Gate& gate;
+    ~OpenOnExit() { gate.Open(); }
+  };
+
   clinic::testing::TempDir data_;
   clinic::testing::TempDir plugins_;
   std::atomic<int> ran_{0};
@@ -263,14 +279,9 @@ TEST_F(ServiceKitTest, AThrowingWatchHookFailsTheCallNotTheProcess) {
 TEST_F(ServiceKitTest, AnRpcOnItsOwnPoolDoesNotHoldTheServicesOtherCalls) {
   auto server = Start(Shape::kReloadOnItsOwnPool);
   ASSERT_TRUE(server.ok()) << server.status();
-  struct OpenOnExit {
-    Gate& gate;
-    ~OpenOnExit() { gate.Open(); }
-  } open_on_exit{reload_gate_};
-  const std::string token = clinic::testing::IssueTestToken(
-      data_.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
-  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  OpenOnExit open_on_exit{reload_gate_};
+  const std::string token = AdminToken();
+  auto stub = Stub(**server);
 
   grpc::ClientContext reload_context;
   clinic::testing::AddToken(reload_context, token);
@@ -306,20 +317,14 @@ TEST_F(ServiceKitTest, AnRpcOnItsOwnPoolDoesNotHoldTheServicesOtherCalls) {
   EXPECT_TRUE(reload_status.ok()) << reload_status.error_message();
 }
 
-// A kit service registered on a gRPC server built by hand, without the
-// access step and its call contexts, refuses every call instead of running
-// handlers unchecked.
+// A service whose pool is busy and whose queue is full refuses the next
+// call at once with RESOURCE_EXHAUSTED, and serves the queued ones later.
 TEST_F(ServiceKitTest, AnOverloadedServiceRefusesAtOnceWhatItCannotQueue) {
   auto server = Start(Shape::kQueueOfTwo);
   ASSERT_TRUE(server.ok()) << server.status();
-  struct OpenOnExit {
-    Gate& gate;
-    ~OpenOnExit() { gate.Open(); }
-  } open_on_exit{reload_gate_};
-  const std::string token = clinic::testing::IssueTestToken(
-      data_.path(), "staff/admin", {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
-  auto stub = v1::TreatmentCatalog::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  OpenOnExit open_on_exit{reload_gate_};
+  const std::string token = AdminToken();
+  auto stub = Stub(**server);
 
   // One reload holds the only thread; two more wait in the queue.
   constexpr int kHeld = 3;
@@ -366,6 +371,9 @@ TEST_F(ServiceKitTest, AnOverloadedServiceRefusesAtOnceWhatItCannotQueue) {
   EXPECT_EQ(ran_.load(), kHeld);
 }
 
+// A kit service registered on a gRPC server built by hand, without the
+// access step and its call contexts, refuses every call instead of running
+// handlers unchecked.
 TEST_F(ServiceKitTest, WithoutTheAccessStepEveryCallIsRefused) {
   TestCatalog catalog(Shape::kComplete, ran_);
   ASSERT_TRUE(catalog.CheckComplete().ok());
