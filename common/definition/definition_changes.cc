@@ -484,8 +484,8 @@ void CompareValidity(Differ& d, const google::protobuf::Duration& b,
   if (before == after) return;
   const bool shorter = after < before;
   d.Add(shorter ? kMajor : kMinor, "screening_validity",
-        absl::StrCat(shorter ? "shortened" : "lengthened", " from ", DurationText(before),
-                     " to ", DurationText(after), ": screenings ",
+        absl::StrCat(shorter ? "shortened" : "lengthened", " from ", DurationText(before), " to ",
+                     DurationText(after), ": screenings ",
                      shorter ? "expire sooner" : "stay valid longer"));
 }
 

@@ -58,8 +58,7 @@ std::string StepName(const SemanticVersion& before, ChangeImpact step) {
 }  // namespace
 
 absl::Status CheckVersionStep(absl::string_view before, absl::string_view after,
-                              const std::vector<DefinitionChange>& changes,
-                              bool name_changes) {
+                              const std::vector<DefinitionChange>& changes, bool name_changes) {
   absl::StatusOr<SemanticVersion> old_version = ParseSemanticVersion(before);
   if (!old_version.ok()) return old_version.status();
   absl::StatusOr<SemanticVersion> new_version = ParseSemanticVersion(after);

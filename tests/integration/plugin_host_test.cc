@@ -453,12 +453,13 @@ TEST_F(PluginHostTest, ANarrowedDepthUnderAMinorVersionIsRefusedAndTheOldOneKeep
     told.push_back(v1::VersionImpact_Name(change.impact()) + " " + change.field() + ": " +
                    change.description());
   }
-  EXPECT_THAT(told, ElementsAre("VERSION_IMPACT_MINOR indications[1] (fine_lines): indication added",
-                                "VERSION_IMPACT_MINOR protocol.areas[0] (forehead).min_depth_um: "
-                                "lowered from 250 um to 200 um: the depth range is wider",
-                                "VERSION_IMPACT_PATCH protocol.aftercare[0] (no_makeup).text: "
-                                "changed from \"No make-up for 24 hours.\" to \"No make-up for a "
-                                "day.\""));
+  EXPECT_THAT(told,
+              ElementsAre("VERSION_IMPACT_MINOR indications[1] (fine_lines): indication added",
+                          "VERSION_IMPACT_MINOR protocol.areas[0] (forehead).min_depth_um: "
+                          "lowered from 250 um to 200 um: the depth range is wider",
+                          "VERSION_IMPACT_PATCH protocol.aftercare[0] (no_makeup).text: "
+                          "changed from \"No make-up for 24 hours.\" to \"No make-up for a "
+                          "day.\""));
   auto recorded = host.VersionAt("test_alpha", "1.1.0");
   ASSERT_TRUE(recorded.ok()) << recorded.status();
   EXPECT_EQ(recorded->previous_version, "1.0.0");

@@ -215,7 +215,8 @@ TEST_F(DefinitionHistoryTest, ANewVersionMustSayWhatChangedSinceTheOneBelow) {
   // whether checked or recorded.
   const v1::TreatmentType narrowed_minor = WithArea(Type("alpha", "1.1.0", "Alpha"), 400);
   for (bool record : {false, true}) {
-    auto refused = record ? history_->Record(narrowed_minor, now_) : history_->Check(narrowed_minor);
+    auto refused =
+        record ? history_->Record(narrowed_minor, now_) : history_->Check(narrowed_minor);
     ASSERT_TRUE(refused.ok()) << refused.status();
     EXPECT_EQ(refused->result, RecordResult::kStepTooSmall);
     EXPECT_EQ(refused->stored.version, "1.0.0");

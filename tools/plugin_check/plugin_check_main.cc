@@ -169,8 +169,8 @@ absl::optional<TreatmentDefinition> LoadPrevious(const std::string& path,
                                                  const clinic::plugins::PluginHostOptions& options,
                                                  const std::string& staging) {
   if (IsText(path)) {
-    absl::StatusOr<clinic::DefinitionSource> source = clinic::DefinitionSource::Read(
-        path, absl::GetFlag(FLAGS_bases), absl::GetFlag(FLAGS_omit));
+    absl::StatusOr<clinic::DefinitionSource> source =
+        clinic::DefinitionSource::Read(path, absl::GetFlag(FLAGS_bases), absl::GetFlag(FLAGS_omit));
     if (!source.ok()) {
       std::fprintf(stderr, "clinic-plugin-check: --previous=%s: %s\n", path.c_str(),
                    std::string(source.status().message()).c_str());
@@ -189,8 +189,7 @@ absl::optional<TreatmentDefinition> LoadPrevious(const std::string& path,
   const clinic::plugins::PluginFileResult result =
       clinic::plugins::LoadPluginFile(path, staging, options);
   if (!result.accepted) {
-    std::fprintf(stderr, "clinic-plugin-check: --previous=%s would be refused: %s\n",
-                 path.c_str(),
+    std::fprintf(stderr, "clinic-plugin-check: --previous=%s would be refused: %s\n", path.c_str(),
                  result.problem.reasons().empty() ? StageName(result.problem.stage()).c_str()
                                                   : result.problem.reasons(0).c_str());
     return absl::nullopt;
@@ -207,11 +206,10 @@ Verdict CompareWithPrevious(const std::string& previous_path, const TreatmentDef
                 path.c_str(), next.id().c_str(), previous_path.c_str(), previous.id().c_str());
     return Verdict::kRefused;
   }
-  const std::vector<clinic::DefinitionChange> changes =
-      clinic::CompareDefinitions(previous, next);
+  const std::vector<clinic::DefinitionChange> changes = clinic::CompareDefinitions(previous, next);
   if (changes.empty() && previous.version() == next.version()) {
-    std::printf("%s: the same definition as %s, version %s\n", path.c_str(),
-                previous_path.c_str(), next.version().c_str());
+    std::printf("%s: the same definition as %s, version %s\n", path.c_str(), previous_path.c_str(),
+                next.version().c_str());
     return Verdict::kLoads;
   }
   std::printf("%s: %s since %s (%s):\n", path.c_str(),
@@ -221,9 +219,8 @@ Verdict CompareWithPrevious(const std::string& previous_path, const TreatmentDef
     std::printf("  %s: %s\n", std::string(clinic::ChangeImpactName(change.impact)).c_str(),
                 clinic::DescribeChange(change).c_str());
   }
-  const absl::Status step =
-      clinic::CheckVersionStep(previous.version(), next.version(), changes,
-                               /*name_changes=*/false);
+  const absl::Status step = clinic::CheckVersionStep(previous.version(), next.version(), changes,
+                                                     /*name_changes=*/false);
   if (!step.ok()) {
     std::printf("%s: REFUSED: %s\n", path.c_str(), std::string(step.message()).c_str());
     return Verdict::kRefused;
