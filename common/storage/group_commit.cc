@@ -15,8 +15,8 @@ struct GroupCommitter::Pending {
   Pending(size_t size, absl::FunctionRef<absl::Status(Connection&)> unit)
       : bytes(size), work(unit) {}
   Pending(size_t size, std::function<absl::Status(Connection&)> unit,
-          std::function<void(absl::Status)> done)
-      : bytes(size), owned_work(std::move(unit)), work(owned_work), on_done(std::move(done)) {}
+          std::function<void(absl::Status)> finished)
+      : bytes(size), owned_work(std::move(unit)), work(owned_work), on_done(std::move(finished)) {}
   const size_t bytes;
   std::function<absl::Status(Connection&)> owned_work;
   const absl::FunctionRef<absl::Status(Connection&)> work;
