@@ -315,7 +315,7 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   void Write(const grpc::Status& status, bool settled,
              std::function<void(const absl::Status&)> then) {
     audit_.AppendAsync(Event(status, settled),
-                       [then = std::move(then)](absl::StatusOr<v1::AuditEvent> appended) {
+                       [then = std::move(then)](const absl::StatusOr<v1::AuditEvent>& appended) {
                          then(appended.status());
                        });
   }
@@ -324,16 +324,16 @@ class AuthInterceptor : public grpc::experimental::Interceptor {
   // appended without holding anything; a failure is only logged, since
   // there is no answer left to withhold.
   void WriteDetached(const grpc::Status& status) {
-    audit_.AppendAsync(Event(status, /*settled=*/true),
-                       [method = std::string(info_->method()),
-                        request_id = record_->request_id](absl::StatusOr<v1::AuditEvent> appended) {
-                         if (appended.ok()) return;
-                         Log(LogLevel::kError,
-                             "audit event of a call without an answer not written",
-                             {{"method", method},
-                              {"request_id", request_id},
-                              {"error", appended.status().ToString()}});
-                       });
+    audit_.AppendAsync(
+        Event(status, /*settled=*/true),
+        [method = std::string(info_->method()),
+         request_id = record_->request_id](const absl::StatusOr<v1::AuditEvent>& appended) {
+          if (appended.ok()) return;
+          Log(LogLevel::kError, "audit event of a call without an answer not written",
+              {{"method", method},
+               {"request_id", request_id},
+               {"error", appended.status().ToString()}});
+        });
   }
 
   v1::AuditEvent Event(const grpc::Status& status, bool settled) {

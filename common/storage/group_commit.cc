@@ -64,7 +64,8 @@ void GroupCommitter::Submit(size_t bytes, std::function<absl::Status(Connection&
     pending->on_done(std::move(queued));
     return;
   }
-  pending.release();  // the writer deletes it
+  // The writer owns it now and deletes it once `done` was called.
+  static_cast<void>(pending.release());
 }
 
 void GroupCommitter::Stop() {

@@ -101,7 +101,6 @@ void NormalizeContacts(v1::Client& client, const v1::Client* stored, const confi
 
 ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> store,
                                            config::Sites sites, plugins::PluginHost& plugins)
-    // Sized to the store's connections: four readers and the writer.
     : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
@@ -111,7 +110,7 @@ ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> s
   Handle("GetClient", &ClientRecordsService::GetClient);
   Handle("UpdateClient", &ClientRecordsService::UpdateClient);
   Handle("ListClients", &ClientRecordsService::ListClients);
-  Handle("SearchClients", &ClientRecordsService::SearchClients);
+  Handle("SearchClients", &ClientRecordsService::SearchClients, search_pool_);
   Handle("ArchiveClient", &ClientRecordsService::ArchiveClient);
   Handle("RestoreClient", &ClientRecordsService::RestoreClient);
   Handle("GetMedicalHistory", &ClientRecordsService::GetMedicalHistory);

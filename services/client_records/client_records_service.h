@@ -79,6 +79,13 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
   // countries or any lacks one.
   std::string chain_country_;
   plugins::PluginHost& plugins_;
+  // Name searches run here, apart from every other call: one that matches
+  // a large share of a big chain takes the processor for a long while (see
+  // docs/performance.md), and on the kit's pool a burst of them left no
+  // thread for GetClient. Two threads, and a short queue, so a burst beyond
+  // it is refused at once (RESOURCE_EXHAUSTED) rather than waited on. Last,
+  // so a search still running finishes while the rest is intact.
+  server::WorkPool search_pool_{/*threads=*/2, /*max_queued=*/16};
 };
 
 // The factory a main passes to RunServerMain: opens client_records.db in the

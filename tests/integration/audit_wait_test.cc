@@ -58,6 +58,7 @@ TEST(AuditWaitTest, NoThreadWaitsForTheAuditTrailWithTheAnswer) {
   std::atomic<int> answered{0};
   std::vector<grpc::Status> statuses(kCalls);
   std::vector<std::thread> callers;
+  callers.reserve(kCalls);
   for (int i = 0; i < kCalls; ++i) {
     callers.emplace_back([&, i] {
       grpc::ClientContext context;

@@ -271,7 +271,9 @@ const ChangeCase kCases[] = {
           : absl::StrCat("major consumables[0] (", Base().consumables(0).id(),
                          ").lot_required: turned on: the chart must name the lot used")}},
     {"screening_validity_shortened",
-     [](TreatmentDefinition& d) { d.mutable_screening_validity()->set_seconds(14 * 86400); },
+     [](TreatmentDefinition& d) {
+       d.mutable_screening_validity()->set_seconds(int64_t{14} * 86400);
+     },
      {"major screening_validity: shortened from 30 days to 14 days: screenings expire "
       "sooner"}},
     {"several_at_once",

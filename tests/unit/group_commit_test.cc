@@ -133,6 +133,7 @@ TEST_F(GroupCommitTest, AFailedCommitFailsEveryCallerOfTheBatch) {
   HoldWriter();
   std::vector<absl::Status> results(kCallers);
   std::vector<std::thread> callers;
+  callers.reserve(kCallers);
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] { results[i] = Insert("item-" + std::to_string(i)); });
   }
@@ -163,6 +164,7 @@ TEST_F(GroupCommitTest, BatchesStopAtTheirItemAndByteBounds) {
   // Ten names of 2 bytes (at most 4 a batch), then two of 10 (one a batch:
   // 2 + 10 > 12), then one of 20 (over the bound alone, still written).
   std::vector<std::string> names;
+  names.reserve(13);
   for (int i = 0; i < 10; ++i) names.push_back("s" + std::to_string(i));
   names.push_back("long-name0");
   names.push_back("long-name1");
@@ -186,6 +188,7 @@ TEST_F(GroupCommitTest, AFullQueueRefusesAtOnce) {
   Start(std::move(options));
   HoldWriter();
   std::vector<std::thread> callers;
+  callers.reserve(2);
   for (int i = 0; i < 2; ++i) {
     callers.emplace_back([&, i] { EXPECT_TRUE(Insert("queued-" + std::to_string(i)).ok()); });
   }
@@ -202,6 +205,7 @@ TEST_F(GroupCommitTest, StoppingCommitsEverythingAcceptedAndRefusesTheRest) {
   HoldWriter();
   constexpr int kCallers = 5;
   std::vector<std::thread> callers;
+  callers.reserve(kCallers);
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] { EXPECT_TRUE(Insert("item-" + std::to_string(i)).ok()); });
   }
@@ -227,8 +231,7 @@ TEST_F(GroupCommitTest, SubmittedWorkIsToldItsOutcomeOnceItsBatchCommitted) {
   HoldWriter();
   std::mutex mutex;
   std::vector<std::pair<std::string, absl::Status>> told;
-  std::vector<std::vector<std::string>> seen_when_told;
-  const auto submit = [&](const std::string& name, absl::Status result) {
+  const auto submit = [&](const std::string& name, const absl::Status& result) {
     committer_->Submit(
         name.size(),
         [name, result](Connection& c) {
@@ -251,7 +254,7 @@ TEST_F(GroupCommitTest, SubmittedWorkIsToldItsOutcomeOnceItsBatchCommitted) {
   std::thread::id refused_on;
   committer_->Submit(
       1, [](Connection&) { return absl::OkStatus(); },
-      [&](absl::Status status) {
+      [&](const absl::Status& status) {
         refused_on = std::this_thread::get_id();
         EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
       });
@@ -287,7 +290,7 @@ TEST_F(GroupCommitTest, StoppingTellsEverySubmittedCallerAndRefusesLaterOnes) {
           insert.exec();
           return absl::OkStatus();
         },
-        [&](absl::Status status) {
+        [&](const absl::Status& status) {
           EXPECT_TRUE(status.ok()) << status;
           ++committed;
         });
@@ -321,6 +324,7 @@ TEST(DatabaseGroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomes) {
   constexpr int kWriters = 16;
   std::vector<absl::Status> results(kWriters);
   std::vector<std::thread> writers;
+  writers.reserve(kWriters);
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
       results[i] = (*db)->Write([i](Connection& c) {

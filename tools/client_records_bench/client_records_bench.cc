@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
     }
   };
   std::vector<std::thread> loaders;
+  loaders.reserve(static_cast<size_t>(load_threads));
   for (int t = 0; t < load_threads; ++t) loaders.emplace_back(load, t);
   for (std::thread& loader : loaders) loader.join();
   if (failed) return 1;
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
   const auto get_start = Clock::now();
   std::vector<std::thread> workers;
+  workers.reserve(static_cast<size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       std::mt19937_64 pick(static_cast<uint64_t>(t) + 7);

@@ -152,6 +152,7 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
                                          "--log_level=" + options.log_level,
                                          "--bootstrap_admin_token=" + server->admin_token_file()};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   const std::string out = server->dir_ + "/clinicd.stdout";
