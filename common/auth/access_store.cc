@@ -18,6 +18,7 @@ namespace {
 
 // Verified tokens kept in memory at most; each is a principal and a few
 // fields, a few hundred bytes.
+// Entries each cache (verified tokens, principals) keeps at most.
 constexpr size_t kMaxCachedTokens = 10000;
 
 using storage::Connection;
@@ -218,29 +219,73 @@ absl::StatusOr<v1::Principal> AccessStore::DoCreatePrincipal(const v1::Principal
 }
 
 absl::StatusOr<v1::Principal> AccessStore::GetPrincipal(absl::string_view name) {
-  absl::StatusOr<v1::Principal> found =
-      absl::NotFoundError(absl::StrCat("principal ", Quote(name), " does not exist"));
-  absl::Status status = db_->Read([&](Connection& connection) {
-    SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
-    select.bind(1, std::string(name));
-    if (select.executeStep()) found = ReadPrincipal(select);
-    return absl::OkStatus();
+  return CachedPrincipal(absl::StrCat("name:", name), [&]() -> absl::StatusOr<v1::Principal> {
+    absl::StatusOr<v1::Principal> found =
+        absl::NotFoundError(absl::StrCat("principal ", Quote(name), " does not exist"));
+    absl::Status status = db_->Read([&](Connection& connection) {
+      SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
+      select.bind(1, std::string(name));
+      if (select.executeStep()) found = ReadPrincipal(select);
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return found;
   });
-  if (!status.ok()) return status;
-  return found;
 }
 
 absl::StatusOr<v1::Principal> AccessStore::FindByCertificate(absl::string_view common_name) {
-  absl::StatusOr<v1::Principal> found = absl::UnauthenticatedError(
-      absl::StrCat("no principal uses the client certificate ", Quote(common_name)));
-  absl::Status status = db_->Read([&](Connection& connection) {
-    SQLite::Statement& select = connection.Prepare(kSelectByCertificateSql);
-    select.bind(1, std::string(common_name));
-    if (select.executeStep()) found = ReadPrincipal(select);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return found;
+  return CachedPrincipal(
+      absl::StrCat("certificate:", common_name), [&]() -> absl::StatusOr<v1::Principal> {
+        absl::StatusOr<v1::Principal> found = absl::UnauthenticatedError(
+            absl::StrCat("no principal uses the client certificate ", Quote(common_name)));
+        absl::Status status = db_->Read([&](Connection& connection) {
+          SQLite::Statement& select = connection.Prepare(kSelectByCertificateSql);
+          select.bind(1, std::string(common_name));
+          if (select.executeStep()) found = ReadPrincipal(select);
+          return absl::OkStatus();
+        });
+        if (!status.ok()) return status;
+        return found;
+      });
+}
+
+absl::StatusOr<v1::Principal> AccessStore::CachedPrincipal(
+    const std::string& key, absl::FunctionRef<absl::StatusOr<v1::Principal>()> load) {
+  int64_t version = -1;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    version = SyncCacheLocked();
+    auto it = principals_.find(key);
+    if (it != principals_.end()) {
+      ++principal_cache_hits_;
+      return it->second;
+    }
+  }
+  absl::StatusOr<v1::Principal> loaded = load();
+  // Only what exists is kept: a principal created next commits, which drops
+  // the cache anyway.
+  if (!loaded.ok()) return loaded;
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (version >= 0 && version == cache_version_) {
+    if (principals_.size() >= kMaxCachedTokens) principals_.clear();
+    principals_.emplace(key, *loaded);
+  }
+  return loaded;
+}
+
+int64_t AccessStore::SyncCacheLocked() {
+  const int64_t version = DataVersion();
+  if (version != cache_version_ || version < 0) {
+    verified_.clear();
+    principals_.clear();
+    cache_version_ = version;
+  }
+  return version;
+}
+
+int64_t AccessStore::principal_cache_hits() const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  return principal_cache_hits_;
 }
 
 absl::StatusOr<std::vector<v1::Principal>> AccessStore::ListPrincipals(absl::string_view after_name,
@@ -486,11 +531,7 @@ absl::StatusOr<std::pair<TokenInfo, v1::Principal>> AccessStore::Verify(absl::st
   int64_t version = -1;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    version = DataVersion();
-    if (version != cache_version_ || version < 0) {
-      verified_.clear();
-      cache_version_ = version;
-    }
+    version = SyncCacheLocked();
     auto it = verified_.find(hash);
     if (it != verified_.end()) {
       ++cache_hits_;

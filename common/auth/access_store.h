@@ -74,10 +74,12 @@ class AccessStore {
                                                 absl::string_view caller,
                                                 const v1::Principal& principal, absl::Time now);
 
-  // NOT_FOUND when there is no principal by that name.
+  // NOT_FOUND when there is no principal by that name. Answered from memory
+  // while access.db is unchanged, as Verify is.
   absl::StatusOr<v1::Principal> GetPrincipal(absl::string_view name);
 
-  // The principal whose certificate_common_name is `common_name`.
+  // The principal whose certificate_common_name is `common_name`. Answered
+  // from memory while access.db is unchanged, as Verify is.
   absl::StatusOr<v1::Principal> FindByCertificate(absl::string_view common_name);
 
   // Principals ordered by name, after `after_name`, at most `limit`.
@@ -146,6 +148,10 @@ class AccessStore {
   // How many Verify calls were answered from memory, for tests and metrics.
   int64_t verify_cache_hits() const;
 
+  // How many GetPrincipal and FindByCertificate calls were answered from
+  // memory, kept under the same rule as verified tokens.
+  int64_t principal_cache_hits() const;
+
   // Revokes a token by id and returns it. NOT_FOUND for an unknown id;
   // revoking twice keeps the first revocation time.
   absl::StatusOr<TokenInfo> Revoke(absl::string_view token_id, absl::Time now);
@@ -187,6 +193,18 @@ class AccessStore {
   // commits. -1 when it cannot be read, which disables the cache.
   int64_t DataVersion();
 
+  // Reads data_version and, when the file changed since the caches were
+  // filled (or it cannot be read), empties them. Returns the version.
+  // Called with cache_mutex_ held.
+  int64_t SyncCacheLocked();
+
+  // A principal from memory under `key`, or from `load` (kept when it
+  // exists): the identity step looks one up on every call by a certificate
+  // or for a person acted for, on gRPC's own threads, where a read of the
+  // database must not be needed.
+  absl::StatusOr<v1::Principal> CachedPrincipal(
+      const std::string& key, absl::FunctionRef<absl::StatusOr<v1::Principal>()> load);
+
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens page_tokens_;
 
@@ -197,6 +215,9 @@ class AccessStore {
   int64_t cache_version_ = -1;
   std::unordered_map<std::string, std::pair<TokenInfo, v1::Principal>> verified_;
   int64_t cache_hits_ = 0;
+  // Principals by "name:{name}" or "certificate:{common name}", same rule.
+  std::unordered_map<std::string, v1::Principal> principals_;
+  int64_t principal_cache_hits_ = 0;
 };
 
 }  // namespace clinic::auth

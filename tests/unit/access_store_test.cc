@@ -97,6 +97,40 @@ TEST_F(AccessStoreTest, VerifiedTokensAreCachedUntilTheFileChangesFromAnyProcess
             absl::StatusCode::kUnauthenticated);
 }
 
+// The identity step also looks up the principal of a client certificate and
+// the person a service acts for on every such call: kept in memory under the
+// same rule as tokens, so a disabled principal or a changed role counts from
+// the next call, from whichever process it came.
+TEST_F(AccessStoreTest, PrincipalsAreCachedUntilTheFileChangesFromAnyProcess) {
+  const int64_t hits = store_->principal_cache_hits();
+  ASSERT_TRUE(store_->GetPrincipal("staff/jane-doe").ok());
+  ASSERT_TRUE(store_->GetPrincipal("staff/jane-doe").ok());
+  EXPECT_EQ(store_->principal_cache_hits(), hits + 1);
+  // What does not exist is not kept: created elsewhere, it is found next.
+  EXPECT_EQ(store_->GetPrincipal("staff/new-hire").status().code(), absl::StatusCode::kNotFound);
+  auto other = AccessStore::Open(path_);
+  ASSERT_TRUE(other.ok());
+  v1::Principal hire = Principal("staff/new-hire", v1::ROLE_FRONT_DESK, "london-soho");
+  hire.set_certificate_common_name("desk-7.lumen.example");
+  ASSERT_TRUE((*other)->CreatePrincipal(hire, now_).ok());
+  ASSERT_TRUE(store_->GetPrincipal("staff/new-hire").ok());
+  ASSERT_TRUE(store_->FindByCertificate("desk-7.lumen.example").ok());
+  ASSERT_TRUE(store_->FindByCertificate("desk-7.lumen.example").ok());
+  EXPECT_EQ(store_->principal_cache_hits(), hits + 2);
+
+  // Disabled in the other process: both lookups see it at the next call.
+  auto stored = (*other)->GetPrincipal("staff/new-hire");
+  ASSERT_TRUE(stored.ok());
+  stored->set_disabled(true);
+  ASSERT_TRUE((*other)->UpdatePrincipal(*stored, stored->etag(), now_).ok());
+  auto by_name = store_->GetPrincipal("staff/new-hire");
+  ASSERT_TRUE(by_name.ok());
+  EXPECT_TRUE(by_name->disabled());
+  auto by_certificate = store_->FindByCertificate("desk-7.lumen.example");
+  ASSERT_TRUE(by_certificate.ok());
+  EXPECT_TRUE(by_certificate->disabled());
+}
+
 TEST_F(AccessStoreTest, IssuedTokenVerifiesAsItsPrincipalWithRoles) {
   auto issued = store_->Issue("staff/jane-doe", "front desk tablet", absl::ZeroDuration(), now_);
   ASSERT_TRUE(issued.ok()) << issued.status();
