@@ -219,38 +219,22 @@ absl::StatusOr<v1::Principal> AccessStore::DoCreatePrincipal(const v1::Principal
 }
 
 absl::StatusOr<v1::Principal> AccessStore::GetPrincipal(absl::string_view name) {
-  return CachedPrincipal(absl::StrCat("name:", name), [&]() -> absl::StatusOr<v1::Principal> {
-    absl::StatusOr<v1::Principal> found =
-        absl::NotFoundError(absl::StrCat("principal ", Quote(name), " does not exist"));
-    absl::Status status = db_->Read([&](Connection& connection) {
-      SQLite::Statement& select = connection.Prepare(kSelectPrincipalSql);
-      select.bind(1, std::string(name));
-      if (select.executeStep()) found = ReadPrincipal(select);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return found;
-  });
+  return CachedPrincipal(
+      absl::StrCat("name:", name), kSelectPrincipalSql, name,
+      absl::NotFoundError(absl::StrCat("principal ", Quote(name), " does not exist")));
 }
 
 absl::StatusOr<v1::Principal> AccessStore::FindByCertificate(absl::string_view common_name) {
-  return CachedPrincipal(
-      absl::StrCat("certificate:", common_name), [&]() -> absl::StatusOr<v1::Principal> {
-        absl::StatusOr<v1::Principal> found = absl::UnauthenticatedError(
-            absl::StrCat("no principal uses the client certificate ", Quote(common_name)));
-        absl::Status status = db_->Read([&](Connection& connection) {
-          SQLite::Statement& select = connection.Prepare(kSelectByCertificateSql);
-          select.bind(1, std::string(common_name));
-          if (select.executeStep()) found = ReadPrincipal(select);
-          return absl::OkStatus();
-        });
-        if (!status.ok()) return status;
-        return found;
-      });
+  return CachedPrincipal(absl::StrCat("certificate:", common_name), kSelectByCertificateSql,
+                         common_name,
+                         absl::UnauthenticatedError(absl::StrCat(
+                             "no principal uses the client certificate ", Quote(common_name))));
 }
 
-absl::StatusOr<v1::Principal> AccessStore::CachedPrincipal(
-    const std::string& key, absl::FunctionRef<absl::StatusOr<v1::Principal>()> load) {
+absl::StatusOr<v1::Principal> AccessStore::CachedPrincipal(const std::string& key,
+                                                           const char* select_sql,
+                                                           absl::string_view value,
+                                                           absl::Status absent) {
   int64_t version = -1;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -261,7 +245,14 @@ absl::StatusOr<v1::Principal> AccessStore::CachedPrincipal(
       return it->second;
     }
   }
-  absl::StatusOr<v1::Principal> loaded = load();
+  absl::StatusOr<v1::Principal> loaded = std::move(absent);
+  absl::Status status = db_->Read([&](Connection& connection) {
+    SQLite::Statement& select = connection.Prepare(select_sql);
+    select.bind(1, std::string(value));
+    if (select.executeStep()) loaded = ReadPrincipal(select);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
   // Only what exists is kept: a principal created next commits, which drops
   // the cache anyway.
   if (!loaded.ok()) return loaded;

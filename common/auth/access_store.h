@@ -14,7 +14,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -198,12 +197,13 @@ class AccessStore {
   // Called with cache_mutex_ held.
   int64_t SyncCacheLocked();
 
-  // A principal from memory under `key`, or from `load` (kept when it
-  // exists): the identity step looks one up on every call by a certificate
-  // or for a person acted for, on gRPC's own threads, where a read of the
-  // database must not be needed.
-  absl::StatusOr<v1::Principal> CachedPrincipal(
-      const std::string& key, absl::FunctionRef<absl::StatusOr<v1::Principal>()> load);
+  // A principal from memory under `key`, or the row `select_sql` finds for
+  // `value` (kept when it exists; `absent` when there is none): the identity
+  // step looks one up on every call by a certificate or for a person acted
+  // for, on gRPC's own threads, where a read of the database must not be
+  // needed.
+  absl::StatusOr<v1::Principal> CachedPrincipal(const std::string& key, const char* select_sql,
+                                                absl::string_view value, absl::Status absent);
 
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens page_tokens_;
