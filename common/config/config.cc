@@ -39,6 +39,8 @@ constexpr int kDefaultMaxConcurrentStreams = 100;
 constexpr int kDefaultPluginLoadTimeoutMs = 5000;
 constexpr int kDefaultExpiryWarningDays = 30;
 constexpr int kDefaultUpstreamDeadlineMs = 5000;
+constexpr int kDefaultFirstRetryMs = 1000;
+constexpr int kDefaultMaxRetryMs = 300000;
 
 // A config is a page of text; anything far larger is the wrong file (or a
 // device such as /dev/zero) and is refused before it fills memory.
@@ -493,8 +495,18 @@ void ApplyDefaults(v1::ServerConfig& config) {
     security.set_audit_database(absl::StrCat(config.data_dir(), "/audit.db"));
   }
 
-  v1::Upstream& client_records = *config.mutable_upstreams()->mutable_client_records();
-  if (client_records.deadline_ms() == 0) client_records.set_deadline_ms(kDefaultUpstreamDeadlineMs);
+  v1::Upstreams& upstreams = *config.mutable_upstreams();
+  for (v1::Upstream* upstream :
+       {upstreams.mutable_client_records(), upstreams.mutable_screening(),
+        upstreams.mutable_inventory(), upstreams.mutable_billing()}) {
+    if (upstream->deadline_ms() == 0) upstream->set_deadline_ms(kDefaultUpstreamDeadlineMs);
+  }
+
+  v1::DeliverySettings& delivery = *config.mutable_delivery();
+  if (delivery.first_retry_ms() == 0) delivery.set_first_retry_ms(kDefaultFirstRetryMs);
+  if (delivery.max_retry_ms() == 0) {
+    delivery.set_max_retry_ms(std::max(kDefaultMaxRetryMs, delivery.first_retry_ms()));
+  }
 
   v1::InventorySettings& inventory = *config.mutable_inventory();
   if (inventory.expiry_warning_days() == 0) {
@@ -571,6 +583,21 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
                    "needs tls.client_ca_file, the CA that signs client certificates"});
   }
   ValidateUpstream(out, "upstreams.client_records", config.upstreams().client_records());
+  ValidateUpstream(out, "upstreams.screening", config.upstreams().screening());
+  ValidateUpstream(out, "upstreams.inventory", config.upstreams().inventory());
+  ValidateUpstream(out, "upstreams.billing", config.upstreams().billing());
+  const v1::DeliverySettings& delivery = config.delivery();
+  CheckRangeOrDefault(out, "delivery.first_retry_ms", delivery.first_retry_ms(), 10, 600000,
+                      "milliseconds", kDefaultFirstRetryMs);
+  CheckRangeOrDefault(out, "delivery.max_retry_ms", delivery.max_retry_ms(), 10, 3600000,
+                      "milliseconds", kDefaultMaxRetryMs);
+  if (delivery.first_retry_ms() > 0 && delivery.max_retry_ms() > 0 &&
+      delivery.max_retry_ms() < delivery.first_retry_ms()) {
+    out.push_back({"delivery.max_retry_ms",
+                   absl::StrCat(delivery.max_retry_ms(), " is below delivery.first_retry_ms (",
+                                delivery.first_retry_ms(), "); the longest wait cannot be shorter "
+                                "than the first")});
+  }
   CheckRangeOrDefault(out, "inventory.expiry_warning_days",
                       config.inventory().expiry_warning_days(), 1, 365, "days",
                       kDefaultExpiryWarningDays);

@@ -65,12 +65,17 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Upstream::channel() const {
 }
 
 void Upstream::Prepare(grpc::ClientContext& context, const Call& call) const {
+  Prepare(context, call.principal(), call.request_id());
+}
+
+void Upstream::Prepare(grpc::ClientContext& context, absl::string_view acting_for,
+                       absl::string_view request_id) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
   context.AddMetadata(
       "authorization",
       absl::StrCat("Bearer ", target_.empty() ? owner_->identity_.secret() : token_));
-  context.AddMetadata(kOnBehalfOfKey, call.principal());
-  context.AddMetadata(kRequestIdKey, call.request_id());
+  context.AddMetadata(kOnBehalfOfKey, std::string(acting_for));
+  if (!request_id.empty()) context.AddMetadata(kRequestIdKey, std::string(request_id));
 }
 
 absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Open(
@@ -86,6 +91,9 @@ absl::StatusOr<const Upstream*> Upstreams::Get(absl::string_view config_field,
                                                absl::string_view service) {
   const clinic::config::v1::Upstream* config = nullptr;
   if (config_field == "client_records") config = &config_.client_records();
+  if (config_field == "screening") config = &config_.screening();
+  if (config_field == "inventory") config = &config_.inventory();
+  if (config_field == "billing") config = &config_.billing();
   if (config == nullptr) {
     return absl::InternalError(absl::StrCat("no upstream is configured as ", config_field));
   }
@@ -147,10 +155,14 @@ absl::Status UpstreamError(const Upstream& upstream, absl::string_view doing,
       absl::StrCat(doing, ": ", upstream.service(), " answered ", GrpcCodeName(status.error_code()),
                    ": ", Truncate(status.error_message(), 300));
   switch (status.error_code()) {
+    case grpc::StatusCode::FAILED_PRECONDITION: {
+      absl::Status refused(absl::StatusCode::kFailedPrecondition, message);
+      const std::string reason = GetReason(FromGrpcStatus(status));
+      return reason.empty() ? refused : WithReason(refused, reason, upstream.service());
+    }
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()), message);
     default:

@@ -72,6 +72,16 @@ class Upstream {
   // for one call made while serving `call`.
   void Prepare(grpc::ClientContext& context, const Call& call) const;
 
+  // The same for a call made on a person's behalf outside any call being
+  // served (an outbox delivery): `acting_for` is the person, `request_id`
+  // the x-request-id the trails follow.
+  void Prepare(grpc::ClientContext& context, absl::string_view acting_for,
+               absl::string_view request_id) const;
+
+  // What to prefix to a config error about this upstream, e.g.
+  // "upstreams.billing".
+  std::string config_path() const { return "upstreams." + config_field_; }
+
  private:
   friend class Upstreams;
   std::string service_;
@@ -93,7 +103,8 @@ class Upstreams {
   static absl::StatusOr<std::unique_ptr<Upstreams>> Open(
       const clinic::config::v1::Upstreams& config);
 
-  // The upstream configured in `config_field` (e.g. "client_records") for
+  // The upstream configured in `config_field` ("client_records",
+  // "screening", "inventory" or "billing") for
   // the service `service` (its full name). Remembered, so CheckHosted can
   // refuse a process that would call an in-process service it does not
   // host.
@@ -122,9 +133,11 @@ class Upstreams {
 // The status a service answers with when an upstream call failed: the
 // called service's refusals keep their code (NOT_FOUND for an unknown client,
 // PERMISSION_DENIED when the person may not read it), with the message
-// prefixed by what was being done; transport failures (UNAVAILABLE,
-// DEADLINE_EXCEEDED, a refused service identity) become UNAVAILABLE naming
-// the service, because the caller can retry and did nothing wrong.
+// prefixed by what was being done, and a FAILED_PRECONDITION keeps its
+// reason (ErrorInfo), so a caller can tell why without reading the message;
+// transport failures (UNAVAILABLE, DEADLINE_EXCEEDED, a refused service
+// identity) become UNAVAILABLE naming the service, because the caller can
+// retry and did nothing wrong.
 absl::Status UpstreamError(const Upstream& upstream, absl::string_view doing,
                            const grpc::Status& status);
 

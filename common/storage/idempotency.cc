@@ -115,4 +115,28 @@ absl::Status WriteOnce(Database& database, absl::string_view method, absl::strin
   });
 }
 
+std::string DerivedRequestId(absl::string_view caller, absl::string_view request_id,
+                             absl::string_view step) {
+  // Lengths first, so no two (caller, id, step) triples hash the same text.
+  const std::string digest = Sha256Hex(absl::StrCat(caller.size(), ":", caller, request_id.size(),
+                                                    ":", request_id, step));
+  return absl::StrCat(step, "-", digest.substr(0, 32));
+}
+
+absl::StatusOr<bool> DoneBefore(Database& database, absl::string_view method,
+                                absl::string_view caller, absl::string_view request_id,
+                                const google::protobuf::Message& request,
+                                google::protobuf::Message* response) {
+  const IdempotentCall call(method, caller, request_id, request);
+  bool done = false;
+  absl::Status status = database.Read([&](Connection& connection) -> absl::Status {
+    absl::StatusOr<bool> replayed = call.Replay(connection, response);
+    if (!replayed.ok()) return replayed.status();
+    done = *replayed;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return done;
+}
+
 }  // namespace clinic::storage

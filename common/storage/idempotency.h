@@ -54,6 +54,22 @@ absl::Status ValidateRequestId(absl::string_view request_id, bool required);
 // so a handler's one answer names every bad field of the request.
 void CheckRequestId(absl::string_view request_id, std::vector<FieldViolation>& out);
 
+// The request id a service sends with the call it makes to another for
+// `step` (e.g. "consume", "charge") of the request `caller` sent with
+// `request_id`: the same every time that request is retried, so the other
+// service's own idempotency makes the whole chain happen once. Shaped as
+// ValidateRequestId wants: "{step}-" and 32 hex digits of SHA-256.
+std::string DerivedRequestId(absl::string_view caller, absl::string_view request_id,
+                             absl::string_view step);
+
+// Whether this exact request was done before, with `response` filled in
+// when it was; a read, for a handler that must know before it calls other
+// services. Same rules as IdempotentCall::Replay.
+absl::StatusOr<bool> DoneBefore(Database& database, absl::string_view method,
+                                absl::string_view caller, absl::string_view request_id,
+                                const google::protobuf::Message& request,
+                                google::protobuf::Message* response);
+
 class IdempotentCall {
  public:
   // `method` (e.g. "clinic.v1.ClientRecords/CreateClient") and `caller`

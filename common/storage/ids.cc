@@ -2,12 +2,14 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
 
 #include "absl/time/clock.h"
+#include "common/core/hash.h"
 
 namespace clinic::storage {
 namespace {
@@ -33,6 +35,8 @@ bool Increment(std::array<uint8_t, 10>& bytes) {
   return false;
 }
 
+std::string Encode(uint64_t ms, const std::array<uint8_t, 10>& random);
+
 std::string NewIdAt(absl::Time now) {
   uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(now));
   std::array<uint8_t, 10> random{};
@@ -54,7 +58,11 @@ std::string NewIdAt(absl::Time now) {
     state.last_ms = ms;
     state.last_random = random;
   }
-  // 128 bits: 48 of time, 80 of randomness, written as 26 base32 digits.
+  return Encode(ms, random);
+}
+
+// 128 bits: 48 of time, 80 of randomness, written as 26 base32 digits.
+std::string Encode(uint64_t ms, const std::array<uint8_t, 10>& random) {
   std::array<uint8_t, 16> bytes{};
   for (int i = 0; i < 6; ++i)
     bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
@@ -79,6 +87,14 @@ std::string NewIdAt(absl::Time now) {
 }  // namespace
 
 std::string NewId() { return NewIdAt(absl::Now()); }
+
+std::string DerivedId(absl::Time at, absl::string_view seed) {
+  const int64_t ms = std::max<int64_t>(0, absl::ToUnixMillis(at));
+  const std::string digest = Sha256(seed);
+  std::array<uint8_t, 10> bits{};
+  std::memcpy(bits.data(), digest.data(), bits.size());
+  return Encode(static_cast<uint64_t>(ms) & ((uint64_t{1} << 48) - 1), bits);
+}
 
 absl::optional<absl::Time> IdTime(absl::string_view id) {
   if (!IsWellFormedId(id)) return absl::nullopt;

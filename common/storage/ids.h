@@ -17,6 +17,14 @@ namespace clinic::storage {
 // A new id, greater than every id this process made before.
 std::string NewId();
 
+// An id of the same shape made from `at` and `seed` alone, so a retried
+// request that must name the same new record every time (the treatment flow
+// names its record to Inventory before writing it) derives the same id. The
+// 80 low bits are the first bits of SHA-256(seed): ids from different seeds
+// collide no more often than random ones. Not ordered against NewId's ids of
+// the same millisecond.
+std::string DerivedId(absl::Time at, absl::string_view seed);
+
 // When the id was made (millisecond precision), or nullopt when `id` is not
 // well formed. Useful when reading logs and rows by hand.
 absl::optional<absl::Time> IdTime(absl::string_view id);

@@ -1,5 +1,6 @@
 // The chart RPCs of ClientRecords: medical history, consents and treatment
-// records. See client_records_service.h.
+// records (CreateTreatmentRecord, the treatment flow, is in
+// treatment_service.cc). See client_records_service.h.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -143,69 +144,6 @@ absl::Status ClientRecordsService::ListConsents(const server::Call& /*call*/,
       store_->ListConsents(parent->id("client_id"), request);
   if (listed.ok()) response = std::move(*listed);
   return listed.status();
-}
-
-absl::Status ClientRecordsService::CreateTreatmentRecord(
-    const server::Call& call, const v1::CreateTreatmentRecordRequest& request,
-    v1::TreatmentRecord& response) {
-  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
-  if (!parent.ok()) return parent.status();
-  const std::string& client_id = parent->id("client_id");
-  const absl::Time now = absl::Now();
-  const v1::TreatmentRecord& in = request.treatment_record();
-  // The definition is read once; the snapshot keeps it stable while checked.
-  const auto catalog = plugins_.Current();
-  const v1::TreatmentType* type =
-      in.treatment_type_id().empty() ? nullptr : catalog->Find(in.treatment_type_id());
-  std::vector<FieldViolation> violations;
-  if (in.treatment_type_id().empty()) {
-    violations.push_back({"treatment_record.treatment_type_id", "is required"});
-  } else if (type == nullptr) {
-    violations.push_back(
-        {"treatment_record.treatment_type_id",
-         absl::StrCat("treatment type '", in.treatment_type_id(), "' is not loaded")});
-  }
-  sites_.CheckSite(in.site_id(), "treatment_record.site_id", /*required=*/true, violations);
-  ValidateText(in.practitioner(), "treatment_record.practitioner", true, 200, violations);
-  CheckEventTime(in.perform_time(), in.has_perform_time(), /*required=*/true, now,
-                 "treatment_record.perform_time", violations);
-  if (type != nullptr) {
-    ValidateTreatedAreas(type->definition(), in.areas(), "treatment_record.areas", violations);
-    ValidateConsumableUses(type->definition(), in.consumables(), in.areas(),
-                           "treatment_record.consumables", violations);
-  }
-  // The single cartridge is how records charted before consumables read;
-  // taking it now would chart a cartridge without its product and lot.
-  if (in.has_cartridge()) {
-    std::vector<absl::string_view> set;
-    if (!in.cartridge().product().empty()) set.push_back("product");
-    if (!in.cartridge().lot_number().empty()) set.push_back("lot_number");
-    if (!in.cartridge().requirement_id().empty()) set.push_back("requirement_id");
-    violations.push_back(
-        {"treatment_record.cartridge",
-         absl::StrCat(
-             "is only on records charted before consumables existed",
-             set.empty() ? "" : absl::StrCat(" (this one sets ", absl::StrJoin(set, ", "), ")"),
-             "; list the cartridge in consumables, with the product and lot Inventory "
-             "allocated")});
-  }
-  ValidateText(in.screening(), "treatment_record.screening", false, 200, violations);
-  ValidateText(in.notes(), "treatment_record.notes", false, 10000, violations);
-  ValidateAdverseEvents(in.adverse_events(), now, "treatment_record.adverse_events", violations);
-  AddRequestId(request.request_id(), violations);
-  if (absl::Status s = Violations(violations); !s.ok()) return s;
-
-  const std::string record_id = storage::NewId();
-  v1::TreatmentRecord record = in;
-  record.set_name(kTreatmentRecordName.Format(client_id, record_id));
-  record.set_definition_version(type->definition().version());
-  record.clear_addenda();
-  record.set_recorded_by(call.principal());
-  *record.mutable_create_time() = ToTimestamp(now);
-  absl::StatusOr<v1::TreatmentRecord> stored =
-      store_->CreateTreatmentRecord(request, call.request_scope(), client_id, record_id, record);
-  if (stored.ok()) response = std::move(*stored);
-  return stored.status();
 }
 
 absl::Status ClientRecordsService::GetTreatmentRecord(const server::Call& /*call*/,

@@ -16,6 +16,10 @@ using storage::kTreatmentRecordName;
 inline constexpr ResourcePattern kConsentName("clients/{client_id}/consents/{id}",
                                               storage::IsWellFormedId);
 
+// The outbox kind of a treatment's charge for Billing; its subject is the
+// treatment record's name.
+inline constexpr char kChargeOutboxKind[] = "charge_treatment";
+
 }  // namespace clinic::client_records
 
 #endif  // CLINIC_SERVICES_CLIENT_RECORDS_CLIENT_RECORDS_NAMES_H_

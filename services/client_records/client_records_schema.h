@@ -9,6 +9,7 @@
 
 #include "common/storage/idempotency.h"
 #include "common/storage/migrations.h"
+#include "common/storage/outbox.h"
 #include "common/storage/page_tokens.h"
 
 namespace clinic::client_records {
@@ -174,6 +175,11 @@ inline constexpr char kNoLotIndex[] = R"sql(
 DROP INDEX treatment_records_by_lot;
 )sql";
 
+// Version 8: the outbox of the treatment flow. A treatment's charge for
+// Billing is written in the same transaction as its record and delivered
+// afterwards (docs/treatment-flow.md); records charted before have none.
+// From common/storage, so every store with an outbox has the same table.
+
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
   // The shared tables every store has, from common/storage, as version 1
   // shipped them.
@@ -187,6 +193,7 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
       {5, "folded name keys for duplicates and search", kNameKeysSchema},
       {6, "request ids scoped by caller", kRequestLogByCaller},
       {7, "no lookup of treatment records by lot", kNoLotIndex},
+      {8, "the outbox of charges for Billing", storage::kOutboxSchema},
   };
   return *migrations;
 }

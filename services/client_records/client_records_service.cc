@@ -5,6 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "clinic/v1/billing.grpc.pb.h"
+#include "clinic/v1/inventory.grpc.pb.h"
+#include "clinic/v1/screening.grpc.pb.h"
 #include "common/core/phone.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
@@ -100,12 +103,21 @@ void NormalizeContacts(v1::Client& client, const v1::Client* stored, const confi
 }  // namespace
 
 ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> store,
-                                           config::Sites sites, plugins::PluginHost& plugins)
+                                           config::Sites sites, plugins::PluginHost& plugins,
+                                           const server::Upstream& screening,
+                                           const server::Upstream& inventory,
+                                           const server::Upstream& billing,
+                                           storage::OutboxWorker::Retry retry)
     : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
       chain_country_(sites_.SingleCountry()),
-      plugins_(plugins) {
+      plugins_(plugins),
+      screening_(screening),
+      inventory_(inventory),
+      billing_(billing) {
+  store_->StartChargeDelivery(
+      [this](const storage::OutboxEntry& entry) { return DeliverCharge(entry); }, retry);
   Handle("CreateClient", &ClientRecordsService::CreateClient);
   Handle("GetClient", &ClientRecordsService::GetClient);
   Handle("UpdateClient", &ClientRecordsService::UpdateClient);
@@ -327,8 +339,26 @@ server::ServiceFactory ClientRecordsFactory() {
                                                        "\" is not a country with phone numbers"));
       }
     }
+    absl::StatusOr<const server::Upstream*> screening =
+        context.upstreams.Get("screening", v1::Screening::service_full_name());
+    if (!screening.ok()) return screening.status();
+    absl::StatusOr<const server::Upstream*> inventory =
+        context.upstreams.Get("inventory", v1::Inventory::service_full_name());
+    if (!inventory.ok()) return inventory.status();
+    absl::StatusOr<const server::Upstream*> billing =
+        context.upstreams.Get("billing", v1::Billing::service_full_name());
+    if (!billing.ok()) return billing.status();
+    storage::OutboxWorker::Retry retry;
+    // Zero (a config that skipped the defaults) keeps Retry's own.
+    if (context.config.delivery().first_retry_ms() > 0) {
+      retry.first = absl::Milliseconds(context.config.delivery().first_retry_ms());
+    }
+    if (context.config.delivery().max_retry_ms() > 0) {
+      retry.max = absl::Milliseconds(context.config.delivery().max_retry_ms());
+    }
     return std::make_unique<ClientRecordsService>(std::move(*store), config::Sites(context.config),
-                                                  context.plugin_host);
+                                                  context.plugin_host, **screening, **inventory,
+                                                  **billing, retry);
   };
 }
 

@@ -10,10 +10,14 @@
 
 #include "absl/time/time.h"
 #include "clinic/v1/clients.grpc.pb.h"
+#include "clinic/v1/inventory.pb.h"
+#include "clinic/v1/screening.pb.h"
 #include "common/config/sites.h"
 #include "common/plugins/plugin_host.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
+#include "common/server/upstream.h"
+#include "common/storage/outbox_worker.h"
 #include "services/client_records/client_records_store.h"
 
 namespace clinic::client_records {
@@ -23,9 +27,13 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
   // `sites` are the chain's sites, with the country (ISO 3166-1 alpha-2)
   // in which phone numbers typed in national format are read; a site
   // without one accepts only numbers with a country code. `plugins`
-  // provides treatment types.
+  // provides treatment types. The treatment flow calls `screening`
+  // (eligibility) and `inventory` (consumption) while recording a
+  // treatment, and delivers charges to `billing`, retrying as `retry` says.
   ClientRecordsService(std::unique_ptr<ClientRecordsStore> store, config::Sites sites,
-                       plugins::PluginHost& plugins);
+                       plugins::PluginHost& plugins, const server::Upstream& screening,
+                       const server::Upstream& inventory, const server::Upstream& billing,
+                       storage::OutboxWorker::Retry retry);
 
  private:
   // The RPCs, one handler each (registered in the constructor). Client RPCs
@@ -72,6 +80,22 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
                                           const v1::AddTreatmentRecordAddendumRequest& request,
                                           v1::TreatmentRecord& response);
 
+  // treatment_service.cc: the steps of CreateTreatmentRecord, each
+  // FAILED_PRECONDITION with its reason when it refuses.
+  absl::StatusOr<v1::Eligibility> CheckEligibility(const server::Call& call,
+                                                   const std::string& client_id,
+                                                   const v1::TreatmentRecord& record);
+  absl::Status CheckConsent(const std::string& client_id, const v1::TreatmentRecord& record);
+  absl::Status CheckInterval(const server::Call& call, const std::string& client_id,
+                             const v1::TreatmentDefinition& definition,
+                             const v1::TreatmentRecord& record);
+  absl::StatusOr<v1::TreatmentConsumption> Consume(const server::Call& call,
+                                                   const std::string& client_id,
+                                                   const std::string& record_name,
+                                                   const v1::CreateTreatmentRecordRequest& request);
+  // Sends one charge to Billing (the outbox worker's delivery).
+  storage::DeliveryOutcome DeliverCharge(const storage::OutboxEntry& entry) const;
+
   std::unique_ptr<ClientRecordsStore> store_;
   config::Sites sites_;
   // The country every site is in, for searches by a phone typed in national
@@ -79,6 +103,9 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
   // countries or any lacks one.
   std::string chain_country_;
   plugins::PluginHost& plugins_;
+  const server::Upstream& screening_;
+  const server::Upstream& inventory_;
+  const server::Upstream& billing_;
   // Name searches run here, apart from every other call: one that matches
   // a large share of a big chain takes the processor for a long while (see
   // docs/performance.md), and on the kit's pool a burst of them left no

@@ -10,10 +10,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "clinic/v1/clients.pb.h"
+#include "common/storage/outbox.h"
+#include "common/storage/outbox_worker.h"
 #include "common/storage/paging.h"
 
 namespace clinic::client_records {
@@ -84,12 +88,42 @@ class ClientRecordsStore {
   virtual absl::StatusOr<v1::ListConsentsResponse> ListConsents(
       const std::string& client_id, const v1::ListConsentsRequest& request) = 0;
 
+  // The record this exact request created before, when it did (a retry),
+  // with its charge's state; INVALID_ARGUMENT naming request_id when the id
+  // was used for another request. A read: the treatment flow asks before it
+  // calls other services.
+  virtual absl::StatusOr<absl::optional<v1::TreatmentRecord>> FindCreatedRecord(
+      const v1::CreateTreatmentRecordRequest& request, const std::string& caller) = 0;
+
+  // What decides whether a client has consented to a treatment type.
+  struct ConsentOnFile {
+    // The newest active consent to the type, if any.
+    absl::optional<v1::Consent> active;
+    // Else the newest withdrawn one, to say when it was withdrawn.
+    absl::optional<v1::Consent> withdrawn;
+  };
+  virtual absl::StatusOr<ConsentOnFile> FindConsent(const std::string& client_id,
+                                                    const std::string& treatment_type_id) = 0;
+
+  // The client's records of the treatment type performed from `from` to
+  // `to` (inclusive), for the course interval check; at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::TreatmentRecord>> SessionsBetween(
+      const std::string& client_id, const std::string& treatment_type_id, absl::Time from,
+      absl::Time to, int limit) = 0;
+
   // Stores a treatment record (name, author, times and definition version
-  // already set). Records are append-only.
+  // already set) and, in the same transaction, `charge` for the outbox
+  // (its subject the record's name). Records are append-only.
   virtual absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
       const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
       const std::string& client_id, const std::string& record_id,
-      const v1::TreatmentRecord& record) = 0;
+      const v1::TreatmentRecord& record, const storage::OutboxEntry& charge) = 0;
+
+  // Starts delivering the charges written with records, one at a time
+  // through `deliver`, retrying as `retry` says; those a previous run left
+  // undelivered first. Call once.
+  virtual void StartChargeDelivery(storage::OutboxWorker::Deliver deliver,
+                                   storage::OutboxWorker::Retry retry) = 0;
 
   virtual absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
                                                                  const std::string& record_id) = 0;

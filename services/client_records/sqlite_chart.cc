@@ -22,7 +22,6 @@ using storage::Connection;
 constexpr char kUpdateHistoryMethod[] = "clinic.v1.ClientRecords/UpdateMedicalHistory";
 constexpr char kRecordConsentMethod[] = "clinic.v1.ClientRecords/RecordConsent";
 constexpr char kWithdrawConsentMethod[] = "clinic.v1.ClientRecords/WithdrawConsent";
-constexpr char kCreateRecordMethod[] = "clinic.v1.ClientRecords/CreateTreatmentRecord";
 constexpr char kAddAddendumMethod[] = "clinic.v1.ClientRecords/AddTreatmentRecordAddendum";
 
 constexpr char kLatestHistorySql[] =
@@ -45,9 +44,6 @@ constexpr char kListConsentsSql[] =
     "SELECT data, consent_id FROM consents WHERE client_id = ? AND consent_id < ? "
     "ORDER BY consent_id DESC LIMIT ?";
 
-constexpr char kInsertRecordSql[] =
-    "INSERT INTO treatment_records (record_id, client_id, treatment_type_id, site_id, lot_number, "
-    "perform_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr char kSelectRecordSql[] =
     "SELECT data FROM treatment_records WHERE record_id = ? AND client_id = ?";
 constexpr char kSelectAddendaSql[] =
@@ -99,6 +95,7 @@ absl::StatusOr<v1::TreatmentRecord> LoadRecord(Connection& connection, const std
       return s;
     }
   }
+  if (absl::Status s = FillCharge(connection, record); !s.ok()) return s;
   return record;
 }
 
@@ -279,33 +276,6 @@ absl::StatusOr<v1::ListConsentsResponse> SqliteClientRecordsStore::ListConsents(
   });
   if (!status.ok()) return status;
   return response;
-}
-
-absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::CreateTreatmentRecord(
-    const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
-    const std::string& client_id, const std::string& record_id, const v1::TreatmentRecord& record) {
-  v1::TreatmentRecord stored;
-  absl::Status status = storage::WriteOnce(
-      *db_, kCreateRecordMethod, caller, request.request_id(), request, &stored,
-      [&](Connection& connection) -> absl::Status {
-        if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
-        SQLite::Statement& insert = connection.Prepare(kInsertRecordSql);
-        insert.bind(1, record_id);
-        insert.bind(2, client_id);
-        insert.bind(3, record.treatment_type_id());
-        insert.bind(4, record.site_id());
-        // The lot of the one cartridge records charted before consumables
-        // name; new records leave it empty. Lots are traced by Inventory
-        // (docs/decisions/0012-recall-trace-owner.md), not from this column.
-        insert.bind(5, record.cartridge().lot_number());
-        insert.bind(6, static_cast<int64_t>(TimestampToUnixMillis(record.perform_time())));
-        storage::BindBlob(insert, 7, record.SerializeAsString());
-        insert.exec();
-        stored = record;
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
-  return stored;
 }
 
 absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::GetTreatmentRecord(

@@ -61,10 +61,19 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
                                               absl::Time now) override;
   absl::StatusOr<v1::ListConsentsResponse> ListConsents(
       const std::string& client_id, const v1::ListConsentsRequest& request) override;
+  absl::StatusOr<absl::optional<v1::TreatmentRecord>> FindCreatedRecord(
+      const v1::CreateTreatmentRecordRequest& request, const std::string& caller) override;
+  absl::StatusOr<ConsentOnFile> FindConsent(const std::string& client_id,
+                                            const std::string& treatment_type_id) override;
+  absl::StatusOr<std::vector<v1::TreatmentRecord>> SessionsBetween(
+      const std::string& client_id, const std::string& treatment_type_id, absl::Time from,
+      absl::Time to, int limit) override;
   absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
       const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
       const std::string& client_id, const std::string& record_id,
-      const v1::TreatmentRecord& record) override;
+      const v1::TreatmentRecord& record, const storage::OutboxEntry& charge) override;
+  void StartChargeDelivery(storage::OutboxWorker::Deliver deliver,
+                           storage::OutboxWorker::Retry retry) override;
   absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
                                                          const std::string& record_id) override;
   absl::StatusOr<v1::ListTreatmentRecordsResponse> ListTreatmentRecords(
@@ -78,6 +87,8 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens tokens_;
   size_t page_budget_bytes_;
+  // Last, so it stops before the database closes.
+  std::unique_ptr<storage::OutboxWorker> charges_;
 };
 
 // Helpers shared by the two halves.
@@ -87,6 +98,10 @@ absl::Status NotFound(absl::string_view resource_name);
 
 // Whether the client exists, inside a transaction.
 bool ClientExists(storage::Connection& connection, const std::string& client_id);
+
+// Sets record.charge from the outbox entry of its charge, if it has one
+// (sqlite_treatments.cc).
+absl::Status FillCharge(storage::Connection& connection, v1::TreatmentRecord& record);
 
 using storage::ParseStored;
 

@@ -21,7 +21,6 @@
 namespace clinic::client_records {
 namespace {
 
-constexpr size_t kMaxLotNumberChars = 64;
 
 // A requirement of the definition a consumable use can name: a cartridge or
 // another consumable.
@@ -49,25 +48,6 @@ absl::optional<ResourceName> ParseName(const ResourcePattern& pattern, absl::str
     out.push_back(std::move(violation));
   }
   return absl::nullopt;
-}
-
-// A lot number as printed on the box: 1 to 64 printable ASCII characters.
-void CheckLotNumber(const std::string& lot, const std::string& field,
-                    std::vector<FieldViolation>& out) {
-  if (absl::StripAsciiWhitespace(lot).empty()) {
-    out.push_back({field, "is required: the lot number as printed on the box"});
-    return;
-  }
-  bool printable = true;
-  for (char c : lot) printable = printable && c >= ' ' && c <= '~';
-  if (!printable) {
-    out.push_back({field, absl::StrCat(Quote(lot, kQuotedChars, '"'),
-                                       " is not a lot number: it must be printable ASCII "
-                                       "characters, as printed on the box")});
-  } else if (lot.size() > kMaxLotNumberChars) {
-    out.push_back({field, absl::StrCat("is ", lot.size(), " characters long; at most ",
-                                       kMaxLotNumberChars, " are allowed")});
-  }
 }
 
 // The areas of the record one consumable use was used on: its area_ids, each
@@ -202,8 +182,8 @@ void ValidateConsumableUses(const v1::TreatmentDefinition& definition,
   const std::string list(field);
   if (uses.empty()) {
     out.push_back({list,
-                   "at least one is required: the cartridge used, with the product and lot "
-                   "Inventory allocated"});
+                   "at least one is required: the cartridge used, by its requirement of the "
+                   "definition (and optionally the lot scanned)"});
     return;
   }
   if (uses.size() > kMaxConsumableUses) {
@@ -264,40 +244,32 @@ void ValidateConsumableUses(const v1::TreatmentDefinition& definition,
     }
     every_requirement_known = every_requirement_known && requirement != nullptr;
 
+    // Optional: any product that fits the requirement is taken when empty.
     const absl::optional<ResourceName> product =
-        ParseName(storage::kProductName, use.product(), Child(path, "product"), out);
+        use.product().empty()
+            ? absl::nullopt
+            : ParseName(storage::kProductName, use.product(), Child(path, "product"), out);
     absl::optional<ResourceName> lot;
     const std::string lot_field = Child(path, "lot");
-    if (use.lot().empty()) {
-      if (requirement != nullptr && requirement->lot_required()) {
-        out.push_back(
-            {lot_field,
-             requirement->cartridge != nullptr
-                 ? std::string("is required: every cartridge must be traceable to its lot")
-                 : absl::StrCat("is required: '", requirement->id(), "' of ", type,
-                                " must be traceable to its lot (lot_required)")});
-      }
-      if (!use.lot_number().empty()) {
-        out.push_back({Child(path, "lot_number"),
-                       "is set without lot: name the lot it is printed on too, "
-                       "\"products/{product_id}/lots/{lot_id}\""});
-      }
-    } else {
+    // Inventory fills in the lot number from the lot it consumes.
+    if (!use.lot_number().empty()) {
+      out.push_back({Child(path, "lot_number"),
+                     "is output only: Inventory fills it in from the lot it consumes; name the "
+                     "lot scanned in lot, \"products/{product_id}/lots/{lot_id}\""});
+    }
+    if (!use.lot().empty()) {
       lot = ParseName(storage::kLotName, use.lot(), lot_field, out);
       if (lot.has_value() && product.has_value() &&
           lot->id("product_id") != product->id("product_id")) {
         out.push_back(
             {lot_field, absl::StrCat("is a lot of another product than ", use.product())});
       }
-      CheckLotNumber(use.lot_number(), Child(path, "lot_number"), out);
     }
 
-    if (use.quantity() == 0) {
-      out.push_back({Child(path, "quantity"), absl::StrCat("is required: the units used, 1 to ",
-                                                           kMaxConsumableUseQuantity)});
-    } else if (use.quantity() < 1 || use.quantity() > kMaxConsumableUseQuantity) {
-      out.push_back({Child(path, "quantity"), absl::StrCat(use.quantity(), " is outside 1 to ",
-                                                           kMaxConsumableUseQuantity, " units")});
+    if (use.quantity() < 0 || use.quantity() > kMaxConsumableUseQuantity) {
+      out.push_back({Child(path, "quantity"),
+                     absl::StrCat(use.quantity(), " is outside 1 to ", kMaxConsumableUseQuantity,
+                                  " units (or 0 for the requirement's quantity per session)")});
     }
 
     const std::vector<std::string> used_on =

@@ -32,15 +32,15 @@ inline constexpr int kMaxConsumableUses = 20;
 // Most units of one product one entry may record.
 inline constexpr int kMaxConsumableUseQuantity = 100;
 
-// What a session used up (TreatmentRecord.consumables), against the
-// definition it is charted with and the record's treated `areas`: 1 to
-// kMaxConsumableUses entries (past that only the count is reported), at
-// least one of them for a cartridge requirement. Each entry: requirement_id
-// a cartridge or consumable of the definition; product a product name
-// ("products/{product_id}"); a lot ("products/{product_id}/lots/{lot_id}")
-// of that product, with its printed lot_number (1 to 64 printable ASCII
-// characters), required for cartridges and lot_required consumables;
-// quantity 1 to kMaxConsumableUseQuantity; area_ids each one of the record's
+// What a session used up, as CreateTreatmentRecord asks Inventory to
+// consume it (TreatmentRecord.consumables), against the definition it is
+// charted with and the record's treated `areas`: 1 to kMaxConsumableUses
+// entries (past that only the count is reported), at least one of them for
+// a cartridge requirement. Each entry: requirement_id a cartridge or
+// consumable of the definition; optionally a product ("products/{id}") and
+// the lot scanned ("products/{product_id}/lots/{lot_id}", of that product);
+// no lot_number (Inventory's to fill in); quantity 0 (the requirement's per
+// session) to kMaxConsumableUseQuantity; area_ids each one of the record's
 // treated areas, once (at most as many as the protocol has), and each area
 // it was used on (all treated areas when none are listed) one the
 // requirement is for. No two entries name the same lot (or, without one,

@@ -73,6 +73,7 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
   Handle("ListLots", &InventoryService::ListLots);
   Handle("ReceiveStock", &InventoryService::ReceiveStock);
   Handle("ConsumeStock", &InventoryService::ConsumeStock);
+  Handle("ConsumeTreatmentStock", &InventoryService::ConsumeTreatmentStock);
   Handle("AdjustStock", &InventoryService::AdjustStock);
   Handle("QuarantineStock", &InventoryService::QuarantineStock);
   Handle("ReleaseStock", &InventoryService::ReleaseStock);

@@ -50,11 +50,16 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
   absl::Status ListLots(const server::Call& call, const v1::ListLotsRequest& request,
                         v1::ListLotsResponse& response);
 
+  // consume_service.cc: what treatments use up.
+  absl::Status ConsumeStock(const server::Call& call, const v1::ConsumeStockRequest& request,
+                            v1::Consumption& response);
+  absl::Status ConsumeTreatmentStock(const server::Call& call,
+                                     const v1::ConsumeTreatmentStockRequest& request,
+                                     v1::TreatmentConsumption& response);
+
   // stock_service.cc: the ledger.
   absl::Status ReceiveStock(const server::Call& call, const v1::ReceiveStockRequest& request,
                             v1::Movement& response);
-  absl::Status ConsumeStock(const server::Call& call, const v1::ConsumeStockRequest& request,
-                            v1::Consumption& response);
   absl::Status AdjustStock(const server::Call& call, const v1::AdjustStockRequest& request,
                            v1::Movement& response);
   absl::Status QuarantineStock(const server::Call& call, const v1::QuarantineStockRequest& request,

@@ -48,6 +48,10 @@ using ProductUpdate = std::function<absl::Status(v1::Product& product, bool ever
 struct ConsumeOrder {
   Need need;
   int64_t quantity = 0;
+  // The lot to take the units from (both ids), or empty for the
+  // first-expiring usable lots.
+  std::string lot_product_id;
+  std::string lot_id;
   // The answer's fields that do not come from the allocation: name,
   // requirement, definition_version, lot_required, treatment_reference,
   // client, create_time, recorded_by.
@@ -105,6 +109,11 @@ class InventoryStore {
   virtual absl::StatusOr<v1::Consumption> Consume(const v1::ConsumeStockRequest& request,
                                                   const std::string& caller,
                                                   const ConsumeOrder& order) = 0;
+  // Every order in one transaction, all or none; a refusal names the order
+  // ("uses[i]: ...") and keeps its reason.
+  virtual absl::StatusOr<v1::TreatmentConsumption> ConsumeForTreatment(
+      const v1::ConsumeTreatmentStockRequest& request, const std::string& caller,
+      const std::vector<ConsumeOrder>& orders) = 0;
   virtual absl::StatusOr<v1::Movement> Adjust(const v1::AdjustStockRequest& request,
                                               const std::string& caller,
                                               const std::string& product_id,

@@ -1,6 +1,7 @@
-// The stock ledger's changes at one site: receipts, consumptions,
-// adjustments, quarantine, disposal and counts. Transfers and recalls are in
-// sqlite_transfers.cc, what they all go through in sqlite_stock.cc.
+// The stock ledger's changes at one site: receipts, adjustments, quarantine,
+// disposal and counts. Consumptions are in sqlite_consume.cc, transfers and
+// recalls in sqlite_transfers.cc, what they all go through in
+// sqlite_stock.cc.
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -26,15 +27,8 @@ constexpr char kSelectLotByNumberSql[] =
 constexpr char kInsertLotSql[] =
     "INSERT INTO lots (lot_id, product_id, lot_number, expiry_day, recalled, data) "
     "VALUES (?, ?, ?, ?, 0, ?)";
-constexpr char kSiteStockOfProductsSql[] =
-    "SELECT s.lot_id, s.product_id, s.usable, s.quarantined, s.recalled, l.lot_number, "
-    "l.recalled, l.data FROM stock s JOIN lots l ON l.lot_id = s.lot_id WHERE s.site_id = ?";
-constexpr char kAllProductsSql[] = "SELECT product_id, data FROM products";
-constexpr char kInsertConsumptionSql[] =
-    "INSERT INTO consumptions (consumption_id, site_id, data) VALUES (?, ?, ?)";
 
 constexpr char kReceiveMethod[] = "clinic.v1.Inventory/ReceiveStock";
-constexpr char kConsumeMethod[] = "clinic.v1.Inventory/ConsumeStock";
 constexpr char kAdjustMethod[] = "clinic.v1.Inventory/AdjustStock";
 constexpr char kQuarantineMethod[] = "clinic.v1.Inventory/QuarantineStock";
 constexpr char kReleaseMethod[] = "clinic.v1.Inventory/ReleaseStock";
@@ -119,111 +113,6 @@ absl::StatusOr<v1::Movement> SqliteInventoryStore::Receive(const v1::ReceiveStoc
       });
   if (!status.ok()) return status;
   return movement;
-}
-
-absl::StatusOr<v1::Consumption> SqliteInventoryStore::Consume(
-    const v1::ConsumeStockRequest& request, const std::string& caller, const ConsumeOrder& order) {
-  v1::Consumption consumption;
-  const std::string& site_id = request.site_id();
-  const int today = today_at_(site_id);
-  absl::Status status = WriteOnce(
-      kConsumeMethod, caller, request.request_id(), request, &consumption,
-      [&](Connection& connection, AlertSink& sink) -> absl::Status {
-        // The catalogue of products is small (hundreds), so fitting is
-        // decided in code, where it is unit-tested, rather than in SQL.
-        std::set<std::string> fitting;
-        if (!order.need.product_id.empty()) {
-          absl::StatusOr<v1::Product> product =
-              ledger::LoadProduct(connection, order.need.product_id);
-          if (!product.ok()) return product.status();
-          fitting.insert(order.need.product_id);
-        } else {
-          SQLite::Statement& select = connection.Prepare(kAllProductsSql);
-          while (select.executeStep()) {
-            v1::Product product;
-            if (absl::Status s = storage::ParseStored(select.getColumn(1), product, "product");
-                !s.ok()) {
-              return s;
-            }
-            const std::string product_id = select.getColumn(0).getString();
-            if (Fits(product_id, product, order.need)) fitting.insert(product_id);
-          }
-          select.reset();
-        }
-        if (fitting.empty()) {
-          return ledger::Refused("NO_PRODUCT_FITS",
-                                 "no product of the catalogue fits the requirement"
-                                 " (needles, needle length, insulation, device, or kind and "
-                                 "category); add one with CreateProduct");
-        }
-        std::vector<LotStock> stock;
-        {
-          SQLite::Statement& select = connection.Prepare(kSiteStockOfProductsSql);
-          select.bind(1, site_id);
-          while (select.executeStep()) {
-            const std::string product_id = select.getColumn(1).getString();
-            if (fitting.count(product_id) == 0) continue;
-            LotStock lot;
-            lot.lot_id = select.getColumn(0).getString();
-            lot.product_id = product_id;
-            lot.balance.set_usable(select.getColumn(2).getInt64());
-            lot.balance.set_quarantined(select.getColumn(3).getInt64());
-            lot.balance.set_recalled(select.getColumn(4).getInt64());
-            lot.lot_number = select.getColumn(5).getString();
-            lot.lot_recalled = select.getColumn(6).getInt() != 0;
-            v1::Lot stored;
-            if (absl::Status s = storage::ParseStored(select.getColumn(7), stored, "lot");
-                !s.ok()) {
-              return s;
-            }
-            lot.expiry_date = stored.expiry_date();
-            stock.push_back(std::move(lot));
-          }
-          select.reset();
-        }
-        absl::StatusOr<std::vector<Take>> takes =
-            AllocateFirstExpiring(std::move(stock), order.quantity, today, site_id, kDomain);
-        if (!takes.ok()) return takes.status();
-        LowStockWatch watch(connection, today);
-        for (const Take& take : *takes) watch.Watch(site_id, take.lot.product_id);
-        consumption = order.consumption;
-        for (const Take& take : *takes) {
-          absl::StatusOr<LotRow> lot =
-              ledger::LoadLot(connection, take.lot.product_id, take.lot.lot_id);
-          if (!lot.ok()) return lot.status();
-          MovementDraft draft;
-          draft.site_id = site_id;
-          draft.lot = &*lot;
-          draft.type = v1::MOVEMENT_TYPE_CONSUME;
-          draft.usable_change = -take.quantity;
-          draft.quantity = take.quantity;
-          *draft.details.mutable_create_time() = consumption.create_time();
-          draft.details.set_recorded_by(consumption.recorded_by());
-          draft.details.set_treatment_reference(consumption.treatment_reference());
-          draft.details.set_client(consumption.client());
-          draft.details.set_consumption(consumption.name());
-          absl::StatusOr<v1::Movement> movement = ledger::Append(connection, draft);
-          if (!movement.ok()) return movement.status();
-          v1::Allocation& allocation = *consumption.add_allocations();
-          allocation.set_product(movement->product());
-          allocation.set_lot(movement->lot());
-          allocation.set_lot_number(take.lot.lot_number);
-          *allocation.mutable_expiry_date() = take.lot.expiry_date;
-          allocation.set_quantity(take.quantity);
-          allocation.set_movement(movement->name());
-          consumption.set_quantity(consumption.quantity() + take.quantity);
-        }
-        absl::StatusOr<ResourceName> name = kConsumptionName.Parse(consumption.name(), "name");
-        if (!name.ok()) return name.status();
-        SQLite::Statement& insert = connection.Prepare(kInsertConsumptionSql);
-        insert.bind(1, name->id("consumption_id"));
-        insert.bind(2, site_id);
-        storage::BindBlob(insert, 3, consumption.SerializeAsString());
-        insert.exec();
-        return watch.Finish(FromTimestamp(consumption.create_time()), sink);
-      });
-  if (!status.ok()) return status;
-  return consumption;
 }
 
 absl::StatusOr<v1::Movement> SqliteInventoryStore::Adjust(const v1::AdjustStockRequest& request,

@@ -123,13 +123,18 @@ class SqliteInventoryStore final : public InventoryStore {
                                                    const std::string& product_id,
                                                    absl::Time now) override;
 
+  // sqlite_consume.cc
+  absl::StatusOr<v1::Consumption> Consume(const v1::ConsumeStockRequest& request,
+                                          const std::string& caller,
+                                          const ConsumeOrder& order) override;
+  absl::StatusOr<v1::TreatmentConsumption> ConsumeForTreatment(
+      const v1::ConsumeTreatmentStockRequest& request, const std::string& caller,
+      const std::vector<ConsumeOrder>& orders) override;
+
   // sqlite_ledger.cc
   absl::StatusOr<v1::Movement> Receive(const v1::ReceiveStockRequest& request,
                                        const std::string& caller, const std::string& product_id,
                                        const Stamp& stamp) override;
-  absl::StatusOr<v1::Consumption> Consume(const v1::ConsumeStockRequest& request,
-                                          const std::string& caller,
-                                          const ConsumeOrder& order) override;
   absl::StatusOr<v1::Movement> Adjust(const v1::AdjustStockRequest& request,
                                       const std::string& caller, const std::string& product_id,
                                       const std::string& lot_id, const Stamp& stamp) override;
@@ -185,6 +190,10 @@ class SqliteInventoryStore final : public InventoryStore {
   absl::StatusOr<std::vector<std::string>> CheckLedger() override;
 
  private:
+  // Consumes one order inside the caller's transaction.
+  absl::StatusOr<v1::Consumption> ConsumeIn(storage::Connection& connection, LowStockWatch& watch,
+                                            const std::string& site_id, int today,
+                                            const ConsumeOrder& order);
   // Runs `body` as an idempotent write (storage::WriteOnce) and tells the
   // alert listener of what it raised once it committed.
   absl::Status WriteOnce(absl::string_view method, const std::string& caller,

@@ -1,5 +1,5 @@
-// Inventory's ledger RPCs: receipts, consumptions, adjustments,
-// quarantine, disposal, counts and transfers. Each checks its request,
+// Inventory's ledger RPCs: receipts, adjustments, quarantine, disposal,
+// counts and transfers (consumptions are in consume_service.cc). Each checks its request,
 // resolves names, and hands the store one change to make in one
 // transaction.
 #include <set>
@@ -25,9 +25,6 @@ constexpr absl::string_view kDomain = "clinic.v1.Inventory";
 constexpr size_t kMaxNoteChars = 500;
 constexpr size_t kMaxSupplierChars = 200;
 constexpr size_t kMaxDeliveryNoteChars = 100;
-constexpr size_t kMaxReferenceChars = 200;
-constexpr size_t kMaxDeviceChars = 100;
-constexpr int kMaxConsumeUnits = 100;
 constexpr int kMaxCountedLots = 500;
 constexpr int kMaxTransferLines = 100;
 
@@ -103,105 +100,6 @@ absl::Status InventoryService::ReceiveStock(const server::Call& call,
   // A lot received close to its expiry is worth a warning at once.
   RaiseExpiryAlerts();
   return absl::OkStatus();
-}
-
-absl::Status InventoryService::ConsumeStock(const server::Call& call,
-                                            const v1::ConsumeStockRequest& request,
-                                            v1::Consumption& response) {
-  std::vector<FieldViolation> violations;
-  sites_.CheckSite(request.site_id(), "site_id", /*required=*/true, violations);
-  ValidateText(request.treatment_reference(), "treatment_reference", /*required=*/true,
-               kMaxReferenceChars, violations);
-  ValidateText(request.device(), "device", /*required=*/false, kMaxDeviceChars, violations);
-  absl::StatusOr<ResourceName> client = kClientName.Parse(request.client(), "client");
-  if (!client.ok()) {
-    for (FieldViolation& v : GetFieldViolations(client.status())) violations.push_back(v);
-  }
-  if (request.quantity() < 0 || request.quantity() > kMaxConsumeUnits) {
-    violations.push_back({"quantity", absl::StrCat("must be 1 to ", kMaxConsumeUnits,
-                                                   ", or 0 for the requirement's quantity; got ",
-                                                   request.quantity())});
-  }
-  storage::CheckRequestId(request.request_id(), violations);
-
-  ConsumeOrder order;
-  order.need.device = request.device();
-  v1::Consumption& consumption = order.consumption;
-  // One snapshot for the call, so the requirement read and the version
-  // recorded come from the same definition; it keeps `order.need`'s
-  // pointers valid until the store is done.
-  const auto snapshot = plugins_.Current();
-  int64_t per_session = 0;
-  switch (request.what_case()) {
-    case v1::ConsumeStockRequest::kRequirement: {
-      const v1::RequirementRef& ref = request.requirement();
-      absl::StatusOr<ResourceName> type =
-          plugins::kTreatmentTypeName.Parse(ref.treatment_type(), "requirement.treatment_type");
-      if (!type.ok()) {
-        for (FieldViolation& v : GetFieldViolations(type.status())) violations.push_back(v);
-      }
-      if (ref.requirement_id().empty()) {
-        violations.push_back({"requirement.requirement_id",
-                              "is required: a cartridge or consumable id of the definition"});
-      } else if (!definition_wording::IsDefinitionId(ref.requirement_id())) {
-        violations.push_back(
-            {"requirement.requirement_id",
-             absl::StrCat(Quote(ref.requirement_id()), " is not an id as definitions write them")});
-      }
-      if (!type.ok() || !violations.empty()) break;
-      const v1::TreatmentType* found = snapshot->Find(type->id("id"));
-      if (found == nullptr) return plugins::TreatmentTypeNotLoaded(type->id("id"), kDomain);
-      const v1::TreatmentDefinition& definition = found->definition();
-      for (const v1::CartridgeRequirement& cartridge : definition.cartridges()) {
-        if (cartridge.id() == ref.requirement_id()) order.need.cartridge = &cartridge;
-      }
-      for (const v1::ConsumableRequirement& consumable : definition.consumables()) {
-        if (consumable.id() == ref.requirement_id()) order.need.consumable = &consumable;
-      }
-      if (order.need.cartridge != nullptr) {
-        per_session = order.need.cartridge->quantity_per_session();
-        consumption.set_lot_required(true);
-      } else if (order.need.consumable != nullptr) {
-        per_session = order.need.consumable->quantity_per_session();
-        consumption.set_lot_required(order.need.consumable->lot_required());
-      } else {
-        violations.push_back(
-            {"requirement.requirement_id",
-             absl::StrCat(Quote(ref.requirement_id()), " is not a cartridge or consumable of ",
-                          definition.id(), " ", definition.version())});
-        break;
-      }
-      *consumption.mutable_requirement() = ref;
-      consumption.set_definition_version(definition.version());
-      break;
-    }
-    case v1::ConsumeStockRequest::kProduct: {
-      absl::StatusOr<ResourceName> product = kProductName.Parse(request.product(), "product");
-      if (!product.ok()) {
-        for (FieldViolation& v : GetFieldViolations(product.status())) violations.push_back(v);
-        break;
-      }
-      order.need.product_id = product->id("product_id");
-      consumption.set_lot_required(true);
-      if (request.quantity() == 0) {
-        violations.push_back({"quantity", "is required when consuming a named product"});
-      }
-      break;
-    }
-    default:
-      violations.push_back(
-          {"requirement", "is required: name a requirement of the treatment, or a product"});
-  }
-  if (absl::Status s = Violations(violations); !s.ok()) return s;
-  order.quantity = request.quantity() > 0 ? request.quantity() : per_session;
-  consumption.set_name(kConsumptionName.Format(request.site_id(), storage::NewId()));
-  consumption.set_treatment_reference(request.treatment_reference());
-  consumption.set_client(request.client());
-  *consumption.mutable_create_time() = ToTimestampMillis(absl::Now());
-  consumption.set_recorded_by(call.principal());
-  absl::StatusOr<v1::Consumption> consumed = store_->Consume(request, call.request_scope(), order);
-  if (consumed.ok()) response = *std::move(consumed);
-  return consumed.status();
 }
 
 absl::Status InventoryService::AdjustStock(const server::Call& call,

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/storage/client_names.h"
 #include "common/storage/database.h"
 #include "common/storage/ids.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -51,10 +52,18 @@ class ClientRecordsStoreTest : public ::testing::Test {
     record.mutable_cartridge()->set_lot_number("LOT-1");
     *record.mutable_perform_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
     record_id_ = storage::NewId();
+    record.set_name(storage::kTreatmentRecordName.Format(client_id_, record_id_));
     v1::CreateTreatmentRecordRequest create_record;
     create_record.set_request_id("record-ada");
-    ASSERT_TRUE(
-        store_->CreateTreatmentRecord(create_record, kCaller, client_id_, record_id_, record).ok());
+    storage::OutboxEntry charge;
+    charge.kind = "charge_treatment";
+    charge.subject = record.name();
+    charge.acting_for = kCaller;
+    charge.payload = "charge";
+    charge.create_time = absl::Now();
+    ASSERT_TRUE(store_->CreateTreatmentRecord(create_record, kCaller, client_id_, record_id_,
+                                              record, charge)
+                    .ok());
   }
 
   // Runs raw SQL on the same file, as a careless tool or person might.
