@@ -518,7 +518,18 @@ INSTANTIATE_TEST_SUITE_P(
                    [](auto& c) {
                      c.mutable_upstreams()->mutable_client_records()->set_deadline_ms(60001);
                    },
-                   "upstreams.client_records.deadline_ms", "got 60001"}),
+                   "upstreams.client_records.deadline_ms", "got 60001"},
+        BrokenRule{"BillingUpstreamWithoutToken",
+                   [](auto& c) { c.mutable_upstreams()->mutable_billing()->set_target("unix:/b"); },
+                   "upstreams.billing.token_file", "is required with a target"},
+        BrokenRule{"FirstRetryTooShort", [](auto& c) { c.mutable_delivery()->set_first_retry_ms(9); },
+                   "delivery.first_retry_ms", "10 to 600000 milliseconds"},
+        BrokenRule{"LongestRetryBelowFirst",
+                   [](auto& c) {
+                     c.mutable_delivery()->set_first_retry_ms(5000);
+                     c.mutable_delivery()->set_max_retry_ms(1000);
+                   },
+                   "delivery.max_retry_ms", "below delivery.first_retry_ms"}),
     [](const ::testing::TestParamInfo<BrokenRule>& param_info) { return param_info.param.name; });
 
 TEST_F(ConfigLoadTest, EveryProblemIsListedInTheRefusal) {
