@@ -338,6 +338,7 @@ void Server::Shutdown(absl::Duration grace) {
     // Streams would run for the whole grace and then be cancelled: they are
     // ended first, with a status that tells their callers to resume, so the
     // grace goes to unary calls finishing their work.
+    for (const auto& service : services_) service->StopBackgroundWork();
     for (const auto& service : services_) service->EndStreams();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     trimmer_.reset();

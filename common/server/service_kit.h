@@ -72,6 +72,11 @@ class HostedService : public grpc::Service {
   // it stops gRPC, so open streams never hold the shutdown for its grace.
   void EndStreams() { streams_.EndAll(); }
 
+  // Stops the service's own background work that calls services (an
+  // outbox's deliveries), while they still answer; Server::Shutdown calls it
+  // first, before EndStreams.
+  virtual void StopBackgroundWork() {}
+
   // The service's streams open now (admitted and not yet done).
   int open_streams() const { return streams_.open(); }
 

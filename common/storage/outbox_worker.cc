@@ -32,12 +32,14 @@ OutboxWorker::OutboxWorker(Database& database, Deliver deliver, Retry retry)
   thread_ = std::thread([this] { Run(); });
 }
 
-OutboxWorker::~OutboxWorker() {
+OutboxWorker::~OutboxWorker() { Stop(); }
+
+void OutboxWorker::Stop() {
   {
     absl::MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void OutboxWorker::Wake() {

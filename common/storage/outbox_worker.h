@@ -44,8 +44,15 @@ class OutboxWorker {
   // Starts the thread. `database` must outlive the worker.
   OutboxWorker(Database& database, Deliver deliver, Retry retry);
 
-  // Stops: waits for the attempt under way, if any, then joins.
+  // Stops: waits for the attempt under way, if any, then joins. The entries
+  // left stay for the next worker.
   ~OutboxWorker();
+
+  // The same, before the worker goes away: its service stops it while the
+  // services it delivers to still answer (a delivery on an in-process
+  // channel must not outlive the server). Later calls do nothing; Wake()
+  // after it is harmless.
+  void Stop();
 
   OutboxWorker(const OutboxWorker&) = delete;
   OutboxWorker& operator=(const OutboxWorker&) = delete;

@@ -35,6 +35,9 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
                        const server::Upstream& inventory, const server::Upstream& billing,
                        storage::OutboxWorker::Retry retry);
 
+  // Charges stop going to Billing before the server stops answering.
+  void StopBackgroundWork() override { store_->StopChargeDelivery(); }
+
  private:
   // The RPCs, one handler each (registered in the constructor). Client RPCs
   // are in client_records_service.cc, chart RPCs in chart_service.cc.
@@ -87,6 +90,7 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
                                                    const v1::TreatmentRecord& record);
   absl::Status CheckConsent(const std::string& client_id, const v1::TreatmentRecord& record);
   absl::Status CheckInterval(const server::Call& call, const std::string& client_id,
+                             const std::string& record_name,
                              const v1::TreatmentDefinition& definition,
                              const v1::TreatmentRecord& record);
   absl::StatusOr<v1::TreatmentConsumption> Consume(const server::Call& call,

@@ -125,6 +125,10 @@ class ClientRecordsStore {
   virtual void StartChargeDelivery(storage::OutboxWorker::Deliver deliver,
                                    storage::OutboxWorker::Retry retry) = 0;
 
+  // Stops delivering, after the attempt under way; what is left stays for
+  // the next start.
+  virtual void StopChargeDelivery() = 0;
+
   virtual absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
                                                                  const std::string& record_id) = 0;
 

@@ -74,6 +74,7 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
       const v1::TreatmentRecord& record, const storage::OutboxEntry& charge) override;
   void StartChargeDelivery(storage::OutboxWorker::Deliver deliver,
                            storage::OutboxWorker::Retry retry) override;
+  void StopChargeDelivery() override;
   absl::StatusOr<v1::TreatmentRecord> GetTreatmentRecord(const std::string& client_id,
                                                          const std::string& record_id) override;
   absl::StatusOr<v1::ListTreatmentRecordsResponse> ListTreatmentRecords(

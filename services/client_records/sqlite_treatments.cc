@@ -152,4 +152,8 @@ void SqliteClientRecordsStore::StartChargeDelivery(storage::OutboxWorker::Delive
   charges_ = std::make_unique<storage::OutboxWorker>(*db_, std::move(deliver), retry);
 }
 
+void SqliteClientRecordsStore::StopChargeDelivery() {
+  if (charges_ != nullptr) charges_->Stop();
+}
+
 }  // namespace clinic::client_records

@@ -114,18 +114,20 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
     return absl::OkStatus();
   }
 
-  const v1::TreatmentDefinition& definition = type->definition();
-  absl::StatusOr<v1::Eligibility> eligibility = CheckEligibility(call, client_id, in);
-  if (!eligibility.ok()) return eligibility.status();
-  if (absl::Status s = CheckConsent(client_id, in); !s.ok()) return s;
-  if (absl::Status s = CheckInterval(call, client_id, definition, in); !s.ok()) return s;
-
   // Named by the request alone, so a retry after Inventory consumed names
   // the same record, and Inventory's replay matches.
   const std::string scope = call.request_scope();
   const std::string record_id = storage::DerivedId(
       FromTimestamp(in.perform_time()), absl::StrCat(scope, "\n", request.request_id()));
   const std::string record_name = kTreatmentRecordName.Format(client_id, record_id);
+
+  const v1::TreatmentDefinition& definition = type->definition();
+  absl::StatusOr<v1::Eligibility> eligibility = CheckEligibility(call, client_id, in);
+  if (!eligibility.ok()) return eligibility.status();
+  if (absl::Status s = CheckConsent(client_id, in); !s.ok()) return s;
+  if (absl::Status s = CheckInterval(call, client_id, record_name, definition, in); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<v1::TreatmentConsumption> consumed =
       Consume(call, client_id, record_name, request);
   if (!consumed.ok()) return consumed.status();
@@ -237,6 +239,7 @@ absl::Status ClientRecordsService::CheckConsent(const std::string& client_id,
 
 absl::Status ClientRecordsService::CheckInterval(const server::Call& call,
                                                  const std::string& client_id,
+                                                 const std::string& record_name,
                                                  const v1::TreatmentDefinition& definition,
                                                  const v1::TreatmentRecord& record) {
   const int min_days = definition.protocol().course().min_interval_days();
@@ -253,6 +256,10 @@ absl::Status ClientRecordsService::CheckInterval(const server::Call& call,
   const v1::TreatmentRecord* closest = nullptr;
   int64_t closest_days = 0;
   for (const v1::TreatmentRecord& other : *near) {
+    // This request's own record, written by a twin of this call still in
+    // flight when this one checked for it (a caller that gave up and
+    // retried): it is the same session, not an earlier one.
+    if (other.name() == record_name) continue;
     const int64_t days =
         std::abs(day - absl::ToCivilDay(FromTimestamp(other.perform_time()), zone));
     if (days < min_days && (closest == nullptr || days < closest_days)) {

@@ -21,6 +21,6 @@ clinic_add_test(access_grants_test LABEL integration
 add_dependencies(access_grants_test clinic-plugin-probe clinic_bundled_plugins)
 clinic_add_test(audit_wait_test LABEL integration
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_wait_test.cc
-  LIBS clinic_client_records clinic_treatment_catalog clinic_server clinic_testing
+  LIBS clinic_all_services clinic_testing_treatment clinic_client_records clinic_treatment_catalog clinic_server clinic_testing
        clinic_testing_access clinic_grpc_test_protos)
 add_dependencies(audit_wait_test clinic-plugin-probe)

@@ -126,6 +126,7 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.Inventory.ListLots", stock_read},
       {"clinic.v1.Inventory.ReceiveStock", stock_keep},
       {"clinic.v1.Inventory.ConsumeStock", clinical},
+      {"clinic.v1.Inventory.ConsumeTreatmentStock", clinical},
       {"clinic.v1.Inventory.AdjustStock", stock_keep},
       {"clinic.v1.Inventory.QuarantineStock", stock_keep},
       {"clinic.v1.Inventory.ReleaseStock", stock_keep},

@@ -84,6 +84,7 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.Inventory.ListLots", any_site},
       {"clinic.v1.Inventory.ReceiveStock", {"site_id"}},
       {"clinic.v1.Inventory.ConsumeStock", {"site_id"}},
+      {"clinic.v1.Inventory.ConsumeTreatmentStock", {"site_id"}},
       {"clinic.v1.Inventory.AdjustStock", {"site_id"}},
       {"clinic.v1.Inventory.QuarantineStock", {"site_id"}},
       {"clinic.v1.Inventory.ReleaseStock", {"site_id"}},

@@ -14,6 +14,7 @@
 #include "services/client_records/client_records_service.h"
 #include "services/client_records/client_records_store.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
+#include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -51,7 +52,7 @@ class ClientContactTest : public ::testing::Test {
   void StartServer(const std::vector<SiteCountry>& sites) {
     const config::v1::ServerConfig config = Config(sites);
     auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
+        config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/front-desk",
@@ -323,7 +324,7 @@ TEST_F(ClientContactTest, ASiteCountryWithoutPhoneNumbersStopsTheService) {
   StopServer();
   auto server = server::Server::Start(
       Config({{"london", "GB"}, {"atlantis", "XX"}}),
-      {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
+      AllServices());
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(server.status().message(),
               HasSubstr("site \"atlantis\": country_code \"XX\" is not a country with phone"));

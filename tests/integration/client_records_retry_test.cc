@@ -14,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
+#include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
 #include "tests/testing/test_env.h"
@@ -41,7 +42,7 @@ class ClientRecordsRetryTest : public ::testing::Test {
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
     auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
+        config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     jane_ = clinic::testing::IssueTestToken(data_.path(), "staff/jane",

@@ -27,6 +27,7 @@
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/client_records_service.h"
 #include "services/treatment_catalog/treatment_catalog_service.h"
+#include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
 #include "tests/testing/process.h"
@@ -59,7 +60,7 @@ class ClientRecordsTest : public ::testing::Test {
       s->set_site_id(site);
     }
     auto server = server::Server::Start(
-        config, {catalog::TreatmentCatalogFactory(), client_records::ClientRecordsFactory()});
+        config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/jane-doe",

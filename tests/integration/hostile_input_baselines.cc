@@ -71,9 +71,7 @@ const std::map<std::string, std::string>& Baselines() {
        "parent: '{client}' treatment_record { treatment_type_id: 'microneedling' "
        "site_id: '{site}' practitioner: '{admin}' perform_time { seconds: {now} } "
        "areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
-       "consumables { product: 'products/01JCART0000000000000000036' "
-       "lot: 'products/01JCART0000000000000000036/lots/01JB4T00000000000000000042' "
-       "lot_number: 'LOT-2026-0042' quantity: 1 requirement_id: 'face_36_42' } "
+       "consumables { quantity: 1 requirement_id: 'face_36_42' } "
        "notes: 'baseline' adverse_events { description: 'slight redness' "
        "severity: ADVERSE_EVENT_SEVERITY_MILD onset_time { seconds: {now} } } } "
        "request_id: '{rid}'"},
@@ -122,6 +120,9 @@ const std::map<std::string, std::string>& Baselines() {
        "supplier: 'Supplier Ltd' delivery_note: 'DN-1' request_id: '{rid}'"},
       {"clinic.v1.Inventory.ConsumeStock",
        "site_id: '{site}' product: '{product}' quantity: 1 device: 'Dermapen 4' "
+       "treatment_reference: 'hostile session' client: '{client}' request_id: '{rid}'"},
+      {"clinic.v1.Inventory.ConsumeTreatmentStock",
+       "site_id: '{site}' uses { product: '{product}' quantity: 1 } device: 'Dermapen 4' "
        "treatment_reference: 'hostile session' client: '{client}' request_id: '{rid}'"},
       {"clinic.v1.Inventory.AdjustStock",
        "site_id: '{site}' lot: '{lot}' quantity_change: 1 reason: ADJUSTMENT_REASON_FOUND "

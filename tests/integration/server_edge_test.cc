@@ -20,7 +20,10 @@
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/server/server.h"
 #include "common/server/work_pool.h"
+#include "services/billing/billing_service.h"
 #include "services/client_records/client_records_service.h"
+#include "services/inventory/inventory_service.h"
+#include "services/screening/screening_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -153,7 +156,8 @@ class ServerEdgeTest : public ::testing::Test {
                      -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
                    return std::make_unique<MisbehavingCatalog>(*controls);
                  },
-                 client_records::ClientRecordsFactory()});
+                 client_records::ClientRecordsFactory(), screening::ScreeningFactory(),
+                 inventory::InventoryFactory(), billing::BillingFactory()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/admin",
