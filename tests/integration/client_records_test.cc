@@ -30,6 +30,7 @@
 #include "services/clinicd/all_services.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
+#include "tests/testing/treatment_ready.h"
 #include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
 
@@ -65,8 +66,21 @@ class ClientRecordsTest : public ::testing::Test {
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/jane-doe",
                                              {clinic::testing::Binding(v1::ROLE_PRACTITIONER)});
-    stub_ = ClientRecords::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                       grpc::InsecureChannelCredentials());
+    stub_ = ClientRecords::NewStub(channel);
+    ready_ = std::make_unique<clinic::testing::TreatmentReady>(channel, data_.path());
+  }
+
+  // Screens and consents `client` for microneedling on `areas` at Soho, with
+  // cartridges and cream in stock there.
+  void ReadyForTreatment(const std::string& client, const std::vector<std::string>& areas) {
+    ASSERT_TRUE(ready_->Prepare(client, "microneedling", "london-soho", areas).ok());
+    if (!stocked_) {
+      ASSERT_TRUE(ready_->StockCartridges("london-soho", 20, "LOT-2026-0042").ok());
+      ASSERT_TRUE(ready_->StockCream("london-soho", 20).ok());
+      stocked_ = true;
+    }
   }
 
   void Restart() {
@@ -148,6 +162,8 @@ class ClientRecordsTest : public ::testing::Test {
   clinic::testing::TempDir plugins_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<ClientRecords::Stub> stub_;
+  std::unique_ptr<clinic::testing::TreatmentReady> ready_;
+  bool stocked_ = false;
   inline static std::string token_;
   int requests_ = 0;
 };
@@ -474,6 +490,7 @@ TEST_F(ClientRecordsTest, ConsentsAreRecordedWithdrawnAndListed) {
 
 TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
   const v1::Client client = Create(NewClient("Treat", "Ment")).client();
+  ReadyForTreatment(client.name(), {"cheeks"});
   v1::CreateTreatmentRecordRequest request;
   request.set_parent(client.name());
   *request.mutable_treatment_record() = Record("cheeks", 1200);
@@ -500,9 +517,11 @@ TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
     EXPECT_THAT(Fields(refused), ElementsAre(bad.field)) << refused.error_message();
   }
 
-  // Acne scars on the cheeks may go deeper.
+  // Acne scars on the cheeks may go deeper (charted the same day, so the
+  // course interval is overridden).
   *request.mutable_treatment_record() = Record("cheeks", 1800);
   request.mutable_treatment_record()->mutable_areas(0)->set_indication_id("acne_scars");
+  request.mutable_treatment_record()->set_interval_override_reason("Second pass, same visit");
   request.set_request_id("record-2");
   ASSERT_TRUE(stub_->CreateTreatmentRecord(Context().get(), request, &record).ok());
 
@@ -533,6 +552,10 @@ TEST_F(ClientRecordsTest, TreatmentRecordsAreCheckedAgainstTheProtocol) {
 // record reads back with all of them.
 TEST_F(ClientRecordsTest, ATreatmentRecordListsEverythingTheSessionUsedUp) {
   const v1::Client client = Create(NewClient("Con", "Sumables")).client();
+  ReadyForTreatment(client.name(), {"cheeks", "forehead"});
+  absl::StatusOr<std::string> second_lot =
+      ready_->StockCartridges("london-soho", 2, "LOT-2026-0043");
+  ASSERT_TRUE(second_lot.ok()) << second_lot.status();
   v1::CreateTreatmentRecordRequest request;
   request.set_parent(client.name());
   *request.mutable_treatment_record() = Record("cheeks", 1200);
@@ -540,16 +563,14 @@ TEST_F(ClientRecordsTest, ATreatmentRecordListsEverythingTheSessionUsedUp) {
   forehead->set_area_id("forehead");
   forehead->set_needle_depth_um(500);
   forehead->set_passes(2);
-  // A second cartridge, of another lot, on the forehead only.
+  // A second cartridge, from the box of another lot scanned at the chair,
+  // on the forehead only.
   v1::ConsumableUse& second =
-      clinic::testing::AddCartridgeUse(*request.mutable_treatment_record(), "face_12_16");
-  second.set_lot(std::string(clinic::testing::kCartridgeProduct) +
-                 "/lots/01JB4T00000000000000000043");
-  second.set_lot_number("LOT-2026-0043");
+      clinic::testing::AddCartridgeUse(*request.mutable_treatment_record(), "face_36_42");
+  second.set_lot(*second_lot);
   second.add_area_ids("forehead");
-  // The anaesthetic cream, whose lot the chart need not name.
+  // The anaesthetic cream: two units of whatever tube fits.
   v1::ConsumableUse* cream = request.mutable_treatment_record()->add_consumables();
-  cream->set_product("products/01JCREAM000000000000000004");
   cream->set_quantity(2);
   cream->set_requirement_id("lidocaine_cream");
   request.set_request_id("consumables-1");

@@ -42,10 +42,12 @@ class InventoryConsumeTest : public InventoryTest {
   grpc::Status ConsumeAll(const std::string& site, const std::string& uses,
                           const std::string& request_id, v1::TreatmentConsumption& consumed) {
     auto request = Parse<v1::ConsumeTreatmentStockRequest>(absl::StrCat(
-        "site_id: '", site, "' ", uses, " device: 'Dermapen 4' client: 'clients/",
-        storage::NewId(), "' treatment_reference: 'a session' request_id: '", request_id, "'"));
+        "site_id: '", site, "' ", uses, " device: 'Dermapen 4' client: '", client_,
+        "' treatment_reference: 'a session' request_id: '", request_id, "'"));
     return stub_->ConsumeTreatmentStock(Context(nurse_).get(), request, &consumed);
   }
+
+  const std::string client_ = NewClient();
 };
 
 TEST_F(InventoryConsumeTest, EverythingATreatmentUsedIsConsumedTogetherAndOnce) {
@@ -149,7 +151,8 @@ TEST_F(InventoryConsumeTest, BadUsesAreRefusedByTheirIndexAndTheListIsBounded) {
       kSoho, absl::StrCat(kFace, "uses { product: 'products/x' quantity: 1 lot: 'nonsense' }"),
       "bad-lot", consumed);
   EXPECT_EQ(bad_lot.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(FieldOf(bad_lot), "uses[1].product");
+  EXPECT_EQ(FieldOf(bad_lot), "uses[1].lot");
+  EXPECT_THAT(bad_lot.error_message(), HasSubstr("(and 1 more problem)")) << "the product too";
   std::string many;
   for (int i = 0; i < 21; ++i) absl::StrAppend(&many, kFace);
   const grpc::Status too_many = ConsumeAll(kSoho, many, "many", consumed);

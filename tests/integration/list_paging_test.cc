@@ -27,6 +27,7 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
+#include "tests/testing/treatment_ready.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
@@ -88,6 +89,7 @@ class PagingTest : public ::testing::Test {
     access_ = v1::Access::NewStub(channel);
     audit_ = v1::Audit::NewStub(channel);
     records_ = v1::ClientRecords::NewStub(channel);
+    ready_ = std::make_unique<clinic::testing::TreatmentReady>(channel, data_.path());
     admin_ = clinic::testing::IssueTestToken(data_.path(), "staff/root",
                                              {clinic::testing::Binding(v1::ROLE_CHAIN_ADMIN)});
     nurse_ = clinic::testing::IssueTestToken(
@@ -214,6 +216,9 @@ class PagingTest : public ::testing::Test {
       ASSERT_TRUE(status.ok()) << status.error_message();
       consents->insert(consents->begin(), consent.name());
     }
+    // The flow wants a screening and stock; the consents above are on file.
+    ASSERT_TRUE(ready_->Screen(client, "test_screening", kSite, {"cheeks"}).ok());
+    ASSERT_TRUE(ready_->StockCartridges(kSite, kTreatmentRecords, client + "-lot", 12).ok());
     for (int i = 0; i < kTreatmentRecords; ++i) {
       v1::CreateTreatmentRecordRequest request;
       request.set_parent(client);
@@ -221,12 +226,17 @@ class PagingTest : public ::testing::Test {
       record->set_treatment_type_id("test_screening");
       record->set_site_id(kSite);
       record->set_practitioner("staff/nurse");
-      *record->mutable_perform_time() = TimeUtil::GetCurrentTime();
+      // A second apart, in the order created, so newest first is the
+      // reverse of creation.
+      *record->mutable_perform_time() =
+          TimeUtil::GetCurrentTime() - TimeUtil::SecondsToDuration(kTreatmentRecords - i);
       auto* area = record->add_areas();
       area->set_area_id("cheeks");
       area->set_needle_depth_um(1200);
       area->set_passes(2);
       clinic::testing::AddCartridgeUse(*record, "face_12");
+      // All charted at once, a course that wants weeks between sessions.
+      record->set_interval_override_reason("Paging fixture");
       record->set_notes(std::string(3000, 'r'));
       request.set_request_id(absl::StrCat(client, "-record-", i));
       v1::TreatmentRecord created;
@@ -302,6 +312,7 @@ class PagingTest : public ::testing::Test {
 
   clinic::testing::TempDir data_;
   clinic::testing::TempDir plugins_;
+  std::unique_ptr<clinic::testing::TreatmentReady> ready_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<v1::TreatmentCatalog::Stub> catalog_;
   std::unique_ptr<v1::Access::Stub> access_;
@@ -337,11 +348,11 @@ TEST_F(PagingTest, EveryListReturnsEachItemExactlyOnceWhateverThePageSize) {
                 ElementsAre("test_bad_abi_a.so", "test_bad_abi_b.so", "test_bad_abi_c.so"));
     EXPECT_THAT(PageAll(lists[2], page_size),
                 ElementsAre("staff/extra-0", "staff/extra-1", "staff/extra-2", "staff/nurse",
-                            "staff/root"));
+                            "staff/ready-practitioner", "staff/ready-stock", "staff/root"));
   }
   // Tokens: one per principal, in the same order at every page size.
   const std::vector<std::string> tokens = PageAll(lists[3], 100);
-  EXPECT_EQ(tokens.size(), 5u);
+  EXPECT_EQ(tokens.size(), 7u);
   EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), tokens.size());
   EXPECT_EQ(PageAll(lists[3], 1), tokens);
   EXPECT_EQ(PageAll(lists[3], 2), tokens);

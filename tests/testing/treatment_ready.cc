@@ -173,12 +173,14 @@ absl::StatusOr<std::string> TreatmentReady::Receive(const std::string& site,
 }
 
 absl::StatusOr<std::string> TreatmentReady::StockCartridges(const std::string& site, int units,
-                                                            const std::string& lot_number) {
+                                                            const std::string& lot_number,
+                                                            int needles) {
   absl::StatusOr<std::string> product = Product(
-      "display_name: 'Dermapen 4 cartridge, 36 needles' manufacturer: 'Dermapen World' "
-      "model: 'DP4-36' kind: CONSUMABLE_KIND_NEEDLE_CARTRIDGE cartridge { needles { "
-      "needle_count: 36 } needle_length_um: 2500 compatible_devices: 'Dermapen 4' }",
-      cartridge_);
+      absl::StrCat("display_name: 'Dermapen 4 cartridge, ", needles,
+                   " needles' manufacturer: 'Dermapen World' model: 'DP4-", needles,
+                   "' kind: CONSUMABLE_KIND_NEEDLE_CARTRIDGE cartridge { needles { needle_count: ",
+                   needles, " } needle_length_um: 2500 compatible_devices: 'Dermapen 4' }"),
+      cartridges_[needles]);
   if (!product.ok()) return product.status();
   return Receive(site, *product, units, lot_number);
 }

@@ -9,6 +9,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,12 +43,14 @@ class TreatmentReady {
   absl::Status Prepare(const std::string& client, const std::string& treatment_type,
                        const std::string& site, const std::vector<std::string>& areas);
 
-  // `units` Dermapen 4 cartridges (36 needles, 2.5 mm: they fit
-  // microneedling's face and body requirements) received at `site` in a lot
-  // numbered `lot_number`, expiring next year; returns the lot's name. The
-  // product is made once per object.
+  // `units` Dermapen 4 cartridges of `needles` needles, 2.5 mm long (36
+  // fit microneedling's face and body requirements, 12 the test plugins'
+  // face_12) received at `site` in a lot numbered `lot_number`, expiring
+  // next year; returns the lot's name. Each product is made once per
+  // object.
   absl::StatusOr<std::string> StockCartridges(const std::string& site, int units,
-                                              const std::string& lot_number = "TEST-LOT-1");
+                                              const std::string& lot_number = "TEST-LOT-1",
+                                              int needles = 36);
 
   // `units` tubes of lidocaine cream (microneedling's consumable) at `site`.
   absl::StatusOr<std::string> StockCream(const std::string& site, int units,
@@ -65,7 +68,7 @@ class TreatmentReady {
   std::shared_ptr<grpc::Channel> channel_;
   std::string practitioner_;
   std::string clerk_;
-  std::string cartridge_;
+  std::map<int, std::string> cartridges_;  // by needle count
   std::string cream_;
 };
 
