@@ -91,10 +91,16 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
   // The single cartridge is how records charted before consumables read;
   // taking it now would chart a cartridge without its product and lot.
   if (in.has_cartridge()) {
+    std::vector<absl::string_view> set;
+    if (!in.cartridge().product().empty()) set.push_back("product");
+    if (!in.cartridge().lot_number().empty()) set.push_back("lot_number");
+    if (!in.cartridge().requirement_id().empty()) set.push_back("requirement_id");
     violations.push_back(
         {"treatment_record.cartridge",
-         "is only on records charted before consumables existed; list the cartridge in "
-         "consumables"});
+         absl::StrCat(
+             "is only on records charted before consumables existed",
+             set.empty() ? "" : absl::StrCat(" (this one sets ", absl::StrJoin(set, ", "), ")"),
+             "; list the cartridge in consumables, by its requirement")});
   }
   ValidateText(in.device(), "treatment_record.device", false, kMaxDeviceChars, violations);
   ValidateText(in.interval_override_reason(), "treatment_record.interval_override_reason", false,

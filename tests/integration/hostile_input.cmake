@@ -9,6 +9,7 @@ add_executable(hostile_input_test
   ${CMAKE_CURRENT_LIST_DIR}/hostile_input_suite.cc)
 target_link_libraries(hostile_input_test PRIVATE
   clinic_proto clinic_core clinic_testing clinic_testing_access clinic_testing_rpc
+  clinic_testing_treatment
   clinic_grpc_test_protos clinic_storage SQLiteCpp
   absl::strings absl::str_format absl::time GTest::gtest GTest::gtest_main)
 # Every contract is linked whole, so the generated descriptor pool knows every

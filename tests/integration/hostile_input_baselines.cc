@@ -72,6 +72,7 @@ const std::map<std::string, std::string>& Baselines() {
        "site_id: '{site}' practitioner: '{admin}' perform_time { seconds: {now} } "
        "areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
        "consumables { quantity: 1 requirement_id: 'face_36_42' } "
+       "interval_override_reason: 'hostile baseline, same day as the fixture' "
        "notes: 'baseline' adverse_events { description: 'slight redness' "
        "severity: ADVERSE_EVENT_SEVERITY_MILD onset_time { seconds: {now} } } } "
        "request_id: '{rid}'"},

@@ -1,3 +1,4 @@
+#include "tests/testing/treatment_ready.h"
 #include "tests/integration/hostile_input_suite.h"
 
 #include <google/protobuf/text_format.h>
@@ -60,6 +61,9 @@ chain {
           currency_code: "USD" tax_rate_basis_points: 888 }
 }
 server { max_message_bytes: %d }
+# One delivery attempt per charge, at once, then none for ten minutes: a
+# snapshot taken once every first attempt is done stays still.
+delivery { first_retry_ms: 600000 max_retry_ms: 600000 }
 )",
                                              kMaxMessageBytes));
   // Every role chain-wide, so authorization never hides validation.
@@ -205,15 +209,25 @@ void HostileInputTest::CreateFixtures() {
     if (consent == nullptr) return;
     values_[key] = StringAt(*consent, "name");
   }
+  // The treatment flow wants a screening, a consent and stock first.
+  clinic::testing::TreatmentReady ready(channel_, dir_->Join("data"));
+  if (absl::Status s = ready.Prepare(values_["{client}"], "microneedling", kSite, {"cheeks"});
+      !s.ok()) {
+    setup_error_ = absl::StrCat("preparing the client for a treatment: ", s.ToString());
+    return;
+  }
+  if (absl::StatusOr<std::string> lot = ready.StockCartridges(kSite, 10, "HOSTILE-LOT-1");
+      !lot.ok()) {
+    setup_error_ = absl::StrCat("stocking cartridges: ", lot.status().ToString());
+    return;
+  }
   auto record = Setup(
       "ClientRecords", "CreateTreatmentRecord",
       absl::StrCat("parent: '", values_["{client}"],
                    "' treatment_record { treatment_type_id: 'microneedling' site_id: '", kSite,
                    "' practitioner: '", kAdmin, "' perform_time { seconds: ", now,
                    " } areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
-                   "consumables { product: 'products/01JCART0000000000000000036' "
-                   "lot: 'products/01JCART0000000000000000036/lots/01JB4T00000000000000000042' "
-                   "lot_number: 'LOT-2026-0042' quantity: 1 requirement_id: 'face_36_42' } } "
+                   "consumables { quantity: 1 requirement_id: 'face_36_42' } } "
                    "request_id: '",
                    NextRequestId(), "'"));
   auto token = Setup("Access", "IssueToken",

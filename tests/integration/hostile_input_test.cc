@@ -109,8 +109,12 @@ void HostileInputTest::RunCase(const MethodDescriptor* method, const HostileCase
     audit_sequence_ = last;
     if (!error.empty()) ADD_FAILURE() << where << error;
     for (v1::AuditEvent& e : more) events.push_back(std::move(e));
-    event = std::find_if(events.begin(), events.end(),
-                         [&](const v1::AuditEvent& e) { return e.request_id() == request_id; });
+    // The calls a service made for this one carry its request id too; the
+    // event of this call is the one of its method.
+    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    event = std::find_if(events.begin(), events.end(), [&](const v1::AuditEvent& e) {
+      return e.request_id() == request_id && e.method() == path;
+    });
     if (event != events.end() || absl::Now() > deadline) break;
     absl::SleepFor(absl::Milliseconds(5));
   }
