@@ -56,6 +56,21 @@ class ScreeningProcessesTest : public ::testing::Test {
       config.mutable_upstreams()->mutable_client_records()->set_target(upstream_target);
       config.mutable_upstreams()->mutable_client_records()->set_token_file(token_file);
     }
+    if (name == "records") {
+      // ClientRecords calls these while recording a treatment, which this
+      // test does not do: addresses where nothing listens are enough to
+      // start (channels connect when first used).
+      const std::string token = dir_.Join("records-service.token");
+      clinic::testing::WriteFile(token, "unused\n");
+      config::v1::Upstreams& upstreams = *config.mutable_upstreams();
+      for (const auto& [upstream, socket] :
+           {std::make_pair(upstreams.mutable_screening(), "screening.sock"),
+            std::make_pair(upstreams.mutable_inventory(), "inventory.sock"),
+            std::make_pair(upstreams.mutable_billing(), "billing.sock")}) {
+        upstream->set_target("unix:" + dir_.Join(socket));
+        upstream->set_token_file(token);
+      }
+    }
     std::string text;
     google::protobuf::TextFormat::PrintToString(config, &text);
     const std::string path = dir_.Join(name + ".textproto");

@@ -59,14 +59,6 @@ v1::Client NewClient(const Fixture& fixture, std::mt19937_64& random, int64_t se
   return client;
 }
 
-// One call's context, request and response, alive until it completes.
-template <typename Request, typename Response>
-struct Unary {
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-};
-
 class GetClientOperation : public Operation {
  public:
   explicit GetClientOperation(Fixture& fixture) : fixture_(fixture) {}
@@ -225,83 +217,6 @@ class UpdateMedicalHistoryOperation : public Operation {
   std::deque<IdleClient> idle_;
 };
 
-// Charts a treatment of the fixture's treatment type in its first area, at
-// the shallowest depth and fewest passes the protocol allows.
-class CreateTreatmentRecordOperation : public Operation {
- public:
-  explicit CreateTreatmentRecordOperation(Fixture& fixture) : fixture_(fixture) {}
-  std::string Rpc() const override { return "ClientRecords/CreateTreatmentRecord"; }
-  bool DurableWrite() const override { return true; }
-  bool NeedsClients() const override { return true; }
-  std::vector<v1::Role> Roles() const override { return {v1::ROLE_PRACTITIONER}; }
-  absl::Status Prepare() override {
-    stubs_ = MakeStubs(fixture_);
-    absl::StatusOr<const v1::Questionnaire*> questionnaire = fixture_.Questionnaire();
-    if (!questionnaire.ok()) return questionnaire.status();
-    const v1::TreatmentArea& area = (*questionnaire)->areas(0);
-    v1::TreatmentRecord& record = *template_.mutable_treatment_record();
-    record.set_treatment_type_id(fixture_.treatment_type());
-    record.set_site_id(fixture_.site_id());
-    record.set_practitioner(fixture_.principal());
-    v1::TreatedArea* treated = record.add_areas();
-    treated->set_area_id(area.id());
-    treated->set_needle_depth_um(area.min_depth_um());
-    treated->set_passes(area.min_passes());
-    // A cartridge requirement of the definition that covers the area, as
-    // Inventory would have allocated it (the chart checks the names' shape
-    // and the requirement, not Inventory's stock).
-    absl::StatusOr<std::string> requirement = CartridgeFor(area.id());
-    if (!requirement.ok()) return requirement.status();
-    v1::ConsumableUse& use = *record.add_consumables();
-    use.set_product("products/01JBENCH000000000000000036");
-    use.set_lot("products/01JBENCH000000000000000036/lots/01JBENCH0000000000000000A1");
-    use.set_lot_number("BENCH-LOT-0001");
-    use.set_quantity(1);
-    use.set_requirement_id(*requirement);
-    record.set_notes("Tolerated well; mild erythema expected for 24 hours.");
-    return absl::OkStatus();
-  }
-  // The id of the first cartridge requirement of the loaded definition that
-  // may be used on `area_id`.
-  absl::StatusOr<std::string> CartridgeFor(const std::string& area_id) {
-    auto catalog = v1::TreatmentCatalog::NewStub(fixture_.channel(0));
-    v1::GetTreatmentTypeRequest request;
-    request.set_name("treatmentTypes/" + fixture_.treatment_type());
-    v1::TreatmentType type;
-    grpc::ClientContext context;
-    fixture_.PrepareContext(context);
-    const grpc::Status status = catalog->GetTreatmentType(&context, request, &type);
-    if (!status.ok()) return FromGrpc(status, "TreatmentCatalog/GetTreatmentType");
-    for (const v1::CartridgeRequirement& cartridge : type.definition().cartridges()) {
-      if (cartridge.area_ids().empty() ||
-          std::find(cartridge.area_ids().begin(), cartridge.area_ids().end(), area_id) !=
-              cartridge.area_ids().end()) {
-        return cartridge.id();
-      }
-    }
-    return absl::FailedPreconditionError(absl::StrCat(
-        fixture_.treatment_type(), " has no cartridge requirement for area ", area_id));
-  }
-
-  void Start(Slot& slot, Done done) override {
-    auto call = std::make_shared<Unary<v1::CreateTreatmentRecordRequest, v1::TreatmentRecord>>();
-    fixture_.PrepareContext(call->context);
-    call->request = template_;
-    call->request.set_parent(fixture_.RandomClient(slot.random()));
-    call->request.set_request_id(fixture_.NextRequestId());
-    *call->request.mutable_treatment_record()->mutable_perform_time() =
-        ToTimestamp(absl::Now() - absl::Minutes(30));
-    stubs_[static_cast<size_t>(slot.channel())]->async()->CreateTreatmentRecord(
-        &call->context, &call->request, &call->response,
-        [call, done = std::move(done)](grpc::Status status) { done(status); });
-  }
-
- private:
-  Fixture& fixture_;
-  ClientRecordsStubs stubs_;
-  v1::CreateTreatmentRecordRequest template_;
-};
-
 CLINIC_BENCH_OPERATION("get", GetClientOperation, "ClientRecords/GetClient of a seeded client");
 CLINIC_BENCH_OPERATION("search", SearchClientsOperation,
                        "ClientRecords/SearchClients by a 2-3 letter family name prefix, 20 a page");
@@ -309,9 +224,6 @@ CLINIC_BENCH_OPERATION("create", CreateClientOperation,
                        "ClientRecords/CreateClient of a new client at --site");
 CLINIC_BENCH_OPERATION("update", UpdateMedicalHistoryOperation,
                        "ClientRecords/UpdateMedicalHistory of a seeded client (a new version)");
-CLINIC_BENCH_OPERATION(
-    "chart", CreateTreatmentRecordOperation,
-    "ClientRecords/CreateTreatmentRecord of --treatment_type for a seeded client");
 
 }  // namespace
 

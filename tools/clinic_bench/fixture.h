@@ -95,6 +95,11 @@ class Fixture {
 // "ClientRecords/GetClient: NOT_FOUND: ...".
 absl::Status FromGrpc(const grpc::Status& status, const std::string& context);
 
+// An answer every question accepts: no to yes/no questions, "never" or "I
+// don't know" to dates where allowed (else a date long past), the lowest
+// number, the first choice (screening_operations.cc).
+v1::Answer PlainAnswer(const v1::ScreeningQuestion& question);
+
 }  // namespace clinic::bench
 
 #endif  // CLINIC_TOOLS_CLINIC_BENCH_FIXTURE_H_

@@ -97,6 +97,14 @@ class OperationRegistry {
   std::map<std::string, Entry> entries_;
 };
 
+// One call's context, request and response, alive until it completes.
+template <typename Request, typename Response>
+struct Unary {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
 }  // namespace clinic::bench
 
 // Registers `Type` (constructible from Fixture&) under `name`.

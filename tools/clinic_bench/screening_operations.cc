@@ -10,13 +10,8 @@
 #include "tools/clinic_bench/operation.h"
 
 namespace clinic::bench {
-namespace {
 
-// An answer every question accepts: no to yes/no questions, "never" or "I
-// don't know" to dates where allowed (else a date long past), the lowest
-// number, the first choice. The outcome does not matter here, only that the
-// screening is stored.
-v1::Answer AnswerFor(const v1::ScreeningQuestion& question) {
+v1::Answer PlainAnswer(const v1::ScreeningQuestion& question) {
   v1::Answer answer;
   answer.set_question_id(question.id());
   switch (question.answer_type()) {
@@ -49,6 +44,8 @@ v1::Answer AnswerFor(const v1::ScreeningQuestion& question) {
   return answer;
 }
 
+namespace {
+
 class SubmitScreeningOperation : public Operation {
  public:
   explicit SubmitScreeningOperation(Fixture& fixture) : fixture_(fixture) {}
@@ -69,7 +66,7 @@ class SubmitScreeningOperation : public Operation {
     screening.set_site_id(fixture_.site_id());
     screening.add_planned_area_ids((*questionnaire)->areas(0).id());
     for (const v1::ScreeningQuestion& question : (*questionnaire)->questions()) {
-      *screening.add_answers() = AnswerFor(question);
+      *screening.add_answers() = PlainAnswer(question);
     }
     return absl::OkStatus();
   }
