@@ -496,9 +496,8 @@ void ApplyDefaults(v1::ServerConfig& config) {
   }
 
   v1::Upstreams& upstreams = *config.mutable_upstreams();
-  for (v1::Upstream* upstream :
-       {upstreams.mutable_client_records(), upstreams.mutable_screening(),
-        upstreams.mutable_inventory(), upstreams.mutable_billing()}) {
+  for (v1::Upstream* upstream : {upstreams.mutable_client_records(), upstreams.mutable_screening(),
+                                 upstreams.mutable_inventory(), upstreams.mutable_billing()}) {
     if (upstream->deadline_ms() == 0) upstream->set_deadline_ms(kDefaultUpstreamDeadlineMs);
   }
 
@@ -595,7 +594,8 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
       delivery.max_retry_ms() < delivery.first_retry_ms()) {
     out.push_back({"delivery.max_retry_ms",
                    absl::StrCat(delivery.max_retry_ms(), " is below delivery.first_retry_ms (",
-                                delivery.first_retry_ms(), "); the longest wait cannot be shorter "
+                                delivery.first_retry_ms(),
+                                "); the longest wait cannot be shorter "
                                 "than the first")});
   }
   CheckRangeOrDefault(out, "inventory.expiry_warning_days",

@@ -118,8 +118,8 @@ absl::Status WriteOnce(Database& database, absl::string_view method, absl::strin
 std::string DerivedRequestId(absl::string_view caller, absl::string_view request_id,
                              absl::string_view step) {
   // Lengths first, so no two (caller, id, step) triples hash the same text.
-  const std::string digest = Sha256Hex(absl::StrCat(caller.size(), ":", caller, request_id.size(),
-                                                    ":", request_id, step));
+  const std::string digest =
+      Sha256Hex(absl::StrCat(caller.size(), ":", caller, request_id.size(), ":", request_id, step));
   return absl::StrCat(step, "-", digest.substr(0, 32));
 }
 

@@ -116,8 +116,8 @@ class ClientRecordsStore {
   // (its subject the record's name). Records are append-only.
   virtual absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
       const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
-      const std::string& client_id, const std::string& record_id,
-      const v1::TreatmentRecord& record, const storage::OutboxEntry& charge) = 0;
+      const std::string& client_id, const std::string& record_id, const v1::TreatmentRecord& record,
+      const storage::OutboxEntry& charge) = 0;
 
   // Starts delivering the charges written with records, one at a time
   // through `deliver`, retrying as `retry` says; those a previous run left

@@ -70,8 +70,8 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
       absl::Time to, int limit) override;
   absl::StatusOr<v1::TreatmentRecord> CreateTreatmentRecord(
       const v1::CreateTreatmentRecordRequest& request, const std::string& caller,
-      const std::string& client_id, const std::string& record_id,
-      const v1::TreatmentRecord& record, const storage::OutboxEntry& charge) override;
+      const std::string& client_id, const std::string& record_id, const v1::TreatmentRecord& record,
+      const storage::OutboxEntry& charge) override;
   void StartChargeDelivery(storage::OutboxWorker::Deliver deliver,
                            storage::OutboxWorker::Retry retry) override;
   void StopChargeDelivery() override;

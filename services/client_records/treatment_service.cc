@@ -123,8 +123,8 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
   // Named by the request alone, so a retry after Inventory consumed names
   // the same record, and Inventory's replay matches.
   const std::string scope = call.request_scope();
-  const std::string record_id = storage::DerivedId(
-      FromTimestamp(in.perform_time()), absl::StrCat(scope, "\n", request.request_id()));
+  const std::string record_id = storage::DerivedId(FromTimestamp(in.perform_time()),
+                                                   absl::StrCat(scope, "\n", request.request_id()));
   const std::string record_name = kTreatmentRecordName.Format(client_id, record_id);
 
   const v1::TreatmentDefinition& definition = type->definition();
@@ -174,8 +174,8 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
   entry.payload = charge.SerializeAsString();
   entry.create_time = now;
 
-  absl::StatusOr<v1::TreatmentRecord> stored = store_->CreateTreatmentRecord(
-      request, scope, client_id, record_id, record, entry);
+  absl::StatusOr<v1::TreatmentRecord> stored =
+      store_->CreateTreatmentRecord(request, scope, client_id, record_id, record, entry);
   if (stored.ok()) response = *std::move(stored);
   return stored.status();
 }
@@ -203,8 +203,8 @@ absl::StatusOr<v1::Eligibility> ClientRecordsService::CheckEligibility(
       if (static_cast<int>(said.size()) == kQuotedFindings) break;
       said.push_back(Truncate(finding.message(), 300));
     }
-    std::string message = absl::StrCat("the client is not eligible for ", treatment, ": ",
-                                       absl::StrJoin(said, "; "));
+    std::string message =
+        absl::StrCat("the client is not eligible for ", treatment, ": ", absl::StrJoin(said, "; "));
     if (eligibility.reasons_size() > kQuotedFindings) {
       absl::StrAppend(&message, " (and ", eligibility.reasons_size() - kQuotedFindings,
                       " more reasons: CheckEligibility lists them)");
@@ -216,11 +216,11 @@ absl::StatusOr<v1::Eligibility> ClientRecordsService::CheckEligibility(
       if (limit.area_id() != area.area_id() || area.needle_depth_um() <= limit.max_depth_um()) {
         continue;
       }
-      return Refused("DEPTH_OVER_LIMIT",
-                     absl::StrCat(area.needle_depth_um(), " um on '", area.area_id(),
-                                  "' is deeper than the ", limit.max_depth_um(),
-                                  " um this client's screening allows there (",
-                                  absl::StrJoin(limit.sources(), ", "), ")"));
+      return Refused(
+          "DEPTH_OVER_LIMIT",
+          absl::StrCat(area.needle_depth_um(), " um on '", area.area_id(), "' is deeper than the ",
+                       limit.max_depth_um(), " um this client's screening allows there (",
+                       absl::StrJoin(limit.sources(), ", "), ")"));
     }
   }
   return eligibility;
@@ -277,17 +277,17 @@ absl::Status ClientRecordsService::CheckInterval(const server::Call& call,
   if (!record.interval_override_reason().empty()) {
     if (MayOverrideInterval(call, record.site_id())) return absl::OkStatus();
     return absl::PermissionDeniedError(absl::StrCat(
-        call.principal(), " may not override the ", min_days, "-day interval of ",
-        definition.id(), " at site ", record.site_id(),
+        call.principal(), " may not override the ", min_days, "-day interval of ", definition.id(),
+        " at site ", record.site_id(),
         ": that needs PERMISSION_TREATMENT_INTERVAL_OVERRIDE (practitioners hold it)"));
   }
-  const absl::CivilDay other_day =
-      absl::ToCivilDay(FromTimestamp(closest->perform_time()), zone);
+  const absl::CivilDay other_day = absl::ToCivilDay(FromTimestamp(closest->perform_time()), zone);
   std::string message = absl::StrCat(
       "the client had a ", definition.id(), " session on ", DayText(other_day), " (",
       closest->name(), "), ", closest_days, " days ", other_day <= day ? "before" : "after",
       " this one; the course needs at least ", min_days, " days between sessions");
-  if (other_day <= day) absl::StrAppend(&message, ", so the next from ", DayText(other_day + min_days));
+  if (other_day <= day)
+    absl::StrAppend(&message, ", so the next from ", DayText(other_day + min_days));
   absl::StrAppend(&message,
                   ". To treat anyway, give interval_override_reason (needs "
                   "PERMISSION_TREATMENT_INTERVAL_OVERRIDE)");

@@ -21,7 +21,6 @@
 namespace clinic::client_records {
 namespace {
 
-
 // A requirement of the definition a consumable use can name: a cartridge or
 // another consumable.
 struct Requirement {

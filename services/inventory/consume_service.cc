@@ -47,9 +47,10 @@ absl::Status ReadUse(const plugins::CatalogSnapshot& snapshot, const Use& use,
   v1::Consumption& consumption = order.consumption;
   int64_t per_session = 0;
   if (use.quantity < 0 || use.quantity > kMaxConsumeUnits) {
-    violations.push_back({prefix + "quantity",
-                          absl::StrCat("must be 1 to ", kMaxConsumeUnits,
-                                       ", or 0 for the requirement's quantity; got ", use.quantity)});
+    violations.push_back(
+        {prefix + "quantity",
+         absl::StrCat("must be 1 to ", kMaxConsumeUnits,
+                      ", or 0 for the requirement's quantity; got ", use.quantity)});
   }
   if (!use.lot.empty()) {
     absl::StatusOr<ResourceName> lot = kLotName.Parse(use.lot, prefix + "lot");
@@ -62,16 +63,16 @@ absl::Status ReadUse(const plugins::CatalogSnapshot& snapshot, const Use& use,
   }
   if (use.requirement != nullptr) {
     const v1::RequirementRef& ref = *use.requirement;
-    absl::StatusOr<ResourceName> type =
-        plugins::kTreatmentTypeName.Parse(ref.treatment_type(), prefix + "requirement.treatment_type");
+    absl::StatusOr<ResourceName> type = plugins::kTreatmentTypeName.Parse(
+        ref.treatment_type(), prefix + "requirement.treatment_type");
     if (!type.ok()) Collect(type.status(), violations);
     const std::string id_field = prefix + "requirement.requirement_id";
     if (ref.requirement_id().empty()) {
-      violations.push_back({id_field, "is required: a cartridge or consumable id of the definition"});
-    } else if (!definition_wording::IsDefinitionId(ref.requirement_id())) {
       violations.push_back(
-          {id_field,
-           absl::StrCat(Quote(ref.requirement_id()), " is not an id as definitions write them")});
+          {id_field, "is required: a cartridge or consumable id of the definition"});
+    } else if (!definition_wording::IsDefinitionId(ref.requirement_id())) {
+      violations.push_back({id_field, absl::StrCat(Quote(ref.requirement_id()),
+                                                   " is not an id as definitions write them")});
     }
     if (!type.ok() || !violations.empty()) return absl::OkStatus();
     const v1::TreatmentType* found = snapshot.Find(type->id("id"));
@@ -90,9 +91,9 @@ absl::Status ReadUse(const plugins::CatalogSnapshot& snapshot, const Use& use,
       per_session = order.need.consumable->quantity_per_session();
       consumption.set_lot_required(order.need.consumable->lot_required());
     } else {
-      violations.push_back(
-          {id_field, absl::StrCat(Quote(ref.requirement_id()), " is not a cartridge or consumable of ",
-                                  definition.id(), " ", definition.version())});
+      violations.push_back({id_field, absl::StrCat(Quote(ref.requirement_id()),
+                                                   " is not a cartridge or consumable of ",
+                                                   definition.id(), " ", definition.version())});
       return absl::OkStatus();
     }
     *consumption.mutable_requirement() = ref;
@@ -109,8 +110,8 @@ absl::Status ReadUse(const plugins::CatalogSnapshot& snapshot, const Use& use,
       violations.push_back({prefix + "quantity", "is required when consuming a named product"});
     }
   } else {
-    violations.push_back({prefix + "requirement",
-                          "is required: name a requirement of the treatment, or a product"});
+    violations.push_back(
+        {prefix + "requirement", "is required: name a requirement of the treatment, or a product"});
   }
   order.quantity = use.quantity > 0 ? use.quantity : per_session;
   return absl::OkStatus();
@@ -157,7 +158,7 @@ absl::Status InventoryService::ConsumeStock(const server::Call& call,
   ConsumeOrder order;
   const Use use{
       request.what_case() == v1::ConsumeStockRequest::kRequirement ? &request.requirement()
-                                                                    : nullptr,
+                                                                   : nullptr,
       request.what_case() == v1::ConsumeStockRequest::kProduct ? &request.product() : nullptr,
       request.quantity(), request.lot()};
   if (absl::Status s = ReadUse(*snapshot, use, "", order, violations); !s.ok()) return s;
@@ -188,8 +189,8 @@ absl::Status InventoryService::ConsumeTreatmentStock(
   for (int i = 0; i < request.uses_size(); ++i) {
     const v1::StockUse& in = request.uses(i);
     const Use use{in.what_case() == v1::StockUse::kRequirement ? &in.requirement() : nullptr,
-                  in.what_case() == v1::StockUse::kProduct ? &in.product() : nullptr,
-                  in.quantity(), in.lot()};
+                  in.what_case() == v1::StockUse::kProduct ? &in.product() : nullptr, in.quantity(),
+                  in.lot()};
     if (absl::Status s =
             ReadUse(*snapshot, use, absl::StrCat("uses[", i, "]."), orders[i], violations);
         !s.ok()) {

@@ -61,22 +61,25 @@ absl::Status CheckNamedLot(Connection& connection, const ConsumeOrder& order,
                            const std::set<std::string>& fitting, int today) {
   absl::StatusOr<LotRow> lot = ledger::LoadLot(connection, order.lot_product_id, order.lot_id);
   if (!lot.ok()) return lot.status();
-  const std::string what = absl::StrCat("lot ", Quote(lot->lot.lot_number()), " (", lot->lot.name(),
-                                        ")");
+  const std::string what =
+      absl::StrCat("lot ", Quote(lot->lot.lot_number()), " (", lot->lot.name(), ")");
   if (fitting.count(order.lot_product_id) == 0) {
     return ledger::Refused(
         "LOT_DOES_NOT_FIT",
-        absl::StrCat(what, " is of a product that does not fit what is being consumed"
-                           " (needles, needle length, insulation, device, or kind and category)"));
+        absl::StrCat(what,
+                     " is of a product that does not fit what is being consumed"
+                     " (needles, needle length, insulation, device, or kind and category)"));
   }
   if (lot->recalled) {
     return ledger::Refused("LOT_RECALLED",
-                           absl::StrCat(what, " is recalled: do not use it; set the box aside "
-                                              "and take one of another lot"));
+                           absl::StrCat(what,
+                                        " is recalled: do not use it; set the box aside "
+                                        "and take one of another lot"));
   }
   if (lot->expiry_day < today) {
-    return ledger::Refused("LOT_EXPIRED", absl::StrCat(what, " has expired: do not use it; "
-                                                             "take one of another lot"));
+    return ledger::Refused("LOT_EXPIRED", absl::StrCat(what,
+                                                       " has expired: do not use it; "
+                                                       "take one of another lot"));
   }
   return absl::OkStatus();
 }
@@ -116,9 +119,8 @@ absl::StatusOr<std::vector<LotStock>> SiteStock(Connection& connection, const st
 // a refusal of one use of many says which one without losing its reason.
 absl::Status Prefixed(const absl::Status& status, absl::string_view prefix) {
   absl::Status prefixed(status.code(), absl::StrCat(prefix, status.message()));
-  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    prefixed.SetPayload(url, payload);
-  });
+  status.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { prefixed.SetPayload(url, payload); });
   return prefixed;
 }
 
@@ -208,20 +210,21 @@ absl::StatusOr<v1::TreatmentConsumption> SqliteInventoryStore::ConsumeForTreatme
   v1::TreatmentConsumption answer;
   const std::string& site_id = request.site_id();
   const int today = today_at_(site_id);
-  absl::Status status = WriteOnce(
-      kConsumeTreatmentMethod, caller, request.request_id(), request, &answer,
-      [&](Connection& connection, AlertSink& sink) -> absl::Status {
-        LowStockWatch watch(connection, today);
-        for (size_t i = 0; i < orders.size(); ++i) {
-          absl::StatusOr<v1::Consumption> consumed =
-              ConsumeIn(connection, watch, site_id, today, orders[i]);
-          // The transaction is rolled back on any refusal, so an earlier
-          // use's units go back with it: all or nothing.
-          if (!consumed.ok()) return Prefixed(consumed.status(), absl::StrCat("uses[", i, "]: "));
-          *answer.add_consumptions() = *std::move(consumed);
-        }
-        return watch.Finish(FromTimestamp(answer.consumptions(0).create_time()), sink);
-      });
+  absl::Status status =
+      WriteOnce(kConsumeTreatmentMethod, caller, request.request_id(), request, &answer,
+                [&](Connection& connection, AlertSink& sink) -> absl::Status {
+                  LowStockWatch watch(connection, today);
+                  for (size_t i = 0; i < orders.size(); ++i) {
+                    absl::StatusOr<v1::Consumption> consumed =
+                        ConsumeIn(connection, watch, site_id, today, orders[i]);
+                    // The transaction is rolled back on any refusal, so an earlier
+                    // use's units go back with it: all or nothing.
+                    if (!consumed.ok())
+                      return Prefixed(consumed.status(), absl::StrCat("uses[", i, "]: "));
+                    *answer.add_consumptions() = *std::move(consumed);
+                  }
+                  return watch.Finish(FromTimestamp(answer.consumptions(0).create_time()), sink);
+                });
   if (!status.ok()) return status;
   return answer;
 }

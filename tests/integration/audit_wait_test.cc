@@ -18,8 +18,8 @@
 #include "common/server/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "services/clinicd/all_services.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -40,8 +40,7 @@ TEST(AuditWaitTest, NoThreadWaitsForTheAuditTrailWithTheAnswer) {
   clinic::testing::TempDir plugins;
   config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data.path(), plugins.path());
   config.mutable_chain()->add_sites()->set_site_id("london-soho");
-  auto server = server::Server::Start(
-      config, AllServices());
+  auto server = server::Server::Start(config, AllServices());
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string token = clinic::testing::IssueTestToken(
       data.path(), "staff/jane-doe", {clinic::testing::Binding(v1::ROLE_PRACTITIONER)});

@@ -13,8 +13,8 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "services/client_records/client_records_service.h"
 #include "services/client_records/client_records_store.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "services/clinicd/all_services.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -51,8 +51,7 @@ class ClientContactTest : public ::testing::Test {
 
   void StartServer(const std::vector<SiteCountry>& sites) {
     const config::v1::ServerConfig config = Config(sites);
-    auto server = server::Server::Start(
-        config, AllServices());
+    auto server = server::Server::Start(config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/front-desk",
@@ -322,9 +321,8 @@ TEST_F(ClientContactTest, SearchUsesTheChainsCountryWhenAllSitesShareOne) {
 
 TEST_F(ClientContactTest, ASiteCountryWithoutPhoneNumbersStopsTheService) {
   StopServer();
-  auto server = server::Server::Start(
-      Config({{"london", "GB"}, {"atlantis", "XX"}}),
-      AllServices());
+  auto server =
+      server::Server::Start(Config({{"london", "GB"}, {"atlantis", "XX"}}), AllServices());
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(server.status().message(),
               HasSubstr("site \"atlantis\": country_code \"XX\" is not a country with phone"));

@@ -13,12 +13,12 @@
 #include "common/server/server.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "services/clinicd/all_services.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
-#include "tests/testing/treatment_ready.h"
 #include "tests/testing/test_env.h"
+#include "tests/testing/treatment_ready.h"
 
 namespace clinic {
 namespace {
@@ -42,8 +42,7 @@ class ClientRecordsRetryTest : public ::testing::Test {
     config::v1::ServerConfig config =
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
-    auto server = server::Server::Start(
-        config, AllServices());
+    auto server = server::Server::Start(config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     jane_ = clinic::testing::IssueTestToken(data_.path(), "staff/jane",

@@ -26,13 +26,13 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/client_records/client_records_schema.h"
 #include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "services/clinicd/all_services.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
-#include "tests/testing/treatment_ready.h"
 #include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
+#include "tests/testing/treatment_ready.h"
 
 namespace clinic {
 namespace {
@@ -60,8 +60,7 @@ class ClientRecordsTest : public ::testing::Test {
       auto* s = config.mutable_chain()->add_sites();
       s->set_site_id(site);
     }
-    auto server = server::Server::Start(
-        config, AllServices());
+    auto server = server::Server::Start(config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/jane-doe",

@@ -12,8 +12,8 @@
 #include "common/server/server.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "services/client_records/client_records_service.h"
-#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "services/clinicd/all_services.h"
+#include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/test_env.h"
 
@@ -30,8 +30,7 @@ class ClientSearchTest : public ::testing::Test {
     config::v1::ServerConfig config =
         clinic::testing::LoopbackConfig(data_.path(), plugins_.path());
     config.mutable_chain()->add_sites()->set_site_id("london-soho");
-    auto server = server::Server::Start(
-        config, AllServices());
+    auto server = server::Server::Start(config, AllServices());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     token_ = clinic::testing::IssueTestToken(data_.path(), "staff/front-desk",

@@ -1,4 +1,3 @@
-#include "tests/testing/treatment_ready.h"
 #include "tests/integration/hostile_input_suite.h"
 
 #include <google/protobuf/text_format.h>
@@ -20,6 +19,7 @@
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/rpc_call.h"
+#include "tests/testing/treatment_ready.h"
 
 namespace clinic::hostile {
 
@@ -221,15 +221,15 @@ void HostileInputTest::CreateFixtures() {
     setup_error_ = absl::StrCat("stocking cartridges: ", lot.status().ToString());
     return;
   }
-  auto record = Setup(
-      "ClientRecords", "CreateTreatmentRecord",
-      absl::StrCat("parent: '", values_["{client}"],
-                   "' treatment_record { treatment_type_id: 'microneedling' site_id: '", kSite,
-                   "' practitioner: '", kAdmin, "' perform_time { seconds: ", now,
-                   " } areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
-                   "consumables { quantity: 1 requirement_id: 'face_36_42' } } "
-                   "request_id: '",
-                   NextRequestId(), "'"));
+  auto record =
+      Setup("ClientRecords", "CreateTreatmentRecord",
+            absl::StrCat("parent: '", values_["{client}"],
+                         "' treatment_record { treatment_type_id: 'microneedling' site_id: '",
+                         kSite, "' practitioner: '", kAdmin, "' perform_time { seconds: ", now,
+                         " } areas { area_id: 'cheeks' needle_depth_um: 1200 passes: 2 } "
+                         "consumables { quantity: 1 requirement_id: 'face_36_42' } } "
+                         "request_id: '",
+                         NextRequestId(), "'"));
   auto token = Setup("Access", "IssueToken",
                      absl::StrCat("principal: '", kVictim,
                                   "' description: 'fixture' request_id: 'fixture-token'"));

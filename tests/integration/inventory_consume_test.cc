@@ -41,9 +41,9 @@ class InventoryConsumeTest : public InventoryTest {
 
   grpc::Status ConsumeAll(const std::string& site, const std::string& uses,
                           const std::string& request_id, v1::TreatmentConsumption& consumed) {
-    auto request = Parse<v1::ConsumeTreatmentStockRequest>(absl::StrCat(
-        "site_id: '", site, "' ", uses, " device: 'Dermapen 4' client: '", client_,
-        "' treatment_reference: 'a session' request_id: '", request_id, "'"));
+    auto request = Parse<v1::ConsumeTreatmentStockRequest>(
+        absl::StrCat("site_id: '", site, "' ", uses, " device: 'Dermapen 4' client: '", client_,
+                     "' treatment_reference: 'a session' request_id: '", request_id, "'"));
     return stub_->ConsumeTreatmentStock(Context(nurse_).get(), request, &consumed);
   }
 
@@ -90,17 +90,17 @@ TEST_F(InventoryConsumeTest, AScannedLotIsTakenFromExactlyOrRefusedWithItsReason
   const std::string product = Cartridge().name();
   const std::string first = ReceiveLot(kSoho, product, "DP-EARLY", 2);
   v1::Movement late_movement;
-  ASSERT_TRUE(Receive(kSoho, product, "DP-LATE", 2, late_movement, inventory_testing::NextYear() + 1)
-                  .ok());
+  ASSERT_TRUE(
+      Receive(kSoho, product, "DP-LATE", 2, late_movement, inventory_testing::NextYear() + 1).ok());
   const std::string late = late_movement.lot();
   // First-expiring would take DP-EARLY; the box in hand is DP-LATE.
   v1::TreatmentConsumption consumed;
-  const grpc::Status scanned = ConsumeAll(
-      kSoho,
-      absl::StrCat("uses { requirement { treatment_type: 'treatmentTypes/microneedling' "
-                   "requirement_id: 'face_36_42' } lot: '",
-                   late, "' }"),
-      "scanned", consumed);
+  const grpc::Status scanned =
+      ConsumeAll(kSoho,
+                 absl::StrCat("uses { requirement { treatment_type: 'treatmentTypes/microneedling' "
+                              "requirement_id: 'face_36_42' } lot: '",
+                              late, "' }"),
+                 "scanned", consumed);
   ASSERT_TRUE(scanned.ok()) << scanned.error_message();
   EXPECT_EQ(consumed.consumptions(0).allocations(0).lot(), late);
   EXPECT_EQ(Balance(kSoho, late).usable(), 1);
@@ -112,31 +112,31 @@ TEST_F(InventoryConsumeTest, AScannedLotIsTakenFromExactlyOrRefusedWithItsReason
   v1::Recall result;
   ASSERT_TRUE(stub_->RecallLot(Context(clerk_).get(), recall, &result).ok());
   v1::Consumption one;
-  const grpc::Status recalled = Consume(
-      kSoho, NewClient(), "scan-recalled", one,
-      absl::StrCat("requirement { treatment_type: 'treatmentTypes/microneedling' "
-                   "requirement_id: 'face_36_42' } lot: '",
-                   late, "'"));
+  const grpc::Status recalled =
+      Consume(kSoho, NewClient(), "scan-recalled", one,
+              absl::StrCat("requirement { treatment_type: 'treatmentTypes/microneedling' "
+                           "requirement_id: 'face_36_42' } lot: '",
+                           late, "'"));
   EXPECT_EQ(recalled.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(recalled), "LOT_RECALLED");
   EXPECT_THAT(recalled.error_message(), HasSubstr("DP-LATE"));
 
   // A lot of a product that does not fit the requirement.
   const std::string cream = ReceiveLot(kSoho, Cream().name(), "LC-9", 1);
-  const grpc::Status misfit = ConsumeAll(
-      kSoho,
-      absl::StrCat("uses { requirement { treatment_type: 'treatmentTypes/microneedling' "
-                   "requirement_id: 'face_36_42' } lot: '",
-                   cream, "' }"),
-      "misfit", consumed);
+  const grpc::Status misfit =
+      ConsumeAll(kSoho,
+                 absl::StrCat("uses { requirement { treatment_type: 'treatmentTypes/microneedling' "
+                              "requirement_id: 'face_36_42' } lot: '",
+                              cream, "' }"),
+                 "misfit", consumed);
   EXPECT_EQ(ReasonOf(misfit), "LOT_DOES_NOT_FIT");
   // A lot with no units at this site.
-  const grpc::Status elsewhere = ConsumeAll(
-      kLeeds,
-      absl::StrCat("uses { requirement { treatment_type: 'treatmentTypes/microneedling' "
-                   "requirement_id: 'face_36_42' } lot: '",
-                   first, "' }"),
-      "elsewhere", consumed);
+  const grpc::Status elsewhere =
+      ConsumeAll(kLeeds,
+                 absl::StrCat("uses { requirement { treatment_type: 'treatmentTypes/microneedling' "
+                              "requirement_id: 'face_36_42' } lot: '",
+                              first, "' }"),
+                 "elsewhere", consumed);
   EXPECT_EQ(ReasonOf(elsewhere), "NO_STOCK_ON_HAND");
   EXPECT_EQ(Balance(kSoho, first).usable(), 2);
   EXPECT_EQ(Balance(kSoho, cream).usable(), 1);

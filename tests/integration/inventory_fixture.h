@@ -28,7 +28,6 @@
 
 namespace clinic::inventory_testing {
 
-
 inline constexpr char kSoho[] = "london-soho";
 inline constexpr char kLeeds[] = "leeds";
 inline constexpr char kYork[] = "york";
@@ -40,7 +39,9 @@ Message Parse(const std::string& text) {
   return message;
 }
 
-inline std::string ReasonOf(const grpc::Status& status) { return GetReason(FromGrpcStatus(status)); }
+inline std::string ReasonOf(const grpc::Status& status) {
+  return GetReason(FromGrpcStatus(status));
+}
 
 inline std::string FieldOf(const grpc::Status& status) {
   const std::vector<FieldViolation> violations = GetFieldViolations(FromGrpcStatus(status));

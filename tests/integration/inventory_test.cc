@@ -12,8 +12,6 @@
 namespace clinic {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::SizeIs;
 using inventory_testing::FieldOf;
 using inventory_testing::InventoryTest;
 using inventory_testing::kLeeds;
@@ -22,6 +20,8 @@ using inventory_testing::kYork;
 using inventory_testing::NextYear;
 using inventory_testing::Parse;
 using inventory_testing::ReasonOf;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
 
 TEST_F(InventoryTest, ProductsAreCreatedReadListedAndUpdatedUnderTheirEtag) {
   const v1::Product product = Cartridge("4006381333931");

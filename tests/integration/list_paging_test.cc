@@ -27,8 +27,8 @@
 #include "services/treatment_catalog/treatment_catalog_service.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/charting.h"
-#include "tests/testing/treatment_ready.h"
 #include "tests/testing/test_env.h"
+#include "tests/testing/treatment_ready.h"
 
 namespace clinic {
 namespace {

@@ -143,8 +143,8 @@ class TreatmentFlowTest : public ::testing::Test {
     inventory_ = v1::Inventory::NewStub(channel_);
     ready_ = std::make_unique<clinic::testing::TreatmentReady>(channel_, data_.path());
     nurse_ = ready_->practitioner_token();
-    manager_ = clinic::testing::IssueTestToken(
-        data_.path(), "staff/manager", {clinic::testing::Binding(v1::ROLE_SITE_MANAGER)});
+    manager_ = clinic::testing::IssueTestToken(data_.path(), "staff/manager",
+                                               {clinic::testing::Binding(v1::ROLE_SITE_MANAGER)});
   }
 
   std::unique_ptr<grpc::ClientContext> Context(const std::string& token, int seconds = 30) {
@@ -197,8 +197,8 @@ class TreatmentFlowTest : public ::testing::Test {
         kSite, "' practitioner: 'staff/ready-practitioner' perform_time { seconds: ", seconds,
         " } areas { area_id: 'cheeks' needle_depth_um: 1000 passes: 2 } device: 'Dermapen 4' "
         "consumables { requirement_id: 'face_36_42'",
-        lot.empty() ? "" : absl::StrCat(" lot: '", lot, "'"), " } ", extra,
-        " } request_id: '", request_id, "'"));
+        lot.empty() ? "" : absl::StrCat(" lot: '", lot, "'"), " } ", extra, " } request_id: '",
+        request_id, "'"));
   }
 
   grpc::Status Record(const v1::CreateTreatmentRecordRequest& request, v1::TreatmentRecord& record,
@@ -447,8 +447,8 @@ TEST_F(TreatmentFlowTest, WithBillingDownTheTreatmentIsRecordedAndChargedWhenItI
   EXPECT_THAT(waiting.charge().last_error(), HasSubstr("Billing"));
 
   StartSecond();
-  auto billing = v1::Billing::NewStub(grpc::CreateChannel(
-      "unix:" + dir_.Join("second.sock"), grpc::InsecureChannelCredentials()));
+  auto billing = v1::Billing::NewStub(
+      grpc::CreateChannel("unix:" + dir_.Join("second.sock"), grpc::InsecureChannelCredentials()));
   PriceASession(*billing);
   ASSERT_TRUE(Eventually([&] { return Charged(record.name()); }))
       << Get(record.name()).charge().last_error();

@@ -57,11 +57,10 @@ absl::Status Failed(absl::string_view doing, const grpc::Status& status) {
 
 }  // namespace
 
-TreatmentReady::TreatmentReady(std::shared_ptr<grpc::Channel> channel,
-                               const std::string& data_dir)
+TreatmentReady::TreatmentReady(std::shared_ptr<grpc::Channel> channel, const std::string& data_dir)
     : channel_(std::move(channel)),
-      practitioner_(IssueTestToken(data_dir, "staff/ready-practitioner",
-                                   {Binding(v1::ROLE_PRACTITIONER)})),
+      practitioner_(
+          IssueTestToken(data_dir, "staff/ready-practitioner", {Binding(v1::ROLE_PRACTITIONER)})),
       clerk_(IssueTestToken(data_dir, "staff/ready-stock", {Binding(v1::ROLE_INVENTORY_CLERK)})) {}
 
 std::unique_ptr<grpc::ClientContext> TreatmentReady::Context(const std::string& token) const {
@@ -157,8 +156,7 @@ absl::StatusOr<std::string> TreatmentReady::Receive(const std::string& site,
   request.set_site_id(site);
   request.set_product(product);
   request.set_lot_number(lot_number);
-  const int year =
-      static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year()) + 1;
+  const int year = static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year()) + 1;
   request.mutable_expiry_date()->set_year(year);
   request.mutable_expiry_date()->set_month(6);
   request.mutable_expiry_date()->set_day(30);
@@ -187,10 +185,10 @@ absl::StatusOr<std::string> TreatmentReady::StockCartridges(const std::string& s
 
 absl::StatusOr<std::string> TreatmentReady::StockCream(const std::string& site, int units,
                                                        const std::string& lot_number) {
-  absl::StatusOr<std::string> product =
-      Product("display_name: 'Lidocaine 4% cream' manufacturer: 'Pharma' model: 'LC-4' "
-              "kind: CONSUMABLE_KIND_TOPICAL_ANAESTHETIC category: 'lidocaine_cream'",
-              cream_);
+  absl::StatusOr<std::string> product = Product(
+      "display_name: 'Lidocaine 4% cream' manufacturer: 'Pharma' model: 'LC-4' "
+      "kind: CONSUMABLE_KIND_TOPICAL_ANAESTHETIC category: 'lidocaine_cream'",
+      cream_);
   if (!product.ok()) return product.status();
   return Receive(site, *product, units, lot_number);
 }

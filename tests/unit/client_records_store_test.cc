@@ -61,9 +61,10 @@ class ClientRecordsStoreTest : public ::testing::Test {
     charge.acting_for = kCaller;
     charge.payload = "charge";
     charge.create_time = absl::Now();
-    ASSERT_TRUE(store_->CreateTreatmentRecord(create_record, kCaller, client_id_, record_id_,
-                                              record, charge)
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->CreateTreatmentRecord(create_record, kCaller, client_id_, record_id_, record, charge)
+            .ok());
   }
 
   // Runs raw SQL on the same file, as a careless tool or person might.

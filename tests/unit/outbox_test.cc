@@ -128,13 +128,12 @@ TEST_F(OutboxTest, AFailedAttemptIsRecordedWithItsErrorAndNextTime) {
   ASSERT_TRUE(Enqueue("down").ok());
   std::atomic<int> calls{0};
   {
-    OutboxWorker worker(
-        *db_,
-        [&](const OutboxEntry&) -> DeliveryOutcome {
-          ++calls;
-          return {false, std::string(2000, 'x')};
-        },
-        {absl::Hours(1), absl::Hours(2)});
+    OutboxWorker worker(*db_,
+                        [&](const OutboxEntry&) -> DeliveryOutcome {
+                          ++calls;
+                          return {false, std::string(2000, 'x')};
+                        },
+                        {absl::Hours(1), absl::Hours(2)});
     AwaitTrue([&] { return Find("down")->attempts == 1; });
   }
   const OutboxEntry entry = *Find("down");
@@ -147,14 +146,19 @@ TEST_F(OutboxTest, AFailedAttemptIsRecordedWithItsErrorAndNextTime) {
 TEST_F(OutboxTest, ANewWorkerDeliversWhatTheLastOneLeft) {
   ASSERT_TRUE(Enqueue("left").ok());
   {
-    OutboxWorker stopped(
-        *db_, [](const OutboxEntry&) -> DeliveryOutcome { return {false, "down"}; },
-        {absl::Milliseconds(1), absl::Milliseconds(1)});
+    OutboxWorker stopped(*db_,
+                         [](const OutboxEntry&) -> DeliveryOutcome {
+                           return {false, "down"};
+                         },
+                         {absl::Milliseconds(1), absl::Milliseconds(1)});
     AwaitTrue([&] { return Find("left")->attempts >= 1; });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   OutboxWorker restarted(
-      *db_, [](const OutboxEntry& e) -> DeliveryOutcome { return {true, "took " + e.subject}; },
+      *db_,
+      [](const OutboxEntry& e) -> DeliveryOutcome {
+        return {true, "took " + e.subject};
+      },
       Fast());
   AwaitTrue([&] { return Find("left")->deliver_time.has_value(); });
   EXPECT_EQ(Find("left")->result, "took left");
@@ -162,13 +166,12 @@ TEST_F(OutboxTest, ANewWorkerDeliversWhatTheLastOneLeft) {
 
 TEST_F(OutboxTest, WakeDeliversANewEntryWithoutWaitingForTheNextRetry) {
   std::atomic<int> delivered{0};
-  OutboxWorker worker(
-      *db_,
-      [&](const OutboxEntry&) -> DeliveryOutcome {
-        ++delivered;
-        return {true, ""};
-      },
-      {absl::Hours(1), absl::Hours(1)});
+  OutboxWorker worker(*db_,
+                      [&](const OutboxEntry&) -> DeliveryOutcome {
+                        ++delivered;
+                        return {true, ""};
+                      },
+                      {absl::Hours(1), absl::Hours(1)});
   ASSERT_TRUE(Enqueue("new").ok());
   worker.Wake();
   AwaitTrue([&] { return delivered.load() == 1; });

@@ -359,12 +359,11 @@ TEST_F(TreatmentValidationTest, ProductIsOptionalButAProductNameWhenGiven) {
   Use("any_12", 'A', "1").clear_product();
   Use("any_12", 'A', "2").set_product("Dermapen 4 36-pin");
   Use("any_12", 'A', "3").set_product("products/42");
-  EXPECT_THAT(CheckUses(),
-              ElementsAre(Violation("treatment_record.consumables[1].product",
-                                    "\"Dermapen 4 36-pin\" is not of the form "
-                                    "\"products/{product_id}\""),
-                          Violation("treatment_record.consumables[2].product",
-                                    "\"products/42\" is not of the form")));
+  EXPECT_THAT(CheckUses(), ElementsAre(Violation("treatment_record.consumables[1].product",
+                                                 "\"Dermapen 4 36-pin\" is not of the form "
+                                                 "\"products/{product_id}\""),
+                                       Violation("treatment_record.consumables[2].product",
+                                                 "\"products/42\" is not of the form")));
 }
 
 TEST_F(TreatmentValidationTest, LotIsOptionalForEveryRequirement) {
@@ -405,11 +404,10 @@ TEST_F(TreatmentValidationTest, QuantityIsZeroToAHundred) {
   EXPECT_THAT(CheckUses(), IsEmpty());
   Use("any_12", 'A', "4", -1);
   Use("any_12", 'A', "5", 101);
-  EXPECT_THAT(CheckUses(),
-              ElementsAre(Violation("treatment_record.consumables[3].quantity",
-                                    "-1 is outside 1 to 100 units (or 0"),
-                          Violation("treatment_record.consumables[4].quantity",
-                                    "101 is outside 1 to 100 units (or 0")));
+  EXPECT_THAT(CheckUses(), ElementsAre(Violation("treatment_record.consumables[3].quantity",
+                                                 "-1 is outside 1 to 100 units (or 0"),
+                                       Violation("treatment_record.consumables[4].quantity",
+                                                 "101 is outside 1 to 100 units (or 0")));
 }
 
 TEST_F(TreatmentValidationTest, AreasAreTheRecordsOwnEachOnce) {

@@ -159,7 +159,8 @@ class CreateTreatmentRecordOperation : public Operation {
     v1::Client& client = *create.mutable_client();
     client.set_home_site_id(fixture_.site_id());
     client.set_given_name("Chart");
-    client.set_family_name(absl::StrCat("Bench ", std::string(1, static_cast<char>('A' + serial % 26)),
+    client.set_family_name(absl::StrCat("Bench ",
+                                        std::string(1, static_cast<char>('A' + serial % 26)),
                                         std::string(1, static_cast<char>('a' + serial / 26))));
     client.mutable_date_of_birth()->set_year(1980 + static_cast<int>(serial % 20));
     client.mutable_date_of_birth()->set_month(1 + static_cast<int>(serial % 12));
