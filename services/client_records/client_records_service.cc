@@ -131,7 +131,7 @@ ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> s
   Handle("RecordConsent", &ClientRecordsService::RecordConsent);
   Handle("WithdrawConsent", &ClientRecordsService::WithdrawConsent);
   Handle("ListConsents", &ClientRecordsService::ListConsents);
-  Handle("CreateTreatmentRecord", &ClientRecordsService::CreateTreatmentRecord);
+  Handle("CreateTreatmentRecord", &ClientRecordsService::CreateTreatmentRecord, treatment_pool_);
   Handle("GetTreatmentRecord", &ClientRecordsService::GetTreatmentRecord);
   Handle("ListTreatmentRecords", &ClientRecordsService::ListTreatmentRecords);
   Handle("AddTreatmentRecordAddendum", &ClientRecordsService::AddTreatmentRecordAddendum);

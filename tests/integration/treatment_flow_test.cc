@@ -432,6 +432,34 @@ TEST_F(TreatmentFlowTest, ACallerThatGaveUpAndRetriedGetsOneOfEverything) {
   EXPECT_THAT(listed.invoices(0).lines(), SizeIs(1)) << "charged once";
 }
 
+// Each treatment waits on Screening, which reads the client back from
+// ClientRecords: a burst larger than ClientRecords' handler threads must not
+// leave those reads waiting behind the treatments that need them.
+TEST_F(TreatmentFlowTest, ABurstOfTreatmentsDoesNotStarveTheReadsTheyWaitOn) {
+  StartAll();
+  constexpr int kBurst = 48;
+  const std::string lot = *ready_->StockCartridges(kSite, kBurst);
+  const std::string client = NewClient();
+  ASSERT_TRUE(ready_->Prepare(client, "microneedling", kSite, {"cheeks"}).ok());
+  std::vector<grpc::Status> statuses(kBurst);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kBurst; ++i) {
+    callers.emplace_back([&, i] {
+      v1::TreatmentRecord record;
+      statuses[static_cast<size_t>(i)] =
+          Record(Treatment(client, absl::StrCat("burst-", i), 0, "",
+                           "interval_override_reason: 'one of a burst'"),
+                 record);
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  for (const grpc::Status& status : statuses) {
+    EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  }
+  EXPECT_THAT(Records(client), SizeIs(kBurst));
+  EXPECT_EQ(Usable(lot), 0);
+}
+
 TEST_F(TreatmentFlowTest, WithBillingDownTheTreatmentIsRecordedAndChargedWhenItIsBack) {
   StartSplit(/*inventory_apart=*/false);
   ASSERT_TRUE(ready_->StockCartridges(kSite, 5).ok());
