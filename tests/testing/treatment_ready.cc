@@ -13,42 +13,10 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/testing/access_env.h"
+#include "tools/screening_answers/plain_answer.h"
 
 namespace clinic::testing {
 namespace {
-
-// The plainest answer the question takes: no, never, the lowest number, the
-// first option.
-v1::Answer PlainAnswer(const v1::ScreeningQuestion& question) {
-  v1::Answer answer;
-  answer.set_question_id(question.id());
-  switch (question.answer_type()) {
-    case v1::ANSWER_TYPE_YES_NO:
-      answer.set_yes_no(false);
-      break;
-    case v1::ANSWER_TYPE_DATE:
-      if (!question.never_label().empty()) {
-        answer.set_never(true);
-      } else {
-        answer.mutable_date()->set_year(2001);
-        answer.mutable_date()->set_month(1);
-        answer.mutable_date()->set_day(1);
-      }
-      break;
-    case v1::ANSWER_TYPE_NUMBER:
-      answer.set_number(question.number_bounds().min());
-      break;
-    case v1::ANSWER_TYPE_CHOICE:
-      if (!question.options().empty()) answer.set_choice_id(question.options(0).id());
-      break;
-    case v1::ANSWER_TYPE_TEXT:
-      answer.set_text("Nothing to add.");
-      break;
-    default:
-      break;
-  }
-  return answer;
-}
 
 absl::Status Failed(absl::string_view doing, const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -91,7 +59,7 @@ absl::StatusOr<v1::ScreeningRecord> TreatmentReady::Screen(const std::string& cl
   screening.set_site_id(site);
   for (const std::string& area : areas) screening.add_planned_area_ids(area);
   for (const v1::ScreeningQuestion& question : questionnaire.questions()) {
-    *screening.add_answers() = PlainAnswer(question);
+    *screening.add_answers() = tools::PlainAnswer(question);
   }
   v1::ScreeningRecord record;
   status = stub->SubmitScreening(Context(practitioner_).get(), submit, &record);

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "clinic/v1/inventory.pb.h"
 #include "clinic/v1/screening.pb.h"
 
 namespace clinic::bench {
@@ -95,10 +96,12 @@ class Fixture {
 // "ClientRecords/GetClient: NOT_FOUND: ...".
 absl::Status FromGrpc(const grpc::Status& status, const std::string& context);
 
-// An answer every question accepts: no to yes/no questions, "never" or "I
-// don't know" to dates where allowed (else a date long past), the lowest
-// number, the first choice (screening_operations.cc).
-v1::Answer PlainAnswer(const v1::ScreeningQuestion& question);
+// Creates `product` and receives `lots` lots of it at the fixture's site,
+// numbered `lot_prefix` and 0, 1, ..., `units_per_lot` units each, expiring
+// next year; returns the product's name (inventory_operations.cc).
+absl::StatusOr<std::string> StockProduct(Fixture& fixture, const v1::Product& product,
+                                         const std::string& lot_prefix, int lots,
+                                         int64_t units_per_lot);
 
 }  // namespace clinic::bench
 

@@ -35,44 +35,18 @@ class ConsumeStockOperation : public Operation {
     for (int i = 0; i < fixture_.channel_count(); ++i) {
       stubs_.push_back(v1::Inventory::NewStub(fixture_.channel(i)));
     }
-    v1::Inventory::Stub& stub = *stubs_[0];
-    v1::CreateProductRequest create;
-    v1::Product& product = *create.mutable_product();
+    v1::Product product;
     product.set_display_name("Bench cartridge, 36 needles");
     product.set_manufacturer("Clinic Core bench");
     product.set_kind(v1::CONSUMABLE_KIND_NEEDLE_CARTRIDGE);
     product.mutable_cartridge()->mutable_needles()->set_needle_count(36);
     product.mutable_cartridge()->set_needle_length_um(2500);
     product.mutable_cartridge()->add_compatible_devices("Bench pen");
-    create.set_request_id(fixture_.NextRequestId());
-    v1::Product created;
-    {
-      grpc::ClientContext context;
-      fixture_.PrepareContext(context);
-      const grpc::Status status = stub.CreateProduct(&context, create, &created);
-      if (!status.ok()) return FromGrpc(status, "Inventory/CreateProduct");
-    }
-    const int next_year =
-        static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year()) + 1;
-    for (int i = 0; i < kLots; ++i) {
-      v1::ReceiveStockRequest receive;
-      receive.set_site_id(fixture_.site_id());
-      receive.set_product(created.name());
-      receive.set_lot_number(absl::StrCat("BENCH-", i));
-      receive.mutable_expiry_date()->set_year(next_year);
-      receive.mutable_expiry_date()->set_month(1 + i);
-      receive.mutable_expiry_date()->set_day(1);
-      receive.set_quantity(kUnitsPerLot);
-      receive.set_supplier("Clinic Core bench");
-      receive.set_request_id(fixture_.NextRequestId());
-      grpc::ClientContext context;
-      fixture_.PrepareContext(context);
-      v1::Movement movement;
-      const grpc::Status status = stub.ReceiveStock(&context, receive, &movement);
-      if (!status.ok()) return FromGrpc(status, "Inventory/ReceiveStock");
-    }
+    absl::StatusOr<std::string> created =
+        StockProduct(fixture_, product, "BENCH-", kLots, kUnitsPerLot);
+    if (!created.ok()) return created.status();
+    template_.set_product(*created);
     template_.set_site_id(fixture_.site_id());
-    template_.set_product(created.name());
     template_.set_quantity(1);
     template_.set_treatment_reference("clinic-bench session");
     return absl::OkStatus();
@@ -104,4 +78,41 @@ CLINIC_BENCH_OPERATION("consume", ConsumeStockOperation,
                        "Inventory/ConsumeStock of one unit of a product stocked for the run");
 
 }  // namespace
+
+absl::StatusOr<std::string> StockProduct(Fixture& fixture, const v1::Product& product,
+                                         const std::string& lot_prefix, int lots,
+                                         int64_t units_per_lot) {
+  auto stub = v1::Inventory::NewStub(fixture.channel(0));
+  v1::CreateProductRequest create;
+  *create.mutable_product() = product;
+  create.set_request_id(fixture.NextRequestId());
+  v1::Product created;
+  {
+    grpc::ClientContext context;
+    fixture.PrepareContext(context);
+    const grpc::Status status = stub->CreateProduct(&context, create, &created);
+    if (!status.ok()) return FromGrpc(status, "Inventory/CreateProduct");
+  }
+  const int next_year =
+      static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year()) + 1;
+  for (int i = 0; i < lots; ++i) {
+    v1::ReceiveStockRequest receive;
+    receive.set_site_id(fixture.site_id());
+    receive.set_product(created.name());
+    receive.set_lot_number(absl::StrCat(lot_prefix, i));
+    receive.mutable_expiry_date()->set_year(next_year);
+    receive.mutable_expiry_date()->set_month(1 + i % 12);
+    receive.mutable_expiry_date()->set_day(1);
+    receive.set_quantity(units_per_lot);
+    receive.set_supplier("Clinic Core bench");
+    receive.set_request_id(fixture.NextRequestId());
+    grpc::ClientContext context;
+    fixture.PrepareContext(context);
+    v1::Movement movement;
+    const grpc::Status status = stub->ReceiveStock(&context, receive, &movement);
+    if (!status.ok()) return FromGrpc(status, "Inventory/ReceiveStock");
+  }
+  return created.name();
+}
+
 }  // namespace clinic::bench

@@ -11,16 +11,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "clinic/v1/clients.grpc.pb.h"
-#include "clinic/v1/inventory.grpc.pb.h"
 #include "clinic/v1/screening.grpc.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/core/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "tools/clinic_bench/fixture.h"
 #include "tools/clinic_bench/operation.h"
+#include "tools/screening_answers/plain_answer.h"
 
 namespace clinic::bench {
 namespace {
@@ -112,9 +111,7 @@ class CreateTreatmentRecordOperation : public Operation {
 
   // A product made to fit `cartridge`, received at the site in kLots lots.
   absl::Status Stock(const v1::CartridgeRequirement& cartridge) {
-    auto inventory = v1::Inventory::NewStub(fixture_.channel(0));
-    v1::CreateProductRequest create;
-    v1::Product& product = *create.mutable_product();
+    v1::Product product;
     product.set_display_name("Bench cartridge for the chart operation");
     product.set_manufacturer("Clinic Core bench");
     product.set_kind(v1::CONSUMABLE_KIND_NEEDLE_CARTRIDGE);
@@ -124,34 +121,7 @@ class CreateTreatmentRecordOperation : public Operation {
     product.mutable_cartridge()->set_needle_length_um(cartridge.min_needle_length_um());
     product.mutable_cartridge()->set_insulated(cartridge.insulated_needles_required());
     product.mutable_cartridge()->add_compatible_devices("Bench pen");
-    create.set_request_id(fixture_.NextRequestId());
-    v1::Product created;
-    {
-      grpc::ClientContext context;
-      fixture_.PrepareContext(context);
-      const grpc::Status status = inventory->CreateProduct(&context, create, &created);
-      if (!status.ok()) return FromGrpc(status, "Inventory/CreateProduct");
-    }
-    const int next_year =
-        static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year()) + 1;
-    for (int i = 0; i < kLots; ++i) {
-      v1::ReceiveStockRequest receive;
-      receive.set_site_id(fixture_.site_id());
-      receive.set_product(created.name());
-      receive.set_lot_number(absl::StrCat("BENCH-CHART-", i));
-      receive.mutable_expiry_date()->set_year(next_year);
-      receive.mutable_expiry_date()->set_month(1 + i);
-      receive.mutable_expiry_date()->set_day(1);
-      receive.set_quantity(kUnitsPerLot);
-      receive.set_supplier("Clinic Core bench");
-      receive.set_request_id(fixture_.NextRequestId());
-      grpc::ClientContext context;
-      fixture_.PrepareContext(context);
-      v1::Movement movement;
-      const grpc::Status status = inventory->ReceiveStock(&context, receive, &movement);
-      if (!status.ok()) return FromGrpc(status, "Inventory/ReceiveStock");
-    }
-    return absl::OkStatus();
+    return StockProduct(fixture_, product, "BENCH-CHART-", kLots, kUnitsPerLot).status();
   }
 
   absl::StatusOr<std::string> NewClient(size_t serial) {
@@ -188,7 +158,7 @@ class CreateTreatmentRecordOperation : public Operation {
     answers.set_site_id(fixture_.site_id());
     answers.add_planned_area_ids(area_id);
     for (const v1::ScreeningQuestion& question : questionnaire.questions()) {
-      *answers.add_answers() = PlainAnswer(question);
+      *answers.add_answers() = tools::PlainAnswer(question);
     }
     v1::ScreeningRecord submitted;
     {
