@@ -307,13 +307,12 @@ absl::StatusOr<v1::TreatmentConsumption> ClientRecordsService::Consume(
       storage::DerivedRequestId(call.request_scope(), request.request_id(), "consume"));
   for (const v1::ConsumableUse& use : in.consumables()) {
     v1::StockUse& out = *consume.add_uses();
-    if (use.product().empty()) {
-      out.mutable_requirement()->set_treatment_type(
-          plugins::kTreatmentTypeName.Format(in.treatment_type_id()));
-      out.mutable_requirement()->set_requirement_id(use.requirement_id());
-    } else {
-      out.set_product(use.product());
-    }
+    // Always by requirement, so Inventory checks that what it takes (or
+    // the lot scanned) fits it; a product the caller named is the lot's
+    // (checked with the request).
+    out.mutable_requirement()->set_treatment_type(
+        plugins::kTreatmentTypeName.Format(in.treatment_type_id()));
+    out.mutable_requirement()->set_requirement_id(use.requirement_id());
     out.set_quantity(use.quantity());
     out.set_lot(use.lot());
   }

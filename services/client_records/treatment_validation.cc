@@ -221,7 +221,7 @@ void ValidateConsumableUses(const v1::TreatmentDefinition& definition,
 
   bool every_requirement_known = true;
   bool any_cartridge = false;
-  std::map<std::string, int> first_listed;  // requirement id + lot (or product) -> index
+  std::map<std::string, int> first_listed;  // requirement id + lot -> index
   for (int i = 0; i < uses.size(); ++i) {
     const v1::ConsumableUse& use = uses.Get(i);
     const std::string path = Indexed(list, i);
@@ -243,11 +243,17 @@ void ValidateConsumableUses(const v1::TreatmentDefinition& definition,
     }
     every_requirement_known = every_requirement_known && requirement != nullptr;
 
-    // Optional: any product that fits the requirement is taken when empty.
+    // Optional: any product that fits the requirement is taken when empty;
+    // when named, it is the scanned lot's, which Inventory checks fits.
     const absl::optional<ResourceName> product =
         use.product().empty()
             ? absl::nullopt
             : ParseName(storage::kProductName, use.product(), Child(path, "product"), out);
+    if (product.has_value() && use.lot().empty()) {
+      out.push_back({Child(path, "product"),
+                     "is set without lot: name the lot scanned (the product is its product), or "
+                     "leave both empty for any lot that fits the requirement"});
+    }
     absl::optional<ResourceName> lot;
     const std::string lot_field = Child(path, "lot");
     // Inventory fills in the lot number from the lot it consumes.
@@ -287,17 +293,15 @@ void ValidateConsumableUses(const v1::TreatmentDefinition& definition,
     }
 
     // Only well-formed names are compared, so a malformed one is reported
-    // once, as malformed.
-    const bool by_lot = lot.has_value();
-    if (requirement != nullptr && (by_lot || (use.lot().empty() && product.has_value()))) {
-      const std::string& what = by_lot ? use.lot() : use.product();
+    // once, as malformed. Entries without a lot are each another unit of
+    // whatever fits.
+    if (requirement != nullptr && lot.has_value()) {
       if (const auto [first, inserted] =
-              first_listed.emplace(absl::StrCat(requirement->id(), "\n", what), i);
+              first_listed.emplace(absl::StrCat(requirement->id(), "\n", use.lot()), i);
           !inserted) {
-        out.push_back({by_lot ? lot_field : Child(path, "product"),
-                       absl::StrCat("the same ", by_lot ? "lot" : "product", " is listed for '",
-                                    requirement->id(), "' at ", Indexed(list, first->second),
-                                    "; record the units there, in its quantity")});
+        out.push_back({lot_field, absl::StrCat("the same lot is listed for '", requirement->id(),
+                                               "' at ", Indexed(list, first->second),
+                                               "; record the units there, in its quantity")});
       }
     }
   }

@@ -43,8 +43,8 @@ inline constexpr int kMaxConsumableUseQuantity = 100;
 // session) to kMaxConsumableUseQuantity; area_ids each one of the record's
 // treated areas, once (at most as many as the protocol has), and each area
 // it was used on (all treated areas when none are listed) one the
-// requirement is for. No two entries name the same lot (or, without one,
-// the same product) for the same requirement. Areas of the record that are
+// requirement is for. No two entries name the same lot for the same
+// requirement; a product only with its lot. Areas of the record that are
 // not in the protocol are ValidateTreatedAreas's to report.
 void ValidateConsumableUses(const v1::TreatmentDefinition& definition,
                             const google::protobuf::RepeatedPtrField<v1::ConsumableUse>& uses,

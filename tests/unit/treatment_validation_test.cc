@@ -126,14 +126,15 @@ class TreatmentValidationTest : public ::testing::Test {
     return out;
   }
 
-  // An entry as a caller asks for it: product `product_tag`, and its lot
-  // `lot_tag` as scanned (no lot when empty).
+  // An entry as a caller asks for it: the lot `lot_tag` of product
+  // `product_tag` as scanned, or (`lot_tag` empty) neither, for any lot
+  // that fits.
   v1::ConsumableUse& Use(const std::string& requirement_id, char product_tag,
                          absl::string_view lot_tag = "", int quantity = 1) {
     v1::ConsumableUse& use = *uses_.Add();
     use.set_requirement_id(requirement_id);
-    use.set_product(ProductName(product_tag));
     if (!lot_tag.empty()) {
+      use.set_product(ProductName(product_tag));
       use.set_lot(LotName(product_tag, lot_tag[0]));
     }
     use.set_quantity(quantity);
@@ -359,11 +360,14 @@ TEST_F(TreatmentValidationTest, ProductIsOptionalButAProductNameWhenGiven) {
   Use("any_12", 'A', "1").clear_product();
   Use("any_12", 'A', "2").set_product("Dermapen 4 36-pin");
   Use("any_12", 'A', "3").set_product("products/42");
+  Use("any_12", 'A').set_product(ProductName('A'));  // a product, but which lot?
   EXPECT_THAT(CheckUses(), ElementsAre(Violation("treatment_record.consumables[1].product",
                                                  "\"Dermapen 4 36-pin\" is not of the form "
                                                  "\"products/{product_id}\""),
                                        Violation("treatment_record.consumables[2].product",
-                                                 "\"products/42\" is not of the form")));
+                                                 "\"products/42\" is not of the form"),
+                                       Violation("treatment_record.consumables[3].product",
+                                                 "is set without lot")));
 }
 
 TEST_F(TreatmentValidationTest, LotIsOptionalForEveryRequirement) {
@@ -464,21 +468,17 @@ TEST_F(TreatmentValidationTest, UnknownAndRepeatedAreasOfTheRecordAreLeftToTheAr
                                                  "not for area 'neck'")));
 }
 
-TEST_F(TreatmentValidationTest, OneLotOrProductOncePerRequirement) {
+TEST_F(TreatmentValidationTest, OneLotOncePerRequirement) {
   Add("forehead", 300, 1);
   Use("any_12", 'A', "1");
   Use("face_36", 'A', "1");  // another requirement: its own entry
   Use("any_12", 'A', "1");
+  Use("lidocaine_cream", 'D');  // no lot: any tube, twice is two tubes
   Use("lidocaine_cream", 'D');
-  Use("lidocaine_cream", 'D');
-  EXPECT_THAT(CheckUses(),
-              ElementsAre(Violation("treatment_record.consumables[2].lot",
-                                    "the same lot is listed for 'any_12' at "
-                                    "treatment_record.consumables[0]; record the units there, in "
-                                    "its quantity"),
-                          Violation("treatment_record.consumables[4].product",
-                                    "the same product is listed for 'lidocaine_cream' at "
-                                    "treatment_record.consumables[3]")));
+  EXPECT_THAT(CheckUses(), ElementsAre(Violation("treatment_record.consumables[2].lot",
+                                                 "the same lot is listed for 'any_12' at "
+                                                 "treatment_record.consumables[0]; record the "
+                                                 "units there, in its quantity")));
 }
 
 // Values are quoted shortened: a message is as long for a value of a
