@@ -40,8 +40,8 @@ constexpr size_t kMaxOverrideReasonChars = 1000;
 // Findings quoted in a NOT_ELIGIBLE message; the rest are counted.
 constexpr int kQuotedFindings = 3;
 
-absl::Status Refused(absl::string_view reason, std::string message) {
-  return WithReason(absl::FailedPreconditionError(std::move(message)), reason, kDomain);
+absl::Status Refused(absl::string_view reason, absl::string_view message) {
+  return WithReason(absl::FailedPreconditionError(message), reason, kDomain);
 }
 
 std::string DayText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
@@ -176,8 +176,9 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
 
   absl::StatusOr<v1::TreatmentRecord> stored =
       store_->CreateTreatmentRecord(request, scope, client_id, record_id, record, entry);
-  if (stored.ok()) response = *std::move(stored);
-  return stored.status();
+  if (!stored.ok()) return stored.status();
+  response = *std::move(stored);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Eligibility> ClientRecordsService::CheckEligibility(
@@ -209,7 +210,7 @@ absl::StatusOr<v1::Eligibility> ClientRecordsService::CheckEligibility(
       absl::StrAppend(&message, " (and ", eligibility.reasons_size() - kQuotedFindings,
                       " more reasons: CheckEligibility lists them)");
     }
-    return Refused("NOT_ELIGIBLE", std::move(message));
+    return Refused("NOT_ELIGIBLE", message);
   }
   for (const v1::TreatedArea& area : record.areas()) {
     for (const v1::DepthLimit& limit : eligibility.depth_limits()) {
@@ -291,7 +292,7 @@ absl::Status ClientRecordsService::CheckInterval(const server::Call& call,
   absl::StrAppend(&message,
                   ". To treat anyway, give interval_override_reason (needs "
                   "PERMISSION_TREATMENT_INTERVAL_OVERRIDE)");
-  return Refused("INTERVAL_TOO_SHORT", std::move(message));
+  return Refused("INTERVAL_TOO_SHORT", message);
 }
 
 absl::StatusOr<v1::TreatmentConsumption> ClientRecordsService::Consume(

@@ -165,8 +165,9 @@ absl::Status InventoryService::ConsumeStock(const server::Call& call,
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   Describe(call, request, absl::Now(), order);
   absl::StatusOr<v1::Consumption> consumed = store_->Consume(request, call.request_scope(), order);
-  if (consumed.ok()) response = *std::move(consumed);
-  return consumed.status();
+  if (!consumed.ok()) return consumed.status();
+  response = *std::move(consumed);
+  return absl::OkStatus();
 }
 
 absl::Status InventoryService::ConsumeTreatmentStock(
@@ -201,8 +202,9 @@ absl::Status InventoryService::ConsumeTreatmentStock(
   if (absl::Status s = Violations(violations); !s.ok()) return s;
   absl::StatusOr<v1::TreatmentConsumption> consumed =
       store_->ConsumeForTreatment(request, call.request_scope(), orders);
-  if (consumed.ok()) response = *std::move(consumed);
-  return consumed.status();
+  if (!consumed.ok()) return consumed.status();
+  response = *std::move(consumed);
+  return absl::OkStatus();
 }
 
 }  // namespace clinic::inventory
