@@ -76,12 +76,40 @@ CREATE TRIGGER audit_clients_append_only_d BEFORE DELETE ON audit_clients BEGIN
 END;
 )sql";
 
+// Version 4: an index of request ids, so one request can be followed
+// through the trails of every process it reached. Events written before it
+// are indexed once when the log opens (IndexOlderRequests), up to the
+// sequence this step notes in store_meta; verification then checks the
+// index like the client index.
+constexpr char kRequestIndexSchema[] = R"sql(
+CREATE TABLE audit_requests (
+  request_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  PRIMARY KEY (request_id, sequence)
+) WITHOUT ROWID;
+CREATE INDEX audit_requests_by_sequence ON audit_requests (sequence);
+CREATE TRIGGER audit_requests_append_only_u BEFORE UPDATE ON audit_requests BEGIN
+  SELECT RAISE(ABORT, 'audit events are never changed');
+END;
+CREATE TRIGGER audit_requests_append_only_d BEFORE DELETE ON audit_requests BEGIN
+  SELECT RAISE(ABORT, 'audit events are never deleted');
+END;
+INSERT INTO store_meta (key, value)
+  SELECT 'audit_requests_unindexed_through', MAX(sequence) FROM audit_events
+  HAVING MAX(sequence) IS NOT NULL;
+)sql";
+constexpr char kUnindexedKey[] = "audit_requests_unindexed_through";
+
 constexpr char kLastSql[] =
     "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1";
 constexpr char kInsertSql[] =
     "INSERT INTO audit_events (sequence, event_ms, principal, on_behalf_of, site_id, event, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr char kInsertClientSql[] = "INSERT INTO audit_clients (client, sequence) VALUES (?, ?)";
+constexpr char kInsertRequestSql[] =
+    "INSERT INTO audit_requests (request_id, sequence) VALUES (?, ?)";
+constexpr char kAllRequestsSql[] =
+    "SELECT sequence, request_id FROM audit_requests ORDER BY sequence, request_id";
 constexpr char kReadSql[] =
     "SELECT sequence, event FROM audit_events WHERE sequence > ? ORDER BY sequence LIMIT ?";
 constexpr char kAllSql[] =
@@ -106,6 +134,18 @@ constexpr char kQueryByClientSql[] =
     "AND (?3 = '' OR e.site_id = ?3) "
     "AND (?4 IS NULL OR e.event_ms >= ?4) AND (?5 IS NULL OR e.event_ms < ?5) "
     "ORDER BY c.sequence DESC LIMIT ?6";
+// With a request id, its index drives the scan: a request touches a handful
+// of events however long the trail.
+constexpr char kQueryByRequestSql[] =
+    "SELECT e.sequence, e.event FROM audit_requests r "
+    "JOIN audit_events e ON e.sequence = r.sequence "
+    "WHERE r.request_id = ?7 AND (?1 = 0 OR r.sequence < ?1) "
+    "AND (?2 = '' OR e.principal = ?2 OR e.on_behalf_of = ?2) "
+    "AND (?3 = '' OR e.site_id = ?3) "
+    "AND (?4 IS NULL OR e.event_ms >= ?4) AND (?5 IS NULL OR e.event_ms < ?5) "
+    "AND (?8 = '' OR EXISTS (SELECT 1 FROM audit_clients c "
+    "WHERE c.client = ?8 AND c.sequence = e.sequence)) "
+    "ORDER BY r.sequence DESC LIMIT ?6";
 
 // The chain: each hash covers the previous hash and the event's bytes, which
 // include its own sequence number.
@@ -137,6 +177,63 @@ std::set<std::string> ClientsOf(const v1::AuditEvent& event) {
   return clients;
 }
 
+// The request id index holds what the event's bytes say: one row when the
+// call had a request id.
+std::set<std::string> RequestsOf(const v1::AuditEvent& event) {
+  if (event.request_id().empty()) return {};
+  return {event.request_id()};
+}
+
+void IndexRequest(Connection& connection, const v1::AuditEvent& event) {
+  if (event.request_id().empty()) return;
+  SQLite::Statement& insert = connection.Prepare(kInsertRequestSql);
+  insert.bind(1, event.request_id());
+  insert.bind(2, event.sequence());
+  insert.exec();
+}
+
+// Indexes the request ids of events written before version 4, once, in one
+// transaction with the removal of the note that they are unindexed, so a
+// crash part-way leaves the note and the next open starts again. Processes
+// sharing the file do not index twice: the note is read inside the
+// transaction. Events are read in chunks so memory stays flat.
+absl::Status IndexOlderRequests(storage::Database& database) {
+  return database.Write([](Connection& connection) -> absl::Status {
+    SQLite::Statement& note = connection.Prepare("SELECT value FROM store_meta WHERE key = ?");
+    note.bind(1, kUnindexedKey);
+    if (!note.executeStep()) return absl::OkStatus();
+    const int64_t through = note.getColumn(0).getInt64();
+    constexpr int kChunk = 2000;
+    int64_t after = 0;
+    while (after < through) {
+      SQLite::Statement& read = connection.Prepare(kReadSql);
+      read.bind(1, after);
+      read.bind(2, kChunk);
+      std::vector<v1::AuditEvent> events;
+      int64_t last = after;
+      while (read.executeStep()) {
+        last = read.getColumn(0).getInt64();
+        if (last > through) break;
+        v1::AuditEvent event;
+        const SQLite::Column bytes = read.getColumn(1);
+        // An unreadable event is left to verification to report; the log
+        // must still open so that it can.
+        if (!event.ParseFromArray(bytes.getBlob(), bytes.getBytes())) continue;
+        event.set_sequence(last);
+        events.push_back(std::move(event));
+      }
+      read.reset();
+      for (const v1::AuditEvent& event : events) IndexRequest(connection, event);
+      if (last == after) break;
+      after = last;
+    }
+    SQLite::Statement& done = connection.Prepare("DELETE FROM store_meta WHERE key = ?");
+    done.bind(1, kUnindexedKey);
+    done.exec();
+    return absl::OkStatus();
+  });
+}
+
 void BindOptionalMillis(SQLite::Statement& statement, int index,
                         const absl::optional<absl::Time>& time) {
   if (time) {
@@ -163,6 +260,7 @@ const std::vector<storage::Migration>& AuditMigrations() {
       {2, "hash-chained events and their client index", kSchema},
       {3, "one client index for files made before and after version 2 was edited",
        kOneClientIndexSchema},
+      {4, "request id index", kRequestIndexSchema},
   };
   return *migrations;
 }
@@ -176,6 +274,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
   if (absl::Status status = storage::Migrate(**db, "audit", AuditMigrations()); !status.ok()) {
     return status;
   }
+  if (absl::Status status = IndexOlderRequests(**db); !status.ok()) return status;
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(*db), std::move(group_commit)));
 }
 
@@ -214,6 +313,7 @@ absl::Status InsertEvent(Connection& connection, v1::AuditEvent& event) {
     link.bind(2, static_cast<int64_t>(last + 1));
     link.exec();
   }
+  IndexRequest(connection, event);
   return absl::OkStatus();
 }
 
@@ -273,15 +373,22 @@ absl::StatusOr<std::vector<v1::AuditEvent>> AuditLog::Read(int64_t after, int li
 absl::StatusOr<std::vector<v1::AuditEvent>> AuditLog::Query(const AuditQuery& query) {
   std::vector<v1::AuditEvent> events;
   absl::Status status = db_->Read([&](Connection& connection) {
-    SQLite::Statement& select =
-        connection.Prepare(query.client.empty() ? kQuerySql : kQueryByClientSql);
+    const char* sql = kQuerySql;
+    if (!query.client.empty()) sql = kQueryByClientSql;
+    if (!query.request_id.empty()) sql = kQueryByRequestSql;
+    SQLite::Statement& select = connection.Prepare(sql);
     select.bind(1, static_cast<int64_t>(query.before_sequence));
     select.bind(2, query.principal);
     select.bind(3, query.site_id);
     BindOptionalMillis(select, 4, query.start_time);
     BindOptionalMillis(select, 5, query.end_time);
     select.bind(6, query.limit);
-    if (!query.client.empty()) select.bind(7, query.client);
+    if (!query.request_id.empty()) {
+      select.bind(7, query.request_id);
+      select.bind(8, query.client);
+    } else if (!query.client.empty()) {
+      select.bind(7, query.client);
+    }
     return ReadEvents(select, events);
   });
   if (!status.ok()) return status;
@@ -294,6 +401,8 @@ absl::StatusOr<Verification> AuditLog::VerifyChain() {
     SQLite::Statement& all = connection.Prepare(kAllSql);
     SQLite::Statement& links = connection.Prepare(kAllClientsSql);
     bool more_links = links.executeStep();
+    SQLite::Statement& requests = connection.Prepare(kAllRequestsSql);
+    bool more_requests = requests.executeStep();
     std::string previous;
     int64_t expected = 1;
     auto broken = [&](int64_t sequence, std::string problem) {
@@ -335,11 +444,22 @@ absl::StatusOr<Verification> AuditLog::VerifyChain() {
         linked.insert(links.getColumn(1).getString());
         more_links = links.executeStep();
       }
+      std::set<std::string> requested;
+      while (more_requests && requests.getColumn(0).getInt64() <= sequence) {
+        if (requests.getColumn(0).getInt64() < sequence) {
+          broken(requests.getColumn(0).getInt64(),
+                 "its request id index names an event out of order");
+          return absl::OkStatus();
+        }
+        requested.insert(requests.getColumn(1).getString());
+        more_requests = requests.executeStep();
+      }
       if (all.getColumn(1).getInt64() != EventMillis(event) ||
           all.getColumn(2).getString() != event.principal() ||
           all.getColumn(3).getString() != event.on_behalf_of() ||
-          all.getColumn(4).getString() != event.site_id() || linked != ClientsOf(event)) {
-        broken(sequence, "its search columns or client index were changed");
+          all.getColumn(4).getString() != event.site_id() || linked != ClientsOf(event) ||
+          requested != RequestsOf(event)) {
+        broken(sequence, "its search columns, client index or request id index were changed");
         return absl::OkStatus();
       }
       previous = hash;
@@ -347,6 +467,11 @@ absl::StatusOr<Verification> AuditLog::VerifyChain() {
     }
     if (more_links) {
       broken(links.getColumn(0).getInt64(), "its client index names an event that is missing");
+      return absl::OkStatus();
+    }
+    if (more_requests) {
+      broken(requests.getColumn(0).getInt64(),
+             "its request id index names an event that is missing");
       return absl::OkStatus();
     }
     result.head_hash = absl::BytesToHexString(previous);

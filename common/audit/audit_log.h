@@ -26,6 +26,7 @@ struct AuditQuery {
   std::string client;     // "clients/{id}": events naming it or its records
   std::string principal;  // as caller or as the person acted for
   std::string site_id;
+  std::string request_id;                 // the calls that carried it
   absl::optional<absl::Time> start_time;  // inclusive
   absl::optional<absl::Time> end_time;    // exclusive
   int64_t before_sequence = 0;            // 0: from the newest event

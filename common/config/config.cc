@@ -92,16 +92,36 @@ absl::Status ReadConfigFile(const std::string& path, std::string& contents) {
 }
 
 absl::Status ParseConfigText(absl::string_view file, const std::string& text,
-                             v1::ServerConfig& config) {
+                             google::protobuf::Message& config) {
   google::protobuf::TextFormat::Parser parser;
   LocatingErrorCollector errors(file);
   parser.RecordErrorsTo(&errors);
   if (parser.ParseFromString(text, &config)) return absl::OkStatus();
   if (errors.errors().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config file ", file, " is not a text-format clinic.config.v1.ServerConfig"));
+    return absl::InvalidArgumentError(absl::StrCat("config file ", file, " is not a text-format ",
+                                                   config.GetDescriptor()->full_name()));
   }
   return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
+}
+
+// Reads chain_file into chain. Both set is a mistake worth stopping for: one
+// of them would be silently ignored.
+absl::Status LoadChainFile(const std::string& config_path, v1::ServerConfig& config) {
+  if (config.chain_file().empty()) return absl::OkStatus();
+  if (config.has_chain()) {
+    return absl::InvalidArgumentError(
+        "chain_file: set together with chain; give the chain in one place only");
+  }
+  std::string path = config.chain_file();
+  if (path.front() != '/') {
+    const size_t slash = config_path.rfind('/');
+    if (slash != std::string::npos) path = absl::StrCat(config_path.substr(0, slash + 1), path);
+  }
+  std::string text;
+  if (absl::Status read = ReadConfigFile(path, text); !read.ok()) {
+    return absl::Status(read.code(), absl::StrCat("chain_file: ", read.message()));
+  }
+  return ParseConfigText(path, text, *config.mutable_chain());
 }
 
 // Applies the flags; a flag that cannot be applied becomes a violation, so it
@@ -612,6 +632,7 @@ absl::StatusOr<v1::ServerConfig> LoadServerConfig(absl::string_view path,
     std::string text;
     if (absl::Status read = ReadConfigFile(file, text); !read.ok()) return read;
     if (absl::Status parsed = ParseConfigText(file, text, config); !parsed.ok()) return parsed;
+    if (absl::Status chain = LoadChainFile(file, config); !chain.ok()) return chain;
   }
   std::vector<FieldViolation> violations = ApplyOverrides(overrides, config);
   ApplyDefaults(config);

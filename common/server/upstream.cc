@@ -170,4 +170,21 @@ absl::Status UpstreamError(const Upstream& upstream, absl::string_view doing,
   }
 }
 
+storage::DeliveryOutcome FailedDelivery(const absl::Status& refused) {
+  const std::string reason = GetReason(refused);
+  return {false, reason.empty() ? std::string(refused.message())
+                                : absl::StrCat(reason, ": ", refused.message())};
+}
+
+storage::OutboxWorker::Retry DeliveryRetry(const clinic::config::v1::ServerConfig& config) {
+  storage::OutboxWorker::Retry retry;
+  if (config.delivery().first_retry_ms() > 0) {
+    retry.first = absl::Milliseconds(config.delivery().first_retry_ms());
+  }
+  if (config.delivery().max_retry_ms() > 0) {
+    retry.max = absl::Milliseconds(config.delivery().max_retry_ms());
+  }
+  return retry;
+}
+
 }  // namespace clinic::server

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/access.pb.h"
+#include "common/storage/outbox_worker.h"
 
 namespace clinic::server {
 
@@ -140,6 +141,15 @@ class Upstreams {
 // retry and did nothing wrong.
 absl::Status UpstreamError(const Upstream& upstream, absl::string_view doing,
                            const grpc::Status& status);
+
+// A failed outbox delivery, from its UpstreamError: the called service's
+// reason first ("PRICE_NOT_FOUND: ..."), so whoever reads the entry's
+// last_error sees what to fix before the words.
+storage::DeliveryOutcome FailedDelivery(const absl::Status& refused);
+
+// How a process's outbox deliveries are retried: the config's `delivery`,
+// where zero (a config that skipped the defaults) keeps Retry's own.
+storage::OutboxWorker::Retry DeliveryRetry(const clinic::config::v1::ServerConfig& config);
 
 }  // namespace clinic::server
 

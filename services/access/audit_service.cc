@@ -51,6 +51,13 @@ absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
                                                   " is not a site id (lowercase letters, digits "
                                                   "and hyphens)")});
   }
+  if (request.request_id().size() > kMaxRequestIdBytes) {
+    violations.push_back({"request_id", absl::StrCat("is longer than ", kMaxRequestIdBytes,
+                                                     " bytes, the longest request id")});
+  } else if (!request.request_id().empty() && !IsWellFormedRequestId(request.request_id())) {
+    violations.push_back(
+        {"request_id", "is not a request id (printable ASCII characters without spaces)"});
+  }
   absl::optional<absl::Time> start_time, end_time;
   if (request.has_start_time()) {
     start_time = CheckTimestamp(request.start_time(), "start_time", violations);
@@ -65,6 +72,7 @@ absl::Status AuditService::ListAuditEvents(const server::Call& /*call*/,
   query.client = request.client();
   query.principal = request.principal();
   query.site_id = request.site_id();
+  query.request_id = request.request_id();
   query.start_time = start_time;
   query.end_time = end_time;
   absl::StatusOr<storage::PageRequest> page =

@@ -1,6 +1,7 @@
-// The chart RPCs of ClientRecords: medical history, consents and treatment
+// The chart RPCs of ClientRecords: medical history, consents, treatment
 // records (CreateTreatmentRecord, the treatment flow, is in
-// treatment_service.cc). See client_records_service.h.
+// treatment_service.cc) and the recall notices Inventory delivers. See
+// client_records_service.h.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,7 @@
 #include "common/server/principal.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/ids.h"
+#include "common/storage/inventory_names.h"
 #include "services/client_records/client_records_names.h"
 #include "services/client_records/client_records_service.h"
 #include "services/client_records/client_validation.h"
@@ -189,6 +191,77 @@ absl::Status ClientRecordsService::AddTreatmentRecordAddendum(
       request, call.request_scope(), name->id("client_id"), name->id("id"), addendum);
   if (record.ok()) response = std::move(*record);
   return record.status();
+}
+
+absl::Status ClientRecordsService::RecordLotRecall(const server::Call& call,
+                                                   const v1::RecordLotRecallRequest& request,
+                                                   v1::LotRecallNotice& response) {
+  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
+  const std::string& client_id = parent->id("client_id");
+  const absl::Time now = absl::Now();
+  const v1::LotRecallNotice& in = request.notice();
+  std::vector<FieldViolation> violations;
+  std::string product;
+  if (in.lot().empty()) {
+    violations.push_back({"notice.lot", "is required: the lot recalled"});
+  } else if (absl::StatusOr<ResourceName> lot = storage::kLotName.Parse(in.lot(), "notice.lot");
+             lot.ok()) {
+    product = storage::kProductName.Format(lot->id("product_id"));
+  } else {
+    for (FieldViolation& v : GetFieldViolations(lot.status())) violations.push_back(std::move(v));
+  }
+  ValidateText(in.lot_number(), "notice.lot_number", true, 100, violations);
+  ValidateText(in.reason(), "notice.reason", true, 500, violations);
+  CheckEventTime(in.recall_time(), in.has_recall_time(), /*required=*/true, now,
+                 "notice.recall_time", violations);
+  ValidateText(in.treatment_reference(), "notice.treatment_reference", true, 200, violations);
+  sites_.CheckSite(in.site_id(), "notice.site_id", /*required=*/true, violations);
+  CheckEventTime(in.consume_time(), in.has_consume_time(), /*required=*/true, now,
+                 "notice.consume_time", violations);
+  if (in.quantity() < 1 || in.quantity() > 100000) {
+    violations.push_back({"notice.quantity", "must be 1 to 100,000 units"});
+  }
+  AddRequestId(request.request_id(), violations);
+  if (absl::Status s = Violations(violations); !s.ok()) return s;
+
+  // A use recorded for a treatment names its record; the store links the
+  // notice to it when it is this client's and exists.
+  std::string referenced_record_id;
+  if (absl::StatusOr<ResourceName> record =
+          kTreatmentRecordName.Parse(in.treatment_reference(), "notice.treatment_reference");
+      record.ok() && record->id("client_id") == client_id) {
+    referenced_record_id = record->id("id");
+  }
+  const std::string notice_id = storage::NewId();
+  v1::LotRecallNotice notice;
+  notice.set_name(kLotRecallNoticeName.Format(client_id, notice_id));
+  notice.set_lot(in.lot());
+  notice.set_lot_number(in.lot_number());
+  notice.set_product(product);
+  notice.set_reason(in.reason());
+  *notice.mutable_recall_time() = in.recall_time();
+  notice.set_recalled_by(call.principal());
+  notice.set_treatment_reference(in.treatment_reference());
+  notice.set_site_id(in.site_id());
+  *notice.mutable_consume_time() = in.consume_time();
+  notice.set_quantity(in.quantity());
+  *notice.mutable_create_time() = ToTimestamp(now);
+  absl::StatusOr<v1::LotRecallNotice> stored = store_->RecordLotRecall(
+      request, call.request_scope(), client_id, notice_id, referenced_record_id, notice);
+  if (stored.ok()) response = std::move(*stored);
+  return stored.status();
+}
+
+absl::Status ClientRecordsService::ListLotRecallNotices(
+    const server::Call& /*call*/, const v1::ListLotRecallNoticesRequest& request,
+    v1::ListLotRecallNoticesResponse& response) {
+  absl::StatusOr<ResourceName> parent = kClientName.Parse(request.parent(), "parent");
+  if (!parent.ok()) return parent.status();
+  absl::StatusOr<v1::ListLotRecallNoticesResponse> listed =
+      store_->ListLotRecallNotices(parent->id("client_id"), request);
+  if (listed.ok()) response = std::move(*listed);
+  return listed.status();
 }
 
 }  // namespace clinic::client_records

@@ -15,6 +15,8 @@ using storage::kMedicalHistoryName;
 using storage::kTreatmentRecordName;
 inline constexpr ResourcePattern kConsentName("clients/{client_id}/consents/{id}",
                                               storage::IsWellFormedId);
+inline constexpr ResourcePattern kLotRecallNoticeName("clients/{client_id}/lotRecallNotices/{id}",
+                                                      storage::IsWellFormedId);
 
 // The outbox kind of a treatment's charge for Billing; its subject is the
 // treatment record's name.

@@ -180,6 +180,27 @@ DROP INDEX treatment_records_by_lot;
 // afterwards (docs/treatment-flow.md); records charted before have none.
 // From common/storage, so every store with an outbox has the same table.
 
+// Version 9: recall notices, which Inventory delivers for each use of a lot
+// it recalls. Append-only like the rest of the chart. record_id is the
+// treatment record the use names, '' when it names none of the client's.
+inline constexpr char kRecallNoticesSchema[] = R"sql(
+CREATE TABLE lot_recall_notices (
+  notice_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients (client_id),
+  record_id TEXT NOT NULL,
+  recall_ms INTEGER NOT NULL,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX lot_recall_notices_by_client ON lot_recall_notices (client_id, recall_ms, notice_id);
+CREATE INDEX lot_recall_notices_by_record ON lot_recall_notices (record_id, recall_ms, notice_id);
+CREATE TRIGGER lot_recall_notices_append_only_u BEFORE UPDATE ON lot_recall_notices BEGIN
+  SELECT RAISE(ABORT, 'recall notices are never changed');
+END;
+CREATE TRIGGER lot_recall_notices_append_only_d BEFORE DELETE ON lot_recall_notices BEGIN
+  SELECT RAISE(ABORT, 'recall notices are never deleted');
+END;
+)sql";
+
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
   // The shared tables every store has, from common/storage, as version 1
   // shipped them.
@@ -194,6 +215,7 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
       {6, "request ids scoped by caller", kRequestLogByCaller},
       {7, "no lookup of treatment records by lot", kNoLotIndex},
       {8, "the outbox of charges for Billing", storage::kOutboxSchema},
+      {9, "recall notices on the chart", kRecallNoticesSchema},
   };
   return *migrations;
 }

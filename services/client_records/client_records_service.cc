@@ -135,6 +135,8 @@ ClientRecordsService::ClientRecordsService(std::unique_ptr<ClientRecordsStore> s
   Handle("GetTreatmentRecord", &ClientRecordsService::GetTreatmentRecord);
   Handle("ListTreatmentRecords", &ClientRecordsService::ListTreatmentRecords);
   Handle("AddTreatmentRecordAddendum", &ClientRecordsService::AddTreatmentRecordAddendum);
+  Handle("RecordLotRecall", &ClientRecordsService::RecordLotRecall);
+  Handle("ListLotRecallNotices", &ClientRecordsService::ListLotRecallNotices);
 }
 
 absl::Status ClientRecordsService::CreateClient(const server::Call& call,
@@ -348,17 +350,9 @@ server::ServiceFactory ClientRecordsFactory() {
     absl::StatusOr<const server::Upstream*> billing =
         context.upstreams.Get("billing", v1::Billing::service_full_name());
     if (!billing.ok()) return billing.status();
-    storage::OutboxWorker::Retry retry;
-    // Zero (a config that skipped the defaults) keeps Retry's own.
-    if (context.config.delivery().first_retry_ms() > 0) {
-      retry.first = absl::Milliseconds(context.config.delivery().first_retry_ms());
-    }
-    if (context.config.delivery().max_retry_ms() > 0) {
-      retry.max = absl::Milliseconds(context.config.delivery().max_retry_ms());
-    }
     return std::make_unique<ClientRecordsService>(std::move(*store), config::Sites(context.config),
                                                   context.plugin_host, **screening, **inventory,
-                                                  **billing, retry);
+                                                  **billing, server::DeliveryRetry(context.config));
   };
 }
 

@@ -82,6 +82,11 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
   absl::Status AddTreatmentRecordAddendum(const server::Call& call,
                                           const v1::AddTreatmentRecordAddendumRequest& request,
                                           v1::TreatmentRecord& response);
+  absl::Status RecordLotRecall(const server::Call& call, const v1::RecordLotRecallRequest& request,
+                               v1::LotRecallNotice& response);
+  absl::Status ListLotRecallNotices(const server::Call& call,
+                                    const v1::ListLotRecallNoticesRequest& request,
+                                    v1::ListLotRecallNoticesResponse& response);
 
   // treatment_service.cc: the steps of CreateTreatmentRecord, each
   // FAILED_PRECONDITION with its reason when it refuses.

@@ -135,6 +135,20 @@ class ClientRecordsStore {
   virtual absl::StatusOr<v1::ListTreatmentRecordsResponse> ListTreatmentRecords(
       const std::string& client_id, const v1::ListTreatmentRecordsRequest& request) = 0;
 
+  // Stores a recall notice (name, author and time already set). Its
+  // treatment_record is set here, in the transaction, when
+  // `referenced_record_id` names a record of the client, and left empty
+  // otherwise (a use recorded against another reference, or a treatment whose
+  // record was never written). NOT_FOUND for an unknown client.
+  virtual absl::StatusOr<v1::LotRecallNotice> RecordLotRecall(
+      const v1::RecordLotRecallRequest& request, const std::string& caller,
+      const std::string& client_id, const std::string& notice_id,
+      const std::string& referenced_record_id, const v1::LotRecallNotice& notice) = 0;
+
+  // A client's recall notices, most recent recall first.
+  virtual absl::StatusOr<v1::ListLotRecallNoticesResponse> ListLotRecallNotices(
+      const std::string& client_id, const v1::ListLotRecallNoticesRequest& request) = 0;
+
   // Appends an addendum (author and time already set) and returns the record.
   virtual absl::StatusOr<v1::TreatmentRecord> AddAddendum(
       const v1::AddTreatmentRecordAddendumRequest& request, const std::string& caller,

@@ -1,5 +1,5 @@
 // The chart in SQLite: medical history versions, consents, treatment records
-// and their addenda. See sqlite_store.h.
+// with their addenda, and recall notices. See sqlite_store.h.
 #include <string>
 #include <vector>
 
@@ -23,6 +23,7 @@ constexpr char kUpdateHistoryMethod[] = "clinic.v1.ClientRecords/UpdateMedicalHi
 constexpr char kRecordConsentMethod[] = "clinic.v1.ClientRecords/RecordConsent";
 constexpr char kWithdrawConsentMethod[] = "clinic.v1.ClientRecords/WithdrawConsent";
 constexpr char kAddAddendumMethod[] = "clinic.v1.ClientRecords/AddTreatmentRecordAddendum";
+constexpr char kRecordLotRecallMethod[] = "clinic.v1.ClientRecords/RecordLotRecall";
 
 constexpr char kLatestHistorySql[] =
     "SELECT data, version FROM medical_history WHERE client_id = ? ORDER BY version DESC LIMIT 1";
@@ -56,6 +57,20 @@ constexpr char kListRecordsFirstSql[] =
 constexpr char kListRecordsAfterSql[] =
     "SELECT data, perform_ms, record_id FROM treatment_records WHERE client_id = ? "
     "AND (perform_ms, record_id) < (?, ?) ORDER BY perform_ms DESC, record_id DESC LIMIT ?";
+
+constexpr char kRecordExistsSql[] =
+    "SELECT 1 FROM treatment_records WHERE record_id = ? AND client_id = ?";
+constexpr char kInsertNoticeSql[] =
+    "INSERT INTO lot_recall_notices (notice_id, client_id, record_id, recall_ms, data) "
+    "VALUES (?, ?, ?, ?, ?)";
+constexpr char kRecordNoticesSql[] =
+    "SELECT data FROM lot_recall_notices WHERE record_id = ? ORDER BY recall_ms, notice_id";
+constexpr char kListNoticesFirstSql[] =
+    "SELECT data, recall_ms, notice_id FROM lot_recall_notices WHERE client_id = ? "
+    "ORDER BY recall_ms DESC, notice_id DESC LIMIT ?";
+constexpr char kListNoticesAfterSql[] =
+    "SELECT data, recall_ms, notice_id FROM lot_recall_notices WHERE client_id = ? "
+    "AND (recall_ms, notice_id) < (?, ?) ORDER BY recall_ms DESC, notice_id DESC LIMIT ?";
 
 // Keys that sort after every real id, for the first page of a descending list.
 constexpr char kAfterEveryId[] = "~";
@@ -91,6 +106,15 @@ absl::StatusOr<v1::TreatmentRecord> LoadRecord(Connection& connection, const std
   addenda.bind(1, record_id);
   while (addenda.executeStep()) {
     if (absl::Status s = ParseStored(addenda.getColumn(0), *record.add_addenda(), "addendum");
+        !s.ok()) {
+      return s;
+    }
+  }
+  SQLite::Statement& notices = connection.Prepare(kRecordNoticesSql);
+  notices.bind(1, record_id);
+  while (notices.executeStep()) {
+    if (absl::Status s =
+            ParseStored(notices.getColumn(0), *record.add_lot_recalls(), "recall notice");
         !s.ok()) {
       return s;
     }
@@ -358,6 +382,81 @@ absl::StatusOr<v1::TreatmentRecord> SqliteClientRecordsStore::AddAddendum(
       });
   if (!status.ok()) return status;
   return record;
+}
+
+absl::StatusOr<v1::LotRecallNotice> SqliteClientRecordsStore::RecordLotRecall(
+    const v1::RecordLotRecallRequest& request, const std::string& caller,
+    const std::string& client_id, const std::string& notice_id,
+    const std::string& referenced_record_id, const v1::LotRecallNotice& notice) {
+  v1::LotRecallNotice stored;
+  absl::Status status = storage::WriteOnce(
+      *db_, kRecordLotRecallMethod, caller, request.request_id(), request, &stored,
+      [&](Connection& connection) -> absl::Status {
+        if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
+        stored = notice;
+        std::string record_id;
+        if (!referenced_record_id.empty()) {
+          SQLite::Statement& exists = connection.Prepare(kRecordExistsSql);
+          exists.bind(1, referenced_record_id);
+          exists.bind(2, client_id);
+          if (exists.executeStep()) {
+            record_id = referenced_record_id;
+            stored.set_treatment_record(kTreatmentRecordName.Format(client_id, record_id));
+          }
+        }
+        SQLite::Statement& insert = connection.Prepare(kInsertNoticeSql);
+        insert.bind(1, notice_id);
+        insert.bind(2, client_id);
+        insert.bind(3, record_id);
+        insert.bind(4, static_cast<int64_t>(TimestampToUnixMillis(stored.recall_time())));
+        storage::BindBlob(insert, 5, stored.SerializeAsString());
+        insert.exec();
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<v1::ListLotRecallNoticesResponse> SqliteClientRecordsStore::ListLotRecallNotices(
+    const std::string& client_id, const v1::ListLotRecallNoticesRequest& request) {
+  absl::StatusOr<storage::PageRequest> page =
+      storage::StartPage(tokens_, "ListLotRecallNotices", request);
+  if (!page.ok()) return page.status();
+  // The cursor holds the recall time in milliseconds and the id.
+  storage::TimeIdCursor after;
+  if (!page->first_page()) {
+    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
+    if (!cursor.ok()) return cursor.status();
+    after = *std::move(cursor);
+  }
+  v1::ListLotRecallNoticesResponse response;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
+    SQLite::Statement& select =
+        connection.Prepare(page->first_page() ? kListNoticesFirstSql : kListNoticesAfterSql);
+    int index = 1;
+    select.bind(index++, client_id);
+    if (!page->first_page()) {
+      select.bind(index++, static_cast<int64_t>(after.unix_ms));
+      select.bind(index++, after.id);
+    }
+    select.bind(index, page->fetch_limit());
+    storage::PageBuilder builder(*page, page_budget_bytes_);
+    while (select.executeStep()) {
+      v1::LotRecallNotice notice;
+      if (absl::Status s = ParseStored(select.getColumn(0), notice, "recall notice"); !s.ok()) {
+        return s;
+      }
+      const storage::TimeIdCursor cursor{select.getColumn(1).getInt64(),
+                                         select.getColumn(2).getString()};
+      if (!builder.Offer(notice, cursor.Format())) break;
+      *response.add_notices() = std::move(notice);
+    }
+    response.set_next_page_token(builder.next_page_token());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
 }
 
 }  // namespace clinic::client_records

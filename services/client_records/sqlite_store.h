@@ -83,6 +83,14 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
       const v1::AddTreatmentRecordAddendumRequest& request, const std::string& caller,
       const std::string& client_id, const std::string& record_id,
       const v1::Addendum& addendum) override;
+  absl::StatusOr<v1::LotRecallNotice> RecordLotRecall(const v1::RecordLotRecallRequest& request,
+                                                      const std::string& caller,
+                                                      const std::string& client_id,
+                                                      const std::string& notice_id,
+                                                      const std::string& referenced_record_id,
+                                                      const v1::LotRecallNotice& notice) override;
+  absl::StatusOr<v1::ListLotRecallNoticesResponse> ListLotRecallNotices(
+      const std::string& client_id, const v1::ListLotRecallNoticesRequest& request) override;
 
  private:
   std::unique_ptr<storage::Database> db_;

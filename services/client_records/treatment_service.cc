@@ -349,12 +349,8 @@ storage::DeliveryOutcome ClientRecordsService::DeliverCharge(
   if (status.ok()) return {true, charge.name()};
   const absl::Status refused = server::UpstreamError(billing_, "charging the treatment", status);
   // Charged by another request (by hand at the desk): the work is done.
-  const std::string reason = GetReason(refused);
-  if (reason == "ALREADY_CHARGED") return {true, ""};
-  // The reason first, so whoever reads the record sees what to fix
-  // (PRICE_NOT_FOUND: set a price) before the words.
-  return {false, reason.empty() ? std::string(refused.message())
-                                : absl::StrCat(reason, ": ", refused.message())};
+  if (GetReason(refused) == "ALREADY_CHARGED") return {true, ""};
+  return server::FailedDelivery(refused);
 }
 
 }  // namespace clinic::client_records

@@ -45,6 +45,11 @@ inline constexpr storage::PageSizes kListPageSizes{50, 100};
 inline constexpr storage::PageSizes kStockPageSizes{100, 500};
 inline constexpr storage::PageSizes kTracePageSizes{100, 1000};
 
+// The outbox kind of a recall notice for ClientRecords (a
+// clinic.v1.RecordLotRecallRequest); its subject is the name of the
+// consumption movement the notice is about, so each use gets one notice.
+inline constexpr char kRecallNoticeOutboxKind[] = "recall_notice";
+
 }  // namespace clinic::inventory
 
 #endif  // CLINIC_SERVICES_INVENTORY_INVENTORY_NAMES_H_

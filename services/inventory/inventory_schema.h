@@ -11,6 +11,7 @@
 #include "common/storage/append_only.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/migrations.h"
+#include "common/storage/outbox.h"
 #include "common/storage/page_tokens.h"
 
 namespace clinic::inventory {
@@ -133,6 +134,10 @@ inline const std::vector<storage::Migration>& InventoryMigrations() {
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "store settings and request log", base->c_str()},
       {2, "products, lots, the stock ledger, transfers and alerts", inventory->c_str()},
+      // Recall notices for ClientRecords, one per use of a recalled lot
+      // (docs/treatment-flow.md); from common/storage, as every store with
+      // an outbox has it.
+      {3, "the outbox of recall notices for ClientRecords", storage::kOutboxSchema},
   };
   return *migrations;
 }

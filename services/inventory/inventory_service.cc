@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "clinic/v1/clients.grpc.pb.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
@@ -57,14 +58,17 @@ void CopyField(absl::string_view path, const v1::Product& from, v1::Product& to)
 }  // namespace
 
 InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config::Sites sites,
-                                   plugins::PluginHost& plugins, int expiry_warning_days)
+                                   plugins::PluginHost& plugins, int expiry_warning_days,
+                                   const server::Upstream& client_records,
+                                   storage::OutboxWorker::Retry retry)
     // Every handler reads or writes the database, so all run on the pool;
     // the store's writer serializes writes, readers run beside it.
     : ServiceKit(server::kStoreServiceThreads),
       store_(std::move(store)),
       sites_(std::move(sites)),
       plugins_(plugins),
-      expiry_warning_days_(expiry_warning_days) {
+      expiry_warning_days_(expiry_warning_days),
+      client_records_(client_records) {
   Handle("CreateProduct", &InventoryService::CreateProduct);
   Handle("GetProduct", &InventoryService::GetProduct);
   Handle("UpdateProduct", &InventoryService::UpdateProduct);
@@ -97,6 +101,8 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
   if (latest.ok()) alerts_.Publish(*latest);
   store_->OnAlertsRaised([this](int64_t event_id) { alerts_.Publish(event_id); });
   RaiseExpiryAlerts();
+  store_->StartNoticeDelivery(
+      [this](const storage::OutboxEntry& entry) { return DeliverNotice(entry); }, retry);
   sweeper_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(sweep_mutex_);
     while (!sweep_wake_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; })) {
@@ -261,6 +267,23 @@ absl::Status InventoryService::ListLots(const server::Call& /*call*/,
   return listed.status();
 }
 
+storage::DeliveryOutcome InventoryService::DeliverNotice(const storage::OutboxEntry& entry) const {
+  v1::RecordLotRecallRequest request;
+  if (!request.ParseFromString(entry.payload)) {
+    return {false, "the stored recall notice could not be read"};
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = client_records_.channel();
+  if (!channel.ok()) return {false, std::string(channel.status().message())};
+  grpc::ClientContext context;
+  client_records_.Prepare(context, entry.acting_for, entry.request_id);
+  v1::LotRecallNotice notice;
+  const grpc::Status status =
+      v1::ClientRecords::NewStub(*channel)->RecordLotRecall(&context, request, &notice);
+  if (status.ok()) return {true, notice.name()};
+  return server::FailedDelivery(
+      server::UpstreamError(client_records_, "putting the recall on the chart", status));
+}
+
 server::ServiceFactory InventoryFactory() {
   return [](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
@@ -271,9 +294,13 @@ server::ServiceFactory InventoryFactory() {
           return InventoryService::TodayAt(sites, site_id, absl::Now());
         });
     if (!store.ok()) return store.status();
-    return std::make_unique<InventoryService>(std::move(*store), std::move(sites),
-                                              context.plugin_host,
-                                              context.config.inventory().expiry_warning_days());
+    absl::StatusOr<const server::Upstream*> client_records =
+        context.upstreams.Get("client_records", v1::ClientRecords::service_full_name());
+    if (!client_records.ok()) return client_records.status();
+    return std::make_unique<InventoryService>(
+        std::move(*store), std::move(sites), context.plugin_host,
+        context.config.inventory().expiry_warning_days(), **client_records,
+        server::DeliveryRetry(context.config));
   };
 }
 

@@ -19,6 +19,7 @@
 #include "common/server/event_stream.h"
 #include "common/server/server.h"
 #include "common/server/service_kit.h"
+#include "common/server/upstream.h"
 #include "services/inventory/inventory_store.h"
 
 namespace clinic::inventory {
@@ -27,10 +28,16 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
  public:
   // `plugins` gives the treatment definitions whose requirements
   // consumptions name; a lot within `expiry_warning_days` of its expiry at
-  // a site raises an alert.
+  // a site raises an alert. A recall's notices go to `client_records`,
+  // retried as `retry` says.
   InventoryService(std::unique_ptr<InventoryStore> store, config::Sites sites,
-                   plugins::PluginHost& plugins, int expiry_warning_days);
+                   plugins::PluginHost& plugins, int expiry_warning_days,
+                   const server::Upstream& client_records, storage::OutboxWorker::Retry retry);
   ~InventoryService() override;
+
+  // Recall notices stop going to ClientRecords before the server stops
+  // answering.
+  void StopBackgroundWork() override { store_->StopNoticeDelivery(); }
 
   // Today at the site, as yyyymmdd: what every expiry is compared with.
   static int TodayAt(const config::Sites& sites, absl::string_view site_id, absl::Time now);
@@ -108,6 +115,8 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
   DayBySite ExpiringThrough(absl::string_view site_id, int days) const;
   // Raises the expiry alerts now due; logs rather than fails.
   void RaiseExpiryAlerts();
+  // Sends one recall notice to ClientRecords (the outbox worker's delivery).
+  storage::DeliveryOutcome DeliverNotice(const storage::OutboxEntry& entry) const;
   // Checks `lot` as "products/{p}/lots/{l}" into its two ids.
   static absl::Status ParseLot(absl::string_view lot, absl::string_view field,
                                std::string& product_id, std::string& lot_id);
@@ -116,6 +125,7 @@ class InventoryService final : public server::ServiceKit<v1::Inventory> {
   config::Sites sites_;
   plugins::PluginHost& plugins_;
   int expiry_warning_days_;
+  const server::Upstream& client_records_;
   // Told of every alert the store commits; wakes WatchAlerts streams.
   EventFeed alerts_;
   // Lots come within the warning as days pass, with no call to notice it:

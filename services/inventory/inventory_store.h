@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "clinic/v1/inventory.pb.h"
+#include "common/storage/outbox_worker.h"
 #include "services/inventory/allocation.h"
 
 namespace clinic::inventory {
@@ -29,6 +30,9 @@ struct Stamp {
   // The principal recorded as author (server::Call::principal).
   std::string by;
   absl::Time at;
+  // The call's x-request-id (server::Call::request_id), carried by the work
+  // it hands to other services so their audit trails follow the same id.
+  std::string request_id;
 };
 
 // Today at a site, as yyyymmdd (core/time.h DayNumber): units are usable
@@ -150,7 +154,9 @@ class InventoryStore {
   virtual absl::StatusOr<v1::ListTransfersResponse> ListTransfers(
       const v1::ListTransfersRequest& request) = 0;
 
-  // Recall and trace.
+  // Recall and trace. A recall also writes, in its transaction, one recall
+  // notice per use of the lot that names a client, for ClientRecords
+  // (kRecallNoticeOutboxKind; delivered once StartNoticeDelivery runs).
   virtual absl::StatusOr<v1::Recall> RecallLot(const v1::RecallLotRequest& request,
                                                const std::string& caller,
                                                const std::string& product_id,
@@ -191,6 +197,17 @@ class InventoryStore {
   virtual absl::StatusOr<int64_t> LatestAlertId() = 0;
   // Called after each commit that raised alerts, with the newest event id.
   virtual void OnAlertsRaised(std::function<void(int64_t)> listener) = 0;
+
+  // Starts delivering recall notices through `deliver`, one at a time,
+  // retrying as `retry` says; those a previous run left undelivered first.
+  // Call once.
+  virtual void StartNoticeDelivery(storage::OutboxWorker::Deliver deliver,
+                                   storage::OutboxWorker::Retry retry) = 0;
+  // Stops delivering, after the attempt under way; what is left stays for
+  // the next start.
+  virtual void StopNoticeDelivery() = 0;
+  // Recall notices not delivered yet.
+  virtual absl::StatusOr<int64_t> UndeliveredNotices() = 0;
 
   // Where a running balance differs from the sum of its site's ledger: one
   // line per (site, lot) that does not add up. Empty when the ledger and

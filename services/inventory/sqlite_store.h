@@ -188,6 +188,10 @@ class SqliteInventoryStore final : public InventoryStore {
   absl::StatusOr<int64_t> LatestAlertId() override;
   void OnAlertsRaised(std::function<void(int64_t)> listener) override;
   absl::StatusOr<std::vector<std::string>> CheckLedger() override;
+  void StartNoticeDelivery(storage::OutboxWorker::Deliver deliver,
+                           storage::OutboxWorker::Retry retry) override;
+  void StopNoticeDelivery() override;
+  absl::StatusOr<int64_t> UndeliveredNotices() override;
 
  private:
   // Consumes one order inside the caller's transaction.
@@ -217,6 +221,8 @@ class SqliteInventoryStore final : public InventoryStore {
   TodayAt today_at_;
   std::mutex listener_mutex_;
   std::function<void(int64_t)> listener_;
+  // Declared after db_, so it stops before the database closes.
+  std::unique_ptr<storage::OutboxWorker> notices_;
 };
 
 }  // namespace clinic::inventory

@@ -8,10 +8,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "clinic/v1/clients.pb.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
 #include "common/core/time.h"
 #include "common/storage/idempotency.h"
+#include "common/storage/outbox.h"
 #include "common/storage/paging.h"
 #include "services/inventory/inventory_names.h"
 #include "services/inventory/sqlite_store.h"
@@ -49,6 +51,10 @@ constexpr char kInTransitOfLotSql[] =
 constexpr char kConsumedOfLotSql[] =
     "SELECT COALESCE(-SUM(usable_change), 0) FROM movements WHERE lot_id = ? AND type = ?";
 // Oldest first; cursor is the ledger sequence.
+// Every use of a lot that names a client, for the recall notices.
+constexpr char kClientUsesOfLotSql[] =
+    "SELECT data FROM movements WHERE lot_id = ? AND type = ? AND client_id IS NOT NULL "
+    "ORDER BY sequence";
 constexpr char kTraceSql[] =
     "SELECT data, sequence FROM movements WHERE lot_id = ? AND type = ? AND sequence > ? "
     "ORDER BY sequence LIMIT ?";
@@ -90,6 +96,57 @@ absl::StatusOr<v1::LotUse> UseOf(Connection& connection, const v1::Movement& mov
   if (!row.ok()) return row.status();
   use.set_lot_number(row->lot.lot_number());
   return use;
+}
+
+// Writes, in the recall's transaction, one notice for ClientRecords per use
+// of the lot that names a client. Each carries a request id derived from the
+// recall's and the use's, so however often it is delivered, the chart gets
+// it once.
+absl::Status EnqueueRecallNotices(Connection& connection, const v1::RecallLotRequest& request,
+                                  const std::string& caller, const std::string& lot_id,
+                                  const v1::Lot& lot, const Stamp& stamp) {
+  std::vector<v1::Movement> uses;
+  {
+    SQLite::Statement& select = connection.Prepare(kClientUsesOfLotSql);
+    select.bind(1, lot_id);
+    select.bind(2, static_cast<int>(v1::MOVEMENT_TYPE_CONSUME));
+    while (select.executeStep()) {
+      v1::Movement movement;
+      if (absl::Status s = storage::ParseStored(select.getColumn(0), movement, "movement");
+          !s.ok()) {
+        return s;
+      }
+      uses.push_back(std::move(movement));
+    }
+    select.reset();
+  }
+  for (const v1::Movement& movement : uses) {
+    v1::RecordLotRecallRequest notice;
+    notice.set_parent(movement.client());
+    v1::LotRecallNotice& body = *notice.mutable_notice();
+    body.set_lot(lot.name());
+    body.set_lot_number(lot.lot_number());
+    body.set_reason(request.reason());
+    *body.mutable_recall_time() = lot.recall_time();
+    body.set_treatment_reference(movement.treatment_reference());
+    absl::StatusOr<ResourceName> name = kMovementName.Parse(movement.name(), "name");
+    if (!name.ok()) return absl::DataLossError("a stored movement has a damaged name");
+    body.set_site_id(name->id("site_id"));
+    *body.mutable_consume_time() = movement.create_time();
+    body.set_quantity(movement.quantity());
+    notice.set_request_id(storage::DerivedRequestId(
+        caller, absl::StrCat(request.request_id(), "\n", movement.name()), "recall-notice"));
+    storage::OutboxEntry entry;
+    entry.kind = kRecallNoticeOutboxKind;
+    entry.subject = movement.name();
+    entry.acting_for = stamp.by;
+    entry.request_id = stamp.request_id;
+    entry.payload = notice.SerializeAsString();
+    entry.create_time = stamp.at;
+    absl::StatusOr<int64_t> queued = storage::EnqueueOutbox(connection, entry);
+    if (!queued.ok()) return queued.status();
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -365,10 +422,32 @@ absl::StatusOr<v1::Recall> SqliteInventoryStore::RecallLot(const v1::RecallLotRe
                     if (absl::Status s = ledger::Raise(connection, alert, sink); !s.ok()) return s;
                   }
                   *recall.mutable_lot() = lot->lot;
-                  return absl::OkStatus();
+                  return EnqueueRecallNotices(connection, request, caller, lot_id, lot->lot, stamp);
                 });
   if (!status.ok()) return status;
+  if (notices_ != nullptr) notices_->Wake();
   return recall;
+}
+
+void SqliteInventoryStore::StartNoticeDelivery(storage::OutboxWorker::Deliver deliver,
+                                               storage::OutboxWorker::Retry retry) {
+  notices_ = std::make_unique<storage::OutboxWorker>(*db_, std::move(deliver), retry);
+}
+
+void SqliteInventoryStore::StopNoticeDelivery() {
+  if (notices_ != nullptr) notices_->Stop();
+}
+
+absl::StatusOr<int64_t> SqliteInventoryStore::UndeliveredNotices() {
+  int64_t count = 0;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    absl::StatusOr<int64_t> undelivered = storage::CountUndelivered(connection);
+    if (!undelivered.ok()) return undelivered.status();
+    count = *undelivered;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
 }
 
 absl::StatusOr<v1::TraceLotResponse> SqliteInventoryStore::TraceLot(

@@ -41,7 +41,9 @@ bool LotIds(const std::string& lot, const std::string& field, std::string& produ
   return true;
 }
 
-Stamp StampOf(const server::Call& call) { return Stamp{call.principal(), absl::Now()}; }
+Stamp StampOf(const server::Call& call) {
+  return Stamp{call.principal(), absl::Now(), call.request_id()};
+}
 
 // The fields QuarantineStock, ReleaseStock and DisposeStock share: the
 // site, the lot (as its two ids), the units, the note and the request id.

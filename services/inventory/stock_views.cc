@@ -33,8 +33,9 @@ absl::Status InventoryService::RecallLot(const server::Call& call,
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<v1::Recall> recall = store_->RecallLot(
-      request, call.request_scope(), product_id, lot_id, Stamp{call.principal(), absl::Now()});
+  absl::StatusOr<v1::Recall> recall =
+      store_->RecallLot(request, call.request_scope(), product_id, lot_id,
+                        Stamp{call.principal(), absl::Now(), call.request_id()});
   if (recall.ok()) response = *std::move(recall);
   return recall.status();
 }

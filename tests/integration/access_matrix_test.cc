@@ -109,6 +109,10 @@ const std::map<std::string, std::set<v1::Role>>& Intended() {
       {"clinic.v1.ClientRecords.GetTreatmentRecord", clinical},
       {"clinic.v1.ClientRecords.ListTreatmentRecords", clinical},
       {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", clinical},
+      // A recall's notices are written for whoever recalls; reading them is
+      // reading the chart.
+      {"clinic.v1.ClientRecords.RecordLotRecall", stock_keep},
+      {"clinic.v1.ClientRecords.ListLotRecallNotices", clinical},
       // A questionnaire is catalog data; screenings are clinical.
       {"clinic.v1.Screening.GetQuestionnaire", everyone},
       {"clinic.v1.Screening.SubmitScreening", clinical},

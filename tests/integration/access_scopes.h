@@ -69,6 +69,8 @@ inline const std::map<std::string, SiteScope>& IntendedScopes() {
       {"clinic.v1.ClientRecords.GetTreatmentRecord", any_site},
       {"clinic.v1.ClientRecords.ListTreatmentRecords", any_site},
       {"clinic.v1.ClientRecords.AddTreatmentRecordAddendum", any_site},
+      {"clinic.v1.ClientRecords.RecordLotRecall", chain_wide},
+      {"clinic.v1.ClientRecords.ListLotRecallNotices", any_site},
       {"clinic.v1.Screening.GetQuestionnaire", any_site},
       {"clinic.v1.Screening.SubmitScreening", {"screening.site_id"}},
       {"clinic.v1.Screening.GetScreening", any_site},

@@ -82,6 +82,11 @@ const std::map<std::string, std::string>& Baselines() {
        "name: '{record}' addendum { text: 'baseline addendum' adverse_events { "
        "description: 'redness' severity: ADVERSE_EVENT_SEVERITY_MILD "
        "onset_time { seconds: {now} } } } request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.RecordLotRecall",
+       "parent: '{client}' notice { lot: '{lot}' lot_number: 'BASE-1' reason: 'baseline recall' "
+       "recall_time { seconds: {now} } treatment_reference: '{record}' site_id: '{site}' "
+       "consume_time { seconds: {now} } quantity: 1 } request_id: '{rid}'"},
+      {"clinic.v1.ClientRecords.ListLotRecallNotices", "parent: '{client}' page_size: 5"},
       {"clinic.v1.Screening.GetQuestionnaire",
        "name: 'treatmentTypes/microneedling/questionnaire'"},
       {"clinic.v1.Screening.SubmitScreening",

@@ -134,22 +134,25 @@ std::string TableRows(SQLite::Database& db, const std::string& table) {
 
 }  // namespace
 
-// Waits (up to 10 s) until every charge in ClientRecords' outbox has had its
-// first delivery attempt: a call answered OK hands its charge to a worker
-// that writes to Billing afterwards, which a snapshot must not catch half
+// Waits (up to 10 s) until every entry in each store's outbox has had its
+// first delivery attempt: a call answered OK hands work to a worker that
+// writes to another service afterwards (a treatment's charge to Billing, a
+// recall's notices to ClientRecords), which a snapshot must not catch half
 // way.
 void AwaitFirstDeliveries(const std::string& data_dir) {
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    try {
-      SQLite::Database db(data_dir + "/client_records.db", SQLite::OPEN_READONLY);
-      db.exec("PRAGMA busy_timeout = 5000");
-      SQLite::Statement waiting(db, "SELECT COUNT(*) FROM outbox WHERE attempts = 0");
-      if (!waiting.executeStep() || waiting.getColumn(0).getInt64() == 0) return;
-    } catch (const SQLite::Exception&) {
-      return;  // no store or no outbox yet: nothing is on its way
+  for (const char* store : {"/client_records.db", "/inventory.db"}) {
+    while (absl::Now() < deadline) {
+      try {
+        SQLite::Database db(data_dir + store, SQLite::OPEN_READONLY);
+        db.exec("PRAGMA busy_timeout = 5000");
+        SQLite::Statement waiting(db, "SELECT COUNT(*) FROM outbox WHERE attempts = 0");
+        if (!waiting.executeStep() || waiting.getColumn(0).getInt64() == 0) break;
+      } catch (const SQLite::Exception&) {
+        break;  // no store or no outbox yet: nothing is on its way
+      }
+      absl::SleepFor(absl::Milliseconds(5));
     }
-    absl::SleepFor(absl::Milliseconds(5));
   }
 }
 

@@ -49,8 +49,8 @@ class ClinicdProcess {
 
 // The content of every table of every database in `data_dir` except the
 // audit trail (audit.db) and the idempotency log (request_log), read
-// read-only: "file/table" -> rows, once every charge handed to the outbox
-// has had its first delivery attempt.
+// read-only: "file/table" -> rows, once every entry handed to a store's
+// outbox has had its first delivery attempt.
 using Snapshot = std::map<std::string, std::string>;
 Snapshot TakeSnapshot(const std::string& data_dir);
 // The tables that differ, e.g. "client_records.db/clients (+1 rows)".

@@ -54,6 +54,13 @@ class InventoryProcessTest : public ::testing::Test {
     site->set_time_zone("Europe/London");
     site->set_currency_code("GBP");
     config.set_port_file(dir_.Join("inventory.port"));
+    // Where recall notices go. Nothing listens there: a recall must not wait
+    // for ClientRecords, whose notices are delivered when it can be reached.
+    const std::string token = dir_.Join("inventory-service.token");
+    clinic::testing::WriteFile(token, "unused\n");
+    config.mutable_upstreams()->mutable_client_records()->set_target(
+        "unix:" + dir_.Join("client-records.sock"));
+    config.mutable_upstreams()->mutable_client_records()->set_token_file(token);
     std::string text;
     google::protobuf::TextFormat::PrintToString(config, &text);
     clinic::testing::WriteFile(config_, text);
@@ -148,6 +155,19 @@ TEST_F(InventoryProcessTest, ServesTheStockPathAloneAndKeepsItThroughAKill) {
   v1::ListClientConsumptionsResponse listed;
   ASSERT_TRUE(stub_->ListClientConsumptions(Context(nurse_).get(), uses, &listed).ok());
   EXPECT_EQ(listed.uses_size(), 3);
+
+  // A recall is answered at once though ClientRecords, where its notices
+  // go, cannot be reached.
+  const std::string recaller = clinic::testing::IssueTestToken(
+      data_, "staff/central-stock", {clinic::testing::Binding(v1::ROLE_INVENTORY_CLERK)});
+  v1::RecallLotRequest recall;
+  recall.set_name(received.lot());
+  recall.set_reason("Supplier notice: sterility not assured");
+  recall.set_request_id("recall");
+  v1::Recall recalled;
+  status = stub_->RecallLot(Context(recaller).get(), recall, &recalled);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(recalled.consumed(), 3);
 }
 
 }  // namespace

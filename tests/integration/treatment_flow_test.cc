@@ -5,8 +5,9 @@
 // Billing once; a retried call does each step once; a recalled lot is
 // refused at the chair; with Billing down the treatment is recorded and the
 // charge arrives once Billing is back; with Inventory down nothing is
-// written. Services run as clinicd hosts them, or split over two servers on
-// unix sockets where one must be down.
+// written; a recall puts a notice on the chart of every client the lot was
+// used on, also when ClientRecords was down at the time. Services run as
+// clinicd hosts them, or split over two servers where one must be down.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "clinic/v1/audit.grpc.pb.h"
 #include "clinic/v1/billing.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
 #include "clinic/v1/inventory.grpc.pb.h"
@@ -99,9 +101,10 @@ class TreatmentFlowTest : public ::testing::Test {
 
   // ClientRecords, Screening and Inventory here; Billing (or Inventory) in a
   // second server on a unix socket, started by StartSecond.
-  void StartSplit(bool inventory_apart) {
+  void StartSplit(bool inventory_apart, int port = 0) {
     service_token_file_ = dir_.Join("service.token");
     config::v1::ServerConfig config = Config(data_.path());
+    if (port != 0) config.set_listen_address("127.0.0.1:" + std::to_string(port));
     for (config::v1::Upstream* upstream :
          {config.mutable_upstreams()->mutable_billing(),
           inventory_apart ? config.mutable_upstreams()->mutable_inventory() : nullptr}) {
@@ -131,7 +134,17 @@ class TreatmentFlowTest : public ::testing::Test {
     config.set_listen_address("unix:" + dir_.Join("second.sock"));
     config.mutable_security()->set_access_database(data_.Join("access.db"));
     std::vector<server::ServiceFactory> there = {billing::BillingFactory()};
-    if (second_apart_ == "inventory") there = {inventory::InventoryFactory()};
+    if (second_apart_ == "inventory") {
+      there = {inventory::InventoryFactory()};
+      // Inventory apart sends recall notices back to ClientRecords.
+      const std::string token_file = dir_.Join("inventory-service.token");
+      clinic::testing::WriteFile(token_file, clinic::testing::IssueTestToken(
+                                                 data_.path(), "service/inventory",
+                                                 {clinic::testing::Binding(v1::ROLE_SERVICE)}));
+      config.mutable_upstreams()->mutable_client_records()->set_target(
+          "127.0.0.1:" + std::to_string(server_->port()));
+      config.mutable_upstreams()->mutable_client_records()->set_token_file(token_file);
+    }
     auto server = server::Server::Start(config, WithCoreServices(there));
     ASSERT_TRUE(server.ok()) << server.status();
     second_ = std::move(*server);
@@ -247,6 +260,32 @@ class TreatmentFlowTest : public ::testing::Test {
     int lines = 0;
     for (const v1::Invoice& invoice : listed.invoices()) lines += invoice.lines_size();
     return lines;
+  }
+
+  // Recalls `lot` as the chain's central stock team, under `trace_id`.
+  void Recall(v1::Inventory::Stub& inventory, const std::string& lot, const std::string& trace_id) {
+    const std::string recaller = clinic::testing::IssueTestToken(
+        data_.path(), "staff/central-stock", {clinic::testing::Binding(v1::ROLE_INVENTORY_CLERK)});
+    auto context = Context(recaller);
+    context->AddMetadata("x-request-id", trace_id);
+    v1::Recall recalled;
+    const grpc::Status status = inventory.RecallLot(
+        context.get(),
+        Parse<v1::RecallLotRequest>(absl::StrCat(
+            "name: '", lot, "' reason: 'FSN-2026-31: sterility not assured' request_id: '",
+            trace_id, "'")),
+        &recalled);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  std::vector<v1::LotRecallNotice> Notices(const std::string& client) {
+    v1::ListLotRecallNoticesRequest request;
+    request.set_parent(client);
+    v1::ListLotRecallNoticesResponse response;
+    const grpc::Status status =
+        records_->ListLotRecallNotices(Context(nurse_).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.notices().begin(), response.notices().end()};
   }
 
   bool Charged(const std::string& record) {
@@ -492,6 +531,105 @@ TEST_F(TreatmentFlowTest, WithInventoryDownNothingIsWrittenAndTheCallerMayRetry)
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("clinic.v1.Inventory"));
   EXPECT_THAT(Records(client), IsEmpty());
+}
+
+TEST_F(TreatmentFlowTest, ARecallPutsANoticeOnTheChartOfEveryClientTheLotWasUsedOn) {
+  StartAll();
+  const std::string lot = *ready_->StockCartridges(kSite, 6, "DP-2411");
+  std::vector<std::string> clients, records;
+  for (int i = 0; i < 2; ++i) {
+    clients.push_back(NewClient());
+    ASSERT_TRUE(ready_->Prepare(clients.back(), "microneedling", kSite, {"cheeks"}).ok());
+    v1::TreatmentRecord record;
+    const grpc::Status status = Record(Treatment(clients.back(), absl::StrCat("s", i)), record);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    records.push_back(record.name());
+  }
+  // A unit taken outside the treatment flow, against a reference of the
+  // desk's own: the client is in the trace, with no record to show it on.
+  const std::string walk_in = NewClient();
+  v1::Consumption taken;
+  grpc::Status status = inventory_->ConsumeStock(
+      Context(nurse_).get(),
+      Parse<v1::ConsumeStockRequest>(absl::StrCat(
+          "site_id: '", kSite,
+          "' requirement { treatment_type: 'treatmentTypes/microneedling' requirement_id: "
+          "'face_36_42' } client: '",
+          walk_in, "' treatment_reference: 'patch test, room 2' request_id: 'walk-in'")),
+      &taken);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  ASSERT_NO_FATAL_FAILURE(Recall(*inventory_, lot, "recall-2411"));
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSERT_TRUE(Eventually([&] { return Get(records[i]).lot_recalls_size() == 1; })) << records[i];
+    const v1::LotRecallNotice notice = Get(records[i]).lot_recalls(0);
+    EXPECT_EQ(notice.lot(), lot);
+    EXPECT_EQ(notice.lot_number(), "DP-2411");
+    EXPECT_EQ(notice.product() + "/lots/" + lot.substr(lot.rfind('/') + 1), lot);
+    EXPECT_EQ(notice.reason(), "FSN-2026-31: sterility not assured");
+    EXPECT_EQ(notice.recalled_by(), "staff/central-stock");
+    EXPECT_EQ(notice.treatment_record(), records[i]);
+    EXPECT_EQ(notice.treatment_reference(), records[i]);
+    EXPECT_EQ(notice.site_id(), kSite);
+    EXPECT_EQ(notice.quantity(), 1);
+    EXPECT_THAT(notice.name(), HasSubstr(clients[i] + "/lotRecallNotices/"));
+    EXPECT_THAT(Notices(clients[i]), SizeIs(1));
+  }
+  ASSERT_TRUE(Eventually([&] { return Notices(walk_in).size() == 1; }));
+  const v1::LotRecallNotice desk = Notices(walk_in)[0];
+  EXPECT_EQ(desk.treatment_record(), "");
+  EXPECT_EQ(desk.treatment_reference(), "patch test, room 2");
+
+  // The recall and every notice it wrote are found in the trail by the
+  // recall's request id.
+  const std::string auditor = clinic::testing::IssueTestToken(
+      data_.path(), "staff/auditor", {clinic::testing::Binding(v1::ROLE_AUDITOR)});
+  v1::ListAuditEventsRequest by_request;
+  by_request.set_request_id("recall-2411");
+  v1::ListAuditEventsResponse events;
+  ASSERT_TRUE(v1::Audit::NewStub(channel_)
+                  ->ListAuditEvents(Context(auditor).get(), by_request, &events)
+                  .ok());
+  int recalls = 0, notices = 0;
+  for (const v1::AuditEvent& event : events.events()) {
+    EXPECT_EQ(event.request_id(), "recall-2411");
+    if (event.method() == "/clinic.v1.Inventory/RecallLot") ++recalls;
+    if (event.method() == "/clinic.v1.ClientRecords/RecordLotRecall") {
+      ++notices;
+      EXPECT_EQ(event.on_behalf_of(), "staff/central-stock");
+      EXPECT_EQ(event.status_code(), 0);
+    }
+  }
+  EXPECT_EQ(recalls, 1);
+  EXPECT_EQ(notices, 3);
+}
+
+TEST_F(TreatmentFlowTest, ARecallMadeWhileClientRecordsIsDownReachesTheChartOnceItIsBack) {
+  StartSplit(/*inventory_apart=*/true);
+  StartSecond();
+  auto apart =
+      grpc::CreateChannel("unix:" + dir_.Join("second.sock"), grpc::InsecureChannelCredentials());
+  clinic::testing::TreatmentReady stock(apart, data_.path());
+  const std::string lot = *stock.StockCartridges(kSite, 3, "DP-2412");
+  const std::string client = NewClient();
+  ASSERT_TRUE(ready_->Prepare(client, "microneedling", kSite, {"cheeks"}).ok());
+  v1::TreatmentRecord record;
+  grpc::Status status = Record(Treatment(client, "before-recall"), record);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  const int port = server_->port();
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  auto inventory = v1::Inventory::NewStub(apart);
+  ASSERT_NO_FATAL_FAILURE(Recall(*inventory, lot, "recall-2412"));
+  // A few attempts fail while ClientRecords is away.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  ASSERT_NO_FATAL_FAILURE(StartSplit(/*inventory_apart=*/true, port));
+  ASSERT_TRUE(Eventually([&] { return Get(record.name()).lot_recalls_size() == 1; }));
+  EXPECT_EQ(Get(record.name()).lot_recalls(0).recalled_by(), "staff/central-stock");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_THAT(Notices(client), SizeIs(1)) << "delivered once";
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ class AuditLogTest : public ::testing::Test {
       event.set_principal("staff/jane-doe");
       event.set_method("/clinic.v1.ClientRecords/GetClient");
       event.add_resource_names("clients/" + std::to_string(i));
+      event.set_request_id("request-" + std::to_string(i % 2));
       ASSERT_TRUE(log_->Append(event).ok());
     }
   }
@@ -50,6 +51,8 @@ class AuditLogTest : public ::testing::Test {
                       c.Exec("DROP TRIGGER audit_events_append_only_d");
                       c.Exec("DROP TRIGGER audit_clients_append_only_u");
                       c.Exec("DROP TRIGGER audit_clients_append_only_d");
+                      c.Exec("DROP TRIGGER audit_requests_append_only_u");
+                      c.Exec("DROP TRIGGER audit_requests_append_only_d");
                       c.Exec(sql.c_str());
                       return absl::OkStatus();
                     })
@@ -183,7 +186,8 @@ TEST_F(AuditLogTest, RemovingTheTailIsCaughtByAnAnchoredHead) {
   ASSERT_TRUE(anchored.ok());
   Tamper(
       "DELETE FROM audit_events WHERE sequence = 5; "
-      "DELETE FROM audit_clients WHERE sequence = 5");
+      "DELETE FROM audit_clients WHERE sequence = 5; "
+      "DELETE FROM audit_requests WHERE sequence = 5");
   // The chain that is left is consistent; only the anchor shows the loss.
   EXPECT_TRUE(log_->Verify().ok());
   auto head = log_->Head();
@@ -207,6 +211,70 @@ TEST_F(AuditLogTest, DetectsARemovedClientIndexRow) {
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(result->intact);
   EXPECT_EQ(result->first_broken_sequence, 4);
+}
+
+TEST_F(AuditLogTest, DetectsAnEditedOrRemovedRequestIndexRow) {
+  // Hiding a call from someone following its request id.
+  Tamper("UPDATE audit_requests SET request_id = 'elsewhere' WHERE sequence = 3");
+  auto result = log_->VerifyChain();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->intact);
+  EXPECT_EQ(result->first_broken_sequence, 3);
+  EXPECT_THAT(result->problem, HasSubstr("request id index"));
+}
+
+TEST_F(AuditLogTest, DetectsARequestIndexRowNamingAMissingEvent) {
+  Tamper("INSERT INTO audit_requests (request_id, sequence) VALUES ('request-0', 99)");
+  auto result = log_->VerifyChain();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->intact);
+  EXPECT_EQ(result->first_broken_sequence, 99);
+}
+
+TEST_F(AuditLogTest, QueriesByRequestIdWithTheOtherFilters) {
+  // The call of a service made for request-1, as the next process's trail
+  // would hold it.
+  v1::AuditEvent event;
+  event.set_principal("service/client-records");
+  event.set_on_behalf_of("staff/ana");
+  event.set_request_id("request-1");
+  event.add_resource_names("clients/7/treatmentRecords/1");
+  ASSERT_TRUE(log_->Append(event).ok());
+
+  AuditQuery by_request;
+  by_request.request_id = "request-1";
+  auto found = log_->Query(by_request);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(3));
+  EXPECT_EQ((*found)[0].sequence(), 6);
+  EXPECT_EQ((*found)[1].sequence(), 4);
+  EXPECT_EQ((*found)[2].sequence(), 2);
+
+  by_request.client = "clients/7";
+  found = log_->Query(by_request);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(1));
+  EXPECT_EQ((*found)[0].principal(), "service/client-records");
+
+  by_request.client.clear();
+  by_request.principal = "staff/ana";
+  found = log_->Query(by_request);
+  ASSERT_TRUE(found.ok());
+  EXPECT_THAT(*found, SizeIs(1));
+
+  by_request.principal.clear();
+  by_request.before_sequence = 4;
+  found = log_->Query(by_request);
+  ASSERT_TRUE(found.ok());
+  ASSERT_THAT(*found, SizeIs(1));
+  EXPECT_EQ((*found)[0].sequence(), 2);
+
+  AuditQuery unknown;
+  unknown.request_id = "never-sent";
+  found = log_->Query(unknown);
+  ASSERT_TRUE(found.ok());
+  EXPECT_THAT(*found, SizeIs(0));
+  EXPECT_TRUE(log_->Verify().ok());
 }
 
 TEST_F(AuditLogTest, QueriesByClientPrincipalSiteAndTimeNewestFirst) {
@@ -305,6 +373,7 @@ TEST(AuditMigrationTest, EveryEarlierVersionMigratesToTheSameSchemaWithItsChain)
       v1::AuditEvent event;
       event.set_principal("staff/jane-doe");
       event.add_resource_names("clients/" + std::to_string(i % 2));
+      event.set_request_id("request-" + std::to_string(i % 2));
       ASSERT_TRUE((*log)->Append(event).ok());
     }
     head = *(*log)->Head();
@@ -336,6 +405,14 @@ TEST(AuditMigrationTest, EveryEarlierVersionMigratesToTheSameSchemaWithItsChain)
     auto found = (*log)->Query(by_client);
     ASSERT_TRUE(found.ok());
     EXPECT_THAT(*found, SizeIs(2));
+    // Events written before the request id index existed are indexed when
+    // the file is first opened by a build that has it.
+    AuditQuery by_request;
+    by_request.request_id = "request-0";
+    found = (*log)->Query(by_request);
+    ASSERT_TRUE(found.ok());
+    ASSERT_THAT(*found, SizeIs(2));
+    EXPECT_EQ((*found)[0].sequence(), 3);
     v1::AuditEvent next;
     next.add_resource_names("clients/9");
     ASSERT_TRUE((*log)->Append(next).ok());

@@ -120,6 +120,12 @@ TEST_F(ClientRecordsStoreTest, EachAppendOnlyTriggerRefusesWithItsOwnMessage) {
   addendum.set_text("Mild erythema resolved on day 2.");
   ASSERT_TRUE(
       store_->AddAddendum(addendum_request, kCaller, client_id_, record_id_, addendum).ok());
+  v1::RecordLotRecallRequest notice_request;
+  notice_request.set_request_id("notice-ada");
+  ASSERT_TRUE(store_
+                  ->RecordLotRecall(notice_request, kCaller, client_id_, storage::NewId(),
+                                    record_id_, v1::LotRecallNotice())
+                  .ok());
 
   const std::vector<std::pair<std::string, std::string>> refusals = {
       {"DELETE FROM clients", "clients are archived, never deleted"},
@@ -130,6 +136,8 @@ TEST_F(ClientRecordsStoreTest, EachAppendOnlyTriggerRefusesWithItsOwnMessage) {
       {"DELETE FROM treatment_records", "treatment records are never deleted"},
       {"UPDATE addenda SET data = x'00'", "addenda are never changed"},
       {"DELETE FROM addenda", "addenda are never deleted"},
+      {"UPDATE lot_recall_notices SET data = x'00'", "recall notices are never changed"},
+      {"DELETE FROM lot_recall_notices", "recall notices are never deleted"},
   };
   for (const auto& [sql, message] : refusals) {
     const absl::Status status = RawWrite(sql);
@@ -177,6 +185,51 @@ TEST_F(ClientRecordsStoreTest, DamagedRowsAreReportedAsDataLoss) {
   EXPECT_EQ(client.status().code(), absl::StatusCode::kDataLoss);
 }
 
+// A notice shows on the record it names when that record is the client's,
+// is recorded once per request id, and lists newest recall first.
+TEST_F(ClientRecordsStoreTest, RecallNoticesLinkToTheirRecordAndAreRecordedOnce) {
+  const auto notice = [&](const std::string& request_id, int64_t recall_seconds,
+                          const std::string& record_id) {
+    v1::RecordLotRecallRequest request;
+    request.set_request_id(request_id);
+    const std::string notice_id = storage::NewId();
+    v1::LotRecallNotice body;
+    body.set_name("clients/" + client_id_ + "/lotRecallNotices/" + notice_id);
+    body.set_lot_number(request_id);
+    body.mutable_recall_time()->set_seconds(recall_seconds);
+    return store_->RecordLotRecall(request, kCaller, client_id_, notice_id, record_id, body);
+  };
+  auto linked = notice("recall-1", 1000, record_id_);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_EQ(linked->treatment_record(),
+            storage::kTreatmentRecordName.Format(client_id_, record_id_));
+  // Named but never written (the treatment's record failed after its
+  // consumption): the notice stays on the client alone.
+  auto unlinked = notice("recall-2", 2000, storage::NewId());
+  ASSERT_TRUE(unlinked.ok()) << unlinked.status();
+  EXPECT_EQ(unlinked->treatment_record(), "");
+  auto again = notice("recall-1", 1000, record_id_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), linked->name());
+
+  auto record = store_->GetTreatmentRecord(client_id_, record_id_);
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_EQ(record->lot_recalls_size(), 1);
+  EXPECT_EQ(record->lot_recalls(0).lot_number(), "recall-1");
+  v1::ListLotRecallNoticesRequest list;
+  list.set_page_size(1);
+  auto first = store_->ListLotRecallNotices(client_id_, list);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->notices_size(), 1);
+  EXPECT_EQ(first->notices(0).lot_number(), "recall-2");
+  list.set_page_token(first->next_page_token());
+  auto second = store_->ListLotRecallNotices(client_id_, list);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->notices_size(), 1);
+  EXPECT_EQ(second->notices(0).lot_number(), "recall-1");
+  EXPECT_EQ(second->next_page_token(), "");
+}
+
 TEST_F(ClientRecordsStoreTest, UnknownClientsAreNotFoundEverywhere) {
   const std::string nobody = storage::NewId();
   EXPECT_EQ(store_->GetClient(nobody).status().code(), absl::StatusCode::kNotFound);
@@ -185,6 +238,12 @@ TEST_F(ClientRecordsStoreTest, UnknownClientsAreNotFoundEverywhere) {
             absl::StatusCode::kNotFound);
   v1::ListConsentsRequest list;
   EXPECT_EQ(store_->ListConsents(nobody, list).status().code(), absl::StatusCode::kNotFound);
+  v1::RecordLotRecallRequest notice;
+  notice.set_request_id("notice-nobody");
+  EXPECT_EQ(
+      store_->RecordLotRecall(notice, kCaller, nobody, storage::NewId(), "", {}).status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListLotRecallNotices(nobody, {}).status().code(), absl::StatusCode::kNotFound);
 }
 
 // A treatment record as records were charted before they listed consumables:

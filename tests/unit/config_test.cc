@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -226,6 +227,55 @@ TEST_F(ConfigLoadTest, RepeatedSingularFieldIsRefused) {
       Load(std::string(kMinimalChain) + "\ndata_dir: \"a\"\ndata_dir: \"b\"\n");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(MessageOf(config.status()), HasSubstr("data_dir"));
+}
+
+TEST_F(ConfigLoadTest, ChainFileIsReadRelativeToTheConfigFile) {
+  std::filesystem::create_directories(dir_.Join("shared"));
+  clinic::testing::WriteFile(dir_.Join("shared/chain.textproto"),
+                             "chain_id: \"lumen\" display_name: \"Lumen\"\n"
+                             "sites { site_id: \"london-soho\" display_name: \"Soho\" "
+                             "time_zone: \"Europe/London\" currency_code: \"GBP\" }\n");
+  absl::StatusOr<v1::ServerConfig> config =
+      Load("plugin_dir: \"/tmp/plugins\"\nchain_file: \"shared/chain.textproto\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->chain().chain_id(), "lumen");
+  ASSERT_EQ(config->chain().sites_size(), 1);
+  EXPECT_EQ(config->chain().sites(0).name(), "sites/london-soho");
+}
+
+TEST_F(ConfigLoadTest, ChainFileAndChainTogetherAreRefused) {
+  clinic::testing::WriteFile(dir_.Join("chain.textproto"), "chain_id: \"other\"\n");
+  absl::StatusOr<v1::ServerConfig> config =
+      Load(std::string(kMinimalChain) + "\nchain_file: \"chain.textproto\"\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(MessageOf(config.status()), HasSubstr("chain_file: set together with chain"));
+}
+
+TEST_F(ConfigLoadTest, AMissingOrBrokenChainFileNamesItsPathAndLine) {
+  absl::StatusOr<v1::ServerConfig> config =
+      Load("plugin_dir: \"/tmp/plugins\"\nchain_file: \"nowhere.textproto\"\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(MessageOf(config.status()),
+              AllOf(StartsWith("chain_file: "), HasSubstr(dir_.Join("nowhere.textproto"))));
+
+  clinic::testing::WriteFile(dir_.Join("broken.textproto"), "chain_id: \"lumen\"\nsites {\n");
+  config = Load("plugin_dir: \"/tmp/plugins\"\nchain_file: \"broken.textproto\"\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(MessageOf(config.status()), StartsWith(dir_.Join("broken.textproto") + ":"));
+}
+
+TEST_F(ConfigLoadTest, AChainFromAFileIsValidatedLikeOneInline) {
+  clinic::testing::WriteFile(dir_.Join("chain.textproto"),
+                             "chain_id: \"lumen\" display_name: \"Lumen\"\n"
+                             "sites { site_id: \"london-soho\" display_name: \"Soho\" "
+                             "time_zone: \"Europe/London\" currency_code: \"GBX\" }\n");
+  absl::StatusOr<v1::ServerConfig> config =
+      Load("plugin_dir: \"/tmp/plugins\"\nchain_file: \"chain.textproto\"\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(MessageOf(config.status()), HasSubstr("chain.sites[0].currency_code"));
 }
 
 TEST(ConfigFileTest, MissingFileNamesThePath) {

@@ -1,6 +1,11 @@
 // clinicctl's access commands: who a token belongs to, principals and their
 // roles, and tokens.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -12,7 +17,8 @@
 #include "clinic/v1/access.grpc.pb.h"
 #include "tools/clinicctl/clinicctl_common.h"
 
-ABSL_FLAG(std::string, display_name, "", "create-principal: the name shown to people.");
+ABSL_FLAG(std::string, display_name, "",
+          "create-principal, service-token: the name shown to people.");
 ABSL_FLAG(std::string, roles, "",
           "create-principal, set-roles: comma-separated ROLE or ROLE@SITE, e.g. "
           "practitioner@london-soho,front_desk");
@@ -134,6 +140,73 @@ int IssueToken(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Writes `secret` to `path` readable by its owner only, whole or not at
+// all: a process starting meanwhile never reads half a token.
+bool WriteSecretFile(const std::string& path, const std::string& secret) {
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::fprintf(stderr, "error: cannot write %s: %s\n", temporary.c_str(), std::strerror(errno));
+    return false;
+  }
+  const std::string line = secret + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool synced = ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !written || !synced ||
+      std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::fprintf(stderr, "error: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    std::remove(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+int ServiceToken(const std::vector<std::string>& args) {
+  const std::string& name = args[0];
+  const std::string& file = args[1];
+  auto stub = Access();
+  v1::GetPrincipalRequest get;
+  get.set_name(name);
+  v1::Principal principal;
+  grpc::Status status = stub->GetPrincipal(Context().get(), get, &principal);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    v1::CreatePrincipalRequest create;
+    create.mutable_principal()->set_name(name);
+    create.mutable_principal()->set_display_name(absl::GetFlag(FLAGS_display_name));
+    create.mutable_principal()->add_roles()->set_role(v1::ROLE_SERVICE);
+    create.set_request_id(RequestId());
+    status = stub->CreatePrincipal(Context().get(), create, &principal);
+    if (status.ok()) std::fprintf(stderr, "created %s with the service role\n", name.c_str());
+  }
+  if (!status.ok()) return PrintError(status);
+  bool service = false;
+  for (const v1::RoleBinding& binding : principal.roles()) {
+    service = service || binding.role() == v1::ROLE_SERVICE;
+  }
+  if (!service || principal.disabled()) {
+    std::fprintf(stderr,
+                 "error: %s exists %s; a process calling as it would be refused. "
+                 "`clinicctl set-roles %s --roles=service` or enable-principal first\n",
+                 name.c_str(),
+                 principal.disabled() ? "but is disabled" : "without the service role",
+                 name.c_str());
+    return kCallFailed;
+  }
+  v1::IssueTokenRequest issue;
+  issue.set_principal(name);
+  issue.set_description(absl::StrCat("upstream token in ", file));
+  issue.set_request_id(RequestId());
+  v1::IssueTokenResponse issued;
+  status = stub->IssueToken(Context().get(), issue, &issued);
+  if (!status.ok()) return PrintError(status);
+  if (!WriteSecretFile(file, issued.secret())) return kCallFailed;
+  std::fprintf(stderr, "wrote the secret of %s to %s (readable by its owner only)\n",
+               issued.token().name().c_str(), file.c_str());
+  // The token's name, not its secret, so a log of the set-up holds nothing
+  // that authenticates.
+  return Print(grpc::Status::OK, issued.token());
+}
+
 int Tokens(const std::vector<std::string>& args) {
   v1::ListTokensRequest request;
   if (!args.empty()) request.set_principal(args[0]);
@@ -205,6 +278,17 @@ void AddAccessCommands(Registry& registry) {
                 "token gets a new secret and the first one stops working.",
                 {"ttl", "request_id"},
                 IssueToken});
+  registry.Add({"service-token",
+                "service/NAME FILE",
+                "set up a service principal and write a new token of it to FILE",
+                "For a process that calls another: creates the principal with the service role\n"
+                "if it does not exist, issues a token and writes its secret to FILE, readable by\n"
+                "its owner only, for the calling process's upstreams.*.token_file. Run it\n"
+                "against the process being called (or any process sharing its access\n"
+                "database). Each run issues a new token; revoke-token retires an old one.\n"
+                "deploy/four-process.sh runs it for every pair of services (docs/deployment.md).",
+                {"display_name", "request_id"},
+                ServiceToken});
   registry.Add({"tokens",
                 "[NAME]",
                 "list tokens, newest first",

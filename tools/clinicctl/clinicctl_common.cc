@@ -23,7 +23,9 @@
 #include "common/core/text.h"
 #include "common/core/time.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "Address of a Clinic Core process.");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "Address of a Clinic Core process; audit-events and verify-audit take several, "
+          "comma-separated, to read the trails of every process of a deployment.");
 ABSL_FLAG(int, timeout_s, 30, "Deadline for each call, in seconds.");
 ABSL_FLAG(std::string, token_file, "",
           "File holding the bearer token. Default: $CLINIC_TOKEN, else $CLINIC_TOKEN_FILE, else "
@@ -43,7 +45,8 @@ ABSL_FLAG(std::string, request_id, "",
           "write commands: the request_id that makes a retry safe. Default: a new random one "
           "for each run; pass the one a run printed to retry it when its outcome is unknown "
           "(issue-token then gives the same token a new secret).");
-ABSL_FLAG(std::string, site, "", "audit-events, eligibility: the site.");
+ABSL_FLAG(std::string, site, "",
+          "audit-events, eligibility, screen-interactive, consent, treat: the site.");
 
 namespace clinic::clinicctl {
 namespace {
@@ -78,8 +81,26 @@ const std::string& Token() {
   return *token;
 }
 
+// The id this run sends as x-request-id with every call, and as request_id
+// in writes: the server logs and audits each call under it, and the calls a
+// service makes for it carry it on, so `audit-events --request_id` finds
+// the whole run in every process's trail.
+const std::string& RunId() {
+  static const std::string* id = [] {
+    std::string value = absl::GetFlag(FLAGS_request_id);
+    if (value.empty()) {
+      std::random_device random;
+      value = "clinicctl-";
+      for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&value, "%08x", random());
+    }
+    return new std::string(value);
+  }();
+  return *id;
+}
+
 std::unique_ptr<grpc::ClientContext> ContextWithoutDeadline() {
   auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("x-request-id", RunId());
   if (!Token().empty()) context->AddMetadata("authorization", "Bearer " + Token());
   if (!absl::GetFlag(FLAGS_on_behalf_of).empty()) {
     context->AddMetadata("x-clinic-on-behalf-of", absl::GetFlag(FLAGS_on_behalf_of));
@@ -110,30 +131,40 @@ const Command* Registry::Find(absl::string_view name) const {
   return nullptr;
 }
 
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& target) {
+  const bool tls = absl::GetFlag(FLAGS_tls) || !absl::GetFlag(FLAGS_tls_ca).empty() ||
+                   !absl::GetFlag(FLAGS_tls_cert).empty();
+  if (!tls) return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions options;
+  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+    options.pem_root_certs = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_ca));
+  }
+  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+    options.pem_cert_chain = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_cert));
+    options.pem_private_key = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_key));
+  }
+  grpc::ChannelArguments arguments;
+  if (!absl::GetFlag(FLAGS_tls_server_name).empty()) {
+    arguments.SetSslTargetNameOverride(absl::GetFlag(FLAGS_tls_server_name));
+  }
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(options), arguments);
+}
+
 std::shared_ptr<grpc::Channel> Channel() {
   static const std::shared_ptr<grpc::Channel>* channel = [] {
-    const bool tls = absl::GetFlag(FLAGS_tls) || !absl::GetFlag(FLAGS_tls_ca).empty() ||
-                     !absl::GetFlag(FLAGS_tls_cert).empty();
-    if (!tls) {
-      return new std::shared_ptr<grpc::Channel>(
-          grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
+    if (Servers().size() > 1) {
+      std::fprintf(stderr,
+                   "error: --server names several processes; only audit-events and verify-audit "
+                   "read more than one\n");
+      std::exit(kBadUsage);
     }
-    grpc::SslCredentialsOptions options;
-    if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
-      options.pem_root_certs = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_ca));
-    }
-    if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
-      options.pem_cert_chain = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_cert));
-      options.pem_private_key = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_key));
-    }
-    grpc::ChannelArguments arguments;
-    if (!absl::GetFlag(FLAGS_tls_server_name).empty()) {
-      arguments.SetSslTargetNameOverride(absl::GetFlag(FLAGS_tls_server_name));
-    }
-    return new std::shared_ptr<grpc::Channel>(grpc::CreateCustomChannel(
-        absl::GetFlag(FLAGS_server), grpc::SslCredentials(options), arguments));
+    return new std::shared_ptr<grpc::Channel>(ChannelTo(absl::GetFlag(FLAGS_server)));
   }();
   return *channel;
+}
+
+std::vector<std::string> Servers() {
+  return absl::StrSplit(absl::GetFlag(FLAGS_server), ',', absl::SkipWhitespace());
 }
 
 std::unique_ptr<grpc::ClientContext> Context() {
@@ -146,17 +177,12 @@ std::unique_ptr<grpc::ClientContext> Context() {
 std::unique_ptr<grpc::ClientContext> StreamContext() { return ContextWithoutDeadline(); }
 
 const std::string& RequestId() {
-  static const std::string* id = [] {
-    std::string value = absl::GetFlag(FLAGS_request_id);
-    if (value.empty()) {
-      std::random_device random;
-      value = "clinicctl-";
-      for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&value, "%08x", random());
-    }
-    std::fprintf(stderr, "request_id %s\n", value.c_str());
-    return new std::string(value);
+  static const bool said = [] {
+    std::fprintf(stderr, "request_id %s\n", RunId().c_str());
+    return true;
   }();
-  return *id;
+  (void)said;
+  return RunId();
 }
 
 std::string ReadFileOrEmpty(const std::string& path) {
@@ -188,6 +214,9 @@ int Print(const grpc::Status& status, const google::protobuf::Message& response)
     options.preserve_proto_field_names = true;
     options.add_whitespace = true;
     google::protobuf::util::MessageToJsonString(response, &text, options);
+    // The printer ends the object without a line break; a shell prompt or
+    // the next line on stderr would run on from it.
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
   } else {
     google::protobuf::TextFormat::PrintToString(response, &text);
   }

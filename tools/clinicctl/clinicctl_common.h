@@ -31,6 +31,7 @@ ABSL_DECLARE_FLAG(std::string, site);
 ABSL_DECLARE_FLAG(std::string, client);
 ABSL_DECLARE_FLAG(std::string, state);
 ABSL_DECLARE_FLAG(int, quantity);
+ABSL_DECLARE_FLAG(std::string, device);
 
 namespace clinic::clinicctl {
 
@@ -92,6 +93,7 @@ class Registry {
 // Each file of commands adds its own.
 void AddCatalogCommands(Registry& registry);
 void AddClientCommands(Registry& registry);
+void AddChartCommands(Registry& registry);
 void AddScreeningCommands(Registry& registry);
 void AddStockCommands(Registry& registry);
 void AddStockLedgerCommands(Registry& registry);
@@ -104,6 +106,10 @@ void AddBillingReportCommands(Registry& registry);
 
 // The channel to --server (TLS as the flags ask), made once per run.
 std::shared_ptr<grpc::Channel> Channel();
+// A channel to one of several servers, for commands that read every process
+// of a deployment; Servers() is --server split at commas.
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& target);
+std::vector<std::string> Servers();
 
 // A context for one call: the bearer token (see clinicctl_main.cc), the
 // person acted for (--on_behalf_of) and a deadline of --timeout_s.

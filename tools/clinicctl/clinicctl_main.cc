@@ -63,6 +63,7 @@ Registry& Commands() {
                nullptr});
     AddCatalogCommands(*made);
     AddClientCommands(*made);
+    AddChartCommands(*made);
     AddScreeningCommands(*made);
     AddStockCommands(*made);
     AddStockLedgerCommands(*made);

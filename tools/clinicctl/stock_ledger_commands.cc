@@ -18,8 +18,9 @@ ABSL_FLAG(std::string, delivery_note, "", "receive: the delivery note's number."
 ABSL_FLAG(int, quantity, 0,
           "consume, add-line: units. consume: 1 to 100; 0 means the requirement's quantity per "
           "session (required with a product). add-line: 1 to 1000; 0 means 1.");
-ABSL_FLAG(std::string, device, "",
-          "consume: the device used, e.g. 'Dermapen 4'; only cartridges that fit it are taken.");
+ABSL_FLAG(
+    std::string, device, "",
+    "consume, treat: the device used, e.g. 'Dermapen 4'; only cartridges that fit it are taken.");
 ABSL_FLAG(std::string, note, "",
           "adjust, dispose, count, transfer: what happened, at most 500 characters.");
 ABSL_FLAG(std::string, state, "",
