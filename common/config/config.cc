@@ -562,7 +562,7 @@ std::vector<FieldViolation> ValidateServerConfig(const v1::ServerConfig& config)
   CheckRangeOrDefault(out, "server.max_message_bytes", server.max_message_bytes(), 1 << 10,
                       64 << 20, "bytes (1 KiB to 64 MiB)", kDefaultMaxMessageBytes);
   CheckRangeOrDefault(out, "server.keepalive_time_seconds", server.keepalive_time_seconds(), 1,
-                      24 * 3600, "seconds", kDefaultKeepaliveTimeSeconds);
+                      int64_t{24} * 3600, "seconds", kDefaultKeepaliveTimeSeconds);
   CheckRangeOrDefault(out, "server.keepalive_timeout_seconds", server.keepalive_timeout_seconds(),
                       1, 3600, "seconds", kDefaultKeepaliveTimeoutSeconds);
   CheckRangeOrDefault(out, "server.shutdown_grace_seconds", server.shutdown_grace_seconds(), 1, 300,

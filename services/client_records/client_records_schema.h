@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/storage/append_only.h"
 #include "common/storage/idempotency.h"
 #include "common/storage/migrations.h"
 #include "common/storage/outbox.h"
@@ -181,7 +183,8 @@ DROP INDEX treatment_records_by_lot;
 // From common/storage, so every store with an outbox has the same table.
 
 // Version 9: recall notices, which Inventory delivers for each use of a lot
-// it recalls. Append-only like the rest of the chart. record_id is the
+// it recalls; append-only like the rest of the chart (triggers added with
+// the migration). record_id is the
 // treatment record the use names, '' when it names none of the client's.
 inline constexpr char kRecallNoticesSchema[] = R"sql(
 CREATE TABLE lot_recall_notices (
@@ -193,12 +196,6 @@ CREATE TABLE lot_recall_notices (
 ) WITHOUT ROWID;
 CREATE INDEX lot_recall_notices_by_client ON lot_recall_notices (client_id, recall_ms, notice_id);
 CREATE INDEX lot_recall_notices_by_record ON lot_recall_notices (record_id, recall_ms, notice_id);
-CREATE TRIGGER lot_recall_notices_append_only_u BEFORE UPDATE ON lot_recall_notices BEGIN
-  SELECT RAISE(ABORT, 'recall notices are never changed');
-END;
-CREATE TRIGGER lot_recall_notices_append_only_d BEFORE DELETE ON lot_recall_notices BEGIN
-  SELECT RAISE(ABORT, 'recall notices are never deleted');
-END;
 )sql";
 
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
@@ -206,6 +203,8 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
   // shipped them.
   static const auto* base =
       new std::string(std::string(storage::kStoreMetaSchema) + storage::kRequestLogSchemaUnscoped);
+  static const auto* recall_notices = new std::string(absl::StrCat(
+      kRecallNoticesSchema, storage::AppendOnlyTriggers("lot_recall_notices", "recall notices")));
   static const auto* migrations = new std::vector<storage::Migration>{
       {1, "store settings and request log", base->c_str()},
       {2, "clients and the name search index", kClientsSchema},
@@ -215,7 +214,7 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
       {6, "request ids scoped by caller", kRequestLogByCaller},
       {7, "no lookup of treatment records by lot", kNoLotIndex},
       {8, "the outbox of charges for Billing", storage::kOutboxSchema},
-      {9, "recall notices on the chart", kRecallNoticesSchema},
+      {9, "recall notices on the chart", recall_notices->c_str()},
   };
   return *migrations;
 }

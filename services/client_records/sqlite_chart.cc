@@ -423,12 +423,8 @@ absl::StatusOr<v1::ListLotRecallNoticesResponse> SqliteClientRecordsStore::ListL
       storage::StartPage(tokens_, "ListLotRecallNotices", request);
   if (!page.ok()) return page.status();
   // The cursor holds the recall time in milliseconds and the id.
-  storage::TimeIdCursor after;
-  if (!page->first_page()) {
-    absl::StatusOr<storage::TimeIdCursor> cursor = storage::ParseTimeIdCursor(*page);
-    if (!cursor.ok()) return cursor.status();
-    after = *std::move(cursor);
-  }
+  absl::StatusOr<storage::TimeIdCursor> after = storage::ParseTimeIdCursor(*page);
+  if (!after.ok()) return after.status();
   v1::ListLotRecallNoticesResponse response;
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
     if (!ClientExists(connection, client_id)) return NotFound(kClientName.Format(client_id));
@@ -437,8 +433,8 @@ absl::StatusOr<v1::ListLotRecallNoticesResponse> SqliteClientRecordsStore::ListL
     int index = 1;
     select.bind(index++, client_id);
     if (!page->first_page()) {
-      select.bind(index++, static_cast<int64_t>(after.unix_ms));
-      select.bind(index++, after.id);
+      select.bind(index++, static_cast<int64_t>(after->unix_ms));
+      select.bind(index++, after->id);
     }
     select.bind(index, page->fetch_limit());
     storage::PageBuilder builder(*page, page_budget_bytes_);

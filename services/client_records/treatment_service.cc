@@ -142,8 +142,10 @@ absl::Status ClientRecordsService::CreateTreatmentRecord(
   record.set_name(record_name);
   record.set_definition_version(definition.version());
   record.set_screening(eligibility->screening());
+  // Output only: what the caller sent there is not the record's.
   record.clear_addenda();
   record.clear_charge();
+  record.clear_lot_recalls();
   record.clear_consumables();
   for (int i = 0; i < in.consumables_size(); ++i) {
     const v1::ConsumableUse& asked = in.consumables(i);

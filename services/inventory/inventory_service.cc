@@ -179,8 +179,9 @@ absl::Status InventoryService::CreateProduct(const server::Call& call,
   product.clear_etag();
   absl::StatusOr<v1::Product> created =
       store_->CreateProduct(request, call.request_scope(), product);
-  if (created.ok()) response = *std::move(created);
-  return created.status();
+  if (!created.ok()) return created.status();
+  response = *std::move(created);
+  return absl::OkStatus();
 }
 
 absl::Status InventoryService::GetProduct(const server::Call& /*call*/,
@@ -189,8 +190,9 @@ absl::Status InventoryService::GetProduct(const server::Call& /*call*/,
   absl::StatusOr<ResourceName> name = kProductName.Parse(request.name(), "name");
   if (!name.ok()) return name.status();
   absl::StatusOr<v1::Product> product = store_->GetProduct(name->id("product_id"));
-  if (product.ok()) response = *std::move(product);
-  return product.status();
+  if (!product.ok()) return product.status();
+  response = *std::move(product);
+  return absl::OkStatus();
 }
 
 absl::Status InventoryService::UpdateProduct(const server::Call& /*call*/,
@@ -228,8 +230,9 @@ absl::Status InventoryService::UpdateProduct(const server::Call& /*call*/,
         }
         return absl::OkStatus();
       });
-  if (updated.ok()) response = *std::move(updated);
-  return updated.status();
+  if (!updated.ok()) return updated.status();
+  response = *std::move(updated);
+  return absl::OkStatus();
 }
 
 absl::Status InventoryService::ListProducts(const server::Call& /*call*/,
@@ -239,8 +242,9 @@ absl::Status InventoryService::ListProducts(const server::Call& /*call*/,
     return InvalidField("kind", absl::StrCat(request.kind(), " is not a consumable kind"));
   }
   absl::StatusOr<v1::ListProductsResponse> listed = store_->ListProducts(request);
-  if (listed.ok()) response = *std::move(listed);
-  return listed.status();
+  if (!listed.ok()) return listed.status();
+  response = *std::move(listed);
+  return absl::OkStatus();
 }
 
 absl::Status InventoryService::GetLot(const server::Call& /*call*/,
@@ -248,8 +252,9 @@ absl::Status InventoryService::GetLot(const server::Call& /*call*/,
   std::string product_id, lot_id;
   if (absl::Status s = ParseLot(request.name(), "name", product_id, lot_id); !s.ok()) return s;
   absl::StatusOr<v1::Lot> lot = store_->GetLot(product_id, lot_id);
-  if (lot.ok()) response = *std::move(lot);
-  return lot.status();
+  if (!lot.ok()) return lot.status();
+  response = *std::move(lot);
+  return absl::OkStatus();
 }
 
 absl::Status InventoryService::ListLots(const server::Call& /*call*/,
@@ -263,8 +268,9 @@ absl::Status InventoryService::ListLots(const server::Call& /*call*/,
     if (absl::Status s = Violations(violations); !s.ok()) return s;
   }
   absl::StatusOr<v1::ListLotsResponse> listed = store_->ListLots(parent->id("product_id"), request);
-  if (listed.ok()) response = *std::move(listed);
-  return listed.status();
+  if (!listed.ok()) return listed.status();
+  response = *std::move(listed);
+  return absl::OkStatus();
 }
 
 storage::DeliveryOutcome InventoryService::DeliverNotice(const storage::OutboxEntry& entry) const {

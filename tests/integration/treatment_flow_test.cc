@@ -482,6 +482,7 @@ TEST_F(TreatmentFlowTest, ABurstOfTreatmentsDoesNotStarveTheReadsTheyWaitOn) {
   ASSERT_TRUE(ready_->Prepare(client, "microneedling", kSite, {"cheeks"}).ok());
   std::vector<grpc::Status> statuses(kBurst);
   std::vector<std::thread> callers;
+  callers.reserve(kBurst);
   for (int i = 0; i < kBurst; ++i) {
     callers.emplace_back([&, i] {
       v1::TreatmentRecord record;

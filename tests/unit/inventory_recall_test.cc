@@ -4,6 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "clinic/v1/clients.pb.h"
+#include "services/inventory/inventory_names.h"
 #include "tests/unit/inventory_store_fixture.h"
 
 namespace clinic::inventory {
@@ -60,11 +68,52 @@ TEST_F(InventoryStoreTest, ARecallReachesEverySiteAndTheTraceNamesEveryClient) {
   EXPECT_EQ(alert_id, alerts->alerts.back().event_id());
   EXPECT_EQ(alerts->position, alert_id);
 
+  // A notice for each use's chart waits in the outbox, written with the
+  // recall.
+  EXPECT_EQ(*store_->UndeliveredNotices(), 3);
+
   // The retry answers the same; another recall is refused.
   EXPECT_TRUE(store_->RecallLot(recall, kCaller, product, lot, Now()).ok());
   recall.set_request_id("recall-2");
   EXPECT_EQ(ErrorReason(store_->RecallLot(recall, kCaller, product, lot, Now()).status()),
             "ALREADY_RECALLED");
+  EXPECT_EQ(*store_->UndeliveredNotices(), 3) << "no notice twice";
+
+  // Delivered, each names its client, the lot, why, and the use.
+  std::mutex mutex;
+  std::vector<storage::OutboxEntry> delivered;
+  store_->StartNoticeDelivery(
+      [&](const storage::OutboxEntry& entry) {
+        std::lock_guard<std::mutex> lock(mutex);
+        delivered.push_back(entry);
+        return storage::DeliveryOutcome{true, "clients/x/lotRecallNotices/y"};
+      },
+      {absl::Milliseconds(10), absl::Milliseconds(50)});
+  for (int i = 0; i < 500 && *store_->UndeliveredNotices() > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  store_->StopNoticeDelivery();
+  ASSERT_EQ(*store_->UndeliveredNotices(), 0);
+  std::vector<std::string> noticed;
+  std::set<std::string> request_ids;
+  for (const storage::OutboxEntry& entry : delivered) {
+    EXPECT_EQ(entry.kind, kRecallNoticeOutboxKind);
+    EXPECT_EQ(entry.acting_for, "staff/clerk");
+    EXPECT_EQ(entry.request_id, "test-call");
+    v1::RecordLotRecallRequest notice;
+    ASSERT_TRUE(notice.ParseFromString(entry.payload));
+    EXPECT_EQ(notice.notice().lot(), lot_name);
+    EXPECT_EQ(notice.notice().lot_number(), "BAD");
+    EXPECT_EQ(notice.notice().reason(), "sterility not assured");
+    EXPECT_TRUE(notice.notice().has_recall_time());
+    request_ids.insert(notice.request_id());
+    noticed.push_back(absl::StrCat(notice.notice().site_id(), ":", notice.parent(), ":",
+                                   notice.notice().quantity()));
+  }
+  EXPECT_THAT(noticed, ElementsAre(absl::StrCat("north:clients/", ClientId("alice"), ":1"),
+                                   absl::StrCat("south:clients/", ClientId("bob"), ":2"),
+                                   absl::StrCat("east:clients/", ClientId("carol"), ":1")));
+  EXPECT_THAT(request_ids, SizeIs(3));
 
   // Later consumptions take the good lot, never the recalled one.
   auto after = Consume("north", ProductNeed(product), 1, "dave");

@@ -47,7 +47,7 @@ class InventoryStoreTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  Stamp Now() const { return Stamp{"staff/clerk", absl::Now()}; }
+  Stamp Now() const { return Stamp{"staff/clerk", absl::Now(), "test-call"}; }
 
   // The client id standing for `who` in this test.
   std::string ClientId(const std::string& who) {
@@ -61,7 +61,7 @@ class InventoryStoreTest : public ::testing::Test {
   // A 36-needle cartridge, 2.5 mm, for "Dermapen 4"; returns its id.
   std::string Cartridge(int needles = 36, int length_um = 2500, bool insulated = false) {
     v1::Product product;
-    const std::string id = storage::NewId();
+    std::string id = storage::NewId();
     product.set_name("products/" + id);
     product.set_display_name(absl::StrCat("Cartridge ", needles));
     product.set_manufacturer("Dermapen World");

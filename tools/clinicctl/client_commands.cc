@@ -130,17 +130,26 @@ int UpdateClient(const std::vector<std::string>& args) {
   return Print(stub->UpdateClient(Context().get(), request, &response), response);
 }
 
+// The client's etag as it is now, for a change made against it; false,
+// having printed why, when it cannot be read.
+bool CurrentEtag(v1::ClientRecords::Stub& stub, const std::string& name, std::string& etag) {
+  v1::GetClientRequest get;
+  get.set_name(name);
+  v1::Client current;
+  const grpc::Status status = stub.GetClient(Context().get(), get, &current);
+  if (!status.ok()) {
+    PrintError(status);
+    return false;
+  }
+  etag = current.etag();
+  return true;
+}
+
 int ArchiveClient(const std::vector<std::string>& args) {
   auto stub = Clients();
-  v1::GetClientRequest get;
-  get.set_name(args[0]);
-  v1::Client current;
-  if (grpc::Status status = stub->GetClient(Context().get(), get, &current); !status.ok()) {
-    return PrintError(status);
-  }
   v1::ArchiveClientRequest request;
   request.set_name(args[0]);
-  request.set_etag(current.etag());
+  if (!CurrentEtag(*stub, args[0], *request.mutable_etag())) return kCallFailed;
   request.set_reason(args[1]);
   v1::Client response;
   return Print(stub->ArchiveClient(Context().get(), request, &response), response);
@@ -148,15 +157,9 @@ int ArchiveClient(const std::vector<std::string>& args) {
 
 int RestoreClient(const std::vector<std::string>& args) {
   auto stub = Clients();
-  v1::GetClientRequest get;
-  get.set_name(args[0]);
-  v1::Client current;
-  if (grpc::Status status = stub->GetClient(Context().get(), get, &current); !status.ok()) {
-    return PrintError(status);
-  }
   v1::RestoreClientRequest request;
   request.set_name(args[0]);
-  request.set_etag(current.etag());
+  if (!CurrentEtag(*stub, args[0], *request.mutable_etag())) return kCallFailed;
   v1::Client response;
   return Print(stub->RestoreClient(Context().get(), request, &response), response);
 }

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Runs the Node scenario (main_path.js) against one deployment shape, for
-# CTest:
-#   run_shape.sh clinicd BUILD_DIR       every service in one clinicd
-#   run_shape.sh four-process BUILD_DIR  the four processes of deploy/four-process.sh
+# Drives a deployment shape from outside, for CTest:
+#   shape_test.sh clinicd BUILD_DIR       the Node scenario against one clinicd
+#   shape_test.sh four-process BUILD_DIR  the Node scenario against the four
+#                                         processes of deploy/four-process.sh
+#   shape_test.sh demo BUILD_DIR          deploy/demo.sh (the README's demo)
+#                                         against one clinicd
 # Each run has its own data folder; the four processes listen on ports
 # chosen for the run. Afterwards every audit trail must verify.
 set -euo pipefail
 shape=$1
 build_dir=$(cd "$2" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-if [[ ! -d $here/node_modules/@grpc/grpc-js || ! -d $here/node_modules/@grpc/proto-loader ]]; then
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+node_dir=$repo/tests/node
+if [[ $shape != demo ]] && [[ ! -d $node_dir/node_modules/@grpc/grpc-js ||
+  ! -d $node_dir/node_modules/@grpc/proto-loader ]]; then
   echo "tests/node/node_modules lacks @grpc/grpc-js or @grpc/proto-loader:" \
     "run npm ci --prefix tests/node (deploy/test.sh does)" >&2
   exit 1
@@ -27,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 case $shape in
-  clinicd)
+  clinicd | demo)
     "$build_dir/bin/clinicd" --config="$repo/deploy/config/clinicd.textproto" \
       --plugin_dir="$build_dir/plugins" --data_dir="$work/data" --listen=127.0.0.1:0 \
       --port_file="$work/port" --bootstrap_admin_token="$work/admin.token" \
@@ -45,8 +48,19 @@ case $shape in
     address=127.0.0.1:$(cat "$work/port")
     token=$work/admin.token
     servers=$address
-    node "$here/main_path.js" --proto_dir="$repo/proto" --admin_token_file="$token" \
-      --site=london-soho --all="$address"
+    if [[ $shape == demo ]]; then
+      CLINIC_SERVER=$address CLINIC_ADMIN_TOKEN=$token CLINIC_BUILD_DIR=$build_dir \
+        bash "$repo/deploy/demo.sh" >"$work/demo.out"
+      cat "$work/demo.out"
+      # What the demo sets out to show, in its output: the charge, the paid
+      # invoice, the recall on the client's chart.
+      grep -q $'\tcharged$' "$work/demo.out"
+      grep -q $'\tpaid\t' "$work/demo.out"
+      grep -q "Supplier notice FSN-2026-31" "$work/demo.out"
+    else
+      node "$node_dir/main_path.js" --proto_dir="$repo/proto" --admin_token_file="$token" \
+        --site=london-soho --all="$address"
+    fi
     ;;
   four-process)
     # Ports apart from the default shape's (50061-50064) and from other runs.
@@ -56,13 +70,13 @@ case $shape in
     token=$work/four/admin.token
     records=127.0.0.1:$((base + 1))
     servers=$records,127.0.0.1:$((base + 2)),127.0.0.1:$((base + 3)),127.0.0.1:$((base + 4))
-    node "$here/main_path.js" --proto_dir="$repo/proto" --admin_token_file="$token" \
+    node "$node_dir/main_path.js" --proto_dir="$repo/proto" --admin_token_file="$token" \
       --site=london-soho --records="$records" --screening=127.0.0.1:$((base + 2)) \
       --inventory=127.0.0.1:$((base + 3)) --billing=127.0.0.1:$((base + 4)) \
       --access="$records" --audit="$servers"
     ;;
   *)
-    echo "usage: run_shape.sh clinicd|four-process BUILD_DIR" >&2
+    echo "usage: shape_test.sh clinicd|four-process|demo BUILD_DIR" >&2
     exit 2
     ;;
 esac
