@@ -28,13 +28,18 @@
 #include "common/core/status.h"
 #include "common/server/event_stream.h"
 #include "common/server/stream_reactor.h"
+#include "tests/integration/clinicctl_fixture.h"
 #include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic {
 namespace {
 
+using clinic::testing::Clinicctl;
+using clinic::testing::Lines;
+using clinic::testing::Printed;
 using clinic::testing::Process;
+using clinic::testing::Ran;
 using clinic::testing::WaitUntil;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -45,84 +50,16 @@ using ::testing::StartsWith;
 constexpr char kSoho[] = "london-soho";
 constexpr char kNewYork[] = "new-york-soho";
 
-struct Ran {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs clinicctl with `args` and waits for it.
-Ran Clinicctl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {clinic::testing::BinaryPath("clinicctl")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  clinic::testing::TempDir logs;
-  Process process(argv, logs.path());
-  Ran ran;
-  ran.code = process.Wait();
-  ran.out = process.Stdout();
-  ran.err = process.Stderr();
-  return ran;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
-
-// The text-format response a command printed.
-template <typename Message>
-Message Printed(const Ran& ran) {
-  Message message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(ran.out, &message))
-      << ran.out << ran.err;
-  return message;
-}
-
 std::string NextYear() {
   return absl::StrCat(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year() + 1);
 }
 
-class ClinicctlStockTest : public ::testing::Test {
+class ClinicctlStockTest : public clinic::testing::ClinicctlTest {
  protected:
   void SetUp() override {
-    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
-                              plugins_.Join("microneedling.so"));
-    server_ = std::make_unique<Process>(
-        std::vector<std::string>{
-            clinic::testing::BinaryPath("clinicd"),
-            "--config=" + clinic::testing::SourcePath("deploy/config/clinicd.textproto"),
-            "--listen=127.0.0.1:0", "--data_dir=" + dir_.Join("data"),
-            "--plugin_dir=" + plugins_.path(), "--port_file=" + dir_.Join("port"),
-            "--bootstrap_admin_token=" + dir_.Join("data/admin.token")},
-        dir_.path());
-    const int port = clinic::testing::WaitForPortFile(dir_.Join("port"));
-    ASSERT_GT(port, 0) << server_->Stderr();
-    address_ = absl::StrCat("--server=127.0.0.1:", port);
-    admin_ = dir_.Join("data/admin.token");
+    ClinicctlTest::SetUp();
     clerk_ = Principal("staff/stock", "inventory_clerk");
     nurse_ = Principal("staff/nurse", "practitioner");
-  }
-
-  void TearDown() override {
-    if (server_ == nullptr) return;
-    server_->Signal(SIGTERM);
-    EXPECT_EQ(server_->Wait(), 0);
-  }
-
-  // Makes a principal with clinicctl, as the first admin, and returns the
-  // file holding its token.
-  std::string Principal(const std::string& name, const std::string& roles) {
-    const Ran created = Run(admin_, {"--roles=" + roles, "create-principal", name});
-    EXPECT_EQ(created.code, 0) << created.err;
-    const Ran issued = Run(admin_, {"issue-token", name, "stock test"});
-    EXPECT_EQ(issued.code, 0) << issued.err;
-    const std::string file = dir_.Join(name.substr(name.find('/') + 1) + ".token");
-    clinic::testing::WriteFile(file, issued.out);
-    return file;
-  }
-
-  Ran Run(const std::string& token_file, std::vector<std::string> args) {
-    args.insert(args.begin(), {address_, "--token_file=" + token_file});
-    return Clinicctl(args);
   }
 
   // watch-alerts as a child process, once its stream is open.
@@ -139,10 +76,7 @@ class ClinicctlStockTest : public ::testing::Test {
     return watcher;
   }
 
-  clinic::testing::TempDir dir_;
-  clinic::testing::TempDir plugins_;
-  std::unique_ptr<Process> server_;
-  std::string address_, admin_, clerk_, nurse_;
+  std::string clerk_, nurse_;
 };
 
 TEST_F(ClinicctlStockTest, DrivesTheStockPathFromTheShell) {

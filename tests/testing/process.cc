@@ -28,11 +28,14 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
 }
 
 Process::Process(const std::vector<std::string>& args, const std::string& log_dir,
-                 const std::string& working_dir)
+                 const std::string& working_dir, const std::string& stdin_path)
     : out_path_(log_dir + "/stdout.log"), err_path_(log_dir + "/stderr.log") {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
+  if (!stdin_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, stdin_path.c_str(), O_RDONLY, 0);
+  }
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),

@@ -18,12 +18,13 @@ namespace clinic::testing {
 // passing test never waits for a guessed time.
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
-// A child process with its stdout and stderr captured to files in `log_dir`.
-// Killed with SIGKILL when it goes away still running.
+// A child process with its stdout and stderr captured to files in `log_dir`,
+// and its stdin read from `stdin_path` when given. Killed with SIGKILL when
+// it goes away still running.
 class Process {
  public:
   Process(const std::vector<std::string>& args, const std::string& log_dir,
-          const std::string& working_dir = "");
+          const std::string& working_dir = "", const std::string& stdin_path = "");
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

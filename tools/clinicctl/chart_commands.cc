@@ -3,6 +3,7 @@
 // consumes stock and charges through the services behind ClientRecords).
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "clinic/v1/access.grpc.pb.h"
 #include "clinic/v1/clients.grpc.pb.h"
+#include "clinic/v1/treatment_catalog.grpc.pb.h"
 #include "common/core/time.h"
 #include "tools/clinicctl/clinicctl_common.h"
 
@@ -131,10 +133,11 @@ int WithdrawConsent(const std::vector<std::string>& args) {
   return Print(Clients()->WithdrawConsent(Context().get(), request, &response), response);
 }
 
-// "cheeks:1000" or "cheeks:1000:2" into a treated area.
+// "cheeks:1000" or "cheeks:1000:2" into a treated area; passes 0 when not
+// given.
 bool ParseArea(const std::string& text, v1::TreatedArea* out) {
   const std::vector<std::string> parts = absl::StrSplit(text, ':');
-  int depth = 0, passes = 1;
+  int depth = 0, passes = 0;
   if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() ||
       !absl::SimpleAtoi(parts[1], &depth) ||
       (parts.size() == 3 && !absl::SimpleAtoi(parts[2], &passes))) {
@@ -188,6 +191,23 @@ int Treat(const std::vector<std::string>& args) {
   for (const absl::string_view use :
        absl::StrSplit(absl::GetFlag(FLAGS_uses), ',', absl::SkipWhitespace())) {
     if (!ParseUse(std::string(use), record.add_consumables())) return kBadUsage;
+  }
+  // Areas given without passes get the fewest the protocol allows there.
+  if (std::any_of(record.areas().begin(), record.areas().end(),
+                  [](const v1::TreatedArea& area) { return area.passes() == 0; })) {
+    v1::GetTreatmentTypeRequest get;
+    get.set_name("treatmentTypes/" + args[1]);
+    v1::TreatmentType type;
+    const grpc::Status status =
+        v1::TreatmentCatalog::NewStub(Channel())->GetTreatmentType(Context().get(), get, &type);
+    if (!status.ok()) return PrintError(status);
+    for (v1::TreatedArea& treated : *record.mutable_areas()) {
+      for (const v1::TreatmentArea& area : type.definition().protocol().areas()) {
+        if (treated.passes() == 0 && area.id() == treated.area_id()) {
+          treated.set_passes(area.min_passes());
+        }
+      }
+    }
   }
   record.set_device(absl::GetFlag(FLAGS_device));
   record.set_notes(absl::GetFlag(FLAGS_notes));
@@ -320,7 +340,8 @@ void AddChartCommands(Registry& registry) {
                 "record a treatment given now",
                 "Checks, in order, that the client is eligible (screening), has a consent on file\n"
                 "and is not too soon after the last session; then takes what --uses names from\n"
-                "the site's stock, writes the record and charges it. A refusal says which check\n"
+                "the site's stock, writes the record and charges it. An area without PASSES gets\n"
+                "the fewest its protocol allows. A refusal says which check\n"
                 "failed and consumes nothing. Rerun with the printed --request_id if the outcome\n"
                 "is unknown: it cannot act twice. Example:\n"
                 "  clinicctl treat clients/ID microneedling cheeks:1000 forehead:500 \\\n"
