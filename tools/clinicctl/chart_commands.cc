@@ -340,10 +340,10 @@ void AddChartCommands(Registry& registry) {
                 "record a treatment given now",
                 "Checks, in order, that the client is eligible (screening), has a consent on file\n"
                 "and is not too soon after the last session; then takes what --uses names from\n"
-                "the site's stock, writes the record and charges it. An area without PASSES gets\n"
-                "the fewest its protocol allows. A refusal says which check\n"
-                "failed and consumes nothing. Rerun with the printed --request_id if the outcome\n"
-                "is unknown: it cannot act twice. Example:\n"
+                "the site's stock, writes the record and charges it. A refusal says which check\n"
+                "failed and consumes nothing. An area without PASSES gets the fewest its protocol\n"
+                "allows. Rerun with the printed --request_id if the outcome is unknown: it cannot\n"
+                "act twice. Example:\n"
                 "  clinicctl treat clients/ID microneedling cheeks:1000 forehead:500 \\\n"
                 "      --site=london-soho --uses=face_36_42 --device='Dermapen 4'",
                 {"site", "uses", "device", "notes", "practitioner", "perform_time",
