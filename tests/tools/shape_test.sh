@@ -73,7 +73,18 @@ case $shape in
     node "$node_dir/main_path.js" --proto_dir="$repo/proto" --admin_token_file="$token" \
       --site=london-soho --records="$records" --screening=127.0.0.1:$((base + 2)) \
       --inventory=127.0.0.1:$((base + 3)) --billing=127.0.0.1:$((base + 4)) \
-      --access="$records" --audit="$servers"
+      --access="$records" --audit="$servers" | tee "$work/node.out"
+    # The treatment followed through the four trails from the shell: each
+    # process's events for it, merged into one timeline.
+    treatment=$(sed -n 's/^ok audit: request id \([^:]*\):.*/\1/p' "$work/node.out")
+    "$build_dir/bin/clinicctl" --server="$servers" --token_file="$token" audit-events \
+      --trace="$treatment" | tee "$work/trace.out"
+    for process in $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)); do
+      if ! grep -q "^127.0.0.1:$process"$'\t' "$work/trace.out"; then
+        echo "no event of $treatment in the trail of 127.0.0.1:$process" >&2
+        exit 1
+      fi
+    done
     ;;
   *)
     echo "usage: shape_test.sh clinicd|four-process|demo BUILD_DIR" >&2
