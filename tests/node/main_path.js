@@ -786,6 +786,14 @@ async function main() {
         { ...request, page_token }, adminToken, newRequestId('audit-read')), 'events');
       check(events.every((e) => e.request_id === state.treatmentRequestId),
         `the trail at ${address} answered events of other requests`);
+      // The nurse's own call names her; every call a service made for it
+      // names the service and, as the person acted for, her.
+      for (const e of events) {
+        const own = e.method === '/clinic.v1.ClientRecords/CreateTreatmentRecord';
+        check(own ? e.principal === state.nurse && !e.on_behalf_of
+          : e.principal.startsWith('service/') && e.on_behalf_of === state.nurse,
+        `${e.method} at ${address} was by ${e.principal} for '${e.on_behalf_of}'`);
+      }
       const methods = [...new Set(events.map((e) => e.method.replace(/^\/clinic\.v1\./, '')))];
       counts.push({ address, count: events.length, methods });
     }
