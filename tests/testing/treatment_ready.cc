@@ -58,9 +58,7 @@ absl::StatusOr<v1::ScreeningRecord> TreatmentReady::Screen(const std::string& cl
   screening.set_definition_version(questionnaire.definition_version());
   screening.set_site_id(site);
   for (const std::string& area : areas) screening.add_planned_area_ids(area);
-  for (const v1::ScreeningQuestion& question : questionnaire.questions()) {
-    *screening.add_answers() = tools::PlainAnswer(question);
-  }
+  tools::AddPlainAnswers(questionnaire.questions(), screening.mutable_answers());
   v1::ScreeningRecord record;
   status = stub->SubmitScreening(Context(practitioner_).get(), submit, &record);
   if (!status.ok()) return Failed("submitting the screening", status);

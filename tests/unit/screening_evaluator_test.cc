@@ -30,6 +30,7 @@
 #include "google/protobuf/text_format.h"
 #include "tests/testing/plugin_definition.h"
 #include "tests/testing/test_env.h"
+#include "tools/screening_answers/plain_answer.h"
 
 namespace clinic::screening {
 namespace {
@@ -1678,6 +1679,31 @@ std::vector<std::string> BundledPlugins() {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// The answers tools submit without a person (clinic-bench, the tests that
+// make a client ready) clear every bundled treatment.
+TEST(ScreeningEvaluatorPlugins, PlainAnswersClearEveryBundledTreatment) {
+  for (const std::string& plugin : BundledPlugins()) {
+    SCOPED_TRACE(plugin);
+    const v1::TreatmentDefinition definition =
+        testing::LoadPluginDefinition(testing::BundledPluginPath(plugin));
+    google::protobuf::RepeatedPtrField<v1::Answer> answers;
+    tools::AddPlainAnswers(definition.screening_questions(), &answers);
+    EvaluationInput input;
+    input.definition = &definition;
+    for (const v1::TreatmentArea& area : definition.protocol().areas()) {
+      input.planned_area_ids.push_back(area.id());
+    }
+    input.answers.assign(answers.begin(), answers.end());
+    input.date_of_birth.set_year(1990);
+    input.date_of_birth.set_month(4);
+    input.date_of_birth.set_day(5);
+    input.screening_day = absl::CivilDay(2026, 6, 1);
+    const Evaluation evaluation = Evaluate(input);
+    EXPECT_THAT(Summary(evaluation), IsEmpty());
+    EXPECT_EQ(evaluation.outcome, v1::SCREENING_OUTCOME_CLEARED);
+  }
 }
 
 TEST(ScreeningEvaluatorPlugins, AllClearClearsAndEveryRuleFiresAlone) {

@@ -12,7 +12,7 @@
 
 namespace clinic::bench {
 
-using tools::PlainAnswer;
+using tools::AddPlainAnswers;
 
 namespace {
 
@@ -35,9 +35,7 @@ class SubmitScreeningOperation : public Operation {
     screening.set_definition_version((*questionnaire)->definition_version());
     screening.set_site_id(fixture_.site_id());
     screening.add_planned_area_ids((*questionnaire)->areas(0).id());
-    for (const v1::ScreeningQuestion& question : (*questionnaire)->questions()) {
-      *screening.add_answers() = PlainAnswer(question);
-    }
+    AddPlainAnswers((*questionnaire)->questions(), screening.mutable_answers());
     return absl::OkStatus();
   }
 

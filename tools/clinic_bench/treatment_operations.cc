@@ -157,9 +157,7 @@ class CreateTreatmentRecordOperation : public Operation {
     answers.set_definition_version(questionnaire.definition_version());
     answers.set_site_id(fixture_.site_id());
     answers.add_planned_area_ids(area_id);
-    for (const v1::ScreeningQuestion& question : questionnaire.questions()) {
-      *answers.add_answers() = tools::PlainAnswer(question);
-    }
+    tools::AddPlainAnswers(questionnaire.questions(), answers.mutable_answers());
     v1::ScreeningRecord submitted;
     {
       grpc::ClientContext context;

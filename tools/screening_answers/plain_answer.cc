@@ -33,4 +33,11 @@ v1::Answer PlainAnswer(const v1::ScreeningQuestion& question) {
   return answer;
 }
 
+void AddPlainAnswers(const google::protobuf::RepeatedPtrField<v1::ScreeningQuestion>& questions,
+                     google::protobuf::RepeatedPtrField<v1::Answer>* answers) {
+  for (const v1::ScreeningQuestion& question : questions) {
+    if (question.required()) *answers->Add() = PlainAnswer(question);
+  }
+}
+
 }  // namespace clinic::tools
