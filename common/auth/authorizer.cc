@@ -236,9 +236,10 @@ Decision Authorize(const Identity& identity, const MethodPolicy& method, const M
     }
   }
   if (!Holds(identity.effective().roles(), policy.permission(), decision.site_id, chain_wide)) {
-    if (policy.chain_wide()) {
+    if (policy.chain_wide() && Holds(identity.effective().roles(), policy.permission(),
+                                     /*site_id=*/"", /*chain_wide=*/false)) {
       // Said apart, so a holder bound to a site learns why its binding is
-      // not enough.
+      // not enough; one that holds the permission nowhere is told that.
       decision.status = WithReason(
           absl::PermissionDeniedError(absl::StrCat(
               identity.effective().name(), " lacks ", permission, " chain-wide, which ", rpc,

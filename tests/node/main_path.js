@@ -450,6 +450,10 @@ async function main() {
       name: 'products/00000000000000000000000000/lots/00000000000000000000000000',
       reason: 'a practitioner may not recall', request_id: newRequestId('bad-recall'),
     }, state.tokens.nurse), grpc.status.PERMISSION_DENIED, 'RecallLot by a practitioner');
+    // She holds the recall permission nowhere, so the reason is not the
+    // hint a site-bound holder gets (CHAIN_WIDE_PERMISSION_MISSING).
+    check(decodeDetails(denied).reason === 'PERMISSION_MISSING',
+      `RecallLot by a practitioner: reason ${decodeDetails(denied).reason}`);
     return `CreateClient without given_name: INVALID_ARGUMENT naming client.given_name; ` +
       `RecallLot by the nurse: PERMISSION_DENIED (${decodeDetails(denied).reason || 'no reason'})`;
   });

@@ -207,7 +207,16 @@ TEST(GrantRulesTest, ChainWidePoliciesNeedAChainWideBinding) {
   const Decision site = Authorize(Caller({Binding(v1::ROLE_CHAIN_ADMIN, kSite)}), *method, nullptr);
   EXPECT_EQ(site.status.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(site.status.message()), HasSubstr("must be held chain-wide"));
+  EXPECT_EQ(GetReason(site.status), "CHAIN_WIDE_PERMISSION_MISSING");
   EXPECT_TRUE(Authorize(Caller({Binding(v1::ROLE_CHAIN_ADMIN)}), *method, nullptr).status.ok());
+  // Held nowhere, not even at a site: the plain refusal, not a hint that a
+  // chain-wide binding of the same role would do.
+  const Decision nowhere =
+      Authorize(Caller({Binding(v1::ROLE_PRACTITIONER, kSite)}), *method, nullptr);
+  EXPECT_EQ(nowhere.status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(GetReason(nowhere.status), "PERMISSION_MISSING");
+  EXPECT_THAT(std::string(nowhere.status.message()),
+              HasSubstr("lacks PERMISSION_ACCESS_ADMIN chain-wide, which"));
 }
 
 // Authorize reads the site of a site_in_name policy from the name: a
