@@ -29,6 +29,7 @@
 #include "absl/time/clock.h"
 #include "clinic/config/v1/server_config.pb.h"
 #include "clinic/v1/billing.pb.h"
+#include "tests/integration/clinicctl_fixture.h"
 #include "tests/testing/access_env.h"
 #include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
@@ -36,7 +37,10 @@
 namespace clinic {
 namespace {
 
+using clinic::testing::Lines;
+using clinic::testing::Printed;
 using clinic::testing::Process;
+using clinic::testing::Ran;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -49,24 +53,6 @@ constexpr char kNewYork[] = "new-york-soho";
 constexpr char kClient[] = "clients/01J9ZS3B7QW5H8M2V4K6N0PXYC";
 constexpr char kOtherClient[] = "clients/01J9ZS3B7QW5H8M2V4K6N0PXYD";
 constexpr char kProduct[] = "products/01J9ZS3B7QW5H8M2V4K6N0PXYE";
-
-struct Ran {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
-
-template <typename Message>
-Message Printed(const Ran& ran) {
-  Message message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(ran.out, &message))
-      << ran.out << ran.err;
-  return message;
-}
 
 template <typename Message>
 Message FromJson(const std::string& json) {
@@ -149,15 +135,8 @@ class ClinicctlBillingTest : public ::testing::Test {
 
   // clinicctl as the site manager.
   Ran Run(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {clinic::testing::BinaryPath("clinicctl"), address_, "--token_file=" + manager_});
-    clinic::testing::TempDir logs;
-    Process process(args, logs.path());
-    Ran ran;
-    ran.code = process.Wait();
-    ran.out = process.Stdout();
-    ran.err = process.Stderr();
-    return ran;
+    args.insert(args.begin(), {address_, "--token_file=" + manager_});
+    return clinic::testing::Clinicctl(args);
   }
 
   // Runs a command that must succeed and returns what it printed.

@@ -46,13 +46,7 @@ class InventoryProcessTest : public ::testing::Test {
     nurse_ = clinic::testing::IssueTestToken(
         data_, "staff/nurse", {clinic::testing::Binding(v1::ROLE_PRACTITIONER, kSite)});
     config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data_, plugins_.path());
-    config.mutable_chain()->set_chain_id("lumen");
-    config.mutable_chain()->set_display_name("Lumen Skin Clinics");
-    v1::Site* site = config.mutable_chain()->add_sites();
-    site->set_site_id(kSite);
-    site->set_display_name("Lumen Skin - Soho");
-    site->set_time_zone("Europe/London");
-    site->set_currency_code("GBP");
+    clinic::testing::AddLondonSite(config, kSite);
     config.set_port_file(dir_.Join("inventory.port"));
     // Where recall notices go. Nothing listens there: a recall must not wait
     // for ClientRecords, whose notices are delivered when it can be reached.

@@ -44,13 +44,7 @@ class ScreeningProcessesTest : public ::testing::Test {
                      const std::string& token_file) {
     config::v1::ServerConfig config =
         clinic::testing::LoopbackConfig(dir_.Join(name + "-data"), plugins_.path());
-    config.mutable_chain()->set_chain_id("lumen");
-    config.mutable_chain()->set_display_name("Lumen Skin Clinics");
-    v1::Site* site = config.mutable_chain()->add_sites();
-    site->set_site_id(kSite);
-    site->set_display_name("Lumen Skin - Soho");
-    site->set_time_zone("Europe/London");
-    site->set_currency_code("GBP");
+    clinic::testing::AddLondonSite(config, kSite);
     config.set_port_file(dir_.Join(name + ".port"));
     if (!upstream_target.empty()) {
       config.mutable_upstreams()->mutable_client_records()->set_target(upstream_target);

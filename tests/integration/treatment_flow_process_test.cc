@@ -49,13 +49,7 @@ class TreatmentFlowProcessTest : public ::testing::Test {
     manager_ = clinic::testing::IssueTestToken(
         data_, "staff/manager", {clinic::testing::Binding(v1::ROLE_SITE_MANAGER, kSite)});
     config::v1::ServerConfig config = clinic::testing::LoopbackConfig(data_, plugins_.path());
-    config.mutable_chain()->set_chain_id("lumen");
-    config.mutable_chain()->set_display_name("Lumen Skin Clinics");
-    v1::Site* site = config.mutable_chain()->add_sites();
-    site->set_site_id(kSite);
-    site->set_display_name("Lumen Skin - Soho");
-    site->set_time_zone("Europe/London");
-    site->set_currency_code("GBP");
+    v1::Site* site = clinic::testing::AddLondonSite(config, kSite);
     site->set_tax_rate_basis_points(2000);
     site->set_prices_include_tax(true);
     config.mutable_delivery()->set_first_retry_ms(20);

@@ -43,6 +43,17 @@ config::v1::ServerConfig LoopbackConfig(const std::string& data_dir,
   return config;
 }
 
+v1::Site* AddLondonSite(config::v1::ServerConfig& config, const std::string& site_id) {
+  config.mutable_chain()->set_chain_id("lumen");
+  config.mutable_chain()->set_display_name("Lumen Skin Clinics");
+  v1::Site* site = config.mutable_chain()->add_sites();
+  site->set_site_id(site_id);
+  site->set_display_name("Lumen Skin - Soho");
+  site->set_time_zone("Europe/London");
+  site->set_currency_code("GBP");
+  return site;
+}
+
 void AddToken(grpc::ClientContext& context, const std::string& secret) {
   context.AddMetadata("authorization", "Bearer " + secret);
 }

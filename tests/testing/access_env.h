@@ -27,6 +27,11 @@ std::string IssueTestToken(const std::string& data_dir, const std::string& princ
 // folders, the built plugin probe, and no sites (add them).
 config::v1::ServerConfig LoopbackConfig(const std::string& data_dir, const std::string& plugin_dir);
 
+// Makes `config`'s chain the demo chain "lumen" and adds a London site with
+// `site_id` (Europe/London, GBP), which it returns for more settings. For
+// the process tests, whose programs read the config from a file.
+v1::Site* AddLondonSite(config::v1::ServerConfig& config, const std::string& site_id);
+
 // Adds "authorization: Bearer <secret>".
 void AddToken(grpc::ClientContext& context, const std::string& secret);
 
