@@ -3,9 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/core/unicode.h"
 
 namespace clinic::client_records {
@@ -35,6 +39,43 @@ void ClientSearchNamesFunction(sqlite3_context* context, int, sqlite3_value** ar
       return;
     }
     ResultText(context, ClientSearchNames(client));
+  } catch (const std::exception& e) {
+    sqlite3_result_error(context, e.what(), -1);
+  }
+}
+
+// The rows as JSON for json_each. Folded words hold letters and digits
+// only; anything JSON would need escaped is escaped all the same.
+void NamePrefixRowsFunction(sqlite3_context* context, int, sqlite3_value** args) noexcept {
+  try {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+    const int bytes = sqlite3_value_bytes(args[0]);
+    std::string json = "[";
+    auto append = [&json](absl::string_view value) {
+      json += '"';
+      for (const char c : value) {
+        if (c == '"' || c == '\\') {
+          json += '\\';
+          json += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppend(&json, absl::StrFormat("\\u%04x", static_cast<int>(c)));
+        } else {
+          json += c;
+        }
+      }
+      json += '"';
+    };
+    for (const NamePrefixRow& row : NamePrefixRows(
+             absl::string_view(text == nullptr ? "" : text, static_cast<size_t>(bytes)))) {
+      if (json.size() > 1) json += ',';
+      json += '[';
+      append(row.prefix);
+      json += ',';
+      append(row.word);
+      json += ']';
+    }
+    json += ']';
+    ResultText(context, json);
   } catch (const std::exception& e) {
     sqlite3_result_error(context, e.what(), -1);
   }
@@ -87,20 +128,90 @@ void ValidateNamePrefix(absl::string_view prefix, absl::string_view field,
   }
 }
 
-absl::StatusOr<std::string> NameMatchQuery(absl::string_view prefix, absl::string_view field) {
-  const std::vector<std::string> words = SearchWords(prefix);
+namespace {
+
+// The byte length of the first `count` characters of UTF-8 `text` (all of
+// it when shorter): a character starts at every byte that is not a
+// continuation byte.
+size_t PrefixBytes(absl::string_view text, size_t count) {
+  size_t seen = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && seen++ == count) return i;
+  }
+  return text.size();
+}
+
+}  // namespace
+
+std::string IndexedPrefix(absl::string_view word) {
+  return std::string(word.substr(0, PrefixBytes(word, kIndexedPrefixChars)));
+}
+
+std::vector<NamePrefixRow> NamePrefixRows(absl::string_view search_names) {
+  std::vector<NamePrefixRow> rows;
+  for (absl::string_view word : absl::StrSplit(search_names, ' ', absl::SkipEmpty())) {
+    const size_t longest = std::min(CountCodePoints(word), kIndexedPrefixChars);
+    for (size_t chars = kMinNamePrefixChars; chars <= longest; ++chars) {
+      // Only a term longer than every indexed prefix is checked against the
+      // word, and it reads the longest prefixes' rows; shorter prefixes keep
+      // one row per client.
+      rows.push_back({std::string(word.substr(0, PrefixBytes(word, chars))),
+                      chars == kIndexedPrefixChars ? std::string(word) : std::string()});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const NamePrefixRow& a, const NamePrefixRow& b) {
+    return std::tie(a.prefix, a.word) < std::tie(b.prefix, b.word);
+  });
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [](const NamePrefixRow& a, const NamePrefixRow& b) {
+                           return a.prefix == b.prefix && a.word == b.word;
+                         }),
+             rows.end());
+  return rows;
+}
+
+std::string SearchSortKey(absl::string_view family_key, absl::string_view given_key,
+                          absl::string_view client_id) {
+  return absl::StrCat(family_key, "\x01", given_key, "\x01", client_id);
+}
+
+absl::StatusOr<std::vector<std::string>> NameSearchTerms(absl::string_view prefix,
+                                                         absl::string_view field) {
+  std::vector<std::string> words = SearchWords(prefix);
   if (words.empty()) return InvalidField(field, "has no letters or digits to search for");
+  // Longest first, so a word is dropped when a kept one begins with it.
+  std::sort(words.begin(), words.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
   std::vector<std::string> terms;
-  terms.reserve(words.size());
-  // Words hold letters and digits only, never a quote; quoting still keeps a
-  // word FTS5 would read as an operator ("and", "near") a plain term.
-  for (const std::string& word : words) terms.push_back(absl::StrCat("\"", word, "\"*"));
-  return absl::StrJoin(terms, " ");
+  for (std::string& word : words) {
+    const bool covered = std::any_of(terms.begin(), terms.end(), [&](const std::string& kept) {
+      return absl::StartsWith(kept, word);
+    });
+    if (!covered) terms.push_back(std::move(word));
+  }
+  if (std::none_of(terms.begin(), terms.end(), [](const std::string& term) {
+        return CountCodePoints(term) >= kMinNamePrefixChars;
+      })) {
+    return InvalidField(field,
+                        absl::StrCat("is too short: the minimum is ", kMinNamePrefixChars,
+                                     " characters (letters or digits) in at least one word"));
+  }
+  return terms;
+}
+
+bool MatchesNameTerms(absl::string_view search_names, const std::vector<std::string>& terms) {
+  const std::vector<absl::string_view> words = absl::StrSplit(search_names, ' ', absl::SkipEmpty());
+  return std::all_of(terms.begin(), terms.end(), [&](const std::string& term) {
+    return std::any_of(words.begin(), words.end(),
+                       [&](absl::string_view word) { return absl::StartsWith(word, term); });
+  });
 }
 
 void RegisterNameKeyFunctions(SQLite::Database& db) {
   db.createFunction("clinic_name_key", 1, true, nullptr, &NameKeyFunction);
   db.createFunction("clinic_client_search_names", 1, true, nullptr, &ClientSearchNamesFunction);
+  db.createFunction("clinic_name_prefix_rows", 1, true, nullptr, &NamePrefixRowsFunction);
 }
 
 }  // namespace clinic::client_records

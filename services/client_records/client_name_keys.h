@@ -1,5 +1,6 @@
-// How client names are matched: the text the name search index holds, the
-// keys duplicate detection compares, and the FTS5 query for a name prefix.
+// How client names are matched: the words and prefixes the name search index
+// holds, the keys duplicate detection compares and results are ordered by,
+// and the terms of a name prefix.
 // All of it goes through clinic::SearchWords (common/core/unicode.h), so what
 // is stored and what is typed are folded alike ("lukasz" finds "Łukasz", and
 // "  ZOË " and "Zoe\u0308" are the same name). Internal to this folder; see
@@ -43,15 +44,53 @@ std::string NameKey(absl::string_view name);
 void ValidateNamePrefix(absl::string_view prefix, absl::string_view field,
                         std::vector<FieldViolation>& out);
 
-// The FTS5 query for a name prefix: each folded word quoted and marked as a
-// prefix, all required. Words hold only letters and digits, so nothing a
-// caller types can be read as query syntax. INVALID_ARGUMENT naming
-// `field` when no word remains (an empty query is itself an FTS5 error).
-absl::StatusOr<std::string> NameMatchQuery(absl::string_view prefix, absl::string_view field);
+// The name search index (client_name_prefixes, docs/decisions/0004): for each
+// folded word of a client's search names, one row per prefix of 2 up to
+// kIndexedPrefixChars characters, keyed by the client's place in search
+// results. A page of results for any prefix is then a range of the index read
+// in its final order, however many clients match.
+inline constexpr size_t kIndexedPrefixChars = 4;
 
-// Registers clinic_name_key(text) and clinic_client_search_names(data), the
-// SQL forms of NameKey and ClientSearchNames (data is a stored v1.Client), on
-// a connection, for the migration that keys rows written before them.
+// One row of the index for a client: a prefix and, when the prefix has
+// kIndexedPrefixChars characters, the word it begins (a search term longer
+// than that is checked against it); empty for shorter prefixes, which are
+// searched whole.
+struct NamePrefixRow {
+  std::string prefix;
+  std::string word;
+};
+
+// The index rows of a client whose search names (ClientSearchNames) are
+// `search_names`: every distinct (prefix, word) pair, in that order; words of
+// one character have none.
+std::vector<NamePrefixRow> NamePrefixRows(absl::string_view search_names);
+
+// The first kIndexedPrefixChars characters of a folded word (all of a shorter
+// one): the index partition that holds every word it begins.
+std::string IndexedPrefix(absl::string_view word);
+
+// Where a client stands in search results: by folded family name, folded
+// given name, then id, joined by 0x01 (which folded words and ids never
+// hold), so comparing keys as bytes orders them as the tuple.
+std::string SearchSortKey(absl::string_view family_key, absl::string_view given_key,
+                          absl::string_view client_id);
+
+// The words of a name prefix to search for, folded as stored names are, each
+// required to begin some word of a client's search names. Duplicates and
+// words that begin another of the terms are dropped (a client matching
+// "anna" matches "an"). INVALID_ARGUMENT naming `field` when no word remains,
+// or none has kMinNamePrefixChars characters.
+absl::StatusOr<std::vector<std::string>> NameSearchTerms(absl::string_view prefix,
+                                                         absl::string_view field);
+
+// True when each term begins some word of `search_names`.
+bool MatchesNameTerms(absl::string_view search_names, const std::vector<std::string>& terms);
+
+// Registers clinic_name_key(text), clinic_client_search_names(data) and
+// clinic_name_prefix_rows(search_names), the SQL forms of NameKey,
+// ClientSearchNames (data is a stored v1.Client) and NamePrefixRows (a JSON
+// array of [prefix, word] pairs), on a connection, for the migrations that
+// key and index rows written before them.
 void RegisterNameKeyFunctions(SQLite::Database& db);
 
 }  // namespace clinic::client_records

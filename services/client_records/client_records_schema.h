@@ -198,6 +198,37 @@ CREATE INDEX lot_recall_notices_by_client ON lot_recall_notices (client_id, reca
 CREATE INDEX lot_recall_notices_by_record ON lot_recall_notices (record_id, recall_ms, notice_id);
 )sql";
 
+// Version 10: name search in result order (docs/decisions/0004). FTS5
+// returned every client matching a prefix, and all of them were sorted for
+// the first page (a 2-character prefix matches tens of thousands at a
+// million clients). client_name_prefixes holds, for each folded word of a
+// client's search names, its prefixes of 2 to 4 characters (the 4-character
+// row with the word), keyed by the client's place in results: folded family
+// name, folded given name, id (SearchSortKey). A page is then an index range
+// read in order. Rows come from clinic_name_prefix_rows (client_name_keys.h),
+// registered before migrating, and are inserted sorted, which builds the
+// index in one pass; the full-text index, its triggers and the index of
+// names as written, which only the old search read, go.
+inline constexpr char kNamePrefixIndexSchema[] = R"sql(
+CREATE TABLE client_name_prefixes (
+  prefix TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  word TEXT NOT NULL,
+  row_id INTEGER NOT NULL,
+  PRIMARY KEY (prefix, sort_key, word)
+) WITHOUT ROWID;
+INSERT INTO client_name_prefixes (prefix, sort_key, word, row_id)
+  SELECT json_extract(p.value, '$[0]'),
+         c.family_key || char(1) || c.given_key || char(1) || c.client_id,
+         json_extract(p.value, '$[1]'), c.row_id
+  FROM clients c, json_each(clinic_name_prefix_rows(c.search_names)) p
+  ORDER BY 1, 2, 3;
+DROP TRIGGER clients_names_insert;
+DROP TRIGGER clients_names_update;
+DROP TABLE client_names;
+DROP INDEX clients_by_name;
+)sql";
+
 inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
   // The shared tables every store has, from common/storage, as version 1
   // shipped them.
@@ -215,6 +246,7 @@ inline const std::vector<storage::Migration>& ClientRecordsMigrations() {
       {7, "no lookup of treatment records by lot", kNoLotIndex},
       {8, "the outbox of charges for Billing", storage::kOutboxSchema},
       {9, "recall notices on the chart", recall_notices->c_str()},
+      {10, "name search index in result order", kNamePrefixIndexSchema},
   };
   return *migrations;
 }
