@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -44,16 +43,18 @@ void ClientSearchNamesFunction(sqlite3_context* context, int, sqlite3_value** ar
   }
 }
 
-// The rows as JSON for json_each. Folded words hold letters and digits
-// only; anything JSON would need escaped is escaped all the same.
-void NamePrefixRowsFunction(sqlite3_context* context, int, sqlite3_value** args) noexcept {
+// The keys as a JSON array for json_each. Folded words hold letters and
+// digits only; anything JSON would need escaped is escaped all the same.
+void NameIndexKeysFunction(sqlite3_context* context, int, sqlite3_value** args) noexcept {
   try {
     const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
     const int bytes = sqlite3_value_bytes(args[0]);
     std::string json = "[";
-    auto append = [&json](absl::string_view value) {
+    for (const std::string& key : NameIndexKeys(
+             absl::string_view(text == nullptr ? "" : text, static_cast<size_t>(bytes)))) {
+      if (json.size() > 1) json += ',';
       json += '"';
-      for (const char c : value) {
+      for (const char c : key) {
         if (c == '"' || c == '\\') {
           json += '\\';
           json += c;
@@ -64,15 +65,6 @@ void NamePrefixRowsFunction(sqlite3_context* context, int, sqlite3_value** args)
         }
       }
       json += '"';
-    };
-    for (const NamePrefixRow& row : NamePrefixRows(
-             absl::string_view(text == nullptr ? "" : text, static_cast<size_t>(bytes)))) {
-      if (json.size() > 1) json += ',';
-      json += '[';
-      append(row.prefix);
-      json += ',';
-      append(row.word);
-      json += ']';
     }
     json += ']';
     ResultText(context, json);
@@ -147,32 +139,22 @@ std::string IndexedPrefix(absl::string_view word) {
   return std::string(word.substr(0, PrefixBytes(word, kIndexedPrefixChars)));
 }
 
-std::vector<NamePrefixRow> NamePrefixRows(absl::string_view search_names) {
-  std::vector<NamePrefixRow> rows;
+std::vector<std::string> NameIndexKeys(absl::string_view search_names) {
+  std::vector<std::string> keys;
   for (absl::string_view word : absl::StrSplit(search_names, ' ', absl::SkipEmpty())) {
-    const size_t longest = std::min(CountCodePoints(word), kIndexedPrefixChars);
-    for (size_t chars = kMinNamePrefixChars; chars <= longest; ++chars) {
-      // Only a term longer than every indexed prefix is checked against the
-      // word, and it reads the longest prefixes' rows; shorter prefixes keep
-      // one row per client.
-      rows.push_back({std::string(word.substr(0, PrefixBytes(word, chars))),
-                      chars == kIndexedPrefixChars ? std::string(word) : std::string()});
+    const size_t length = CountCodePoints(word);
+    for (size_t chars = 1; chars <= std::min(length, kIndexedPrefixChars); ++chars) {
+      keys.emplace_back(word.substr(0, PrefixBytes(word, chars)));
     }
+    if (length > kIndexedPrefixChars) keys.emplace_back(word);
   }
-  std::sort(rows.begin(), rows.end(), [](const NamePrefixRow& a, const NamePrefixRow& b) {
-    return std::tie(a.prefix, a.word) < std::tie(b.prefix, b.word);
-  });
-  rows.erase(std::unique(rows.begin(), rows.end(),
-                         [](const NamePrefixRow& a, const NamePrefixRow& b) {
-                           return a.prefix == b.prefix && a.word == b.word;
-                         }),
-             rows.end());
-  return rows;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
 }
 
-std::string SearchSortKey(absl::string_view family_key, absl::string_view given_key,
-                          absl::string_view client_id) {
-  return absl::StrCat(family_key, "\x01", given_key, "\x01", client_id);
+std::string SearchNameKey(absl::string_view family_key, absl::string_view given_key) {
+  return absl::StrCat(family_key, "\x01", given_key);
 }
 
 absl::StatusOr<std::vector<std::string>> NameSearchTerms(absl::string_view prefix,
@@ -211,7 +193,7 @@ bool MatchesNameTerms(absl::string_view search_names, const std::vector<std::str
 void RegisterNameKeyFunctions(SQLite::Database& db) {
   db.createFunction("clinic_name_key", 1, true, nullptr, &NameKeyFunction);
   db.createFunction("clinic_client_search_names", 1, true, nullptr, &ClientSearchNamesFunction);
-  db.createFunction("clinic_name_prefix_rows", 1, true, nullptr, &NamePrefixRowsFunction);
+  db.createFunction("clinic_name_index_keys", 1, true, nullptr, &NameIndexKeysFunction);
 }
 
 }  // namespace clinic::client_records

@@ -45,35 +45,27 @@ void ValidateNamePrefix(absl::string_view prefix, absl::string_view field,
                         std::vector<FieldViolation>& out);
 
 // The name search index (client_name_prefixes, docs/decisions/0004): for each
-// folded word of a client's search names, one row per prefix of 2 up to
-// kIndexedPrefixChars characters, keyed by the client's place in search
-// results. A page of results for any prefix is then a range of the index read
-// in its final order, however many clients match.
+// folded word of a client's search names, one row per prefix of 1 up to
+// kIndexedPrefixChars characters, and one for the whole word when it is
+// longer, keyed by the client's place in search results. A page of results
+// for a term of up to kIndexedPrefixChars characters is then a range of the
+// index read in its final order, however many clients match; a longer term
+// reads the ranges of the whole words it begins.
 inline constexpr size_t kIndexedPrefixChars = 4;
 
-// One row of the index for a client: a prefix and, when the prefix has
-// kIndexedPrefixChars characters, the word it begins (a search term longer
-// than that is checked against it); empty for shorter prefixes, which are
-// searched whole.
-struct NamePrefixRow {
-  std::string prefix;
-  std::string word;
-};
-
-// The index rows of a client whose search names (ClientSearchNames) are
-// `search_names`: every distinct (prefix, word) pair, in that order; words of
-// one character have none.
-std::vector<NamePrefixRow> NamePrefixRows(absl::string_view search_names);
+// The index keys of a client whose search names (ClientSearchNames) are
+// `search_names`: each distinct prefix and long whole word, sorted.
+std::vector<std::string> NameIndexKeys(absl::string_view search_names);
 
 // The first kIndexedPrefixChars characters of a folded word (all of a shorter
-// one): the index partition that holds every word it begins.
+// one).
 std::string IndexedPrefix(absl::string_view word);
 
-// Where a client stands in search results: by folded family name, folded
-// given name, then id, joined by 0x01 (which folded words and ids never
-// hold), so comparing keys as bytes orders them as the tuple.
-std::string SearchSortKey(absl::string_view family_key, absl::string_view given_key,
-                          absl::string_view client_id);
+// Where a client stands in search results: its folded family name, then its
+// folded given name, joined by 0x01 (which folded words never hold, so
+// comparing keys as bytes orders them as the pair); ties go to the client
+// stored first (its row id).
+std::string SearchNameKey(absl::string_view family_key, absl::string_view given_key);
 
 // The words of a name prefix to search for, folded as stored names are, each
 // required to begin some word of a client's search names. Duplicates and
@@ -87,10 +79,10 @@ absl::StatusOr<std::vector<std::string>> NameSearchTerms(absl::string_view prefi
 bool MatchesNameTerms(absl::string_view search_names, const std::vector<std::string>& terms);
 
 // Registers clinic_name_key(text), clinic_client_search_names(data) and
-// clinic_name_prefix_rows(search_names), the SQL forms of NameKey,
-// ClientSearchNames (data is a stored v1.Client) and NamePrefixRows (a JSON
-// array of [prefix, word] pairs), on a connection, for the migrations that
-// key and index rows written before them.
+// clinic_name_index_keys(search_names), the SQL forms of NameKey,
+// ClientSearchNames (data is a stored v1.Client) and NameIndexKeys (a JSON
+// array of strings), on a connection, for the migrations that key and index
+// rows written before them.
 void RegisterNameKeyFunctions(SQLite::Database& db);
 
 }  // namespace clinic::client_records

@@ -202,26 +202,24 @@ CREATE INDEX lot_recall_notices_by_record ON lot_recall_notices (record_id, reca
 // returned every client matching a prefix, and all of them were sorted for
 // the first page (a 2-character prefix matches tens of thousands at a
 // million clients). client_name_prefixes holds, for each folded word of a
-// client's search names, its prefixes of 2 to 4 characters (the 4-character
-// row with the word), keyed by the client's place in results: folded family
-// name, folded given name, id (SearchSortKey). A page is then an index range
-// read in order. Rows come from clinic_name_prefix_rows (client_name_keys.h),
-// registered before migrating, and are inserted sorted, which builds the
-// index in one pass; the full-text index, its triggers and the index of
-// names as written, which only the old search read, go.
+// client's search names, its prefixes of 1 to 4 characters and, when longer,
+// the whole word, keyed by the client's place in results: folded family
+// name and folded given name (SearchNameKey), then row id. A page is then an
+// index range read in order. Keys come from clinic_name_index_keys
+// (client_name_keys.h), registered before migrating, and rows are inserted
+// sorted, which builds the index in one pass; the full-text index, its
+// triggers and the index of names as written, which only the old search
+// read, go.
 inline constexpr char kNamePrefixIndexSchema[] = R"sql(
 CREATE TABLE client_name_prefixes (
   prefix TEXT NOT NULL,
-  sort_key TEXT NOT NULL,
-  word TEXT NOT NULL,
+  name_key TEXT NOT NULL,
   row_id INTEGER NOT NULL,
-  PRIMARY KEY (prefix, sort_key, word)
+  PRIMARY KEY (prefix, name_key, row_id)
 ) WITHOUT ROWID;
-INSERT INTO client_name_prefixes (prefix, sort_key, word, row_id)
-  SELECT json_extract(p.value, '$[0]'),
-         c.family_key || char(1) || c.given_key || char(1) || c.client_id,
-         json_extract(p.value, '$[1]'), c.row_id
-  FROM clients c, json_each(clinic_name_prefix_rows(c.search_names)) p
+INSERT INTO client_name_prefixes (prefix, name_key, row_id)
+  SELECT k.value, c.family_key || char(1) || c.given_key, c.row_id
+  FROM clients c, json_each(clinic_name_index_keys(c.search_names)) k
   ORDER BY 1, 2, 3;
 DROP TRIGGER clients_names_insert;
 DROP TRIGGER clients_names_update;

@@ -1,15 +1,18 @@
 // Clients and client search in SQLite. See sqlite_store.h.
 #include <cstdint>
 #include <iterator>
+#include <queue>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/optional.h"
 #include "common/core/status.h"
 #include "common/core/time.h"
 #include "common/core/unicode.h"
@@ -72,7 +75,7 @@ constexpr const char* kListClientsSql[2][2][2] = {
 // binds the same way whatever else is present. Those criteria match few
 // clients, whose rows are sorted into result order.
 constexpr char kSearchSelect[] =
-    "SELECT c.data, c.revision, c.state, c.search_names, c.family_key, c.given_key, c.client_id "
+    "SELECT c.data, c.revision, c.state, c.search_names, c.family_key, c.given_key, c.row_id "
     "FROM clients c WHERE 1";
 constexpr char kSearchByPhone[] = " AND c.phone = ?2";
 constexpr char kSearchByEmail[] = " AND c.email = ?3";
@@ -80,17 +83,16 @@ constexpr char kSearchByBirth[] = " AND c.date_of_birth = ?4";
 // The unary + keeps the planner from driving the search off the state index
 // (nearly every client is active, so it would scan them all).
 constexpr char kSearchActiveOnly[] = " AND +c.state = 1";
-constexpr char kSearchAfter[] = " AND (c.family_key, c.given_key, c.client_id) > (?5, ?6, ?7)";
-constexpr char kSearchOrder[] = " ORDER BY c.family_key, c.given_key, c.client_id";
+constexpr char kSearchAfter[] = " AND (c.family_key, c.given_key, c.row_id) > (?5, ?6, ?7)";
+constexpr char kSearchOrder[] = " ORDER BY c.family_key, c.given_key, c.row_id";
 constexpr char kSearchLimit[] = " LIMIT ?8";
 
 constexpr char kSearchCandidateSql[] =
     "SELECT data, revision, state, search_names FROM clients WHERE row_id = ?";
 constexpr char kInsertNamePrefixSql[] =
-    "INSERT OR IGNORE INTO client_name_prefixes (prefix, sort_key, word, row_id) "
-    "VALUES (?, ?, ?, ?)";
+    "INSERT OR IGNORE INTO client_name_prefixes (prefix, name_key, row_id) VALUES (?, ?, ?)";
 constexpr char kDeleteNamePrefixSql[] =
-    "DELETE FROM client_name_prefixes WHERE prefix = ? AND sort_key = ? AND word = ?";
+    "DELETE FROM client_name_prefixes WHERE prefix = ? AND name_key = ? AND row_id = ?";
 
 std::string DateKey(const v1::Date& date) {
   return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
@@ -116,13 +118,13 @@ struct IndexedNames {
   std::string search_names;
   std::string family_key;
   std::string given_key;
-  std::string sort_key;
+  std::string name_key;
 };
 
 IndexedNames NamesOf(const v1::Client& client) {
   IndexedNames names{ClientSearchNames(client), NameKey(client.family_name()),
                      NameKey(client.given_name()), ""};
-  names.sort_key = SearchSortKey(names.family_key, names.given_key, client.client_id());
+  names.name_key = SearchNameKey(names.family_key, names.given_key);
   return names;
 }
 
@@ -147,120 +149,205 @@ void BindClientColumns(SQLite::Statement& statement, const v1::Client& client,
 void UpdateNameIndex(Connection& connection, int64_t row_id, const IndexedNames* before,
                      const IndexedNames& after) {
   if (before != nullptr) {
-    if (before->search_names == after.search_names && before->sort_key == after.sort_key) return;
-    for (const NamePrefixRow& row : NamePrefixRows(before->search_names)) {
+    if (before->search_names == after.search_names && before->name_key == after.name_key) return;
+    for (const std::string& key : NameIndexKeys(before->search_names)) {
       SQLite::Statement& remove = connection.Prepare(kDeleteNamePrefixSql);
-      remove.bind(1, row.prefix);
-      remove.bind(2, before->sort_key);
-      remove.bind(3, row.word);
+      remove.bind(1, key);
+      remove.bind(2, before->name_key);
+      remove.bind(3, row_id);
       remove.exec();
     }
   }
-  for (const NamePrefixRow& row : NamePrefixRows(after.search_names)) {
+  for (const std::string& key : NameIndexKeys(after.search_names)) {
     SQLite::Statement& insert = connection.Prepare(kInsertNamePrefixSql);
-    insert.bind(1, row.prefix);
-    insert.bind(2, after.sort_key);
-    insert.bind(3, row.word);
-    insert.bind(4, row_id);
+    insert.bind(1, key);
+    insert.bind(2, after.name_key);
+    insert.bind(3, row_id);
     insert.exec();
   }
 }
 
-// One term's walk through its partition of the name index, in result order.
-// Rows of one client for several words of the partition are adjacent (same
-// sort key), and a term longer than the partition's prefix skips rows whose
-// word it does not begin.
-class NameIndexWalk {
- public:
-  NameIndexWalk(Connection& connection, const char* sql, std::string term)
-      : statement_(connection.Prepare(sql)),
-        prefix_(IndexedPrefix(term)),
-        term_(std::move(term)),
-        check_word_(term_.size() > prefix_.size()) {}
+// A client's place in search results.
+struct SearchKey {
+  std::string name;  // SearchNameKey
+  int64_t row_id = 0;
 
-  // Moves to the first client at or after `target` in result order whose row
-  // matches the term; false when the partition holds none.
-  bool SeekTo(const std::string& target) {
-    if (positioned_ && key_ >= target) return true;
-    // Nearby targets are reached by stepping on; far ones by a new seek.
-    for (int steps = 0; positioned_ && steps < kStepsBeforeSeek; ++steps) {
-      if (!Step()) return false;
-      if (key_ >= target) return true;
+  friend bool operator<(const SearchKey& a, const SearchKey& b) {
+    return a.name != b.name ? a.name < b.name : a.row_id < b.row_id;
+  }
+  friend bool operator==(const SearchKey& a, const SearchKey& b) {
+    return a.row_id == b.row_id && a.name == b.name;
+  }
+  friend bool operator!=(const SearchKey& a, const SearchKey& b) { return !(a == b); }
+  friend bool operator>=(const SearchKey& a, const SearchKey& b) { return !(a < b); }
+};
+
+// A page cursor: the name key and row id of the last client, joined by 0x01
+// (the name key holds one already, so a cursor splits into three parts).
+std::string SearchCursor(const SearchKey& key) {
+  return absl::StrCat(key.name, "\x01", key.row_id);
+}
+
+absl::StatusOr<SearchKey> ParseSearchCursor(absl::string_view cursor) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(cursor, '\x01');
+  SearchKey key;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &key.row_id)) {
+    return storage::BadPageToken();
+  }
+  key.name = absl::StrCat(parts[0], "\x01", parts[1]);
+  return key;
+}
+
+// The most whole words one term is walked through side by side; a term
+// beginning more reads its indexed prefix instead, and each client found
+// there is checked.
+constexpr size_t kMaxWordsPerTerm = 256;
+
+// The clients whose search names hold a word one term begins, in result
+// order: one index range for a term of up to kIndexedPrefixChars characters,
+// the ranges of the whole words it begins for a longer one, merged, or, when
+// those are too many, the range of its indexed prefix (a superset). The
+// ranges share one statement: each range's next client is kept, and a range
+// is read again only when the walk passes it, so a term beginning hundreds
+// of words costs a seek per word and then one per client passed.
+class TermWalk {
+ public:
+  // `sql` is kNameIndexWalkSql made distinct for this walk, so walks do not
+  // share a statement.
+  TermWalk(Connection& connection, const std::string& sql, const std::string& term)
+      : statement_(&connection.Prepare(sql.c_str())) {
+    if (CountCodePoints(term) <= kIndexedPrefixChars) {
+      keys_.push_back(term);
+    } else {
+      // Every key from the term up to the term followed by 0xFF (which UTF-8
+      // never holds) begins with the term.
+      const std::string end = term + "\xff";
+      std::string from = term;
+      SQLite::Statement& words = connection.Prepare(kNameIndexWordsSql);
+      while (keys_.size() <= kMaxWordsPerTerm) {
+        words.tryReset();
+        words.bind(1, from);
+        words.bind(2, end);
+        if (!words.executeStep()) break;
+        keys_.push_back(words.getColumn(0).getString());
+        // The key after this one: it followed by a zero byte, which no key
+        // holds.
+        from = keys_.back() + std::string(1, '\0');
+      }
+      if (keys_.size() > kMaxWordsPerTerm) keys_ = {IndexedPrefix(term)};
     }
-    statement_.tryReset();
-    statement_.bind(1, prefix_);
-    statement_.bind(2, target);
-    positioned_ = true;
-    if (!Step()) return false;
+  }
+
+  // Moves to the first client at or after `target`; false when none is left.
+  bool SeekTo(const SearchKey& target) {
+    if (!started_) {
+      started_ = true;
+      for (size_t range = 0; range < keys_.size(); ++range) Read(range, target);
+    }
+    while (!heads_.empty() && heads_.top().at < target) {
+      const size_t range = heads_.top().range;
+      heads_.pop();
+      Read(range, target);
+    }
+    return !heads_.empty();
+  }
+
+  const SearchKey& at() const { return heads_.top().at; }
+
+ private:
+  struct Head {
+    SearchKey at;
+    size_t range;
+    // Orders the queue smallest first.
+    friend bool operator<(const Head& a, const Head& b) { return b.at < a.at; }
+  };
+  static constexpr int kStepsBeforeSeek = 8;
+
+  // Queues the first client of `range` at or after `target`, if any.
+  void Read(size_t range, const SearchKey& target) {
+    SearchKey at;
+    // The statement still sits in this range: a nearby target is reached by
+    // stepping on, a far one by a new seek.
+    if (positioned_range_ == range) {
+      for (int steps = 0; steps < kStepsBeforeSeek; ++steps) {
+        if (!Step(at)) return;
+        if (at >= target) {
+          heads_.push({std::move(at), range});
+          return;
+        }
+      }
+    }
+    statement_->tryReset();
+    statement_->bind(1, keys_[range]);
+    statement_->bind(2, target.name);
+    statement_->bind(3, target.row_id);
+    positioned_range_ = range;
+    if (Step(at)) heads_.push({std::move(at), range});
+  }
+
+  // The statement's next row; false at the end of its range.
+  bool Step(SearchKey& at) {
+    if (!statement_->executeStep()) {
+      positioned_range_ = kNone;
+      return false;
+    }
+    at.name = statement_->getColumn(0).getString();
+    at.row_id = statement_->getColumn(1).getInt64();
     return true;
   }
 
-  const std::string& key() const { return key_; }
-  int64_t row_id() const { return row_id_; }
-
- private:
-  static constexpr int kStepsBeforeSeek = 8;
-
-  // The next matching row; false (and no longer positioned) at the end.
-  bool Step() {
-    while (statement_.executeStep()) {
-      if (check_word_ && !absl::StartsWith(statement_.getColumn(2).getText(), term_)) continue;
-      key_ = statement_.getColumn(0).getString();
-      row_id_ = statement_.getColumn(1).getInt64();
-      return true;
-    }
-    positioned_ = false;
-    return false;
-  }
-
-  SQLite::Statement& statement_;
-  std::string prefix_;
-  std::string term_;
-  bool check_word_;
-  bool positioned_ = false;
-  std::string key_;
-  int64_t row_id_ = 0;
+  static constexpr size_t kNone = ~size_t{0};
+  SQLite::Statement* statement_;
+  std::vector<std::string> keys_;
+  std::priority_queue<Head> heads_;
+  size_t positioned_range_ = kNone;
+  bool started_ = false;
 };
+
+// The most terms walked side by side; further ones (the shortest) are checked
+// on each client found.
+constexpr size_t kMaxWalkedTerms = 4;
 
 // Offers, in result order from after `cursor`, each client whose search
 // names match every term, until `offer` (called with the client's row from
-// kSearchCandidateSql and its sort key) returns false.
+// kSearchCandidateSql and its cursor) returns false.
 template <typename Offer>
 absl::StatusOr<bool> SearchNameIndex(Connection& connection, const std::vector<std::string>& terms,
-                                     const std::string& cursor, Offer& offer) {
-  // The longest terms are the most selective; the others, and terms of one
-  // character (which have no partition), are checked on each client found.
-  std::vector<NameIndexWalk> walks;
-  walks.reserve(std::size(kNameIndexWalkSql));
+                                     const absl::optional<SearchKey>& cursor, Offer& offer) {
+  // Terms come longest first, the most selective.
+  std::vector<TermWalk> walks;
+  walks.reserve(std::min(terms.size(), kMaxWalkedTerms));
   for (const std::string& term : terms) {
-    if (walks.size() == std::size(kNameIndexWalkSql)) break;
-    if (CountCodePoints(term) < kMinNamePrefixChars) continue;
-    walks.emplace_back(connection, kNameIndexWalkSql[walks.size()], term);
+    if (walks.size() == kMaxWalkedTerms) break;
+    walks.emplace_back(connection, absl::StrCat(kNameIndexWalkSql, " /* ", walks.size(), " */"),
+                       term);
   }
   // Clients every walk holds, in order: each walk in turn moves to the
-  // largest key any has reached, until one pass finds them all on it (a
+  // largest place any has reached, until one pass finds them all on it (a
   // leapfrog join, so a walk skips the stretches where another has nothing).
-  // The smallest key after the cursor is the cursor followed by a zero
-  // byte, which no key holds.
-  std::string target = cursor.empty() ? std::string() : cursor + std::string(1, '\0');
+  SearchKey target;
+  if (cursor.has_value()) {
+    target = *cursor;
+    ++target.row_id;
+  }
   while (true) {
     bool agreed = true;
-    for (NameIndexWalk& walk : walks) {
+    for (TermWalk& walk : walks) {
       if (!walk.SeekTo(target)) return true;
-      if (walk.key() != target) {
-        target = walk.key();
+      if (walk.at() != target) {
+        target = walk.at();
         agreed = false;
       }
     }
     if (!agreed) continue;
     SQLite::Statement& candidate = connection.Prepare(kSearchCandidateSql);
-    candidate.bind(1, walks.front().row_id());
+    candidate.bind(1, target.row_id);
     if (!candidate.executeStep()) {
       return absl::InternalError("the name index names a client row that is missing");
     }
-    absl::StatusOr<bool> more = offer(candidate, target);
+    absl::StatusOr<bool> more = offer(candidate, SearchCursor(target));
     if (!more.ok() || !*more) return more;
-    target.push_back('\0');
+    ++target.row_id;
   }
 }
 
@@ -367,7 +454,7 @@ absl::StatusOr<v1::Client> SqliteClientRecordsStore::UpdateClient(const std::str
     const int64_t row_id = select.getColumn(2).getInt64();
     IndexedNames before{select.getColumn(3).getString(), select.getColumn(4).getString(),
                         select.getColumn(5).getString(), ""};
-    before.sort_key = SearchSortKey(before.family_key, before.given_key, client_id);
+    before.name_key = SearchNameKey(before.family_key, before.given_key);
     if (absl::Status s = storage::CheckEtag(etag, name, revision, /*required=*/true, kDomain);
         !s.ok()) {
       return s;
@@ -435,11 +522,11 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
     if (!found.ok()) return found.status();
     terms = std::move(*found);
   }
-  // The cursor is the last client's sort key (SearchSortKey).
-  std::vector<std::string> after;
+  absl::optional<SearchKey> after;
   if (!page->first_page()) {
-    after = absl::StrSplit(page->cursor(), '\x01');
-    if (after.size() != 3) return storage::BadPageToken();
+    absl::StatusOr<SearchKey> parsed = ParseSearchCursor(page->cursor());
+    if (!parsed.ok()) return parsed.status();
+    after = std::move(*parsed);
   }
   const bool by_name_only =
       request.phone().empty() && request.email().empty() && !request.has_date_of_birth();
@@ -449,20 +536,20 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
     storage::PageBuilder builder(*page, page_budget_bytes_);
     // Offers a client read from `row` (data, revision, state, search_names);
     // false once the page is complete.
-    auto offer = [&](SQLite::Statement& row, const std::string& sort_key) -> absl::StatusOr<bool> {
+    auto offer = [&](SQLite::Statement& row, const std::string& cursor) -> absl::StatusOr<bool> {
       if (!request.include_archived() && row.getColumn(2).getInt() != v1::CLIENT_STATE_ACTIVE) {
         return true;
       }
       if (!MatchesNameTerms(row.getColumn(3).getText(), terms)) return true;
       absl::StatusOr<v1::Client> client = ReadClient(row);
       if (!client.ok()) return client.status();
-      if (!builder.Offer(*client, sort_key)) return false;
+      if (!builder.Offer(*client, cursor)) return false;
       *response.add_clients() = std::move(*client);
       return true;
     };
 
     if (by_name_only) {
-      absl::StatusOr<bool> done = SearchNameIndex(connection, terms, page->cursor(), offer);
+      absl::StatusOr<bool> done = SearchNameIndex(connection, terms, after, offer);
       if (!done.ok()) return done.status();
     } else {
       std::string sql = kSearchSelect;
@@ -470,7 +557,7 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
       if (!request.email().empty()) sql += kSearchByEmail;
       if (request.has_date_of_birth()) sql += kSearchByBirth;
       if (!request.include_archived()) sql += kSearchActiveOnly;
-      if (!after.empty()) sql += kSearchAfter;
+      if (after.has_value()) sql += kSearchAfter;
       sql += kSearchOrder;
       // A name to match is checked on each row, so how many rows make a page
       // is not known in advance.
@@ -479,17 +566,18 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
       if (!request.phone().empty()) select.bind(2, request.phone());
       if (!request.email().empty()) select.bind(3, request.email());
       if (request.has_date_of_birth()) select.bind(4, DateKey(request.date_of_birth()));
-      if (!after.empty()) {
-        select.bind(5, after[0]);
-        select.bind(6, after[1]);
-        select.bind(7, after[2]);
+      if (after.has_value()) {
+        const std::vector<absl::string_view> names = absl::StrSplit(after->name, '\x01');
+        select.bind(5, std::string(names[0]));
+        select.bind(6, std::string(names[1]));
+        select.bind(7, after->row_id);
       }
       if (terms.empty()) select.bind(8, page->fetch_limit());
       while (select.executeStep()) {
-        const std::string sort_key =
-            SearchSortKey(select.getColumn(4).getText(), select.getColumn(5).getText(),
-                          select.getColumn(6).getText());
-        absl::StatusOr<bool> more = offer(select, sort_key);
+        const std::string cursor = SearchCursor(
+            {SearchNameKey(select.getColumn(4).getText(), select.getColumn(5).getText()),
+             select.getColumn(6).getInt64()});
+        absl::StatusOr<bool> more = offer(select, cursor);
         if (!more.ok()) return more.status();
         if (!*more) break;
       }

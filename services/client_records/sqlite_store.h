@@ -26,20 +26,21 @@ inline constexpr char kDuplicatesSql[] =
     "OR (phone <> '' AND phone = ?4) OR (email <> '' AND email = ?5) "
     "ORDER BY client_id LIMIT 20";
 
-// SearchClients by name alone: each term walks its partition of the name
-// index (client_name_prefixes) in result order, an index range that needs no
-// sort. One statement per term, as several walk at once
-// (Connection::Prepare keeps one statement per text), so at most this many
-// terms are walked; the others are checked on each client found.
-inline constexpr const char* kNameIndexWalkSql[] = {
-    "SELECT sort_key, row_id, word FROM client_name_prefixes "
-    "WHERE prefix = ?1 AND sort_key >= ?2 ORDER BY sort_key /* term 1 */",
-    "SELECT sort_key, row_id, word FROM client_name_prefixes "
-    "WHERE prefix = ?1 AND sort_key >= ?2 ORDER BY sort_key /* term 2 */",
-    "SELECT sort_key, row_id, word FROM client_name_prefixes "
-    "WHERE prefix = ?1 AND sort_key >= ?2 ORDER BY sort_key /* term 3 */",
-    "SELECT sort_key, row_id, word FROM client_name_prefixes "
-    "WHERE prefix = ?1 AND sort_key >= ?2 ORDER BY sort_key /* term 4 */"};
+// SearchClients by name alone: each term walks the ranges of the name index
+// (client_name_prefixes) that hold it, in result order, an index range that
+// needs no sort. Walks run side by side, so each gets a statement of its own
+// (Connection::Prepare keeps one per text): the text is this with the
+// walk's number appended (NameIndexWalkSql).
+inline constexpr char kNameIndexWalkSql[] =
+    "SELECT name_key, row_id FROM client_name_prefixes "
+    "WHERE prefix = ?1 AND (name_key, row_id) >= (?2, ?3) ORDER BY name_key, row_id";
+
+// The distinct index keys from ?1 (inclusive) to ?2 (exclusive), one at a
+// time: the whole words a term longer than kIndexedPrefixChars begins.
+inline constexpr char kNameIndexWordsSql[] =
+    "SELECT prefix FROM client_name_prefixes WHERE prefix >= ?1 AND prefix < ?2 "
+    "ORDER BY prefix LIMIT 1";
+
 class SqliteClientRecordsStore final : public ClientRecordsStore {
  public:
   SqliteClientRecordsStore(std::unique_ptr<storage::Database> db, storage::PageTokens tokens,
