@@ -289,4 +289,16 @@ absl::StatusOr<std::vector<std::string>> DefinitionHistory::Versions(
   return versions;
 }
 
+absl::StatusOr<std::set<std::string>> DefinitionHistory::AcceptedFiles() {
+  std::set<std::string> files;
+  absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {
+    SQLite::Statement& select =
+        connection.Prepare("SELECT DISTINCT file_sha256 FROM definition_versions");
+    while (select.executeStep()) files.insert(select.getColumn(0).getString());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return files;
+}
+
 }  // namespace clinic::plugins

@@ -9,6 +9,7 @@
 #define CLINIC_COMMON_PLUGINS_DEFINITION_HISTORY_H_
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,10 @@ class DefinitionHistory {
   // (NewerVersionFirst); empty when it was never recorded. Versions only: a
   // type has a handful, and their definitions are read one at a time.
   absl::StatusOr<std::vector<std::string>> Versions(absl::string_view treatment_type_id);
+
+  // The SHA-256 of every plugin file a version was first accepted from:
+  // bytes a host has already loaded, after its probe survived them.
+  absl::StatusOr<std::set<std::string>> AcceptedFiles();
 
   const std::string& path() const { return db_->path(); }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "absl/types/optional.h"
 #include "common/core/hash.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
@@ -173,7 +175,8 @@ std::string DefaultProbePath() {
 }
 
 PluginFileResult LoadPluginFile(const std::string& path, const std::string& staging_dir,
-                                const PluginHostOptions& options) {
+                                const PluginHostOptions& options,
+                                const std::set<std::string>& loaded_before) {
   PluginProblem problem;
   problem.set_file_name(BaseName(path));
   *problem.mutable_detected_at() = ToTimestamp(absl::Now());
@@ -200,15 +203,42 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
   auto unstaged = [&](absl::string_view reason) {
     return absl::StrReplaceAll(reason, {{staged, path}});
   };
-  const std::string probe_path =
-      options.probe_path.empty() ? DefaultProbePath() : options.probe_path;
-  ProbeOutcome probe = RunProbe(probe_path, staged, options.load_timeout);
-  if (!probe.ok()) return Refuse(problem, probe.stage, {unstaged(probe.reason)});
+  std::shared_ptr<LoadedLibrary> library;
+  uint32_t abi_version = 0;
+  // Opens the staged copy in this process and reads its definition.
+  auto open_here = [&](std::string& definition_bytes) -> absl::optional<PluginFileResult> {
+    void* handle = dlopen(staged.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* error = dlerror();
+      return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN,
+                    {unstaged(absl::StrCat("cannot be opened as a shared library: ",
+                                           error != nullptr ? error : "unknown error"))});
+    }
+    library = std::make_shared<LoadedLibrary>(handle);
+    const AbiReadResult entry = ReadPluginEntry(handle);
+    if (entry.code != kProbeOk)
+      return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_ABI, {entry.reason});
+    definition_bytes.assign(reinterpret_cast<const char*>(entry.data), entry.size);
+    abi_version = entry.abi_version;
+    return absl::nullopt;
+  };
+
+  std::string declared;
+  const bool probed = loaded_before.count(sha256) == 0;
+  if (probed) {
+    const std::string probe_path =
+        options.probe_path.empty() ? DefaultProbePath() : options.probe_path;
+    ProbeOutcome probe = RunProbe(probe_path, staged, options.load_timeout);
+    if (!probe.ok()) return Refuse(problem, probe.stage, {unstaged(probe.reason)});
+    declared = std::move(probe.definition);
+  } else if (absl::optional<PluginFileResult> refused = open_here(declared)) {
+    return std::move(*refused);
+  }
 
   TreatmentDefinition definition;
-  if (!definition.ParseFromString(probe.definition)) {
+  if (!definition.ParseFromString(declared)) {
     return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE,
-                  {absl::StrCat("the ", probe.definition.size(),
+                  {absl::StrCat("the ", declared.size(),
                                 " definition bytes are not a serialized "
                                 "clinic.v1.TreatmentDefinition")});
   }
@@ -230,24 +260,17 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
     return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_VALIDATION, std::move(reasons));
   }
 
-  // The probe survived loading this exact file, so loading it here is as safe
-  // as it can be made; the library stays mapped for the snapshot's lifetime.
-  void* handle = dlopen(staged.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* error = dlerror();
-    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_OPEN,
-                  {unstaged(absl::StrCat("cannot be opened as a shared library: ",
-                                         error != nullptr ? error : "unknown error"))});
-  }
-  auto library = std::make_shared<LoadedLibrary>(handle);
-  const AbiReadResult entry = ReadPluginEntry(handle);
-  if (entry.code != kProbeOk) {
-    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_ABI, {entry.reason});
-  }
-  if (std::string(reinterpret_cast<const char*>(entry.data), entry.size) != probe.definition) {
-    return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE,
-                  {"produced a different definition when loaded a second time; a plugin's "
-                   "definition must be constant"});
+  if (probed) {
+    // The probe survived loading this exact file, so loading it here is as
+    // safe as it can be made; the library stays mapped for the snapshot's
+    // lifetime.
+    std::string again;
+    if (absl::optional<PluginFileResult> refused = open_here(again)) return std::move(*refused);
+    if (again != declared) {
+      return Refuse(problem, v1::PLUGIN_PROBLEM_STAGE_DECODE,
+                    {"produced a different definition when loaded a second time; a plugin's "
+                     "definition must be constant"});
+    }
   }
 
   PluginFileResult result;
@@ -263,7 +286,7 @@ PluginFileResult LoadPluginFile(const std::string& path, const std::string& stag
   clinic::v1::PluginSource* source = type.mutable_source();
   source->set_file_name(problem.file_name());
   source->set_sha256(sha256);
-  source->set_abi_version(entry.abi_version);
+  source->set_abi_version(abi_version);
   *source->mutable_loaded_at() = problem.detected_at();
   return result;
 }

@@ -183,10 +183,17 @@ std::vector<PluginFileResult> PluginHost::LoadAll(const std::vector<std::string>
   // for the program to start: loading a few at once shortens start-up and
   // reloads by most of that wait. Results stay in file order.
   std::vector<PluginFileResult> loaded(files.size());
+  // Files the history has seen accepted skip the probe. Without a readable
+  // history every file is probed, as with none.
+  std::set<std::string> loaded_before;
+  if (history_ != nullptr) {
+    absl::StatusOr<std::set<std::string>> accepted = history_->AcceptedFiles();
+    if (accepted.ok()) loaded_before = std::move(*accepted);
+  }
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
-      loaded[i] = LoadPluginFile(files[i], staging_dir_.path(), options_);
+      loaded[i] = LoadPluginFile(files[i], staging_dir_.path(), options_, loaded_before);
     }
   };
   std::vector<std::thread> workers;

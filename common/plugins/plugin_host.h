@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,8 +100,15 @@ struct PluginFileResult {
 // were probed are the bytes that run, and replacing the original file while
 // the process runs cannot crash it. Reasons name `path`, never the staged
 // copy, which the plugin's author has never seen.
+//
+// A file whose SHA-256 is in `loaded_before` (the files the definition
+// history says a host already accepted, DefinitionHistory::AcceptedFiles) is
+// loaded without the probe: those exact bytes have loaded in a probe and then
+// in a host already, so the probe's child process (most of a start-up's
+// wait) would only repeat that. Any other file is probed first.
 PluginFileResult LoadPluginFile(const std::string& path, const std::string& staging_dir,
-                                const PluginHostOptions& options);
+                                const PluginHostOptions& options,
+                                const std::set<std::string>& loaded_before = {});
 
 // What one load of the plugin folder produced. Immutable once published, so
 // readers need no lock; a reload publishes a new snapshot.
@@ -189,7 +197,8 @@ class PluginHost {
   // How many plugin files a reload loads at once.
   static constexpr size_t kParallelLoads = 4;
 
-  // LoadPluginFile for each of `files`, several at once, in their order.
+  // LoadPluginFile for each of `files`, several at once, in their order;
+  // files the definition history has seen accepted skip the probe.
   std::vector<PluginFileResult> LoadAll(const std::vector<std::string>& files);
 
   // Refuses `type` when the history holds its version with other content

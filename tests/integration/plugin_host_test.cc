@@ -326,6 +326,29 @@ TEST_F(PluginHostTest, MissingProbeRefusesPluginsInsteadOfTrustingThem) {
   EXPECT_THAT(snapshot->problems()[0].reasons(0), HasSubstr("could not start the plugin probe"));
 }
 
+// A file whose exact bytes the history has seen accepted loads without the
+// probe, as every plugin does on a restart; a file the history has not seen
+// is still probed, and refused when the probe cannot run.
+TEST_F(PluginHostTest, FilesTheHistoryAcceptedLoadWithoutTheProbe) {
+  AddTestPlugin("test_alpha");
+  {
+    PluginHost first(Options(), History());
+    ASSERT_THAT(Ids(*first.Reload()), ElementsAre("test_alpha"));
+  }
+  AddTestPlugin("test_beta");
+  PluginHostOptions options = Options();
+  options.probe_path = dir_.Join("no-such-probe");
+  PluginHost host(options, History());
+  const auto snapshot = host.Reload();
+  EXPECT_THAT(Ids(*snapshot), ElementsAre("test_alpha"));
+  const PluginProblem* beta = ProblemFor(*snapshot, "test_beta.so");
+  ASSERT_NE(beta, nullptr);
+  EXPECT_THAT(beta->reasons(0), HasSubstr("could not start the plugin probe"));
+  // Without a history nothing is known to have loaded.
+  PluginHost without(options);
+  EXPECT_THAT(Ids(*without.Reload()), IsEmpty());
+}
+
 // The definition history: what a reload accepts is recorded, a version
 // always means the content it was first accepted with, and past versions
 // stay readable.
