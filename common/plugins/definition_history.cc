@@ -250,6 +250,23 @@ absl::StatusOr<Recorded> DefinitionHistory::Record(const v1::TreatmentType& type
   return recorded;
 }
 
+absl::StatusOr<std::vector<Recorded>> DefinitionHistory::RecordAll(
+    const std::vector<const v1::TreatmentType*>& types, absl::Time now) {
+  std::vector<Recorded> all;
+  all.reserve(types.size());
+  absl::Status status = db_->Write([&](Connection& connection) -> absl::Status {
+    all.clear();
+    for (const v1::TreatmentType* type : types) {
+      absl::StatusOr<Recorded> recorded = Decide(connection, *type, now, /*write=*/true);
+      if (!recorded.ok()) return recorded.status();
+      all.push_back(*std::move(recorded));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return all;
+}
+
 absl::StatusOr<Recorded> DefinitionHistory::Check(const v1::TreatmentType& type) {
   absl::StatusOr<Recorded> recorded = absl::InternalError("not decided");
   absl::Status status = db_->Read([&](Connection& connection) -> absl::Status {

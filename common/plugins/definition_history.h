@@ -115,6 +115,12 @@ class DefinitionHistory {
   // different content, nor a version past a step they did not see.
   absl::StatusOr<Recorded> Record(const v1::TreatmentType& type, absl::Time now);
 
+  // Record for each of `types`, in order, all in one transaction (one fsync
+  // for a whole reload). Each decision sees the ones before it. An error
+  // writes nothing and is returned for the whole.
+  absl::StatusOr<std::vector<Recorded>> RecordAll(
+      const std::vector<const v1::TreatmentType*>& types, absl::Time now);
+
   // What Record would do with `type`, without writing: for a reload to
   // refuse a plugin before it takes a treatment type's id from another
   // file. `stored.last_loaded` is left as it was.

@@ -124,15 +124,15 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Current() const {
   return current_;
 }
 
-absl::optional<PluginProblem> PluginHost::CheckHistory(const clinic::v1::TreatmentType& type,
-                                                       bool record, absl::Time now) {
+absl::optional<PluginProblem> PluginHost::HistoryProblem(const clinic::v1::TreatmentType& type,
+                                                         const absl::StatusOr<Recorded>& recorded,
+                                                         bool record) {
   const TreatmentDefinition& definition = type.definition();
   PluginProblem problem;
   problem.set_file_name(type.source().file_name());
   problem.set_treatment_type_id(definition.id());
   *problem.mutable_detected_at() = type.source().loaded_at();
 
-  absl::StatusOr<Recorded> recorded = record ? history_->Record(type, now) : history_->Check(type);
   if (!recorded.ok()) {
     problem.set_stage(v1::PLUGIN_PROBLEM_STAGE_HISTORY);
     problem.add_reasons(absl::StrCat(
@@ -249,7 +249,8 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
     const std::string& id = result.treatment_type.definition().id();
     if (history_ != nullptr) {
       if (absl::optional<PluginProblem> problem =
-              CheckHistory(result.treatment_type, /*record=*/false, absl::Time());
+              HistoryProblem(result.treatment_type, history_->Check(result.treatment_type),
+                             /*record=*/false);
           problem.has_value()) {
         refused_by_history.insert(id);
         problems.push_back(*std::move(problem));
@@ -277,12 +278,19 @@ std::shared_ptr<const CatalogSnapshot> PluginHost::Reload() {
 
   // Recording checks again in the same transaction: another process sharing
   // the history may have recorded one of these versions since.
+  // All in one transaction: one fsync for the reload, not one per plugin.
   if (history_ != nullptr) {
-    const absl::Time now = absl::Now();
+    std::vector<const clinic::v1::TreatmentType*> types;
+    types.reserve(accepted.size());
+    for (const PluginFileResult& result : accepted) types.push_back(&result.treatment_type);
+    const absl::StatusOr<std::vector<Recorded>> all = history_->RecordAll(types, absl::Now());
     std::vector<PluginFileResult> recorded;
-    for (PluginFileResult& result : accepted) {
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      PluginFileResult& result = accepted[i];
+      const absl::StatusOr<Recorded> one =
+          all.ok() ? absl::StatusOr<Recorded>((*all)[i]) : absl::StatusOr<Recorded>(all.status());
       if (absl::optional<PluginProblem> problem =
-              CheckHistory(result.treatment_type, /*record=*/true, now);
+              HistoryProblem(result.treatment_type, one, /*record=*/true);
           problem.has_value()) {
         refused_by_history.insert(result.treatment_type.definition().id());
         problems.push_back(*std::move(problem));

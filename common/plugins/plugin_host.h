@@ -202,9 +202,11 @@ class PluginHost {
   std::vector<PluginFileResult> LoadAll(const std::vector<std::string>& files);
 
   // Refuses `type` when the history holds its version with other content
-  // (or cannot be read); with `record`, also records it, in one step.
-  absl::optional<clinic::v1::PluginProblem> CheckHistory(const clinic::v1::TreatmentType& type,
-                                                         bool record, absl::Time now);
+  // (or cannot be read), given what the history said of it (`recorded`,
+  // from Check, or with `record` from RecordAll, which also recorded it).
+  absl::optional<clinic::v1::PluginProblem> HistoryProblem(const clinic::v1::TreatmentType& type,
+                                                           const absl::StatusOr<Recorded>& recorded,
+                                                           bool record);
 
   PluginHostOptions options_;
   std::unique_ptr<DefinitionHistory> history_;

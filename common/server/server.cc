@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -156,6 +158,20 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& secret)
   return absl::OkStatus();
 }
 
+// Runs one service's factory. A service that throws while it starts stops
+// the start-up with a message, not with std::terminate.
+absl::StatusOr<std::unique_ptr<HostedService>> StartService(const ServiceFactory& factory,
+                                                            const ServiceContext& context) {
+  try {
+    return factory(context);
+  } catch (const std::exception& exception) {
+    return absl::InternalError(absl::StrCat("starting a service threw: ",
+                                            absl::string_view(exception.what()).substr(0, 300)));
+  } catch (...) {
+    return absl::InternalError("starting a service threw something that is not a std::exception");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
@@ -220,18 +236,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   const ServiceContext context{cfg, *server->plugin_host_, *server->access_, *server->audit_,
                                *server->upstreams_};
-  for (const ServiceFactory& factory : factories) {
-    absl::StatusOr<std::unique_ptr<HostedService>> service = absl::InternalError("");
-    // A service that throws while it starts stops the start-up with a
-    // message, not with std::terminate.
-    try {
-      service = factory(context);
-    } catch (const std::exception& exception) {
-      return absl::InternalError(absl::StrCat("starting a service threw: ",
-                                              absl::string_view(exception.what()).substr(0, 300)));
-    } catch (...) {
-      return absl::InternalError("starting a service threw something that is not a std::exception");
+  // The services start side by side: each opens its own database and starts
+  // its own threads, and some load large tables (phone numbering metadata),
+  // so one after another they were most of a start-up (docs/performance.md).
+  // A factory reads the context and its own files only; Upstreams::Get, the
+  // one shared thing a factory changes, takes a lock.
+  std::vector<absl::StatusOr<std::unique_ptr<HostedService>>> started;
+  started.reserve(factories.size());
+  for (size_t i = 0; i < factories.size(); ++i) {
+    started.emplace_back(absl::InternalError("the service did not start"));
+  }
+  {
+    std::vector<std::thread> starters;
+    starters.reserve(factories.size());
+    for (size_t i = 0; i < factories.size(); ++i) {
+      starters.emplace_back([&, i] { started[i] = StartService(factories[i], context); });
     }
+    for (std::thread& starter : starters) starter.join();
+  }
+  // Refused in the services' order, as when they started one by one.
+  for (absl::StatusOr<std::unique_ptr<HostedService>>& service : started) {
     if (!service.ok()) return service.status();
     if (absl::Status complete = (*service)->CheckComplete(); !complete.ok()) return complete;
     server->services_.push_back(std::move(*service));

@@ -64,8 +64,12 @@ class Database {
     bool synchronous_full = true;
     // How long a connection waits for another writer before giving up.
     int busy_timeout_ms = 5000;
-    // Connections for reads, which WAL lets run beside the writer.
-    int reader_connections = 4;
+    // Connections for reads (WAL lets them run beside the writer) opened
+    // with the file. Others open on a read's first need and are kept, so the
+    // pool grows to the reads that really run at once; none up front keeps
+    // a start from opening connections nothing may use (docs/performance.md,
+    // start-up).
+    int reader_connections = 0;
     // Concurrent Write() calls share transactions (group_commit.h): one
     // fsync makes a batch of writes durable, and each caller still returns
     // only once its own is. For stores whose writes arrive concurrently;

@@ -80,6 +80,32 @@ TEST_F(DefinitionHistoryTest, RecordsANewVersionWithItsContentAndSource) {
   EXPECT_EQ(RowCount(path_), 1);
 }
 
+// A reload records every plugin in one transaction; each decision sees the
+// ones before it, and the files accepted are known afterwards.
+TEST_F(DefinitionHistoryTest, RecordAllDecidesEachInTurnInOneTransaction) {
+  const v1::TreatmentType alpha = Type("alpha", "1.0.0", "Alpha", "alpha.so");
+  const v1::TreatmentType beta = Type("beta", "1.0.0", "Beta", "beta.so");
+  const v1::TreatmentType alpha_changed = Type("alpha", "1.0.0", "Alpha, reworded", "alpha2.so");
+  auto all = history_->RecordAll({&alpha, &beta, &alpha_changed}, now_);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].result, RecordResult::kAdded);
+  EXPECT_EQ((*all)[1].result, RecordResult::kAdded);
+  EXPECT_EQ((*all)[2].result, RecordResult::kContentDiffers);
+  EXPECT_EQ((*all)[2].stored.definition.display_name(), "Alpha");
+  EXPECT_EQ(RowCount(path_), 2);
+
+  auto again = history_->RecordAll({&alpha, &beta}, now_ + absl::Hours(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[0].result, RecordResult::kSeenAgain);
+  EXPECT_EQ((*again)[1].stored.last_loaded, now_ + absl::Hours(1));
+
+  auto files = history_->AcceptedFiles();
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_THAT(*files,
+              ::testing::UnorderedElementsAre(alpha.source().sha256(), beta.source().sha256()));
+}
+
 TEST_F(DefinitionHistoryTest, TheSameContentAgainOnlyMovesTheLastLoadedTime) {
   ASSERT_TRUE(history_->Record(Type("alpha", "1.0.0", "Alpha", "first.so"), now_).ok());
   // Rebuilt under another file name: the same definition is the same
