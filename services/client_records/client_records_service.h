@@ -115,10 +115,11 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
   const server::Upstream& screening_;
   const server::Upstream& inventory_;
   const server::Upstream& billing_;
-  // Name searches run here, apart from every other call: one that matches
-  // a large share of a big chain takes the processor for a long while (see
-  // docs/performance.md), and on the kit's pool a burst of them left no
-  // thread for GetClient. Two threads, and a short queue, so a burst beyond
+  // Name searches run here, apart from every other call: most read a short
+  // range of the name index, but a few (several short words with few clients
+  // in common, decision 0004) still take the processor for tens of
+  // milliseconds at a million clients, and on the kit's pool a burst of
+  // searches once left no thread for GetClient. Two threads, and a short queue, so a burst beyond
   // it is refused at once (RESOURCE_EXHAUSTED) rather than waited on. Last,
   // so a search still running finishes while the rest is intact.
   server::WorkPool search_pool_{/*threads=*/2, /*max_queued=*/16};
