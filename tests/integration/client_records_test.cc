@@ -583,7 +583,12 @@ TEST_F(ClientRecordsTest, ATreatmentRecordListsEverythingTheSessionUsedUp) {
   get.set_name(created.name());
   v1::TreatmentRecord got;
   ASSERT_TRUE(stub_->GetTreatmentRecord(Context().get(), get, &got).ok());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got, created))
+  // The charge's delivery to Billing moves on by itself (here it fails: no
+  // price is set), so only the record as charted is compared.
+  v1::TreatmentRecord charted = created;
+  charted.clear_charge();
+  got.clear_charge();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got, charted))
       << got.DebugString();
   EXPECT_EQ(got.consumables(1).lot_number(), "LOT-2026-0043");
   EXPECT_EQ(got.consumables(2).quantity(), 2);
