@@ -269,6 +269,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     const std::string& path, storage::GroupCommitter::Options group_commit) {
   storage::Database::Options options;
   options.synchronous_full = true;
+  options.background_checkpoints = true;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(path, options);
   if (!db.ok()) return db.status();
   if (absl::Status status = storage::Migrate(**db, "audit", AuditMigrations()); !status.ok()) {

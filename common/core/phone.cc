@@ -107,6 +107,13 @@ absl::Status CheckCharacters(absl::string_view typed, const PhoneNumberUtil& uti
 
 }  // namespace
 
+std::shared_future<void> LoadPhoneRulesInBackground() {
+  // The instance is made once, under libphonenumber's own once-only guard, so
+  // a call made meanwhile from another thread waits for this one.
+  return std::async(std::launch::async, [] { static_cast<void>(PhoneNumberUtil::GetInstance()); })
+      .share();
+}
+
 bool IsPhoneRegion(absl::string_view region) {
   if (region.size() != 2 || !absl::ascii_isupper(static_cast<unsigned char>(region[0])) ||
       !absl::ascii_isupper(static_cast<unsigned char>(region[1]))) {

@@ -7,6 +7,7 @@
 #ifndef CLINIC_COMMON_CORE_PHONE_H_
 #define CLINIC_COMMON_CORE_PHONE_H_
 
+#include <future>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -41,6 +42,14 @@ inline constexpr size_t kMaxTypedPhoneBytes = 64;
 // length the country does not use, or a local number missing its area code.
 // Also INVALID_ARGUMENT when `default_region` is not a region IsPhoneRegion
 // accepts.
+// Starts loading libphonenumber's rules of every country (about 17 ms of
+// processor, done once per process) on a thread of its own, so a process
+// that will need them can start with this and open its databases and plugins
+// meanwhile instead of waiting for it later (docs/performance.md,
+// "Start-up"). Every function here waits for that load if it is not done;
+// waiting on the result is optional.
+std::shared_future<void> LoadPhoneRulesInBackground();
+
 absl::StatusOr<std::string> NormalizePhone(absl::string_view typed,
                                            absl::string_view default_region);
 

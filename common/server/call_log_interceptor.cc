@@ -142,15 +142,21 @@ grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerIntercep
 }
 
 std::string NewRequestId() {
+  // The first 48 bits are the time in milliseconds, so ids made one after
+  // the other sort one after the other: the audit trail's index of request
+  // ids then grows at its end, one page for a whole batch of calls, instead
+  // of in a random page per call (docs/performance.md). The other 80 bits
+  // are random, so ids made in the same millisecond still differ.
   static absl::Mutex mutex(absl::kConstInit);
   static absl::BitGen* generator = new absl::BitGen();
+  const uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())) & 0xffffffffffffULL;
   uint64_t high, low;
   {
     absl::MutexLock lock(&mutex);
     high = absl::Uniform<uint64_t>(*generator);
     low = absl::Uniform<uint64_t>(*generator);
   }
-  return absl::StrFormat("%016x%016x", high, low);
+  return absl::StrFormat("%012x%04x%016x", ms, high & 0xffff, low);
 }
 
 }  // namespace clinic::server

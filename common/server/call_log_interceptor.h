@@ -21,7 +21,8 @@ class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFa
       grpc::experimental::ServerRpcInfo* info) override;
 };
 
-// A new random request id (32 lowercase hex characters).
+// A new request id: 32 lowercase hex characters, the first 12 the time in
+// milliseconds (so later ids sort later), the rest random.
 std::string NewRequestId();
 
 }  // namespace clinic::server

@@ -176,6 +176,17 @@ absl::StatusOr<std::unique_ptr<HostedService>> StartService(const ServiceFactory
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     ServerConfig config, const std::vector<ServiceFactory>& factories) {
+  // Where a start went, in the "server started" line: how long opening the
+  // access and audit databases, loading plugins, starting the services and
+  // listening each took (docs/performance.md, "Start-up").
+  const absl::Time began = absl::Now();
+  absl::Time phase_began = began;
+  const auto phase_ms = [&phase_began] {
+    const absl::Time now = absl::Now();
+    const int64_t ms = absl::ToInt64Milliseconds(now - phase_began);
+    phase_began = now;
+    return ms;
+  };
   std::unique_ptr<Server> server(new Server());
   server->config_ = std::move(config);
   // Tests pass configs that did not come through LoadServerConfig; the same
@@ -212,6 +223,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     }
   }
 
+  const int64_t databases_ms = phase_ms();
+
   absl::StatusOr<std::unique_ptr<plugins::DefinitionHistory>> history =
       plugins::DefinitionHistory::Open(cfg.plugins().history_database());
   if (!history.ok()) return history.status();
@@ -229,6 +242,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   } catch (...) {
     return absl::InternalError("loading plugins threw something that is not a std::exception");
   }
+
+  const int64_t plugins_ms = phase_ms();
 
   absl::StatusOr<std::unique_ptr<Upstreams>> upstreams = Upstreams::Open(cfg.upstreams());
   if (!upstreams.ok()) return upstreams.status();
@@ -264,6 +279,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       !hosted.ok()) {
     return hosted;
   }
+  const int64_t services_ms = phase_ms();
 
   NoteProtobufParseErrors();
   grpc::EnableDefaultHealthCheckService(true);
@@ -344,7 +360,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
        {"client_certificates",
         cfg.tls().client_ca_file().empty()
             ? "none"
-            : (cfg.tls().require_client_certificate() ? "required" : "accepted")}});
+            : (cfg.tls().require_client_certificate() ? "required" : "accepted")},
+       {"start_ms", absl::ToInt64Milliseconds(absl::Now() - began)},
+       {"databases_ms", databases_ms},
+       {"plugins_ms", plugins_ms},
+       {"services_ms", services_ms},
+       {"listen_ms", phase_ms()}});
   return server;
 }
 

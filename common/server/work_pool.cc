@@ -18,9 +18,8 @@ constexpr size_t kSweepEvery = 16;
 
 }  // namespace
 
-WorkPool::WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-  for (int i = 0; i < (threads > 0 ? threads : 1); ++i) threads_.emplace_back([this] { Loop(); });
-}
+WorkPool::WorkPool(int threads, size_t max_queued)
+    : max_threads_(threads > 0 ? static_cast<size_t>(threads) : 1), max_queued_(max_queued) {}
 
 WorkPool::~WorkPool() {
   {
@@ -46,6 +45,12 @@ bool WorkPool::Submit(std::function<void()> work, std::function<bool()> abandone
     if (queue_.size() < max_queued_) {
       queue_.push_back(Work{std::move(work), std::move(abandoned), std::move(drop)});
       queued = true;
+      // More work waiting than threads free to take it: one more thread,
+      // while the pool has room for it.
+      if (queue_.size() > idle_ + starting_ && threads_.size() < max_threads_) {
+        ++starting_;
+        threads_.emplace_back([this] { Loop(); });
+      }
     }
   }
   if (queued) wake_.notify_one();
@@ -56,6 +61,11 @@ bool WorkPool::Submit(std::function<void()> work, std::function<bool()> abandone
 size_t WorkPool::queued() {
   std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size();
+}
+
+size_t WorkPool::threads() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return threads_.size();
 }
 
 std::vector<WorkPool::Work> WorkPool::SweepLocked() {
@@ -73,11 +83,17 @@ std::vector<WorkPool::Work> WorkPool::SweepLocked() {
 }
 
 void WorkPool::Loop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --starting_;
+  }
   for (;;) {
     Work work;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      ++idle_;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      --idle_;
       // Queued calls are finished even when stopping: the server waits for
       // every call it accepted.
       if (queue_.empty()) return;

@@ -4,7 +4,10 @@
 // machine), so a handler that blocks there stalls every call in the process;
 // docs/decisions/0001-server-threading-model.md has the measurements. Each
 // service owns one pool sized to its database connections, through its
-// service kit (service_kit.h), which runs handlers on it.
+// service kit (service_kit.h), which runs handlers on it. Threads start when
+// work finds none free, up to the pool's size, so a process that hosts many
+// services does not start a hundred threads it may never use (start-up and
+// idle memory, docs/performance.md).
 #ifndef CLINIC_COMMON_SERVER_WORK_POOL_H_
 #define CLINIC_COMMON_SERVER_WORK_POOL_H_
 
@@ -28,8 +31,10 @@ namespace clinic::server {
 
 class WorkPool {
  public:
-  // `max_queued` bounds the calls waiting for a thread; beyond it new work is
-  // refused, so overload shows as a clear error instead of growing latency.
+  // At most `threads` threads (at least one), started as work needs them
+  // and kept. `max_queued` bounds the calls waiting for a thread; beyond it
+  // new work is refused, so overload shows as a clear error instead of
+  // growing latency.
   explicit WorkPool(int threads, size_t max_queued = 1024);
   // Finishes the queued work, then joins the threads.
   ~WorkPool();
@@ -49,6 +54,9 @@ class WorkPool {
   // Calls waiting for a thread.
   size_t queued();
 
+  // Threads started so far (for tests).
+  size_t threads();
+
  private:
   struct Work {
     std::function<void()> run;
@@ -63,7 +71,12 @@ class WorkPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Work> queue_;
+  const size_t max_threads_;
   size_t max_queued_;
+  // Threads waiting for work, and threads started that have not yet looked
+  // for any: both will take queued work without another thread.
+  size_t idle_ = 0;
+  size_t starting_ = 0;
   size_t submitted_since_sweep_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

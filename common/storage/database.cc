@@ -3,6 +3,9 @@
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
 #include "common/storage/group_commit.h"
@@ -21,7 +24,90 @@ std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path,
   return db;
 }
 
+// SQLite's own automatic checkpoint threshold: the WAL is copied back once it
+// holds this many pages, and the checkpointer is woken at the same size.
+constexpr int kCheckpointPages = 1000;
+// Should the checkpointer fall this far behind (a writer that never pauses,
+// or a checkpoint that keeps failing), the writer checkpoints inside its own
+// COMMIT again, as SQLite does by itself, so the WAL stays bounded.
+constexpr int kWriterCheckpointPages = 16 * kCheckpointPages;
+
 }  // namespace
+
+// Copies the WAL back into the database file on a thread and connection of
+// its own. A PASSIVE checkpoint never waits for the writer or for readers: it
+// copies what it can, and the writer starts the WAL over at its next
+// transaction once everything in it was copied.
+class Database::Checkpointer {
+ public:
+  Checkpointer(std::string path, Database::Options options)
+      : path_(std::move(path)), options_(options) {}
+
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  void Wake() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      wanted_ = true;
+      // The thread and its connection start with the first checkpoint, so a
+      // database written little costs neither.
+      if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Loop(); });
+    }
+    wake_.notify_one();
+  }
+
+  // The writer connection's WAL hook, run inside each COMMIT with the
+  // number of pages now in the WAL.
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages) {
+    if (wal_pages >= kCheckpointPages) static_cast<Checkpointer*>(self)->Wake();
+    if (wal_pages >= kWriterCheckpointPages) {
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void Loop() {
+    std::unique_ptr<SQLite::Database> connection;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || wanted_; });
+        if (stopping_) return;
+        wanted_ = false;
+      }
+      // A failure here (busy, cannot open) is left for the next wake; the
+      // writer's own threshold keeps the WAL bounded meanwhile.
+      try {
+        if (connection == nullptr) {
+          connection = OpenConnection(path_, options_, /*read_only=*/false);
+        }
+        sqlite3_wal_checkpoint_v2(connection->getHandle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
+      } catch (const std::exception&) {
+        connection.reset();
+      }
+    }
+  }
+
+  const std::string path_;
+  const Database::Options options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool wanted_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 SQLite::Statement& Connection::Prepare(const char* sql) {
   auto it = statements_.find(sql);
@@ -80,6 +166,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open database ", path, ": ", e.what()));
   }
+  if (options.background_checkpoints) {
+    database->checkpointer_ = std::make_unique<Checkpointer>(path, options);
+    sqlite3_wal_hook(database->writer_->raw().getHandle(), &Checkpointer::OnCommit,
+                     database->checkpointer_.get());
+  }
   if (options.group_commit) {
     database->committer_ = std::make_unique<GroupCommitter>(*database, GroupCommitter::Options());
   }
@@ -90,11 +181,15 @@ Database::Options StoreDatabaseOptions() {
   Database::Options options;
   options.synchronous_full = true;
   options.group_commit = true;
+  options.background_checkpoints = true;
   return options;
 }
 
 Database::~Database() {
   if (committer_ != nullptr) committer_->Stop();
+  // Before the writer closes: the hook points at the checkpointer.
+  if (writer_ != nullptr) sqlite3_wal_hook(writer_->raw().getHandle(), nullptr, nullptr);
+  checkpointer_.reset();
 }
 
 absl::Status Database::Write(absl::FunctionRef<absl::Status(Connection&)> work) {

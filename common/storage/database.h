@@ -75,6 +75,13 @@ class Database {
     // only once its own is. For stores whose writes arrive concurrently;
     // docs/performance.md has the figures and the durability argument.
     bool group_commit = false;
+    // Checkpoints (copying the WAL back into the database file, then an
+    // fsync of it) run on a thread of their own instead of inside whichever
+    // COMMIT finds the WAL past 1,000 pages, so they no longer stall the
+    // writer, and the callers waiting for it, every thousand pages. For
+    // files written without pause (the audit trail, group-committed stores);
+    // docs/performance.md, "Checkpoints and releases off the writer".
+    bool background_checkpoints = false;
   };
 
   // Opens (creating if needed) the database file. FAILED_PRECONDITION names
@@ -103,6 +110,7 @@ class Database {
 
  private:
   friend class GroupCommitter;
+  class Checkpointer;
   Database() = default;
   // One transaction of its own, never batched: Write without group commit,
   // and each batch of the group committer.
@@ -117,12 +125,13 @@ class Database {
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
   std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
-// How a service opens its store: synchronous=FULL and group commit, so
-// concurrent durable writes share fsyncs. Run its handlers on
-// server::kStoreServiceThreads threads, so a burst of writes can form a
-// batch.
+// How a service opens its store: synchronous=FULL, group commit, so
+// concurrent durable writes share fsyncs, and checkpoints in the background.
+// Run its handlers on server::kStoreServiceThreads threads, so a burst of
+// writes can form a batch.
 Database::Options StoreDatabaseOptions();
 
 // Maps an exception thrown by SQLiteCpp or the standard library to a status.

@@ -5,6 +5,13 @@
 #include <vector>
 
 namespace clinic::storage {
+namespace {
+
+constexpr char kSavepointSql[] = "SAVEPOINT group_commit_item";
+constexpr char kRollbackToSavepointSql[] = "ROLLBACK TO group_commit_item";
+constexpr char kReleaseSavepointSql[] = "RELEASE group_commit_item";
+
+}  // namespace
 
 // One caller's work. A waiting caller (Run) keeps it on its stack: the
 // writer sets `status` and `done` under `mutex` and notifies before
@@ -30,6 +37,7 @@ struct GroupCommitter::Pending {
 GroupCommitter::GroupCommitter(Database& db, Options options)
     : db_(db), options_(std::move(options)) {
   writer_ = std::thread([this] { WriterLoop(); });
+  releaser_ = std::thread([this] { ReleaseLoop(); });
 }
 
 GroupCommitter::~GroupCommitter() { Stop(); }
@@ -40,7 +48,7 @@ absl::Status GroupCommitter::Enqueue(Pending* pending) {
     if (stopping_) {
       return absl::UnavailableError("the database is closing and accepts no more writes");
     }
-    if (static_cast<int>(queue_.size()) >= options_.max_queued) {
+    if (static_cast<int>(queue_.size()) + unreleased_ >= options_.max_queued) {
       return absl::UnavailableError("too many writes are waiting for the database; retry later");
     }
     queue_.push_back(pending);
@@ -75,7 +83,10 @@ void GroupCommitter::Stop() {
   }
   work_ready_.notify_all();
   std::lock_guard<std::mutex> lock(stop_mutex_);
+  // The writer drains the queue first; the releaser then tells what it
+  // committed, and ends once the writer has.
   if (writer_.joinable()) writer_.join();
+  if (releaser_.joinable()) releaser_.join();
 }
 
 int64_t GroupCommitter::commits() const {
@@ -101,7 +112,11 @@ void GroupCommitter::WriterLoop() {
       std::unique_lock<std::mutex> lock(mutex_);
       work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       // Stopping drains first: work already accepted is committed, not dropped.
-      if (queue_.empty()) return;
+      if (queue_.empty()) {
+        writer_done_ = true;
+        release_ready_.notify_one();
+        return;
+      }
       size_t bytes = 0;
       // The first item always goes in, so zero bounds or an item larger than
       // the byte bound cannot stall the writer.
@@ -119,7 +134,8 @@ void GroupCommitter::WriterLoop() {
         // A savepoint per caller: one caller's failed work must not take the
         // others' with it. If SQLite already abandoned the whole transaction
         // (disk full, I/O error), ROLLBACK TO throws and the batch fails.
-        connection.Exec("SAVEPOINT group_commit_item");
+        // Prepared once, not parsed again for every caller's work.
+        connection.Prepare(kSavepointSql).exec();
         absl::Status status;
         try {
           status = pending->work(connection);
@@ -127,36 +143,59 @@ void GroupCommitter::WriterLoop() {
           status = StatusFromException(e, "writing");
         }
         connection.ResetStatements();
-        if (!status.ok()) connection.Exec("ROLLBACK TO group_commit_item");
-        connection.Exec("RELEASE group_commit_item");
+        if (!status.ok()) connection.Prepare(kRollbackToSavepointSql).exec();
+        connection.Prepare(kReleaseSavepointSql).exec();
         pending->status = std::move(status);
       }
       if (options_.before_commit) return options_.before_commit(static_cast<int>(batch.size()));
       return absl::OkStatus();
     });
 
-    if (committed.ok()) {
+    {
       std::lock_guard<std::mutex> lock(mutex_);
-      ++commits_;
+      if (committed.ok()) ++commits_;
+      unreleased_ += static_cast<int>(batch.size());
+      committed_.push_back(Committed{std::move(batch), committed});
     }
-    for (Pending* pending : batch) {
-      // Nothing of a failed transaction is durable, so every caller whose own
-      // work succeeded hears why the transaction did not commit.
-      if (!committed.ok() && pending->status.ok()) pending->status = committed;
-      if (pending->on_done) {
-        // A throwing callback must not take the writer, and every later
-        // caller, with it.
-        try {
-          pending->on_done(std::move(pending->status));
-        } catch (...) {
-        }
-        delete pending;
-        continue;
+    release_ready_.notify_one();
+  }
+}
+
+void GroupCommitter::ReleaseLoop() {
+  for (;;) {
+    Committed next;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      release_ready_.wait(lock, [&] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;
+      next = std::move(committed_.front());
+      committed_.pop_front();
+    }
+    const int told = static_cast<int>(next.batch.size());
+    Release(next);
+    std::lock_guard<std::mutex> lock(mutex_);
+    unreleased_ -= told;
+  }
+}
+
+void GroupCommitter::Release(Committed& committed) {
+  for (Pending* pending : committed.batch) {
+    // Nothing of a failed transaction is durable, so every caller whose own
+    // work succeeded hears why the transaction did not commit.
+    if (!committed.status.ok() && pending->status.ok()) pending->status = committed.status;
+    if (pending->on_done) {
+      // A throwing callback must not take the releaser, and every later
+      // caller, with it.
+      try {
+        pending->on_done(std::move(pending->status));
+      } catch (...) {
       }
-      std::lock_guard<std::mutex> lock(pending->mutex);
-      pending->done = true;
-      pending->released.notify_one();
+      delete pending;
+      continue;
     }
+    std::lock_guard<std::mutex> lock(pending->mutex);
+    pending->done = true;
+    pending->released.notify_one();
   }
 }
 

@@ -325,8 +325,13 @@ absl::Status ClientRecordsService::RestoreClient(const server::Call& /*call*/,
 }
 
 server::ServiceFactory ClientRecordsFactory() {
-  return [](const server::ServiceContext& context)
+  // A process hosting this service makes its list of factories before it
+  // opens anything, so the phone rules load while the access and audit
+  // databases and the plugins open, not after them.
+  std::shared_future<void> phone_rules = LoadPhoneRulesInBackground();
+  return [phone_rules](const server::ServiceContext& context)
              -> absl::StatusOr<std::unique_ptr<server::HostedService>> {
+    phone_rules.wait();
     absl::StatusOr<std::unique_ptr<ClientRecordsStore>> store = OpenSqliteClientRecordsStore(
         context.config.data_dir() + "/client_records.db", storage::PageBudgetBytes(context.config));
     if (!store.ok()) return store.status();

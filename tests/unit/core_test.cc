@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
+#include <thread>
 
+#include "absl/time/clock.h"
 #include "clinic/v1/common.pb.h"
 #include "common/core/log.h"
 #include "common/core/status.h"
@@ -104,6 +108,14 @@ TEST(RequestIdTest, AcceptsSaneIdsOnly) {
   const std::string id = server::NewRequestId();
   EXPECT_THAT(id, SizeIs(32));
   EXPECT_NE(id, server::NewRequestId());
+  // The first 12 hex digits are the time in milliseconds, so an id made
+  // later sorts later (the audit trail's request index grows at its end).
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string later = server::NewRequestId();
+  EXPECT_LT(id, later);
+  const int64_t made_ms = std::stoll(later.substr(0, 12), nullptr, 16);
+  EXPECT_NEAR(static_cast<double>(made_ms), static_cast<double>(absl::ToUnixMillis(absl::Now())),
+              60000.0);
 }
 
 TEST(WorkPoolTest, RunsEverythingQueuedAndRefusesBeyondItsBound) {
@@ -136,6 +148,49 @@ TEST(WorkPoolTest, RunsEverythingQueuedAndRefusesBeyondItsBound) {
     released.notify_all();
   }  // The destructor finishes what was queued.
   EXPECT_EQ(ran.load(), 3);
+}
+
+// Threads start only when work finds none free, and never beyond the pool's
+// size.
+TEST(WorkPoolTest, StartsThreadsAsWorkNeedsThemUpToItsSize) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int running = 0;
+  bool release = false;
+  std::atomic<int> ran{0};
+  const auto blocking = [&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    ++running;
+    changed.notify_all();
+    changed.wait(lock, [&] { return release; });
+    ++ran;
+  };
+  const auto await_running = [&](int count) {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait(lock, [&] { return running == count; });
+  };
+  {
+    server::WorkPool pool(3, /*max_queued=*/8);
+    EXPECT_EQ(pool.threads(), 0u);
+    ASSERT_TRUE(pool.Submit(blocking));
+    await_running(1);
+    EXPECT_EQ(pool.threads(), 1u);
+    // Work that finds every thread busy starts one more, up to three.
+    ASSERT_TRUE(pool.Submit(blocking));
+    await_running(2);
+    ASSERT_TRUE(pool.Submit(blocking));
+    await_running(3);
+    EXPECT_EQ(pool.threads(), 3u);
+    ASSERT_TRUE(pool.Submit([&] { ++ran; }));
+    EXPECT_EQ(pool.threads(), 3u);
+    EXPECT_EQ(pool.queued(), 1u);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      release = true;
+    }
+    changed.notify_all();
+  }
+  EXPECT_EQ(ran.load(), 4);
 }
 
 TEST(LogTest, EscapesJson) {

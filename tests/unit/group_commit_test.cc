@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -306,6 +308,150 @@ TEST_F(GroupCommitTest, StoppingTellsEverySubmittedCallerAndRefusesLaterOnes) {
       [&](absl::Status status) { late = std::move(status); });
   EXPECT_EQ(late.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Names().size(), 4u);
+}
+
+// Callers are told by a thread of their own: while one batch's callback is
+// still running (for a gRPC call, sending its answer), the writer has
+// already committed the next batch. Batches are still told in the order
+// they committed.
+TEST_F(GroupCommitTest, TheWriterCommitsTheNextBatchWhileTheLastIsBeingTold) {
+  Start(GroupCommitter::Options());
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool telling = false;
+  bool go_on = false;
+  committer_->Submit(
+      1,
+      [](Connection& c) {
+        SQLite::Statement& insert = c.Prepare(kInsertSql);
+        insert.bind(1, "a");
+        insert.exec();
+        return absl::OkStatus();
+      },
+      [&](const absl::Status& status) {
+        EXPECT_TRUE(status.ok()) << status;
+        std::unique_lock<std::mutex> lock(mutex);
+        telling = true;
+        changed.notify_all();
+        changed.wait(lock, [&] { return go_on; });
+      });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait(lock, [&] { return telling; });
+  }
+  std::atomic<bool> b_told{false};
+  std::thread b([&] {
+    EXPECT_TRUE(Insert("b").ok());
+    b_told = true;
+  });
+  AwaitTrue([&] { return committer_->commits() == 2; });
+  EXPECT_THAT(Names(), ElementsAre("a", "b"));
+  EXPECT_FALSE(b_told.load()) << "b was told before a, which committed first";
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    go_on = true;
+  }
+  changed.notify_all();
+  b.join();
+  EXPECT_TRUE(b_told.load());
+}
+
+// Work committed but whose caller is not yet told still counts against the
+// queue's bound, so a slow callback cannot let accepted work pile up without
+// limit behind it.
+TEST_F(GroupCommitTest, CallersNotYetToldCountAgainstTheQueueBound) {
+  GroupCommitter::Options options;
+  options.max_queued = 2;
+  Start(std::move(options));
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool telling = false;
+  bool go_on = false;
+  const auto insert = [](const std::string& name) {
+    return [name](Connection& c) {
+      SQLite::Statement& statement = c.Prepare(kInsertSql);
+      statement.bind(1, name);
+      statement.exec();
+      return absl::OkStatus();
+    };
+  };
+  std::atomic<int> told{0};
+  committer_->Submit(1, insert("a"), [&](const absl::Status& status) {
+    EXPECT_TRUE(status.ok()) << status;
+    std::unique_lock<std::mutex> lock(mutex);
+    telling = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return go_on; });
+    ++told;
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait(lock, [&] { return telling; });
+  }
+  committer_->Submit(1, insert("b"), [&](const absl::Status& status) {
+    EXPECT_TRUE(status.ok()) << status;
+    ++told;
+  });
+  AwaitTrue([&] { return committer_->commits() == 2; });
+  EXPECT_EQ(committer_->queued(), 0);
+  // Nothing waits for the writer, but a and b wait to be told: full.
+  const absl::Status refused = Insert("c");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    go_on = true;
+  }
+  changed.notify_all();
+  AwaitTrue([&] { return told.load() == 2; });
+  EXPECT_TRUE(Insert("c").ok());
+  EXPECT_THAT(Names(), ElementsAre("a", "b", "c"));
+}
+
+// With background checkpoints the WAL is copied back into the database file
+// by a thread of the database's own, not inside a writer's COMMIT: SQLite's
+// automatic checkpoint is replaced, so without that thread nothing would be
+// copied back here (the writer's own fallback starts at 16,000 pages).
+TEST(DatabaseCheckpointTest, TheWalIsCopiedBackByTheDatabasesOwnThread) {
+  clinic::testing::TempDir dir;
+  const std::string path = dir.Join("busy.db");
+  Database::Options options;
+  options.background_checkpoints = true;
+  auto db = Database::Open(path, options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)
+                  ->Write([](Connection& c) {
+                    c.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const auto file_bytes = [&] { return std::filesystem::file_size(path); };
+  const uintmax_t before = file_bytes();
+  // About 1,200 pages of 4 KiB in one transaction: past the 1,000 pages at
+  // which a checkpoint is due.
+  constexpr int kRows = 1200;
+  const std::string blob(3900, 'x');
+  ASSERT_TRUE((*db)
+                  ->Write([&](Connection& c) {
+                    for (int i = 0; i < kRows; ++i) {
+                      SQLite::Statement& insert = c.Prepare("INSERT INTO blobs (data) VALUES (?)");
+                      BindBlob(insert, 1, blob);
+                      insert.exec();
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  AwaitTrue([&] { return file_bytes() >= before + kRows * blob.size(); });
+  // The rows read back whole from the file the checkpoint wrote.
+  int64_t rows = 0;
+  ASSERT_TRUE((*db)
+                  ->Read([&](Connection& c) {
+                    SQLite::Statement& count =
+                        c.Prepare("SELECT COUNT(*) FROM blobs WHERE length(data) = 3900");
+                    if (count.executeStep()) rows = count.getColumn(0).getInt64();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(rows, kRows);
 }
 
 // A store's database with group commit on: Write goes through the
