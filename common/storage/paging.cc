@@ -92,6 +92,11 @@ bool PageBuilder::Offer(const google::protobuf::Message& item, absl::string_view
   return true;
 }
 
+void PageBuilder::StopAt(absl::string_view cursor) {
+  complete_ = true;
+  last_cursor_.assign(cursor.data(), cursor.size());
+}
+
 std::string PageBuilder::next_page_token() const {
   if (!complete_) return std::string();
   return request_.tokens_->Encode(request_.scope_, request_.query_, last_cursor_);

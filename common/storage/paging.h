@@ -135,6 +135,13 @@ class PageBuilder {
   // this item.
   bool Offer(const google::protobuf::Message& item, absl::string_view cursor);
 
+  // Ends the page before it is full, because the list's work for one page
+  // is spent (a search that examined its budget of index entries): nothing
+  // more goes on it, and next_page_token() resumes after `cursor`, a place
+  // the list has passed, which may be after the last item kept. The page may
+  // then hold no item; the token still moves the list on.
+  void StopAt(absl::string_view cursor);
+
   // How many items went on the page.
   int size() const { return kept_; }
 

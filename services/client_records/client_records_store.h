@@ -155,11 +155,21 @@ class ClientRecordsStore {
       const std::string& client_id, const std::string& record_id, const v1::Addendum& addendum) = 0;
 };
 
+// How many entries of the name index one page of a name search may examine.
+// Words that each match many clients but few of them together ("a b c d")
+// make the walk pass many entries between matches; past this many the page
+// ends early, maybe empty, with a token that goes on from where it stopped,
+// so no single call holds one of the two search threads for long: about
+// 2 ms with the index in memory, at a million clients (docs/performance.md).
+inline constexpr size_t kSearchStepsPerPage = 10000;
+
 // The SQLite store in `path`, migrated to the current schema. Its list pages
 // carry at most `page_budget_bytes` of items (storage::PageBudgetBytes of
-// the server's config).
+// the server's config), and a page of a name search examines at most
+// `search_steps_per_page` index entries.
 absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(
-    const std::string& path, size_t page_budget_bytes = storage::kMaxPageBudgetBytes);
+    const std::string& path, size_t page_budget_bytes = storage::kMaxPageBudgetBytes,
+    size_t search_steps_per_page = kSearchStepsPerPage);
 
 }  // namespace clinic::client_records
 

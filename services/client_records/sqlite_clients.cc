@@ -214,8 +214,9 @@ class TermWalk {
  public:
   // `sql` is kNameIndexWalkSql made distinct for this walk, so walks do not
   // share a statement.
-  TermWalk(Connection& connection, const std::string& sql, const std::string& term)
-      : statement_(&connection.Prepare(sql.c_str())) {
+  // Every entry read and every seek made is counted in `steps`.
+  TermWalk(Connection& connection, const std::string& sql, const std::string& term, size_t& steps)
+      : statement_(&connection.Prepare(sql.c_str())), steps_(&steps) {
     if (CountCodePoints(term) <= kIndexedPrefixChars) {
       keys_.push_back(term);
     } else {
@@ -225,6 +226,7 @@ class TermWalk {
       std::string from = term;
       SQLite::Statement& words = connection.Prepare(kNameIndexWordsSql);
       while (keys_.size() <= kMaxWordsPerTerm) {
+        ++*steps_;
         words.tryReset();
         words.bind(1, from);
         words.bind(2, end);
@@ -277,6 +279,7 @@ class TermWalk {
         }
       }
     }
+    ++*steps_;
     statement_->tryReset();
     statement_->bind(1, keys_[range]);
     statement_->bind(2, target.name);
@@ -287,6 +290,7 @@ class TermWalk {
 
   // The statement's next row; false at the end of its range.
   bool Step(SearchKey& at) {
+    ++*steps_;
     if (!statement_->executeStep()) {
       positioned_range_ = kNone;
       return false;
@@ -298,6 +302,7 @@ class TermWalk {
 
   static constexpr size_t kNone = ~size_t{0};
   SQLite::Statement* statement_;
+  size_t* steps_;
   std::vector<std::string> keys_;
   std::priority_queue<Head> heads_;
   size_t positioned_range_ = kNone;
@@ -310,17 +315,23 @@ constexpr size_t kMaxWalkedTerms = 4;
 
 // Offers, in result order from after `cursor`, each client whose search
 // names match every term, until `offer` (called with the client's row from
-// kSearchCandidateSql and its cursor) returns false.
+// kSearchCandidateSql and its cursor) returns false or the walks run past
+// `max_steps` index entries and seeks. Then the place to go on from: the
+// first client not yet looked at. Nothing when the walks reached their end
+// or `offer` said the page is full.
 template <typename Offer>
-absl::StatusOr<bool> SearchNameIndex(Connection& connection, const std::vector<std::string>& terms,
-                                     const absl::optional<SearchKey>& cursor, Offer& offer) {
+absl::StatusOr<absl::optional<SearchKey>> SearchNameIndex(Connection& connection,
+                                                          const std::vector<std::string>& terms,
+                                                          const absl::optional<SearchKey>& cursor,
+                                                          size_t max_steps, Offer& offer) {
+  size_t steps = 0;
   // Terms come longest first, the most selective.
   std::vector<TermWalk> walks;
   walks.reserve(std::min(terms.size(), kMaxWalkedTerms));
   for (const std::string& term : terms) {
     if (walks.size() == kMaxWalkedTerms) break;
     walks.emplace_back(connection, absl::StrCat(kNameIndexWalkSql, " /* ", walks.size(), " */"),
-                       term);
+                       term, steps);
   }
   // Clients every walk holds, in order: each walk in turn moves to the
   // largest place any has reached, until one pass finds them all on it (a
@@ -330,23 +341,28 @@ absl::StatusOr<bool> SearchNameIndex(Connection& connection, const std::vector<s
     target = *cursor;
     ++target.row_id;
   }
-  while (true) {
+  for (bool first = true;; first = false) {
+    // Every pass moves `target` on, so a page that stops here still moves
+    // the search on, whatever the budget.
+    if (!first && steps >= max_steps) return absl::optional<SearchKey>(target);
     bool agreed = true;
     for (TermWalk& walk : walks) {
-      if (!walk.SeekTo(target)) return true;
+      if (!walk.SeekTo(target)) return absl::optional<SearchKey>();
       if (walk.at() != target) {
         target = walk.at();
         agreed = false;
       }
     }
     if (!agreed) continue;
+    ++steps;
     SQLite::Statement& candidate = connection.Prepare(kSearchCandidateSql);
     candidate.bind(1, target.row_id);
     if (!candidate.executeStep()) {
       return absl::InternalError("the name index names a client row that is missing");
     }
     absl::StatusOr<bool> more = offer(candidate, SearchCursor(target));
-    if (!more.ok() || !*more) return more;
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::optional<SearchKey>();
     ++target.row_id;
   }
 }
@@ -364,7 +380,7 @@ bool ClientExists(Connection& connection, const std::string& client_id) {
 }
 
 absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore(
-    const std::string& path, size_t page_budget_bytes) {
+    const std::string& path, size_t page_budget_bytes, size_t search_steps_per_page) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db =
       storage::Database::Open(path, storage::StoreDatabaseOptions());
   if (!db.ok()) return db.status();
@@ -382,8 +398,8 @@ absl::StatusOr<std::unique_ptr<ClientRecordsStore>> OpenSqliteClientRecordsStore
   }
   absl::StatusOr<storage::PageTokens> tokens = storage::PageTokens::ForDatabase(**db);
   if (!tokens.ok()) return tokens.status();
-  return std::unique_ptr<ClientRecordsStore>(
-      new SqliteClientRecordsStore(std::move(*db), std::move(*tokens), page_budget_bytes));
+  return std::unique_ptr<ClientRecordsStore>(new SqliteClientRecordsStore(
+      std::move(*db), std::move(*tokens), page_budget_bytes, search_steps_per_page));
 }
 
 absl::StatusOr<v1::CreateClientResponse> SqliteClientRecordsStore::CreateClient(
@@ -549,8 +565,16 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
     };
 
     if (by_name_only) {
-      absl::StatusOr<bool> done = SearchNameIndex(connection, terms, after, offer);
-      if (!done.ok()) return done.status();
+      absl::StatusOr<absl::optional<SearchKey>> stopped =
+          SearchNameIndex(connection, terms, after, search_steps_per_page_, offer);
+      if (!stopped.ok()) return stopped.status();
+      if (stopped->has_value()) {
+        // The next page starts at the first client not looked at: resume
+        // after the place just before it.
+        SearchKey before = **stopped;
+        --before.row_id;
+        builder.StopAt(SearchCursor(before));
+      }
     } else {
       std::string sql = kSearchSelect;
       if (!request.phone().empty()) sql += kSearchByPhone;

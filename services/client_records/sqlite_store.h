@@ -44,8 +44,11 @@ inline constexpr char kNameIndexWordsSql[] =
 class SqliteClientRecordsStore final : public ClientRecordsStore {
  public:
   SqliteClientRecordsStore(std::unique_ptr<storage::Database> db, storage::PageTokens tokens,
-                           size_t page_budget_bytes)
-      : db_(std::move(db)), tokens_(std::move(tokens)), page_budget_bytes_(page_budget_bytes) {}
+                           size_t page_budget_bytes, size_t search_steps_per_page)
+      : db_(std::move(db)),
+        tokens_(std::move(tokens)),
+        page_budget_bytes_(page_budget_bytes),
+        search_steps_per_page_(search_steps_per_page) {}
 
   absl::StatusOr<v1::CreateClientResponse> CreateClient(const v1::CreateClientRequest& request,
                                                         const std::string& caller,
@@ -111,6 +114,7 @@ class SqliteClientRecordsStore final : public ClientRecordsStore {
   std::unique_ptr<storage::Database> db_;
   storage::PageTokens tokens_;
   size_t page_budget_bytes_;
+  size_t search_steps_per_page_;
   // Last, so it stops before the database closes.
   std::unique_ptr<storage::OutboxWorker> charges_;
 };
