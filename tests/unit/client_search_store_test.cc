@@ -241,6 +241,7 @@ TEST_F(ClientSearchStoreTest, EveryPageComesInFoldedNameOrderFromTheIndex) {
     }
     std::sort(matches.begin(), matches.end());
     std::vector<std::string> ids;
+    ids.reserve(matches.size());
     for (const auto& match : matches) ids.push_back(std::get<2>(match));
     return ids;
   };
