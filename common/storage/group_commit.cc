@@ -14,10 +14,10 @@ constexpr char kReleaseSavepointSql[] = "RELEASE group_commit_item";
 }  // namespace
 
 // One caller's work. A waiting caller (Run) keeps it on its stack: the
-// writer sets `status` and `done` under `mutex` and notifies before
-// unlocking, so once the caller sees `done` the writer no longer touches it.
-// A submitted one (Submit) owns its work and is deleted by the writer after
-// `on_done` was called.
+// writer sets `status`, then the release thread sets `done` under `mutex` and
+// notifies before unlocking, so once the caller sees `done` neither thread
+// touches it again. A submitted one (Submit) owns its work and is deleted by
+// the release thread after `on_done` was called.
 struct GroupCommitter::Pending {
   Pending(size_t size, absl::FunctionRef<absl::Status(Connection&)> unit)
       : bytes(size), work(unit) {}
@@ -72,7 +72,8 @@ void GroupCommitter::Submit(size_t bytes, std::function<absl::Status(Connection&
     pending->on_done(std::move(queued));
     return;
   }
-  // The writer owns it now and deletes it once `done` was called.
+  // The committer owns it now; its release thread deletes it once `done`
+  // was called.
   static_cast<void>(pending.release());
 }
 
