@@ -5,7 +5,9 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <cstdint>
+#include <future>
 #include <string>
+#include <system_error>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -110,8 +112,13 @@ absl::Status CheckCharacters(absl::string_view typed, const PhoneNumberUtil& uti
 std::shared_future<void> LoadPhoneRulesInBackground() {
   // The instance is made once, under libphonenumber's own once-only guard, so
   // a call made meanwhile from another thread waits for this one.
-  return std::async(std::launch::async, [] { static_cast<void>(PhoneNumberUtil::GetInstance()); })
-      .share();
+  const auto load = [] { static_cast<void>(PhoneNumberUtil::GetInstance()); };
+  try {
+    return std::async(std::launch::async, load).share();
+  } catch (const std::system_error&) {
+    // No thread to spare: the rules load on the first wait instead.
+    return std::async(std::launch::deferred, load).share();
+  }
 }
 
 bool IsPhoneRegion(absl::string_view region) {

@@ -1,6 +1,7 @@
 #include "common/server/work_pool.h"
 
 #include <string>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "common/core/log.h"
@@ -48,8 +49,18 @@ bool WorkPool::Submit(std::function<void()> work, std::function<bool()> abandone
       // More work waiting than threads free to take it: one more thread,
       // while the pool has room for it.
       if (queue_.size() > idle_ + starting_ && threads_.size() < max_threads_) {
-        ++starting_;
-        threads_.emplace_back([this] { Loop(); });
+        try {
+          threads_.emplace_back([this] { Loop(); });
+          ++starting_;
+        } catch (const std::system_error&) {
+          // No thread could be made (the process's limit): the threads there
+          // are take the work in turn, and with none it is refused as
+          // overload rather than left where nothing runs it.
+          if (threads_.empty()) {
+            queue_.pop_back();
+            queued = false;
+          }
+        }
       }
     }
   }
