@@ -155,7 +155,9 @@ class ClientRecordsStore {
       const std::string& client_id, const std::string& record_id, const v1::Addendum& addendum) = 0;
 };
 
-// How many entries of the name index one page of a name search may examine.
+// How many entries of the name index one page of a name search may examine
+// (or, for a search by phone, email or birth date with a name, how many of
+// the clients those find it may check against the name).
 // Words that each match many clients but few of them together ("a b c d")
 // make the walk pass many entries between matches; past this many the page
 // ends early, maybe empty, with a token that goes on from where it stopped,

@@ -597,6 +597,7 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
         select.bind(7, after->row_id);
       }
       if (terms.empty()) select.bind(8, page->fetch_limit());
+      size_t examined = 0;
       while (select.executeStep()) {
         const std::string cursor = SearchCursor(
             {SearchNameKey(select.getColumn(4).getText(), select.getColumn(5).getText()),
@@ -604,6 +605,12 @@ absl::StatusOr<v1::SearchClientsResponse> SqliteClientRecordsStore::SearchClient
         absl::StatusOr<bool> more = offer(select, cursor);
         if (!more.ok()) return more.status();
         if (!*more) break;
+        // Bounded as a walk of the name index is: a birth date thousands
+        // share, with a name few of them have, ends pages early.
+        if (++examined >= search_steps_per_page_) {
+          builder.StopAt(cursor);
+          break;
+        }
       }
     }
     response.set_next_page_token(builder.next_page_token());

@@ -252,13 +252,19 @@ TEST_F(ClientSearchStoreTest, EveryPageComesInFoldedNameOrderFromTheIndex) {
                                              /*search_steps_per_page=*/3);
   ASSERT_TRUE(opened.ok()) << opened.status();
   const std::unique_ptr<ClientRecordsStore> hurried = std::move(*opened);
-  int ended_early = 0;
-  auto paged = [&](ClientRecordsStore& store, const std::string& prefix, bool archived) {
+  // Pages that ended early, by whether the search named the birth date.
+  int ended_early[2] = {0, 0};
+  // With `born`, the search also names the birth date every client here
+  // shares: the same matches, found through the birth-date index and each
+  // checked against the name.
+  auto paged = [&](ClientRecordsStore& store, const std::string& prefix, bool archived,
+                   bool born = false) {
     std::vector<std::string> ids;
     v1::SearchClientsRequest request;
     request.set_name_prefix(prefix);
     request.set_page_size(7);
     request.set_include_archived(archived);
+    if (born) *request.mutable_date_of_birth() = NewClient("", "").date_of_birth();
     for (int pages = 0; pages < 100000; ++pages) {
       auto found = store.SearchClients(request);
       EXPECT_TRUE(found.ok()) << prefix << ": " << found.status();
@@ -266,7 +272,7 @@ TEST_F(ClientSearchStoreTest, EveryPageComesInFoldedNameOrderFromTheIndex) {
       EXPECT_LE(found->clients_size(), 7);
       for (const auto& c : found->clients()) ids.push_back(c.client_id());
       if (found->next_page_token().empty()) break;
-      if (found->clients_size() < 7) ++ended_early;
+      if (found->clients_size() < 7) ++ended_early[born ? 1 : 0];
       request.set_page_token(found->next_page_token());
     }
     return ids;
@@ -289,13 +295,19 @@ TEST_F(ClientSearchStoreTest, EveryPageComesInFoldedNameOrderFromTheIndex) {
           << prefix << (archived ? " (archived too)" : "");
       EXPECT_EQ(paged(*hurried, prefix, archived), want)
           << prefix << (archived ? " (archived too)" : "") << ", three entries a page";
+      EXPECT_EQ(paged(*store_, prefix, archived, /*born=*/true), want)
+          << prefix << (archived ? " (archived too)" : "") << ", with the birth date";
+      EXPECT_EQ(paged(*hurried, prefix, archived, /*born=*/true), want)
+          << prefix << (archived ? " (archived too)" : "")
+          << ", with the birth date, three rows a page";
       if (!want.empty()) ++checked;
     }
   }
   EXPECT_GT(checked, 30);
   // Only the hurried store ends pages early: the default budget is never
   // reached by a few hundred clients.
-  EXPECT_GT(ended_early, 100);
+  EXPECT_GT(ended_early[0], 100);
+  EXPECT_GT(ended_early[1], 100);
   ExpectNameIndexMatchesRows(path_);
 }
 
