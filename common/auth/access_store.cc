@@ -490,11 +490,20 @@ int64_t AccessStore::DataVersion() {
     if (version_connection_ == nullptr) {
       version_connection_ = std::make_unique<SQLite::Database>(
           db_->path(), SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+      // Every call asks, so the pragma is compiled once.
+      version_statement_ =
+          std::make_unique<SQLite::Statement>(*version_connection_, "PRAGMA data_version");
     }
-    SQLite::Statement pragma(*version_connection_, "PRAGMA data_version");
-    if (pragma.executeStep()) return pragma.getColumn(0).getInt64();
+    // Reset before the answer is used: a statement left on its row would
+    // hold its read transaction open, and the next call would see that
+    // old snapshot's version instead of the file's.
+    int64_t version = -1;
+    if (version_statement_->executeStep()) version = version_statement_->getColumn(0).getInt64();
+    version_statement_->reset();
+    if (version >= 0) return version;
   } catch (const std::exception&) {
     // Without the version there is no safe cache: every call reads.
+    version_statement_.reset();
     version_connection_.reset();
   }
   return -1;

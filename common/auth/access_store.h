@@ -212,6 +212,7 @@ class AccessStore {
   // data_version is cache_version_.
   mutable std::mutex cache_mutex_;
   std::unique_ptr<SQLite::Database> version_connection_;
+  std::unique_ptr<SQLite::Statement> version_statement_;  // on version_connection_
   int64_t cache_version_ = -1;
   std::unordered_map<std::string, std::pair<TokenInfo, v1::Principal>> verified_;
   int64_t cache_hits_ = 0;

@@ -8,11 +8,25 @@
 #include "absl/strings/escaping.h"
 
 namespace clinic {
+namespace {
+
+// OpenSSL 3 looks EVP_sha256() up among its providers on every use (a locked
+// table search), which cost more than hashing a token. Fetched once, the
+// implementation is shared by every thread for the life of the process.
+const EVP_MD* Sha256Digest() {
+  static const EVP_MD* const fetched = [] {
+    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md != nullptr ? md : EVP_sha256();
+  }();
+  return fetched;
+}
+
+}  // namespace
 
 std::string Sha256(absl::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, Sha256Digest(), nullptr);
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
@@ -23,7 +37,7 @@ std::string HmacSha256(absl::string_view key, absl::string_view message) {
   // int OpenSSL takes for their length is plenty.
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(Sha256Digest(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
