@@ -34,21 +34,34 @@ absl::Status Migrate(Database& database, absl::string_view store_name,
         ", newer than the newest this build knows (", newest,
         "); it was written by a newer Clinic Core. Run that version or restore a backup"));
   }
-  for (int version = *current + 1; version <= newest; ++version) {
-    const Migration& migration = migrations[version - 1];
-    absl::Status status = database.Write([&](Connection& connection) {
-      connection.Exec(migration.sql);
+  if (*current == newest) return absl::OkStatus();
+  // Every step this start applies commits in one transaction: a failing
+  // step leaves the file exactly at the version it had, never half way, and
+  // a new file costs one fsync rather than one per step (start-up time,
+  // docs/performance.md).
+  int failed = 0;
+  absl::Status status = database.Write([&](Connection& connection) {
+    for (int version = *current + 1; version <= newest; ++version) {
+      failed = version;
+      connection.Exec(migrations[version - 1].sql);
       // PRAGMA takes no bound parameters; the version is a trusted integer.
       connection.Exec(absl::StrCat("PRAGMA user_version = ", version).c_str());
-      return absl::OkStatus();
-    });
-    if (!status.ok()) {
-      return absl::Status(status.code(),
-                          absl::StrCat(store_name, " migration ", version, " (",
-                                       migration.description, ") failed: ", status.message()));
     }
+    failed = 0;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    if (failed == 0) return status;
+    return absl::Status(
+        status.code(),
+        absl::StrCat(store_name, " migration ", failed, " (", migrations[failed - 1].description,
+                     ") failed, so none of this start's steps were applied: ", status.message()));
+  }
+  for (int version = *current + 1; version <= newest; ++version) {
     Log(LogLevel::kInfo, "schema migrated",
-        {{"store", store_name}, {"version", version}, {"step", migration.description}});
+        {{"store", store_name},
+         {"version", version},
+         {"step", migrations[version - 1].description}});
   }
   return absl::OkStatus();
 }

@@ -136,6 +136,30 @@ TEST_F(StorageTest, RefusesMisnumberedMigrationsAndReportsFailingSteps) {
   EXPECT_EQ(*SchemaVersion(*db), 0);
 }
 
+// The steps one start applies commit together, so a file is never left
+// between the version it had and the one asked for.
+TEST_F(StorageTest, AFailingStepLeavesTheFileAtTheVersionItHadBeforeThisStart) {
+  auto db = Open();
+  const std::vector<Migration> first(kMigrations.begin(), kMigrations.begin() + 1);
+  ASSERT_TRUE(Migrate(*db, "test", first).ok());
+  std::vector<Migration> broken(kMigrations.begin(), kMigrations.begin() + 2);
+  broken.push_back({3, "broken", "CREATE TABLEX nonsense"});
+  const absl::Status status = Migrate(*db, "test", broken);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("migration 3 (broken) failed"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("none of this start's steps"));
+  EXPECT_EQ(*SchemaVersion(*db), 1);
+  // Step 2 ran before the failure and was undone with it.
+  const absl::Status no_notes = db->Read([](Connection& c) {
+    c.Prepare("SELECT COUNT(*) FROM notes").executeStep();
+    return absl::OkStatus();
+  });
+  EXPECT_FALSE(no_notes.ok());
+  ASSERT_TRUE(Migrate(*db, "test", kMigrations).ok());
+  EXPECT_EQ(*SchemaVersion(*db), 3);
+  EXPECT_EQ(CountNotes(*db), 0);
+}
+
 TEST_F(StorageTest, WriteRollsBackOnErrorStatusAndOnSqliteErrors) {
   auto db = Open();
   ASSERT_TRUE(Migrate(*db, "test", kMigrations).ok());
