@@ -14,6 +14,14 @@
 namespace clinic::storage {
 namespace {
 
+// Every read and write opens and ends a transaction, so these are prepared
+// once per connection like a store's statements: parsing them on every
+// call cost about as much as a GetClient's own query.
+constexpr char kBeginSql[] = "BEGIN";
+constexpr char kBeginImmediateSql[] = "BEGIN IMMEDIATE";
+constexpr char kCommitSql[] = "COMMIT";
+constexpr char kRollbackSql[] = "ROLLBACK";
+
 std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path,
                                                  const Database::Options& options, bool read_only) {
   const int flags =
@@ -211,7 +219,7 @@ absl::Status Database::WriteAlone(absl::FunctionRef<absl::Status(Connection&)> w
   std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& connection = *writer_;
   try {
-    connection.Exec("BEGIN IMMEDIATE");
+    connection.Prepare(kBeginImmediateSql).exec();
   } catch (const std::exception& e) {
     return StatusFromException(e, "starting a write");
   }
@@ -220,7 +228,7 @@ absl::Status Database::WriteAlone(absl::FunctionRef<absl::Status(Connection&)> w
     status = work(connection);
     connection.ResetStatements();
     if (status.ok()) {
-      connection.Exec("COMMIT");
+      connection.Prepare(kCommitSql).exec();
       return absl::OkStatus();
     }
   } catch (const std::exception& e) {
@@ -228,7 +236,7 @@ absl::Status Database::WriteAlone(absl::FunctionRef<absl::Status(Connection&)> w
     connection.ResetStatements();
   }
   try {
-    connection.Exec("ROLLBACK");
+    connection.Prepare(kRollbackSql).exec();
   } catch (const std::exception&) {
     // SQLite rolls back by itself after some errors; nothing is left to undo.
   }
@@ -244,15 +252,15 @@ absl::Status Database::Read(absl::FunctionRef<absl::Status(Connection&)> work) {
   }
   absl::Status status;
   try {
-    reader->Exec("BEGIN");
+    reader->Prepare(kBeginSql).exec();
     status = work(*reader);
     reader->ResetStatements();
-    reader->Exec("COMMIT");
+    reader->Prepare(kCommitSql).exec();
   } catch (const std::exception& e) {
     status = StatusFromException(e, "reading");
     reader->ResetStatements();
     try {
-      reader->Exec("ROLLBACK");
+      reader->Prepare(kRollbackSql).exec();
     } catch (const std::exception&) {
       // Already rolled back.
     }
