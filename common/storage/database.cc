@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <system_error>
 #include <thread>
@@ -40,6 +41,9 @@ constexpr int kCheckpointPages = 1000;
 // or a checkpoint that keeps failing), the writer checkpoints inside its own
 // COMMIT again, as SQLite does by itself, so the WAL stays bounded.
 constexpr int kWriterCheckpointPages = 16 * kCheckpointPages;
+// What the writer copies itself once the checkpointer has copied the rest:
+// a few commits of frames.
+constexpr int kCatchUpPages = 256;
 
 }  // namespace
 
@@ -67,6 +71,9 @@ class Database::Checkpointer {
   void Wake() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      // Frames committed while a checkpoint runs are left to the writer's
+      // catch-up or the next wake, not to a second round right after.
+      if (running_) return;
       wanted_ = true;
       // The thread and its connection start with the first checkpoint, so a
       // database written little costs neither. This runs inside SQLite's
@@ -85,14 +92,46 @@ class Database::Checkpointer {
   }
 
   // The writer connection's WAL hook, run inside each COMMIT with the
-  // number of pages now in the WAL.
+  // number of frames now in the WAL (copied back or not), on the writer's
+  // thread.
   static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages) {
-    if (wal_pages >= kCheckpointPages) static_cast<Checkpointer*>(self)->Wake();
-    if (wal_pages >= kWriterCheckpointPages) {
-      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    auto* checkpointer = static_cast<Checkpointer*>(self);
+    int copied = checkpointer->copied_.load(std::memory_order_acquire);
+    // Fewer frames than were copied: the WAL started over since, and the
+    // count belongs to the file's previous round.
+    if (wal_pages < copied) {
+      copied = 0;
+      checkpointer->copied_.store(0, std::memory_order_release);
+    }
+    const int waiting = wal_pages - copied;
+    // Woken by frames not yet copied, not by the WAL's size: the WAL starts
+    // over only when a writer finds every frame copied, which a writer
+    // that never pauses rarely lets a checkpoint on another thread see, and
+    // waking on size then ran a checkpoint (and its fsyncs) every few
+    // commits, copying the same hot pages each time.
+    if (waiting >= kCheckpointPages) checkpointer->Wake();
+    // Once after each of the checkpointer's rounds, when it left only a
+    // commit or two behind (or when it is far behind): the writer copies
+    // the rest itself, so its next transaction finds the WAL fully copied
+    // and starts it over, keeping the file near kCheckpointPages rather
+    // than growing towards the fallback. Once, because a reader still on
+    // the old frames can keep the WAL from starting over, and then every
+    // commit would checkpoint again.
+    const bool catch_up = waiting > 0 && waiting <= kCatchUpPages &&
+                          checkpointer->catch_up_due_.exchange(false, std::memory_order_acq_rel);
+    if (catch_up || wal_pages >= kWriterCheckpointPages) {
+      int log = 0;
+      int done = 0;
+      if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+          SQLITE_OK) {
+        checkpointer->copied_.store(done, std::memory_order_release);
+      }
+      checkpointer->catch_ups_.fetch_add(1, std::memory_order_relaxed);
     }
     return SQLITE_OK;
   }
+
+  int64_t checkpoints() const { return checkpoints_.load() + catch_ups_.load(); }
 
  private:
   void Loop() {
@@ -103,6 +142,7 @@ class Database::Checkpointer {
         wake_.wait(lock, [&] { return stopping_ || wanted_; });
         if (stopping_) return;
         wanted_ = false;
+        running_ = true;
       }
       // A failure here (busy, cannot open) is left for the next wake; the
       // writer's own threshold keeps the WAL bounded meanwhile.
@@ -110,11 +150,19 @@ class Database::Checkpointer {
         if (connection == nullptr) {
           connection = OpenConnection(path_, options_, /*read_only=*/false);
         }
-        sqlite3_wal_checkpoint_v2(connection->getHandle(), "main", SQLITE_CHECKPOINT_PASSIVE,
-                                  nullptr, nullptr);
+        int log = 0;
+        int done = 0;
+        if (sqlite3_wal_checkpoint_v2(connection->getHandle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                      &log, &done) == SQLITE_OK) {
+          copied_.store(done, std::memory_order_release);
+          catch_up_due_.store(true, std::memory_order_release);
+        }
+        checkpoints_.fetch_add(1, std::memory_order_relaxed);
       } catch (const std::exception&) {
         connection.reset();
       }
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_ = false;
     }
   }
 
@@ -123,8 +171,14 @@ class Database::Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool wanted_ = false;
+  bool running_ = false;
   bool stopping_ = false;
   std::thread thread_;
+  // Frames of the WAL's current round a checkpoint has copied back.
+  std::atomic<int> copied_{0};
+  std::atomic<bool> catch_up_due_{false};
+  std::atomic<int64_t> checkpoints_{0};
+  std::atomic<int64_t> catch_ups_{0};
 };
 
 SQLite::Statement& Connection::Prepare(const char* sql) {
@@ -208,6 +262,10 @@ Database::~Database() {
   // Before the writer closes: the hook points at the checkpointer.
   if (writer_ != nullptr) sqlite3_wal_hook(writer_->raw().getHandle(), nullptr, nullptr);
   checkpointer_.reset();
+}
+
+int64_t Database::checkpoints() const {
+  return checkpointer_ != nullptr ? checkpointer_->checkpoints() : 0;
 }
 
 absl::Status Database::Write(absl::FunctionRef<absl::Status(Connection&)> work) {

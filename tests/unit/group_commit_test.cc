@@ -454,6 +454,51 @@ TEST(DatabaseCheckpointTest, TheWalIsCopiedBackByTheDatabasesOwnThread) {
   EXPECT_EQ(rows, kRows);
 }
 
+// A writer that never pauses: the WAL is copied back about once per 1,000
+// frames written, not after every commit once it has grown past 1,000 (each
+// checkpoint costs two fsyncs and copies the same hot pages again), and the
+// file still starts over instead of growing towards the writer's fallback.
+TEST(DatabaseCheckpointTest, ABusyWriterCheckpointsPerThousandFramesAndTheWalStaysSmall) {
+  clinic::testing::TempDir dir;
+  const std::string path = dir.Join("steady.db");
+  Database::Options options;
+  options.background_checkpoints = true;
+  options.synchronous_full = true;
+  auto db = Database::Open(path, options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)
+                  ->Write([](Connection& c) {
+                    c.Exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  // Each commit adds a row of most of a page: about three frames, and an
+  // fsync, so a checkpoint round overlaps a few commits, as in a server.
+  constexpr int kCommits = 3000;
+  const std::string blob(3000, 'x');
+  uintmax_t largest_wal = 0;
+  for (int i = 0; i < kCommits; ++i) {
+    ASSERT_TRUE((*db)
+                    ->Write([&](Connection& c) {
+                      SQLite::Statement& insert = c.Prepare("INSERT INTO rows (data) VALUES (?)");
+                      BindBlob(insert, 1, blob);
+                      insert.exec();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    if (i % 100 == 0)
+      largest_wal = std::max(largest_wal, std::filesystem::file_size(path + "-wal"));
+  }
+  const int64_t checkpoints = (*db)->checkpoints();
+  EXPECT_GE(checkpoints, 3);
+  // About 9,000 frames: a checkpoint per 1,000 and the writer's catch-up
+  // after each (with a checkpoint woken by the WAL's size instead, 1,401).
+  EXPECT_LE(checkpoints, 40);
+  // 1,000 frames and what piles up during a round, far from the fallback's
+  // 16,000 (with the old wake, 36 MB).
+  EXPECT_LT(largest_wal, uintmax_t{3000} * (4096 + 24));
+}
+
 // A store's database with group commit on: Write goes through the
 // database's own committer, and each caller still hears only its own
 // outcome, with only its own changes undone.
