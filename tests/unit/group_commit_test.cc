@@ -407,6 +407,22 @@ TEST_F(GroupCommitTest, CallersNotYetToldCountAgainstTheQueueBound) {
   EXPECT_THAT(Names(), ElementsAre("a", "b", "c"));
 }
 
+// A database at `path` with background checkpoints and one table of blobs.
+std::unique_ptr<Database> OpenBlobsWithBackgroundCheckpoints(const std::string& path) {
+  Database::Options options;
+  options.background_checkpoints = true;
+  auto db = Database::Open(path, options);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return nullptr;
+  EXPECT_TRUE((*db)
+                  ->Write([](Connection& c) {
+                    c.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  return std::move(*db);
+}
+
 // With background checkpoints the WAL is copied back into the database file
 // by a thread of the database's own, not inside a writer's COMMIT: SQLite's
 // automatic checkpoint is replaced, so without that thread nothing would be
@@ -414,43 +430,31 @@ TEST_F(GroupCommitTest, CallersNotYetToldCountAgainstTheQueueBound) {
 TEST(DatabaseCheckpointTest, TheWalIsCopiedBackByTheDatabasesOwnThread) {
   clinic::testing::TempDir dir;
   const std::string path = dir.Join("busy.db");
-  Database::Options options;
-  options.background_checkpoints = true;
-  auto db = Database::Open(path, options);
-  ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE((*db)
-                  ->Write([](Connection& c) {
-                    c.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  std::unique_ptr<Database> db = OpenBlobsWithBackgroundCheckpoints(path);
+  ASSERT_NE(db, nullptr);
   const auto file_bytes = [&] { return std::filesystem::file_size(path); };
   const uintmax_t before = file_bytes();
   // About 1,200 pages of 4 KiB in one transaction: past the 1,000 pages at
   // which a checkpoint is due.
   constexpr int kRows = 1200;
   const std::string blob(3900, 'x');
-  ASSERT_TRUE((*db)
-                  ->Write([&](Connection& c) {
-                    for (int i = 0; i < kRows; ++i) {
-                      SQLite::Statement& insert = c.Prepare("INSERT INTO blobs (data) VALUES (?)");
-                      BindBlob(insert, 1, blob);
-                      insert.exec();
-                    }
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  ASSERT_TRUE(db->Write([&](Connection& c) {
+                  for (int i = 0; i < kRows; ++i) {
+                    SQLite::Statement& insert = c.Prepare("INSERT INTO blobs (data) VALUES (?)");
+                    BindBlob(insert, 1, blob);
+                    insert.exec();
+                  }
+                  return absl::OkStatus();
+                }).ok());
   AwaitTrue([&] { return file_bytes() >= before + kRows * blob.size(); });
   // The rows read back whole from the file the checkpoint wrote.
   int64_t rows = 0;
-  ASSERT_TRUE((*db)
-                  ->Read([&](Connection& c) {
-                    SQLite::Statement& count =
-                        c.Prepare("SELECT COUNT(*) FROM blobs WHERE length(data) = 3900");
-                    if (count.executeStep()) rows = count.getColumn(0).getInt64();
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  ASSERT_TRUE(db->Read([&](Connection& c) {
+                  SQLite::Statement& count =
+                      c.Prepare("SELECT COUNT(*) FROM blobs WHERE length(data) = 3900");
+                  if (count.executeStep()) rows = count.getColumn(0).getInt64();
+                  return absl::OkStatus();
+                }).ok());
   EXPECT_EQ(rows, kRows);
 }
 
@@ -461,35 +465,24 @@ TEST(DatabaseCheckpointTest, TheWalIsCopiedBackByTheDatabasesOwnThread) {
 TEST(DatabaseCheckpointTest, ABusyWriterCheckpointsPerThousandFramesAndTheWalStaysSmall) {
   clinic::testing::TempDir dir;
   const std::string path = dir.Join("steady.db");
-  Database::Options options;
-  options.background_checkpoints = true;
-  options.synchronous_full = true;
-  auto db = Database::Open(path, options);
-  ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE((*db)
-                  ->Write([](Connection& c) {
-                    c.Exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  std::unique_ptr<Database> db = OpenBlobsWithBackgroundCheckpoints(path);
+  ASSERT_NE(db, nullptr);
   // Each commit adds a row of most of a page: about three frames, and an
   // fsync, so a checkpoint round overlaps a few commits, as in a server.
   constexpr int kCommits = 3000;
   const std::string blob(3000, 'x');
   uintmax_t largest_wal = 0;
   for (int i = 0; i < kCommits; ++i) {
-    ASSERT_TRUE((*db)
-                    ->Write([&](Connection& c) {
-                      SQLite::Statement& insert = c.Prepare("INSERT INTO rows (data) VALUES (?)");
-                      BindBlob(insert, 1, blob);
-                      insert.exec();
-                      return absl::OkStatus();
-                    })
-                    .ok());
+    ASSERT_TRUE(db->Write([&](Connection& c) {
+                    SQLite::Statement& insert = c.Prepare("INSERT INTO blobs (data) VALUES (?)");
+                    BindBlob(insert, 1, blob);
+                    insert.exec();
+                    return absl::OkStatus();
+                  }).ok());
     if (i % 100 == 0)
       largest_wal = std::max(largest_wal, std::filesystem::file_size(path + "-wal"));
   }
-  const int64_t checkpoints = (*db)->checkpoints();
+  const int64_t checkpoints = db->checkpoints();
   EXPECT_GE(checkpoints, 3);
   // About 9,000 frames: a checkpoint per 1,000 and the writer's catch-up
   // after each (with a checkpoint woken by the WAL's size instead, 1,401).
