@@ -17,7 +17,7 @@ namespace {
 
 // Every read and write opens and ends a transaction, so these are prepared
 // once per connection like a store's statements: parsing them on every
-// call cost about as much as a GetClient's own query.
+// call cost half as much as a GetClient's own query.
 constexpr char kBeginSql[] = "BEGIN";
 constexpr char kBeginImmediateSql[] = "BEGIN IMMEDIATE";
 constexpr char kCommitSql[] = "COMMIT";
