@@ -87,6 +87,11 @@ TEST_F(ClinicBenchSmokeTest, EveryOperationRunsWithoutErrorsAndIsReported) {
     EXPECT_EQ(phase.total().errors(), 0);
     // Every phase is set against the health check of the same run.
     EXPECT_GT(phase.total().vs_health_check(), 0);
+    // The bench started the server, so it reports the server's processor
+    // time, in all and per call.
+    EXPECT_GT(phase.server_cores(), 0);
+    EXPECT_DOUBLE_EQ(phase.server_us_per_call(),
+                     phase.server_cores() * 1e6 / phase.total().calls_per_second());
   }
   EXPECT_EQ(in_mix, std::set<std::string>(kRpcs.begin(), kRpcs.end()));
   EXPECT_EQ(report.phases(0).rpcs(0).rpc(), "grpc.health.v1.Health/Check");

@@ -158,6 +158,9 @@ Phase RunNamedPhase(const std::string& name, const std::vector<MixEntry>& mix,
   }
   *phase.mutable_total() = Figures(total, result.measured);
   phase.mutable_total()->set_operation("total");
+  if (phase.server_cores() > 0 && phase.total().calls_per_second() > 0) {
+    phase.set_server_us_per_call(phase.server_cores() * 1e6 / phase.total().calls_per_second());
+  }
   return phase;
 }
 

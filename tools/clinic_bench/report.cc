@@ -208,6 +208,9 @@ std::string RenderText(const BenchReport& report) {
                           phase.mix(), phase.bench_cores());
     if (phase.server_cores() > 0) {
       absl::StrAppendFormat(&out, ", the server %.2f", phase.server_cores());
+      if (phase.server_us_per_call() > 0) {
+        absl::StrAppendFormat(&out, " (%.0f us a call)", phase.server_us_per_call());
+      }
     }
     absl::StrAppend(&out, "\n");
     absl::StrAppendFormat(&out, "  %-36s %9s %10s %8s %8s %8s %8s %7s %8s %8s\n", "rpc", "calls",
