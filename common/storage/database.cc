@@ -110,8 +110,8 @@ class Database::Checkpointer {
     // waking on size then ran a checkpoint (and its fsyncs) every few
     // commits, copying the same hot pages each time.
     if (waiting >= kCheckpointPages) checkpointer->Wake();
-    // Once after each of the checkpointer's rounds, when it left only a
-    // commit or two behind (or when it is far behind): the writer copies
+    // Once after each of the checkpointer's rounds, when it left at most
+    // kCatchUpPages behind (or when it is far behind): the writer copies
     // the rest itself, so its next transaction finds the WAL fully copied
     // and starts it over, keeping the file near kCheckpointPages rather
     // than growing towards the fallback. Once, because a reader still on

@@ -108,7 +108,8 @@ class Database {
   const std::string& path() const { return path_; }
 
   // Checkpoints run so far with background_checkpoints: by the checkpointer,
-  // and by the writer catching up after it (0 without). For tests and
+  // and by the writer (its catch-up after a round, or its fallback past
+  // 16,000 pages), each attempt counted (0 without). For tests and
   // figures: how often the WAL is copied back for the frames written.
   int64_t checkpoints() const;
 
