@@ -35,6 +35,12 @@ std::string NormalizeName(absl::string_view text);
 // UTF-8.
 std::vector<std::string> SearchWords(absl::string_view text);
 
+namespace internal {
+// SearchWords through ICU's transliterator whatever the text; SearchWords
+// takes it for text that is not ASCII. For tests that compare the two.
+std::vector<std::string> SearchWordsThroughIcu(absl::string_view text);
+}  // namespace internal
+
 // SearchWords joined with single spaces: one comparable key per text, so
 // "  ZOË ", "Zoe\u0308" and "zoë" share the key "zoe".
 std::string SearchKey(absl::string_view text);

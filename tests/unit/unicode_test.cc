@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,6 +73,29 @@ TEST(SearchKeyTest, SplitsWordsLikeTheIndexAndDropsEverythingElse) {
        {"", " ", "  ", "\u00a0", "\"", "*", "-", "^", ":", "()", "\"\"*", "+-*/", "😀", "\xff"}) {
     EXPECT_THAT(SearchWords(nothing), IsEmpty()) << nothing;
     EXPECT_EQ(SearchKey(nothing), "") << nothing;
+  }
+}
+
+// SearchWords folds ASCII text without ICU; it must give exactly what ICU's
+// rules give, or names stored before and after would key differently.
+TEST(SearchKeyTest, AsciiTextFoldsAsIcuFoldsIt) {
+  for (int first = 0; first < 128; ++first) {
+    for (int second = 0; second < 128; ++second) {
+      const std::string text{static_cast<char>(first), static_cast<char>(second)};
+      ASSERT_EQ(SearchWords(text), internal::SearchWordsThroughIcu(text))
+          << "bytes " << first << " " << second;
+    }
+  }
+  std::mt19937 random(20261202);
+  std::uniform_int_distribution<int> byte(0, 127);
+  std::uniform_int_distribution<int> length(0, 40);
+  for (int i = 0; i < 5000; ++i) {
+    std::string text(static_cast<size_t>(length(random)), ' ');
+    for (char& c : text) c = static_cast<char>(byte(random));
+    ASSERT_EQ(SearchWords(text), internal::SearchWordsThroughIcu(text)) << text;
+  }
+  for (const char* name : {"O'Brien-Smith, J.R.", "MARY ann", "  van der Berg ", "Room 42b"}) {
+    EXPECT_EQ(SearchWords(name), internal::SearchWordsThroughIcu(name)) << name;
   }
 }
 
