@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
 #include "common/storage/group_commit.h"
+#include "common/storage/wal_buffer.h"
 
 namespace clinic::storage {
 namespace {
@@ -27,8 +28,12 @@ std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path,
                                                  const Database::Options& options, bool read_only) {
   const int flags =
       read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  auto db = std::make_unique<SQLite::Database>(path, flags | SQLite::OPEN_NOMUTEX,
-                                               options.busy_timeout_ms);
+  // Only a connection that writes, and syncs every commit, may keep WAL
+  // frames back (wal_buffer.h).
+  const bool buffered =
+      !read_only && options.synchronous_full && options.buffer_wal_writes && RegisterWalBufferVfs();
+  auto db = std::make_unique<SQLite::Database>(
+      path, flags | SQLite::OPEN_NOMUTEX, options.busy_timeout_ms, buffered ? kWalBufferVfs : "");
   db->exec("PRAGMA foreign_keys = ON");
   db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   return db;

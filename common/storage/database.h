@@ -85,6 +85,10 @@ class Database {
     // stores); docs/performance.md, "Checkpoints and releases off the
     // writer" and "Per-call costs".
     bool background_checkpoints = false;
+    // With synchronous_full, the writer's WAL frames of a transaction reach
+    // the file in one write instead of two per page (wal_buffer.h). Off
+    // only to compare.
+    bool buffer_wal_writes = true;
   };
 
   // Opens (creating if needed) the database file. FAILED_PRECONDITION names

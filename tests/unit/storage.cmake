@@ -13,3 +13,6 @@ clinic_add_test(group_commit_test LABEL unit
 clinic_add_test(outbox_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/outbox_test.cc
   LIBS clinic_storage clinic_testing)
+clinic_add_test(wal_buffer_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/wal_buffer_test.cc
+  LIBS clinic_storage clinic_testing)

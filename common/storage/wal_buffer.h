@@ -1,0 +1,59 @@
+// Write-ahead-log frames written a few dozen at a time instead of two system
+// calls per page. SQLite writes each WAL frame as a 24-byte header and a
+// page, each with its own pwrite(), so a commit that touches a hundred pages
+// makes two hundred system calls before its fsync; on ext4 each of them
+// takes the inode lock, updates the file's times and starts a journal
+// handle, and they were a fifth to a third of a store writer's processor
+// (docs/performance.md, "WAL writes in one call").
+//
+// kWalBufferVfs is a SQLite VFS that wraps the default one. A WAL file
+// opened through it keeps the writes that follow one another in memory (up
+// to kWalBufferBytes) and hands them to the file as one write when
+// something needs the file to hold them: a sync, a read of those bytes, a
+// truncation, its size being asked, closing, or a write elsewhere. Every
+// other file (the database itself, its shared-memory index) is the default
+// VFS's own, untouched.
+//
+// Only for connections with synchronous=FULL. A committing transaction then
+// syncs the WAL before its frames become visible to other connections (in
+// the WAL index), and that sync writes out what was kept, so no reader can
+// see a frame the file does not hold. With synchronous=NORMAL a commit makes
+// its frames visible without a sync, and a reader on another connection
+// could read the file before the writer's bytes reached it: Database uses
+// the VFS only for FULL connections. A crash loses only writes SQLite had
+// not yet synced, which it never counts on, as without the buffer.
+#ifndef CLINIC_COMMON_STORAGE_WAL_BUFFER_H_
+#define CLINIC_COMMON_STORAGE_WAL_BUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace clinic::storage {
+
+// The VFS's name for sqlite3_open_v2 (SQLite::Database's aVfs).
+inline constexpr char kWalBufferVfs[] = "clinic-wal-buffer";
+
+// The most a WAL file keeps before writing: 31 frames of 4 KiB pages. It is
+// also the most SQLite's unix VFS writes in one call: it masks a write's
+// length to 17 bits (seekAndWriteFd in os_unix.c), since SQLite itself never
+// writes more than a page at once, so a larger write would be cut short and
+// reported as a full disk.
+inline constexpr size_t kWalBufferBytes = 0x1ffff;
+
+// Registers the VFS (not as the default) once per process; later calls do
+// nothing. False when SQLite refused it, in which case connections must
+// open with the default VFS.
+bool RegisterWalBufferVfs();
+
+// Writes asked of WAL files opened through the VFS, and writes that reached
+// the files, since the process started: for tests and the benchmark's
+// explanation of figures.
+struct WalBufferCounts {
+  int64_t writes_asked = 0;
+  int64_t writes_made = 0;
+};
+WalBufferCounts WalBufferCountsNow();
+
+}  // namespace clinic::storage
+
+#endif  // CLINIC_COMMON_STORAGE_WAL_BUFFER_H_
