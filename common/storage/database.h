@@ -147,6 +147,11 @@ class Database {
 // writes can form a batch.
 Database::Options StoreDatabaseOptions();
 
+// Whether SQLite keeps a savepoint's journal in memory up to 8 MiB rather
+// than 64 KiB (set as the program loads; false if SQLite had started
+// before). Group commit opens a savepoint per caller's work.
+bool SavepointJournalsInMemory();
+
 // Maps an exception thrown by SQLiteCpp or the standard library to a status.
 // Exposed for the rare store code that must catch one itself.
 absl::Status StatusFromException(const std::exception& e, const char* doing);

@@ -11,6 +11,7 @@ namespace {
 
 std::atomic<int64_t> writes_asked{0};
 std::atomic<int64_t> writes_made{0};
+std::atomic<int64_t> temporary_files{0};
 
 sqlite3_vfs* Real(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
 
@@ -164,7 +165,7 @@ int DeviceCharacteristics(sqlite3_file* file) {
 // Version 1: SQLite maps shared memory and pages only of the database
 // file, never of its WAL.
 const sqlite3_io_methods kWalMethods = {
-    1,
+    /*iVersion=*/1,
     Close,
     Read,
     Write,
@@ -177,10 +178,19 @@ const sqlite3_io_methods kWalMethods = {
     FileControl,
     SectorSize,
     DeviceCharacteristics,
+    /*xShmMap=*/nullptr,
+    /*xShmLock=*/nullptr,
+    /*xShmBarrier=*/nullptr,
+    /*xShmUnmap=*/nullptr,
+    /*xFetch=*/nullptr,
+    /*xUnfetch=*/nullptr,
 };
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   sqlite3_vfs* real = Real(vfs);
+  constexpr int kTemporary = SQLITE_OPEN_SUBJOURNAL | SQLITE_OPEN_TEMP_JOURNAL |
+                             SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TRANSIENT_DB;
+  if ((flags & kTemporary) != 0) temporary_files.fetch_add(1, std::memory_order_relaxed);
   if ((flags & SQLITE_OPEN_WAL) == 0) {
     // Any other file is the default VFS's own, in the same memory.
     return real->xOpen(real, name, file, flags, out_flags);
@@ -280,7 +290,8 @@ bool RegisterWalBufferVfs() {
 
 WalBufferCounts WalBufferCountsNow() {
   return WalBufferCounts{writes_asked.load(std::memory_order_relaxed),
-                         writes_made.load(std::memory_order_relaxed)};
+                         writes_made.load(std::memory_order_relaxed),
+                         temporary_files.load(std::memory_order_relaxed)};
 }
 
 }  // namespace clinic::storage

@@ -46,11 +46,14 @@ inline constexpr size_t kWalBufferBytes = 0x1ffff;
 bool RegisterWalBufferVfs();
 
 // Writes asked of WAL files opened through the VFS, and writes that reached
-// the files, since the process started: for tests and the benchmark's
-// explanation of figures.
+// the files, since the process started; and the temporary files (a
+// savepoint's journal grown past what it keeps in memory, a sort too large
+// for memory) its connections opened. For tests and the explanation of
+// figures.
 struct WalBufferCounts {
   int64_t writes_asked = 0;
   int64_t writes_made = 0;
+  int64_t temporary_files = 0;
 };
 WalBufferCounts WalBufferCountsNow();
 

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/storage/wal_buffer.h"
 #include "tests/testing/test_env.h"
 
 namespace clinic::storage {
@@ -539,6 +540,53 @@ TEST(DatabaseGroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomes) {
                   .ok());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(names, expected);
+}
+
+// Each caller's work runs in a savepoint, whose journal keeps the pages the
+// work changes. Past 64 KiB SQLite would write that journal to a temporary
+// file, opened anew for each piece of work: the journal stays in memory for
+// work of hundreds of KiB.
+TEST(GroupCommitDatabaseTest, ASavepointOfHundredsOfKibKeepsItsJournalInMemory) {
+  ASSERT_TRUE(SavepointJournalsInMemory());
+  clinic::testing::TempDir dir;
+  Database::Options options;
+  options.group_commit = true;
+  auto db = Database::Open(dir.Join("journal.db"), options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  // 100 pages that exist before the savepoint: changing them journals
+  // 400 KiB.
+  ASSERT_TRUE((*db)
+                  ->Write([](Connection& c) {
+                    c.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+                    c.Exec(
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                        "WHERE i < 100) INSERT INTO blobs SELECT i, zeroblob(3900) FROM n");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const int64_t before = WalBufferCountsNow().temporary_files;
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE((*db)
+                    ->Write([&](Connection& c) {
+                      SQLite::Statement& update = c.Prepare("UPDATE blobs SET data = ?");
+                      BindBlob(update, 1, std::string(3900, static_cast<char>('a' + round)));
+                      update.exec();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(WalBufferCountsNow().temporary_files, before);
+  int64_t changed = 0;
+  ASSERT_TRUE((*db)
+                  ->Read([&](Connection& c) {
+                    SQLite::Statement& count =
+                        c.Prepare("SELECT count(*) FROM blobs WHERE data = CAST(? AS BLOB)");
+                    count.bind(1, std::string(3900, 'c'));
+                    if (count.executeStep()) changed = count.getColumn(0).getInt64();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(changed, 100);
 }
 
 }  // namespace
