@@ -121,6 +121,13 @@ enum class Runs {
   kInline,
 };
 
+// "ClientRecords" for "clinic.v1.ClientRecords": what a service's pool
+// threads are called.
+inline std::string ShortServiceName(absl::string_view full_name) {
+  const size_t dot = full_name.rfind('.');
+  return std::string(dot == absl::string_view::npos ? full_name : full_name.substr(dot + 1));
+}
+
 namespace internal {
 
 // Admits the call, tells `admitted` (on gRPC's thread), then runs
@@ -152,7 +159,7 @@ class ServiceKit : public HostedService {
   explicit ServiceKit(int threads, size_t max_queued = 1024)
       : HostedService(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             Generated::service_full_name())),
-        pool_(threads, max_queued) {}
+        pool_(threads, max_queued, ShortServiceName(Generated::service_full_name())) {}
 
   // Registers `handler` as the RPC `method` (its name in the proto).
   template <typename Self, typename Request, typename Response>

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/core/log.h"
+#include "common/core/thread_name.h"
 
 namespace clinic::server {
 namespace {
@@ -19,8 +20,10 @@ constexpr size_t kSweepEvery = 16;
 
 }  // namespace
 
-WorkPool::WorkPool(int threads, size_t max_queued)
-    : max_threads_(threads > 0 ? static_cast<size_t>(threads) : 1), max_queued_(max_queued) {}
+WorkPool::WorkPool(int threads, size_t max_queued, std::string name)
+    : max_threads_(threads > 0 ? static_cast<size_t>(threads) : 1),
+      max_queued_(max_queued),
+      name_(std::move(name)) {}
 
 WorkPool::~WorkPool() {
   {
@@ -94,6 +97,7 @@ std::vector<WorkPool::Work> WorkPool::SweepLocked() {
 }
 
 void WorkPool::Loop() {
+  NameThisThread(name_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     --starting_;

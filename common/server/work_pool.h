@@ -19,6 +19,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -35,7 +36,9 @@ class WorkPool {
   // and kept. `max_queued` bounds the calls waiting for a thread; beyond it
   // new work is refused, so overload shows as a clear error instead of
   // growing latency.
-  explicit WorkPool(int threads, size_t max_queued = 1024);
+  // `name` names its threads (thread_name.h): the service's, for a
+  // service's pool.
+  explicit WorkPool(int threads, size_t max_queued = 1024, std::string name = "pool");
   // Finishes the queued work, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
@@ -73,6 +76,7 @@ class WorkPool {
   std::deque<Work> queue_;
   const size_t max_threads_;
   size_t max_queued_;
+  const std::string name_;
   // Threads waiting for work, and threads started that have not yet looked
   // for any: both will take queued work without another thread.
   size_t idle_ = 0;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/core/status.h"
+#include "common/core/thread_name.h"
 #include "common/storage/group_commit.h"
 #include "common/storage/wal_buffer.h"
 
@@ -157,6 +158,7 @@ class Database::Checkpointer {
 
  private:
   void Loop() {
+    NameThisThread("ckpt:" + DatabaseTag(path_));
     std::unique_ptr<SQLite::Database> connection;
     for (;;) {
       {

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/core/thread_name.h"
+
 namespace clinic::storage {
 namespace {
 
@@ -106,6 +108,7 @@ bool GroupCommitter::stopping() const {
 }
 
 void GroupCommitter::WriterLoop() {
+  NameThisThread("wr:" + DatabaseTag(db_.path()));
   std::vector<Pending*> batch;
   for (;;) {
     batch.clear();
@@ -163,6 +166,7 @@ void GroupCommitter::WriterLoop() {
 }
 
 void GroupCommitter::ReleaseLoop() {
+  NameThisThread("rel:" + DatabaseTag(db_.path()));
   for (;;) {
     Committed next;
     {

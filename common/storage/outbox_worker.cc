@@ -7,6 +7,7 @@
 
 #include "absl/time/clock.h"
 #include "common/core/log.h"
+#include "common/core/thread_name.h"
 
 namespace clinic::storage {
 namespace {
@@ -29,7 +30,10 @@ absl::Duration Spread(absl::Duration wait) {
 
 OutboxWorker::OutboxWorker(Database& database, Deliver deliver, Retry retry)
     : database_(database), deliver_(std::move(deliver)), retry_(retry) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("outbox:" + DatabaseTag(database_.path()));
+    Run();
+  });
 }
 
 OutboxWorker::~OutboxWorker() { Stop(); }

@@ -122,14 +122,14 @@ class ClientRecordsService final : public server::ServiceKit<v1::ClientRecords> 
   // searches once left no thread for GetClient. Two threads, and a short queue, so a burst beyond
   // it is refused at once (RESOURCE_EXHAUSTED) rather than waited on. Last,
   // so a search still running finishes while the rest is intact.
-  server::WorkPool search_pool_{/*threads=*/2, /*max_queued=*/16};
+  server::WorkPool search_pool_{/*threads=*/2, /*max_queued=*/16, "search"};
   // Treatments run here: each waits on Screening, which reads the client
   // and the medical history back from this service. On the kit's pool a
   // burst of treatments held every thread while the reads they waited for
   // queued behind them, and all of them ran out of time. Here the reads
   // find the kit's threads free; the waiting is mostly on other services,
   // so it has more threads than processors, and a bounded queue.
-  server::WorkPool treatment_pool_{/*threads=*/16, /*max_queued=*/64};
+  server::WorkPool treatment_pool_{/*threads=*/16, /*max_queued=*/64, "treatments"};
 };
 
 // The factory a main passes to RunServerMain: opens client_records.db in the

@@ -11,6 +11,7 @@
 #include "common/core/log.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
+#include "common/core/thread_name.h"
 #include "common/core/time.h"
 #include "common/core/update_mask.h"
 #include "common/storage/idempotency.h"
@@ -104,6 +105,7 @@ InventoryService::InventoryService(std::unique_ptr<InventoryStore> store, config
   store_->StartNoticeDelivery(
       [this](const storage::OutboxEntry& entry) { return DeliverNotice(entry); }, retry);
   sweeper_ = std::thread([this] {
+    NameThisThread("expiry-alerts");
     std::unique_lock<std::mutex> lock(sweep_mutex_);
     while (!sweep_wake_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; })) {
       lock.unlock();

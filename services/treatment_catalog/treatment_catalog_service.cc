@@ -45,7 +45,7 @@ TreatmentCatalogService::TreatmentCatalogService(plugins::PluginHost& host,
       host_(host),
       page_tokens_(page_tokens),
       page_budget_bytes_(page_budget_bytes),
-      reload_pool_(/*threads=*/1, /*max_queued=*/8) {
+      reload_pool_(/*threads=*/1, /*max_queued=*/8, "plugin-reload") {
   Handle("ListTreatmentTypes", &TreatmentCatalogService::ListTreatmentTypes, server::Runs::kInline);
   Handle("GetTreatmentType", &TreatmentCatalogService::GetTreatmentType, server::Runs::kInline);
   Handle("ListPluginProblems", &TreatmentCatalogService::ListPluginProblems, server::Runs::kInline);

@@ -15,6 +15,7 @@
 #include "common/core/log.h"
 #include "common/core/status.h"
 #include "common/core/text.h"
+#include "common/core/thread_name.h"
 #include "common/server/call_log_interceptor.h"
 #include "common/server/work_pool.h"
 
@@ -191,6 +192,44 @@ TEST(WorkPoolTest, StartsThreadsAsWorkNeedsThemUpToItsSize) {
     changed.notify_all();
   }
   EXPECT_EQ(ran.load(), 4);
+}
+
+// Threads carry names an operator can read in `top -H`: a pool's threads
+// the name it was given, cut to what Linux keeps without splitting a
+// character.
+TEST(ThreadNameTest, PoolThreadsCarryTheirPoolsName) {
+  std::string seen;
+  {
+    server::WorkPool pool(/*threads=*/1, /*max_queued=*/4, "ClientRecords");
+    std::mutex mutex;
+    std::condition_variable done;
+    bool ran = false;
+    ASSERT_TRUE(pool.Submit([&] {
+      std::lock_guard<std::mutex> lock(mutex);
+      seen = ThisThreadName();
+      ran = true;
+      done.notify_all();
+    }));
+    std::unique_lock<std::mutex> lock(mutex);
+    done.wait(lock, [&] { return ran; });
+  }
+  EXPECT_EQ(seen, "ClientRecords");
+}
+
+TEST(ThreadNameTest, LongNamesAreCutAtACharacterAndDatabasesTagged) {
+  std::string long_name;
+  std::string non_ascii;
+  std::thread([&] {
+    NameThisThread("outbox:client_records");
+    long_name = ThisThreadName();
+    NameThisThread("wr:aaaaaaaaaaa\xc3\xa9x");  // the \xc3\xa9 takes bytes 15 and 16
+    non_ascii = ThisThreadName();
+  }).join();
+  EXPECT_EQ(long_name, "outbox:client_r");
+  EXPECT_EQ(non_ascii, "wr:aaaaaaaaaaa");
+  EXPECT_EQ(DatabaseTag("/srv/clinic/data/client_records.db"), "client_records");
+  EXPECT_EQ(DatabaseTag("audit.db"), "audit");
+  EXPECT_EQ(DatabaseTag("/data/ledger"), "ledger");
 }
 
 TEST(LogTest, EscapesJson) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -540,6 +541,31 @@ TEST(DatabaseGroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomes) {
                   .ok());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(names, expected);
+}
+
+// The committer's threads are named for the database they write, so `top
+// -H` tells the audit trail's writer from a store's.
+TEST(GroupCommitDatabaseTest, TheWriterAndReleaseThreadsAreNamedForTheirDatabase) {
+  clinic::testing::TempDir dir;
+  Database::Options options;
+  options.group_commit = true;
+  auto db = Database::Open(dir.Join("ledger.db"), options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)
+                  ->Write([](Connection& c) {
+                    c.Exec("CREATE TABLE t (x INTEGER)");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  EXPECT_THAT(names, ::testing::Contains("wr:ledger"));
+  EXPECT_THAT(names, ::testing::Contains("rel:ledger"));
 }
 
 // Each caller's work runs in a savepoint, whose journal keeps the pages the
