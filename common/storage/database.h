@@ -85,8 +85,8 @@ class Database {
     // stores); docs/performance.md, "Checkpoints and releases off the
     // writer" and "Per-call costs".
     bool background_checkpoints = false;
-    // With synchronous_full, the writer's WAL frames of a transaction reach
-    // the file in one write instead of two per page (wal_buffer.h). Off
+    // With synchronous_full, the writer's WAL frames reach the file in
+    // writes of up to 128 KiB instead of two per page (wal_buffer.h). Off
     // only to compare.
     bool buffer_wal_writes = true;
   };

@@ -9,10 +9,12 @@
 // kWalBufferVfs is a SQLite VFS that wraps the default one. A WAL file
 // opened through it keeps the writes that follow one another in memory (up
 // to kWalBufferBytes) and hands them to the file as one write when
-// something needs the file to hold them: a sync, a read of those bytes, a
-// truncation, its size being asked, closing, or a write elsewhere. Every
-// other file (the database itself, its shared-memory index) is the default
-// VFS's own, untouched.
+// something needs the file to hold them: a sync, a truncation, its size
+// being asked, a file control, closing, a read across their edge, or a
+// write over part of them or past them with no room left. A read or a
+// rewrite of kept bytes is served in memory, and a write elsewhere goes to
+// the file at once. Every other file (the database itself, its
+// shared-memory index) is the default VFS's own, untouched.
 //
 // Only for connections with synchronous=FULL. A committing transaction then
 // syncs the WAL before its frames become visible to other connections (in
