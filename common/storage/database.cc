@@ -324,6 +324,9 @@ absl::Status Database::WriteAlone(absl::FunctionRef<absl::Status(Connection&)> w
   } catch (const std::exception&) {
     // SQLite rolls back by itself after some errors; nothing is left to undo.
   }
+  // Frames the transaction wrote out before it failed must never reach the
+  // file now that other writers may use those places (wal_buffer.h).
+  DropKeptWalFrames(connection.raw().getHandle());
   return status;
 }
 

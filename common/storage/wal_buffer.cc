@@ -50,13 +50,16 @@ bool Overlaps(const WalFile* wal, sqlite3_int64 offset, int amount) {
          wal->start < offset + amount;
 }
 
+// Anything still kept at close belongs to a transaction that never
+// committed (a commit syncs, which writes it): dropped, like the frames of
+// any rollback (DropKeptWalFrames).
 int Close(sqlite3_file* file) {
   WalFile* wal = Wal(file);
-  const int flushed = Flush(wal);
+  wal->size = 0;
   const int closed = wal->real->pMethods->xClose(wal->real);
   sqlite3_free(wal->buffer);
   wal->buffer = nullptr;
-  return flushed != SQLITE_OK ? flushed : closed;
+  return closed;
 }
 
 // True when [offset, offset + amount) lies within the kept bytes.
@@ -286,6 +289,15 @@ bool Register() {
 bool RegisterWalBufferVfs() {
   static const bool registered = Register();
   return registered;
+}
+
+void DropKeptWalFrames(sqlite3* connection) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(connection, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods != &kWalMethods) {
+    return;
+  }
+  Wal(file)->size = 0;
 }
 
 WalBufferCounts WalBufferCountsNow() {

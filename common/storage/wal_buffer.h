@@ -10,11 +10,13 @@
 // opened through it keeps the writes that follow one another in memory (up
 // to kWalBufferBytes) and hands them to the file as one write when
 // something needs the file to hold them: a sync, a truncation, its size
-// being asked, a file control, closing, a read across their edge, or a
-// write over part of them or past them with no room left. A read or a
-// rewrite of kept bytes is served in memory, and a write elsewhere goes to
-// the file at once. Every other file (the database itself, its
-// shared-memory index) is the default VFS's own, untouched.
+// being asked, a file control, a read across their edge, or a write over
+// part of them or past them with no room left. A read or a rewrite of kept
+// bytes is served in memory, and a write elsewhere goes to the file at
+// once. Frames still kept when a transaction rolls back (DropKeptWalFrames)
+// or the file closes were never committed and are dropped. Every other
+// file (the database itself, its shared-memory index) is the default VFS's
+// own, untouched.
 //
 // Only for connections with synchronous=FULL. A committing transaction then
 // syncs the WAL before its frames become visible to other connections (in
@@ -29,6 +31,8 @@
 
 #include <cstddef>
 #include <cstdint>
+
+struct sqlite3;
 
 namespace clinic::storage {
 
@@ -46,6 +50,15 @@ inline constexpr size_t kWalBufferBytes = 0x1ffff;
 // nothing. False when SQLite refused it, in which case connections must
 // open with the default VFS.
 bool RegisterWalBufferVfs();
+
+// Forgets the frames the WAL of `connection` keeps, without writing them.
+// Call it once a transaction rolled back: its frames (pages it wrote out
+// before COMMIT) are garbage SQLite never reads, and writing them later,
+// after the write lock was let go, could overwrite frames another
+// connection or process has committed at those places since. Nothing to
+// do after a COMMIT, whose sync wrote everything kept. Harmless for a
+// connection that does not use the VFS.
+void DropKeptWalFrames(sqlite3* connection);
 
 // Writes asked of WAL files opened through the VFS, and writes that reached
 // the files, since the process started; and the temporary files (a

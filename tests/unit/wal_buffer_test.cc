@@ -179,6 +179,37 @@ TEST(WalBufferTest, ARolledBackTransactionLeavesNothingBehindItsSuccessor) {
   EXPECT_EQ(IntegrityCheck(*reopened), "ok");
 }
 
+// Two writers on one file (two processes, or two connections of one): the
+// frames a rolled-back transaction wrote out stay behind in its kept bytes
+// unless they are dropped, and writing them at its next commit would
+// overwrite what the other writer committed at the same places since (the
+// second writer's 600 KiB reach past the first one's kept 128 KiB).
+TEST(WalBufferTest, FramesOfARolledBackTransactionNeverOverwriteAnotherWritersCommit) {
+  clinic::testing::TempDir dir;
+  const std::string path = dir.Join("two.db");
+  std::unique_ptr<Database> first = OpenBlobs(path);
+  std::unique_ptr<Database> second = OpenBlobs(path);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_FALSE(first
+                   ->Write([](Connection& c) {
+                     c.Exec("PRAGMA cache_size = 4");
+                     if (absl::Status s = InsertBlobs(c, 1, 200, 'x', 2000); !s.ok()) return s;
+                     return absl::AbortedError("changed my mind");
+                   })
+                   .ok());
+  ASSERT_TRUE(
+      second->Write([](Connection& c) { return InsertBlobs(c, 1000, 300, 'y', 2000); }).ok());
+  ASSERT_TRUE(first->Write([](Connection& c) { return InsertBlobs(c, 5000, 1, 'z', 2000); }).ok());
+  std::unique_ptr<Database> reader = OpenBlobs(path);
+  ASSERT_NE(reader, nullptr);
+  const std::vector<std::string> blobs = ReadBlobs(*reader);
+  ASSERT_EQ(blobs.size(), 301u);
+  for (size_t i = 0; i < 300; ++i) ASSERT_EQ(blobs[i], std::string(2000, 'y')) << "row " << i;
+  EXPECT_EQ(blobs[300], std::string(2000, 'z'));
+  EXPECT_EQ(IntegrityCheck(*reader), "ok");
+}
+
 // Readers on their own connections never see a commit whose frames are not
 // in the file: each commit adds rows and the tally of rows together, and
 // every snapshot a reader takes must agree with itself.
