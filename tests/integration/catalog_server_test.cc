@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "clinic/v1/common.pb.h"
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
@@ -602,6 +603,65 @@ TEST(ServerStartTest, RefusesAnAddressItCannotListenOn) {
   auto server = server::Server::Start(config, {catalog::TreatmentCatalogFactory()});
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("listen_address"));
+}
+
+// The plugin folder loads on a thread of its own while the access and audit
+// databases open (server.cc, PluginLoading). A database that cannot open
+// must still stop the start with its own message while a plugin is being
+// probed, and a definition history that cannot open must stop it too.
+class ServerStartFailureTest : public ::testing::Test {
+ protected:
+  ServerStartFailureTest() {
+    // A regular file where a folder is expected: nothing can be made under it.
+    clinic::testing::WriteFile(data_.Join("blocker"), "not a folder");
+    const std::string plugins = data_.Join("plugins");
+    mkdir(plugins.c_str(), 0755);
+    clinic::testing::CopyFile(clinic::testing::BundledPluginPath("microneedling"),
+                              plugins + "/microneedling.so");
+    config_.set_listen_address("127.0.0.1:0");
+    config_.set_data_dir(data_.path());
+    config_.set_plugin_dir(plugins);
+    config_.mutable_plugins()->set_probe_path(clinic::testing::ProbePath());
+  }
+
+  std::string Unopenable(const std::string& name) const { return data_.Join("blocker/" + name); }
+
+  absl::Status Start() {
+    auto server = server::Server::Start(config_, {catalog::TreatmentCatalogFactory()});
+    return server.status();
+  }
+
+  clinic::testing::TempDir data_;
+  config::v1::ServerConfig config_;
+};
+
+TEST_F(ServerStartFailureTest, AnAccessDatabaseThatCannotOpenStopsTheStartWhilePluginsLoad) {
+  config_.mutable_security()->set_access_database(Unopenable("access.db"));
+  const absl::Status status = Start();
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("blocker/access.db"));
+}
+
+TEST_F(ServerStartFailureTest, AnAuditTrailThatCannotOpenStopsTheStartWhilePluginsLoad) {
+  config_.mutable_security()->set_audit_database(Unopenable("audit.db"));
+  const absl::Status status = Start();
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("blocker/audit.db"));
+}
+
+TEST_F(ServerStartFailureTest, ADefinitionHistoryThatCannotOpenStopsTheStart) {
+  config_.mutable_plugins()->set_history_database(Unopenable("history.db"));
+  const absl::Status status = Start();
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("blocker/history.db"));
+}
+
+TEST_F(ServerStartFailureTest, AStartThatSucceedsHasLoadedThePluginsBeforeItListens) {
+  auto server = server::Server::Start(config_, {catalog::TreatmentCatalogFactory()});
+  ASSERT_TRUE(server.ok()) << server.status();
+  // Start returned, so the server listens: the catalog it serves is whole.
+  EXPECT_EQ((*server)->plugin_host().Current()->treatment_types().size(), 1u);
+  EXPECT_THAT((*server)->plugin_host().Current()->problems(), IsEmpty());
 }
 
 }  // namespace
