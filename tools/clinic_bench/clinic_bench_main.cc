@@ -51,6 +51,9 @@ ABSL_FLAG(std::string, dir, "",
           "--start: where the temporary folder goes (the server's data disk). Default: $TMPDIR, "
           "else /tmp.");
 ABSL_FLAG(bool, keep, false, "--start: keep the temporary folder, with the server's log.");
+ABSL_FLAG(int, restarts, 5,
+          "--start: after the run, restart the server this many times on the data folder the "
+          "run filled, and report the median time to listening beside the first start's.");
 ABSL_FLAG(std::string, server_log_level, "warning",
           "--start: clinicd's --log_level; 'info' adds its line per call.");
 ABSL_FLAG(std::string, token_file, "",
@@ -175,6 +178,9 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_duration) <= absl::ZeroDuration() ||
       absl::GetFlag(FLAGS_warmup) < absl::ZeroDuration()) {
     return Fail(absl::InvalidArgumentError("--duration must be positive, --warmup not negative"));
+  }
+  if (absl::GetFlag(FLAGS_restarts) < 0 || absl::GetFlag(FLAGS_restarts) > 100) {
+    return Fail(absl::InvalidArgumentError("--restarts must be from 0 to 100"));
   }
   const bool start = absl::GetFlag(FLAGS_start);
   if (start == !absl::GetFlag(FLAGS_target).empty()) {
@@ -325,7 +331,6 @@ int Run(int argc, char** argv) {
     figures.set_row_bytes(spec.row_bytes);
   }
   AddRatiosAndGoals(report);
-  AddFootprintGoals(report);
 
   if (!issued_token_name.empty()) {
     if (absl::Status revoked = RevokeBenchToken(fixture.channel(0), admin_token, issued_token_name);
@@ -333,6 +338,18 @@ int Run(int argc, char** argv) {
       Progress(absl::StrCat("could not revoke the run's token: ", revoked.message()));
     }
   }
+  // Last, since a restart moves the server to a new port and every channel
+  // above stops reaching it.
+  if (server != nullptr) {
+    const int restarts = absl::GetFlag(FLAGS_restarts);
+    if (restarts > 0) Progress(absl::StrCat("restarting the server ", restarts, " times"));
+    for (int i = 0; i < restarts; ++i) {
+      absl::StatusOr<double> seconds = server->Restart();
+      if (!seconds.ok()) return Fail(seconds.status());
+      report.mutable_server_footprint()->add_restart_seconds(*seconds);
+    }
+  }
+  AddFootprintGoals(report);
   const std::string out = absl::GetFlag(FLAGS_json) ? RenderJson(report) : RenderText(report);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);

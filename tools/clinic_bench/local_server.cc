@@ -141,22 +141,31 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
   server->dir_ = pattern;
   server->keep_ = options.keep;
   const std::string config = server->dir_ + "/clinicd.textproto";
-  const std::string port_file = server->dir_ + "/port";
+  server->port_file_ = server->dir_ + "/port";
   std::ofstream(config) << kConfig;
-  const std::vector<std::string> args = {program,
-                                         "--config=" + config,
-                                         "--listen=127.0.0.1:0",
-                                         "--data_dir=" + server->data_dir(),
-                                         "--plugin_dir=" + plugin_dir,
-                                         "--port_file=" + port_file,
-                                         "--log_level=" + options.log_level,
-                                         "--bootstrap_admin_token=" + server->admin_token_file()};
+  server->args_ = {program,
+                   "--config=" + config,
+                   "--listen=127.0.0.1:0",
+                   "--data_dir=" + server->data_dir(),
+                   "--plugin_dir=" + plugin_dir,
+                   "--port_file=" + server->port_file_,
+                   "--log_level=" + options.log_level,
+                   "--bootstrap_admin_token=" + server->admin_token_file()};
+  absl::StatusOr<double> seconds = server->Launch();
+  if (!seconds.ok()) return seconds.status();
+  server->start_seconds_ = *seconds;
+  return server;
+}
+
+absl::StatusOr<double> LocalServer::Launch() {
   std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.reserve(args_.size() + 1);
+  for (const std::string& arg : args_) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  const std::string out = server->dir_ + "/clinicd.stdout";
-  const std::string err = server->log_file();
+  const std::string out = dir_ + "/clinicd.stdout";
+  const std::string err = log_file();
+  // A restart writes a new port file: the old one must not be taken for it.
+  unlink(port_file_.c_str());
 
   const pid_t parent_pid = getpid();
   const auto started = std::chrono::steady_clock::now();
@@ -166,30 +175,31 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
   }
   if (pid == 0) {
     // Only async-signal-safe calls until exec. The server goes with the
-    // bench, even when the bench is killed.
+    // bench, even when the bench is killed. Each start's log follows the
+    // one before.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent_pid) _exit(127);
-    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (out_fd < 0 || err_fd < 0) _exit(127);
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
     execv(argv[0], argv.data());
     _exit(127);
   }
-  server->pid_ = pid;
+  pid_ = pid;
 
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   for (;;) {
-    const std::string port = ReadFileOrEmpty(port_file);
+    const std::string port = ReadFileOrEmpty(port_file_);
     if (!port.empty() && port.back() == '\n') {
-      server->start_seconds_ =
+      const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      server->target_ = absl::StrCat("127.0.0.1:", port.substr(0, port.size() - 1));
-      return server;
+      target_ = absl::StrCat("127.0.0.1:", port.substr(0, port.size() - 1));
+      return seconds;
     }
     if (Exited(pid)) {
-      server->pid_ = -1;
+      pid_ = -1;
       return absl::FailedPreconditionError(
           absl::StrCat("clinicd exited before listening:\n", Tail(ReadFileOrEmpty(err))));
     }
@@ -197,9 +207,29 @@ absl::StatusOr<std::unique_ptr<LocalServer>> LocalServer::Start(const Options& o
       return absl::FailedPreconditionError(
           absl::StrCat("clinicd did not listen within 30 s:\n", Tail(ReadFileOrEmpty(err))));
     }
-    // Finely, since the wait is the cold start being measured.
+    // Finely, since the wait is the start being measured.
     std::this_thread::sleep_for(kStartPoll);
   }
+}
+
+void LocalServer::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
+  while (!Exited(pid_)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  pid_ = -1;
+}
+
+absl::StatusOr<double> LocalServer::Restart() {
+  Stop();
+  return Launch();
 }
 
 int64_t LocalServer::RssBytes() const {
@@ -214,18 +244,7 @@ int64_t LocalServer::RssBytes() const {
 }
 
 LocalServer::~LocalServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-    while (!Exited(pid_)) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        break;
-      }
-      std::this_thread::sleep_for(kPoll);
-    }
-  }
+  Stop();
   if (!keep_ && !dir_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -57,11 +58,28 @@ class LocalServer {
   // read.
   int64_t RssBytes() const;
 
+  // Stops the server (SIGTERM, as an operator would) and starts it again on
+  // the same data folder, which now holds what the run wrote: a restart,
+  // the start a clinic sees after an upgrade or a reboot, as against the
+  // first start on an empty folder that start_seconds() times. Returns the
+  // time from starting the program to listening, in seconds. The server
+  // listens on a new port (target() follows it), so channels made before
+  // no longer reach it.
+  absl::StatusOr<double> Restart();
+
  private:
   LocalServer() = default;
 
+  // Starts the program with args_ and waits until it listens; the time
+  // that took.
+  absl::StatusOr<double> Launch();
+  // SIGTERM, then SIGKILL after kStopTimeout; waits until it has exited.
+  void Stop();
+
   std::string dir_;
   std::string target_;
+  std::string port_file_;
+  std::vector<std::string> args_;
   pid_t pid_ = -1;
   bool keep_ = false;
   double start_seconds_ = 0;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -145,14 +146,32 @@ void AddRatiosAndGoals(BenchReport& report) {
   }
 }
 
+double MedianRestartSeconds(const report::v1::ServerFootprint& footprint) {
+  std::vector<double> seconds(footprint.restart_seconds().begin(),
+                              footprint.restart_seconds().end());
+  if (seconds.empty()) return 0;
+  std::sort(seconds.begin(), seconds.end());
+  const size_t middle = seconds.size() / 2;
+  return seconds.size() % 2 == 1 ? seconds[middle] : (seconds[middle - 1] + seconds[middle]) / 2;
+}
+
 void AddFootprintGoals(BenchReport& report) {
   if (!report.has_server_footprint()) return;
   const report::v1::ServerFootprint& footprint = report.server_footprint();
   const double start_ms = footprint.start_seconds() * 1000;
   AddGoal(report,
-          absl::StrFormat("cold start to listening below %.0f ms (ms, bundled plugins loaded)",
+          absl::StrFormat("first start to listening below %.0f ms (ms, an empty data folder, "
+                          "bundled plugins probed)",
                           kColdStartGoalMs),
           start_ms, start_ms > 0 && start_ms < kColdStartGoalMs);
+  if (footprint.restart_seconds_size() > 0) {
+    const double restart_ms = MedianRestartSeconds(footprint) * 1000;
+    AddGoal(report,
+            absl::StrFormat("restart to listening below %.0f ms (ms, median of %d on the run's "
+                            "data folder)",
+                            kColdStartGoalMs, footprint.restart_seconds_size()),
+            restart_ms, restart_ms > 0 && restart_ms < kColdStartGoalMs);
+  }
   const double idle_mb = static_cast<double>(footprint.idle_rss_bytes()) / (1 << 20);
   AddGoal(report, absl::StrFormat("idle RSS below %.0f MB (MB)", kIdleRssGoalMb), idle_mb,
           idle_mb > 0 && idle_mb < kIdleRssGoalMb);
@@ -237,11 +256,20 @@ std::string RenderText(const BenchReport& report) {
   if (report.has_server_footprint()) {
     const report::v1::ServerFootprint& footprint = report.server_footprint();
     absl::StrAppendFormat(&out,
-                          "\nserver: listening %.1f ms after it was started; RSS %.1f MB idle, "
-                          "%.1f MB after the run\n",
+                          "\nserver: listening %.1f ms after it was started on an empty data "
+                          "folder; RSS %.1f MB idle, %.1f MB after the run\n",
                           footprint.start_seconds() * 1000,
                           static_cast<double>(footprint.idle_rss_bytes()) / (1 << 20),
                           static_cast<double>(footprint.end_rss_bytes()) / (1 << 20));
+    if (footprint.restart_seconds_size() > 0) {
+      const auto [least, most] = std::minmax_element(footprint.restart_seconds().begin(),
+                                                     footprint.restart_seconds().end());
+      absl::StrAppendFormat(&out,
+                            "        restarted %d times on the run's data folder: listening "
+                            "after %.1f ms at the median (%.1f to %.1f ms)\n",
+                            footprint.restart_seconds_size(),
+                            MedianRestartSeconds(footprint) * 1000, *least * 1000, *most * 1000);
+    }
   }
   if (report.goals_size() > 0) {
     absl::StrAppend(&out, "\ngoals (docs/performance.md)\n");

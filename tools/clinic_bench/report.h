@@ -33,6 +33,9 @@ FsyncBaseline BaselineFigures(OperationTally& tally, absl::Duration measured);
 // of a mix says nothing about what the server can do.
 void AddRatiosAndGoals(BenchReport& report);
 
+// The median of the footprint's restarts, in seconds; 0 when there were none.
+double MedianRestartSeconds(const report::v1::ServerFootprint& footprint);
+
 // The goals on the server's cold start and memory, when the report has its
 // footprint (a server the bench started).
 void AddFootprintGoals(BenchReport& report);
