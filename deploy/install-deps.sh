@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
+  libre2-dev libc-ares-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlitecpp-dev libsqlite3-dev libssl-dev openssl
   libicu-dev libphonenumber-dev
