@@ -307,8 +307,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     NameThisThread("audit-open");
     try {
       audit = audit::AuditLog::Open(security.audit_database());
+    } catch (const std::exception& exception) {
+      audit = absl::InternalError(absl::StrCat("opening the audit trail threw: ",
+                                               absl::string_view(exception.what()).substr(0, 300)));
     } catch (...) {
-      audit = absl::InternalError("opening the audit trail threw");
+      audit = absl::InternalError(
+          "opening the audit trail threw something that is not a "
+          "std::exception");
     }
   });
   absl::StatusOr<std::unique_ptr<auth::AccessStore>> access =
@@ -371,7 +376,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return hosted;
   }
   const int64_t services_ms = phase_ms();
-  // The load's own length; it overlapped the two phases above.
+  // The load's own length; it overlapped the two phases above, and any wait
+  // for its end is left out of listen_ms.
   absl::StatusOr<int64_t> plugins_ms = plugin_loading.Finished();
   if (!plugins_ms.ok()) return plugins_ms.status();
   phase_ms();

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "clinic/v1/treatment_catalog.grpc.pb.h"
+#include "tests/testing/certificates.h"
 #include "tests/testing/process.h"
 #include "tests/testing/test_env.h"
 
@@ -130,6 +131,39 @@ TEST_F(ClinicdProcessTest, ServesTheSampleConfigAndStopsCleanlyOnSigint) {
   // registration, and no other error either.
   EXPECT_THAT(process.Stderr(), Not(HasSubstr("duplicate registration")));
   EXPECT_THAT(process.Stderr(), Not(HasSubstr("\"level\":\"error\"")));
+}
+
+// The server programs link gRPC statically and OpenSSL from the system
+// (docs/decisions/0018-static-server-programs.md): the program itself, not
+// only the library the in-process TLS tests use, must serve TLS.
+TEST_F(ClinicdProcessTest, ServesTlsFromItsConfig) {
+  const std::string certificates =
+      clinic::testing::MakeCertificates(dir_.path(), "client.clinic.internal");
+  ASSERT_TRUE(certificates.empty()) << certificates;
+  clinic::testing::CopyFile(clinic::testing::SourcePath("deploy/config/chain.textproto"),
+                            dir_.Join("chain.textproto"));
+  clinic::testing::WriteFile(
+      dir_.Join("tls.textproto"),
+      clinic::testing::ReadFile(clinic::testing::SourcePath("deploy/config/clinicd.textproto")) +
+          "\ntls {\n  cert_file: \"" + dir_.Join("server.crt") + "\"\n  key_file: \"" +
+          dir_.Join("server.key") + "\"\n}\n");
+  Process server(Args(dir_.Join("tls.textproto")), dir_.path());
+  const int port = WaitForPortFile(dir_.Join("port"));
+  ASSERT_GT(port, 0) << server.Stderr();
+  const std::string address = "--server=localhost:" + std::to_string(port);
+
+  Process tls({clinic::testing::BinaryPath("clinicctl"), address, "--tls",
+               "--tls_ca=" + dir_.Join("ca.crt"), "--token_file=" + token_file_, "whoami"},
+              logs_.path());
+  EXPECT_EQ(tls.Wait(), 0) << tls.Stderr();
+  EXPECT_THAT(tls.Stdout(), HasSubstr("staff/admin"));
+
+  // Plaintext to a TLS port gets no answer.
+  Process plain(
+      {clinic::testing::BinaryPath("clinicctl"), address, "--token_file=" + token_file_, "whoami"},
+      logs_.path());
+  EXPECT_EQ(plain.Wait(), 1);
+  EXPECT_THAT(plain.Stderr(), HasSubstr("UNAVAILABLE"));
 }
 
 TEST_F(ClinicdProcessTest, ClinicctlTalksToARunningServer) {
