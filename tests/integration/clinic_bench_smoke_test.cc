@@ -57,9 +57,10 @@ class ClinicBenchSmokeTest : public ::testing::Test {
 };
 
 TEST_F(ClinicBenchSmokeTest, EveryOperationRunsWithoutErrorsAndIsReported) {
-  auto bench = Bench(
-      {"--duration=1s", "--concurrency=4", "--seed_clients=16", "--each", "--json", "--restarts=2",
-       "--mix=get:1,search:1,create:1,update:1,chart:1,screen:1,consume:1,payment:1"});
+  auto bench =
+      Bench({"--duration=1s", "--concurrency=4", "--seed_clients=16", "--each", "--json",
+             "--restarts=2", "--first_starts=2",
+             "--mix=get:1,search:1,create:1,update:1,chart:1,screen:1,consume:1,payment:1"});
   ASSERT_EQ(bench->Wait(), 0) << bench->Stderr();
 
   BenchReport report;
@@ -114,6 +115,11 @@ TEST_F(ClinicBenchSmokeTest, EveryOperationRunsWithoutErrorsAndIsReported) {
   // The server's first start, and each restart on the folder the run filled.
   ASSERT_TRUE(report.has_server_footprint());
   EXPECT_GT(report.server_footprint().start_seconds(), 0);
+  ASSERT_EQ(report.server_footprint().first_start_seconds_size(), 2);
+  EXPECT_GT(report.server_footprint().first_start_seconds(0), 0);
+  // The last first start is the server the run used.
+  EXPECT_EQ(report.server_footprint().first_start_seconds(1),
+            report.server_footprint().start_seconds());
   ASSERT_EQ(report.server_footprint().restart_seconds_size(), 2);
   for (double seconds : report.server_footprint().restart_seconds()) EXPECT_GT(seconds, 0);
   std::vector<std::string> goals;
@@ -134,7 +140,8 @@ TEST_F(ClinicBenchSmokeTest, PrintsATableWithTheBaselines) {
   EXPECT_THAT(out, HasSubstr("ClientRecords/GetClient"));
   EXPECT_THAT(out, HasSubstr("one fsync per call: SQLite WAL, synchronous=FULL, 2 writers"));
   EXPECT_THAT(out, HasSubstr("GetClient alone >= 0.8x the health check's rate"));
-  // Five restarts unless told otherwise.
+  // Three first starts and five restarts unless told otherwise.
+  EXPECT_THAT(out, HasSubstr("started 3 times each on an empty data folder"));
   EXPECT_THAT(out, HasSubstr("restarted 5 times on the run's data folder"));
   EXPECT_THAT(out, ::testing::Not(HasSubstr("\nerrors\n")));
 }

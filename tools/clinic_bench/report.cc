@@ -146,9 +146,8 @@ void AddRatiosAndGoals(BenchReport& report) {
   }
 }
 
-double MedianRestartSeconds(const report::v1::ServerFootprint& footprint) {
-  std::vector<double> seconds(footprint.restart_seconds().begin(),
-                              footprint.restart_seconds().end());
+double MedianSeconds(const google::protobuf::RepeatedField<double>& samples) {
+  std::vector<double> seconds(samples.begin(), samples.end());
   if (seconds.empty()) return 0;
   std::sort(seconds.begin(), seconds.end());
   const size_t middle = seconds.size() / 2;
@@ -158,14 +157,18 @@ double MedianRestartSeconds(const report::v1::ServerFootprint& footprint) {
 void AddFootprintGoals(BenchReport& report) {
   if (!report.has_server_footprint()) return;
   const report::v1::ServerFootprint& footprint = report.server_footprint();
-  const double start_ms = footprint.start_seconds() * 1000;
+  const int first_starts = std::max(footprint.first_start_seconds_size(), 1);
+  const double start_ms =
+      (footprint.first_start_seconds_size() > 0 ? MedianSeconds(footprint.first_start_seconds())
+                                                : footprint.start_seconds()) *
+      1000;
   AddGoal(report,
-          absl::StrFormat("first start to listening below %.0f ms (ms, an empty data folder, "
-                          "bundled plugins probed)",
-                          kColdStartGoalMs),
+          absl::StrFormat("first start to listening below %.0f ms (ms, median of %d, each on an "
+                          "empty data folder, bundled plugins probed)",
+                          kColdStartGoalMs, first_starts),
           start_ms, start_ms > 0 && start_ms < kColdStartGoalMs);
   if (footprint.restart_seconds_size() > 0) {
-    const double restart_ms = MedianRestartSeconds(footprint) * 1000;
+    const double restart_ms = MedianSeconds(footprint.restart_seconds()) * 1000;
     AddGoal(report,
             absl::StrFormat("restart to listening below %.0f ms (ms, median of %d on the run's "
                             "data folder)",
@@ -208,6 +211,23 @@ report::v1::Machine DescribeMachine() {
   }
   return machine;
 }
+
+namespace {
+
+// "        started 3 times each on an empty data folder: listening after
+// 92.1 ms at the median (88.0 to 97.3 ms)"; nothing for fewer than two.
+void AppendStarts(std::string& out, absl::string_view verb,
+                  const google::protobuf::RepeatedField<double>& seconds, absl::string_view where) {
+  if (seconds.size() < 2) return;
+  const auto [least, most] = std::minmax_element(seconds.begin(), seconds.end());
+  absl::StrAppendFormat(&out,
+                        "        %s %d times %s: listening after %.1f ms at the median (%.1f to "
+                        "%.1f ms)\n",
+                        verb, seconds.size(), where, MedianSeconds(seconds) * 1000, *least * 1000,
+                        *most * 1000);
+}
+
+}  // namespace
 
 std::string RenderText(const BenchReport& report) {
   std::string out;
@@ -261,15 +281,8 @@ std::string RenderText(const BenchReport& report) {
                           footprint.start_seconds() * 1000,
                           static_cast<double>(footprint.idle_rss_bytes()) / (1 << 20),
                           static_cast<double>(footprint.end_rss_bytes()) / (1 << 20));
-    if (footprint.restart_seconds_size() > 0) {
-      const auto [least, most] = std::minmax_element(footprint.restart_seconds().begin(),
-                                                     footprint.restart_seconds().end());
-      absl::StrAppendFormat(&out,
-                            "        restarted %d times on the run's data folder: listening "
-                            "after %.1f ms at the median (%.1f to %.1f ms)\n",
-                            footprint.restart_seconds_size(),
-                            MedianRestartSeconds(footprint) * 1000, *least * 1000, *most * 1000);
-    }
+    AppendStarts(out, "started", footprint.first_start_seconds(), "each on an empty data folder");
+    AppendStarts(out, "restarted", footprint.restart_seconds(), "on the run's data folder");
   }
   if (report.goals_size() > 0) {
     absl::StrAppend(&out, "\ngoals (docs/performance.md)\n");

@@ -33,8 +33,8 @@ FsyncBaseline BaselineFigures(OperationTally& tally, absl::Duration measured);
 // of a mix says nothing about what the server can do.
 void AddRatiosAndGoals(BenchReport& report);
 
-// The median of the footprint's restarts, in seconds; 0 when there were none.
-double MedianRestartSeconds(const report::v1::ServerFootprint& footprint);
+// The median of `samples`, in seconds; 0 when there are none.
+double MedianSeconds(const google::protobuf::RepeatedField<double>& samples);
 
 // The goals on the server's cold start and memory, when the report has its
 // footprint (a server the bench started).
