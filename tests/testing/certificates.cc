@@ -52,6 +52,7 @@ std::string RunOpenssl(const std::string& dir, const std::vector<std::string>& a
   std::vector<std::string> command = {"openssl"};
   command.insert(command.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(command.size() + 1);
   for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
 
